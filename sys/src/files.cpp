@@ -1,0 +1,84 @@
+#include "certbench/sys/files.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certbench/core/errors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace certbench::sys {
+
+fs::path make_unique_dir(const fs::path& parent, std::string_view prefix) {
+  std::string templ = (parent / (std::string(prefix) + "XXXXXX")).string();
+  if (mkdtemp(templ.data()) == nullptr)
+    throw EnvironmentError("cannot create a directory in " + parent.string() + ": " +
+                           std::strerror(errno));
+  return templ;
+}
+
+void give_tree_to(const fs::path& dir, const std::optional<UserIdentity>& owner) {
+  if (!owner || !running_as_root()) return;
+  auto chown_one = [&](const fs::path& p) {
+    if (lchown(p.c_str(), owner->uid, owner->gid) != 0)
+      throw EnvironmentError("cannot hand " + p.string() + " to user " + owner->name + ": " +
+                             std::strerror(errno));
+  };
+  chown_one(dir);
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) chown_one(entry.path());
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(err));
+  }
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void require_traversable(const fs::path& dir, const UserIdentity& user) {
+  fs::path walked;
+  for (const auto& part : fs::absolute(dir).parent_path()) {
+    walked /= part;
+    struct stat st {};
+    if (stat(walked.c_str(), &st) != 0) return;  // created later, by us
+    bool ok = (st.st_mode & S_IXOTH) != 0 || (st.st_uid == user.uid && (st.st_mode & S_IXUSR)) ||
+              (st.st_gid == user.gid && (st.st_mode & S_IXGRP));
+    if (!ok)
+      throw EnvironmentError("PostgreSQL runs as user '" + user.name + "', who cannot enter " +
+                             walked.string() + "; choose a data directory under /var/tmp or /tmp");
+  }
+}
+
+}  // namespace certbench::sys
