@@ -1,0 +1,111 @@
+#pragma once
+// The one database wrapper. Every statement any certbench code sends goes through Connection, so
+// it can count what a call costs: round trips, rows and bytes received. libpqxx does the work;
+// none of its types appear here (the libpqxx model: a C++ face that never leaks what is below).
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace certbench::db {
+
+/// What statements cost, counted by Connection since the last reset_stats().
+struct CallStats {
+  std::uint64_t round_trips = 0;     ///< statements sent and answered (a COPY counts once)
+  std::uint64_t rows_received = 0;   ///< result rows
+  std::uint64_t bytes_received = 0;  ///< result field bytes (text format)
+};
+
+/// A statement's result: text fields, NULL as std::nullopt.
+class Result {
+ public:
+  Result();
+  ~Result();
+  Result(Result&&) noexcept;
+  Result& operator=(Result&&) noexcept;
+
+  [[nodiscard]] std::size_t rows() const noexcept;
+  [[nodiscard]] std::size_t columns() const noexcept;
+  [[nodiscard]] std::optional<std::string_view> get(std::size_t row, std::size_t column) const;
+  /// The field as text; throws QueryError if it is NULL.
+  [[nodiscard]] std::string_view text(std::size_t row, std::size_t column) const;
+  [[nodiscard]] std::int64_t int64(std::size_t row, std::size_t column) const;
+  [[nodiscard]] bool boolean(std::size_t row, std::size_t column) const;
+
+ private:
+  friend class Connection;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A statement parameter in text form; std::nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+
+class Connection {
+ public:
+  /// Connects; throws ConnectionError naming the server and the reason.
+  explicit Connection(const std::string& dsn);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Runs one statement (in the open Transaction, if any; otherwise on its own).
+  Result exec(std::string_view sql);
+  /// Runs one statement with $1, $2, … bound to `params`.
+  Result exec_params(std::string_view sql, std::initializer_list<Param> params);
+
+  enum class CopyMode {
+    plain,
+    /// COPY … WITH (FREEZE): rows are written frozen and pages all-visible, so no VACUUM has to
+    /// rewrite them. Only for a table created or truncated in the open transaction.
+    freeze,
+  };
+
+  /// COPY … FROM STDIN into `table` (a plain or already quoted name). `next_chunk` appends COPY
+  /// text-format data (whole rows, each ending in '\n') to its argument and returns false when
+  /// there is no more; an exception from it aborts the COPY. Counted as one round trip.
+  void copy_in(std::string_view table, std::span<const std::string_view> columns,
+               const std::function<bool(std::string&)>& next_chunk, CopyMode mode = CopyMode::plain);
+
+  [[nodiscard]] const CallStats& stats() const noexcept { return stats_; }
+  void reset_stats() noexcept { stats_ = {}; }
+
+  /// "host:port" (or the socket directory) of the server, for messages.
+  [[nodiscard]] std::string server() const;
+  /// The server's version number, e.g. 150018.
+  [[nodiscard]] int server_version() const;
+
+ private:
+  friend class Transaction;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  CallStats stats_;
+};
+
+/// A transaction on a Connection: statements run through Connection::exec while it is open belong
+/// to it. Rolled back on destruction unless committed.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Connection& connection_;
+  bool open_ = true;
+};
+
+/// `name` as a quoted SQL identifier. Throws InputError unless it is a plain lower-case
+/// identifier ([a-z_][a-z0-9_]*, at most 63 bytes): certbench never needs anything else.
+std::string quote_identifier(std::string_view name);
+
+/// The DSN with any password replaced by "***", for messages.
+std::string mask_password(std::string_view dsn);
+
+}  // namespace certbench::db

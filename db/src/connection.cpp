@@ -1,0 +1,300 @@
+#include "certbench/db/connection.hpp"
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+#include <regex>
+#include <vector>
+
+#include "certbench/core/errors.hpp"
+
+namespace certbench::db {
+
+// ---- Result ---------------------------------------------------------------------------------
+
+struct Result::Impl {
+  pqxx::result result;
+};
+
+Result::Result() : impl_(std::make_unique<Impl>()) {}
+Result::~Result() = default;
+Result::Result(Result&&) noexcept = default;
+Result& Result::operator=(Result&&) noexcept = default;
+
+std::size_t Result::rows() const noexcept { return impl_->result.size(); }
+std::size_t Result::columns() const noexcept {
+  return static_cast<std::size_t>(impl_->result.columns());
+}
+
+std::optional<std::string_view> Result::get(std::size_t row, std::size_t column) const {
+  const auto field = impl_->result[static_cast<pqxx::result::size_type>(row)]
+                                  [static_cast<pqxx::row::size_type>(column)];
+  if (field.is_null()) return std::nullopt;
+  return std::string_view(field.c_str(), field.size());
+}
+
+std::string_view Result::text(std::size_t row, std::size_t column) const {
+  auto v = get(row, column);
+  if (!v) throw QueryError("unexpected NULL in column " + std::to_string(column), "");
+  return *v;
+}
+
+std::int64_t Result::int64(std::size_t row, std::size_t column) const {
+  return std::stoll(std::string(text(row, column)));
+}
+
+bool Result::boolean(std::size_t row, std::size_t column) const {
+  return text(row, column) == "t";
+}
+
+// ---- Connection -----------------------------------------------------------------------------
+
+namespace {
+
+// libpqxx 6.4 lacks some of libpq: COPY options (FREEZE), and later pipeline mode. Its documented
+// extension point, the connection policy, sees libpq's handle on every (re)connect; this one
+// keeps Connection's copy of it current, so those few features can use the same session.
+class HandlePolicy final : public pqxx::connect_direct {
+ public:
+  HandlePolicy(const std::string& options, PGconn** slot) : connect_direct(options), slot_(slot) {}
+  handle do_startconnect(handle orig) override {
+    handle h = connect_direct::do_startconnect(orig);
+    *slot_ = h;
+    return h;
+  }
+  handle do_dropconnect(handle orig) noexcept override {
+    *slot_ = nullptr;
+    return connect_direct::do_dropconnect(orig);
+  }
+  handle do_disconnect(handle orig) noexcept override {
+    *slot_ = nullptr;
+    return connect_direct::do_disconnect(orig);
+  }
+
+ private:
+  PGconn** slot_;
+};
+
+// pqxx::connection with HandlePolicy (the shape of pqxx::basic_connection_base).
+class PqxxConnection final : public pqxx::connection_base {
+ public:
+  PqxxConnection(const std::string& options, PGconn** slot)
+      : connection_base(policy_), options_(options), policy_(options_, slot) {
+    init();
+  }
+  ~PqxxConnection() noexcept { close(); }
+  PqxxConnection(const PqxxConnection&) = delete;
+  PqxxConnection& operator=(const PqxxConnection&) = delete;
+
+ private:
+  std::string options_;  // before policy_, which keeps a reference to it
+  HandlePolicy policy_;
+};
+
+}  // namespace
+
+struct Connection::Impl {
+  PGconn* raw = nullptr;  // libpq's handle of `conn`, kept current by HandlePolicy
+  std::unique_ptr<PqxxConnection> conn;
+  std::unique_ptr<pqxx::work> tx;  // the open Transaction, if any
+  std::string dsn_masked;
+};
+
+namespace {
+
+[[noreturn]] void rethrow_as_certbench(const std::string& server) {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw ConnectionError("lost the connection to PostgreSQL at " + server + ": " +
+                          first_line(e.what()));
+  } catch (const pqxx::sql_error& e) {
+    throw QueryError("PostgreSQL at " + server + " refused a statement: " + first_line(e.what()),
+                     e.sqlstate());
+  } catch (const pqxx::failure& e) {
+    throw QueryError("PostgreSQL at " + server + ": " + first_line(e.what()), "");
+  }
+}
+
+void count(CallStats& stats, const pqxx::result& r) {
+  ++stats.round_trips;
+  stats.rows_received += r.size();
+  for (const auto& row : r)
+    for (const auto& field : row) stats.bytes_received += field.size();
+}
+
+}  // namespace
+
+Connection::Connection(const std::string& dsn) : impl_(std::make_unique<Impl>()) {
+  impl_->dsn_masked = mask_password(dsn);
+  try {
+    impl_->conn = std::make_unique<PqxxConnection>(dsn, &impl_->raw);
+  } catch (const std::exception& e) {
+    std::string reason = first_line(e.what());
+    // libpq names the server in connection failures ("connection to server at …"); when it does
+    // not (a malformed DSN), name the DSN ourselves.
+    if (reason.rfind("connection to server", 0) == 0)
+      throw ConnectionError("cannot connect to PostgreSQL: " + reason);
+    throw ConnectionError("cannot connect to PostgreSQL with DSN '" + impl_->dsn_masked +
+                          "': " + reason);
+  }
+}
+
+Connection::~Connection() = default;
+
+std::string Connection::server() const {
+  const char* host = impl_->conn->hostname();
+  const char* port = impl_->conn->port();
+  return std::string(host != nullptr ? host : "?") + ":" + (port != nullptr ? port : "?");
+}
+
+int Connection::server_version() const { return impl_->conn->server_version(); }
+
+Result Connection::exec(std::string_view sql) {
+  Result out;
+  try {
+    if (impl_->tx) {
+      out.impl_->result = impl_->tx->exec(std::string(sql));
+    } else {
+      pqxx::nontransaction nt(*impl_->conn);
+      out.impl_->result = nt.exec(std::string(sql));
+    }
+  } catch (const pqxx::failure&) {
+    rethrow_as_certbench(server());
+  }
+  count(stats_, out.impl_->result);
+  return out;
+}
+
+Result Connection::exec_params(std::string_view sql, std::initializer_list<Param> params) {
+  std::vector<const char*> raw;
+  raw.reserve(params.size());
+  for (const auto& p : params) raw.push_back(p ? p->c_str() : nullptr);
+  Result out;
+  try {
+    auto run = [&](pqxx::transaction_base& t) {
+      return t.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(raw));
+    };
+    if (impl_->tx) {
+      out.impl_->result = run(*impl_->tx);
+    } else {
+      pqxx::nontransaction nt(*impl_->conn);
+      out.impl_->result = run(nt);
+    }
+  } catch (const pqxx::failure&) {
+    rethrow_as_certbench(server());
+  }
+  count(stats_, out.impl_->result);
+  return out;
+}
+
+void Connection::copy_in(std::string_view table, std::span<const std::string_view> columns,
+                         const std::function<bool(std::string&)>& next_chunk, CopyMode mode) {
+  // Through libpq: libpqxx 6.4 cannot add COPY options, and passes rows one call at a time.
+  PGconn* raw = impl_->raw;
+  if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
+  std::string sql = "COPY " + std::string(table) + " (";
+  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
+  sql += ") FROM STDIN";
+  if (mode == CopyMode::freeze) sql += " WITH (FREEZE)";
+
+  auto failure = [&](PGresult* r) {
+    std::string sqlstate = r != nullptr && PQresultErrorField(r, PG_DIAG_SQLSTATE) != nullptr
+                               ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
+    std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
+    if (PQstatus(raw) == CONNECTION_BAD)
+      return Error(ExitCode::environment, "lost the connection to PostgreSQL at " + server() + ": " + message);
+    return Error(ExitCode::environment, "PostgreSQL at " + server() + " refused COPY into " +
+                                            std::string(table) + ": " + message + (sqlstate.empty() ? "" : " [" + sqlstate + "]"));
+  };
+  // Reads every remaining result; the first error, if any, is returned.
+  auto finish = [&]() -> std::optional<Error> {
+    std::optional<Error> error;
+    while (PGresult* r = PQgetResult(raw)) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK && !error) error = failure(r);
+      PQclear(r);
+    }
+    return error;
+  };
+
+  PGresult* start = PQexec(raw, sql.c_str());
+  const bool copying = PQresultStatus(start) == PGRES_COPY_IN;
+  std::optional<Error> error;
+  if (!copying) error = failure(start);
+  PQclear(start);
+  if (!copying) {
+    (void)finish();
+    throw *error;
+  }
+  ++stats_.round_trips;
+  std::string chunk;
+  try {
+    for (bool more = true; more;) {
+      chunk.clear();
+      more = next_chunk(chunk);
+      // COPY data need not be split at row boundaries: many rows go to libpq in one call.
+      if (!chunk.empty() &&
+          PQputCopyData(raw, chunk.data(), static_cast<int>(chunk.size())) != 1)
+        break;  // the server ended the COPY (an error); finish() reports it
+    }
+  } catch (...) {
+    PQputCopyEnd(raw, "certbench: the data source failed");
+    (void)finish();
+    throw;
+  }
+  PQputCopyEnd(raw, nullptr);
+  if (auto e = finish()) throw *e;
+}
+
+// ---- Transaction ----------------------------------------------------------------------------
+
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+  try {
+    connection_.impl_->tx = std::make_unique<pqxx::work>(*connection_.impl_->conn);
+    ++connection_.stats_.round_trips;  // BEGIN
+  } catch (const pqxx::failure&) {
+    rethrow_as_certbench(connection_.server());
+  }
+}
+
+Transaction::~Transaction() {
+  // pqxx::work rolls back in its destructor when not committed; a broken connection is fine too.
+  try {
+    connection_.impl_->tx.reset();
+  } catch (...) {
+  }
+}
+
+void Transaction::commit() {
+  if (!open_) throw std::logic_error("Transaction::commit called twice");
+  open_ = false;
+  try {
+    connection_.impl_->tx->commit();
+    ++connection_.stats_.round_trips;
+  } catch (const pqxx::failure&) {
+    connection_.impl_->tx.reset();
+    rethrow_as_certbench(connection_.server());
+  }
+  connection_.impl_->tx.reset();
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+std::string quote_identifier(std::string_view name) {
+  static const std::regex plain("[a-z_][a-z0-9_]{0,62}");
+  if (!std::regex_match(name.begin(), name.end(), plain))
+    throw InputError("'" + std::string(name) +
+                     "' is not a valid schema name: use lower-case letters, digits and '_', "
+                     "starting with a letter or '_', at most 63 characters");
+  return "\"" + std::string(name) + "\"";
+}
+
+std::string mask_password(std::string_view dsn) {
+  std::string s(dsn);
+  static const std::regex uri(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
+  static const std::regex keyword(R"((password\s*=\s*)('[^']*'|\S+))");
+  s = std::regex_replace(s, uri, "$1***@");
+  s = std::regex_replace(s, keyword, "$1***");
+  return s;
+}
+
+}  // namespace certbench::db
