@@ -1,0 +1,38 @@
+#pragma once
+// The subcommands, free of CLI11: main.cpp parses the command line into these structs.
+#include <cstdint>
+#include <string>
+
+#include "certbench/db/database_target.hpp"
+#include "certbench/fixtures/dataset.hpp"
+
+namespace certbench::cli {
+
+struct DbArgs {
+  std::string data_dir;  ///< "" = EmbeddedPostgres::default_data_dir()
+};
+int db_up(const DbArgs& args);
+int db_status(const DbArgs& args);
+int db_down(const DbArgs& args);
+
+struct SeedArgs {
+  db::TargetOptions target;
+  fixtures::DatasetSpec spec;
+  std::string schema = "certbench";
+  bool force = false;
+  bool json = false;
+  unsigned jobs = 0;
+};
+int seed(const SeedArgs& args);
+
+struct RunArgs {
+  db::TargetOptions target;
+  fixtures::DatasetSpec spec;
+  std::string schema = "certbench";
+};
+int run(const RunArgs& args);
+
+/// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
+std::uint64_t parse_count(const std::string& text, const std::string& option);
+
+}  // namespace certbench::cli

@@ -1,0 +1,166 @@
+// certbench's command line: parsing (CLI11, only here) and the mapping of errors to exit codes.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <map>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/core/version.hpp"
+#include "certbench/sys/shutdown.hpp"
+#include "certbench/fixtures/seeder.hpp"
+#include "commands.hpp"
+
+namespace {
+
+using namespace certbench;
+
+const std::map<std::string, std::string> kUsage = {
+    {"certbench", "certbench [--help] [--version] <db|seed|run> [OPTIONS]"},
+    {"db", "certbench db <up|status|down> [--data-dir DIR]"},
+    {"db up", "certbench db up [--data-dir DIR]"},
+    {"db status", "certbench db status [--data-dir DIR]"},
+    {"db down", "certbench db down [--data-dir DIR]"},
+    {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
+             "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
+    {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--dsn DSN | --data-dir DIR]"},
+};
+
+const char* kDatabaseHelp =
+    "Database: --dsn DSN, else $DATABASE_URL, else libpq's $PGHOST/$PGPORT/…, else --data-dir DIR "
+    "(a persistent embedded cluster, left running), else a throwaway embedded PostgreSQL started "
+    "for this command and removed afterwards.";
+
+const char* kExitCodes =
+    "Exit codes: 0 success, 1 regression, 2 bad usage/config/input, 3 environment failure "
+    "(database unreachable, server died, disk full), 4 gate inconclusive, 130 interrupted.";
+
+// The subcommands the user named, e.g. "db up", for the usage line of an error.
+std::string active_command(const CLI::App& app) {
+  std::string path;
+  for (const CLI::App* current = &app; !current->get_subcommands().empty();) {
+    current = current->get_subcommands().front();
+    path += (path.empty() ? "" : " ") + current->get_name();
+  }
+  return path.empty() ? "certbench" : path;
+}
+
+int usage_error(const std::string& command, const std::string& message) {
+  fmt::print(stderr, "certbench{}: {}\n", command == "certbench" ? "" : " " + command, message);
+  auto it = kUsage.find(command);
+  fmt::print(stderr, "usage: {}\n", it != kUsage.end() ? it->second : kUsage.at("certbench"));
+  return static_cast<int>(ExitCode::usage);
+}
+
+void add_target_options(CLI::App& sub, db::TargetOptions& target) {
+  auto* dsn = sub.add_option("--dsn", target.dsn, "PostgreSQL connection string (URI or key=value)");
+  sub.add_option("--data-dir", target.data_dir,
+                 "use the persistent embedded cluster in DIR (started if needed, left running)")
+      ->excludes(dsn);
+}
+
+void add_dataset_options(CLI::App& sub, std::string& scale, fixtures::DatasetSpec& spec,
+                         std::string& indexes, std::string& schema, bool scale_required) {
+  auto* s = sub.add_option("--scale", scale,
+                           "total certificates across all certificate tables (e.g. 100000, 100k, 1M)");
+  if (scale_required) s->required();
+  sub.add_option("--seed", spec.seed, "generator seed: same scale + seed = identical rows")
+      ->capture_default_str();
+  sub.add_option("--indexes", indexes,
+                 "secondary indexes: none, review (the review's recommendations), best")
+      ->capture_default_str();
+  sub.add_option("--schema", schema, "certbench's own schema; nothing outside it is touched")
+      ->capture_default_str();
+}
+
+fixtures::DatasetSpec finish_spec(fixtures::DatasetSpec spec, const std::string& scale,
+                                  const std::string& indexes, const std::string& schema) {
+  spec.scale = cli::parse_count(scale, "--scale");
+  auto set = fixtures::parse_index_set(indexes);
+  if (!set) throw UsageError("--indexes must be none, review or best (got '" + indexes + "')");
+  spec.indexes = *set;
+  spec.validate();
+  fixtures::check_schema_name(schema);
+  return spec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sys::install_shutdown_handler();
+
+  CLI::App app{"certbench — measures the naive and optimized data paths of a certificate "
+               "backend against a seeded PostgreSQL database.",
+               "certbench"};
+  app.set_version_flag("--version", fmt::format("certbench {}", version()));
+  app.require_subcommand(1);
+  app.footer(std::string(kDatabaseHelp) + "\n" + kExitCodes);
+
+  // db up|status|down
+  cli::DbArgs db_args;
+  auto* db = app.add_subcommand("db", "manage the persistent embedded PostgreSQL cluster");
+  db->require_subcommand(1);
+  auto* up = db->add_subcommand("up", "start (or reuse) it; prints its connection string as the only line on stdout");
+  auto* status = db->add_subcommand("status", "say whether it runs (exit 0) or not (exit 3)");
+  auto* down = db->add_subcommand("down", "stop it (the data directory stays)");
+  for (auto* sub : {up, status, down})
+    sub->add_option("--data-dir", db_args.data_dir,
+                    "data directory (default: $CERTBENCH_DATA_DIR or /var/tmp/certbench-UID/pgdata)");
+
+  // seed
+  cli::SeedArgs seed_args;
+  std::string seed_scale, seed_indexes = "best";
+  auto* seed = app.add_subcommand("seed", "build the dataset in certbench's schema (reused when it is already there)");
+  add_dataset_options(*seed, seed_scale, seed_args.spec, seed_indexes, seed_args.schema, true);
+  seed->add_flag("--force", seed_args.force,
+                 "drop a schema of that name that certbench did not create");
+  seed->add_flag("--json", seed_args.json, "print the result as one JSON object");
+  seed->add_option("--jobs", seed_args.jobs, "connections loading tables in parallel (default: one per core, at most 4)")
+      ->check(CLI::Range(1, 16));
+  add_target_options(*seed, seed_args.target);
+  seed->footer(kDatabaseHelp);
+
+  // run
+  cli::RunArgs run_args;
+  std::string run_scale = "100k", run_indexes = "best";
+  auto* run = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
+  add_dataset_options(*run, run_scale, run_args.spec, run_indexes, run_args.schema, false);
+  run->get_option("--scale")->default_str("100k");
+  add_target_options(*run, run_args.target);
+  run->footer(kDatabaseHelp);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(active_command(app), e.what());
+  }
+
+  const std::string command = active_command(app);
+  try {
+    if (*up) return cli::db_up(db_args);
+    if (*status) return cli::db_status(db_args);
+    if (*down) return cli::db_down(db_args);
+    if (*seed) {
+      seed_args.spec = finish_spec(seed_args.spec, seed_scale, seed_indexes, seed_args.schema);
+      return cli::seed(seed_args);
+    }
+    if (*run) {
+      run_args.spec = finish_spec(run_args.spec, run_scale, run_indexes, run_args.schema);
+      return cli::run(run_args);
+    }
+  } catch (const UsageError& e) {
+    return usage_error(command, e.what());
+  } catch (const Error& e) {
+    if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: {}\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: internal error: {}\n", e.what());
+    return static_cast<int>(ExitCode::environment);
+  }
+  return usage_error("certbench", "no command given");
+}

@@ -1,0 +1,48 @@
+#include "terminal.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace certbench::cli {
+
+void note(std::string_view message) { fmt::print(stderr, "certbench: {}\n", message); }
+
+std::string thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string megabytes(std::uint64_t bytes) {
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
+
+SeedProgressLine::SeedProgressLine()
+    : tty_(isatty(STDERR_FILENO) == 1), started_(std::chrono::steady_clock::now()) {}
+
+void SeedProgressLine::operator()(const fixtures::SeedProgress& p) {
+  if (!tty_) return;
+  auto now = std::chrono::steady_clock::now();
+  bool new_stage = p.stage != last_stage_;
+  if (!new_stage && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  last_stage_ = std::string(p.stage);
+  double secs = std::chrono::duration<double>(now - started_).count();
+  double pct = p.rows_total ? 100.0 * static_cast<double>(p.rows_done) / static_cast<double>(p.rows_total) : 0;
+  fmt::print(stderr, "\r\033[Kseeding {:5.1f}%  {}  {}/{} rows  {:.1f} MB/s  {:.0f} s", pct,
+             p.stage, thousands(p.rows_done), thousands(p.rows_total),
+             secs > 0 ? static_cast<double>(p.bytes_sent) / 1e6 / secs : 0.0, secs);
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void SeedProgressLine::clear() {
+  if (shown_) fmt::print(stderr, "\r\033[K");
+  shown_ = false;
+}
+
+}  // namespace certbench::cli
