@@ -1,0 +1,141 @@
+// The certbench binary as a user meets it: help, exit codes, one-line errors, db and seed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "certbench/db/connection.hpp"
+#include "certbench/sys/files.hpp"
+#include "support/cluster.hpp"
+
+namespace fs = std::filesystem;
+using certbench::testing::run_certbench;
+using certbench::testing::shared_cluster;
+
+namespace {
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+}  // namespace
+
+TEST(Cli, HelpAndVersion) {
+  auto help = run_certbench({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* word : {"db", "seed", "run", "Exit codes"}) EXPECT_TRUE(has(help.out, word)) << word;
+  auto seed_help = run_certbench({"seed", "--help"});
+  EXPECT_EQ(seed_help.exit_code, 0);
+  for (const char* word : {"--scale", "--seed", "--indexes", "--force", "--dsn", "--data-dir"})
+    EXPECT_TRUE(has(seed_help.out, word)) << word;
+  auto version = run_certbench({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(has(version.out, "certbench 0."));
+}
+
+TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
+  const std::vector<std::vector<std::string>> cases = {
+      {},
+      {"frobnicate"},
+      {"seed"},
+      {"seed", "--scale", "1000", "--bogus"},
+      {"seed", "--scale", "0"},
+      {"seed", "--scale", "-5"},
+      {"seed", "--scale", "1000000000"},
+      {"seed", "--scale", "lots"},
+      {"seed", "--scale", "1000", "--indexes", "some"},
+      {"seed", "--scale", "1000", "--schema", "Robert'); DROP TABLE students;--"},
+      {"seed", "--scale", "1000", "--schema", "public"},
+      {"seed", "--scale", "1000", "--dsn", "x", "--data-dir", "/tmp/x"},
+      {"db"},
+      {"db", "up", "--port", "5"},
+  };
+  for (const auto& args : cases) {
+    auto r = run_certbench(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 2u) << joined << "\n" << r.err;  // the error, then the usage line
+    EXPECT_TRUE(has(r.err, "usage: certbench")) << joined << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << joined;
+  }
+}
+
+TEST(Cli, UnreachableDatabaseExitsThreeNamingServerAndReason) {
+  auto refused = run_certbench({"seed", "--scale", "1000", "--dsn", "postgresql://certbench@127.0.0.1:1/postgres"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+  EXPECT_TRUE(has(refused.err, "127.0.0.1")) << refused.err;
+  EXPECT_TRUE(has(refused.err, "port 1")) << refused.err;
+  EXPECT_TRUE(has(refused.err, "refused")) << refused.err;
+
+  auto garbage = run_certbench({"seed", "--scale", "1000", "--dsn", "this is not a dsn"});
+  EXPECT_EQ(garbage.exit_code, 3) << garbage.err;
+  EXPECT_EQ(lines(garbage.err), 1u) << garbage.err;
+  EXPECT_TRUE(has(garbage.err, "this is not a dsn")) << garbage.err;
+
+  auto via_env = run_certbench({"seed", "--scale", "1000"}, {"DATABASE_URL=postgresql://u:secret@127.0.0.1:1/db"});
+  EXPECT_EQ(via_env.exit_code, 3) << via_env.err;
+  EXPECT_FALSE(has(via_env.err, "secret")) << "passwords never printed";
+}
+
+TEST(Cli, SeedReportsAndReusesTheDataset) {
+  const std::string dsn = shared_cluster().dsn();
+  auto first = run_certbench({"seed", "--scale", "2k", "--seed", "9", "--schema", "cli_seed", "--dsn", dsn, "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto j = nlohmann::json::parse(first.out);
+  EXPECT_EQ(j["status"], "seeded");
+  EXPECT_EQ(j["scale"], 2000);
+  EXPECT_EQ(j["tables"]["spa_therapist_certificates"]["rows"], 600);
+  EXPECT_GT(j["table_bytes"].get<double>(), 1e6);
+
+  auto second = run_certbench({"seed", "--scale", "2000", "--seed", "9", "--schema", "cli_seed", "--dsn", dsn});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(has(second.out, "dataset ready")) << second.out;
+
+  certbench::db::Connection c(dsn);
+  c.exec("CREATE SCHEMA cli_foreign");
+  auto refused = run_certbench({"seed", "--scale", "1k", "--schema", "cli_foreign", "--dsn", dsn});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+  EXPECT_TRUE(has(refused.err, "--force")) << refused.err;
+}
+
+TEST(Cli, DbUpStatusDown) {
+  auto parent = certbench::sys::make_unique_dir("/var/tmp", "certbench-test-cli-");
+  fs::permissions(parent, fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec);
+  const std::string dir = (parent / "pgdata").string();
+
+  auto up = run_certbench({"db", "up", "--data-dir", dir});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  ASSERT_EQ(lines(up.out), 1u) << "the connection string is the only line on stdout";
+  const std::string dsn = up.out.substr(0, up.out.size() - 1);
+  EXPECT_EQ(certbench::db::Connection(dsn).exec("SELECT 1").text(0, 0), "1");
+
+  auto again = run_certbench({"db", "up", "--data-dir", dir});
+  EXPECT_EQ(again.out, up.out) << "reused, same server";
+  EXPECT_EQ(run_certbench({"db", "status", "--data-dir", dir}).exit_code, 0);
+
+  auto seeded = run_certbench({"seed", "--scale", "500", "--data-dir", dir});
+  EXPECT_EQ(seeded.exit_code, 0) << seeded.err;
+  EXPECT_EQ(run_certbench({"db", "status", "--data-dir", dir}).exit_code, 0) << "--data-dir leaves it running";
+
+  EXPECT_EQ(run_certbench({"db", "down", "--data-dir", dir}).exit_code, 0);
+  auto status = run_certbench({"db", "status", "--data-dir", dir});
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_TRUE(has(status.out, "stopped"));
+
+  // The dataset survived: up again, and seeding the same fingerprint is a no-op.
+  ASSERT_EQ(run_certbench({"db", "up", "--data-dir", dir}).exit_code, 0);
+  auto reused = run_certbench({"seed", "--scale", "500", "--data-dir", dir});
+  EXPECT_TRUE(has(reused.out, "dataset ready")) << reused.out << reused.err;
+  EXPECT_EQ(run_certbench({"db", "down", "--data-dir", dir}).exit_code, 0);
+  fs::remove_all(parent);
+}
+
+TEST(Cli, RunSeedsAndSaysWhatItMeasured) {
+  const std::string dsn = shared_cluster().dsn();
+  auto r = run_certbench({"run", "--scale", "1000", "--schema", "cli_run", "--dsn", dsn});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "spa_therapist_certificates"));
+  EXPECT_TRUE(has(r.out, "measurements: none yet")) << r.out;
+}
