@@ -1,0 +1,64 @@
+# Shared set-up for the scripts in scripts/ (sourced, not run): installs the Debian packages that
+# are missing (and only those), then configures and builds a CMake preset, incrementally.
+# Messages go to stderr; a failure prints what went wrong and exits 3 (environment).
+
+CERTBENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Everything certbench builds with, tests with or runs (README.md says which library does what).
+CERTBENCH_PACKAGES=(
+  g++ cmake ninja-build pkg-config ccache            # toolchain
+  libpq-dev libpqxx-dev                              # PostgreSQL client: libpq, libpqxx 6.4
+  libfmt-dev libcli11-dev nlohmann-json3-dev         # formatting, command line, JSON
+  libboost-dev prometheus-cpp-dev                    # Boost.Asio, prometheus-cpp
+  libbenchmark-dev libgtest-dev                      # Google Benchmark, GoogleTest
+  postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
+)
+
+certbench_say() { echo "certbench: $*" >&2; }
+
+certbench_install_missing() {
+  local missing=() p
+  for p in "${CERTBENCH_PACKAGES[@]}"; do
+    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo="sudo"; else
+      certbench_say "missing Debian packages: ${missing[*]} (run as root, or install them: apt-get install ${missing[*]})"
+      exit 3
+    fi
+  fi
+  certbench_say "installing missing Debian packages: ${missing[*]}"
+  local log; log="$(mktemp)"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+           --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    certbench_say "apt-get failed (full log: $log)"
+    exit 3
+  fi
+  rm -f "$log"
+}
+
+# certbench_build PRESET: configure once, then build incrementally (serialized: two scripts
+# building the same tree at once would trip over each other).
+certbench_build() {
+  local preset="$1" dir="$CERTBENCH_ROOT/build/$1" log
+  mkdir -p "$dir"
+  log="$dir/last-build.log"
+  (
+    cd "$CERTBENCH_ROOT"
+    flock 9
+    if [ ! -f "$dir/build.ninja" ]; then
+      certbench_say "configuring ($preset)"
+      cmake --preset "$preset" >"$log" 2>&1 || { tail -n 30 "$log" >&2; certbench_say "configure failed (log: $log)"; exit 3; }
+    fi
+    if ninja -C "$dir" -n 2>/dev/null | grep -q '^\['; then certbench_say "building ($preset)"; fi
+    cmake --build --preset "$preset" >"$log" 2>&1 || { grep -E 'error|Error' -m 20 "$log" >&2; tail -n 10 "$log" >&2; certbench_say "build failed (log: $log)"; exit 3; }
+  ) 9>"$dir/.build-lock"
+}
+
+certbench_setup() {
+  certbench_install_missing
+  certbench_build "$1"
+}
