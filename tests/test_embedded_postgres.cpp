@@ -22,14 +22,30 @@ fs::path fresh_dir(const std::string& name) {
   fs::permissions(dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   return dir;
 }
-// The throwaway cluster started by certbench process `cb`, once its server accepts connections.
-bool started_server_of(pid_t cb, std::vector<std::string>& dirs, pid_t& postmaster) {
-  dirs = certbench::testing::throwaway_dirs_of(cb);
-  if (dirs.size() != 1) return false;
-  auto text = sys::read_file(fs::path(dirs[0]) / "data" / "postmaster.pid");
-  if (!text || text->find("ready") == std::string::npos) return false;
-  postmaster = std::stoi(text->substr(0, text->find('\n')));
-  return true;
+// A `certbench seed` (long enough to be caught mid-way) and its throwaway cluster, once the
+// cluster's server accepts connections.
+struct SeedingRun {
+  fs::path log;
+  pid_t certbench = 0;
+  std::string cluster_dir;
+  pid_t postmaster = 0;
+};
+
+SeedingRun start_seeding_run(const std::string& name) {
+  SeedingRun run;
+  run.log = fresh_dir(name) / "certbench.log";
+  run.certbench = certbench::testing::spawn_certbench({"seed", "--scale", "2M"}, run.log.string());
+  const bool started = eventually([&] {
+    auto dirs = certbench::testing::throwaway_dirs_of(run.certbench);
+    if (dirs.size() != 1) return false;
+    auto text = sys::read_file(fs::path(dirs[0]) / "data" / "postmaster.pid");
+    if (!text || text->find("ready") == std::string::npos) return false;
+    run.cluster_dir = dirs[0];
+    run.postmaster = std::stoi(text->substr(0, text->find('\n')));
+    return true;
+  });
+  if (!started) ADD_FAILURE() << "no cluster started: " << sys::read_file(run.log).value_or("");
+  return run;
 }
 
 }  // namespace
@@ -85,34 +101,27 @@ TEST(EmbeddedPostgres, RefusesADirectoryItDidNotCreate) {
 // certbench killed outright (SIGKILL, no cleanup): the kernel's parent-death signal stops the
 // server, and the next start removes the directory left behind.
 TEST(EmbeddedPostgres, ClusterOfAKilledRunIsCleanedUp) {
-  const fs::path log = fresh_dir("killed") / "certbench.log";
-  pid_t cb = certbench::testing::spawn_certbench({"seed", "--scale", "2M"}, log.string());
-  std::vector<std::string> dirs;
-  pid_t postmaster = 0;
-  ASSERT_TRUE(eventually([&] { return started_server_of(cb, dirs, postmaster); }))
-      << sys::read_file(log).value_or("");
-  kill(cb, SIGKILL);
-  sys::wait_for_exit(cb);
-  EXPECT_TRUE(eventually([&] { return !sys::process_alive(postmaster); }, 30)) << "server outlived certbench";
-  EXPECT_TRUE(fs::exists(dirs[0]));
+  const SeedingRun run = start_seeding_run("killed");
+  ASSERT_NE(run.postmaster, 0);
+  kill(run.certbench, SIGKILL);
+  sys::wait_for_exit(run.certbench);
+  EXPECT_TRUE(eventually([&] { return !sys::process_alive(run.postmaster); }, 30))
+      << "server outlived certbench";
+  EXPECT_TRUE(fs::exists(run.cluster_dir));
   EXPECT_GE(db::EmbeddedPostgres::clean_stale_clusters(), 1);
-  EXPECT_FALSE(fs::exists(dirs[0]));
-  fs::remove_all(log.parent_path());
+  EXPECT_FALSE(fs::exists(run.cluster_dir));
+  fs::remove_all(run.log.parent_path());
 }
 
 // Ctrl-C or SIGTERM: certbench stops its server, removes its directory, exits 128 + signal.
 TEST(EmbeddedPostgres, InterruptedRunCleansUpAndExits) {
   for (int sig : {SIGINT, SIGTERM}) {
-    const fs::path log = fresh_dir("signal") / "certbench.log";
-    pid_t cb = certbench::testing::spawn_certbench({"seed", "--scale", "2M"}, log.string());
-    std::vector<std::string> dirs;
-    pid_t postmaster = 0;
-    ASSERT_TRUE(eventually([&] { return started_server_of(cb, dirs, postmaster); }))
-        << sys::read_file(log).value_or("");
-    kill(cb, sig);
-    EXPECT_EQ(sys::wait_for_exit(cb), 128 + sig);
-    EXPECT_FALSE(sys::process_alive(postmaster));
-    EXPECT_FALSE(fs::exists(dirs[0]));
-    fs::remove_all(log.parent_path());
+    const SeedingRun run = start_seeding_run("signal");
+    ASSERT_NE(run.postmaster, 0);
+    kill(run.certbench, sig);
+    EXPECT_EQ(sys::wait_for_exit(run.certbench), 128 + sig);
+    EXPECT_FALSE(sys::process_alive(run.postmaster));
+    EXPECT_FALSE(fs::exists(run.cluster_dir));
+    fs::remove_all(run.log.parent_path());
   }
 }
