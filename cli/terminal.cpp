@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace certbench::cli {
@@ -33,9 +34,12 @@ void SeedProgressLine::operator()(const fixtures::SeedProgress& p) {
   last_stage_ = std::string(p.stage);
   double secs = std::chrono::duration<double>(now - started_).count();
   double pct = p.rows_total ? 100.0 * static_cast<double>(p.rows_done) / static_cast<double>(p.rows_total) : 0;
-  fmt::print(stderr, "\r\033[Kseeding {:5.1f}%  {}  {}/{} rows  {:.1f} MB/s  {:.0f} s", pct,
-             p.stage, thousands(p.rows_done), thousands(p.rows_total),
-             secs > 0 ? static_cast<double>(p.bytes_sent) / 1e6 / secs : 0.0, secs);
+  std::string line = fmt::format("seeding {:5.1f}% of rows copied, {:.0f} s: {}", pct, secs, p.stage);
+  // A line longer than the terminal wraps, and "\r" could no longer erase it.
+  winsize ws{};
+  std::size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+  if (line.size() >= width) line.resize(width - 1);
+  fmt::print(stderr, "\r\033[K{}", line);
   std::fflush(stderr);
   shown_ = true;
 }
