@@ -152,7 +152,8 @@ TEST(Seeder, KilledSeedIsNotTakenAsReady) {
   const std::string dsn = shared_cluster().dsn();
   db::Connection c(dsn);
   for (const char* stage : {"loading", "foreign keys"}) {
-    const std::string log = "/tmp/certbench-killed-seed.log";
+    const auto dir = sys::make_unique_dir("/tmp", "certbench-test-killed-");
+    const std::string log = (dir / "certbench.log").string();
     pid_t cb = certbench::testing::spawn_certbench(
         {"seed", "--scale", "200k", "--schema", "killed", "--dsn", dsn}, log);
     // Kill it once the schema exists (loading), or once the tables are keyed (foreign keys).
@@ -169,5 +170,6 @@ TEST(Seeder, KilledSeedIsNotTakenAsReady) {
     EXPECT_FALSE(seed(dsn, options(500, 1, "killed")).reused);
     EXPECT_TRUE(stored_dataset(c, "killed"));
     c.exec("DROP SCHEMA killed CASCADE");
+    std::filesystem::remove_all(dir);
   }
 }
