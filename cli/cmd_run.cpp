@@ -6,21 +6,18 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "commands.hpp"
+#include "dataset.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
 
 int run(const RunArgs& args) {
-  args.spec.validate();
-  auto target = db::DatabaseTarget::resolve(args.target, note);
-  fixtures::SeedReport report;
-  {
-    SeedProgressLine progress;
-    report = fixtures::seed(target.dsn(), {args.spec, args.schema, false}, std::ref(progress), note);
-  }
+  const auto dataset = ensure_dataset(args.dataset);
+  const auto& report = dataset.report;
   fmt::print("certbench {} run\n\n", version());
-  fmt::print("dataset  scale {}, seed {}, indexes {}, schema {} on {}\n", thousands(args.spec.scale),
-             args.spec.seed, fixtures::to_string(args.spec.indexes), args.schema, target.description());
+  fmt::print("dataset  scale {}, seed {}, indexes {}, schema {} on {}\n", thousands(dataset.spec.scale),
+             dataset.spec.seed, fixtures::to_string(dataset.spec.indexes), args.dataset.schema,
+             dataset.target.description());
   fmt::print("         {} in {:.2f} s\n\n", report.reused ? "reused (dataset ready)" : "seeded",
              report.seconds);
   fmt::print("  {:<34} {:>12} {:>12} {:>12}\n", "table", "rows", "table data", "indexes");

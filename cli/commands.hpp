@@ -3,8 +3,12 @@
 #include <cstdint>
 #include <string>
 
+#include <climits>
+
+#include "certbench/core/listing.hpp"
 #include "certbench/db/database_target.hpp"
 #include "certbench/fixtures/dataset.hpp"
+#include "dataset.hpp"
 
 namespace certbench::cli {
 
@@ -26,11 +30,23 @@ struct SeedArgs {
 int seed(const SeedArgs& args);
 
 struct RunArgs {
-  db::TargetOptions target;
-  fixtures::DatasetSpec spec;
-  std::string schema = "certbench";
+  DatasetArgs dataset;
 };
 int run(const RunArgs& args);
+
+inline constexpr std::int64_t kNoUser = INT64_MIN;
+
+struct ShowArgs {
+  DatasetArgs dataset;
+  Listing listing = Listing::public_certificates;
+  std::string impl = "optimized";
+  std::int64_t page = 1;
+  std::int64_t size = 20;
+  std::string after;            ///< an opaque cursor from a previous page
+  std::int64_t user = kNoUser;  ///< --user, for the user listing
+  bool json = false;
+};
+int show(const ShowArgs& args);
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);

@@ -14,7 +14,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|show> [OPTIONS]"},
     {"db", "certbench db <up|status|down> [--data-dir DIR]"},
     {"db up", "certbench db up [--data-dir DIR]"},
     {"db status", "certbench db status [--data-dir DIR]"},
@@ -23,12 +23,19 @@ const std::map<std::string, std::string> kUsage = {
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--dsn DSN | --data-dir DIR]"},
+    {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized] "
+             "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
+             "[--dsn DSN | --data-dir DIR]"},
 };
 
 const char* kDatabaseHelp =
     "Database: --dsn DSN, else $DATABASE_URL, else libpq's $PGHOST/$PGPORT/…, else --data-dir DIR "
     "(a persistent embedded cluster, left running), else a throwaway embedded PostgreSQL started "
     "for this command and removed afterwards.";
+
+const char* kDatasetHelp =
+    "Dataset: without --scale, the dataset ready in the schema is used as it is (or 100k certificates "
+    "are seeded); with --scale, that dataset is seeded or reused.";
 
 const char* kExitCodes =
     "Exit codes: 0 success, 1 regression, 2 bad usage/config/input, 3 environment failure "
@@ -74,13 +81,21 @@ void add_dataset_options(CLI::App& sub, std::string& scale, fixtures::DatasetSpe
 
 fixtures::DatasetSpec finish_spec(fixtures::DatasetSpec spec, const std::string& scale,
                                   const std::string& indexes, const std::string& schema) {
-  spec.scale = cli::parse_count(scale, "--scale");
+  spec.scale = cli::parse_count(scale.empty() ? "100k" : scale, "--scale");
   auto set = fixtures::parse_index_set(indexes);
   if (!set) throw UsageError("--indexes must be none, review or best (got '" + indexes + "')");
   spec.indexes = *set;
   spec.validate();
   fixtures::check_schema_name(schema);
   return spec;
+}
+
+Listing parse_listing(const std::string& name) {
+  if (name == "public") return Listing::public_certificates;
+  if (name == "user") return Listing::user_certificates;
+  if (name == "admin") return Listing::all_certificates_with_users;
+  if (name == "endpoint") return Listing::certificates_endpoint;
+  throw UsageError("the listing must be public, user, admin or endpoint (got '" + name + "')");
 }
 
 }  // namespace
@@ -121,12 +136,30 @@ int main(int argc, char** argv) {
 
   // run
   cli::RunArgs run_args;
-  std::string run_scale = "100k", run_indexes = "best";
+  std::string run_scale, run_indexes = "best";
   auto* run = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
-  add_dataset_options(*run, run_scale, run_args.spec, run_indexes, run_args.schema, false);
-  run->get_option("--scale")->default_str("100k");
-  add_target_options(*run, run_args.target);
-  run->footer(kDatabaseHelp);
+  add_dataset_options(*run, run_scale, run_args.dataset.spec, run_indexes, run_args.dataset.schema, false);
+  add_target_options(*run, run_args.dataset.target);
+  run->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+
+  // show
+  cli::ShowArgs show_args;
+  std::string show_scale, show_indexes = "best", show_listing;
+  auto* show = app.add_subcommand("show", "one page of one listing from one implementation, and what it cost");
+  show->add_option("listing", show_listing, "public, user, admin (all certificates with their owners) or endpoint "
+                                            "(public, with spa and template names)")
+      ->required();
+  show->add_option("--impl", show_args.impl, "naive (before the review), review (its fix taken literally) or optimized")
+      ->capture_default_str();
+  auto* page_opt = show->add_option("--page", show_args.page, "page number, from 1")->capture_default_str();
+  show->add_option("--size", show_args.size, "rows per page, 1 to 1000")->capture_default_str();
+  show->add_option("--after", show_args.after, "keyset page: the rows after this cursor (next_cursor of the previous page)")
+      ->excludes(page_opt);
+  show->add_option("--user", show_args.user, "the user whose certificates the user listing shows");
+  show->add_flag("--json", show_args.json, "print one JSON object: rows, stats, next_cursor");
+  add_dataset_options(*show, show_scale, show_args.dataset.spec, show_indexes, show_args.dataset.schema, false);
+  add_target_options(*show, show_args.dataset.target);
+  show->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
 
   try {
     app.parse(argc, argv);
@@ -150,8 +183,17 @@ int main(int argc, char** argv) {
       return cli::seed(seed_args);
     }
     if (*run) {
-      run_args.spec = finish_spec(run_args.spec, run_scale, run_indexes, run_args.schema);
+      run_args.dataset.spec = finish_spec(run_args.dataset.spec, run_scale, run_indexes, run_args.dataset.schema);
+      run_args.dataset.scale_given = !run_scale.empty();
       return cli::run(run_args);
+    }
+    if (*show) {
+      show_args.dataset.spec = finish_spec(show_args.dataset.spec, show_scale, show_indexes, show_args.dataset.schema);
+      show_args.dataset.scale_given = !show_scale.empty();
+      show_args.listing = parse_listing(show_listing);
+      if (show_args.user != cli::kNoUser && show_args.listing != Listing::user_certificates)
+        throw UsageError("--user applies to the user listing only");
+      return cli::show(show_args);
     }
   } catch (const UsageError& e) {
     return usage_error(command, e.what());

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <regex>
+#include <set>
 #include <vector>
 
 #include "certbench/core/errors.hpp"
@@ -23,6 +24,18 @@ Result& Result::operator=(Result&&) noexcept = default;
 std::size_t Result::rows() const noexcept { return impl_->result.size(); }
 std::size_t Result::columns() const noexcept {
   return static_cast<std::size_t>(impl_->result.columns());
+}
+
+std::string_view Result::column_name(std::size_t column) const {
+  return impl_->result.column_name(static_cast<pqxx::row::size_type>(column));
+}
+
+std::size_t Result::column(std::string_view name) const {
+  try {
+    return static_cast<std::size_t>(impl_->result.column_number(std::string(name)));
+  } catch (const std::exception&) {
+    throw QueryError("the result has no column named " + std::string(name), "");
+  }
 }
 
 std::optional<std::string_view> Result::get(std::size_t row, std::size_t column) const {
@@ -97,6 +110,14 @@ struct Connection::Impl {
   std::unique_ptr<PqxxConnection> conn;
   std::unique_ptr<pqxx::work> tx;  // the open Transaction, if any
   std::string dsn_masked;
+  std::set<std::string, std::less<>> prepared;  // statement names prepared on this session
+
+  template <typename Run>
+  pqxx::result run(Run&& statement) {
+    if (tx) return statement(static_cast<pqxx::transaction_base&>(*tx));
+    pqxx::nontransaction nt(*conn);
+    return statement(static_cast<pqxx::transaction_base&>(nt));
+  }
 };
 
 namespace {
@@ -152,12 +173,7 @@ int Connection::server_version() const { return impl_->conn->server_version(); }
 Result Connection::exec(std::string_view sql) {
   Result out;
   try {
-    if (impl_->tx) {
-      out.impl_->result = impl_->tx->exec(std::string(sql));
-    } else {
-      pqxx::nontransaction nt(*impl_->conn);
-      out.impl_->result = nt.exec(std::string(sql));
-    }
+    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) { return t.exec(std::string(sql)); });
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }
@@ -166,20 +182,44 @@ Result Connection::exec(std::string_view sql) {
 }
 
 Result Connection::exec_params(std::string_view sql, std::initializer_list<Param> params) {
+  return exec_params(sql, std::vector<Param>(params));
+}
+
+namespace {
+std::vector<const char*> raw_params(const std::vector<Param>& params) {
   std::vector<const char*> raw;
   raw.reserve(params.size());
   for (const auto& p : params) raw.push_back(p ? p->c_str() : nullptr);
+  return raw;
+}
+}  // namespace
+
+Result Connection::exec_params(std::string_view sql, const std::vector<Param>& params) {
+  const auto raw = raw_params(params);
   Result out;
   try {
-    auto run = [&](pqxx::transaction_base& t) {
+    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) {
       return t.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(raw));
-    };
-    if (impl_->tx) {
-      out.impl_->result = run(*impl_->tx);
-    } else {
-      pqxx::nontransaction nt(*impl_->conn);
-      out.impl_->result = run(nt);
+    });
+  } catch (const pqxx::failure&) {
+    rethrow_as_certbench(server());
+  }
+  count(stats_, out.impl_->result);
+  return out;
+}
+
+Result Connection::exec_prepared(const std::string& name, std::string_view sql,
+                                 const std::vector<Param>& params) {
+  const auto raw = raw_params(params);
+  Result out;
+  try {
+    if (impl_->prepared.insert(name).second) {
+      impl_->conn->prepare(name, std::string(sql));
+      ++stats_.round_trips;  // libpqxx sends the Parse on first use, in a round trip of its own
     }
+    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) {
+      return t.exec_prepared(name, pqxx::prepare::make_dynamic_params(raw));
+    });
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }

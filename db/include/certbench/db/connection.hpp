@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace certbench::db {
 
@@ -30,6 +31,9 @@ class Result {
 
   [[nodiscard]] std::size_t rows() const noexcept;
   [[nodiscard]] std::size_t columns() const noexcept;
+  [[nodiscard]] std::string_view column_name(std::size_t column) const;
+  /// The index of the column named `name`; throws QueryError if there is none.
+  [[nodiscard]] std::size_t column(std::string_view name) const;
   [[nodiscard]] std::optional<std::string_view> get(std::size_t row, std::size_t column) const;
   /// The field as text; throws QueryError if it is NULL.
   [[nodiscard]] std::string_view text(std::size_t row, std::size_t column) const;
@@ -57,6 +61,11 @@ class Connection {
   Result exec(std::string_view sql);
   /// Runs one statement with $1, $2, … bound to `params`.
   Result exec_params(std::string_view sql, std::initializer_list<Param> params);
+  Result exec_params(std::string_view sql, const std::vector<Param>& params);
+
+  /// Runs the statement `sql` prepared under `name`: the first call prepares it (one more round
+  /// trip), later calls only bind and execute. A name always stands for the same SQL.
+  Result exec_prepared(const std::string& name, std::string_view sql, const std::vector<Param>& params);
 
   enum class CopyMode {
     plain,

@@ -1,0 +1,85 @@
+// certbench show: one page of one listing from one implementation, with what it cost.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+#include "commands.hpp"
+#include "cursor.hpp"
+#include "dataset.hpp"
+#include "terminal.hpp"
+
+namespace certbench::cli {
+namespace {
+
+nlohmann::json row_json(const CertificateRow& r) {
+  nlohmann::json j = {{"kind", r.kind},
+                      {"id", r.id},
+                      {"certificate_number", r.certificate_number},
+                      {"generated_at", r.generated_at},
+                      {"recipient_name", r.recipient_name},
+                      {"is_public", r.is_public},
+                      {"created_by", r.created_by},
+                      {"spa_id", r.spa_id},
+                      {"template_id", r.template_id},
+                      {"file_path", r.file_path},
+                      {"image_path", r.image_path ? nlohmann::json(*r.image_path) : nlohmann::json()}};
+  auto add = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) j[key] = *v;
+  };
+  add("spa_name", r.spa_name);
+  add("template_name", r.template_name);
+  add("user_email", r.user_email);
+  add("user_full_name", r.user_full_name);
+  return j;
+}
+
+}  // namespace
+
+int show(const ShowArgs& args) {
+  PageRequest page{args.page, args.size, std::nullopt};
+  if (!args.after.empty()) page.after = decode_cursor(args.after, args.listing, args.user);
+  page.validate();
+  if (args.listing == Listing::user_certificates && args.user < 0)
+    throw UsageError(args.user == kNoUser ? "the user listing needs --user ID"
+                                          : "user ids are not negative (got " + std::to_string(args.user) + ")");
+
+  auto dataset = ensure_dataset(args.dataset);
+  db::Connection connection(dataset.target.dsn());
+  impl::use_dataset(connection, args.dataset.schema);
+  auto listings = harness::make_listings(args.impl, connection);
+  const ListingPage result = listings->list(args.listing, args.user, page);
+  const auto stats = connection.stats();
+  const std::optional<std::string> next =
+      result.next ? std::optional<std::string>(encode_cursor(args.listing, args.user, *result.next)) : std::nullopt;
+
+  if (args.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : result.rows) rows.push_back(row_json(r));
+    nlohmann::json out = {{"listing", to_string(args.listing)},
+                          {"impl", args.impl},
+                          {"rows", rows},
+                          {"stats",
+                           {{"round_trips", stats.round_trips},
+                            {"rows_received", stats.rows_received},
+                            {"bytes_received", stats.bytes_received},
+                            {"peak_heap_bytes", nullptr}}},
+                          {"next_cursor", next ? nlohmann::json(*next) : nlohmann::json()}};
+    fmt::print("{}\n", out.dump());
+    return 0;
+  }
+  fmt::print("{} ({}), {} row(s)\n", to_string(args.listing), args.impl, result.rows.size());
+  for (const auto& r : result.rows) {
+    std::string extra;
+    if (r.spa_name) extra = fmt::format("  spa: {}  template: {}", *r.spa_name, r.template_name.value_or(""));
+    if (r.user_email) extra = fmt::format("  owner: {} <{}>", r.user_full_name.value_or(""), *r.user_email);
+    fmt::print("  {:<27} {:<17} {:>8}  {:<22}{}\n", r.generated_at, r.kind, r.id, r.recipient_name, extra);
+  }
+  fmt::print("cost: {} round trip(s), {} row(s) and {} received\n", stats.round_trips,
+             thousands(stats.rows_received), megabytes(stats.bytes_received));
+  if (next) fmt::print("next page: --after {}\n", *next);
+  return 0;
+}
+
+}  // namespace certbench::cli

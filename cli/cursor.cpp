@@ -1,0 +1,92 @@
+#include "cursor.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <vector>
+
+#include "certbench/core/errors.hpp"
+
+namespace certbench::cli {
+namespace {
+
+constexpr std::size_t kTagBytes = 12;
+
+std::string key() {
+  const char* env = std::getenv("CERTBENCH_CURSOR_KEY");
+  return env != nullptr && *env != '\0' ? env : "certbench keyset cursor v1";
+}
+
+std::string tag(const std::string& payload) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const std::string k = key();
+  HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &length);
+  return std::string(reinterpret_cast<const char*>(mac), kTagBytes);
+}
+
+std::string base64url(const std::string& bytes) {
+  std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  std::string s(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::optional<std::string> from_base64url(std::string s) {
+  if (s.empty() || s.size() > 512 || s.find_first_not_of(
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+    return std::nullopt;
+  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  const std::size_t pad = (4 - s.size() % 4) % 4;
+  if (pad == 3) return std::nullopt;
+  s.append(pad, '=');
+  std::vector<unsigned char> out(s.size());
+  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(s.data()),
+                                static_cast<int>(s.size()));
+  if (n < 0) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n) - pad);
+}
+
+std::string payload_of(Listing listing, std::int64_t user_id, const ListingPosition& p) {
+  return fmt::format("v1|{}|{}|{}|{}|{}", to_string(listing),
+                     listing == Listing::user_certificates ? user_id : 0, p.generated_at_us, p.kind, p.id);
+}
+
+}  // namespace
+
+std::string encode_cursor(Listing listing, std::int64_t user_id, const ListingPosition& position) {
+  const std::string payload = payload_of(listing, user_id, position);
+  return base64url(payload + tag(payload));
+}
+
+ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::int64_t user_id) {
+  const auto bytes = from_base64url(cursor);
+  if (!bytes || bytes->size() <= kTagBytes || bytes->rfind("v1|", 0) != 0)
+    throw InputError("--after: not a certbench cursor (pass next_cursor from the previous page as it is)");
+  const std::string payload = bytes->substr(0, bytes->size() - kTagBytes);
+  if (tag(payload) != bytes->substr(bytes->size() - kTagBytes))
+    throw InputError("--after: the cursor was altered (its signature does not match)");
+  // v1|listing|user|generated_at_us|kind|id
+  std::vector<std::string> f;
+  for (std::size_t start = 0, bar;; start = bar + 1) {
+    bar = payload.find('|', start);
+    f.push_back(payload.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+    if (bar == std::string::npos) break;
+  }
+  if (f.size() != 6) throw InputError("--after: not a certbench cursor");
+  if (f[1] != to_string(listing) ||
+      f[2] != std::to_string(listing == Listing::user_certificates ? user_id : 0))
+    throw InputError("--after: this cursor belongs to another listing (" + f[1] + ")");
+  try {
+    return ListingPosition{std::stoll(f[3]), f[4], std::stoll(f[5])};
+  } catch (const std::exception&) {
+    throw InputError("--after: not a certbench cursor");
+  }
+}
+
+}  // namespace certbench::cli

@@ -1,0 +1,24 @@
+#include "certbench/harness/implementations.hpp"
+
+#include <array>
+#include <string>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/impl_naive/listing.hpp"
+#include "certbench/impl_optimized/listing.hpp"
+
+namespace certbench::harness {
+
+std::span<const std::string_view> listing_implementations() noexcept {
+  static constexpr std::array<std::string_view, 3> names{"naive", "review", "optimized"};
+  return names;
+}
+
+std::unique_ptr<ListingPaths> make_listings(std::string_view name, db::Connection& db) {
+  if (name == "naive") return std::make_unique<naive::Listings>(db);
+  if (name == "review") return std::make_unique<optimized::Listings>(db, optimized::Strategy::union_all);
+  if (name == "optimized") return std::make_unique<optimized::Listings>(db, optimized::Strategy::per_branch_limit);
+  throw UsageError("--impl must be naive, review or optimized (got '" + std::string(name) + "')");
+}
+
+}  // namespace certbench::harness

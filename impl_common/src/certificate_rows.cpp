@@ -1,0 +1,113 @@
+#include "certbench/impl_common/certificate_rows.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <fmt/format.h>
+
+#include "certbench/core/errors.hpp"
+
+namespace certbench::impl {
+
+void use_dataset(db::Connection& connection, std::string_view schema) {
+  connection.exec("SET search_path TO " + db::quote_identifier(schema));
+  connection.exec("SET TimeZone TO 'UTC'");
+  connection.reset_stats();
+}
+
+namespace {
+int digits(std::string_view text, std::size_t pos, std::size_t count) {
+  int value = 0;
+  if (pos + count > text.size()) throw QueryError("bad timestamp: " + std::string(text), "");
+  auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + count, value);
+  if (ec != std::errc() || end != text.data() + pos + count)
+    throw QueryError("bad timestamp: " + std::string(text), "");
+  return value;
+}
+}  // namespace
+
+std::int64_t parse_timestamp_us(std::string_view text) {
+  // YYYY-MM-DD HH:MM:SS[.f{1,6}]+00
+  using namespace std::chrono;
+  const year_month_day date{year{digits(text, 0, 4)}, month{static_cast<unsigned>(digits(text, 5, 2))},
+                            day{static_cast<unsigned>(digits(text, 8, 2))}};
+  if (!date.ok() || text.size() < 22 || text[4] != '-' || text[10] != ' ')
+    throw QueryError("bad timestamp: " + std::string(text), "");
+  std::int64_t us = (static_cast<std::int64_t>(sys_days(date).time_since_epoch().count()) * 86400 +
+                     digits(text, 11, 2) * 3600 + digits(text, 14, 2) * 60 + digits(text, 17, 2)) *
+                    1'000'000;
+  std::size_t pos = 19;
+  if (text[pos] == '.') {
+    std::int64_t scale = 100'000;
+    for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, scale /= 10)
+      us += (text[pos] - '0') * scale;
+  }
+  if (text.substr(pos) != "+00") throw QueryError("timestamp not in UTC: " + std::string(text), "");
+  return us;
+}
+
+std::string iso8601(std::int64_t us) {
+  using namespace std::chrono;
+  const sys_time<microseconds> t{microseconds{us}};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<microseconds> hms{t - day};
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", int(ymd.year()),
+                                unsigned(ymd.month()), unsigned(ymd.day()), hms.hours().count(),
+                                hms.minutes().count(), hms.seconds().count());
+  if (auto frac = hms.subseconds().count(); frac != 0) out += fmt::format(".{:06}", frac);
+  return out + "Z";
+}
+
+namespace {
+std::optional<std::size_t> optional_column(const db::Result& r, std::string_view name) {
+  for (std::size_t i = 0; i < r.columns(); ++i)
+    if (r.column_name(i) == name) return i;
+  return std::nullopt;
+}
+}  // namespace
+
+CertificateColumns::CertificateColumns(const db::Result& r)
+    : id(r.column("id")),
+      certificate_number(r.column("certificate_number")),
+      generated_at(r.column("generated_at")),
+      recipient_name(r.column("recipient_name")),
+      is_public(r.column("is_public")),
+      created_by(r.column("created_by")),
+      spa_id(r.column("spa_id")),
+      template_id(r.column("template_id")),
+      file_path(r.column("file_path")),
+      image_path(r.column("image_path")),
+      kind(optional_column(r, "kind")),
+      spa_name(optional_column(r, "spa_name")),
+      template_name(optional_column(r, "template_name")),
+      user_email(optional_column(r, "user_email")),
+      user_full_name(optional_column(r, "user_full_name")) {}
+
+CertificateRow decode_certificate(const db::Result& r, const CertificateColumns& c, std::size_t row,
+                                  std::string_view kind) {
+  auto optional_text = [&](std::optional<std::size_t> column) -> std::optional<std::string> {
+    if (!column) return std::nullopt;
+    auto v = r.get(row, *column);
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  CertificateRow out;
+  out.kind = c.kind ? std::string(r.text(row, *c.kind)) : std::string(kind);
+  out.id = r.int64(row, c.id);
+  out.certificate_number = std::string(r.text(row, c.certificate_number));
+  out.generated_at_us = parse_timestamp_us(r.text(row, c.generated_at));
+  out.generated_at = iso8601(out.generated_at_us);
+  out.recipient_name = std::string(r.text(row, c.recipient_name));
+  out.is_public = r.boolean(row, c.is_public);
+  out.created_by = r.int64(row, c.created_by);
+  out.spa_id = r.int64(row, c.spa_id);
+  out.template_id = r.int64(row, c.template_id);
+  out.file_path = std::string(r.text(row, c.file_path));
+  out.image_path = optional_text(c.image_path);
+  out.spa_name = optional_text(c.spa_name);
+  out.template_name = optional_text(c.template_name);
+  out.user_email = optional_text(c.user_email);
+  out.user_full_name = optional_text(c.user_full_name);
+  return out;
+}
+
+}  // namespace certbench::impl

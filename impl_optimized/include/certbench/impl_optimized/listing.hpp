@@ -1,0 +1,51 @@
+#pragma once
+#include "certbench/core/listing.hpp"
+#include "certbench/db/connection.hpp"
+
+namespace certbench::optimized {
+
+/// How the one statement per page is written.
+enum class Strategy {
+  /// The review's fix taken literally: UNION ALL of every certificate table's matching rows, the
+  /// joins, then ORDER BY … LIMIT … OFFSET on the whole. PostgreSQL 15 sorts every matching row
+  /// for it (no Merge Append across the branches' filtered scans). Numbered pages only.
+  union_all,
+  /// The best measured: each branch takes its rows in listing order from its index and stops after
+  /// the rows the page can need (ORDER BY generated_at DESC, id DESC LIMIT), the union keeps the
+  /// page, and only then are spas, templates or users joined. Serves keyset pages too.
+  per_branch_limit,
+};
+
+/// The listings after the review: one statement per page, ordered and paged by the database,
+/// joins instead of per-row lookups, prepared once per session.
+class Listings final : public ListingPaths {
+ public:
+  /// `db` must already be set up for the dataset (impl::use_dataset).
+  Listings(db::Connection& db, Strategy strategy) : db_(db), strategy_(strategy) {}
+  [[nodiscard]] std::string_view name() const noexcept override {
+    return strategy_ == Strategy::union_all ? "review" : "optimized";
+  }
+  [[nodiscard]] bool serves_keyset() const noexcept override { return strategy_ == Strategy::per_branch_limit; }
+
+  /// The statement a page of `listing` runs, and its parameters (for EXPLAIN and pgbench).
+  struct Statement {
+    std::string name;
+    std::string sql;
+    std::vector<db::Param> params;
+  };
+  [[nodiscard]] Statement statement(certbench::Listing listing, std::int64_t user_id,
+                                    const PageRequest& page) const;
+
+ protected:
+  ListingPage do_public_certificates(const PageRequest& page) override;
+  ListingPage do_user_certificates(std::int64_t user_id, const PageRequest& page) override;
+  ListingPage do_all_certificates_with_users(const PageRequest& page) override;
+  ListingPage do_certificates_endpoint(const PageRequest& page) override;
+
+ private:
+  ListingPage run(certbench::Listing listing, std::int64_t user_id, const PageRequest& page);
+  db::Connection& db_;
+  Strategy strategy_;
+};
+
+}  // namespace certbench::optimized

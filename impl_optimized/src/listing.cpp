@@ -1,0 +1,153 @@
+#include "certbench/impl_optimized/listing.hpp"
+
+#include <fmt/format.h>
+
+#include "certbench/core/certificate_kinds.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace certbench::optimized {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, certificate_number, generated_at, recipient_name, is_public, created_by, spa_id, "
+    "template_id, file_path, image_path";
+constexpr std::string_view kOuterColumns =
+    "p.kind, p.id, p.certificate_number, p.generated_at, p.recipient_name, p.is_public, "
+    "p.created_by, p.spa_id, p.template_id, p.file_path, p.image_path";
+// The listing order. Each branch's kind is a literal in the "C" collation, so the database orders
+// kinds as the application does whatever the server's default collation.
+constexpr std::string_view kOrder = "generated_at DESC, kind, id DESC";
+constexpr std::string_view kOuterOrder = "p.generated_at DESC, p.kind, p.id DESC";
+
+// Numbered parameters, added as the statement is written.
+struct Params {
+  std::vector<db::Param> values;
+  std::string add(std::string value) {
+    values.emplace_back(std::move(value));
+    return "$" + std::to_string(values.size());
+  }
+};
+
+std::string filter_of(Listing listing, std::int64_t user_id, Params& params) {
+  switch (listing) {
+    case Listing::public_certificates:
+    case Listing::certificates_endpoint: return "is_public";
+    case Listing::user_certificates: return "created_by = " + params.add(std::to_string(user_id));
+    case Listing::all_certificates_with_users: return "";
+  }
+  return "";
+}
+
+// What a listing shows beyond the certificate, joined once the page is known.
+std::string joins_of(Listing listing) {
+  switch (listing) {
+    case Listing::certificates_endpoint:
+      return " JOIN spas s ON s.id = p.spa_id JOIN certificate_templates t ON t.id = p.template_id";
+    case Listing::all_certificates_with_users: return " JOIN users u ON u.id = p.created_by";
+    default: return "";
+  }
+}
+
+std::string extra_columns_of(Listing listing) {
+  switch (listing) {
+    case Listing::certificates_endpoint: return ", s.name AS spa_name, t.name AS template_name";
+    case Listing::all_certificates_with_users: return ", u.email AS user_email, u.full_name AS user_full_name";
+    default: return "";
+  }
+}
+
+// Rows of one kind after a keyset position, in listing order (generated_at DESC, kind, id DESC):
+// for this table the kind is fixed, so the condition is one of three simple, indexable ones.
+std::string after_condition(const CertificateKind& kind, const ListingPosition& after, Params& params) {
+  const std::string at = params.add(impl::iso8601(after.generated_at_us));
+  if (kind.name < after.kind) return "generated_at < " + at;
+  if (kind.name > after.kind) return "generated_at <= " + at;
+  return "(generated_at, id) < (" + at + ", " + params.add(std::to_string(after.id)) + ")";
+}
+
+std::string where_clause(std::string_view filter, std::string_view keyset) {
+  if (filter.empty() && keyset.empty()) return "";
+  if (filter.empty()) return " WHERE " + std::string(keyset);
+  if (keyset.empty()) return " WHERE " + std::string(filter);
+  return " WHERE " + std::string(filter) + " AND " + std::string(keyset);
+}
+
+// Which side of each table a keyset position falls on: part of the statement's name, because the
+// statement's text depends on it.
+std::string keyset_shape(const ListingPosition& after) {
+  std::string shape;
+  for (const auto& kind : certificate_kinds())
+    shape += kind.name < after.kind ? '<' : kind.name > after.kind ? '>' : '=';
+  return shape;
+}
+
+}  // namespace
+
+Listings::Statement Listings::statement(certbench::Listing listing, std::int64_t user_id,
+                                      const PageRequest& page) const {
+  Statement st;
+  Params params;
+  const std::string filter = filter_of(listing, user_id, params);
+  const std::string joins = joins_of(listing), extra = extra_columns_of(listing);
+  const bool keyset = page.after.has_value();
+  st.name = fmt::format("{}_{}_{}", to_string(listing), name(), keyset ? "keyset_" + keyset_shape(*page.after) : "offset");
+
+  if (strategy_ == Strategy::union_all) {
+    std::string branches;
+    for (const auto& kind : certificate_kinds())
+      branches += fmt::format("{}SELECT '{}'::text COLLATE \"C\" AS kind, {} FROM {}{}", branches.empty() ? "" : " UNION ALL ",
+                              kind.name, kColumns, kind.table, where_clause(filter, ""));
+    const std::string limit = params.add(std::to_string(page.size));
+    const std::string offset = params.add(std::to_string(page.offset()));
+    st.sql = fmt::format("SELECT {}{} FROM ({}) p{} ORDER BY {} LIMIT {} OFFSET {}", kOuterColumns, extra,
+                         branches, joins, kOuterOrder, limit, offset);
+  } else {
+    // Each branch can contribute at most offset + size rows to the page.
+    const std::string branch_limit =
+        params.add(std::to_string(keyset ? static_cast<std::uint64_t>(page.size) : page.offset() + static_cast<std::uint64_t>(page.size)));
+    std::string branches;
+    for (const auto& kind : certificate_kinds()) {
+      const std::string after = keyset ? after_condition(kind, *page.after, params) : "";
+      branches += fmt::format("{}(SELECT '{}'::text COLLATE \"C\" AS kind, {} FROM {}{} ORDER BY generated_at DESC, id DESC LIMIT {})",
+                              branches.empty() ? "" : " UNION ALL ", kind.name, kColumns, kind.table,
+                              where_clause(filter, after), branch_limit);
+    }
+    const std::string limit = params.add(std::to_string(page.size));
+    const std::string union_page =
+        keyset ? fmt::format("{} ORDER BY {} LIMIT {}", branches, kOrder, limit)
+               : fmt::format("{} ORDER BY {} LIMIT {} OFFSET {}", branches, kOrder, limit,
+                             params.add(std::to_string(page.offset())));
+    st.sql = joins.empty() ? union_page
+                           : fmt::format("SELECT {}{} FROM ({}) p{} ORDER BY {}", kOuterColumns, extra,
+                                         union_page, joins, kOuterOrder);
+  }
+  st.params = std::move(params.values);
+  return st;
+}
+
+ListingPage Listings::run(certbench::Listing listing, std::int64_t user_id, const PageRequest& page) {
+  // No page starts past 2^62 rows: answer without asking the database (the naive one agrees).
+  if (!page.after && page.offset() > (std::uint64_t{1} << 62)) return make_page({}, page.size);
+  const auto st = statement(listing, user_id, page);
+  const auto r = db_.exec_prepared(st.name, st.sql, st.params);
+  std::vector<CertificateRow> rows;
+  rows.reserve(r.rows());
+  const impl::CertificateColumns columns(r);
+  for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i));
+  return make_page(std::move(rows), page.size);
+}
+
+ListingPage Listings::do_public_certificates(const PageRequest& page) {
+  return run(certbench::Listing::public_certificates, 0, page);
+}
+ListingPage Listings::do_user_certificates(std::int64_t user_id, const PageRequest& page) {
+  return run(certbench::Listing::user_certificates, user_id, page);
+}
+ListingPage Listings::do_all_certificates_with_users(const PageRequest& page) {
+  return run(certbench::Listing::all_certificates_with_users, 0, page);
+}
+ListingPage Listings::do_certificates_endpoint(const PageRequest& page) {
+  return run(certbench::Listing::certificates_endpoint, 0, page);
+}
+
+}  // namespace certbench::optimized
