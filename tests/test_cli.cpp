@@ -139,3 +139,61 @@ TEST(Cli, RunSeedsAndSaysWhatItMeasured) {
   EXPECT_TRUE(has(r.out, "spa_therapist_certificates"));
   EXPECT_TRUE(has(r.out, "measurements: none yet")) << r.out;
 }
+
+TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
+  const std::string dsn = shared_cluster().dsn();
+  const std::vector<std::string> base{"--schema", "cli_show", "--dsn", dsn};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), base.begin(), base.end());
+    return run_certbench(args);
+  };
+  ASSERT_EQ(run_certbench({"seed", "--scale", "2000", "--schema", "cli_show", "--dsn", dsn}).exit_code, 0);
+
+  auto first = with({"show", "endpoint", "--impl", "naive", "--size", "5", "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto j = nlohmann::json::parse(first.out);
+  ASSERT_EQ(j["rows"].size(), 5u);
+  for (const char* key : {"kind", "id", "generated_at", "recipient_name", "spa_name", "template_name"})
+    EXPECT_TRUE(j["rows"][0].contains(key)) << key;
+  EXPECT_TRUE(j["rows"][0]["generated_at"].get<std::string>().ends_with("Z"));
+  EXPECT_EQ(j["stats"]["round_trips"], 5 + 2 * 5) << "five tables, then a spa and a template per row";
+  EXPECT_GT(j["stats"]["rows_received"].get<int>(), 1000);
+  EXPECT_TRUE(j["stats"].contains("peak_heap_bytes"));
+  ASSERT_TRUE(j["next_cursor"].is_string());
+
+  // The cursor's page is the second numbered page.
+  auto second = with({"show", "endpoint", "--size", "5", "--page", "2", "--json"});
+  auto after = with({"show", "endpoint", "--size", "5", "--after", j["next_cursor"].get<std::string>(), "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(nlohmann::json::parse(after.out)["rows"], nlohmann::json::parse(second.out)["rows"]);
+
+  auto unknown = with({"show", "user", "--user", "99999999", "--json"});
+  ASSERT_EQ(unknown.exit_code, 0) << unknown.err;
+  EXPECT_TRUE(nlohmann::json::parse(unknown.out)["rows"].empty());
+
+  std::string forged = j["next_cursor"];
+  forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+  const std::vector<std::vector<std::string>> bad = {
+      {"show", "public", "--page", "0"},
+      {"show", "public", "--size", "0"},
+      {"show", "public", "--size", "1001"},
+      {"show", "public", "--after", "not-a-cursor"},
+      {"show", "public", "--after", forged},
+      {"show", "admin", "--after", j["next_cursor"]},  // another listing's cursor
+      {"show", "public", "--impl", "naive", "--after", j["next_cursor"]},
+      {"show", "user", "--user", "-3"},
+      {"show", "user"},
+      {"show", "public", "--user", "3"},
+      {"show", "everything"},
+      {"show", "public", "--impl", "fastest"},
+  };
+  for (const auto& args : bad) {
+    auto r = with(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << joined;
+    EXPECT_GE(lines(r.err), 1u);
+    EXPECT_LE(lines(r.err), 2u) << joined << "\n" << r.err;
+  }
+}
