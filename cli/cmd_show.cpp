@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "commands.hpp"
@@ -49,7 +50,10 @@ int show(const ShowArgs& args) {
   db::Connection connection(dataset.target.dsn());
   impl::use_dataset(connection, args.dataset.schema);
   auto listings = harness::make_listings(args.impl, connection);
+  harness::HeapMeter heap;
+  heap.start();
   const ListingPage result = listings->list(args.listing, args.user, page);
+  const auto peak = heap.peak();
   const auto stats = connection.stats();
   const std::optional<std::string> next =
       result.next ? std::optional<std::string>(encode_cursor(args.listing, args.user, *result.next)) : std::nullopt;
@@ -64,7 +68,7 @@ int show(const ShowArgs& args) {
                            {{"round_trips", stats.round_trips},
                             {"rows_received", stats.rows_received},
                             {"bytes_received", stats.bytes_received},
-                            {"peak_heap_bytes", nullptr}}},
+                            {"peak_heap_bytes", peak ? nlohmann::json(*peak) : nlohmann::json()}}},
                           {"next_cursor", next ? nlohmann::json(*next) : nlohmann::json()}};
     fmt::print("{}\n", out.dump());
     return 0;
@@ -76,8 +80,9 @@ int show(const ShowArgs& args) {
     if (r.user_email) extra = fmt::format("  owner: {} <{}>", r.user_full_name.value_or(""), *r.user_email);
     fmt::print("  {:<27} {:<17} {:>8}  {:<22}{}\n", r.generated_at, r.kind, r.id, r.recipient_name, extra);
   }
-  fmt::print("cost: {} round trip(s), {} row(s) and {} received\n", stats.round_trips,
-             thousands(stats.rows_received), megabytes(stats.bytes_received));
+  fmt::print("cost: {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.round_trips,
+             thousands(stats.rows_received), human_bytes(stats.bytes_received),
+             peak ? human_bytes(*peak) : std::string("not measured (sanitizer build)"));
   if (next) fmt::print("next page: --after {}\n", *next);
   return 0;
 }

@@ -18,6 +18,11 @@ std::string thousands(std::uint64_t n) {
   return out;
 }
 
+std::string human_bytes(std::uint64_t bytes) {
+  if (bytes < 1'000'000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
+  return megabytes(bytes);
+}
+
 std::string megabytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
 }

@@ -17,6 +17,8 @@ void note(std::string_view message);
 std::string thousands(std::uint64_t n);
 /// Bytes in decimal megabytes, e.g. "812.3 MB" (MB = 10^6 bytes, as throughput is reported).
 std::string megabytes(std::uint64_t bytes);
+/// kB below a megabyte, MB above.
+std::string human_bytes(std::uint64_t bytes);
 
 /// Renders seeding progress as one rewritten line, at most ten times a second; silent when
 /// stderr is not a terminal. clear() erases the line before other output.

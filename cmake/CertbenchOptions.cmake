@@ -22,3 +22,13 @@ find_program(CERTBENCH_CCACHE ccache)
 if(CERTBENCH_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CERTBENCH_CCACHE})
 endif()
+
+# certbench::allocator — jemalloc as the process allocator for programs that measure peak heap
+# (harness/heap_meter.hpp). Not with sanitizers: they bring their own allocator.
+add_library(certbench_allocator INTERFACE)
+add_library(certbench::allocator ALIAS certbench_allocator)
+if(NOT CERTBENCH_SANITIZE)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+  target_link_libraries(certbench_allocator INTERFACE PkgConfig::JEMALLOC)
+endif()

@@ -11,6 +11,7 @@ CERTBENCH_PACKAGES=(
   libfmt-dev libcli11-dev nlohmann-json3-dev         # formatting, command line, JSON
   libboost-dev prometheus-cpp-dev                    # Boost.Asio, prometheus-cpp
   libbenchmark-dev libgtest-dev                      # Google Benchmark, GoogleTest
+  libjemalloc-dev libssl-dev                         # peak-heap counters; HMAC for keyset cursors
   postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
 )
 
