@@ -4,6 +4,7 @@
 #include <string>
 
 #include <climits>
+#include <vector>
 
 #include "certbench/core/listing.hpp"
 #include "certbench/db/database_target.hpp"
@@ -47,6 +48,14 @@ struct ShowArgs {
   bool json = false;
 };
 int show(const ShowArgs& args);
+
+struct BenchArgs {
+  db::TargetOptions target;
+  std::vector<std::uint64_t> scales;
+  std::uint64_t naive_max = 1'000'000;
+  std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
+};
+int bench(const BenchArgs& args);
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);

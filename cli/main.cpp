@@ -1,6 +1,7 @@
 // certbench's command line: parsing (CLI11, only here) and the mapping of errors to exit codes.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 
 #include "certbench/core/errors.hpp"
@@ -14,7 +15,9 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|show> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|show|bench> [OPTIONS]"},
+    {"bench", "certbench bench [--scales 1k,10k,100k,1M] [--naive-max N] [--dsn DSN | --data-dir DIR] "
+              "[Google Benchmark flags]"},
     {"db", "certbench db <up|status|down> [--data-dir DIR]"},
     {"db up", "certbench db up [--data-dir DIR]"},
     {"db status", "certbench db status [--data-dir DIR]"},
@@ -161,6 +164,21 @@ int main(int argc, char** argv) {
   add_target_options(*show, show_args.dataset.target);
   show->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
 
+  // bench
+  cli::BenchArgs bench_args;
+  std::string bench_scales = "1k,10k,100k,1M", bench_naive_max = "1M";
+  auto* bench = app.add_subcommand("bench", "the listing benchmarks (Google Benchmark) on datasets it seeds once and keeps");
+  bench->add_option("--scales", bench_scales, "dataset sizes, comma-separated")->capture_default_str();
+  bench->add_option("--naive-max", bench_naive_max,
+                    "skip the naive implementation above this scale (each call loads every row)")
+      ->capture_default_str();
+  add_target_options(*bench, bench_args.target);
+  bench->allow_extras();
+  bench->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "
+                "--benchmark_repetitions=9 --benchmark_out=results.json.\n"
+                "Without --dsn the datasets live in the persistent embedded cluster "
+                "(/var/tmp/certbench-UID/pgdata or --data-dir), started for the run and stopped after it.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -186,6 +204,24 @@ int main(int argc, char** argv) {
       run_args.dataset.spec = finish_spec(run_args.dataset.spec, run_scale, run_indexes, run_args.dataset.schema);
       run_args.dataset.scale_given = !run_scale.empty();
       return cli::run(run_args);
+    }
+    if (*bench) {
+      for (std::size_t start = 0; start <= bench_scales.size();) {
+        auto comma = bench_scales.find(',', start);
+        fixtures::DatasetSpec spec{cli::parse_count(bench_scales.substr(start, comma - start), "--scales"), 42,
+                                   fixtures::IndexSet::best};
+        spec.validate();
+        bench_args.scales.push_back(spec.scale);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      std::sort(bench_args.scales.begin(), bench_args.scales.end());
+      bench_args.naive_max = cli::parse_count(bench_naive_max, "--naive-max");
+      bench_args.benchmark_flags = bench->remaining();
+      for (const auto& flag : bench_args.benchmark_flags)
+        if (flag.rfind("--benchmark_", 0) != 0)
+          throw UsageError("unknown option " + flag + " (Google Benchmark's flags start with --benchmark_)");
+      return cli::bench(bench_args);
     }
     if (*show) {
       show_args.dataset.spec = finish_spec(show_args.dataset.spec, show_scale, show_indexes, show_args.dataset.schema);

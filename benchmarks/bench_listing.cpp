@@ -1,0 +1,196 @@
+// The listing paths, every implementation, on datasets of several scales (issue #3).
+//
+//   <review function>/<implementation>/scale:N/page:P/keyset:K
+//
+// Family 1, every implementation: page 1 at every scale, with a fitted growth order (BigO).
+// Family 2, optimized only, at the largest scale: pages 100 and 1000 by offset, 1, 100 and 1000
+// by keyset. Counters per call: round_trips, rows, bytes (received) and peak_heap_bytes (jemalloc).
+//
+// Own flags (before Google Benchmark's):
+//   --certbench_dsn=DSN        a server with datasets bench_<scale> ready (certbench bench
+//                              prepares them); without it a throwaway cluster is started and seeded
+//   --certbench_scales=1000,…  dataset scales (default 1000)
+//   --certbench_naive_max=N    skip the naive implementation above N certificates (default 1000000)
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certbench/db/connection.hpp"
+#include "certbench/db/embedded_postgres.hpp"
+#include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/heap_meter.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace {
+
+using namespace certbench;
+
+struct Config {
+  std::string dsn;
+  std::vector<std::uint64_t> scales{1000};
+  std::uint64_t naive_max = 1'000'000;
+};
+
+std::string schema_of(std::uint64_t scale) { return "bench_" + std::to_string(scale); }
+
+// One session per (implementation, scale), made on first use and kept for the whole run.
+struct Session {
+  std::unique_ptr<db::Connection> db;
+  std::unique_ptr<ListingPaths> listings;
+  std::int64_t busiest_user = 0;
+};
+
+Session& session(const Config& config, std::string_view impl_name, std::uint64_t scale) {
+  static std::map<std::pair<std::string, std::uint64_t>, Session> sessions;
+  auto& s = sessions[{std::string(impl_name), scale}];
+  if (!s.db) {
+    s.db = std::make_unique<db::Connection>(config.dsn);
+    impl::use_dataset(*s.db, schema_of(scale));
+    s.listings = harness::make_listings(impl_name, *s.db);
+    s.busiest_user = s.db->exec("SELECT created_by FROM spa_therapist_certificates GROUP BY 1 "
+                                "ORDER BY count(*) DESC, 1 LIMIT 1").int64(0, 0);
+  }
+  return s;
+}
+
+struct Case {
+  Listing listing;
+  std::string impl;
+  std::uint64_t scale;
+  std::int64_t page;
+  bool keyset;
+};
+
+void run_case(benchmark::State& state, const Config& config, const Case& c) {
+  auto& s = session(config, c.impl, c.scale);
+  const std::int64_t user = s.busiest_user;
+  PageRequest request{c.page, 20, std::nullopt};
+  if (c.keyset) {
+    // The cursor of page P: walk the P-1 pages before it (not timed).
+    PageRequest walk{1, 20, std::nullopt};
+    for (std::int64_t p = 1; p < c.page; ++p) {
+      auto page = s.listings->list(c.listing, user, walk);
+      if (!page.next) break;
+      walk.after = page.next;
+    }
+    request.after = walk.after;
+  }
+  // Warm-up: statements prepared, caches filled. A page past the end measures nothing useful.
+  if (s.listings->list(c.listing, user, request).rows.size() < 20 || (c.keyset && c.page > 1 && !request.after)) {
+    state.SkipWithError(fmt::format("page {} is past the end of this listing at scale {}", c.page, c.scale).c_str());
+    return;
+  }
+  s.db->reset_stats();
+  harness::HeapMeter heap;
+  std::uint64_t peak = 0;
+  for (auto _ : state) {
+    heap.start();
+    auto page = s.listings->list(c.listing, user, request);
+    benchmark::DoNotOptimize(page.rows.data());
+    peak = std::max(peak, heap.peak().value_or(0));
+  }
+  const auto& st = s.db->stats();
+  using benchmark::Counter;
+  state.counters["round_trips"] = Counter(static_cast<double>(st.round_trips), Counter::kAvgIterations);
+  state.counters["rows"] = Counter(static_cast<double>(st.rows_received), Counter::kAvgIterations);
+  state.counters["bytes"] = Counter(static_cast<double>(st.bytes_received), Counter::kAvgIterations);
+  if (harness::HeapMeter::available()) state.counters["peak_heap_bytes"] = static_cast<double>(peak);
+  state.SetComplexityN(static_cast<std::int64_t>(c.scale));
+}
+
+void register_all(const Config& config) {
+  const std::vector<Listing> listings{Listing::public_certificates, Listing::user_certificates,
+                                      Listing::all_certificates_with_users, Listing::certificates_endpoint};
+  const std::uint64_t largest = config.scales.back();
+  for (Listing l : listings) {
+    for (auto impl : harness::listing_implementations()) {
+      auto* family = benchmark::RegisterBenchmark(
+          fmt::format("{}/{}", to_string(l), impl).c_str(), [&config, l, impl](benchmark::State& st) {
+            run_case(st, config, {l, std::string(impl), static_cast<std::uint64_t>(st.range(0)), 1, false});
+          });
+      // Real time: the work happens in PostgreSQL, not on this thread's CPU.
+      family->ArgNames({"scale", "page", "keyset"})->Unit(benchmark::kMicrosecond)->UseRealTime()->Complexity(benchmark::oAuto);
+      for (auto scale : config.scales) {
+        if (impl == "naive" && scale > config.naive_max) {
+          std::cerr << fmt::format("skipping {}/naive at scale {}: above --certbench_naive_max={} "
+                                   "(one call loads every row; raise it to include)\n",
+                                   to_string(l), scale, config.naive_max);
+          continue;
+        }
+        family->Args({static_cast<std::int64_t>(scale), 1, 0});
+      }
+    }
+    auto* depth = benchmark::RegisterBenchmark(
+        fmt::format("{}/optimized", to_string(l)).c_str(), [&config, l](benchmark::State& st) {
+          run_case(st, config, {l, "optimized", static_cast<std::uint64_t>(st.range(0)), st.range(1), st.range(2) == 1});
+        });
+    depth->ArgNames({"scale", "page", "keyset"})->Unit(benchmark::kMicrosecond)->UseRealTime();
+    const auto scale = static_cast<std::int64_t>(largest);
+    for (auto args : std::vector<std::vector<std::int64_t>>{{scale, 100, 0}, {scale, 1000, 0}, {scale, 1, 1},
+                                                            {scale, 100, 1}, {scale, 1000, 1}})
+      depth->Args(args);
+  }
+}
+
+std::vector<std::uint64_t> parse_scales(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    out.push_back(std::stoull(text.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config;
+  std::vector<char*> rest{argv[0]};
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string_view a(argv[i]);
+      if (a.starts_with("--certbench_dsn=")) config.dsn = a.substr(16);
+      else if (a.starts_with("--certbench_scales=")) config.scales = parse_scales(std::string(a.substr(19)));
+      else if (a.starts_with("--certbench_naive_max=")) config.naive_max = std::stoull(std::string(a.substr(22)));
+      else rest.push_back(argv[i]);
+    }
+  } catch (const std::exception&) {
+    std::cerr << "bench_listing: bad --certbench_ flag\n";
+    return 2;
+  }
+  std::optional<db::EmbeddedPostgres> cluster;
+  try {
+    if (config.dsn.empty()) {  // on our own: a throwaway cluster with small datasets
+      cluster = db::EmbeddedPostgres::start_throwaway();
+      config.dsn = cluster->dsn();
+      for (auto scale : config.scales) {
+        fixtures::SeedOptions o;
+        o.spec = {scale, 42, fixtures::IndexSet::best};
+        o.schema = schema_of(scale);
+        fixtures::seed(config.dsn, o);
+      }
+    }
+    int rest_argc = static_cast<int>(rest.size());
+    benchmark::Initialize(&rest_argc, rest.data());
+    if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
+    register_all(config);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  } catch (const std::exception& e) {
+    std::cerr << "bench_listing: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
