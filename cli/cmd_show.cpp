@@ -6,6 +6,7 @@
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_optimized/listing.hpp"
 #include "commands.hpp"
 #include "cursor.hpp"
 #include "dataset.hpp"
@@ -36,6 +37,23 @@ nlohmann::json row_json(const CertificateRow& r) {
   return j;
 }
 
+// The statement with $n as pgbench variables :pn, set by \set (numbers) or by pgbench -D (text).
+void print_pgbench_script(const optimized::Listings::Statement& st, const std::string& schema) {
+  std::string sql = st.sql;
+  for (std::size_t n = st.params.size(); n >= 1; --n) {
+    const std::string from = "$" + std::to_string(n), to = ":p" + std::to_string(n);
+    for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos + to.size()))
+      sql.replace(pos, from.size(), to);
+  }
+  fmt::print("-- {} — run with: PGOPTIONS='-c search_path={}' pgbench -M prepared -n -f SCRIPT", st.name, schema);
+  for (std::size_t i = 0; i < st.params.size(); ++i)
+    if (st.params[i]->find_first_not_of("0123456789") != std::string::npos) fmt::print(" -D p{}={}", i + 1, *st.params[i]);
+  fmt::print("\n");
+  for (std::size_t i = 0; i < st.params.size(); ++i)
+    if (st.params[i]->find_first_not_of("0123456789") == std::string::npos) fmt::print("\\set p{} {}\n", i + 1, *st.params[i]);
+  fmt::print("{};\n", sql);
+}
+
 }  // namespace
 
 int show(const ShowArgs& args) {
@@ -46,9 +64,18 @@ int show(const ShowArgs& args) {
     throw UsageError(args.user == kNoUser ? "the user listing needs --user ID"
                                           : "user ids are not negative (got " + std::to_string(args.user) + ")");
 
+  if (args.pgbench_script && args.impl == "naive")
+    throw UsageError("--pgbench-script: the naive implementation runs many statements, not one");
+
   auto dataset = ensure_dataset(args.dataset);
   db::Connection connection(dataset.target.dsn());
   impl::use_dataset(connection, args.dataset.schema);
+  if (args.pgbench_script) {
+    const optimized::Listings listings(connection, args.impl == "review" ? optimized::Strategy::union_all
+                                                                           : optimized::Strategy::per_branch_limit);
+    print_pgbench_script(listings.statement(args.listing, args.user, page), args.dataset.schema);
+    return 0;
+  }
   auto listings = harness::make_listings(args.impl, connection);
   harness::HeapMeter heap;
   heap.start();

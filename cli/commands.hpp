@@ -46,8 +46,22 @@ struct ShowArgs {
   std::string after;            ///< an opaque cursor from a previous page
   std::int64_t user = kNoUser;  ///< --user, for the user listing
   bool json = false;
+  bool pgbench_script = false;  ///< print the page's statement as a pgbench script instead
 };
 int show(const ShowArgs& args);
+
+struct LoadArgs {
+  DatasetArgs dataset;
+  Listing listing = Listing::public_certificates;
+  std::string impl = "optimized";
+  std::int64_t page = 1;
+  std::int64_t size = 20;
+  std::int64_t user = 0;
+  unsigned clients = 1;
+  double seconds = 10;
+  bool json = false;
+};
+int load(const LoadArgs& args);
 
 struct BenchArgs {
   db::TargetOptions target;

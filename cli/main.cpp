@@ -8,6 +8,7 @@
 #include "certbench/core/version.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/implementations.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -16,6 +17,8 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|show|bench> [OPTIONS]"},
+    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized] [--clients N] "
+             "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--scales 1k,10k,100k,1M] [--naive-max N] [--dsn DSN | --data-dir DIR] "
               "[Google Benchmark flags]"},
     {"db", "certbench db <up|status|down> [--data-dir DIR]"},
@@ -101,6 +104,13 @@ Listing parse_listing(const std::string& name) {
   throw UsageError("the listing must be public, user, admin or endpoint (got '" + name + "')");
 }
 
+// Before any work: an unknown implementation is bad usage.
+void check_impl(const std::string& name) {
+  const auto names = harness::listing_implementations();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw UsageError("--impl must be naive, review or optimized (got '" + name + "')");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,9 +170,29 @@ int main(int argc, char** argv) {
       ->excludes(page_opt);
   show->add_option("--user", show_args.user, "the user whose certificates the user listing shows");
   show->add_flag("--json", show_args.json, "print one JSON object: rows, stats, next_cursor");
+  show->add_flag("--pgbench-script", show_args.pgbench_script,
+                 "print the page's statement as a pgbench script (review and optimized), to compare with pgbench");
   add_dataset_options(*show, show_scale, show_args.dataset.spec, show_indexes, show_args.dataset.schema, false);
   add_target_options(*show, show_args.dataset.target);
   show->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+
+  // load
+  cli::LoadArgs load_args;
+  std::string load_scale, load_indexes = "best", load_listing;
+  auto* load = app.add_subcommand("load", "a closed-loop load on one listing page: clients x seconds, like pgbench");
+  load->add_option("listing", load_listing, "public, user, admin or endpoint")->required();
+  load->add_option("--impl", load_args.impl, "naive, review or optimized")->capture_default_str();
+  load->add_option("--page", load_args.page, "page number, from 1")->capture_default_str();
+  load->add_option("--size", load_args.size, "rows per page, 1 to 1000")->capture_default_str();
+  load->add_option("--user", load_args.user, "the user, for the user listing")->capture_default_str();
+  load->add_option("--clients", load_args.clients, "concurrent clients, each with its own session")
+      ->check(CLI::Range(1u, 256u))->capture_default_str();
+  load->add_option("--seconds", load_args.seconds, "duration of the measured window")
+      ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+  load->add_flag("--json", load_args.json, "print one JSON object");
+  add_dataset_options(*load, load_scale, load_args.dataset.spec, load_indexes, load_args.dataset.schema, false);
+  add_target_options(*load, load_args.dataset.target);
+  load->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
 
   // bench
   cli::BenchArgs bench_args;
@@ -223,10 +253,18 @@ int main(int argc, char** argv) {
           throw UsageError("unknown option " + flag + " (Google Benchmark's flags start with --benchmark_)");
       return cli::bench(bench_args);
     }
+    if (*load) {
+      load_args.dataset.spec = finish_spec(load_args.dataset.spec, load_scale, load_indexes, load_args.dataset.schema);
+      load_args.dataset.scale_given = !load_scale.empty();
+      load_args.listing = parse_listing(load_listing);
+      check_impl(load_args.impl);
+      return cli::load(load_args);
+    }
     if (*show) {
       show_args.dataset.spec = finish_spec(show_args.dataset.spec, show_scale, show_indexes, show_args.dataset.schema);
       show_args.dataset.scale_given = !show_scale.empty();
       show_args.listing = parse_listing(show_listing);
+      check_impl(show_args.impl);
       if (show_args.user != cli::kNoUser && show_args.listing != Listing::user_certificates)
         throw UsageError("--user applies to the user listing only");
       return cli::show(show_args);

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
+#include <charconv>
 #include <regex>
 #include <set>
 #include <vector>
@@ -14,6 +15,10 @@ namespace certbench::db {
 
 struct Result::Impl {
   pqxx::result result;
+  // Every field, indexed once (by the pass that counts bytes): accessing a field through
+  // pqxx's row and field objects copies reference-counted handles each time.
+  std::vector<std::optional<std::string_view>> fields;
+  std::size_t columns = 0;
 };
 
 Result::Result() : impl_(std::make_unique<Impl>()) {}
@@ -22,9 +27,7 @@ Result::Result(Result&&) noexcept = default;
 Result& Result::operator=(Result&&) noexcept = default;
 
 std::size_t Result::rows() const noexcept { return impl_->result.size(); }
-std::size_t Result::columns() const noexcept {
-  return static_cast<std::size_t>(impl_->result.columns());
-}
+std::size_t Result::columns() const noexcept { return impl_->columns; }
 
 std::string_view Result::column_name(std::size_t column) const {
   return impl_->result.column_name(static_cast<pqxx::row::size_type>(column));
@@ -39,10 +42,8 @@ std::size_t Result::column(std::string_view name) const {
 }
 
 std::optional<std::string_view> Result::get(std::size_t row, std::size_t column) const {
-  const auto field = impl_->result[static_cast<pqxx::result::size_type>(row)]
-                                  [static_cast<pqxx::row::size_type>(column)];
-  if (field.is_null()) return std::nullopt;
-  return std::string_view(field.c_str(), field.size());
+  if (row >= rows() || column >= impl_->columns) throw std::out_of_range("Result::get: no such field");
+  return impl_->fields[row * impl_->columns + column];
 }
 
 std::string_view Result::text(std::size_t row, std::size_t column) const {
@@ -52,7 +53,12 @@ std::string_view Result::text(std::size_t row, std::size_t column) const {
 }
 
 std::int64_t Result::int64(std::size_t row, std::size_t column) const {
-  return std::stoll(std::string(text(row, column)));
+  const auto t = text(row, column);
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (ec != std::errc() || end != t.data() + t.size())
+    throw QueryError("not an integer: '" + std::string(t) + "'", "");
+  return value;
 }
 
 bool Result::boolean(std::size_t row, std::size_t column) const {
@@ -136,11 +142,20 @@ namespace {
   }
 }
 
-void count(CallStats& stats, const pqxx::result& r) {
+// Counts what a result cost and indexes its fields for Result::get, in one pass.
+void count(CallStats& stats, Result::Impl& impl) {
+  const pqxx::result& r = impl.result;
   ++stats.round_trips;
   stats.rows_received += r.size();
+  impl.columns = static_cast<std::size_t>(r.columns());
+  impl.fields.clear();
+  impl.fields.reserve(r.size() * impl.columns);
   for (const auto& row : r)
-    for (const auto& field : row) stats.bytes_received += field.size();
+    for (const auto& field : row) {
+      stats.bytes_received += field.size();
+      impl.fields.push_back(field.is_null() ? std::nullopt
+                                            : std::optional<std::string_view>(std::string_view(field.c_str(), field.size())));
+    }
 }
 
 }  // namespace
@@ -177,7 +192,7 @@ Result Connection::exec(std::string_view sql) {
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }
-  count(stats_, out.impl_->result);
+  count(stats_, *out.impl_);
   return out;
 }
 
@@ -204,7 +219,7 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }
-  count(stats_, out.impl_->result);
+  count(stats_, *out.impl_);
   return out;
 }
 
@@ -223,7 +238,7 @@ Result Connection::exec_prepared(const std::string& name, std::string_view sql,
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }
-  count(stats_, out.impl_->result);
+  count(stats_, *out.impl_);
   return out;
 }
 

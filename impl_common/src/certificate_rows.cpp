@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <fmt/format.h>
 
 #include "certbench/core/errors.hpp"
 
@@ -46,16 +45,37 @@ std::int64_t parse_timestamp_us(std::string_view text) {
 }
 
 std::string iso8601(std::int64_t us) {
+  // Written digit by digit: a listing formats every row's timestamp, and a general formatter
+  // cost more than the rest of the decoding together (measured with callgrind).
   using namespace std::chrono;
   const sys_time<microseconds> t{microseconds{us}};
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
-  const hh_mm_ss<microseconds> hms{t - day};
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", int(ymd.year()),
-                                unsigned(ymd.month()), unsigned(ymd.day()), hms.hours().count(),
-                                hms.minutes().count(), hms.seconds().count());
-  if (auto frac = hms.subseconds().count(); frac != 0) out += fmt::format(".{:06}", frac);
-  return out + "Z";
+  const auto in_day = (t - day).count();  // microseconds since midnight
+  const auto seconds = in_day / 1'000'000, fraction = in_day % 1'000'000;
+  char buf[32];
+  auto put = [&buf](std::size_t at, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, int(ymd.year()), 4);
+  buf[4] = '-';
+  put(5, unsigned(ymd.month()), 2);
+  buf[7] = '-';
+  put(8, unsigned(ymd.day()), 2);
+  buf[10] = 'T';
+  put(11, seconds / 3600, 2);
+  buf[13] = ':';
+  put(14, seconds / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, seconds % 60, 2);
+  std::size_t n = 19;
+  if (fraction != 0) {
+    buf[19] = '.';
+    put(20, fraction, 6);
+    n = 26;
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 namespace {

@@ -42,7 +42,11 @@ class Result {
 
  private:
   friend class Connection;
-  struct Impl;
+
+ public:
+  struct Impl;  // defined in connection.cpp
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,36 @@
+#pragma once
+// A closed-loop load: `clients` threads, each with its own database session, call one listing page
+// back to back for a fixed duration and record every call's latency. (The event-loop driver of
+// issue #5 measures concurrency on one thread; this one mirrors pgbench's clients, for comparing
+// with it on identical SQL.)
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "certbench/core/listing.hpp"
+
+namespace certbench::harness {
+
+struct LoadSpec {
+  std::string dsn;
+  std::string schema;
+  std::string impl;  ///< harness::make_listings name
+  Listing listing = Listing::public_certificates;
+  std::int64_t user_id = 0;
+  PageRequest page;
+  unsigned clients = 1;
+  std::chrono::milliseconds duration{10'000};
+};
+
+struct LoadResult {
+  std::uint64_t calls = 0;
+  double seconds = 0;          ///< wall time of the measured window
+  double calls_per_second = 0;
+  double mean_ms = 0, p50_ms = 0, p95_ms = 0, p99_ms = 0;
+};
+
+/// Runs the load (each session warmed up first, outside the window); throws on a failed call.
+LoadResult run_closed_loop(const LoadSpec& spec);
+
+}  // namespace certbench::harness
