@@ -11,8 +11,11 @@
 //                              prepares them); without it a throwaway cluster is started and seeded
 //   --certbench_scales=1000,…  dataset scales (default 1000)
 //   --certbench_naive_max=N    skip the naive implementation above N certificates (default 1000000)
+//   --certbench_goals          after the run, evaluate issue #3's goals on what this run measured
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
@@ -37,6 +40,73 @@ struct Config {
   std::string dsn;
   std::vector<std::uint64_t> scales{1000};
   std::uint64_t naive_max = 1'000'000;
+  bool goals = false;
+};
+
+// The console output as usual; the runs are kept so the goals can be judged on them afterwards.
+class GoalsReporter final : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      auto& m = measured_[run.benchmark_name()];
+      m.micros.push_back(run.GetAdjustedRealTime());
+      if (auto it = run.counters.find("peak_heap_bytes"); it != run.counters.end()) m.peak = it->second.value;
+    }
+  }
+
+  // Prints each goal: the figures it compares, measured in this run, and the verdict.
+  void print_goals() const {
+    std::cout << "\ngoals of issue #3 (figures from this run):\n";
+    const auto keyset_1 = median("get_public_certificates/optimized/scale:1000000/page:1/keyset:1");
+    const auto keyset_1000 = median("get_public_certificates/optimized/scale:1000000/page:1000/keyset:1");
+    if (keyset_1 && keyset_1000) {
+      const double r = *keyset_1000 / *keyset_1;
+      std::cout << fmt::format("  keyset page 1000 vs page 1 at 1M (optimized public): {:.0f} us vs {:.0f} us = "
+                               "{:.2f}x   goal <= 1.5x: {}\n", *keyset_1000, *keyset_1, r, r <= 1.5 ? "met" : "NOT met");
+    } else {
+      std::cout << "  keyset page 1000 vs page 1 at 1M: not measured (needs scale 1M)\n";
+    }
+    const auto peak_1k = peak("get_public_certificates/optimized/scale:1000/page:1/keyset:0");
+    const auto peak_1m = peak("get_public_certificates/optimized/scale:1000000/page:1/keyset:0");
+    if (peak_1k && peak_1m) {
+      const bool same = std::abs(*peak_1m - *peak_1k) <= 64 * 1024;  // jemalloc samples every 64 KiB
+      const bool small = std::max(*peak_1k, *peak_1m) <= 256 * 1024;
+      std::cout << fmt::format("  optimized peak heap per call at 1k vs 1M: {:.1f} KiB vs {:.1f} KiB   goal same "
+                               "(within jemalloc's 64 KiB sampling) and <= 256 KiB: {}\n",
+                               *peak_1k / 1024, *peak_1m / 1024, same && small ? "met" : "NOT met");
+    } else {
+      std::cout << "  optimized peak heap at 1k vs 1M: not measured (needs scales 1k and 1M, and jemalloc)\n";
+    }
+    const auto naive = median("get_public_certificates/naive/scale:100000/page:1/keyset:0");
+    const auto optimized = median("get_public_certificates/optimized/scale:100000/page:1/keyset:0");
+    if (naive && optimized) {
+      const double r = *naive / *optimized;
+      std::cout << fmt::format("  naive vs optimized public listing at 100k: {:.0f} us vs {:.0f} us = {:.0f}x   "
+                               "goal >= 100x: {}\n", *naive, *optimized, r, r >= 100 ? "met" : "NOT met");
+    } else {
+      std::cout << "  naive vs optimized at 100k: not measured (needs scale 100k)\n";
+    }
+  }
+
+ private:
+  struct Measured {
+    std::vector<double> micros;  // one per repetition
+    std::optional<double> peak;
+  };
+  std::optional<double> median(const std::string& name) const {
+    auto it = measured_.find(name + "/real_time");
+    if (it == measured_.end() || it->second.micros.empty()) return std::nullopt;
+    auto v = it->second.micros;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  }
+  std::optional<double> peak(const std::string& name) const {
+    auto it = measured_.find(name + "/real_time");
+    return it == measured_.end() ? std::nullopt : it->second.peak;
+  }
+  std::map<std::string, Measured> measured_;
 };
 
 std::string schema_of(std::uint64_t scale) { return "bench_" + std::to_string(scale); }
@@ -164,6 +234,7 @@ int main(int argc, char** argv) {
       if (a.starts_with("--certbench_dsn=")) config.dsn = a.substr(16);
       else if (a.starts_with("--certbench_scales=")) config.scales = parse_scales(std::string(a.substr(19)));
       else if (a.starts_with("--certbench_naive_max=")) config.naive_max = std::stoull(std::string(a.substr(22)));
+      else if (a == "--certbench_goals") config.goals = true;
       else rest.push_back(argv[i]);
     }
   } catch (const std::exception&) {
@@ -186,7 +257,13 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&rest_argc, rest.data());
     if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
     register_all(config);
-    benchmark::RunSpecifiedBenchmarks();
+    if (config.goals) {
+      GoalsReporter reporter;
+      benchmark::RunSpecifiedBenchmarks(&reporter);
+      reporter.print_goals();
+    } else {
+      benchmark::RunSpecifiedBenchmarks();
+    }
     benchmark::Shutdown();
   } catch (const std::exception& e) {
     std::cerr << "bench_listing: " << e.what() << "\n";

@@ -1,5 +1,7 @@
 // certbench bench: the Google Benchmark programs on prepared datasets (issue #3: the listings).
+#include <algorithm>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -49,6 +51,11 @@ int bench(const BenchArgs& args) {
   sys::SpawnOptions o;
   o.argv = {CERTBENCH_BENCH_LISTING, "--certbench_dsn=" + dsn, "--certbench_scales=" + scales,
             "--certbench_naive_max=" + std::to_string(args.naive_max)};
+  if (args.goals) o.argv.push_back("--certbench_goals");
+  // Google Benchmark colours whenever $TERM is set, even into a pipe or a log file.
+  const bool color_given = std::any_of(args.benchmark_flags.begin(), args.benchmark_flags.end(),
+                                       [](const std::string& f) { return f.rfind("--benchmark_color", 0) == 0; });
+  if (!color_given && isatty(STDOUT_FILENO) != 1) o.argv.push_back("--benchmark_color=false");
   o.argv.insert(o.argv.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
   const int status = sys::wait_for_exit(sys::spawn(o));
   if (started_dir) db::EmbeddedPostgres::down(*started_dir);

@@ -67,6 +67,7 @@ struct BenchArgs {
   db::TargetOptions target;
   std::vector<std::uint64_t> scales;
   std::uint64_t naive_max = 1'000'000;
+  bool goals = false;                        ///< evaluate issue #3's goals after the run
   std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
 };
 int bench(const BenchArgs& args);

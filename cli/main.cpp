@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
   bench->add_option("--naive-max", bench_naive_max,
                     "skip the naive implementation above this scale (each call loads every row)")
       ->capture_default_str();
+  bench->add_flag("--goals", bench_args.goals, "after the run, judge the listing goals on its figures");
   add_target_options(*bench, bench_args.target);
   bench->allow_extras();
   bench->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "
