@@ -132,12 +132,17 @@ TEST(Cli, DbUpStatusDown) {
   fs::remove_all(parent);
 }
 
-TEST(Cli, RunSeedsAndSaysWhatItMeasured) {
+TEST(Cli, RunMeasuresEveryListingAndSaysWhatItDidNot) {
   const std::string dsn = shared_cluster().dsn();
   auto r = run_certbench({"run", "--scale", "1000", "--schema", "cli_run", "--dsn", dsn});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "spa_therapist_certificates"));
-  EXPECT_TRUE(has(r.out, "measurements: none yet")) << r.out;
+  for (const char* path : {"get_public_certificates", "get_user_certificates", "get_all_certificates_with_users",
+                           "certificates_endpoint"})
+    for (const char* impl : {"naive", "review", "optimized"})
+      EXPECT_TRUE(has(r.out, std::string(path) + " ") && has(r.out, impl)) << path << " " << impl;
+  EXPECT_TRUE(has(r.out, "round trips 5 -> 1")) << r.out;   // the public listing's N+1
+  EXPECT_TRUE(has(r.out, "round trips 45 -> 1")) << r.out;  // the endpoint's spa and template queries
+  EXPECT_TRUE(has(r.out, "not measured yet")) << r.out;
 }
 
 TEST(Cli, ShowPrintsAPageItsCostAndACursor) {

@@ -1,0 +1,41 @@
+#pragma once
+// The listing measurements of `certbench run`: every listing, every implementation, calls
+// interleaved (naive, review, optimized, naive, …) so that drift on a shared machine hits all
+// alike, until a time budget or a call count is reached.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certbench/core/listing.hpp"
+
+namespace certbench::harness {
+
+struct ListingMeasurement {
+  Listing listing;
+  std::string impl;
+  std::vector<double> latencies_ms;  ///< one per measured call, in call order
+  double round_trips = 0;            ///< per call
+  double rows_received = 0;          ///< per call
+  double bytes_received = 0;         ///< per call
+  std::optional<std::uint64_t> peak_heap_bytes;  ///< largest of the calls; nullopt without jemalloc
+  [[nodiscard]] double median_ms() const;
+  [[nodiscard]] double percentile_ms(double q) const;
+};
+
+struct ListingRunSpec {
+  std::string dsn;
+  std::string schema;
+  PageRequest page{1, 20, std::nullopt};
+  std::chrono::milliseconds budget_per_listing{3000};  ///< then stop after the current round
+  unsigned max_rounds = 30;
+  unsigned min_rounds = 3;
+};
+
+/// Measures every (listing, implementation) pair; `progress` hears which listing is under way.
+std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
+                                                 const std::function<void(std::string_view)>& progress = {});
+
+}  // namespace certbench::harness

@@ -1,0 +1,74 @@
+#include "certbench/harness/listing_run.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "certbench/db/connection.hpp"
+#include "certbench/harness/heap_meter.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace certbench::harness {
+
+double ListingMeasurement::percentile_ms(double q) const {
+  if (latencies_ms.empty()) return 0;
+  auto v = latencies_ms;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
+
+std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
+                                                 const std::function<void(std::string_view)>& progress) {
+  using Clock = std::chrono::steady_clock;
+  struct Subject {
+    std::unique_ptr<db::Connection> db;
+    std::unique_ptr<ListingPaths> listings;
+  };
+  std::vector<Subject> subjects;
+  for (auto name : listing_implementations()) {
+    Subject s{std::make_unique<db::Connection>(spec.dsn), nullptr};
+    impl::use_dataset(*s.db, spec.schema);
+    s.listings = make_listings(name, *s.db);
+    subjects.push_back(std::move(s));
+  }
+  // The user listing shows the busiest owner: the user whose page the review's N+1 hurts most.
+  const std::int64_t user = subjects.front().db->exec(
+      "SELECT created_by FROM spa_therapist_certificates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").int64(0, 0);
+
+  std::vector<ListingMeasurement> out;
+  HeapMeter heap;
+  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
+                          Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+    if (progress) progress(to_string(listing));
+    const std::size_t first = out.size();
+    for (auto& s : subjects) {
+      out.push_back({listing, std::string(s.listings->name()), {}, 0, 0, 0, std::nullopt});
+      s.listings->list(listing, user, spec.page);  // warm-up: statements prepared, caches filled
+      s.db->reset_stats();
+    }
+    const auto deadline = Clock::now() + spec.budget_per_listing;
+    unsigned rounds = 0;
+    for (; rounds < spec.max_rounds && (rounds < spec.min_rounds || Clock::now() < deadline); ++rounds) {
+      for (std::size_t i = 0; i < subjects.size(); ++i) {
+        auto& m = out[first + i];
+        heap.start();
+        const auto t0 = Clock::now();
+        auto page = subjects[i].listings->list(listing, user, spec.page);
+        m.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (auto p = heap.peak()) m.peak_heap_bytes = std::max(m.peak_heap_bytes.value_or(0), *p);
+      }
+    }
+    for (std::size_t i = 0; i < subjects.size(); ++i) {
+      const auto& st = subjects[i].db->stats();
+      auto& m = out[first + i];
+      m.round_trips = static_cast<double>(st.round_trips) / rounds;
+      m.rows_received = static_cast<double>(st.rows_received) / rounds;
+      m.bytes_received = static_cast<double>(st.bytes_received) / rounds;
+    }
+  }
+  return out;
+}
+
+}  // namespace certbench::harness
