@@ -13,12 +13,21 @@ namespace certbench::db {
 
 // ---- Result ---------------------------------------------------------------------------------
 
+// A result is a table of fields, indexed once when it arrives (by the pass that counts bytes);
+// the fields point into whichever object owns the data: a pqxx::result, or a PGresult from the
+// prepared-statement path, which talks to libpq directly.
 struct Result::Impl {
   pqxx::result result;
-  // Every field, indexed once (by the pass that counts bytes): accessing a field through
-  // pqxx's row and field objects copies reference-counted handles each time.
+  PGresult* raw = nullptr;
   std::vector<std::optional<std::string_view>> fields;
-  std::size_t columns = 0;
+  std::vector<std::string> column_names;
+  std::size_t rows = 0;
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (raw != nullptr) PQclear(raw);
+  }
 };
 
 Result::Result() : impl_(std::make_unique<Impl>()) {}
@@ -26,24 +35,20 @@ Result::~Result() = default;
 Result::Result(Result&&) noexcept = default;
 Result& Result::operator=(Result&&) noexcept = default;
 
-std::size_t Result::rows() const noexcept { return impl_->result.size(); }
-std::size_t Result::columns() const noexcept { return impl_->columns; }
+std::size_t Result::rows() const noexcept { return impl_->rows; }
+std::size_t Result::columns() const noexcept { return impl_->column_names.size(); }
 
-std::string_view Result::column_name(std::size_t column) const {
-  return impl_->result.column_name(static_cast<pqxx::row::size_type>(column));
-}
+std::string_view Result::column_name(std::size_t column) const { return impl_->column_names.at(column); }
 
 std::size_t Result::column(std::string_view name) const {
-  try {
-    return static_cast<std::size_t>(impl_->result.column_number(std::string(name)));
-  } catch (const std::exception&) {
-    throw QueryError("the result has no column named " + std::string(name), "");
-  }
+  for (std::size_t i = 0; i < impl_->column_names.size(); ++i)
+    if (impl_->column_names[i] == name) return i;
+  throw QueryError("the result has no column named " + std::string(name), "");
 }
 
 std::optional<std::string_view> Result::get(std::size_t row, std::size_t column) const {
-  if (row >= rows() || column >= impl_->columns) throw std::out_of_range("Result::get: no such field");
-  return impl_->fields[row * impl_->columns + column];
+  if (row >= impl_->rows || column >= columns()) throw std::out_of_range("Result::get: no such field");
+  return impl_->fields[row * columns() + column];
 }
 
 std::string_view Result::text(std::size_t row, std::size_t column) const {
@@ -144,18 +149,33 @@ namespace {
 
 // Counts what a result cost and indexes its fields for Result::get, in one pass.
 void count(CallStats& stats, Result::Impl& impl) {
-  const pqxx::result& r = impl.result;
   ++stats.round_trips;
-  stats.rows_received += r.size();
-  impl.columns = static_cast<std::size_t>(r.columns());
-  impl.fields.clear();
-  impl.fields.reserve(r.size() * impl.columns);
-  for (const auto& row : r)
-    for (const auto& field : row) {
-      stats.bytes_received += field.size();
-      impl.fields.push_back(field.is_null() ? std::nullopt
-                                            : std::optional<std::string_view>(std::string_view(field.c_str(), field.size())));
-    }
+  if (impl.raw != nullptr) {
+    const PGresult* r = impl.raw;
+    const int rows = PQntuples(r), columns = PQnfields(r);
+    impl.rows = static_cast<std::size_t>(rows);
+    for (int c = 0; c < columns; ++c) impl.column_names.emplace_back(PQfname(r, c));
+    impl.fields.reserve(impl.rows * static_cast<std::size_t>(columns));
+    for (int i = 0; i < rows; ++i)
+      for (int c = 0; c < columns; ++c) {
+        const auto length = static_cast<std::size_t>(PQgetlength(r, i, c));
+        stats.bytes_received += length;
+        impl.fields.push_back(PQgetisnull(r, i, c) ? std::nullopt
+                                                   : std::optional<std::string_view>(std::string_view(PQgetvalue(r, i, c), length)));
+      }
+  } else {
+    const pqxx::result& r = impl.result;
+    impl.rows = r.size();
+    for (pqxx::row::size_type c = 0; c < r.columns(); ++c) impl.column_names.emplace_back(r.column_name(c));
+    impl.fields.reserve(impl.rows * impl.column_names.size());
+    for (const auto& row : r)
+      for (const auto& field : row) {
+        stats.bytes_received += field.size();
+        impl.fields.push_back(field.is_null() ? std::nullopt
+                                              : std::optional<std::string_view>(std::string_view(field.c_str(), field.size())));
+      }
+  }
+  stats.rows_received += impl.rows;
 }
 
 }  // namespace
@@ -223,21 +243,34 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
   return out;
 }
 
+// Through libpq: the path every measured call takes, so it does no more than pgbench -M prepared
+// would (libpqxx's per-field accessors cost more than the decoding of a page; see callgrind).
 Result Connection::exec_prepared(const std::string& name, std::string_view sql,
                                  const std::vector<Param>& params) {
-  const auto raw = raw_params(params);
-  Result out;
-  try {
-    if (impl_->prepared.insert(name).second) {
-      impl_->conn->prepare(name, std::string(sql));
-      ++stats_.round_trips;  // libpqxx sends the Parse on first use, in a round trip of its own
-    }
-    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) {
-      return t.exec_prepared(name, pqxx::prepare::make_dynamic_params(raw));
-    });
-  } catch (const pqxx::failure&) {
-    rethrow_as_certbench(server());
+  PGconn* raw = impl_->raw;
+  if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
+  auto check = [&](PGresult* r, ExecStatusType expected) {
+    if (PQresultStatus(r) == expected) return;
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
+    const bool lost = PQstatus(raw) == CONNECTION_BAD;
+    PQclear(r);
+    if (lost) throw ConnectionError("lost the connection to PostgreSQL at " + server() + ": " + message);
+    throw QueryError("PostgreSQL at " + server() + " refused a statement: " + message, state != nullptr ? state : "");
+  };
+  if (!impl_->prepared.contains(name)) {
+    PGresult* prepared = PQprepare(raw, name.c_str(), std::string(sql).c_str(), static_cast<int>(params.size()), nullptr);
+    check(prepared, PGRES_COMMAND_OK);
+    PQclear(prepared);
+    impl_->prepared.insert(name);
+    ++stats_.round_trips;
   }
+  const auto values = raw_params(params);
+  PGresult* r = PQexecPrepared(raw, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                               nullptr, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) check(r, PGRES_COMMAND_OK);
+  Result out;
+  out.impl_->raw = r;
   count(stats_, *out.impl_);
   return out;
 }
