@@ -57,39 +57,36 @@ void print_pgbench_script(const optimized::Listings::Statement& st, const std::s
 }  // namespace
 
 int show(const ShowArgs& args) {
-  PageRequest page{args.page, args.size, std::nullopt};
-  if (!args.after.empty()) page.after = decode_cursor(args.after, args.listing, args.user);
+  const PageArgs& a = args.page;
+  PageRequest page{a.page, a.size, std::nullopt};
+  if (!args.after.empty()) page.after = decode_cursor(args.after, a.listing, a.user_id());
   page.validate();
-  if (args.listing == Listing::user_certificates && args.user < 0)
-    throw UsageError(args.user == kNoUser ? "the user listing needs --user ID"
-                                          : "user ids are not negative (got " + std::to_string(args.user) + ")");
-
-  if (args.pgbench_script && args.impl == "naive")
+  if (args.pgbench_script && a.impl == "naive")
     throw UsageError("--pgbench-script: the naive implementation runs many statements, not one");
 
   auto dataset = ensure_dataset(args.dataset);
   db::Connection connection(dataset.target.dsn());
   impl::use_dataset(connection, args.dataset.schema);
   if (args.pgbench_script) {
-    const optimized::Listings listings(connection, args.impl == "review" ? optimized::Strategy::union_all
-                                                                           : optimized::Strategy::per_branch_limit);
-    print_pgbench_script(listings.statement(args.listing, args.user, page), args.dataset.schema);
+    const optimized::Listings listings(connection, a.impl == "review" ? optimized::Strategy::union_all
+                                                                        : optimized::Strategy::per_branch_limit);
+    print_pgbench_script(listings.statement(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;
   }
-  auto listings = harness::make_listings(args.impl, connection);
+  auto listings = harness::make_listings(a.impl, connection);
   harness::HeapMeter heap;
   heap.start();
-  const ListingPage result = listings->list(args.listing, args.user, page);
+  const ListingPage result = listings->list(a.listing, a.user_id(), page);
   const auto peak = heap.peak();
   const auto stats = connection.stats();
   const std::optional<std::string> next =
-      result.next ? std::optional<std::string>(encode_cursor(args.listing, args.user, *result.next)) : std::nullopt;
+      result.next ? std::optional<std::string>(encode_cursor(a.listing, a.user_id(), *result.next)) : std::nullopt;
 
   if (args.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& r : result.rows) rows.push_back(row_json(r));
-    nlohmann::json out = {{"listing", to_string(args.listing)},
-                          {"impl", args.impl},
+    nlohmann::json out = {{"listing", to_string(a.listing)},
+                          {"impl", a.impl},
                           {"rows", rows},
                           {"stats",
                            {{"round_trips", stats.round_trips},
@@ -100,7 +97,7 @@ int show(const ShowArgs& args) {
     fmt::print("{}\n", out.dump());
     return 0;
   }
-  fmt::print("{} ({}), {} row(s)\n", to_string(args.listing), args.impl, result.rows.size());
+  fmt::print("{} ({}), {} row(s)\n", to_string(a.listing), a.impl, result.rows.size());
   for (const auto& r : result.rows) {
     std::string extra;
     if (r.spa_name) extra = fmt::format("  spa: {}  template: {}", *r.spa_name, r.template_name.value_or(""));

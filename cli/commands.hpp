@@ -37,14 +37,21 @@ int run(const RunArgs& args);
 
 inline constexpr std::int64_t kNoUser = INT64_MIN;
 
-struct ShowArgs {
-  DatasetArgs dataset;
+/// Which page of which listing, from which implementation (show and load).
+struct PageArgs {
   Listing listing = Listing::public_certificates;
   std::string impl = "optimized";
   std::int64_t page = 1;
   std::int64_t size = 20;
+  std::int64_t user = kNoUser;  ///< --user, for the user listing only
+  /// The user id to pass to the listing (0 where the listing takes none).
+  [[nodiscard]] std::int64_t user_id() const noexcept { return user == kNoUser ? 0 : user; }
+};
+
+struct ShowArgs {
+  DatasetArgs dataset;
+  PageArgs page;
   std::string after;            ///< an opaque cursor from a previous page
-  std::int64_t user = kNoUser;  ///< --user, for the user listing
   bool json = false;
   bool pgbench_script = false;  ///< print the page's statement as a pgbench script instead
 };
@@ -52,11 +59,7 @@ int show(const ShowArgs& args);
 
 struct LoadArgs {
   DatasetArgs dataset;
-  Listing listing = Listing::public_certificates;
-  std::string impl = "optimized";
-  std::int64_t page = 1;
-  std::int64_t size = 20;
-  std::int64_t user = 0;
+  PageArgs page;
   unsigned clients = 1;
   double seconds = 10;
   bool json = false;

@@ -111,6 +111,56 @@ void check_impl(const std::string& name) {
     throw UsageError("--impl must be naive, review or optimized (got '" + name + "')");
 }
 
+// --scale, --seed, --indexes, --schema, --dsn, --data-dir: the commands that work on a dataset.
+class DatasetOptions {
+ public:
+  void add(CLI::App& sub, cli::DatasetArgs& args) {
+    args_ = &args;
+    add_dataset_options(sub, scale_, args.spec, indexes_, args.schema, false);
+    add_target_options(sub, args.target);
+    sub.footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+  }
+  void finish() const {
+    args_->spec = finish_spec(args_->spec, scale_, indexes_, args_->schema);
+    args_->scale_given = !scale_.empty();
+  }
+
+ private:
+  cli::DatasetArgs* args_ = nullptr;
+  std::string scale_, indexes_ = "best";
+};
+
+// LISTING, --impl, --page, --size, --user: the commands that work on one listing page.
+class PageOptions {
+ public:
+  CLI::Option* add(CLI::App& sub, cli::PageArgs& args) {
+    args_ = &args;
+    sub.add_option("listing", listing_, "public, user, admin (all certificates with their owners) or endpoint "
+                                        "(public, with spa and template names)")
+        ->required();
+    sub.add_option("--impl", args.impl, "naive (before the review), review (its fix taken literally) or optimized")
+        ->capture_default_str();
+    auto* page = sub.add_option("--page", args.page, "page number, from 1")->capture_default_str();
+    sub.add_option("--size", args.size, "rows per page, 1 to 1000")->capture_default_str();
+    sub.add_option("--user", args.user, "the user whose certificates the user listing shows");
+    return page;
+  }
+  void finish() const {
+    args_->listing = parse_listing(listing_);
+    check_impl(args_->impl);
+    const bool user_listing = args_->listing == Listing::user_certificates;
+    if (args_->user != cli::kNoUser && !user_listing) throw UsageError("--user applies to the user listing only");
+    if (user_listing && args_->user == cli::kNoUser) throw UsageError("the user listing needs --user ID");
+    if (user_listing && args_->user < 0)
+      throw UsageError("user ids are not negative (got " + std::to_string(args_->user) + ")");
+  }
+
+ private:
+  cli::PageArgs* args_ = nullptr;
+  std::string listing_;
+};
+
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,50 +199,35 @@ int main(int argc, char** argv) {
 
   // run
   cli::RunArgs run_args;
-  std::string run_scale, run_indexes = "best";
+  DatasetOptions run_dataset;
   auto* run = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
-  add_dataset_options(*run, run_scale, run_args.dataset.spec, run_indexes, run_args.dataset.schema, false);
-  add_target_options(*run, run_args.dataset.target);
-  run->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+  run_dataset.add(*run, run_args.dataset);
 
   // show
   cli::ShowArgs show_args;
-  std::string show_scale, show_indexes = "best", show_listing;
+  DatasetOptions show_dataset;
+  PageOptions show_page;
   auto* show = app.add_subcommand("show", "one page of one listing from one implementation, and what it cost");
-  show->add_option("listing", show_listing, "public, user, admin (all certificates with their owners) or endpoint "
-                                            "(public, with spa and template names)")
-      ->required();
-  show->add_option("--impl", show_args.impl, "naive (before the review), review (its fix taken literally) or optimized")
-      ->capture_default_str();
-  auto* page_opt = show->add_option("--page", show_args.page, "page number, from 1")->capture_default_str();
-  show->add_option("--size", show_args.size, "rows per page, 1 to 1000")->capture_default_str();
+  auto* page_opt = show_page.add(*show, show_args.page);
   show->add_option("--after", show_args.after, "keyset page: the rows after this cursor (next_cursor of the previous page)")
       ->excludes(page_opt);
-  show->add_option("--user", show_args.user, "the user whose certificates the user listing shows");
   show->add_flag("--json", show_args.json, "print one JSON object: rows, stats, next_cursor");
   show->add_flag("--pgbench-script", show_args.pgbench_script,
                  "print the page's statement as a pgbench script (review and optimized), to compare with pgbench");
-  add_dataset_options(*show, show_scale, show_args.dataset.spec, show_indexes, show_args.dataset.schema, false);
-  add_target_options(*show, show_args.dataset.target);
-  show->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+  show_dataset.add(*show, show_args.dataset);
 
   // load
   cli::LoadArgs load_args;
-  std::string load_scale, load_indexes = "best", load_listing;
+  DatasetOptions load_dataset;
+  PageOptions load_page;
   auto* load = app.add_subcommand("load", "a closed-loop load on one listing page: clients x seconds, like pgbench");
-  load->add_option("listing", load_listing, "public, user, admin or endpoint")->required();
-  load->add_option("--impl", load_args.impl, "naive, review or optimized")->capture_default_str();
-  load->add_option("--page", load_args.page, "page number, from 1")->capture_default_str();
-  load->add_option("--size", load_args.size, "rows per page, 1 to 1000")->capture_default_str();
-  load->add_option("--user", load_args.user, "the user, for the user listing")->capture_default_str();
+  load_page.add(*load, load_args.page);
   load->add_option("--clients", load_args.clients, "concurrent clients, each with its own session")
       ->check(CLI::Range(1u, 256u))->capture_default_str();
   load->add_option("--seconds", load_args.seconds, "duration of the measured window")
       ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
   load->add_flag("--json", load_args.json, "print one JSON object");
-  add_dataset_options(*load, load_scale, load_args.dataset.spec, load_indexes, load_args.dataset.schema, false);
-  add_target_options(*load, load_args.dataset.target);
-  load->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp);
+  load_dataset.add(*load, load_args.dataset);
 
   // bench
   cli::BenchArgs bench_args;
@@ -232,8 +267,7 @@ int main(int argc, char** argv) {
       return cli::seed(seed_args);
     }
     if (*run) {
-      run_args.dataset.spec = finish_spec(run_args.dataset.spec, run_scale, run_indexes, run_args.dataset.schema);
-      run_args.dataset.scale_given = !run_scale.empty();
+      run_dataset.finish();
       return cli::run(run_args);
     }
     if (*bench) {
@@ -255,19 +289,13 @@ int main(int argc, char** argv) {
       return cli::bench(bench_args);
     }
     if (*load) {
-      load_args.dataset.spec = finish_spec(load_args.dataset.spec, load_scale, load_indexes, load_args.dataset.schema);
-      load_args.dataset.scale_given = !load_scale.empty();
-      load_args.listing = parse_listing(load_listing);
-      check_impl(load_args.impl);
+      load_page.finish();
+      load_dataset.finish();
       return cli::load(load_args);
     }
     if (*show) {
-      show_args.dataset.spec = finish_spec(show_args.dataset.spec, show_scale, show_indexes, show_args.dataset.schema);
-      show_args.dataset.scale_given = !show_scale.empty();
-      show_args.listing = parse_listing(show_listing);
-      check_impl(show_args.impl);
-      if (show_args.user != cli::kNoUser && show_args.listing != Listing::user_certificates)
-        throw UsageError("--user applies to the user listing only");
+      show_page.finish();
+      show_dataset.finish();
       return cli::show(show_args);
     }
   } catch (const UsageError& e) {
