@@ -74,35 +74,46 @@ bool Result::boolean(std::size_t row, std::size_t column) const {
 
 namespace {
 
-// libpqxx 6.4 lacks some of libpq: COPY options (FREEZE), and later pipeline mode. Its documented
+// libpqxx 6.4 lacks some of libpq: COPY options (FREEZE), and cheap access to results. Its documented
 // extension point, the connection policy, sees libpq's handle on every (re)connect; this one
 // keeps Connection's copy of it current, so those few features can use the same session.
+// The libpq side of a session: its handle, and the statements prepared on it — which a new
+// session (libpqxx reconnects a broken connection by itself) no longer has.
+struct RawSession {
+  PGconn* handle = nullptr;
+  std::set<std::string, std::less<>> prepared;
+  void reset(PGconn* h) noexcept {
+    handle = h;
+    prepared.clear();
+  }
+};
+
 class HandlePolicy final : public pqxx::connect_direct {
  public:
-  HandlePolicy(const std::string& options, PGconn** slot) : connect_direct(options), slot_(slot) {}
+  HandlePolicy(const std::string& options, RawSession* session) : connect_direct(options), session_(session) {}
   handle do_startconnect(handle orig) override {
     handle h = connect_direct::do_startconnect(orig);
-    *slot_ = h;
+    session_->reset(h);
     return h;
   }
   handle do_dropconnect(handle orig) noexcept override {
-    *slot_ = nullptr;
+    session_->reset(nullptr);
     return connect_direct::do_dropconnect(orig);
   }
   handle do_disconnect(handle orig) noexcept override {
-    *slot_ = nullptr;
+    session_->reset(nullptr);
     return connect_direct::do_disconnect(orig);
   }
 
  private:
-  PGconn** slot_;
+  RawSession* session_;
 };
 
 // pqxx::connection with HandlePolicy (the shape of pqxx::basic_connection_base).
 class PqxxConnection final : public pqxx::connection_base {
  public:
-  PqxxConnection(const std::string& options, PGconn** slot)
-      : connection_base(policy_), options_(options), policy_(options_, slot) {
+  PqxxConnection(const std::string& options, RawSession* session)
+      : connection_base(policy_), policy_(options, session) {
     init();
   }
   ~PqxxConnection() noexcept { close(); }
@@ -110,18 +121,16 @@ class PqxxConnection final : public pqxx::connection_base {
   PqxxConnection& operator=(const PqxxConnection&) = delete;
 
  private:
-  std::string options_;  // before policy_, which keeps a reference to it
   HandlePolicy policy_;
 };
 
 }  // namespace
 
 struct Connection::Impl {
-  PGconn* raw = nullptr;  // libpq's handle of `conn`, kept current by HandlePolicy
+  RawSession raw;  // libpq's side of `conn`, kept current by HandlePolicy
   std::unique_ptr<PqxxConnection> conn;
   std::unique_ptr<pqxx::work> tx;  // the open Transaction, if any
   std::string dsn_masked;
-  std::set<std::string, std::less<>> prepared;  // statement names prepared on this session
 
   template <typename Run>
   pqxx::result run(Run&& statement) {
@@ -247,22 +256,24 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
 // would (libpqxx's per-field accessors cost more than the decoding of a page; see callgrind).
 Result Connection::exec_prepared(const std::string& name, std::string_view sql,
                                  const std::vector<Param>& params) {
-  PGconn* raw = impl_->raw;
+  PGconn* raw = impl_->raw.handle;
   if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
+  // On failure: the message and SQLSTATE are copied out of the result before it is freed.
   auto check = [&](PGresult* r, ExecStatusType expected) {
     if (PQresultStatus(r) == expected) return;
-    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state != nullptr ? state : "";
+    const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
     const bool lost = PQstatus(raw) == CONNECTION_BAD;
     PQclear(r);
     if (lost) throw ConnectionError("lost the connection to PostgreSQL at " + server() + ": " + message);
-    throw QueryError("PostgreSQL at " + server() + " refused a statement: " + message, state != nullptr ? state : "");
+    throw QueryError("PostgreSQL at " + server() + " refused a statement: " + message, sqlstate);
   };
-  if (!impl_->prepared.contains(name)) {
+  if (!impl_->raw.prepared.contains(name)) {
     PGresult* prepared = PQprepare(raw, name.c_str(), std::string(sql).c_str(), static_cast<int>(params.size()), nullptr);
     check(prepared, PGRES_COMMAND_OK);
     PQclear(prepared);
-    impl_->prepared.insert(name);
+    impl_->raw.prepared.insert(name);
     ++stats_.round_trips;
   }
   const auto values = raw_params(params);
@@ -278,40 +289,42 @@ Result Connection::exec_prepared(const std::string& name, std::string_view sql,
 void Connection::copy_in(std::string_view table, std::span<const std::string_view> columns,
                          const std::function<bool(std::string&)>& next_chunk, CopyMode mode) {
   // Through libpq: libpqxx 6.4 cannot add COPY options, and passes rows one call at a time.
-  PGconn* raw = impl_->raw;
+  PGconn* raw = impl_->raw.handle;
   if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
   std::string sql = "COPY " + std::string(table) + " (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
   sql += ") FROM STDIN";
   if (mode == CopyMode::freeze) sql += " WITH (FREEZE)";
 
-  auto failure = [&](PGresult* r) {
-    std::string sqlstate = r != nullptr && PQresultErrorField(r, PG_DIAG_SQLSTATE) != nullptr
-                               ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
-    std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
+  auto failure = [&](PGresult* r) -> std::exception_ptr {
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state != nullptr ? state : "";
+    const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
     if (PQstatus(raw) == CONNECTION_BAD)
-      return Error(ExitCode::environment, "lost the connection to PostgreSQL at " + server() + ": " + message);
-    return Error(ExitCode::environment, "PostgreSQL at " + server() + " refused COPY into " +
-                                            std::string(table) + ": " + message + (sqlstate.empty() ? "" : " [" + sqlstate + "]"));
+      return std::make_exception_ptr(ConnectionError("lost the connection to PostgreSQL at " + server() + ": " + message));
+    return std::make_exception_ptr(
+        QueryError("PostgreSQL at " + server() + " refused COPY into " + std::string(table) + ": " + message, sqlstate));
   };
   // Reads every remaining result; the first error, if any, is returned.
-  auto finish = [&]() -> std::optional<Error> {
-    std::optional<Error> error;
+  auto finish = [&]() -> std::exception_ptr {
+    std::exception_ptr error;
     while (PGresult* r = PQgetResult(raw)) {
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && !error) error = failure(r);
+      const auto status = PQresultStatus(r);
+      if (status != PGRES_COMMAND_OK && !error) error = failure(r);
       PQclear(r);
+      if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT) break;  // libpq would repeat it forever
     }
     return error;
   };
 
   PGresult* start = PQexec(raw, sql.c_str());
   const bool copying = PQresultStatus(start) == PGRES_COPY_IN;
-  std::optional<Error> error;
+  std::exception_ptr error;
   if (!copying) error = failure(start);
   PQclear(start);
   if (!copying) {
     (void)finish();
-    throw *error;
+    std::rethrow_exception(error);
   }
   ++stats_.round_trips;
   std::string chunk;
@@ -322,7 +335,7 @@ void Connection::copy_in(std::string_view table, std::span<const std::string_vie
       // COPY data need not be split at row boundaries: many rows go to libpq in one call.
       if (!chunk.empty() &&
           PQputCopyData(raw, chunk.data(), static_cast<int>(chunk.size())) != 1)
-        break;  // the server ended the COPY (an error); finish() reports it
+        break;  // could not send (the connection failed); finish() reports why
     }
   } catch (...) {
     PQputCopyEnd(raw, "certbench: the data source failed");
@@ -330,7 +343,7 @@ void Connection::copy_in(std::string_view table, std::span<const std::string_vie
     throw;
   }
   PQputCopyEnd(raw, nullptr);
-  if (auto e = finish()) throw *e;
+  if (auto e = finish()) std::rethrow_exception(e);
 }
 
 // ---- Transaction ----------------------------------------------------------------------------
