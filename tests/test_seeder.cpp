@@ -132,6 +132,20 @@ TEST(Seeder, NeverDropsObjectsOutsideItsSchema) {
             static_cast<std::int64_t>(DatasetSpec{500, 1, IndexSet::best}.users()));
   EXPECT_EQ(stored_dataset(c, "watched")->spec.seed, 1u) << "the old dataset is still there";
   c.exec("DROP VIEW public.watched_users");
+
+  // Every way of depending on the schema stops the rebuild, and nothing is dropped.
+  for (const std::string& outside : {
+           std::string("CREATE TABLE public.watched_refs (u bigint REFERENCES watched.users (id))"),
+           std::string("CREATE TABLE public.watched_rows (r watched.users)"),  // depends on the row type
+           std::string("CREATE FUNCTION watched.extra() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+       }) {
+    c.exec(outside);
+    EXPECT_THROW(seed(dsn, options(500, 2, "watched")), InputError) << outside;
+    EXPECT_EQ(stored_dataset(c, "watched")->spec.seed, 1u) << outside;
+    c.exec("DROP TABLE IF EXISTS public.watched_refs; DROP TABLE IF EXISTS public.watched_rows; "
+           "DROP FUNCTION IF EXISTS watched.extra()");
+  }
+  EXPECT_FALSE(seed(dsn, options(500, 2, "watched")).reused) << "with them gone, it rebuilds";
   EXPECT_THROW(seed(dsn, options(500, 1, "public")), UsageError);
 }
 
