@@ -125,3 +125,22 @@ TEST(EmbeddedPostgres, InterruptedRunCleansUpAndExits) {
     fs::remove_all(run.log.parent_path());
   }
 }
+
+// A stale postmaster.pid whose pid now belongs to another PostgreSQL: never taken for ours,
+// never signalled.
+TEST(EmbeddedPostgres, AStalePidOfAnotherServerIsNotOurs) {
+  auto& other = certbench::testing::shared_cluster();
+  const fs::path dir = fresh_dir("stale") / "pgdata";
+  { auto cluster = db::EmbeddedPostgres::up(dir); }
+  ASSERT_TRUE(db::EmbeddedPostgres::down(dir));
+  std::ofstream(dir / "postmaster.pid") << other.info().postmaster_pid << "\n" << dir.string()
+                                         << "\n1700000000\n" << other.info().port
+                                         << "\n/tmp\n127.0.0.1\n0 0\nready   \n";
+  EXPECT_FALSE(db::EmbeddedPostgres::status(dir));
+  EXPECT_FALSE(db::EmbeddedPostgres::down(dir));
+  EXPECT_TRUE(sys::process_alive(other.info().postmaster_pid)) << "the other server was signalled";
+  auto restarted = db::EmbeddedPostgres::up(dir);  // the stale file does not stop a restart either
+  EXPECT_NE(restarted.info().postmaster_pid, other.info().postmaster_pid);
+  EXPECT_TRUE(db::EmbeddedPostgres::down(dir));
+  fs::remove_all(dir.parent_path());
+}

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -115,8 +116,13 @@ std::optional<PidFile> read_pid_file(const fs::path& data_dir) {
   return p;
 }
 
-bool is_our_postmaster(pid_t pid) {
-  return sys::process_alive(pid) && sys::process_name(pid).rfind("postgres", 0) == 0;
+// The pid in a postmaster.pid may be stale and reused by any process — even another PostgreSQL:
+// only a postgres whose working directory is this data directory is its postmaster.
+bool is_our_postmaster(pid_t pid, const fs::path& data_dir) {
+  if (!sys::process_alive(pid) || sys::process_name(pid).rfind("postgres", 0) != 0) return false;
+  std::error_code ec;
+  const auto cwd = fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec);
+  return !ec && cwd == fs::weakly_canonical(data_dir, ec);
 }
 
 void stop_postmaster(pid_t pid) noexcept {
@@ -272,9 +278,16 @@ fs::path EmbeddedPostgres::throwaway_parent() {
 int EmbeddedPostgres::clean_stale_clusters() {
   int cleaned = 0;
   std::error_code ec;
+  const auto run_as = sys::postgres_run_as();
   for (const auto& entry : fs::directory_iterator(throwaway_parent(), ec)) {
     const auto name = entry.path().filename().string();
-    if (name.rfind(kThrowawayPrefix, 0) != 0 || !entry.is_directory(ec)) continue;
+    // Only real directories that we or our PostgreSQL user own: never follow a link, never act
+    // on a directory someone else planted.
+    if (name.rfind(kThrowawayPrefix, 0) != 0 || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
+    struct stat st {};
+    if (lstat(entry.path().c_str(), &st) != 0 ||
+        (st.st_uid != geteuid() && (!run_as || st.st_uid != run_as->uid)))
+      continue;
     const fs::path owner = entry.path() / "owner";
     if (!fs::exists(owner)) {
       // Being created right now, or half-created long ago: only the latter is stale.
@@ -283,9 +296,10 @@ int EmbeddedPostgres::clean_stale_clusters() {
     } else if (owner_alive(owner)) {
       continue;
     }
-    if (auto p = read_pid_file(entry.path() / "data"); p && is_our_postmaster(p->pid)) {
+    const fs::path data = entry.path() / "data";
+    if (auto p = read_pid_file(data); p && is_our_postmaster(p->pid, data)) {
       sys::signal_and_wait(p->pid, SIGQUIT, 10s);
-      if (is_our_postmaster(p->pid)) sys::signal_and_wait(p->pid, SIGKILL, 5s);
+      if (is_our_postmaster(p->pid, data)) sys::signal_and_wait(p->pid, SIGKILL, 5s);
     }
     fs::remove_all(entry.path(), ec);
     if (!fs::exists(entry.path())) ++cleaned;
@@ -334,7 +348,7 @@ fs::path EmbeddedPostgres::default_data_dir() {
 std::optional<ClusterInfo> EmbeddedPostgres::status(const fs::path& data_dir_in) {
   const fs::path data_dir = fs::absolute(data_dir_in);
   auto p = read_pid_file(data_dir);
-  if (!p || !p->ready || !is_our_postmaster(p->pid)) return std::nullopt;
+  if (!p || !p->ready || !is_our_postmaster(p->pid, data_dir)) return std::nullopt;
   return ClusterInfo{data_dir, p->port, p->pid, make_dsn(p->port)};
 }
 
@@ -370,7 +384,7 @@ EmbeddedPostgres EmbeddedPostgres::up(const fs::path& data_dir_in) {
     const fs::path init_log = data_dir.parent_path() / (data_dir.filename().string() + ".initdb.log");
     run_initdb(data_dir, init_log, run_as);
     fs::remove(init_log, ec);
-  } else if (auto stale = read_pid_file(data_dir); stale && !is_our_postmaster(stale->pid)) {
+  } else if (auto stale = read_pid_file(data_dir); stale && !is_our_postmaster(stale->pid, data_dir)) {
     fs::remove(data_dir / "postmaster.pid", ec);  // left by a crash; postgres would refuse
   }
   auto started = start_server(data_dir, data_dir, log, run_as, Lifetime::persistent);
