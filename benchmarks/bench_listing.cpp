@@ -125,8 +125,7 @@ Session& session(const Config& config, std::string_view impl_name, std::uint64_t
     s.db = std::make_unique<db::Connection>(config.dsn);
     impl::use_dataset(*s.db, schema_of(scale));
     s.listings = harness::make_listings(impl_name, *s.db);
-    s.busiest_user = s.db->exec("SELECT created_by FROM spa_therapist_certificates GROUP BY 1 "
-                                "ORDER BY count(*) DESC, 1 LIMIT 1").int64(0, 0);
+    s.busiest_user = impl::busiest_owner(*s.db);
   }
   return s;
 }

@@ -12,13 +12,31 @@
 
 namespace certbench::cli {
 
+// Stops the persistent cluster this run started — also when the run fails — and withdraws the
+// signal-time cleanup that does the same.
+class StartedCluster {
+ public:
+  explicit StartedCluster(std::filesystem::path dir)
+      : dir_(std::move(dir)), cleanup_(sys::register_cleanup([d = dir_] { db::EmbeddedPostgres::down(d); })) {}
+  ~StartedCluster() {
+    db::EmbeddedPostgres::down(dir_);
+    sys::unregister_cleanup(cleanup_);
+  }
+  StartedCluster(const StartedCluster&) = delete;
+  StartedCluster& operator=(const StartedCluster&) = delete;
+
+ private:
+  std::filesystem::path dir_;
+  int cleanup_;
+};
+
 int bench(const BenchArgs& args) {
   // The datasets are worth keeping (1M certificates take a while to seed): unless a server is
   // named, use the persistent embedded cluster, and stop it afterwards if we started it.
-  std::string dsn = args.target.dsn;
+  std::string dsn;
   std::optional<db::DatabaseTarget> named;
-  std::optional<std::filesystem::path> started_dir;
-  if (!dsn.empty() || std::getenv("DATABASE_URL") != nullptr || std::getenv("PGHOST") != nullptr) {
+  std::optional<StartedCluster> started;
+  if (db::server_named(args.target)) {
     named = db::DatabaseTarget::resolve(args.target, note);
     dsn = named->dsn();
   } else {
@@ -27,12 +45,9 @@ int bench(const BenchArgs& args) {
     const bool was_running = db::EmbeddedPostgres::status(dir).has_value();
     auto cluster = db::EmbeddedPostgres::up(dir);
     dsn = cluster.dsn();
-    if (!was_running) {
-      started_dir = dir;
-      sys::register_cleanup([dir] { db::EmbeddedPostgres::down(dir); });
-    }
-    note(fmt::format("datasets live in {} (kept between runs; certbench db down{} stops the server)",
-                     dir.string(), args.target.data_dir.empty() ? "" : " --data-dir " + args.target.data_dir));
+    if (!was_running) started.emplace(dir);
+    note(fmt::format("datasets live in {} (kept between runs{})", dir.string(),
+                     was_running ? "; the server stays up, as it was" : "; the server is stopped after the run"));
   }
 
   for (auto scale : args.scales) {
@@ -57,9 +72,7 @@ int bench(const BenchArgs& args) {
                                        [](const std::string& f) { return f.rfind("--benchmark_color", 0) == 0; });
   if (!color_given && isatty(STDOUT_FILENO) != 1) o.argv.push_back("--benchmark_color=false");
   o.argv.insert(o.argv.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
-  const int status = sys::wait_for_exit(sys::spawn(o));
-  if (started_dir) db::EmbeddedPostgres::down(*started_dir);
-  return status;
+  return sys::wait_for_exit(sys::spawn(o));
 }
 
 }  // namespace certbench::cli

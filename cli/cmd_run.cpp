@@ -57,8 +57,14 @@ int run(const RunArgs& args) {
 
   fmt::print("\ndeltas, optimized vs naive (the review expected: query time -60 to -80%, memory -50 to -70%, "
              "response time -40 to -60%)\n");
-  for (std::size_t i = 0; i + 2 < results.size(); i += 3) {
-    const auto &naive = results[i], &optimized = results[i + 2];
+  auto find = [&](Listing listing, std::string_view impl) -> const harness::ListingMeasurement& {
+    for (const auto& m : results)
+      if (m.listing == listing && m.impl == impl) return m;
+    throw std::logic_error("no measurement of " + std::string(impl));
+  };
+  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
+                          Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+    const auto &naive = find(listing, "naive"), &optimized = find(listing, "optimized");
     fmt::print("  {:<32} latency {} ({:.0f}x faster), round trips {:.0f} -> {:.0f}, peak heap {}\n",
                to_string(naive.listing), reduction(naive.median_ms(), optimized.median_ms()),
                naive.median_ms() / std::max(optimized.median_ms(), 1e-9), naive.round_trips, optimized.round_trips,

@@ -63,6 +63,8 @@ int show(const ShowArgs& args) {
   page.validate();
   if (args.pgbench_script && a.impl == "naive")
     throw UsageError("--pgbench-script: the naive implementation runs many statements, not one");
+  if (page.after && a.impl != "optimized")
+    throw UsageError("--after: the " + a.impl + " implementation serves numbered pages only (use --page, or --impl optimized)");
 
   auto dataset = ensure_dataset(args.dataset);
   db::Connection connection(dataset.target.dsn());

@@ -1,11 +1,13 @@
 #include "cursor.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <vector>
 
+#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 
 namespace certbench::cli {
@@ -82,11 +84,18 @@ ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::i
   if (f[1] != to_string(listing) ||
       f[2] != std::to_string(listing == Listing::user_certificates ? user_id : 0))
     throw InputError("--after: this cursor belongs to another listing (" + f[1] + ")");
+  ListingPosition p;
   try {
-    return ListingPosition{std::stoll(f[3]), f[4], std::stoll(f[5])};
+    p = ListingPosition{std::stoll(f[3]), f[4], std::stoll(f[5])};
   } catch (const std::exception&) {
     throw InputError("--after: not a certbench cursor");
   }
+  const auto kinds = certificate_kinds();
+  const bool known_kind = std::any_of(kinds.begin(), kinds.end(), [&](const auto& k) { return k.name == p.kind; });
+  // 0001-01-01 .. 9999-12-31: what a timestamp can be.
+  if (!known_kind || p.id < 0 || p.generated_at_us < -62135596800000000 || p.generated_at_us > 253402300799999999)
+    throw InputError("--after: not a certbench cursor");
+  return p;
 }
 
 }  // namespace certbench::cli

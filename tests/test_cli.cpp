@@ -202,3 +202,9 @@ TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
     EXPECT_LE(lines(r.err), 2u) << joined << "\n" << r.err;
   }
 }
+
+TEST(Cli, RunOnTheSmallestDataset) {
+  auto r = run_certbench({"run", "--scale", "1", "--schema", "cli_tiny", "--dsn", shared_cluster().dsn()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "get_user_certificates")) << r.out;
+}

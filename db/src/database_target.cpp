@@ -9,7 +9,15 @@ const char* env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? v : nullptr;
 }
+constexpr const char* kLibpqVariables[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"};
 }  // namespace
+
+bool server_named(const TargetOptions& options) {
+  if (!options.dsn.empty() || env("DATABASE_URL") != nullptr) return true;
+  for (const char* var : kLibpqVariables)
+    if (env(var) != nullptr) return true;
+  return false;
+}
 
 DatabaseTarget DatabaseTarget::resolve(const TargetOptions& options,
                                        const std::function<void(std::string_view)>& note) {
@@ -24,7 +32,7 @@ DatabaseTarget DatabaseTarget::resolve(const TargetOptions& options,
     t.description_ = "the server named by DATABASE_URL";
     return t;
   }
-  for (const char* var : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"}) {
+  for (const char* var : kLibpqVariables) {
     if (env(var) != nullptr) {
       t.dsn_ = "";
       t.description_ = fmt::format("the server named by ${} (libpq environment)", var);

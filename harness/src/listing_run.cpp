@@ -33,9 +33,7 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
     s.listings = make_listings(name, *s.db);
     subjects.push_back(std::move(s));
   }
-  // The user listing shows the busiest owner: the user whose page the review's N+1 hurts most.
-  const std::int64_t user = subjects.front().db->exec(
-      "SELECT created_by FROM spa_therapist_certificates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").int64(0, 0);
+  const std::int64_t user = impl::busiest_owner(*subjects.front().db);
 
   std::vector<ListingMeasurement> out;
   HeapMeter heap;

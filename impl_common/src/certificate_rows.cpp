@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 
 namespace certbench::impl {
@@ -11,6 +12,14 @@ void use_dataset(db::Connection& connection, std::string_view schema) {
   connection.exec("SET search_path TO " + db::quote_identifier(schema));
   connection.exec("SET TimeZone TO 'UTC'");
   connection.reset_stats();
+}
+
+std::int64_t busiest_owner(db::Connection& connection) {
+  std::string all;
+  for (const auto& kind : certificate_kinds())
+    all += (all.empty() ? "" : " UNION ALL ") + std::string("SELECT created_by FROM ") + std::string(kind.table);
+  return connection.exec("SELECT coalesce((SELECT created_by FROM (" + all +
+                         ") c GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1), 0)").int64(0, 0);
 }
 
 namespace {

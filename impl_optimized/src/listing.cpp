@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "certbench/core/certificate_kinds.hpp"
+#include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
 namespace certbench::optimized {
@@ -38,12 +39,14 @@ std::string filter_of(Listing listing, std::int64_t user_id, Params& params) {
   return "";
 }
 
-// What a listing shows beyond the certificate, joined once the page is known.
+// What a listing shows beyond the certificate, joined once the page is known. LEFT JOIN: a
+// certificate whose spa, template or owner were missing would still be listed, as the naive
+// per-row lookups list it (with no name), so the two never disagree on a page.
 std::string joins_of(Listing listing) {
   switch (listing) {
     case Listing::certificates_endpoint:
-      return " JOIN spas s ON s.id = p.spa_id JOIN certificate_templates t ON t.id = p.template_id";
-    case Listing::all_certificates_with_users: return " JOIN users u ON u.id = p.created_by";
+      return " LEFT JOIN spas s ON s.id = p.spa_id LEFT JOIN certificate_templates t ON t.id = p.template_id";
+    case Listing::all_certificates_with_users: return " LEFT JOIN users u ON u.id = p.created_by";
     default: return "";
   }
 }
@@ -85,6 +88,8 @@ std::string keyset_shape(const ListingPosition& after) {
 
 Listings::Statement Listings::statement(certbench::Listing listing, std::int64_t user_id,
                                       const PageRequest& page) const {
+  if (page.after && strategy_ == Strategy::union_all)
+    throw InputError("the review implementation serves numbered pages only (use --page, or --impl optimized)");
   Statement st;
   Params params;
   const std::string filter = filter_of(listing, user_id, params);

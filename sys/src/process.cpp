@@ -29,21 +29,27 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 // Runs in the forked child: only async-signal-safe calls until execve.
 [[noreturn]] void exec_child(const SpawnOptions& o, char* const* argv, char* const* envp,
-                             int out_fd, int err_fd) {
+                             int out_fd, int err_fd, pid_t parent) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);  // our shutdown thread blocks signals; children must not
   if (o.new_session) setsid();
   else if (o.own_process_group) setpgid(0, 0);
   int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  if (devnull >= 0) {
+    dup2(devnull, STDIN_FILENO);
+    if (devnull != STDIN_FILENO) close(devnull);
+  }
   if (out_fd >= 0) dup2(out_fd, STDOUT_FILENO);
   if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
   if (o.run_as) {
     if (setgroups(0, nullptr) != 0 || setgid(o.run_as->gid) != 0 || setuid(o.run_as->uid) != 0)
       _exit(126);
   }
-  if (o.parent_death_signal != 0) prctl(PR_SET_PDEATHSIG, o.parent_death_signal);  // after setuid
+  if (o.parent_death_signal != 0) {
+    prctl(PR_SET_PDEATHSIG, o.parent_death_signal);  // after setuid, which clears it
+    if (getppid() != parent) _exit(1);                // the parent died before we asked
+  }
   execve(argv[0], argv, envp);
   _exit(127);
 }
@@ -69,8 +75,9 @@ pid_t spawn(const SpawnOptions& options) {
       // Not fatal: the child writes through the descriptor we opened.
     }
   }
+  const pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid == 0) exec_child(options, argv.data(), environ, out_fd, out_fd);
+  if (pid == 0) exec_child(options, argv.data(), environ, out_fd, out_fd, parent);
   int fork_errno = errno;
   if (out_fd >= 0) close(out_fd);
   if (pid < 0)
@@ -146,19 +153,26 @@ RunResult run_capture(const std::vector<std::string>& argv_in,
   auto envp = c_strings(env_strings);
 
   int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-    throw EnvironmentError(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw EnvironmentError(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    throw EnvironmentError(std::string("pipe: ") + std::strerror(err));
+  }
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
     SpawnOptions none;
-    exec_child(none, argv.data(), envp.data(), out_pipe[1], err_pipe[1]);
+    exec_child(none, argv.data(), envp.data(), out_pipe[1], err_pipe[1], parent);
   }
+  const int fork_errno = errno;
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (pid < 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    throw EnvironmentError("cannot start " + argv_in.at(0) + ": " + std::strerror(errno));
+    throw EnvironmentError("cannot start " + argv_in.at(0) + ": " + std::strerror(fork_errno));
   }
   RunResult result;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};

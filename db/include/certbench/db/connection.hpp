@@ -1,7 +1,8 @@
 #pragma once
 // The one database wrapper. Every statement any certbench code sends goes through Connection, so
-// it can count what a call costs: round trips, rows and bytes received. libpqxx does the work;
-// none of its types appear here (the libpqxx model: a C++ face that never leaks what is below).
+// it can count what a call costs: round trips, rows and bytes received. Underneath, libpqxx runs
+// connections, transactions and ordinary statements, and libpq itself, on the same session, runs
+// prepared statements (every measured call) and COPY; neither library's types appear here.
 #include <cstdint>
 #include <functional>
 #include <initializer_list>

@@ -20,6 +20,9 @@ struct TargetOptions {
   std::string data_dir;  ///< --data-dir
 };
 
+/// True when a server is named (--dsn, $DATABASE_URL or libpq's variables): rules 1 to 3 above.
+bool server_named(const TargetOptions& options);
+
 class DatabaseTarget {
  public:
   /// Resolves (starting an embedded cluster if that is the choice). `note` receives one-line

@@ -16,6 +16,10 @@ namespace certbench::impl {
 /// its counters: what every implementation does once, before any measured call.
 void use_dataset(db::Connection& connection, std::string_view schema);
 
+/// The user who created the most certificates (ties: the smallest id), 0 if there are none: the
+/// user whose listing the review's N+1 hurts most, used by the benchmarks and `run`.
+std::int64_t busiest_owner(db::Connection& connection);
+
 /// Microseconds since the epoch of PostgreSQL's timestamptz text in UTC, e.g.
 /// "2023-05-17 13:45:12.123456+00" (fraction optional). Throws QueryError on anything else.
 std::int64_t parse_timestamp_us(std::string_view text);
