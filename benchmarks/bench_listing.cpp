@@ -112,9 +112,7 @@ class GoalsReporter final : public benchmark::ConsoleReporter {
 std::string schema_of(std::uint64_t scale) { return "bench_" + std::to_string(scale); }
 
 // One session per (implementation, scale), made on first use and kept for the whole run.
-struct Session {
-  std::unique_ptr<db::Connection> db;
-  std::unique_ptr<ListingPaths> listings;
+struct Session : harness::ListingSession {
   std::int64_t busiest_user = 0;
 };
 
@@ -122,9 +120,7 @@ Session& session(const Config& config, std::string_view impl_name, std::uint64_t
   static std::map<std::pair<std::string, std::uint64_t>, Session> sessions;
   auto& s = sessions[{std::string(impl_name), scale}];
   if (!s.db) {
-    s.db = std::make_unique<db::Connection>(config.dsn);
-    impl::use_dataset(*s.db, schema_of(scale));
-    s.listings = harness::make_listings(impl_name, *s.db);
+    static_cast<harness::ListingSession&>(s) = harness::open_listing_session(config.dsn, schema_of(scale), impl_name);
     s.busiest_user = impl::busiest_owner(*s.db);
   }
   return s;

@@ -5,7 +5,6 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_optimized/listing.hpp"
 #include "commands.hpp"
 #include "cursor.hpp"
@@ -67,15 +66,15 @@ int show(const ShowArgs& args) {
     throw UsageError("--after: the " + a.impl + " implementation serves numbered pages only (use --page, or --impl optimized)");
 
   auto dataset = ensure_dataset(args.dataset);
-  db::Connection connection(dataset.target.dsn());
-  impl::use_dataset(connection, args.dataset.schema);
+  auto session = harness::open_listing_session(dataset.target.dsn(), args.dataset.schema, a.impl);
+  db::Connection& connection = *session.db;
   if (args.pgbench_script) {
     const optimized::Listings listings(connection, a.impl == "review" ? optimized::Strategy::union_all
                                                                         : optimized::Strategy::per_branch_limit);
     print_pgbench_script(listings.statement(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;
   }
-  auto listings = harness::make_listings(a.impl, connection);
+  auto& listings = session.listings;
   harness::HeapMeter heap;
   heap.start();
   const ListingPage result = listings->list(a.listing, a.user_id(), page);

@@ -7,7 +7,6 @@
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/certificate_rows.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
@@ -16,9 +15,8 @@ namespace {
 constexpr std::uint64_t kSampling = 64 * 1024;  // jemalloc samples the peak this often
 
 std::uint64_t page_peak(const std::string& schema, std::string_view impl_name, Listing listing) {
-  db::Connection c(certbench::testing::shared_cluster().dsn());
-  impl::use_dataset(c, schema);
-  auto listings = harness::make_listings(impl_name, c);
+  auto session = harness::open_listing_session(certbench::testing::shared_cluster().dsn(), schema, impl_name);
+  auto& listings = session.listings;
   listings->list(listing, 0, {1, 20, std::nullopt});  // warm: prepared statements, caches
   harness::HeapMeter meter;
   meter.start();

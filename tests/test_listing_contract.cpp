@@ -8,7 +8,6 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/certificate_rows.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
@@ -26,21 +25,13 @@ class Contract : public ::testing::Test {
     o.spec = {3000, 11, fixtures::IndexSet::best};
     o.schema = kSchema;
     fixtures::seed(dsn, o);
-    for (auto name : harness::listing_implementations()) {
-      auto& s = sessions()[std::string(name)];
-      s.db = std::make_unique<db::Connection>(dsn);
-      impl::use_dataset(*s.db, kSchema);
-      s.listings = harness::make_listings(name, *s.db);
-    }
+    for (auto name : harness::listing_implementations())
+      sessions()[std::string(name)] = harness::open_listing_session(dsn, kSchema, name);
   }
   static void TearDownTestSuite() { sessions().clear(); }
 
-  struct Session {
-    std::unique_ptr<db::Connection> db;
-    std::unique_ptr<ListingPaths> listings;
-  };
-  static std::map<std::string, Session>& sessions() {
-    static std::map<std::string, Session> s;
+  static std::map<std::string, harness::ListingSession>& sessions() {
+    static std::map<std::string, harness::ListingSession> s;
     return s;
   }
   static ListingPaths& impl(const std::string& name) { return *sessions().at(name).listings; }

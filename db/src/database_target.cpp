@@ -45,10 +45,7 @@ DatabaseTarget DatabaseTarget::resolve(const TargetOptions& options,
     t.description_ = fmt::format("embedded PostgreSQL (persistent, {}) on 127.0.0.1:{}",
                                  t.cluster_->info().data_dir.string(), t.cluster_->info().port);
   } else {
-    int cleaned = EmbeddedPostgres::clean_stale_clusters();
-    if (cleaned > 0)
-      note(fmt::format("removed {} embedded cluster(s) left behind by killed runs", cleaned));
-    t.cluster_ = EmbeddedPostgres::start_throwaway();
+    t.cluster_ = EmbeddedPostgres::start_throwaway(note);
     t.dsn_ = t.cluster_->dsn();
     t.description_ =
         fmt::format("embedded PostgreSQL (throwaway) on 127.0.0.1:{}", t.cluster_->info().port);

@@ -307,8 +307,9 @@ int EmbeddedPostgres::clean_stale_clusters() {
   return cleaned;
 }
 
-EmbeddedPostgres EmbeddedPostgres::start_throwaway() {
-  clean_stale_clusters();
+EmbeddedPostgres EmbeddedPostgres::start_throwaway(const std::function<void(std::string_view)>& note) {
+  if (const int cleaned = clean_stale_clusters(); cleaned > 0 && note)
+    note(fmt::format("removed {} embedded cluster(s) left behind by killed runs", cleaned));
   auto run_as = sys::postgres_run_as();
   auto state = std::make_shared<State>();
   state->lifetime = Lifetime::throwaway;

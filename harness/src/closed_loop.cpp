@@ -10,7 +10,6 @@
 
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/certificate_rows.hpp"
 
 namespace certbench::harness {
 
@@ -27,13 +26,10 @@ LoadResult run_closed_loop(const LoadSpec& spec) {
     stop = start + spec.duration;
   });
   auto client = [&](unsigned index) {
-    std::unique_ptr<db::Connection> db;
-    std::unique_ptr<ListingPaths> listings;
+    ListingSession session;
     try {
-      db = std::make_unique<db::Connection>(spec.dsn);
-      impl::use_dataset(*db, spec.schema);
-      listings = make_listings(spec.impl, *db);
-      listings->list(spec.listing, spec.user_id, spec.page);
+      session = open_listing_session(spec.dsn, spec.schema, spec.impl);
+      session.listings->list(spec.listing, spec.user_id, spec.page);
     } catch (...) {
       std::lock_guard lock(error_mutex);
       if (!error) error = std::current_exception();
@@ -44,7 +40,7 @@ LoadResult run_closed_loop(const LoadSpec& spec) {
     auto& mine = latencies[index];
     try {
       for (auto t0 = Clock::now(); t0 < stop && !failed; t0 = Clock::now()) {
-        auto page = listings->list(spec.listing, spec.user_id, spec.page);
+        auto page = session.listings->list(spec.listing, spec.user_id, spec.page);
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
     } catch (...) {

@@ -22,17 +22,8 @@ double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
 std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress) {
   using Clock = std::chrono::steady_clock;
-  struct Subject {
-    std::unique_ptr<db::Connection> db;
-    std::unique_ptr<ListingPaths> listings;
-  };
-  std::vector<Subject> subjects;
-  for (auto name : listing_implementations()) {
-    Subject s{std::make_unique<db::Connection>(spec.dsn), nullptr};
-    impl::use_dataset(*s.db, spec.schema);
-    s.listings = make_listings(name, *s.db);
-    subjects.push_back(std::move(s));
-  }
+  std::vector<ListingSession> subjects;
+  for (auto name : listing_implementations()) subjects.push_back(open_listing_session(spec.dsn, spec.schema, name));
   const std::int64_t user = impl::busiest_owner(*subjects.front().db);
 
   std::vector<ListingMeasurement> out;

@@ -11,9 +11,11 @@
 //  - persistent: a data directory that survives (`certbench db up`); the destructor leaves it
 //    running, `down()` stops it.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace certbench::db {
@@ -27,8 +29,9 @@ struct ClusterInfo {
 
 class EmbeddedPostgres {
  public:
-  /// initdb + start a throwaway cluster; also removes clusters left behind by killed runs.
-  static EmbeddedPostgres start_throwaway();
+  /// initdb + start a throwaway cluster; first removes clusters left behind by killed runs, and
+  /// tells `note` if there were any.
+  static EmbeddedPostgres start_throwaway(const std::function<void(std::string_view)>& note = {});
 
   /// Starts the persistent cluster in `data_dir` (initdb first if it is empty or missing), or
   /// reuses it if it is already running. Refuses a directory certbench did not create.

@@ -16,4 +16,11 @@ std::span<const std::string_view> listing_implementations() noexcept;
 /// UsageError for an unknown name.
 std::unique_ptr<ListingPaths> make_listings(std::string_view name, db::Connection& db);
 
+/// A session of its own on the dataset in `schema`, and the implementation `impl` on it.
+struct ListingSession {
+  std::unique_ptr<db::Connection> db;
+  std::unique_ptr<ListingPaths> listings;
+};
+ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl);
+
 }  // namespace certbench::harness
