@@ -31,6 +31,7 @@
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "collecting_reporter.hpp"
 
 namespace {
 
@@ -43,24 +44,13 @@ struct Config {
   bool goals = false;
 };
 
-// The console output as usual; the runs are kept so the goals can be judged on them afterwards.
-class GoalsReporter final : public benchmark::ConsoleReporter {
+// Judges issue #3's goals on the figures this run measured.
+class GoalsReporter final : public bench::CollectingReporter {
  public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
-      auto& m = measured_[run.benchmark_name()];
-      m.micros.push_back(run.GetAdjustedRealTime());
-      if (auto it = run.counters.find("peak_heap_bytes"); it != run.counters.end()) m.peak = it->second.value;
-    }
-  }
-
-  // Prints each goal: the figures it compares, measured in this run, and the verdict.
   void print_goals() const {
     std::cout << "\ngoals of issue #3 (figures from this run):\n";
-    const auto keyset_1 = median("get_public_certificates/optimized/scale:1000000/page:1/keyset:1");
-    const auto keyset_1000 = median("get_public_certificates/optimized/scale:1000000/page:1000/keyset:1");
+    const auto keyset_1 = micros("get_public_certificates/optimized/scale:1000000/page:1/keyset:1");
+    const auto keyset_1000 = micros("get_public_certificates/optimized/scale:1000000/page:1000/keyset:1");
     if (keyset_1 && keyset_1000) {
       const double r = *keyset_1000 / *keyset_1;
       std::cout << fmt::format("  keyset page 1000 vs page 1 at 1M (optimized public): {:.0f} us vs {:.0f} us = "
@@ -79,8 +69,8 @@ class GoalsReporter final : public benchmark::ConsoleReporter {
     } else {
       std::cout << "  optimized peak heap at 1k vs 1M: not measured (needs scales 1k and 1M, and jemalloc)\n";
     }
-    const auto naive = median("get_public_certificates/naive/scale:100000/page:1/keyset:0");
-    const auto optimized = median("get_public_certificates/optimized/scale:100000/page:1/keyset:0");
+    const auto naive = micros("get_public_certificates/naive/scale:100000/page:1/keyset:0");
+    const auto optimized = micros("get_public_certificates/optimized/scale:100000/page:1/keyset:0");
     if (naive && optimized) {
       const double r = *naive / *optimized;
       std::cout << fmt::format("  naive vs optimized public listing at 100k: {:.0f} us vs {:.0f} us = {:.0f}x   "
@@ -91,22 +81,11 @@ class GoalsReporter final : public benchmark::ConsoleReporter {
   }
 
  private:
-  struct Measured {
-    std::vector<double> micros;  // one per repetition
-    std::optional<double> peak;
-  };
-  std::optional<double> median(const std::string& name) const {
-    auto it = measured_.find(name + "/real_time");
-    if (it == measured_.end() || it->second.micros.empty()) return std::nullopt;
-    auto v = it->second.micros;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  std::optional<double> micros(const std::string& name) const {
+    auto ns = median_ns(name + "/real_time");
+    return ns ? std::optional(*ns / 1000) : std::nullopt;
   }
-  std::optional<double> peak(const std::string& name) const {
-    auto it = measured_.find(name + "/real_time");
-    return it == measured_.end() ? std::nullopt : it->second.peak;
-  }
-  std::map<std::string, Measured> measured_;
+  std::optional<double> peak(const std::string& name) const { return counter(name + "/real_time", "peak_heap_bytes"); }
 };
 
 std::string schema_of(std::uint64_t scale) { return "bench_" + std::to_string(scale); }
@@ -176,7 +155,7 @@ void register_all(const Config& config) {
                                       Listing::all_certificates_with_users, Listing::certificates_endpoint};
   const std::uint64_t largest = config.scales.back();
   for (Listing l : listings) {
-    for (auto impl : harness::listing_implementations()) {
+    for (auto impl : harness::listing_implementations(l)) {
       auto* family = benchmark::RegisterBenchmark(
           fmt::format("{}/{}", to_string(l), impl).c_str(), [&config, l, impl](benchmark::State& st) {
             run_case(st, config, {l, std::string(impl), static_cast<std::uint64_t>(st.range(0)), 1, false});

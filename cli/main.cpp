@@ -17,7 +17,7 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|show|bench> [OPTIONS]"},
-    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized] [--clients N] "
+    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--scales 1k,10k,100k,1M] [--naive-max N] [--dsn DSN | --data-dir DIR] "
               "[Google Benchmark flags]"},
@@ -29,7 +29,7 @@ const std::map<std::string, std::string> kUsage = {
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--dsn DSN | --data-dir DIR]"},
-    {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized] "
+    {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|cached] "
              "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
              "[--dsn DSN | --data-dir DIR]"},
 };
@@ -108,7 +108,7 @@ Listing parse_listing(const std::string& name) {
 void check_impl(const std::string& name) {
   const auto names = harness::listing_implementations();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw UsageError("--impl must be naive, review or optimized (got '" + name + "')");
+    throw UsageError("--impl must be naive, review, optimized or cached (got '" + name + "')");
 }
 
 // --scale, --seed, --indexes, --schema, --dsn, --data-dir: the commands that work on a dataset.
@@ -138,7 +138,7 @@ class PageOptions {
     sub.add_option("listing", listing_, "public, user, admin (all certificates with their owners) or endpoint "
                                         "(public, with spa and template names)")
         ->required();
-    sub.add_option("--impl", args.impl, "naive (before the review), review (its fix taken literally) or optimized")
+    sub.add_option("--impl", args.impl, "naive (before the review), review (its fix taken literally), optimized, or cached (optimized; the endpoint takes spa and template names from an in-process cache)")
         ->capture_default_str();
     auto* page = sub.add_option("--page", args.page, "page number, from 1")->capture_default_str();
     sub.add_option("--size", args.size, "rows per page, 1 to 1000")->capture_default_str();

@@ -206,22 +206,6 @@ void create_extensions(const std::string& dsn) {
   c.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 }
 
-std::string owner_line() {
-  auto start = sys::process_start_time(getpid());
-  return fmt::format("{} {}\n", getpid(), start.value_or(0));
-}
-
-bool owner_alive(const fs::path& owner_file) {
-  auto text = sys::read_file(owner_file);
-  if (!text) return false;
-  std::istringstream in(*text);
-  long pid = 0;
-  unsigned long long start = 0;
-  if (!(in >> pid >> start)) return false;
-  auto actual = sys::process_start_time(static_cast<pid_t>(pid));
-  return actual && *actual == start;
-}
-
 }  // namespace
 
 // ---- state ----------------------------------------------------------------------------------
@@ -270,10 +254,7 @@ void EmbeddedPostgres::stop() noexcept {
 
 // ---- throwaway ------------------------------------------------------------------------------
 
-fs::path EmbeddedPostgres::throwaway_parent() {
-  if (const char* env = std::getenv("CERTBENCH_TMPDIR"); env != nullptr && *env != '\0') return env;
-  return "/tmp";
-}
+fs::path EmbeddedPostgres::throwaway_parent() { return sys::throwaway_parent(); }
 
 int EmbeddedPostgres::clean_stale_clusters() {
   int cleaned = 0;
@@ -293,7 +274,7 @@ int EmbeddedPostgres::clean_stale_clusters() {
       // Being created right now, or half-created long ago: only the latter is stale.
       auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
       if (ec || age < std::chrono::minutes(10)) continue;
-    } else if (owner_alive(owner)) {
+    } else if (sys::owner_alive(owner)) {
       continue;
     }
     const fs::path data = entry.path() / "data";
@@ -315,7 +296,7 @@ EmbeddedPostgres EmbeddedPostgres::start_throwaway(const std::function<void(std:
   state->lifetime = Lifetime::throwaway;
   state->top_dir = sys::make_unique_dir(throwaway_parent(), kThrowawayPrefix);
   EmbeddedPostgres cluster(state);  // from here on, failures remove the directory
-  sys::write_file_atomic(state->top_dir / "owner", owner_line());
+  sys::write_file_atomic(state->top_dir / "owner", sys::owner_line());
   sys::give_tree_to(state->top_dir, run_as);
   state->cleanup_handle = sys::register_cleanup([state] { state->stop(); });
 

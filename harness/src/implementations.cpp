@@ -1,33 +1,82 @@
 #include "certbench/harness/implementations.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_naive/certificate_data.hpp"
 #include "certbench/impl_naive/listing.hpp"
+#include "certbench/impl_naive/reference_data.hpp"
+#include "certbench/impl_optimized/certificate_data.hpp"
 #include "certbench/impl_optimized/listing.hpp"
+#include "certbench/impl_optimized/reference_data.hpp"
 
 namespace certbench::harness {
 
-std::span<const std::string_view> listing_implementations() noexcept {
-  static constexpr std::array<std::string_view, 3> names{"naive", "review", "optimized"};
-  return names;
-}
+namespace {
+constexpr std::array<std::string_view, 4> kListingImplementations{"naive", "review", "optimized", "cached"};
+}  // namespace
 
-std::unique_ptr<ListingPaths> make_listings(std::string_view name, db::Connection& db) {
-  if (name == "naive") return std::make_unique<naive::Listings>(db);
-  if (name == "review") return std::make_unique<optimized::Listings>(db, optimized::Strategy::union_all);
-  if (name == "optimized") return std::make_unique<optimized::Listings>(db, optimized::Strategy::per_branch_limit);
-  throw UsageError("--impl must be naive, review or optimized (got '" + std::string(name) + "')");
+std::span<const std::string_view> listing_implementations() noexcept { return kListingImplementations; }
+
+std::span<const std::string_view> listing_implementations(Listing listing) noexcept {
+  const std::span<const std::string_view> all = kListingImplementations;
+  return listing == Listing::certificates_endpoint ? all : all.first(3);
 }
 
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl) {
+  if (std::find(kListingImplementations.begin(), kListingImplementations.end(), impl) == kListingImplementations.end())
+    throw UsageError("--impl must be naive, review, optimized or cached (got '" + std::string(impl) + "')");
   ListingSession s;
   s.db = std::make_unique<db::Connection>(dsn);
   impl::use_dataset(*s.db, schema);
-  s.listings = make_listings(impl, *s.db);
+  if (impl == "naive") {
+    s.listings = std::make_unique<naive::Listings>(*s.db);
+  } else if (impl == "review") {
+    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::union_all);
+  } else if (impl == "optimized") {
+    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit);
+  } else {
+    s.reference = std::make_unique<optimized::InProcessReferenceData>(dsn, schema);
+    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit, s.reference.get());
+  }
   return s;
+}
+
+std::span<const std::string_view> reference_implementations() noexcept {
+  static constexpr std::array<std::string_view, 3> names{"naive", "in_process", "redis"};
+  return names;
+}
+
+std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const std::string& dsn,
+                                                   std::string_view schema, const ReferenceOptions& options) {
+  if (name == "naive") return std::make_unique<naive::ReferenceData>(dsn, schema);
+  if (name == "in_process") {
+    optimized::CacheOptions cache;
+    cache.ttl = options.ttl;
+    cache.capacity = options.capacity;
+    return std::make_unique<optimized::InProcessReferenceData>(dsn, schema, cache);
+  }
+  if (name == "redis") {
+    optimized::RedisCacheOptions redis;
+    redis.endpoint = options.redis;
+    redis.ttl = options.ttl;
+    return std::make_unique<optimized::RedisReferenceData>(dsn, schema, redis);
+  }
+  throw UsageError("the reference-data variant must be naive, in_process or redis (got '" + std::string(name) + "')");
+}
+
+std::span<const std::string_view> certificate_data_implementations() noexcept {
+  static constexpr std::array<std::string_view, 2> names{"naive", "optimized"};
+  return names;
+}
+
+std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings) {
+  if (name == "naive") return std::make_unique<naive::CertificateData>(settings);
+  if (name == "optimized") return std::make_unique<optimized::CertificateData>(settings);
+  throw UsageError("prepare_certificate_data variants are naive and optimized (got '" + std::string(name) + "')");
 }
 
 }  // namespace certbench::harness

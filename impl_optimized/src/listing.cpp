@@ -152,7 +152,13 @@ ListingPage Listings::do_all_certificates_with_users(const PageRequest& page) {
   return run(certbench::Listing::all_certificates_with_users, 0, page);
 }
 ListingPage Listings::do_certificates_endpoint(const PageRequest& page) {
-  return run(certbench::Listing::certificates_endpoint, 0, page);
+  if (names_ == nullptr) return run(certbench::Listing::certificates_endpoint, 0, page);
+  auto listing = run(certbench::Listing::public_certificates, 0, page);
+  for (auto& row : listing.rows) {
+    if (auto spa = names_->spa_by_id(row.spa_id)) row.spa_name = spa->name;
+    if (auto tpl = names_->template_by_id(row.template_id)) row.template_name = tpl->name;
+  }
+  return listing;
 }
 
 }  // namespace certbench::optimized

@@ -13,6 +13,7 @@ CERTBENCH_PACKAGES=(
   libbenchmark-dev libgtest-dev                      # Google Benchmark, GoogleTest
   libjemalloc-dev libssl-dev                         # peak-heap counters; HMAC for keyset cursors
   postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
+  redis-server libhiredis-dev                         # the embedded Redis, its C client (hiredis)
 )
 
 certbench_say() { echo "certbench: $*" >&2; }

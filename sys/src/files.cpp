@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -79,6 +80,27 @@ void require_traversable(const fs::path& dir, const UserIdentity& user) {
       throw EnvironmentError("PostgreSQL runs as user '" + user.name + "', who cannot enter " +
                              walked.string() + "; choose a data directory under /var/tmp or /tmp");
   }
+}
+
+fs::path throwaway_parent() {
+  if (const char* env = std::getenv("CERTBENCH_TMPDIR"); env != nullptr && *env != '\0') return env;
+  return "/tmp";
+}
+
+std::string owner_line() {
+  auto start = process_start_time(getpid());
+  return std::to_string(getpid()) + " " + std::to_string(start.value_or(0)) + "\n";
+}
+
+bool owner_alive(const fs::path& owner_file) {
+  auto text = read_file(owner_file);
+  if (!text) return false;
+  std::istringstream in(*text);
+  long pid = 0;
+  unsigned long long start = 0;
+  if (!(in >> pid >> start)) return false;
+  auto actual = process_start_time(static_cast<pid_t>(pid));
+  return actual && *actual == start;
 }
 
 }  // namespace certbench::sys

@@ -1,5 +1,6 @@
 #pragma once
 #include "certbench/core/listing.hpp"
+#include "certbench/core/reference_data.hpp"
 #include "certbench/db/connection.hpp"
 
 namespace certbench::optimized {
@@ -18,11 +19,17 @@ enum class Strategy {
 
 /// The listings after the review: one statement per page, ordered and paged by the database,
 /// joins instead of per-row lookups, prepared once per session.
+///
+/// With `names` ("cached"), the endpoint takes the review's other answer to its problem 5, "SPA
+/// caching": the public page without joins, then each row's spa and template from the cache.
 class Listings final : public ListingPaths {
  public:
-  /// `db` must already be set up for the dataset (impl::use_dataset).
-  Listings(db::Connection& db, Strategy strategy) : db_(db), strategy_(strategy) {}
+  /// `db` must already be set up for the dataset (impl::use_dataset); `names`, if given, must
+  /// outlive this object.
+  Listings(db::Connection& db, Strategy strategy, certbench::ReferenceData* names = nullptr)
+      : db_(db), strategy_(strategy), names_(names) {}
   [[nodiscard]] std::string_view name() const noexcept override {
+    if (names_ != nullptr) return "cached";
     return strategy_ == Strategy::union_all ? "review" : "optimized";
   }
   [[nodiscard]] bool serves_keyset() const noexcept override { return strategy_ == Strategy::per_branch_limit; }
@@ -46,6 +53,7 @@ class Listings final : public ListingPaths {
   ListingPage run(certbench::Listing listing, std::int64_t user_id, const PageRequest& page);
   db::Connection& db_;
   Strategy strategy_;
+  certbench::ReferenceData* names_;
 };
 
 }  // namespace certbench::optimized

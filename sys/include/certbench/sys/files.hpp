@@ -25,4 +25,15 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 /// (PostgreSQL running as an unprivileged user needs that for its data directory).
 void require_traversable(const std::filesystem::path& dir, const UserIdentity& user);
 
+/// Where throwaway servers keep their directories: $CERTBENCH_TMPDIR, else /tmp.
+std::filesystem::path throwaway_parent();
+
+/// Who owns a throwaway directory: this process's pid and start time, as one line for a file
+/// named "owner" inside it.
+std::string owner_line();
+
+/// True if the process named by the owner file (owner_line) still runs: same pid, same start
+/// time, so a reused pid does not count. False if the file is missing or unreadable.
+bool owner_alive(const std::filesystem::path& owner_file);
+
 }  // namespace certbench::sys

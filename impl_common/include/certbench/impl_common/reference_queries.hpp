@@ -1,0 +1,45 @@
+#pragma once
+// The statements behind the reference data (templates and spas), shared by every variant: the
+// naive one sends them on every call, the cached ones on a miss. Same SQL, same session set-up,
+// same decoding, so the variants differ only in when they ask.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/core/reference_data.hpp"
+#include "certbench/db/connection.hpp"
+
+namespace certbench::impl {
+
+/// A database session of its own on the dataset in `schema`. Thread-safe: statements from
+/// several threads take turns on the one session.
+class ReferenceQueries {
+ public:
+  ReferenceQueries(const std::string& dsn, std::string_view schema);
+
+  std::optional<CertificateTemplate> template_by_id(std::int64_t id);
+  /// Public, active templates, by id.
+  std::vector<CertificateTemplate> public_templates();
+  std::optional<Spa> spa_by_id(std::int64_t id);
+
+  bool update_template(std::int64_t id, const TemplateChange& change);
+  bool delete_template(std::int64_t id);
+
+  /// Statements sent on this session so far (a statement's first call also prepares it). Does not
+  /// wait for a statement under way.
+  [[nodiscard]] std::uint64_t round_trips() const noexcept { return round_trips_.load(); }
+
+ private:
+  // Runs a prepared statement under the session's lock and publishes the round-trip count.
+  db::Result exec(const std::string& name, std::string_view sql, const std::vector<db::Param>& params);
+
+  std::mutex mutex_;
+  db::Connection db_;
+  std::atomic<std::uint64_t> round_trips_{0};
+};
+
+}  // namespace certbench::impl
