@@ -1,4 +1,5 @@
-// certbench bench: the Google Benchmark programs on prepared datasets (issue #3: the listings).
+// certbench bench: the Google Benchmark programs on prepared datasets: bench_listing (issue #3)
+// and bench_caching (issue #4).
 #include <algorithm>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -61,18 +62,35 @@ int bench(const BenchArgs& args) {
                      report.reused ? "ready" : fmt::format("seeded in {:.1f} s", report.seconds)));
   }
 
-  std::string scales;
-  for (auto s : args.scales) scales += (scales.empty() ? "" : ",") + std::to_string(s);
-  sys::SpawnOptions o;
-  o.argv = {CERTBENCH_BENCH_LISTING, "--certbench_dsn=" + dsn, "--certbench_scales=" + scales,
-            "--certbench_naive_max=" + std::to_string(args.naive_max)};
-  if (args.goals) o.argv.push_back("--certbench_goals");
   // Google Benchmark colours whenever $TERM is set, even into a pipe or a log file.
+  std::vector<std::string> common;
   const bool color_given = std::any_of(args.benchmark_flags.begin(), args.benchmark_flags.end(),
                                        [](const std::string& f) { return f.rfind("--benchmark_color", 0) == 0; });
-  if (!color_given && isatty(STDOUT_FILENO) != 1) o.argv.push_back("--benchmark_color=false");
-  o.argv.insert(o.argv.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
-  return sys::wait_for_exit(sys::spawn(o));
+  if (!color_given && isatty(STDOUT_FILENO) != 1) common.push_back("--benchmark_color=false");
+  if (args.goals) common.push_back("--certbench_goals");
+  common.insert(common.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
+
+  int status = 0;
+  auto run_program = [&](std::vector<std::string> argv) {
+    argv.insert(argv.end(), common.begin(), common.end());
+    sys::SpawnOptions o;
+    o.argv = std::move(argv);
+    const int code = sys::wait_for_exit(sys::spawn(o));
+    if (status == 0) status = code;
+  };
+  if (args.listing) {
+    std::string scales;
+    for (auto s : args.scales) scales += (scales.empty() ? "" : ",") + std::to_string(s);
+    run_program({CERTBENCH_BENCH_LISTING, "--certbench_dsn=" + dsn, "--certbench_scales=" + scales,
+                 "--certbench_naive_max=" + std::to_string(args.naive_max)});
+  }
+  if (args.caching) {  // on the largest dataset: the most templates and spas
+    std::vector<std::string> argv{CERTBENCH_BENCH_CACHING, "--certbench_dsn=" + dsn,
+                                  "--certbench_scale=" + std::to_string(args.scales.back())};
+    if (!args.redis.empty()) argv.push_back("--certbench_redis=" + args.redis);
+    run_program(std::move(argv));
+  }
+  return status;
 }
 
 }  // namespace certbench::cli

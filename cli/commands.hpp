@@ -32,6 +32,7 @@ int seed(const SeedArgs& args);
 
 struct RunArgs {
   DatasetArgs dataset;
+  std::string redis;  ///< --redis URL ("" = $REDIS_URL, else embedded)
 };
 int run(const RunArgs& args);
 
@@ -70,7 +71,10 @@ struct BenchArgs {
   db::TargetOptions target;
   std::vector<std::uint64_t> scales;
   std::uint64_t naive_max = 1'000'000;
-  bool goals = false;                        ///< evaluate issue #3's goals after the run
+  bool listing = true;                       ///< run bench_listing (issue #3)
+  bool caching = true;                       ///< run bench_caching (issue #4)
+  std::string redis;                         ///< --redis URL for bench_caching ("" = embedded)
+  bool goals = false;                        ///< judge the issues' goals after the run
   std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
 };
 int bench(const BenchArgs& args);

@@ -9,6 +9,7 @@
 #include "certbench/sys/shutdown.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/redis/client.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -19,7 +20,8 @@ const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|show|bench> [OPTIONS]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
-    {"bench", "certbench bench [--scales 1k,10k,100k,1M] [--naive-max N] [--dsn DSN | --data-dir DIR] "
+    {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
+              "[--redis URL] [--goals] [--dsn DSN | --data-dir DIR] "
               "[Google Benchmark flags]"},
     {"db", "certbench db <up|status|down> [--data-dir DIR]"},
     {"db up", "certbench db up [--data-dir DIR]"},
@@ -27,7 +29,7 @@ const std::map<std::string, std::string> kUsage = {
     {"db down", "certbench db down [--data-dir DIR]"},
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
-    {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+    {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
             "[--dsn DSN | --data-dir DIR]"},
     {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|cached] "
              "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
@@ -202,6 +204,9 @@ int main(int argc, char** argv) {
   DatasetOptions run_dataset;
   auto* run = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_dataset.add(*run, run_args.dataset);
+  run->add_option("--redis", run_args.redis,
+                  "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
+                  "else an embedded redis-server on a free loopback port, stopped afterwards)");
 
   // show
   cli::ShowArgs show_args;
@@ -231,13 +236,19 @@ int main(int argc, char** argv) {
 
   // bench
   cli::BenchArgs bench_args;
-  std::string bench_scales = "1k,10k,100k,1M", bench_naive_max = "1M";
-  auto* bench = app.add_subcommand("bench", "the listing benchmarks (Google Benchmark) on datasets it seeds once and keeps");
+  std::string bench_scales = "1k,10k,100k,1M", bench_naive_max = "1M", bench_suite = "all";
+  auto* bench = app.add_subcommand("bench", "the benchmarks (Google Benchmark) on datasets it seeds once and keeps");
+  bench->add_option("--suite", bench_suite,
+                    "listing (the listing paths at every scale), caching (templates, spas and "
+                    "prepare_certificate_data, on the largest dataset) or all")
+      ->check(CLI::IsMember({"listing", "caching", "all"}))->capture_default_str();
+  bench->add_option("--redis", bench_args.redis,
+                    "the Redis of the redis cache variant (default: an embedded redis-server, stopped afterwards)");
   bench->add_option("--scales", bench_scales, "dataset sizes, comma-separated")->capture_default_str();
   bench->add_option("--naive-max", bench_naive_max,
                     "skip the naive implementation above this scale (each call loads every row)")
       ->capture_default_str();
-  bench->add_flag("--goals", bench_args.goals, "after the run, judge the listing goals on its figures");
+  bench->add_flag("--goals", bench_args.goals, "after the run, judge the issues' goals on its figures");
   add_target_options(*bench, bench_args.target);
   bench->allow_extras();
   bench->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "
@@ -267,6 +278,7 @@ int main(int argc, char** argv) {
       return cli::seed(seed_args);
     }
     if (*run) {
+      if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work
       run_dataset.finish();
       return cli::run(run_args);
     }
@@ -282,6 +294,9 @@ int main(int argc, char** argv) {
       }
       std::sort(bench_args.scales.begin(), bench_args.scales.end());
       bench_args.naive_max = cli::parse_count(bench_naive_max, "--naive-max");
+      if (!bench_args.redis.empty()) redis::Endpoint::parse(bench_args.redis);
+      bench_args.listing = bench_suite != "caching";
+      bench_args.caching = bench_suite != "listing";
       bench_args.benchmark_flags = bench->remaining();
       for (const auto& flag : bench_args.benchmark_flags)
         if (flag.rfind("--benchmark_", 0) != 0)

@@ -63,6 +63,7 @@ std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const 
     optimized::RedisCacheOptions redis;
     redis.endpoint = options.redis;
     redis.ttl = options.ttl;
+    redis.key_namespace = options.redis_namespace;
     return std::make_unique<optimized::RedisReferenceData>(dsn, schema, redis);
   }
   throw UsageError("the reference-data variant must be naive, in_process or redis (got '" + std::string(name) + "')");

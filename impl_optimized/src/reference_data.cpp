@@ -226,7 +226,7 @@ struct RedisReferenceData::State {
       if (client) {
         if (cached) {
           try {
-            auto value = std::make_shared<const V>(decode<V>(json::parse(*cached)));
+            auto value = std::make_shared<const V>(decode<V>(json::from_msgpack(*cached)));
             ++hits;
             return value;
           } catch (const json::exception&) {
@@ -239,7 +239,9 @@ struct RedisReferenceData::State {
                  [&](const Ref& value) {
                    if (!value) return;
                    try {
-                     (*client)->set(key, encode(*value).dump(), options.ttl);
+                     const auto bytes = json::to_msgpack(encode(*value));
+                     (*client)->set(key, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                    options.ttl);
                      std::lock_guard lock(stored_mutex);
                      stored.insert(key);
                    } catch (const ConnectionError&) {
@@ -262,7 +264,7 @@ RedisReferenceData::RedisReferenceData(const std::string& dsn, std::string_view 
     : state_(std::make_unique<State>()) {
   state_->queries = std::make_unique<impl::ReferenceQueries>(dsn, schema);
   state_->options = std::move(options);
-  state_->prefix = "certbench:" + std::string(schema) + ":";
+  state_->prefix = "certbench:" + std::string(schema) + ":" + state_->options.key_namespace;
 }
 
 RedisReferenceData::~RedisReferenceData() = default;

@@ -38,6 +38,7 @@ struct ReferenceOptions {
   std::chrono::milliseconds ttl{60'000};
   std::size_t capacity = 100'000;  ///< in_process: entries per cache
   redis::Endpoint redis;           ///< for "redis"
+  std::string redis_namespace;     ///< for "redis": see optimized::RedisCacheOptions::key_namespace
 };
 
 /// The variant called `name` on a session of its own to the dataset in `schema`; throws UsageError

@@ -47,9 +47,14 @@ struct RedisCacheOptions {
   std::chrono::milliseconds ttl{60'000};       ///< SET … PX
   std::chrono::milliseconds timeout{250};      ///< a command slower than this counts as Redis down
   std::chrono::milliseconds retry_after{1'000};  ///< after a failure, the database alone this long
+  /// Keys live under certbench:<schema>:<key_namespace>; two objects with different namespaces
+  /// share nothing (a measurement of misses must not empty the cache of its hits).
+  std::string key_namespace;
 };
 
-/// The same contract over Redis: values as JSON under certbench:<schema>:template:<id>,
+/// The same contract over Redis: values as MessagePack (nlohmann::json's binary form: strings stay
+/// raw bytes, so a template's JSON layout is not escaped and parsed again) under
+/// certbench:<schema>:template:<id>,
 /// …:public_templates and …:spa:<id>, with a TTL (SET PX); changes DEL the keys. Misses in this
 /// process go through one single flight per key. If Redis fails (refused, timed out, dropped),
 /// lookups are answered from the database and counted as fallbacks, and Redis is left alone for

@@ -1,0 +1,39 @@
+#pragma once
+// The caching and derived-data measurements of `certbench run` (issue #4): for each path, every
+// variant — the database on every call, in-process and Redis hits and misses, prepare_certificate_data
+// naive and optimized — in interleaved rounds, so that drift on a shared machine hits all alike.
+// Calls that take nanoseconds are timed in batches (one clock reading per batch); misses one by
+// one, each after the cache was dropped (outside the timing).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/redis/client.hpp"
+
+namespace certbench::harness {
+
+struct CachingMeasurement {
+  std::string path;     ///< "get_template_by_id", "get_public_templates", "spa_by_id", "prepare_certificate_data"
+  std::string variant;  ///< "naive", "in_process", "redis", "optimized"
+  std::string mode;     ///< "hit", "miss", or "" (no cache)
+  std::vector<double> ns_per_call;  ///< one per batch (the batch's mean)
+  double db_round_trips = 0;        ///< per call
+  double redis_round_trips = 0;     ///< per call
+  [[nodiscard]] double median_ns() const;
+  [[nodiscard]] double percentile_ns(double q) const;
+};
+
+struct CachingRunSpec {
+  std::string dsn;
+  std::string schema;
+  redis::Endpoint redis;
+  std::chrono::milliseconds budget_per_path{1500};
+};
+
+std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
+                                                const std::function<void(std::string_view)>& progress = {});
+
+}  // namespace certbench::harness

@@ -1,0 +1,164 @@
+#include "certbench/harness/caching_run.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "certbench/core/certificate_kinds.hpp"
+#include "certbench/core/errors.hpp"
+#include "certbench/db/connection.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace certbench::harness {
+
+double CachingMeasurement::percentile_ns(double q) const {
+  if (ns_per_call.empty()) return 0;
+  auto v = ns_per_call;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+double CachingMeasurement::median_ns() const { return percentile_ns(0.5); }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One subject of a round: `call(i)` makes the i-th call; `before` runs untimed before each call
+// (drops the cache, for misses); `batch` calls share one clock reading.
+struct Subject {
+  CachingMeasurement* out;
+  std::function<void(std::size_t)> call;
+  std::function<void()> before;
+  std::size_t batch = 1;
+  std::function<ReferenceCounters()> counters;
+  std::uint64_t calls = 0;
+  std::uint64_t excluded_redis = 0;  // round trips of `before`
+};
+
+void run_rounds(std::vector<Subject>& subjects, std::chrono::milliseconds budget) {
+  for (auto& s : subjects)  // warm-up: statements prepared, connections open, caches filled
+    for (std::size_t i = 0; i < 64; ++i) {
+      if (s.before) s.before();
+      s.call(i);
+    }
+  std::vector<ReferenceCounters> start;
+  for (auto& s : subjects) start.push_back(s.counters ? s.counters() : ReferenceCounters{});
+  const auto deadline = Clock::now() + budget;
+  std::size_t i = 0;
+  for (unsigned round = 0; round < 3 || (Clock::now() < deadline && round < 100'000); ++round) {
+    for (auto& s : subjects) {
+      std::uint64_t excluded = 0;
+      double ns = 0;
+      if (s.before) {  // one by one
+        for (std::size_t n = 0; n < s.batch; ++n) {
+          const auto trips = s.counters ? s.counters().redis_round_trips : 0;
+          s.before();
+          if (s.counters) excluded += s.counters().redis_round_trips - trips;
+          const auto t0 = Clock::now();
+          s.call(i++);
+          ns += std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+        }
+      } else {
+        const auto t0 = Clock::now();
+        for (std::size_t n = 0; n < s.batch; ++n) s.call(i++);
+        ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+      }
+      s.out->ns_per_call.push_back(ns / static_cast<double>(s.batch));
+      s.calls += s.batch;
+      s.excluded_redis += excluded;
+    }
+  }
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    auto& s = subjects[k];
+    if (!s.counters) continue;
+    const auto end = s.counters();
+    if (end.fallbacks != start[k].fallbacks)
+      throw EnvironmentError("Redis failed during the measurement of " + s.out->path + " (fallbacks counted)");
+    s.out->db_round_trips = static_cast<double>(end.db_round_trips - start[k].db_round_trips) / static_cast<double>(s.calls);
+    s.out->redis_round_trips =
+        static_cast<double>(end.redis_round_trips - start[k].redis_round_trips - s.excluded_redis) /
+        static_cast<double>(s.calls);
+  }
+}
+
+}  // namespace
+
+std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
+                                                const std::function<void(std::string_view)>& progress) {
+  // Hits and misses of a cache are measured on objects of their own (and Redis keys of their own):
+  // dropping the cache for a miss must not turn the next hit into a miss.
+  struct Variant {
+    std::string mode;
+    std::unique_ptr<ReferenceData> data;
+  };
+  std::vector<Variant> variants;
+  for (auto name : reference_implementations()) {
+    for (std::string mode : {"hit", "miss"}) {
+      if (name == "naive" && mode == "miss") continue;
+      ReferenceOptions options;
+      options.redis = spec.redis;
+      options.redis_namespace = "run-" + mode + ":";
+      variants.push_back({name == "naive" ? "" : mode, make_reference_data(name, spec.dsn, spec.schema, options)});
+    }
+  }
+
+  db::Connection c(spec.dsn);
+  impl::use_dataset(c, spec.schema);
+  std::vector<std::int64_t> template_ids, spa_ids;
+  auto t = c.exec("SELECT id FROM certificate_templates ORDER BY id");
+  for (std::size_t i = 0; i < t.rows(); ++i) template_ids.push_back(t.int64(i, 0));
+  auto s = c.exec("SELECT id FROM spas ORDER BY id");
+  for (std::size_t i = 0; i < s.rows(); ++i) spa_ids.push_back(s.int64(i, 0));
+  if (template_ids.empty() || spa_ids.empty()) throw InputError("the dataset has no templates or spas");
+
+  std::vector<CachingMeasurement> out;
+  out.reserve(32);  // subjects point into it
+  using Lookup = std::function<void(ReferenceData&, std::size_t)>;
+  const std::vector<std::pair<std::string, Lookup>> paths{
+      {"get_template_by_id", [&](ReferenceData& d, std::size_t i) { d.template_by_id(template_ids[i % template_ids.size()]); }},
+      {"get_public_templates", [](ReferenceData& d, std::size_t) { d.public_templates(); }},
+      {"spa_by_id", [&](ReferenceData& d, std::size_t i) { d.spa_by_id(spa_ids[i % spa_ids.size()]); }},
+  };
+  for (const auto& [path, lookup] : paths) {
+    if (progress) progress(path);
+    std::vector<Subject> subjects;
+    for (auto& v : variants) {
+      ReferenceData* d = v.data.get();
+      const std::string name(d->name());
+      auto counters = [d] { return d->counters(); };
+      auto call = [d, &lookup](std::size_t i) { lookup(*d, i); };
+      out.push_back({path, name, v.mode, {}, 0, 0});
+      if (v.mode == "miss")
+        subjects.push_back({&out.back(), call, [d] { d->forget_cached(); }, 4, counters});
+      else
+        subjects.push_back({&out.back(), call, {}, v.mode == "hit" && name == "in_process" ? 1000u : 4u, counters});
+    }
+    run_rounds(subjects, spec.budget_per_path);
+  }
+
+  if (progress) progress("prepare_certificate_data");
+  std::vector<CertificateRow> rows;
+  for (const auto& kind : certificate_kinds()) {
+    auto r = c.exec("SELECT * FROM " + std::string(kind.table) + " ORDER BY id LIMIT 200");
+    const impl::CertificateColumns columns(r);
+    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i, kind.name));
+  }
+  std::vector<std::unique_ptr<CertificateDataPaths>> data;
+  std::vector<Subject> subjects;
+  for (auto name : certificate_data_implementations()) {
+    data.push_back(make_certificate_data(name, StorageSettings{}));
+    const CertificateDataPaths* p = data.back().get();
+    out.push_back({"prepare_certificate_data", std::string(name), "", {}, 0, 0});
+    subjects.push_back({&out.back(),
+                        [p, &rows](std::size_t i) {
+                          auto files = p->prepare_certificate_data(rows[i % rows.size()]);
+                          asm volatile("" : : "r"(files.file_path.data()) : "memory");  // keep the call
+                        },
+                        {}, 1000, {}});
+  }
+  run_rounds(subjects, spec.budget_per_path);
+  return out;
+}
+
+}  // namespace certbench::harness
