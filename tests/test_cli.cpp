@@ -1,6 +1,8 @@
 // The certbench binary as a user meets it: help, exit codes, one-line errors, db and seed.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -48,6 +50,9 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"seed", "--scale", "1000", "--dsn", "x", "--data-dir", "/tmp/x"},
       {"db"},
       {"db", "up", "--port", "5"},
+      {"run", "--redis", "http://cache:6379"},
+      {"bench", "--suite", "everything"},
+      {"bench", "--redis", "redis://h:0"},
   };
   for (const auto& args : cases) {
     auto r = run_certbench(args);
@@ -142,6 +147,17 @@ TEST(Cli, RunMeasuresEveryListingAndSaysWhatItDidNot) {
       EXPECT_TRUE(has(r.out, std::string(path) + " ") && has(r.out, impl)) << path << " " << impl;
   EXPECT_TRUE(has(r.out, "round trips 5 -> 1")) << r.out;   // the public listing's N+1
   EXPECT_TRUE(has(r.out, "round trips 45 -> 1")) << r.out;  // the endpoint's spa and template queries
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(certificates_endpoint +cached )"))) << r.out;
+  // The caching paths, on an embedded Redis: a hit costs no database statement and one GET.
+  EXPECT_TRUE(has(r.out, "Redis: embedded Redis (throwaway)")) << r.out;
+  for (const char* path : {"get_template_by_id", "get_public_templates", "spa_by_id"}) {
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +naive +\S+ \S+ +\S+ \S+ +1\.00 +0\.00)"))) << path;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +in_process +hit +\S+ \S+ +\S+ \S+ +0\.00 +0\.00)"))) << path;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +redis +hit +\S+ \S+ +\S+ \S+ +0\.00 +1\.00)"))) << path;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +redis +miss +\S+ \S+ +\S+ \S+ +1\.00 +2\.00)"))) << path;
+  }
+  EXPECT_TRUE(has(r.out, "prepare_certificate_data   naive")) << r.out;
+  EXPECT_TRUE(has(r.out, "which cache:")) << r.out;
   EXPECT_TRUE(has(r.out, "not measured yet")) << r.out;
 }
 
