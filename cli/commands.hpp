@@ -6,6 +6,7 @@
 #include <climits>
 #include <vector>
 
+#include "certbench/core/file_saves.hpp"
 #include "certbench/core/listing.hpp"
 #include "certbench/db/database_target.hpp"
 #include "certbench/fixtures/dataset.hpp"
@@ -78,6 +79,18 @@ struct BenchArgs {
   std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
 };
 int bench(const BenchArgs& args);
+
+struct SaveArgs {
+  std::string impl = "optimized";
+  std::string name;         ///< the file name in dir
+  std::string base64_file;  ///< --base64-file: its text goes to save_base64_image
+  std::string file;         ///< --file: its bytes go to save_certificate_file
+  std::string dir;
+  std::uint64_t max_bytes = kDefaultMaxSaveBytes;
+  bool fsync = false;
+  bool json = false;
+};
+int save(const SaveArgs& args);
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);

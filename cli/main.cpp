@@ -17,7 +17,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|show|bench> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|show|load|bench|save> [OPTIONS]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -31,6 +31,8 @@ const std::map<std::string, std::string> kUsage = {
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
             "[--dsn DSN | --data-dir DIR]"},
+    {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
+             "[--max-bytes N] [--fsync] [--json]"},
     {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|cached] "
              "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
              "[--dsn DSN | --data-dir DIR]"},
@@ -256,6 +258,30 @@ int main(int argc, char** argv) {
                 "Without --dsn the datasets live in the persistent embedded cluster "
                 "(/var/tmp/certbench-UID/pgdata or --data-dir), started for the run and stopped after it.");
 
+  // save
+  cli::SaveArgs save_args;
+  auto* save = app.add_subcommand("save", "save one file as the backend's save_base64_image or save_certificate_file "
+                                          "does, on one event loop; prints the saved path");
+  save->add_option("--impl", save_args.impl,
+                   "naive (decode and write on the event loop), optimized (on a thread pool, the review's fix) "
+                   "or io_uring")
+      ->capture_default_str();
+  save->add_option("--name", save_args.name, "the file name in --dir: one name, no path")->required();
+  auto* base64_file = save->add_option("--base64-file", save_args.base64_file,
+                                       "a file holding the base64 payload, plain or data:image/<type>;base64,… "
+                                       "(save_base64_image; a final line break is ignored)");
+  save->add_option("--file", save_args.file, "a file whose bytes are saved as they are, e.g. a certificate PDF "
+                                             "(save_certificate_file)")
+      ->excludes(base64_file);
+  save->add_option("--dir", save_args.dir, "the directory to save into; it must exist")->required();
+  save->add_option("--max-bytes", save_args.max_bytes, "the size cap of the saved file, in bytes")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))->capture_default_str();
+  save->add_flag("--fsync", save_args.fsync, "fsync the file and its directory: durable when the command returns");
+  save->add_flag("--json", save_args.json, "print one JSON object: path, bytes, impl");
+  save->footer("Images must be png, jpeg, gif or webp, by their bytes' signature. The file is written to a "
+               "hidden temporary file in --dir and renamed into place: readers never see a part of it. "
+               "No database is needed.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -307,6 +333,14 @@ int main(int argc, char** argv) {
       load_page.finish();
       load_dataset.finish();
       return cli::load(load_args);
+    }
+    if (*save) {
+      const auto names = harness::file_save_implementations();
+      if (std::find(names.begin(), names.end(), save_args.impl) == names.end())
+        throw UsageError("--impl must be naive, optimized or io_uring (got '" + save_args.impl + "')");
+      if (save_args.base64_file.empty() && save_args.file.empty())
+        throw UsageError("give the content to save: --base64-file F (an image) or --file F (any bytes)");
+      return cli::save(save_args);
     }
     if (*show) {
       show_page.finish();

@@ -7,9 +7,11 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_naive/certificate_data.hpp"
+#include "certbench/impl_naive/file_saves.hpp"
 #include "certbench/impl_naive/listing.hpp"
 #include "certbench/impl_naive/reference_data.hpp"
 #include "certbench/impl_optimized/certificate_data.hpp"
+#include "certbench/impl_optimized/file_saves.hpp"
 #include "certbench/impl_optimized/listing.hpp"
 #include "certbench/impl_optimized/reference_data.hpp"
 
@@ -78,6 +80,21 @@ std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view nam
   if (name == "naive") return std::make_unique<naive::CertificateData>(settings);
   if (name == "optimized") return std::make_unique<optimized::CertificateData>(settings);
   throw UsageError("prepare_certificate_data variants are naive and optimized (got '" + std::string(name) + "')");
+}
+
+std::span<const std::string_view> file_save_implementations() noexcept {
+  static constexpr std::array<std::string_view, 3> names{"naive", "optimized", "io_uring"};
+  return names;
+}
+
+std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asio::io_context& io,
+                                               std::filesystem::path dir, SaveOptions options) {
+  if (name == "naive") return std::make_unique<naive::FileSaves>(std::move(dir), std::move(options));
+  if (name == "optimized")
+    return std::make_unique<optimized::ThreadPoolFileSaves>(std::move(dir), std::move(options));
+  if (name == "io_uring")
+    return std::make_unique<optimized::IoUringFileSaves>(io, std::move(dir), std::move(options));
+  throw UsageError("--impl must be naive, optimized or io_uring (got '" + std::string(name) + "')");
 }
 
 }  // namespace certbench::harness

@@ -11,7 +11,8 @@ CERTBENCH_PACKAGES=(
   libfmt-dev libcli11-dev nlohmann-json3-dev         # formatting, command line, JSON
   libboost-dev prometheus-cpp-dev                    # Boost.Asio, prometheus-cpp
   libbenchmark-dev libgtest-dev                      # Google Benchmark, GoogleTest
-  libjemalloc-dev libssl-dev                         # peak-heap counters; HMAC for keyset cursors
+  libjemalloc-dev libssl-dev                         # peak-heap counters; HMAC for cursors, base64
+  liburing-dev                                       # io_uring for the file saves
   postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
   redis-server libhiredis-dev                         # the embedded Redis, its C client (hiredis)
 )

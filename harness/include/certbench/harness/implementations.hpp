@@ -1,15 +1,25 @@
 #pragma once
 // The registry of implementations: every name a user or a benchmark can pick, and how to make it.
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string_view>
 
+#include "certbench/core/file_saves.hpp"
 #include "certbench/core/listing.hpp"
 #include "certbench/core/certificate_data.hpp"
 #include "certbench/core/reference_data.hpp"
 #include "certbench/redis/client.hpp"
 #include "certbench/db/connection.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace certbench {
+class FileSavePaths;  // impl_common/file_save_paths.hpp: include it to use what make_file_saves returns
+}
 
 namespace certbench::harness {
 
@@ -49,5 +59,14 @@ std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const 
 /// prepare_certificate_data: "naive" (paths derived on every call), "optimized" (once).
 std::span<const std::string_view> certificate_data_implementations() noexcept;
 std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings);
+
+/// "naive" (on the loop), "optimized" (a thread pool, the review's fix), "io_uring".
+std::span<const std::string_view> file_save_implementations() noexcept;
+
+/// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.
+/// Throws UsageError for an unknown name or invalid options, EnvironmentError when io_uring is
+/// not available.
+std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asio::io_context& io,
+                                               std::filesystem::path dir, SaveOptions options);
 
 }  // namespace certbench::harness

@@ -1,0 +1,94 @@
+#pragma once
+// What every file-save implementation shares, so that they differ only in where the work runs:
+// the checks of a request (done before anything touches the disk), the base64 decoding, and the
+// atomic write protocol. docs/file-saves.md explains the rules.
+//
+// Errors: a request certbench refuses is an InputError (exit 2) with one line naming the reason;
+// a disk that fails is an EnvironmentError (exit 3) naming the file and strerror; bad options are
+// a UsageError (exit 2).
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "certbench/core/file_saves.hpp"
+
+namespace certbench::impl {
+
+/// Longest file name a save accepts, in bytes (NAME_MAX of Linux file systems).
+inline constexpr std::size_t kMaxFileNameBytes = 255;
+
+/// The image types whose signature (magic number) certbench recognises.
+std::span<const std::string_view> known_image_types() noexcept;
+
+/// Throws UsageError unless max_bytes >= 1, pool_threads is 1..256 and every allowed image type is
+/// a known one (lower case).
+void check_save_options(const SaveOptions& options);
+
+/// Throws InputError unless `name` is one plain file name: not empty, not "." or "..", no "..",
+/// no '/' or '\', no NUL or other control character (bytes < 0x20 and 0x7f), at most 255 bytes.
+void check_file_name(std::string_view name);
+
+/// The known image type whose signature `bytes` start with, or "" when none matches.
+std::string_view sniff_image_type(std::string_view bytes) noexcept;
+
+/// The longest base64 text (without a data-URL prefix) that can encode max_bytes: longer payloads
+/// are refused before decoding.
+std::uint64_t max_base64_length(std::uint64_t max_bytes) noexcept;
+
+struct DecodedImage {
+  std::string mime_type;  ///< e.g. "image/png"
+  std::string bytes;
+};
+
+/// Decodes a save_base64_image payload: plain base64 (padded, no whitespace), or a data URL
+/// `data:image/<type>;base64,<base64>`. Throws InputError, before decoding, for a payload longer
+/// than max_base64_length(options.max_bytes) or a data URL of another form or a type not allowed;
+/// after decoding, for invalid base64, more than max_bytes, bytes whose signature is not the
+/// declared type's, or (plain base64) an unknown or not allowed signature.
+DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& options);
+
+/// Throws InputError unless `name` passes check_file_name and `bytes` fit options.max_bytes
+/// (save_certificate_file takes any bytes, e.g. a PDF).
+void check_certificate_file(std::string_view name, std::string_view bytes, const SaveOptions& options);
+
+/// Writes `bytes` to `dir`/`name` atomically, blocking: a temporary file in the same directory
+/// (hidden, ".<name>.XXXXXX.tmp", created O_EXCL|O_NOFOLLOW), every byte written, fsync'd when
+/// asked, renamed over `name` (and the directory fsync'd). A reader of `name` sees the old file or
+/// the new one, never a part. Nothing is followed: a `dir` that is a symbolic link, or a `name`
+/// that exists and is not a regular file (a symbolic link, a directory…), is refused with an
+/// InputError, as is a `dir` that does not exist or is not a directory. Any other failure removes
+/// the temporary file and throws EnvironmentError naming the file and the reason; `name` is then
+/// unchanged (except when only the directory's fsync after the rename failed).
+SavedFile write_file_atomically(const std::filesystem::path& dir, std::string_view name,
+                                std::string_view bytes, bool fsync);
+
+/// save_base64_image, blocking: decode and check, then write_file_atomically.
+SavedFile save_base64_image_blocking(const std::filesystem::path& dir, std::string_view name,
+                                     std::string_view payload, const SaveOptions& options);
+
+/// save_certificate_file, blocking: check, then write_file_atomically.
+SavedFile save_certificate_file_blocking(const std::filesystem::path& dir, std::string_view name,
+                                         std::string_view bytes, const SaveOptions& options);
+
+// The pieces of the protocol that an implementation doing its own I/O (io_uring) shares, so that
+// its files and errors are the same.
+
+/// A fresh hidden temporary name for `name`: ".<name>.XXXXXX.tmp" (random suffix; `name` is cut
+/// so that the whole stays within 255 bytes).
+std::string temporary_name(std::string_view name);
+/// True for names temporary_name() makes.
+bool is_temporary_name(std::string_view name) noexcept;
+
+/// The error for a target directory that open(O_DIRECTORY|O_NOFOLLOW) refused with `err`:
+/// InputError for ENOENT, ENOTDIR and ELOOP (a wrong --dir), EnvironmentError otherwise.
+[[noreturn]] void throw_directory_error(const std::filesystem::path& dir, int err);
+/// The InputError for a target that exists and is not a regular file (`mode` as in st_mode).
+[[noreturn]] void throw_not_regular_target(const std::filesystem::path& dir, std::string_view name,
+                                           unsigned mode);
+/// The EnvironmentError for a failed `step` (e.g. "write", "rename") of saving `dir`/`name`.
+[[noreturn]] void throw_write_error(const std::filesystem::path& dir, std::string_view name,
+                                    std::string_view step, int err);
+
+}  // namespace certbench::impl

@@ -1,0 +1,318 @@
+#include "certbench/impl_common/file_saves.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <memory>
+#include <openssl/evp.h>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certbench/core/errors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace certbench::impl {
+namespace {
+
+constexpr std::array<std::string_view, 4> kKnownImageTypes{"image/png", "image/jpeg", "image/gif",
+                                                          "image/webp"};
+
+// A name as it may appear in a one-line message: control bytes escaped, long names cut.
+std::string printable(std::string_view text) {
+  constexpr std::size_t kShown = 80;
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kShown) out += "…";
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+bool allowed(const SaveOptions& options, std::string_view type) {
+  return std::find(options.allowed_image_types.begin(), options.allowed_image_types.end(), type) !=
+         options.allowed_image_types.end();
+}
+
+std::string allowed_list(const SaveOptions& options) {
+  std::string out;
+  for (const auto& t : options.allowed_image_types) out += (out.empty() ? "" : ", ") + t;
+  return out;
+}
+
+void check_allowed(const SaveOptions& options, std::string_view type) {
+  if (!allowed(options, type))
+    throw InputError("image type " + printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
+}
+
+// OpenSSL's decoder, chunk by chunk (it takes int lengths).
+std::string decode_base64(std::string_view text) {
+  // EVP_DecodeUpdate is lax in two ways, measured on OpenSSL 3.0 (tests/test_file_saves.cpp keeps
+  // it honest): it skips whitespace anywhere, and it takes '-' as the end of the data, ignoring
+  // everything after it ("QUJD-junk" decodes to "ABC"). Neither is valid base64 (RFC 4648), so
+  // they are refused here; every other byte outside the alphabet, misplaced or missing padding,
+  // and data after the padding, OpenSSL refuses itself.
+  if (auto bad = text.find_first_of("- \t\n\r\v\f"); bad != std::string_view::npos)
+    throw InputError("the base64 payload has " +
+                     std::string(text[bad] == '-' ? "a '-'" : "whitespace") + " at byte " +
+                     std::to_string(bad) + "; it must be plain base64 (RFC 4648) without line breaks");
+  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
+                                                                      &EVP_ENCODE_CTX_free);
+  if (!ctx) throw std::bad_alloc();
+  EVP_DecodeInit(ctx.get());
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  std::size_t written = 0;
+  constexpr std::size_t kChunk = 1u << 30;
+  for (std::size_t at = 0; at < text.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, text.size() - at);
+    int produced = 0;
+    if (EVP_DecodeUpdate(ctx.get(), dst + written, &produced,
+                         reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n)) < 0)
+      throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
+    written += static_cast<std::size_t>(produced);
+  }
+  int produced = 0;
+  if (EVP_DecodeFinal(ctx.get(), dst + written, &produced) < 0)
+    throw InputError("the payload is not valid base64 (its length is not a multiple of 4: missing padding?)");
+  written += static_cast<std::size_t>(produced);
+  out.resize(written);
+  return out;
+}
+
+// File descriptors closed on every path out of write_file_atomically.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  /// Closes now and reports close()'s result (0 or errno); on Linux the descriptor is gone either way.
+  int close() noexcept {
+    const int r = ::close(fd_);
+    fd_ = -1;
+    return r == 0 || errno == EINTR ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::span<const std::string_view> known_image_types() noexcept { return kKnownImageTypes; }
+
+void check_save_options(const SaveOptions& options) {
+  if (options.max_bytes == 0) throw UsageError("the size cap must be at least 1 byte");
+  if (options.pool_threads < 1 || options.pool_threads > 256)
+    throw UsageError("the thread pool takes 1 to 256 threads (got " + std::to_string(options.pool_threads) + ")");
+  for (const auto& type : options.allowed_image_types)
+    if (std::find(kKnownImageTypes.begin(), kKnownImageTypes.end(), type) == kKnownImageTypes.end())
+      throw UsageError("unknown image type " + printable(type) +
+                       " in the allow-list (known: image/png, image/jpeg, image/gif, image/webp)");
+}
+
+void check_file_name(std::string_view name) {
+  if (name.empty()) throw InputError("the file name is empty");
+  if (name.size() > kMaxFileNameBytes)
+    throw InputError("the file name is " + std::to_string(name.size()) + " bytes long; at most " +
+                     std::to_string(kMaxFileNameBytes) + " are allowed");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InputError("the file name '" + printable(name) + "' contains a control character");
+  if (name == "." || name == "..") throw InputError("'" + std::string(name) + "' is not a file name");
+  if (name.front() == '/') throw InputError("the file name '" + printable(name) + "' is an absolute path");
+  if (name.find_first_of("/\\") != std::string_view::npos)
+    throw InputError("the file name '" + printable(name) + "' contains a path separator");
+  if (name.find("..") != std::string_view::npos)
+    throw InputError("the file name '" + printable(name) + "' contains '..'");
+  // Hidden files are refused too: they include .htaccess-like files a web server obeys, and the
+  // temporary files of the atomic write.
+  if (name.front() == '.') throw InputError("the file name '" + printable(name) + "' starts with '.'");
+}
+
+std::string_view sniff_image_type(std::string_view bytes) noexcept {
+  using namespace std::string_view_literals;
+  if (bytes.starts_with("\x89PNG\r\n\x1a\n"sv)) return "image/png";
+  if (bytes.starts_with("\xff\xd8\xff"sv)) return "image/jpeg";
+  if (bytes.starts_with("GIF87a"sv) || bytes.starts_with("GIF89a"sv)) return "image/gif";
+  if (bytes.size() >= 12 && bytes.starts_with("RIFF"sv) && bytes.substr(8, 4) == "WEBP"sv) return "image/webp";
+  return "";
+}
+
+std::uint64_t max_base64_length(std::uint64_t max_bytes) noexcept {
+  const std::uint64_t groups = max_bytes / 3 + (max_bytes % 3 != 0 ? 1 : 0);
+  return groups > std::numeric_limits<std::uint64_t>::max() / 4 ? std::numeric_limits<std::uint64_t>::max()
+                                                                : groups * 4;
+}
+
+DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& options) {
+  std::string declared;
+  std::string_view text = payload;
+  if (lower(payload.substr(0, 5)) == "data:") {
+    // data:image/<type>;base64,<data> — nothing else (no charset or other parameters). The
+    // header is short: look for its comma in the first bytes only, not in megabytes of data.
+    constexpr std::size_t kMaxHeader = 128;
+    const auto comma = payload.substr(0, kMaxHeader).find(',');
+    const std::string header = comma == std::string_view::npos ? "" : lower(payload.substr(5, comma - 5));
+    constexpr std::string_view kSuffix = ";base64";
+    if (!header.ends_with(kSuffix) || !header.starts_with("image/") ||
+        header.find(';') != header.size() - kSuffix.size())
+      throw InputError("a data URL must read data:image/<type>;base64,<data> (got '" +
+                       printable(payload.substr(0, std::min(comma, std::size_t{40}))) + "')");
+    declared = header.substr(0, header.size() - kSuffix.size());
+    check_allowed(options, declared);
+    text = payload.substr(comma + 1);
+  }
+  const std::uint64_t limit = max_base64_length(options.max_bytes);
+  if (text.size() > limit)
+    throw InputError("the base64 payload is " + std::to_string(text.size()) + " bytes long: more than the " +
+                     std::to_string(limit) + " that encode the " + std::to_string(options.max_bytes) +
+                     "-byte size cap");
+  DecodedImage image{declared, decode_base64(text)};
+  if (image.bytes.size() > options.max_bytes)
+    throw InputError("the image is " + std::to_string(image.bytes.size()) + " bytes: more than the " +
+                     std::to_string(options.max_bytes) + "-byte size cap");
+  if (image.bytes.empty()) throw InputError("the image is empty");
+  const std::string_view sniffed = sniff_image_type(image.bytes);
+  if (!declared.empty()) {
+    if (sniffed != declared)
+      throw InputError("the data URL says " + declared + " but the bytes are " +
+                       (sniffed.empty() ? std::string("no known image type") : std::string(sniffed)));
+  } else {
+    if (sniffed.empty())
+      throw InputError("the bytes are not an image of a known type (png, jpeg, gif or webp by their signature)");
+    check_allowed(options, sniffed);
+    image.mime_type = sniffed;
+  }
+  return image;
+}
+
+void check_certificate_file(std::string_view name, std::string_view bytes, const SaveOptions& options) {
+  check_file_name(name);
+  if (bytes.size() > options.max_bytes)
+    throw InputError("the file is " + std::to_string(bytes.size()) + " bytes: more than the " +
+                     std::to_string(options.max_bytes) + "-byte size cap");
+}
+
+std::string temporary_name(std::string_view name) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof kAlphabet - 2);
+  std::string tmp = ".";
+  tmp += name.substr(0, kMaxFileNameBytes - 12);  // "." + "." + 6 + ".tmp" = 12 bytes more
+  tmp += '.';
+  for (int i = 0; i < 6; ++i) tmp += kAlphabet[pick(random)];
+  tmp += ".tmp";
+  return tmp;
+}
+
+bool is_temporary_name(std::string_view name) noexcept {
+  if (name.size() < 13 || name.front() != '.' || !name.ends_with(".tmp")) return false;
+  const std::string_view suffix = name.substr(name.size() - 11, 7);  // ".XXXXXX"
+  return suffix.front() == '.' && std::all_of(suffix.begin() + 1, suffix.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
+}
+
+void throw_directory_error(const fs::path& dir, int err) {
+  struct stat st {};
+  if (err == ELOOP || (err == ENOTDIR && lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)))
+    throw InputError("the directory " + printable(dir.string()) +
+                     " is a symbolic link; certbench does not follow it (name the real directory)");
+  if (err == ENOTDIR) throw InputError(printable(dir.string()) + " is not a directory");
+  if (err == ENOENT) throw InputError("the directory " + printable(dir.string()) + " does not exist");
+  throw EnvironmentError("cannot open the directory " + printable(dir.string()) + ": " + std::strerror(err));
+}
+
+void throw_not_regular_target(const fs::path& dir, std::string_view name, unsigned mode) {
+  const char* what = S_ISLNK(mode) ? "a symbolic link" : S_ISDIR(mode) ? "a directory" : "not a regular file";
+  throw InputError(printable((dir / name).string()) + " exists and is " + what +
+                   "; certbench neither follows nor replaces it");
+}
+
+void throw_write_error(const fs::path& dir, std::string_view name, std::string_view step, int err) {
+  throw EnvironmentError("cannot save " + printable((dir / name).string()) + ": " + std::string(step) +
+                         " failed: " + std::strerror(err));
+}
+
+SavedFile write_file_atomically(const fs::path& dir, std::string_view name, std::string_view bytes, bool fsync) {
+  check_file_name(name);  // the protocol takes a name in `dir`, never a path
+  const std::string target(name);
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir_fd.get() < 0) throw_directory_error(dir, errno);
+  struct stat st {};
+  if (fstatat(dir_fd.get(), target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG(st.st_mode)) throw_not_regular_target(dir, name, st.st_mode);
+  } else if (errno != ENOENT) {
+    throw_write_error(dir, name, "stat", errno);
+  }
+
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = temporary_name(name);
+    fd = openat(dir_fd.get(), tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) throw_write_error(dir, name, "creating a temporary file", errno);
+  Fd file(fd);
+  // From here on a failure removes the temporary file before it reports.
+  auto fail = [&](std::string_view step, int err) {
+    if (file.get() >= 0) file.close();
+    unlinkat(dir_fd.get(), tmp.c_str(), 0);
+    throw_write_error(dir, name, step, err);
+  };
+  constexpr std::size_t kMaxWrite = 1u << 30;
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(file.get(), bytes.data() + done, std::min(kMaxWrite, bytes.size() - done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("write", errno);
+    if (n == 0) fail("write", EIO);  // no progress on a regular file: never loop forever
+    done += static_cast<std::size_t>(n);
+  }
+  if (fsync && ::fsync(file.get()) != 0) fail("fsync", errno);
+  if (const int err = file.close(); err != 0) fail("close", err);
+  if (renameat(dir_fd.get(), tmp.c_str(), dir_fd.get(), target.c_str()) != 0) fail("rename", errno);
+  // The file is in place now; only its durability can still fail.
+  if (fsync && ::fsync(dir_fd.get()) != 0) throw_write_error(dir, name, "fsync of the directory", errno);
+  return SavedFile{dir / name, bytes.size()};
+}
+
+SavedFile save_base64_image_blocking(const fs::path& dir, std::string_view name, std::string_view payload,
+                                     const SaveOptions& options) {
+  check_file_name(name);
+  const DecodedImage image = decode_base64_image(payload, options);
+  return write_file_atomically(dir, name, image.bytes, options.fsync);
+}
+
+SavedFile save_certificate_file_blocking(const fs::path& dir, std::string_view name, std::string_view bytes,
+                                         const SaveOptions& options) {
+  check_certificate_file(name, bytes, options);
+  return write_file_atomically(dir, name, bytes, options.fsync);
+}
+
+}  // namespace certbench::impl

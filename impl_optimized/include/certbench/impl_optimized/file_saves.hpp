@@ -1,0 +1,52 @@
+#pragma once
+#include <memory>
+
+#include "certbench/impl_common/file_save_paths.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace certbench::optimized {
+
+/// The review's fix, as Python's aiofiles does it: the decode, the checks and the blocking write
+/// run on a thread pool (options().pool_threads threads, owned by this object); the coroutine
+/// waits without blocking the loop and resumes on the loop when the file is saved.
+class ThreadPoolFileSaves final : public FileSavePaths {
+ public:
+  /// Throws UsageError for invalid options.
+  ThreadPoolFileSaves(std::filesystem::path dir, SaveOptions options);
+  ~ThreadPoolFileSaves() override;  ///< waits for the pool's threads
+  [[nodiscard]] std::string_view name() const noexcept override { return "optimized"; }
+
+  boost::asio::awaitable<SavedFile> save_base64_image(std::string name, std::string payload) override;
+  boost::asio::awaitable<SavedFile> save_certificate_file(std::string name, std::string bytes) override;
+
+ private:
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+};
+
+/// The write done by the kernel: every step of the atomic write protocol (open the directory,
+/// check the target, create the temporary file, write, fsync, close, rename, remove on failure)
+/// is an io_uring operation, and completions wake the loop through an eventfd registered with the
+/// ring, which the loop watches like any socket. Nothing blocks the loop in a system call; the
+/// decode and the checks (CPU work, no I/O) stay on the loop thread.
+class IoUringFileSaves final : public FileSavePaths {
+ public:
+  /// Sets up a ring bound to `io`'s loop. Throws UsageError for invalid options, and
+  /// EnvironmentError when io_uring or one of the operations it needs is not available.
+  IoUringFileSaves(boost::asio::io_context& io, std::filesystem::path dir, SaveOptions options);
+  ~IoUringFileSaves() override;
+  [[nodiscard]] std::string_view name() const noexcept override { return "io_uring"; }
+
+  boost::asio::awaitable<SavedFile> save_base64_image(std::string name, std::string payload) override;
+  boost::asio::awaitable<SavedFile> save_certificate_file(std::string name, std::string bytes) override;
+
+ private:
+  class Ring;
+  std::unique_ptr<Ring> ring_;
+  boost::asio::awaitable<SavedFile> write_atomically(std::string name, const std::string& bytes);
+};
+
+}  // namespace certbench::optimized

@@ -1,0 +1,279 @@
+#include "certbench/impl_optimized/file_saves.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <liburing.h>
+#include <memory>
+#include <optional>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/impl_common/file_saves.hpp"
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace certbench::optimized {
+
+/// One io_uring whose completions wake the loop: the ring signals an eventfd on every completion
+/// (io_uring_register_eventfd), and the loop waits on that eventfd like on any socket. Used from
+/// the loop thread only.
+class IoUringFileSaves::Ring {
+ public:
+  explicit Ring(asio::io_context& io);
+  ~Ring();
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  /// Submits the operation `prepare` sets up on an SQE; completes with its result (cqe->res:
+  /// >= 0, or -errno). What the operation points to must live until then.
+  template <typename Prepare>
+  asio::awaitable<int> run(Prepare prepare);
+
+ private:
+  struct Waiter {
+    virtual ~Waiter() = default;
+    virtual void complete(int result) = 0;
+  };
+  template <typename Handler>
+  struct WaiterFor final : Waiter {
+    explicit WaiterFor(Handler h) : handler(std::move(h)) {}
+    void complete(int result) override { handler(result); }
+    Handler handler;
+  };
+
+  void watch();  // waits for the eventfd while operations are in flight
+  void reap();   // completes every operation the ring has finished
+
+  static constexpr unsigned kEntries = 256;
+  io_uring ring_{};
+  asio::posix::stream_descriptor eventfd_;
+  std::size_t in_flight_ = 0;
+  bool watching_ = false;
+};
+
+IoUringFileSaves::Ring::Ring(asio::io_context& io) : eventfd_(io) {
+  if (const int r = io_uring_queue_init(kEntries, &ring_, 0); r < 0)
+    throw EnvironmentError(std::string("io_uring is not available: ") + std::strerror(-r) +
+                           " (disabled by kernel.io_uring_disabled or a seccomp filter?)");
+  int efd = -1;
+  try {
+    // Every operation of the atomic write protocol; the kernel here is new enough for all of them
+    // (5.11+), but a kernel or a filter may deny some.
+    constexpr std::array<std::pair<int, const char*>, 7> kNeeded{{{IORING_OP_OPENAT, "openat"},
+                                                                  {IORING_OP_STATX, "statx"},
+                                                                  {IORING_OP_WRITE, "write"},
+                                                                  {IORING_OP_FSYNC, "fsync"},
+                                                                  {IORING_OP_CLOSE, "close"},
+                                                                  {IORING_OP_RENAMEAT, "renameat"},
+                                                                  {IORING_OP_UNLINKAT, "unlinkat"}}};
+    std::unique_ptr<io_uring_probe, decltype(&io_uring_free_probe)> probe(io_uring_get_probe_ring(&ring_),
+                                                                         &io_uring_free_probe);
+    if (!probe) throw EnvironmentError("io_uring is not available: the kernel cannot list its operations");
+    for (const auto& [op, op_name] : kNeeded)
+      if (!io_uring_opcode_supported(probe.get(), op))
+        throw EnvironmentError(std::string("io_uring is not available: the kernel lacks its ") + op_name +
+                               " operation");
+    efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0) throw EnvironmentError(std::string("cannot create an eventfd: ") + std::strerror(errno));
+    if (const int r = io_uring_register_eventfd(&ring_, efd); r < 0)
+      throw EnvironmentError(std::string("cannot register an eventfd with io_uring: ") + std::strerror(-r));
+    eventfd_.assign(efd);
+  } catch (...) {
+    if (efd >= 0 && !eventfd_.is_open()) ::close(efd);
+    io_uring_queue_exit(&ring_);
+    throw;
+  }
+}
+
+IoUringFileSaves::Ring::~Ring() {
+  // The contract says no save is in flight now. Should one be, the kernel may still write into
+  // its buffers: wait for it, then drop the waiters without resuming their coroutines.
+  io_uring_cqe* cqe = nullptr;
+  while (in_flight_ > 0 && io_uring_wait_cqe(&ring_, &cqe) == 0) {
+    if (auto* waiter = static_cast<Waiter*>(io_uring_cqe_get_data(cqe))) {
+      delete waiter;
+      --in_flight_;
+    }
+    io_uring_cqe_seen(&ring_, cqe);
+  }
+  io_uring_unregister_eventfd(&ring_);
+  io_uring_queue_exit(&ring_);
+}
+
+template <typename Prepare>
+asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(int)>(
+      [this](auto handler, Prepare prep) {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        if (sqe == nullptr) {  // the submission queue is full: hand it to the kernel, then retry
+          io_uring_submit(&ring_);
+          sqe = io_uring_get_sqe(&ring_);
+        }
+        if (sqe == nullptr) {
+          asio::post(eventfd_.get_executor(), [h = std::move(handler)]() mutable { h(-EBUSY); });
+          return;
+        }
+        prep(sqe);
+        auto waiter = std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler));
+        io_uring_sqe_set_data(sqe, waiter.get());
+        int submitted = 0;
+        do submitted = io_uring_submit(&ring_);
+        while (submitted == -EINTR);
+        if (submitted < 0) {
+          // The SQE stays queued and goes with the next submission: make it a no-op no one waits
+          // for, and fail this operation now.
+          io_uring_prep_nop(sqe);
+          io_uring_sqe_set_data(sqe, nullptr);
+          asio::post(eventfd_.get_executor(), [w = std::move(waiter), submitted]() { w->complete(submitted); });
+          return;
+        }
+        waiter.release();  // reap() owns it from now on
+        ++in_flight_;
+        watch();
+      },
+      asio::use_awaitable, std::move(prepare));
+}
+
+void IoUringFileSaves::Ring::watch() {
+  if (watching_ || in_flight_ == 0) return;
+  watching_ = true;
+  eventfd_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // the ring is gone
+    watching_ = false;
+    reap();
+    watch();
+  });
+}
+
+void IoUringFileSaves::Ring::reap() {
+  // Reset the eventfd before looking at the completion queue: a completion after this read makes
+  // it readable again, so none is missed.
+  std::uint64_t signalled = 0;
+  while (::read(eventfd_.native_handle(), &signalled, sizeof signalled) < 0 && errno == EINTR) {
+  }
+  std::vector<std::pair<Waiter*, int>> done;
+  io_uring_cqe* cqe = nullptr;
+  while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+    if (auto* waiter = static_cast<Waiter*>(io_uring_cqe_get_data(cqe))) done.emplace_back(waiter, cqe->res);
+    io_uring_cqe_seen(&ring_, cqe);
+  }
+  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);  // left queued by a failed submission
+  in_flight_ -= done.size();
+  // Resume the coroutines only now: they may submit new operations.
+  for (auto [waiter, result] : done) std::unique_ptr<Waiter>(waiter)->complete(result);
+}
+
+IoUringFileSaves::IoUringFileSaves(asio::io_context& io, fs::path dir, SaveOptions options)
+    : FileSavePaths(std::move(dir), std::move(options)), ring_(std::make_unique<Ring>(io)) {}
+
+IoUringFileSaves::~IoUringFileSaves() = default;
+
+// The checks and the decode are CPU work and run here, on the loop; the I/O goes to the kernel.
+asio::awaitable<SavedFile> IoUringFileSaves::save_base64_image(std::string name, std::string payload) {
+  impl::check_file_name(name);
+  const impl::DecodedImage image = impl::decode_base64_image(payload, options());
+  co_return co_await write_atomically(std::move(name), image.bytes);
+}
+
+asio::awaitable<SavedFile> IoUringFileSaves::save_certificate_file(std::string name, std::string bytes) {
+  impl::check_certificate_file(name, bytes, options());
+  co_return co_await write_atomically(std::move(name), bytes);
+}
+
+// impl::write_file_atomically, step for step, each step an io_uring operation. A coroutine cannot
+// co_await in a catch block, so failures are collected and the clean-up runs before the throw.
+asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, const std::string& bytes) {
+  Ring& ring = *ring_;
+  const fs::path& dir = directory();
+  const bool fsync = options().fsync;
+
+  const std::string dir_path = dir.string();
+  const int dir_fd = co_await ring.run([&](io_uring_sqe* sqe) {
+    io_uring_prep_openat(sqe, AT_FDCWD, dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+  });
+  if (dir_fd < 0) impl::throw_directory_error(dir, -dir_fd);
+
+  struct Failure {
+    std::string step;
+    int err = 0;
+  };
+  std::optional<Failure> failure;
+  std::optional<unsigned> not_regular;  // the target's mode, when it exists and is not a regular file
+
+  struct statx target {};
+  if (const int r = co_await ring.run([&](io_uring_sqe* sqe) {
+        io_uring_prep_statx(sqe, dir_fd, name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &target);
+      });
+      r == 0 && !S_ISREG(target.stx_mode))
+    not_regular = target.stx_mode;
+  else if (r < 0 && r != -ENOENT)
+    failure = Failure{"stat", -r};
+
+  std::string tmp;
+  int fd = -1;
+  bool temporary_exists = false;
+  if (!failure && !not_regular) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      tmp = impl::temporary_name(name);
+      fd = co_await ring.run([&](io_uring_sqe* sqe) {
+        io_uring_prep_openat(sqe, dir_fd, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+      });
+      if (fd != -EEXIST) break;
+    }
+    if (fd < 0) failure = Failure{"creating a temporary file", -fd};
+    temporary_exists = fd >= 0;
+  }
+
+  constexpr std::size_t kMaxWrite = 1u << 30;
+  for (std::size_t done = 0; fd >= 0 && !failure && done < bytes.size();) {
+    const auto chunk = static_cast<unsigned>(std::min(kMaxWrite, bytes.size() - done));
+    const int r = co_await ring.run(
+        [&](io_uring_sqe* sqe) { io_uring_prep_write(sqe, fd, bytes.data() + done, chunk, done); });
+    if (r == -EINTR || r == -EAGAIN) continue;
+    if (r < 0) failure = Failure{"write", -r};
+    else if (r == 0) failure = Failure{"write", EIO};  // no progress on a regular file: never loop forever
+    else done += static_cast<std::size_t>(r);
+  }
+  if (fd >= 0 && !failure && fsync) {
+    if (const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, fd, 0); }); r < 0)
+      failure = Failure{"fsync", -r};
+  }
+  if (fd >= 0) {
+    const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); });
+    if (r < 0 && r != -EINTR && !failure) failure = Failure{"close", -r};
+  }
+  if (temporary_exists && !failure) {
+    const int r = co_await ring.run([&](io_uring_sqe* sqe) {
+      io_uring_prep_renameat(sqe, dir_fd, tmp.c_str(), dir_fd, name.c_str(), 0);
+    });
+    if (r < 0) failure = Failure{"rename", -r};
+    else temporary_exists = false;
+  }
+  if (temporary_exists)
+    co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_unlinkat(sqe, dir_fd, tmp.c_str(), 0); });
+  else if (!failure && !not_regular && fsync) {
+    // The file is in place now; only its durability can still fail.
+    if (const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, dir_fd, 0); }); r < 0)
+      failure = Failure{"fsync of the directory", -r};
+  }
+  co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, dir_fd); });
+
+  if (not_regular) impl::throw_not_regular_target(dir, name, *not_regular);
+  if (failure) impl::throw_write_error(dir, name, failure->step, failure->err);
+  co_return SavedFile{dir / name, bytes.size()};
+}
+
+}  // namespace certbench::optimized
