@@ -17,7 +17,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|show|load|bench|save> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|show|load|bench|save|saves> [OPTIONS]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -30,7 +30,10 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
-            "[--dsn DSN | --data-dir DIR]"},
+            "[--save-seconds S] [--save-dir DIR] [--keep-files] [--dsn DSN | --data-dir DIR]"},
+    {"saves", "certbench saves [--impl naive,optimized,io_uring] [--concurrency 1,2,4,8,16,32,64] [--seconds S] "
+              "[--image-size 200k] [--no-fsync] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
+              "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
     {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|cached] "
@@ -106,6 +109,19 @@ Listing parse_listing(const std::string& name) {
   if (name == "admin") return Listing::all_certificates_with_users;
   if (name == "endpoint") return Listing::certificates_endpoint;
   throw UsageError("the listing must be public, user, admin or endpoint (got '" + name + "')");
+}
+
+// "a,b,c" -> {"a", "b", "c"}; an empty item is bad usage.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = text.find(',', start);
+    out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (out.back().empty()) throw UsageError("empty item in the list '" + text + "'");
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
 }
 
 // Before any work: an unknown implementation is bad usage.
@@ -210,6 +226,38 @@ int main(int argc, char** argv) {
                   "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
                   "else an embedded redis-server on a free loopback port, stopped afterwards)");
 
+  run->add_option("--save-seconds", run_args.saves.seconds,
+                  "file saves: seconds per (implementation, concurrency) point")
+      ->check(CLI::Range(0.05, 600.0))->capture_default_str();
+  run->add_option("--save-dir", run_args.saves.save_dir,
+                  "file saves: where the run's own directory of saved files is made (default: /tmp)");
+  run->add_flag("--keep-files", run_args.saves.keep_files, "file saves: keep the saved files (their directory is printed)");
+
+  // saves
+  cli::SavesArgs saves_args;
+  DatasetOptions saves_dataset;
+  std::string saves_impls = "naive,optimized,io_uring", saves_concurrency = "1,2,4,8,16,32,64", saves_image = "200k";
+  bool saves_no_fsync = false;
+  saves_args.load.seconds = 2;
+  auto* saves = app.add_subcommand(
+      "saves", "the file-save load on one event loop: save_base64_image at each concurrency, every implementation, "
+               "with throughput, latency and event-loop lag");
+  saves->add_option("--impl", saves_impls, "implementations, comma-separated: naive, optimized, io_uring")
+      ->capture_default_str();
+  saves->add_option("--concurrency", saves_concurrency, "concurrent requests on the loop, comma-separated (1..1024)")
+      ->capture_default_str();
+  saves->add_option("--seconds", saves_args.load.seconds, "seconds per (implementation, concurrency) point")
+      ->check(CLI::Range(0.05, 600.0))->capture_default_str();
+  saves->add_option("--image-size", saves_image, "bytes of the PNG each request saves (base64 in a data URL)")
+      ->capture_default_str();
+  saves->add_flag("--no-fsync", saves_no_fsync,
+                  "do not fsync before the rename (by default a file is durable before its row points at it)");
+  saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
+                                                            "(default: /tmp)");
+  saves->add_flag("--keep-files", saves_args.load.keep_files, "keep the saved files (their directory is printed)");
+  saves->add_flag("--goals", saves_args.goals, "judge issue #5's goals on the figures at 64 concurrent");
+  saves_dataset.add(*saves, saves_args.dataset);
+
   // show
   cli::ShowArgs show_args;
   DatasetOptions show_dataset;
@@ -302,6 +350,27 @@ int main(int argc, char** argv) {
     if (*seed) {
       seed_args.spec = finish_spec(seed_args.spec, seed_scale, seed_indexes, seed_args.schema);
       return cli::seed(seed_args);
+    }
+    if (*saves) {
+      saves_args.load.impls.clear();
+      const auto known = harness::file_save_implementations();
+      for (const auto& name : split_list(saves_impls)) {
+        if (std::find(known.begin(), known.end(), name) == known.end())
+          throw UsageError("--impl takes naive, optimized and io_uring (got '" + name + "')");
+        saves_args.load.impls.push_back(name);
+      }
+      saves_args.load.concurrency.clear();
+      for (const auto& c : split_list(saves_concurrency)) {
+        const auto n = cli::parse_count(c, "--concurrency");
+        if (n < 1 || n > 1024) throw UsageError("--concurrency takes numbers from 1 to 1024 (got " + c + ")");
+        saves_args.load.concurrency.push_back(static_cast<unsigned>(n));
+      }
+      saves_args.load.image_bytes = cli::parse_count(saves_image, "--image-size");
+      if (saves_args.load.image_bytes < 64 || saves_args.load.image_bytes > (64u << 20))
+        throw UsageError("--image-size must be between 64 bytes and 64M (got " + saves_image + ")");
+      saves_args.load.fsync = !saves_no_fsync;
+      saves_dataset.finish();
+      return cli::saves(saves_args);
     }
     if (*run) {
       if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work

@@ -53,6 +53,10 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"run", "--redis", "http://cache:6379"},
       {"bench", "--suite", "everything"},
       {"bench", "--redis", "redis://h:0"},
+      {"saves", "--impl", "naive,bogus"},
+      {"saves", "--concurrency", "0"},
+      {"saves", "--concurrency", "1,,2"},
+      {"saves", "--image-size", "1"},
   };
   for (const auto& args : cases) {
     auto r = run_certbench(args);
@@ -223,4 +227,23 @@ TEST(Cli, RunOnTheSmallestDataset) {
   auto r = run_certbench({"run", "--scale", "1", "--schema", "cli_tiny", "--dsn", shared_cluster().dsn()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.out, "get_user_certificates")) << r.out;
+}
+
+TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
+  const auto parent = certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-cli-saves-");
+  auto r = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1,2", "--seconds",
+                          "0.1", "--image-size", "10k", "--save-dir", parent.string(), "--dsn", shared_cluster().dsn()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "file saves on one event loop")) << r.out;
+  for (const char* impl : {"naive", "optimized", "io_uring"})
+    for (const char* c : {"1", "2"})
+      EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\\n  ") + impl + " +" + c + " +" + c + " "))) << impl << c << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(parent));  // the run's directory of saved files is gone
+  auto kept = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
+                             "0.05", "--impl", "optimized", "--image-size", "10k", "--save-dir", parent.string(),
+                             "--keep-files", "--dsn", shared_cluster().dsn()});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_TRUE(has(kept.err, "saved files kept in " + parent.string())) << kept.err;
+  EXPECT_FALSE(std::filesystem::is_empty(parent));
+  std::filesystem::remove_all(parent);
 }

@@ -27,4 +27,15 @@ std::optional<std::uint64_t> HeapMeter::peak() const noexcept {
   return peak;
 }
 
+std::optional<std::uint64_t> HeapMeter::process_allocated() noexcept {
+  if (mallctl == nullptr) return std::nullopt;
+  std::uint64_t epoch = 1;
+  std::size_t size = sizeof epoch;
+  if (mallctl("epoch", &epoch, &size, &epoch, sizeof epoch) != 0) return std::nullopt;
+  std::size_t allocated = 0;
+  size = sizeof allocated;
+  if (mallctl("stats.allocated", &allocated, &size, nullptr, 0) != 0) return std::nullopt;
+  return allocated;
+}
+
 }  // namespace certbench::harness

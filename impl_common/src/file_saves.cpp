@@ -315,4 +315,12 @@ SavedFile save_certificate_file_blocking(const fs::path& dir, std::string_view n
   return write_file_atomically(dir, name, bytes, options.fsync);
 }
 
+std::string encode_base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
 }  // namespace certbench::impl

@@ -18,6 +18,10 @@ class HeapMeter {
   /// The peak of (bytes allocated - bytes freed) by this thread since start(); std::nullopt when
   /// unavailable.
   [[nodiscard]] std::optional<std::uint64_t> peak() const noexcept;
+
+  /// Bytes the whole process has allocated and not freed right now (jemalloc's stats.allocated,
+  /// refreshed first; a few microseconds); std::nullopt when unavailable.
+  [[nodiscard]] static std::optional<std::uint64_t> process_allocated() noexcept;
 };
 
 }  // namespace certbench::harness

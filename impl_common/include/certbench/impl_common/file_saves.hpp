@@ -49,6 +49,9 @@ struct DecodedImage {
 /// declared type's, or (plain base64) an unknown or not allowed signature.
 DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& options);
 
+/// Standard base64 of `bytes`, padded, one line (OpenSSL): how clients encode what they send.
+std::string encode_base64(std::string_view bytes);
+
 /// Throws InputError unless `name` passes check_file_name and `bytes` fit options.max_bytes
 /// (save_certificate_file takes any bytes, e.g. a PDF).
 void check_certificate_file(std::string_view name, std::string_view bytes, const SaveOptions& options);

@@ -1,0 +1,55 @@
+#pragma once
+// The closed-loop driver on one event loop (issue #5). C coroutines on one io_context, run by one
+// thread as the backend's asyncio loop is, each issue requests back to back, for a fixed count or
+// a duration. Beside them a probe coroutine asks a timer to wake it every `lag_period` and records
+// how late it woke: the event-loop lag that every request on the loop suffers while something
+// blocks the thread. Generic: a request is any coroutine (a file save, a listing page).
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace certbench::harness {
+
+struct LoopLoadSpec {
+  unsigned concurrency = 1;
+  std::uint64_t requests = 0;                  ///< stop after this many; 0: run for `duration`
+  std::chrono::milliseconds duration{2000};
+  std::uint64_t warmup_requests = 0;           ///< run first at the same concurrency, not measured
+  std::chrono::microseconds lag_period{1000};  ///< how often the lag probe asks to wake
+};
+
+struct LoopLoadResult {
+  unsigned concurrency = 0;
+  unsigned max_in_flight = 0;          ///< the concurrency really reached
+  std::uint64_t requests = 0;          ///< completed in the measured window, failures included
+  std::uint64_t failures = 0;
+  std::string first_failure;
+  double seconds = 0;
+  double requests_per_second = 0;      ///< successful requests per second
+  double latency_p50_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
+  std::uint64_t lag_samples = 0;
+  double lag_p50_ms = 0, lag_p99_ms = 0, lag_max_ms = 0;
+  bool lag_on_loop_thread = false;     ///< every lag sample was taken on the thread running the loop
+  /// The most heap the process held during the window (jemalloc's stats.allocated, sampled by the
+  /// probe every 10 wakes); std::nullopt without jemalloc.
+  std::optional<std::uint64_t> peak_allocated_bytes;
+};
+
+/// Request number `index` (0, 1, 2, … in the order they start).
+using LoopRequest = std::function<boost::asio::awaitable<void>(std::uint64_t index)>;
+
+/// Runs the load on `io` from the calling thread, which becomes the loop thread, and returns when
+/// every request has ended. A request that throws is counted as a failure (the first message is
+/// kept); the load goes on.
+LoopLoadResult run_loop_load(boost::asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request);
+
+}  // namespace certbench::harness

@@ -1,0 +1,139 @@
+#include "certbench/harness/loop_load.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "certbench/harness/heap_meter.hpp"
+
+namespace asio = boost::asio;
+
+namespace certbench::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+// One phase of the load; everything runs on the loop thread, so nothing here needs a lock.
+struct Phase {
+  Phase(const LoopLoadSpec& s, const LoopRequest& r) : spec(s), request(r) {}
+  const LoopLoadSpec& spec;
+  const LoopRequest& request;
+  std::uint64_t limit = 0;  // requests; 0: until the deadline
+  Clock::time_point deadline;
+  std::uint64_t next = 0;
+  unsigned in_flight = 0, workers_left = 0;
+  LoopLoadResult result;
+  std::vector<double> latencies, lags;
+  std::thread::id loop_thread;
+  asio::steady_timer* probe_timer = nullptr;
+  bool done = false;
+  Clock::time_point last_end;
+
+  bool more() const { return limit > 0 ? next < limit : Clock::now() < deadline; }
+};
+
+asio::awaitable<void> worker(Phase& p) {
+  auto loop = co_await asio::this_coro::executor;
+  while (p.more()) {
+    // Each request arrives as a new task on the loop, as a server's does: what is ready to run
+    // (the lag probe, other requests' continuations) runs before it.
+    co_await asio::post(loop, asio::use_awaitable);
+    if (!p.more()) break;
+    const auto index = p.next++;
+    p.result.max_in_flight = std::max(p.result.max_in_flight, ++p.in_flight);
+    const auto t0 = Clock::now();
+    try {
+      co_await p.request(index);
+    } catch (const std::exception& e) {
+      if (p.result.failures++ == 0) p.result.first_failure = e.what();
+    }
+    p.last_end = Clock::now();
+    p.latencies.push_back(ms(p.last_end - t0));
+    --p.in_flight;
+  }
+  if (--p.workers_left == 0) {
+    p.done = true;
+    if (p.probe_timer != nullptr) p.probe_timer->cancel();
+  }
+}
+
+std::optional<std::uint64_t> allocated_now() { return HeapMeter::process_allocated(); }
+
+asio::awaitable<void> lag_probe(Phase& p, asio::io_context& io) {
+  asio::steady_timer timer(io);
+  p.probe_timer = &timer;
+  bool on_loop = true;
+  unsigned wakes = 0;
+  while (!p.done) {
+    const auto due = Clock::now() + p.spec.lag_period;
+    timer.expires_at(due);
+    try {
+      co_await timer.async_wait(asio::use_awaitable);
+    } catch (const boost::system::system_error&) {
+      // Cancelled: the load is over. If the timer was already due, the loop was late for it.
+      if (Clock::now() > due) p.lags.push_back(ms(Clock::now() - due));
+      break;
+    }
+    p.lags.push_back(std::max(0.0, ms(Clock::now() - due)));
+    on_loop = on_loop && std::this_thread::get_id() == p.loop_thread;
+    if (++wakes % 10 == 0)
+      if (auto bytes = allocated_now())
+        p.result.peak_allocated_bytes = std::max(p.result.peak_allocated_bytes.value_or(0), *bytes);
+  }
+  p.result.lag_on_loop_thread = on_loop && !p.lags.empty();
+  p.probe_timer = nullptr;
+}
+
+LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request,
+                         std::uint64_t limit, std::chrono::milliseconds duration) {
+  Phase p(spec, request);
+  p.limit = limit;
+  p.loop_thread = std::this_thread::get_id();
+  p.result.concurrency = std::max(1u, spec.concurrency);
+  p.workers_left = p.result.concurrency;
+  if (auto bytes = allocated_now()) p.result.peak_allocated_bytes = *bytes;
+  const auto start = Clock::now();
+  p.deadline = start + duration;
+  p.last_end = start;
+  asio::co_spawn(io, lag_probe(p, io), asio::detached);
+  for (unsigned i = 0; i < p.result.concurrency; ++i) asio::co_spawn(io, worker(p), asio::detached);
+  io.restart();
+  io.run();
+  p.result.requests = p.latencies.size();
+  p.result.seconds = std::max(1e-9, std::chrono::duration<double>(p.last_end - start).count());
+  p.result.requests_per_second = static_cast<double>(p.result.requests - p.result.failures) / p.result.seconds;
+  p.result.latency_p50_ms = percentile(p.latencies, 0.50);
+  p.result.latency_p95_ms = percentile(p.latencies, 0.95);
+  p.result.latency_p99_ms = percentile(p.latencies, 0.99);
+  p.result.latency_max_ms = p.latencies.empty() ? 0 : p.latencies.back();
+  p.result.lag_samples = p.lags.size();
+  p.result.lag_p50_ms = percentile(p.lags, 0.50);
+  p.result.lag_p99_ms = percentile(p.lags, 0.99);
+  p.result.lag_max_ms = p.lags.empty() ? 0 : p.lags.back();
+  return p.result;
+}
+
+}  // namespace
+
+LoopLoadResult run_loop_load(asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request) {
+  if (spec.warmup_requests > 0) run_phase(io, spec, request, spec.warmup_requests, spec.duration);
+  return run_phase(io, spec, request, spec.requests, spec.duration);
+}
+
+}  // namespace certbench::harness
