@@ -68,6 +68,7 @@ std::vector<harness::SavePoint> measure_and_print_saves(const ReadyDataset& data
   spec.duration_per_point = std::chrono::milliseconds(static_cast<long>(args.seconds * 1000));
   spec.image_bytes = args.image_bytes;
   spec.options.fsync = args.fsync;
+  spec.options.pool_threads = args.pool_threads;
   const bool tty = isatty(STDERR_FILENO) == 1;
   const auto points = harness::measure_saves(spec, [&](std::string_view what) {
     if (tty) fmt::print(stderr, "\r\033[Ksaving {} KB images: {}", args.image_bytes / 1024, what);

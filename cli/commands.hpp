@@ -38,6 +38,7 @@ struct SaveLoadArgs {
   double seconds = 0.5;               ///< per (implementation, concurrency) point
   std::uint64_t image_bytes = 200'000;
   bool fsync = true;
+  unsigned pool_threads = 4;          ///< the thread-pool implementation's threads
   std::string save_dir;               ///< parent of the run's directory ("" = /tmp)
   bool keep_files = false;
 };

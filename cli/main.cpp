@@ -32,7 +32,7 @@ const std::map<std::string, std::string> kUsage = {
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
             "[--save-seconds S] [--save-dir DIR] [--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--impl naive,optimized,io_uring] [--concurrency 1,2,4,8,16,32,64] [--seconds S] "
-              "[--image-size 200k] [--no-fsync] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
+              "[--image-size 200k] [--no-fsync] [--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
               "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
@@ -252,6 +252,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   saves->add_flag("--no-fsync", saves_no_fsync,
                   "do not fsync before the rename (by default a file is durable before its row points at it)");
+  saves->add_option("--pool-threads", saves_args.load.pool_threads,
+                    "threads of the thread-pool implementation (aiofiles' executor)")
+      ->check(CLI::Range(1u, 256u))->capture_default_str();
   saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
                                                             "(default: /tmp)");
   saves->add_flag("--keep-files", saves_args.load.keep_files, "keep the saved files (their directory is printed)");
