@@ -1,5 +1,11 @@
 #include "certbench/impl_optimized/file_saves.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <latch>
+
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/offload.hpp"
 
@@ -8,7 +14,19 @@ namespace asio = boost::asio;
 namespace certbench::optimized {
 
 struct ThreadPoolFileSaves::Pool {
-  explicit Pool(unsigned count) : threads(count) {}
+  explicit Pool(unsigned count) : threads(count) {
+    // The pool's threads run below the loop's priority (nice +5): on a machine with fewer cores than
+    // runnable threads, the kernel then lets the event loop run first when it is ready, instead of
+    // letting it wait behind a decode. One job per thread, held until all have started, so each
+    // thread takes exactly one.
+    std::latch started(static_cast<std::ptrdiff_t>(count));
+    for (unsigned i = 0; i < count; ++i)
+      asio::post(threads, [&started] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, getpriority(PRIO_PROCESS, 0) + 5));
+        started.arrive_and_wait();
+      });
+    started.wait();
+  }
   asio::thread_pool threads;
 };
 
