@@ -3,11 +3,36 @@
 #include <nlohmann/json.hpp>
 
 #include "certbench/harness/closed_loop.hpp"
+#include "certbench/harness/listing_loop.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
+namespace {
+
+int load_on_loop(const harness::LoadSpec& spec, const LoadArgs& args) {
+  const auto r = harness::run_listing_on_loop(spec, args.sessions);
+  if (args.json) {
+    nlohmann::json out = {{"listing", to_string(spec.listing)}, {"impl", spec.impl},
+                          {"event_loop", true}, {"concurrency", r.concurrency}, {"reached", r.max_in_flight},
+                          {"sessions", args.sessions}, {"seconds", r.seconds}, {"calls", r.requests},
+                          {"calls_per_second", r.requests_per_second},
+                          {"latency_ms", {{"p50", r.latency_p50_ms}, {"p95", r.latency_p95_ms}, {"p99", r.latency_p99_ms}}},
+                          {"lag_ms", {{"p50", r.lag_p50_ms}, {"p99", r.lag_p99_ms}, {"max", r.lag_max_ms}}}};
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print("{} ({}), {} concurrent on one event loop ({} reached), {} database sessions, {:.1f} s: {} calls, "
+               "{:.1f} calls/s; latency p50 {:.3f} ms, p95 {:.3f}, p99 {:.3f}; event-loop lag p50 {:.3f} ms, "
+               "p99 {:.3f}, max {:.3f}\n",
+               to_string(spec.listing), spec.impl, r.concurrency, r.max_in_flight, args.sessions, r.seconds,
+               thousands(r.requests), r.requests_per_second, r.latency_p50_ms, r.latency_p95_ms, r.latency_p99_ms,
+               r.lag_p50_ms, r.lag_p99_ms, r.lag_max_ms);
+  }
+  return 0;
+}
+
+}  // namespace
 
 int load(const LoadArgs& args) {
   const PageArgs& a = args.page;
@@ -23,6 +48,7 @@ int load(const LoadArgs& args) {
   spec.page = page;
   spec.clients = args.clients;
   spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.seconds * 1000));
+  if (args.event_loop) return load_on_loop(spec, args);
   const auto r = harness::run_closed_loop(spec);
   if (args.json) {
     nlohmann::json out = {{"listing", to_string(a.listing)}, {"impl", a.impl},

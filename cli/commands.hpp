@@ -76,6 +76,8 @@ struct LoadArgs {
   DatasetArgs dataset;
   PageArgs page;
   unsigned clients = 1;
+  bool event_loop = false;  ///< requests on one event loop, the database on a pool of `sessions`
+  unsigned sessions = 4;
   double seconds = 10;
   bool json = false;
 };

@@ -18,7 +18,7 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|show|load|bench|save|saves> [OPTIONS]"},
-    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] "
+    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
               "[--redis URL] [--goals] [--dsn DSN | --data-dir DIR] "
@@ -284,6 +284,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 256u))->capture_default_str();
   load->add_option("--seconds", load_args.seconds, "duration of the measured window")
       ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+  load->add_flag("--event-loop", load_args.event_loop,
+                 "--clients concurrent requests on one event loop (like the backend's async server), the database "
+                 "on a pool of --sessions sessions; reports event-loop lag too");
+  load->add_option("--sessions", load_args.sessions, "with --event-loop: database sessions (the driver's pool)")
+      ->check(CLI::Range(1u, 64u))->capture_default_str();
   load->add_flag("--json", load_args.json, "print one JSON object");
   load_dataset.add(*load, load_args.dataset);
 

@@ -14,6 +14,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/listing_loop.hpp"
 #include "certbench/harness/loop_load.hpp"
 #include "certbench/harness/save_run.hpp"
 #include "certbench/impl_common/file_saves.hpp"
@@ -131,6 +132,33 @@ TEST(SaveRun, EveryImplementationSavesTheImageAndRecordsItWithoutChangingTheData
   EXPECT_GT(files, 0u);
   EXPECT_EQ(certbench::testing::table_checksums(dsn, "saves"), before);
   std::filesystem::remove_all(dir);
+}
+
+TEST(ListingLoop, AListingRunsAtTheConcurrencyAskedForWithTheDatabaseOffTheLoop) {
+  const std::string dsn = certbench::testing::shared_cluster().dsn();
+  fixtures::SeedOptions o;
+  o.spec = {1000, 9, fixtures::IndexSet::best};
+  o.schema = "listing_loop";
+  fixtures::seed(dsn, o);
+  harness::LoadSpec spec;
+  spec.dsn = dsn;
+  spec.schema = "listing_loop";
+  spec.impl = "optimized";
+  spec.listing = Listing::certificates_endpoint;
+  spec.page = {1, 20, std::nullopt};
+  spec.clients = 8;
+  spec.duration = 300ms;
+  const auto r = harness::run_listing_on_loop(spec, 2);
+  EXPECT_EQ(r.max_in_flight, 8u);  // 8 requests in flight on 2 sessions: the loop never waited
+  EXPECT_GT(r.requests, 8u);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_TRUE(r.lag_on_loop_thread);
+  const auto cli = certbench::testing::run_certbench({"load", "endpoint", "--impl", "naive", "--event-loop", "--clients",
+                                                      "4", "--sessions", "2", "--seconds", "0.3", "--json", "--schema",
+                                                      "listing_loop", "--dsn", dsn});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find(R"("reached":4)"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find(R"("lag_ms")"), std::string::npos) << cli.out;
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <latch>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/offload.hpp"
@@ -19,13 +21,25 @@ struct ThreadPoolFileSaves::Pool {
     // runnable threads, the kernel then lets the event loop run first when it is ready, instead of
     // letting it wait behind a decode. One job per thread, held until all have started, so each
     // thread takes exactly one.
-    std::latch started(static_cast<std::ptrdiff_t>(count));
+    // The state is shared, not on this stack: a job may still be leaving wait() when the
+    // constructor returns.
+    struct Start {
+      std::mutex mutex;
+      std::condition_variable all;
+      unsigned waiting = 0;
+    };
+    auto start = std::make_shared<Start>();
+    start->waiting = count;
+    const int nice = std::min(19, getpriority(PRIO_PROCESS, 0) + 5);
     for (unsigned i = 0; i < count; ++i)
-      asio::post(threads, [&started] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, getpriority(PRIO_PROCESS, 0) + 5));
-        started.arrive_and_wait();
+      asio::post(threads, [start, nice] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+        std::unique_lock lock(start->mutex);
+        if (--start->waiting == 0) start->all.notify_all();
+        start->all.wait(lock, [&] { return start->waiting == 0; });
       });
-    started.wait();
+    std::unique_lock lock(start->mutex);
+    start->all.wait(lock, [&] { return start->waiting == 0; });
   }
   asio::thread_pool threads;
 };

@@ -1,0 +1,68 @@
+#include "certbench/harness/listing_loop.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <fmt/format.h>
+
+#include <mutex>
+#include <vector>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/offload.hpp"
+
+namespace certbench::harness {
+namespace {
+
+struct Sessions {
+  std::mutex mutex;
+  std::vector<ListingSession> idle;  // as many as pool threads: a job never waits for one
+};
+
+// One page, on a pool thread with a session of its own; returns the rows it got.
+boost::asio::awaitable<std::size_t> page_on_pool(boost::asio::thread_pool& pool, Sessions& sessions,
+                                                 const LoadSpec& spec) {
+  return impl::offload(pool, [&sessions, &spec] {
+    ListingSession s;
+    {
+      std::lock_guard lock(sessions.mutex);
+      s = std::move(sessions.idle.back());
+      sessions.idle.pop_back();
+    }
+    struct GiveBack {
+      Sessions& sessions;
+      ListingSession& s;
+      ~GiveBack() {
+        std::lock_guard lock(sessions.mutex);
+        sessions.idle.push_back(std::move(s));
+      }
+    } give_back{sessions, s};
+    return s.listings->list(spec.listing, spec.user_id, spec.page).rows.size();
+  });
+}
+
+boost::asio::awaitable<void> listing_request(boost::asio::thread_pool& pool, Sessions& sessions, const LoadSpec& spec) {
+  const std::size_t rows = co_await page_on_pool(pool, sessions, spec);
+  if (rows == 0 && spec.page.page == 1) throw InputError("the listing is empty");
+}
+
+}  // namespace
+
+LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
+  sessions = std::max(1u, sessions);
+  Sessions pool_sessions;
+  for (unsigned i = 0; i < sessions; ++i)
+    pool_sessions.idle.push_back(open_listing_session(spec.dsn, spec.schema, spec.impl));
+  boost::asio::thread_pool pool(sessions);
+  boost::asio::io_context io;
+  LoopLoadSpec load;
+  load.concurrency = spec.clients;
+  load.duration = spec.duration;
+  load.warmup_requests = sessions;  // statements prepared on every session
+  auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, pool_sessions, spec); });
+  pool.join();
+  if (result.failures > 0)
+    throw EnvironmentError(fmt::format("{} of {} calls failed: {}", result.failures, result.requests, result.first_failure));
+  return result;
+}
+
+}  // namespace certbench::harness
