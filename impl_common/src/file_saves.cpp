@@ -65,38 +65,36 @@ void check_allowed(const SaveOptions& options, std::string_view type) {
     throw InputError("image type " + printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
 }
 
-// OpenSSL's decoder, chunk by chunk (it takes int lengths).
+// OpenSSL's block decoder. EVP_DecodeBlock is about four times faster than the streaming
+// EVP_DecodeUpdate (0.10 vs 0.42 ms for a 267 kB payload here), which matters on a path measured
+// per request, but it is laxer, measured on OpenSSL 3.0 (tests/test_file_saves.cpp keeps it
+// honest): it trims whitespace and '-' at the ends, and takes '=' anywhere as a zero. So the form
+// is checked here first — no whitespace or '-' anywhere (EVP_DecodeUpdate skipped whitespace
+// everywhere and stopped at '-' too), a length that is a multiple of 4, at most two '=' and only at
+// the end — and OpenSSL refuses every other byte outside the alphabet.
 std::string decode_base64(std::string_view text) {
-  // EVP_DecodeUpdate is lax in two ways, measured on OpenSSL 3.0 (tests/test_file_saves.cpp keeps
-  // it honest): it skips whitespace anywhere, and it takes '-' as the end of the data, ignoring
-  // everything after it ("QUJD-junk" decodes to "ABC"). Neither is valid base64 (RFC 4648), so
-  // they are refused here; every other byte outside the alphabet, misplaced or missing padding,
-  // and data after the padding, OpenSSL refuses itself.
   if (auto bad = text.find_first_of("- \t\n\r\v\f"); bad != std::string_view::npos)
     throw InputError("the base64 payload has " +
                      std::string(text[bad] == '-' ? "a '-'" : "whitespace") + " at byte " +
                      std::to_string(bad) + "; it must be plain base64 (RFC 4648) without line breaks");
-  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
-                                                                      &EVP_ENCODE_CTX_free);
-  if (!ctx) throw std::bad_alloc();
-  EVP_DecodeInit(ctx.get());
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  if (text.size() % 4 != 0)
+    throw InputError("the payload is not valid base64 (its length is not a multiple of 4: missing padding?)");
+  std::size_t pad = 0;
+  while (pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  if (pad > 2 || text.substr(0, text.size() - pad).find('=') != std::string_view::npos)
+    throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
+  std::string out(text.size() / 4 * 3, '\0');
+  constexpr std::size_t kChunk = std::size_t{1} << 30;  // a multiple of 4: OpenSSL takes int lengths
   std::size_t written = 0;
-  constexpr std::size_t kChunk = 1u << 30;
   for (std::size_t at = 0; at < text.size(); at += kChunk) {
     const std::size_t n = std::min(kChunk, text.size() - at);
-    int produced = 0;
-    if (EVP_DecodeUpdate(ctx.get(), dst + written, &produced,
-                         reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n)) < 0)
+    const int produced = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()) + written,
+                                         reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n));
+    if (produced < 0)
       throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
     written += static_cast<std::size_t>(produced);
   }
-  int produced = 0;
-  if (EVP_DecodeFinal(ctx.get(), dst + written, &produced) < 0)
-    throw InputError("the payload is not valid base64 (its length is not a multiple of 4: missing padding?)");
-  written += static_cast<std::size_t>(produced);
-  out.resize(written);
+  out.resize(written - pad);  // '=' decoded as zero bytes
   return out;
 }
 
