@@ -62,6 +62,8 @@ asio::awaitable<void> worker(Phase& p) {
       co_await p.request(index);
     } catch (const std::exception& e) {
       if (p.result.failures++ == 0) p.result.first_failure = e.what();
+    } catch (...) {  // never let a worker die: the phase ends only when every worker has
+      if (p.result.failures++ == 0) p.result.first_failure = "a request threw something that is not an exception";
     }
     p.last_end = Clock::now();
     p.latencies.push_back(ms(p.last_end - t0));

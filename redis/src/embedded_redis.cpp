@@ -35,7 +35,7 @@ std::string last_lines(const fs::path& log, int n) {
   while (!text.empty() && text.back() == '\n') text.pop_back();
   std::size_t pos = text.size();
   for (int i = 0; i < n && pos != std::string::npos && pos > 0; ++i) pos = text.rfind('\n', pos - 1);
-  auto tail = pos == std::string::npos ? text : text.substr(pos + 1);
+  auto tail = (pos == std::string::npos || text.empty()) ? text : text.substr(pos + 1);
   for (auto& c : tail)
     if (c == '\n') c = ' ';
   return tail;
@@ -138,7 +138,10 @@ EmbeddedRedis EmbeddedRedis::start() {
           retry = true;
           break;
         }
-        state->pid = 0;
+        {
+          std::lock_guard lock(state->mutex);
+          state->pid = 0;
+        }
         throw EnvironmentError(fmt::format("Redis did not start (exit {}): {}", *exit, why));
       }
       if (probe.ping()) return server;
