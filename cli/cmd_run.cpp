@@ -129,8 +129,8 @@ int run(const RunArgs& args) {
   measure_caching_paths(args, dataset, tty);
   measure_and_print_saves(dataset, args.dataset.schema, args.saves);
 
-  fmt::print("\nnot measured yet: the listing endpoints on the event loop (#5); reports, Prometheus and the gate "
-             "come with later issues.\n");
+  fmt::print("\nnot measured yet here: the listings on the event loop (run `certbench load <listing> --event-loop "
+             "--clients N` for them); reports, Prometheus and the gate come with later issues.\n");
   return 0;
 }
 
