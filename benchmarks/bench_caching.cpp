@@ -25,13 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_common/reference_queries.hpp"
 #include "certbench/redis/embedded_redis.hpp"
 #include "collecting_reporter.hpp"
 
@@ -64,19 +64,12 @@ ReferenceData& variant(const Config& config, std::string_view name) {
   return *it->second;
 }
 
-struct Keys {
-  std::vector<std::int64_t> templates, spas;
-};
+using Keys = impl::ReferenceIds;
 const Keys& keys(const Config& config) {
   static const Keys k = [&] {
     db::Connection c(config.dsn);
     impl::use_dataset(c, config.schema());
-    Keys out;
-    auto t = c.exec("SELECT id FROM certificate_templates ORDER BY id");
-    for (std::size_t i = 0; i < t.rows(); ++i) out.templates.push_back(t.int64(i, 0));
-    auto s = c.exec("SELECT id FROM spas ORDER BY id");
-    for (std::size_t i = 0; i < s.rows(); ++i) out.spas.push_back(s.int64(i, 0));
-    return out;
+    return impl::reference_ids(c);
   }();
   return k;
 }
@@ -147,13 +140,7 @@ void run_certificate_data(benchmark::State& state, const Config& config, std::st
   static const std::vector<CertificateRow> rows = [&] {
     db::Connection c(config.dsn);
     impl::use_dataset(c, config.schema());
-    std::vector<CertificateRow> out;
-    for (const auto& kind : certificate_kinds()) {
-      auto r = c.exec("SELECT * FROM " + std::string(kind.table) + " ORDER BY id LIMIT 200");
-      const impl::CertificateColumns columns(r);
-      for (std::size_t i = 0; i < r.rows(); ++i) out.push_back(impl::decode_certificate(r, columns, i, kind.name));
-    }
-    return out;
+    return impl::certificates(c, 200);
   }();
   const auto paths = harness::make_certificate_data(name, StorageSettings{});
   std::size_t i = 0;

@@ -9,6 +9,7 @@
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
+#include "certbench/impl_common/file_saves.hpp"
 
 namespace certbench::cli {
 namespace {
@@ -30,10 +31,7 @@ std::string tag(const std::string& payload) {
 }
 
 std::string base64url(const std::string& bytes) {
-  std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  std::string s(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+  std::string s = impl::encode_base64(bytes);
   for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
   while (!s.empty() && s.back() == '=') s.pop_back();
   return s;

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -18,13 +17,7 @@ namespace {
 std::vector<CertificateRow> every_certificate(const std::string& dsn) {
   db::Connection c(dsn);
   impl::use_dataset(c, "certdata");
-  std::vector<CertificateRow> rows;
-  for (const auto& kind : certificate_kinds()) {
-    auto r = c.exec("SELECT * FROM " + std::string(kind.table));
-    const impl::CertificateColumns columns(r);
-    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i, kind.name));
-  }
-  return rows;
+  return impl::certificates(c);
 }
 
 TEST(CertificateData, BothVariantsAgreeOnEveryCertificateAndSetting) {

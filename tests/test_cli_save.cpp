@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <set>
 
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
+#include "certbench/impl_common/file_saves.hpp"
 #include "support/cluster.hpp"
 
 namespace fs = std::filesystem;
@@ -36,13 +36,7 @@ std::string read_all(const fs::path& path) {
 }
 void write(const fs::path& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
 
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
+std::string base64(const std::string& bytes) { return certbench::impl::encode_base64(bytes); }
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(500, 'p');
 

@@ -74,18 +74,6 @@ fs::path bindir() {
   return candidates.back();
 }
 
-std::string tail_of(const fs::path& log, std::size_t lines) {
-  auto text = sys::read_file(log).value_or("");
-  std::vector<std::string> all;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) all.push_back(line);
-  std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
-    out += (out.empty() ? "" : " | ") + all[i];
-  return out.empty() ? "(no output)" : out;
-}
-
 std::string make_dsn(int port) {
   return fmt::format("postgresql://{}@127.0.0.1:{}/postgres?sslmode=disable&application_name=certbench",
                      kSuperuser, port);
@@ -142,7 +130,7 @@ void run_initdb(const fs::path& data_dir, const fs::path& log,
   int code = sys::wait_for_exit(sys::spawn(o));
   if (code != 0)
     throw EnvironmentError(fmt::format("initdb failed (exit {}): {} (log: {})", code,
-                                       tail_of(log, 2), log.string()));
+                                       sys::tail_of_file(log, 2), log.string()));
   sys::write_file_atomic(data_dir / kSettingsFile, kSettings);
   auto conf = sys::read_file(data_dir / "postgresql.conf").value_or("");
   sys::write_file_atomic(data_dir / "postgresql.conf",
@@ -184,7 +172,7 @@ Started start_server(const fs::path& data_dir, const fs::path& socket_dir, const
     auto deadline = std::chrono::steady_clock::now() + 120s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (auto exit = sys::try_wait(pid)) {
-        std::string why = tail_of(log, 3);
+        std::string why = sys::tail_of_file(log, 3);
         if (attempt < 5 && why.find("could not bind") != std::string::npos) break;  // retry
         throw EnvironmentError(fmt::format("PostgreSQL did not start (exit {}): {} (log: {})",
                                            *exit, why, log.string()));

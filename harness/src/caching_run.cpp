@@ -3,20 +3,16 @@
 #include <algorithm>
 #include <memory>
 
-#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/percentile.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_common/reference_queries.hpp"
 
 namespace certbench::harness {
 
-double CachingMeasurement::percentile_ns(double q) const {
-  if (ns_per_call.empty()) return 0;
-  auto v = ns_per_call;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
+double CachingMeasurement::percentile_ns(double q) const { return percentile(ns_per_call, q); }
 
 double CachingMeasurement::median_ns() const { return percentile_ns(0.5); }
 
@@ -105,11 +101,9 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
 
   db::Connection c(spec.dsn);
   impl::use_dataset(c, spec.schema);
-  std::vector<std::int64_t> template_ids, spa_ids;
-  auto t = c.exec("SELECT id FROM certificate_templates ORDER BY id");
-  for (std::size_t i = 0; i < t.rows(); ++i) template_ids.push_back(t.int64(i, 0));
-  auto s = c.exec("SELECT id FROM spas ORDER BY id");
-  for (std::size_t i = 0; i < s.rows(); ++i) spa_ids.push_back(s.int64(i, 0));
+  const auto ids = impl::reference_ids(c);
+  const auto& template_ids = ids.templates;
+  const auto& spa_ids = ids.spas;
   if (template_ids.empty() || spa_ids.empty()) throw InputError("the dataset has no templates or spas");
 
   std::vector<CachingMeasurement> out;
@@ -138,12 +132,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   }
 
   if (progress) progress("prepare_certificate_data");
-  std::vector<CertificateRow> rows;
-  for (const auto& kind : certificate_kinds()) {
-    auto r = c.exec("SELECT * FROM " + std::string(kind.table) + " ORDER BY id LIMIT 200");
-    const impl::CertificateColumns columns(r);
-    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i, kind.name));
-  }
+  const auto rows = impl::certificates(c, 200);
   std::vector<std::unique_ptr<CertificateDataPaths>> data;
   std::vector<Subject> subjects;
   for (auto name : certificate_data_implementations()) {

@@ -3,40 +3,24 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
-#include <mutex>
-#include <vector>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/impl_common/offload.hpp"
 
 namespace certbench::harness {
 namespace {
 
-struct Sessions {
-  std::mutex mutex;
-  std::vector<ListingSession> idle;  // as many as pool threads: a job never waits for one
-};
+// As many as pool threads: a job never waits for one.
+using Sessions = impl::IdlePool<ListingSession>;
 
 // One page, on a pool thread with a session of its own; returns the rows it got.
 boost::asio::awaitable<std::size_t> page_on_pool(boost::asio::thread_pool& pool, Sessions& sessions,
                                                  const LoadSpec& spec) {
   return impl::offload(pool, [&sessions, &spec] {
-    ListingSession s;
-    {
-      std::lock_guard lock(sessions.mutex);
-      s = std::move(sessions.idle.back());
-      sessions.idle.pop_back();
-    }
-    struct GiveBack {
-      Sessions& sessions;
-      ListingSession& s;
-      ~GiveBack() {
-        std::lock_guard lock(sessions.mutex);
-        sessions.idle.push_back(std::move(s));
-      }
-    } give_back{sessions, s};
-    return s.listings->list(spec.listing, spec.user_id, spec.page).rows.size();
+    auto s = sessions.take();
+    return s->listings->list(spec.listing, spec.user_id, spec.page).rows.size();
   });
 }
 
@@ -51,7 +35,7 @@ LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
   sessions = std::max(1u, sessions);
   Sessions pool_sessions;
   for (unsigned i = 0; i < sessions; ++i)
-    pool_sessions.idle.push_back(open_listing_session(spec.dsn, spec.schema, spec.impl));
+    pool_sessions.add(open_listing_session(spec.dsn, spec.schema, spec.impl));
   boost::asio::thread_pool pool(sessions);
   boost::asio::io_context io;
   LoopLoadSpec load;

@@ -7,16 +7,18 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/percentile.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
 namespace certbench::harness {
 
-double ListingMeasurement::percentile_ms(double q) const {
-  if (latencies_ms.empty()) return 0;
-  auto v = latencies_ms;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+double percentile(std::vector<double> samples, double q) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
 }
+
+double ListingMeasurement::percentile_ms(double q) const { return percentile(latencies_ms, q); }
 
 double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "certbench/harness/heap_meter.hpp"
+#include "certbench/harness/percentile.hpp"
 
 namespace asio = boost::asio;
 
@@ -22,12 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double percentile(std::vector<double>& v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
 
 // One phase of the load; everything runs on the loop thread, so nothing here needs a lock.
 struct Phase {
@@ -123,11 +118,11 @@ LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const L
   p.result.latency_p50_ms = percentile(p.latencies, 0.50);
   p.result.latency_p95_ms = percentile(p.latencies, 0.95);
   p.result.latency_p99_ms = percentile(p.latencies, 0.99);
-  p.result.latency_max_ms = p.latencies.empty() ? 0 : p.latencies.back();
+  p.result.latency_max_ms = percentile(p.latencies, 1.0);
   p.result.lag_samples = p.lags.size();
   p.result.lag_p50_ms = percentile(p.lags, 0.50);
   p.result.lag_p99_ms = percentile(p.lags, 0.99);
-  p.result.lag_max_ms = p.lags.empty() ? 0 : p.lags.back();
+  p.result.lag_max_ms = percentile(p.lags, 1.0);
   return p.result;
 }
 

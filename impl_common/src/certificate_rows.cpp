@@ -139,4 +139,15 @@ CertificateRow decode_certificate(const db::Result& r, const CertificateColumns&
   return out;
 }
 
+std::vector<CertificateRow> certificates(db::Connection& connection, std::optional<std::size_t> per_kind) {
+  std::vector<CertificateRow> rows;
+  for (const auto& kind : certificate_kinds()) {
+    auto r = connection.exec("SELECT * FROM " + std::string(kind.table) + " ORDER BY id" +
+                             (per_kind ? " LIMIT " + std::to_string(*per_kind) : std::string()));
+    const CertificateColumns columns(r);
+    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(decode_certificate(r, columns, i, kind.name));
+  }
+  return rows;
+}
+
 }  // namespace certbench::impl

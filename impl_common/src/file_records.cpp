@@ -1,20 +1,18 @@
 #include "certbench/impl_common/file_records.hpp"
 
-#include <mutex>
-#include <vector>
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/impl_common/offload.hpp"
 
 namespace certbench::impl {
 
 struct FileRecorder::Pool {
   boost::asio::thread_pool threads;
-  std::mutex mutex;
-  std::vector<std::unique_ptr<db::Connection>> idle;  // as many as threads: a job never waits for one
+  IdlePool<std::unique_ptr<db::Connection>> sessions;  // as many as threads: a job never waits for one
   explicit Pool(unsigned n) : threads(n) {}
 };
 
@@ -23,7 +21,7 @@ FileRecorder::FileRecorder(const std::string& dsn, std::string_view schema, unsi
   for (unsigned i = 0; i < std::max(1u, sessions); ++i) {
     auto c = std::make_unique<db::Connection>(dsn);
     use_dataset(*c, schema);
-    pool_->idle.push_back(std::move(c));
+    pool_->sessions.add(std::move(c));
   }
 }
 
@@ -35,21 +33,8 @@ boost::asio::awaitable<bool> FileRecorder::record_image_path(std::string kind, s
     if (k.name == kind) table = k.table;
   if (table.empty()) throw InputError("unknown certificate kind '" + kind + "'");
   return offload(pool_->threads, [this, table = std::move(table), id, path = std::move(path)] {
-    // A session of the pool's own: there are as many as threads, so one is always idle.
-    std::unique_ptr<db::Connection> c;
-    {
-      std::lock_guard lock(pool_->mutex);
-      c = std::move(pool_->idle.back());
-      pool_->idle.pop_back();
-    }
-    struct Return {
-      Pool& pool;
-      std::unique_ptr<db::Connection>& c;
-      ~Return() {
-        std::lock_guard lock(pool.mutex);
-        pool.idle.push_back(std::move(c));
-      }
-    } give_back{*pool_, c};
+    auto session = pool_->sessions.take();
+    db::Connection* c = session->get();
     const auto before = c->stats().round_trips;
     const bool updated = c->exec_prepared("record_image_path_" + table,
                                           "UPDATE " + table + " SET image_path = $1 WHERE id = $2 RETURNING id",

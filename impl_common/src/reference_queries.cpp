@@ -74,4 +74,13 @@ bool ReferenceQueries::delete_template(std::int64_t id) {
   return r.rows() == 1;
 }
 
+ReferenceIds reference_ids(db::Connection& connection) {
+  ReferenceIds ids;
+  auto t = connection.exec("SELECT id FROM certificate_templates ORDER BY id");
+  for (std::size_t i = 0; i < t.rows(); ++i) ids.templates.push_back(t.int64(i, 0));
+  auto s = connection.exec("SELECT id FROM spas ORDER BY id");
+  for (std::size_t i = 0; i < s.rows(); ++i) ids.spas.push_back(s.int64(i, 0));
+  return ids;
+}
+
 }  // namespace certbench::impl

@@ -30,17 +30,6 @@ fs::path server_binary() {
   throw EnvironmentError("redis-server not found (Debian package redis-server; scripts/certbench installs it)");
 }
 
-std::string last_lines(const fs::path& log, int n) {
-  auto text = sys::read_file(log).value_or("");
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  std::size_t pos = text.size();
-  for (int i = 0; i < n && pos != std::string::npos && pos > 0; ++i) pos = text.rfind('\n', pos - 1);
-  auto tail = (pos == std::string::npos || text.empty()) ? text : text.substr(pos + 1);
-  for (auto& c : tail)
-    if (c == '\n') c = ' ';
-  return tail;
-}
-
 // Directories left by runs that were killed outright (their server got the parent-death signal).
 void clean_stale(const fs::path& parent) {
   std::error_code ec;
@@ -133,7 +122,7 @@ EmbeddedRedis EmbeddedRedis::start() {
     bool retry = false;
     while (true) {
       if (auto exit = sys::try_wait(state->pid)) {
-        const auto why = last_lines(log, 3);
+        const auto why = sys::tail_of_file(log, 3);
         if (attempt < 5 && why.find("Address already in use") != std::string::npos) {
           retry = true;
           break;

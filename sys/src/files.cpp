@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "certbench/core/errors.hpp"
 #include "certbench/sys/process.hpp"
 
@@ -80,6 +82,18 @@ void require_traversable(const fs::path& dir, const UserIdentity& user) {
       throw EnvironmentError("PostgreSQL runs as user '" + user.name + "', who cannot enter " +
                              walked.string() + "; choose a data directory under /var/tmp or /tmp");
   }
+}
+
+std::string tail_of_file(const fs::path& path, std::size_t lines) {
+  auto text = read_file(path).value_or("");
+  std::vector<std::string> all;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) all.push_back(line);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += (out.empty() ? "" : " | ") + all[i];
+  return out.empty() ? "(no output)" : out;
 }
 
 fs::path throwaway_parent() {

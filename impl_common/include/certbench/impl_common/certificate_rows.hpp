@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "certbench/core/listing.hpp"
 #include "certbench/db/connection.hpp"
@@ -39,5 +40,9 @@ struct CertificateColumns {
 /// (a query on one certificate table).
 CertificateRow decode_certificate(const db::Result& result, const CertificateColumns& columns,
                                   std::size_t row, std::string_view kind = {});
+
+/// The certificates of every kind, by kind and then id, all columns decoded; at most `per_kind` of
+/// each kind when given: the inputs of paths that take a certificate (prepare_certificate_data).
+std::vector<CertificateRow> certificates(db::Connection& connection, std::optional<std::size_t> per_kind = {});
 
 }  // namespace certbench::impl

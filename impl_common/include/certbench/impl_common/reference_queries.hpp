@@ -42,4 +42,10 @@ class ReferenceQueries {
   std::atomic<std::uint64_t> round_trips_{0};
 };
 
+/// Every template id and every spa id of the dataset, ascending: the keys lookups are measured on.
+struct ReferenceIds {
+  std::vector<std::int64_t> templates, spas;
+};
+ReferenceIds reference_ids(db::Connection& connection);
+
 }  // namespace certbench::impl

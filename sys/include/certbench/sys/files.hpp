@@ -25,6 +25,10 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 /// (PostgreSQL running as an unprivileged user needs that for its data directory).
 void require_traversable(const std::filesystem::path& dir, const UserIdentity& user);
 
+/// The last `lines` non-empty lines of a log file, joined by " | " for a one-line message;
+/// "(no output)" when there are none.
+std::string tail_of_file(const std::filesystem::path& path, std::size_t lines);
+
 /// Where throwaway servers keep their directories: $CERTBENCH_TMPDIR, else /tmp.
 std::filesystem::path throwaway_parent();
 
