@@ -36,9 +36,11 @@ struct SaveLoadArgs {
   std::vector<std::string> impls{"naive", "optimized", "io_uring"};
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   double seconds = 0.5;               ///< per (implementation, concurrency) point
-  std::uint64_t image_bytes = 200'000;
+  std::vector<SavePath> paths{SavePath::base64_image, SavePath::certificate_file};
+  std::uint64_t image_bytes = 200'000;  ///< the PNG of save_base64_image
+  std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file
   bool fsync = true;
-  unsigned pool_threads = 4;          ///< the thread-pool implementation's threads
+  unsigned pool_threads = aiofiles_pool_threads();  ///< the thread-pool implementation's threads
   std::string save_dir;               ///< parent of the run's directory ("" = /tmp)
   bool keep_files = false;
 };

@@ -31,8 +31,8 @@ const std::map<std::string, std::string> kUsage = {
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
             "[--save-seconds S] [--save-dir DIR] [--keep-files] [--dsn DSN | --data-dir DIR]"},
-    {"saves", "certbench saves [--impl naive,optimized,io_uring] [--concurrency 1,2,4,8,16,32,64] [--seconds S] "
-              "[--image-size 200k] [--no-fsync] [--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
+    {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
+              "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] [--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
               "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
@@ -236,24 +236,29 @@ int main(int argc, char** argv) {
   // saves
   cli::SavesArgs saves_args;
   DatasetOptions saves_dataset;
-  std::string saves_impls = "naive,optimized,io_uring", saves_concurrency = "1,2,4,8,16,32,64", saves_image = "200k";
+  std::string saves_impls = "naive,optimized,io_uring", saves_concurrency = "1,2,4,8,16,32,64", saves_image = "200k",
+              saves_file = "200k", saves_paths = "save_base64_image,save_certificate_file";
   bool saves_no_fsync = false;
   saves_args.load.seconds = 2;
   auto* saves = app.add_subcommand(
-      "saves", "the file-save load on one event loop: save_base64_image at each concurrency, every implementation, "
-               "with throughput, latency and event-loop lag");
+      "saves", "the file-save load on one event loop: save_base64_image and save_certificate_file at each "
+               "concurrency, every implementation, with throughput, latency and event-loop lag, and the disk's "
+               "ceiling (the atomic write alone on as many threads)");
+  saves->add_option("--path", saves_paths, "save paths, comma-separated: save_base64_image, save_certificate_file")
+      ->capture_default_str();
   saves->add_option("--impl", saves_impls, "implementations, comma-separated: naive, optimized, io_uring")
       ->capture_default_str();
   saves->add_option("--concurrency", saves_concurrency, "concurrent requests on the loop, comma-separated (1..1024)")
       ->capture_default_str();
   saves->add_option("--seconds", saves_args.load.seconds, "seconds per (implementation, concurrency) point")
       ->check(CLI::Range(0.05, 600.0))->capture_default_str();
-  saves->add_option("--image-size", saves_image, "bytes of the PNG each request saves (base64 in a data URL)")
+  saves->add_option("--image-size", saves_image, "bytes of the PNG save_base64_image saves (base64 in a data URL)")
       ->capture_default_str();
+  saves->add_option("--file-size", saves_file, "bytes of the PDF save_certificate_file saves")->capture_default_str();
   saves->add_flag("--no-fsync", saves_no_fsync,
                   "do not fsync before the rename (by default a file is durable before its row points at it)");
   saves->add_option("--pool-threads", saves_args.load.pool_threads,
-                    "threads of the thread-pool implementation (aiofiles' executor)")
+                    "threads of the thread-pool implementation (default: aiofiles' executor, min(32, cores + 4))")
       ->check(CLI::Range(1u, 256u))->capture_default_str();
   saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
                                                             "(default: /tmp)");
@@ -376,6 +381,18 @@ int main(int argc, char** argv) {
       saves_args.load.image_bytes = cli::parse_count(saves_image, "--image-size");
       if (saves_args.load.image_bytes < 64 || saves_args.load.image_bytes > (64u << 20))
         throw UsageError("--image-size must be between 64 bytes and 64M (got " + saves_image + ")");
+      saves_args.load.file_bytes = cli::parse_count(saves_file, "--file-size");
+      if (saves_args.load.file_bytes < 64 || saves_args.load.file_bytes > (64u << 20))
+        throw UsageError("--file-size must be between 64 bytes and 64M (got " + saves_file + ")");
+      saves_args.load.paths.clear();
+      for (const auto& name : split_list(saves_paths)) {
+        if (name == to_string(SavePath::base64_image))
+          saves_args.load.paths.push_back(SavePath::base64_image);
+        else if (name == to_string(SavePath::certificate_file))
+          saves_args.load.paths.push_back(SavePath::certificate_file);
+        else
+          throw UsageError("--path takes save_base64_image and save_certificate_file (got '" + name + "')");
+      }
       saves_args.load.fsync = !saves_no_fsync;
       saves_dataset.finish();
       return cli::saves(saves_args);

@@ -57,6 +57,8 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"saves", "--concurrency", "0"},
       {"saves", "--concurrency", "1,,2"},
       {"saves", "--image-size", "1"},
+      {"saves", "--file-size", "1"},
+      {"saves", "--path", "save_base64_image,save_everything"},
   };
   for (const auto& args : cases) {
     auto r = run_certbench(args);
@@ -234,10 +236,15 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   auto r = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1,2", "--seconds",
                           "0.1", "--image-size", "10k", "--save-dir", parent.string(), "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "file saves on one event loop")) << r.out;
-  for (const char* impl : {"naive", "optimized", "io_uring"})
-    for (const char* c : {"1", "2"})
-      EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\\n  ") + impl + " +" + c + " +" + c + " "))) << impl << c << r.out;
+  EXPECT_TRUE(has(r.out, "file saves on one event loop: save_base64_image")) << r.out;
+  EXPECT_TRUE(has(r.out, "file saves on one event loop: save_certificate_file")) << r.out;
+  for (const char* impl : {"naive", "optimized", "io_uring", "write-only"})
+    for (const char* c : {"1", "2"}) {
+      const std::regex row(std::string("\\n  ") + impl + " +" + c + " +" + c + " ");
+      const auto rows = std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator());
+      EXPECT_EQ(rows, 2) << impl << c << r.out;  // one row per save path
+    }
+  EXPECT_TRUE(has(r.out, "the most any implementation could reach here")) << r.out;
   EXPECT_TRUE(std::filesystem::is_empty(parent));  // the run's directory of saved files is gone
   auto kept = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
                              "0.05", "--impl", "optimized", "--image-size", "10k", "--save-dir", parent.string(),

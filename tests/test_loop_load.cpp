@@ -1,6 +1,7 @@
 // The event-loop driver: the concurrency asked for is reached, lag is measured on the loop thread
-// and sees a blocked loop, failures are counted; and the file-save load records on the rows it
-// saves for, without changing the dataset.
+// and sees a blocked loop, failures are counted; the thread driver prepares every thread before
+// the window and brings errors back; and the file-save load saves both files, records them on the
+// rows it saves for without changing the dataset, and measures the disk's ceiling beside them.
 #include <gtest/gtest.h>
 
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
@@ -9,7 +10,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "certbench/core/errors.hpp"
@@ -17,6 +21,7 @@
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/harness/loop_load.hpp"
 #include "certbench/harness/save_run.hpp"
+#include "certbench/harness/thread_load.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
@@ -96,7 +101,7 @@ TEST(LoopLoad, ADurationBoundsTheWindow) {
   EXPECT_EQ(r.max_in_flight, 3u);
 }
 
-TEST(SaveRun, EveryImplementationSavesTheImageAndRecordsItWithoutChangingTheDataset) {
+TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheDataset) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   fixtures::SeedOptions o;
   o.spec = {1000, 9, fixtures::IndexSet::best};
@@ -108,30 +113,99 @@ TEST(SaveRun, EveryImplementationSavesTheImageAndRecordsItWithoutChangingTheData
   spec.dsn = dsn;
   spec.schema = "saves";
   spec.dir = dir;
+  spec.paths = {SavePath::base64_image, SavePath::certificate_file};
   spec.concurrency = {1, 4};
   spec.duration_per_point = 150ms;
   spec.image_bytes = 10'000;
+  spec.file_bytes = 12'000;
+  spec.max_ceiling_threads = 3;
   const auto points = harness::measure_saves(spec);
-  ASSERT_EQ(points.size(), 6u);
+  ASSERT_EQ(points.size(), 16u);  // 2 paths x 2 concurrencies x (3 implementations + the ceiling)
   for (const auto& p : points) {
     EXPECT_GT(p.load.requests, 0u) << p.impl;
     EXPECT_EQ(p.load.failures, 0u) << p.impl;
-    EXPECT_EQ(p.load.max_in_flight, p.load.concurrency) << p.impl;
-    EXPECT_TRUE(p.load.lag_on_loop_thread) << p.impl;
+    if (p.impl == harness::kWriteCeiling) {
+      EXPECT_EQ(p.load.max_in_flight, std::min(p.load.concurrency, 3u));  // threads, capped
+      EXPECT_EQ(p.load.lag_samples, 0u);  // no loop: no lag
+    } else {
+      EXPECT_EQ(p.load.max_in_flight, p.load.concurrency) << p.impl;
+      EXPECT_TRUE(p.load.lag_on_loop_thread) << p.impl;
+    }
   }
-  // Every file is the image, byte for byte, under a certificate's image file name.
+  for (unsigned c : {1u, 4u})
+    for (SavePath path : spec.paths) {
+      std::vector<std::string> order;
+      for (const auto& p : points)
+        if (p.path == path && p.load.concurrency == c) order.push_back(p.impl);
+      EXPECT_EQ(order, (std::vector<std::string>{"naive", "optimized", "io_uring", "write-only"}));
+    }
+  // Every file is the image or the PDF, byte for byte, under a certificate's file name.
   SaveOptions options;
   const auto image = impl::decode_base64_image(harness::realistic_png_data_url(10'000), options).bytes;
-  std::size_t files = 0;
+  const auto pdf = harness::realistic_pdf(12'000);
+  EXPECT_EQ(pdf.size(), 12'000u);
+  EXPECT_TRUE(pdf.starts_with("%PDF-"));
+  std::size_t pngs = 0, pdfs = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    ++files;
     EXPECT_FALSE(impl::is_temporary_name(entry.path().filename().string())) << entry.path();
-    EXPECT_EQ(sys::read_file(entry.path()).value_or(""), image) << entry.path();
-    EXPECT_EQ(entry.path().extension(), ".png");
+    const auto bytes = sys::read_file(entry.path()).value_or("");
+    if (entry.path().extension() == ".png") {
+      ++pngs;
+      EXPECT_EQ(bytes, image) << entry.path();
+    } else {
+      ++pdfs;
+      EXPECT_EQ(entry.path().extension(), ".pdf");
+      EXPECT_EQ(bytes, pdf) << entry.path();
+    }
   }
-  EXPECT_GT(files, 0u);
+  EXPECT_GT(pngs, 0u);
+  EXPECT_GT(pdfs, 0u);
+  // Both columns were recorded with the values they had: the dataset is as seeded.
   EXPECT_EQ(certbench::testing::table_checksums(dsn, "saves"), before);
   std::filesystem::remove_all(dir);
+}
+
+TEST(ThreadLoad, EveryThreadPreparesOnItsOwnThreadBeforeAnyCallAndErrorsComeBack) {
+  std::mutex m;
+  std::set<unsigned> indexes;
+  std::set<std::thread::id> threads;
+  std::atomic<unsigned> prepared{0};
+  std::atomic<bool> called_early{false};
+  const auto r = harness::run_on_threads(4, 100ms, [&](unsigned index) -> harness::ThreadCall {
+    {
+      std::lock_guard lock(m);
+      indexes.insert(index);
+      threads.insert(std::this_thread::get_id());
+    }
+    ++prepared;
+    return [&] {
+      if (prepared.load() != 4) called_early = true;
+      std::this_thread::sleep_for(1ms);
+    };
+  });
+  EXPECT_EQ(indexes, (std::set<unsigned>{0, 1, 2, 3}));
+  EXPECT_EQ(threads.size(), 4u);
+  EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
+  EXPECT_FALSE(called_early);
+  EXPECT_EQ(r.threads, 4u);
+  EXPECT_GE(r.calls, 4u);
+  EXPECT_GE(r.p50_ms, 1.0);  // a 1 ms sleep never ends early
+  EXPECT_GE(r.seconds, 0.1);
+
+  std::atomic<int> calls{0};
+  EXPECT_THROW(harness::run_on_threads(3, 10s,
+                                       [&](unsigned) -> harness::ThreadCall {
+                                         return [&] {
+                                           if (++calls == 5) throw InputError("the fifth call fails");
+                                         };
+                                       }),
+               InputError);  // the failure stops every thread (else this would last 10 s)
+  EXPECT_THROW(harness::run_on_threads(2, 10s,
+                                       [&](unsigned i) -> harness::ThreadCall {
+                                         if (i == 1) throw EnvironmentError("no session");
+                                         return [] {};
+                                       }),
+               EnvironmentError);
 }
 
 TEST(ListingLoop, AListingRunsAtTheConcurrencyAskedForWithTheDatabaseOffTheLoop) {

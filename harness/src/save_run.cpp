@@ -3,12 +3,15 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/thread_load.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_common/file_records.hpp"
 #include "certbench/impl_common/file_save_paths.hpp"
@@ -19,14 +22,21 @@ namespace asio = boost::asio;
 namespace certbench::harness {
 namespace {
 
-// A certificate whose image a request saves: under the image's own file name, and recorded with
-// the path the seeder gave it (images/<kind>/<year>/<file>), so the row's content stays as seeded
-// and repeated runs measure the same dataset.
+// A certificate whose files a request saves: under the files' own names, and recorded with the
+// paths the seeder gave them (images/<kind>/<year>/<file>, certificates/<kind>/…/<file>.pdf), so
+// the row's content stays as seeded and repeated runs measure the same dataset.
 struct Target {
   std::string kind;
   std::int64_t id = 0;
-  std::string image_path;
-  std::string file_name;
+  std::string image_path, file_path;
+
+  [[nodiscard]] const std::string& recorded(SavePath p) const {
+    return p == SavePath::base64_image ? image_path : file_path;
+  }
+  [[nodiscard]] std::string file_name(SavePath p) const {
+    const auto& path = recorded(p);
+    return path.substr(path.rfind('/') + 1);
+  }
 };
 
 std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
@@ -34,24 +44,67 @@ std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
   impl::use_dataset(c, schema);
   std::vector<Target> out;
   for (const auto& kind : certificate_kinds()) {
-    auto r = c.exec("SELECT id, image_path FROM " + std::string(kind.table) +
+    auto r = c.exec("SELECT id, image_path, file_path FROM " + std::string(kind.table) +
                     " WHERE image_path IS NOT NULL ORDER BY id LIMIT 200");
-    for (std::size_t i = 0; i < r.rows(); ++i) {
-      std::string path(r.text(i, 1));
-      out.push_back({std::string(kind.name), r.int64(i, 0), path, path.substr(path.rfind('/') + 1)});
-    }
+    for (std::size_t i = 0; i < r.rows(); ++i)
+      out.push_back({std::string(kind.name), r.int64(i, 0), std::string(r.text(i, 1)), std::string(r.text(i, 2))});
   }
   return out;
 }
 
 // One request: the save (the implementation under test), then the record (the same for all).
 // A plain coroutine with reference parameters: GCC 12 mishandles lambdas with captures there.
-asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder& recorder, const Target& t,
-                                   const std::string& payload) {
-  auto saved = co_await saves.save_base64_image(t.file_name, payload);
-  if (saved.bytes == 0) throw EnvironmentError("an empty file was saved for " + t.file_name);
-  const bool recorded = co_await recorder.record_image_path(t.kind, t.id, t.image_path);
+asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder& recorder, SavePath path,
+                                   const Target& t, const std::string& payload) {
+  const auto name = t.file_name(path);
+  SavedFile saved;
+  if (path == SavePath::base64_image)
+    saved = co_await saves.save_base64_image(name, payload);
+  else
+    saved = co_await saves.save_certificate_file(name, payload);
+  if (saved.bytes == 0) throw EnvironmentError("an empty file was saved for " + name);
+  const bool recorded = co_await recorder.record(path, t.kind, t.id, t.recorded(path));
   if (!recorded) throw EnvironmentError(fmt::format("no certificate {} {} to record", t.kind, t.id));
+}
+
+// The disk's ceiling at `concurrency`: the atomic write of the saved bytes alone, on that many
+// threads (at most spec.max_ceiling_threads), onto the same file names.
+LoopLoadResult write_ceiling(const SaveRunSpec& spec, SavePath path, const std::vector<Target>& all,
+                             const std::string& bytes, unsigned concurrency) {
+  std::atomic<std::uint64_t> next{0};
+  const unsigned threads = std::clamp(concurrency, 1u, std::max(1u, spec.max_ceiling_threads));
+  const auto r = run_on_threads(threads, spec.duration_per_point, [&](unsigned) -> ThreadCall {
+    auto write = [&] {
+      const auto& t = all[next++ % all.size()];
+      impl::write_file_atomically(spec.dir, t.file_name(path), bytes, spec.options.fsync);
+    };
+    write();  // warm-up, outside the window
+    return write;
+  });
+  LoopLoadResult out;
+  out.concurrency = concurrency;
+  out.max_in_flight = threads;
+  out.requests = r.calls;
+  out.seconds = r.seconds;
+  out.requests_per_second = r.calls_per_second;
+  out.latency_p50_ms = r.p50_ms;
+  out.latency_p95_ms = r.p95_ms;
+  out.latency_p99_ms = r.p99_ms;
+  out.latency_max_ms = r.max_ms;
+  return out;
+}
+
+// Deterministic incompressible bytes (splitmix64), appended to `out` until it holds `bytes`.
+void append_noise(std::string& out, std::size_t bytes) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  while (out.size() < bytes) {
+    x += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    for (int b = 0; b < 8 && out.size() < bytes; ++b) out.push_back(static_cast<char>((z >> (8 * b)) & 0xFF));
+  }
 }
 
 }  // namespace
@@ -60,40 +113,50 @@ std::string realistic_png_data_url(std::size_t bytes) {
   std::string png("\x89PNG\r\n\x1a\n", 8);
   // IHDR: 1024 x 768, 8-bit RGB (length, type, data, CRC left as zeros: nothing here parses it).
   png += std::string("\0\0\0\x0dIHDR\0\0\x04\0\0\0\x03\0\x08\x02\0\0\0\0\0\0\0", 25);
-  std::uint64_t x = 0x9E3779B97F4A7C15ull;  // splitmix64: incompressible, the same every run
-  while (png.size() < bytes) {
-    x += 0x9E3779B97F4A7C15ull;
-    std::uint64_t z = x;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    for (int b = 0; b < 8 && png.size() < bytes; ++b) png.push_back(static_cast<char>((z >> (8 * b)) & 0xFF));
-  }
+  append_noise(png, bytes);
   return "data:image/png;base64," + impl::encode_base64(png);
+}
+
+std::string realistic_pdf(std::size_t bytes) {
+  const std::string_view end = "\n%%EOF\n";
+  std::string pdf = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+  append_noise(pdf, bytes > end.size() ? bytes - end.size() : 0);
+  pdf += end;
+  return pdf;
 }
 
 std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::function<void(std::string_view)>& progress) {
   const auto all = targets(spec.dsn, spec.schema);
   if (all.empty()) return {};
-  const std::string payload = realistic_png_data_url(spec.image_bytes);
   impl::FileRecorder recorder(spec.dsn, spec.schema, spec.db_sessions);
   std::vector<SavePoint> out;
-  for (unsigned c : spec.concurrency) {
-    for (const auto& name : spec.impls) {
-      if (progress) progress(fmt::format("{} at {} concurrent", name, c));
-      asio::io_context io;
-      auto saves = make_file_saves(name, io, spec.dir, spec.options);
-      LoopLoadSpec load;
-      load.concurrency = c;
-      load.duration = spec.duration_per_point;
-      load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
-      auto result = run_loop_load(io, load, [&](std::uint64_t i) {
-        return save_request(*saves, recorder, all[i % all.size()], payload);
-      });
-      if (result.failures > 0)
-        throw EnvironmentError(fmt::format("{} of {} saves failed ({} at {} concurrent): {}", result.failures,
-                                           result.requests, name, c, result.first_failure));
-      out.push_back({name, result});
+  for (SavePath path : spec.paths) {
+    const std::string payload = path == SavePath::base64_image ? realistic_png_data_url(spec.image_bytes)
+                                                               : realistic_pdf(spec.file_bytes);
+    const std::string written = path == SavePath::base64_image
+                                    ? impl::decode_base64_image(payload, spec.options).bytes
+                                    : payload;
+    for (unsigned c : spec.concurrency) {
+      for (const auto& name : spec.impls) {
+        if (progress) progress(fmt::format("{}, {} at {} concurrent", to_string(path), name, c));
+        asio::io_context io;
+        auto saves = make_file_saves(name, io, spec.dir, spec.options);
+        LoopLoadSpec load;
+        load.concurrency = c;
+        load.duration = spec.duration_per_point;
+        load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
+        auto result = run_loop_load(io, load, [&](std::uint64_t i) {
+          return save_request(*saves, recorder, path, all[i % all.size()], payload);
+        });
+        if (result.failures > 0)
+          throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
+                                             result.requests, to_string(path), name, c, result.first_failure));
+        out.push_back({path, name, result});
+      }
+      if (spec.write_ceiling) {
+        if (progress) progress(fmt::format("{}, the disk's ceiling at {} concurrent", to_string(path), c));
+        out.push_back({path, std::string(kWriteCeiling), write_ceiling(spec, path, all, written, c)});
+      }
     }
   }
   return out;

@@ -1,6 +1,5 @@
 #include "certbench/impl_common/file_records.hpp"
 
-
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
@@ -27,17 +26,18 @@ FileRecorder::FileRecorder(const std::string& dsn, std::string_view schema, unsi
 
 FileRecorder::~FileRecorder() { pool_->threads.join(); }
 
-boost::asio::awaitable<bool> FileRecorder::record_image_path(std::string kind, std::int64_t id, std::string path) {
+boost::asio::awaitable<bool> FileRecorder::record(SavePath saved, std::string kind, std::int64_t id, std::string path) {
   std::string table;
   for (const auto& k : certificate_kinds())
     if (k.name == kind) table = k.table;
   if (table.empty()) throw InputError("unknown certificate kind '" + kind + "'");
-  return offload(pool_->threads, [this, table = std::move(table), id, path = std::move(path)] {
+  const std::string column(recorded_column(saved));
+  return offload(pool_->threads, [this, table = std::move(table), column, id, path = std::move(path)] {
     auto session = pool_->sessions.take();
     db::Connection* c = session->get();
     const auto before = c->stats().round_trips;
-    const bool updated = c->exec_prepared("record_image_path_" + table,
-                                          "UPDATE " + table + " SET image_path = $1 WHERE id = $2 RETURNING id",
+    const bool updated = c->exec_prepared("record_" + column + "_" + table,
+                                          "UPDATE " + table + " SET " + column + " = $1 WHERE id = $2 RETURNING id",
                                           {path, std::to_string(id)})
                              .rows() == 1;
     round_trips_ += c->stats().round_trips - before;

@@ -77,12 +77,12 @@ std::string decode_base64(std::string_view text) {
   // call per byte, which cost more than the decoding itself (0.5 ms for a 267 kB payload).
   static constexpr auto kRefused = [] {
     std::array<bool, 256> refused{};
-    for (unsigned char c : std::string_view("- \t\n\r\v\f")) refused[c] = true;
+    for (char c : std::string_view("- \t\n\r\v\f")) refused[static_cast<unsigned char>(c)] = true;
     return refused;
   }();
-  const auto at = std::find_if(text.begin(), text.end(),
-                               [](char c) { return kRefused[static_cast<unsigned char>(c)]; });
-  if (auto bad = static_cast<std::size_t>(at - text.begin()); bad != text.size())
+  const auto first_bad = std::find_if(text.begin(), text.end(),
+                                      [](char c) { return kRefused[static_cast<unsigned char>(c)]; });
+  if (auto bad = static_cast<std::size_t>(first_bad - text.begin()); bad != text.size())
     throw InputError("the base64 payload has " +
                      std::string(text[bad] == '-' ? "a '-'" : "whitespace") + " at byte " +
                      std::to_string(bad) + "; it must be plain base64 (RFC 4648) without line breaks");

@@ -2,9 +2,12 @@
 // The file-save paths of the review (its problem 3: save_base64_image and save_certificate_file
 // block the event loop): the domain types every implementation shares. The interface itself is
 // impl_common/file_save_paths.hpp (it speaks Asio coroutines, which core does not know).
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 namespace certbench {
@@ -15,6 +18,23 @@ struct SavedFile {
   std::uint64_t bytes = 0;
   friend bool operator==(const SavedFile&, const SavedFile&) = default;
 };
+
+/// The review's two save paths, and the certificate column each records the saved file in.
+enum class SavePath {
+  base64_image,      ///< save_base64_image: a base64 image or data URL; recorded in image_path
+  certificate_file,  ///< save_certificate_file: bytes as they are (the certificate's PDF); in file_path
+};
+constexpr std::string_view to_string(SavePath p) noexcept {
+  return p == SavePath::base64_image ? "save_base64_image" : "save_certificate_file";
+}
+constexpr std::string_view recorded_column(SavePath p) noexcept {
+  return p == SavePath::base64_image ? "image_path" : "file_path";
+}
+
+/// min(32, cores + 4): the threads of Python's default ThreadPoolExecutor, which aiofiles uses.
+inline unsigned aiofiles_pool_threads() noexcept {
+  return std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4);
+}
 
 inline constexpr std::uint64_t kDefaultMaxSaveBytes = 10ull << 20;  // 10 MiB
 
@@ -29,8 +49,10 @@ struct SaveOptions {
   std::vector<std::string> allowed_image_types = {"image/png", "image/jpeg", "image/gif", "image/webp"};
   /// fsync the file before it is renamed into place, and the directory after: durable on return.
   bool fsync = false;
-  /// Threads of the pool the thread-pool implementation offloads to (others ignore it).
-  unsigned pool_threads = 4;
+  /// Threads of the pool the thread-pool implementation offloads to (others ignore it). By default
+  /// as many as aiofiles gets: it runs on asyncio's default executor, a ThreadPoolExecutor of
+  /// min(32, cores + 4) threads.
+  unsigned pool_threads = aiofiles_pool_threads();
 };
 
 }  // namespace certbench

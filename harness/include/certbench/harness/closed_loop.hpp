@@ -1,6 +1,6 @@
 #pragma once
-// A closed-loop load: `clients` threads, each with its own database session, call one listing page
-// back to back for a fixed duration and record every call's latency. (The event-loop driver of
+// A closed-loop listing load on threads (thread_load.hpp): `clients` threads, each with its own
+// database session, call one listing page back to back for a fixed duration. (The event-loop driver of
 // issue #5 measures concurrency on one thread; this one mirrors pgbench's clients, for comparing
 // with it on identical SQL.)
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "certbench/core/listing.hpp"
+#include "certbench/harness/thread_load.hpp"
 
 namespace certbench::harness {
 
@@ -23,12 +24,7 @@ struct LoadSpec {
   std::chrono::milliseconds duration{10'000};
 };
 
-struct LoadResult {
-  std::uint64_t calls = 0;
-  double seconds = 0;          ///< wall time of the measured window
-  double calls_per_second = 0;
-  double mean_ms = 0, p50_ms = 0, p95_ms = 0, p99_ms = 0;
-};
+using LoadResult = ThreadLoadResult;
 
 /// Runs the load (each session warmed up first, outside the window); throws on a failed call.
 LoadResult run_closed_loop(const LoadSpec& spec);

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "certbench/core/file_saves.hpp"
+
 namespace certbench::impl {
 
 class FileRecorder {
@@ -21,9 +23,10 @@ class FileRecorder {
   FileRecorder(const FileRecorder&) = delete;
   FileRecorder& operator=(const FileRecorder&) = delete;
 
-  /// UPDATE <kind>_certificates SET image_path = `path` WHERE id = `id`; false if there is no such
-  /// certificate. Resumes on the awaiting coroutine's executor.
-  boost::asio::awaitable<bool> record_image_path(std::string kind, std::int64_t id, std::string path);
+  /// UPDATE <kind>_certificates SET <recorded_column(saved)> = `path` WHERE id = `id` (image_path
+  /// or file_path); false if there is no such certificate. Resumes on the awaiting coroutine's
+  /// executor.
+  boost::asio::awaitable<bool> record(SavePath saved, std::string kind, std::int64_t id, std::string path);
 
   /// Statements sent so far, all sessions.
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return round_trips_.load(); }
