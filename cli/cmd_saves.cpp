@@ -110,9 +110,9 @@ std::vector<harness::SavePoint> measure_and_print_saves(const ReadyDataset& data
     }
     const auto* ceiling = find(points, path, harness::kWriteCeiling, top);
     if (ceiling != nullptr)
-      fmt::print("  {}: the disk's ceiling, the atomic write alone (temporary file, write{}, rename) of the same "
+      fmt::print("  {}: the disk's ceiling, the atomic write alone (temporary file, write{}) of the same "
                  "bytes on as many threads as requests (at most 64): no decoding, no checks, no loop, no database\n",
-                 harness::kWriteCeiling, args.fsync ? ", fsync, directory fsync" : "");
+                 harness::kWriteCeiling, args.fsync ? ", fsync, rename, directory fsync" : ", rename");
     const auto* naive = find(points, path, "naive", top);
     if (naive == nullptr) continue;
     fmt::print("\n  at {} concurrent (the review expected \"2-3x\" concurrency from async file I/O):\n", top);

@@ -49,6 +49,9 @@ struct RunArgs {
   DatasetArgs dataset;
   std::string redis;  ///< --redis URL ("" = $REDIS_URL, else embedded)
   SaveLoadArgs saves;
+  unsigned loop_concurrency = 8;  ///< the listings on one event loop: concurrent requests
+  unsigned loop_sessions = 4;     ///< … and the database pool's sessions
+  double loop_seconds = 0.5;      ///< … per (listing, implementation) point
 };
 int run(const RunArgs& args);
 

@@ -30,9 +30,11 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
-            "[--save-seconds S] [--save-dir DIR] [--keep-files] [--dsn DSN | --data-dir DIR]"},
+            "[--loop-concurrency N] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
+            "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
-              "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] [--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
+              "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
+              "[--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
               "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
@@ -226,6 +228,15 @@ int main(int argc, char** argv) {
                   "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
                   "else an embedded redis-server on a free loopback port, stopped afterwards)");
 
+  run->add_option("--loop-concurrency", run_args.loop_concurrency,
+                  "listings on one event loop: concurrent requests")
+      ->check(CLI::Range(1u, 1024u))->capture_default_str();
+  run->add_option("--loop-sessions", run_args.loop_sessions,
+                  "listings on one event loop: database sessions (the pool the requests share)")
+      ->check(CLI::Range(1u, 64u))->capture_default_str();
+  run->add_option("--loop-seconds", run_args.loop_seconds,
+                  "listings on one event loop: seconds per (listing, implementation) point")
+      ->check(CLI::Range(0.05, 600.0))->capture_default_str();
   run->add_option("--save-seconds", run_args.saves.seconds,
                   "file saves: seconds per (implementation, concurrency) point")
       ->check(CLI::Range(0.05, 600.0))->capture_default_str();

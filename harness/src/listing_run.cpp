@@ -12,12 +12,6 @@
 
 namespace certbench::harness {
 
-double percentile(std::vector<double> samples, double q) {
-  if (samples.empty()) return 0;
-  std::sort(samples.begin(), samples.end());
-  return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
-}
-
 double ListingMeasurement::percentile_ms(double q) const { return percentile(latencies_ms, q); }
 
 double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }

@@ -6,9 +6,37 @@
 #include "certbench/harness/closed_loop.hpp"
 #include "certbench/harness/loop_load.hpp"
 
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace certbench::harness {
 
 /// Throws on a failed call (like run_closed_loop).
 LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions);
+
+/// The listings' concurrency section of `certbench run`: every listing, every implementation
+/// whose answer differs (listing_implementations(listing)), at each concurrency, page 1.
+struct ListingLoopSpec {
+  std::string dsn;
+  std::string schema;
+  PageRequest page{1, 20, std::nullopt};
+  std::vector<unsigned> concurrency{8};
+  unsigned sessions = 4;  ///< the database pool's sessions (and threads)
+  std::chrono::milliseconds duration_per_point{500};
+};
+
+struct ListingLoopPoint {
+  Listing listing;
+  std::string impl;
+  LoopLoadResult load;
+};
+
+/// In listing order, implementations interleaved at each concurrency; the user listing is the
+/// busiest owner's. `progress` hears which point is under way.
+std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
+                                                       const std::function<void(std::string_view)>& progress = {});
 
 }  // namespace certbench::harness
