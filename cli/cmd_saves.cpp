@@ -155,7 +155,7 @@ int saves(const SavesArgs& args) {
                  "{:.0f}% of that{}\n",
                  most, ceiling->load.requests_per_second, 100 * optimized->load.requests_per_second /
                  ceiling->load.requests_per_second,
-                 most < 3 ? ": 3x is out of reach on this machine, whatever the implementation" : "");
+                 most < 3 ? ": 3x is out of reach on this disk for any save that makes its file durable this way" : "");
     }
     fmt::print("    optimized event-loop lag p99: {:.2f} ms (naive's: {:.2f} ms)   goal <= 2 ms: {}\n",
                optimized->load.lag_p99_ms, naive->load.lag_p99_ms, optimized->load.lag_p99_ms <= 2 ? "met" : "NOT met");
