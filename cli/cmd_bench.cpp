@@ -13,30 +13,12 @@
 
 namespace certbench::cli {
 
-// Stops the persistent cluster this run started — also when the run fails — and withdraws the
-// signal-time cleanup that does the same.
-class StartedCluster {
- public:
-  explicit StartedCluster(std::filesystem::path dir)
-      : dir_(std::move(dir)), cleanup_(sys::register_cleanup([d = dir_] { db::EmbeddedPostgres::down(d); })) {}
-  ~StartedCluster() {
-    db::EmbeddedPostgres::down(dir_);
-    sys::unregister_cleanup(cleanup_);
-  }
-  StartedCluster(const StartedCluster&) = delete;
-  StartedCluster& operator=(const StartedCluster&) = delete;
-
- private:
-  std::filesystem::path dir_;
-  int cleanup_;
-};
-
 int bench(const BenchArgs& args) {
   // The datasets are worth keeping (1M certificates take a while to seed): unless a server is
   // named, use the persistent embedded cluster, and stop it afterwards if we started it.
   std::string dsn;
   std::optional<db::DatabaseTarget> named;
-  std::optional<StartedCluster> started;
+  std::optional<sys::ScopedCleanup> started;  // stops the server if this command started it
   if (db::server_named(args.target)) {
     named = db::DatabaseTarget::resolve(args.target, note);
     dsn = named->dsn();
@@ -46,7 +28,7 @@ int bench(const BenchArgs& args) {
     const bool was_running = db::EmbeddedPostgres::status(dir).has_value();
     auto cluster = db::EmbeddedPostgres::up(dir);
     dsn = cluster.dsn();
-    if (!was_running) started.emplace(dir);
+    if (!was_running) started.emplace([dir] { db::EmbeddedPostgres::down(dir); });
     note(fmt::format("datasets live in {} (kept between runs{})", dir.string(),
                      was_running ? "; the server stays up, as it was" : "; the server is stopped after the run"));
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/save_run.hpp"
@@ -23,29 +24,22 @@ namespace {
 // the user keeps it.
 class SaveDirectory {
  public:
-  SaveDirectory(const std::string& parent, bool keep) : keep_(keep) {
-    const fs::path base = parent.empty() ? sys::throwaway_parent() : fs::path(parent);
-    if (!fs::is_directory(base)) throw InputError("--save-dir " + base.string() + " is not a directory");
-    dir_ = sys::make_unique_dir(base, "certbench-saves-");
-    if (!keep_) cleanup_ = sys::register_cleanup([d = dir_] {
+  SaveDirectory(const std::string& parent, bool keep) : dir_(make(parent)) {
+    if (!keep) cleanup_.emplace([d = dir_] {
       std::error_code ec;
       fs::remove_all(d, ec);
     });
   }
-  ~SaveDirectory() {
-    if (keep_) return;
-    sys::unregister_cleanup(cleanup_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  SaveDirectory(const SaveDirectory&) = delete;
-  SaveDirectory& operator=(const SaveDirectory&) = delete;
   [[nodiscard]] const fs::path& path() const noexcept { return dir_; }
 
  private:
-  bool keep_;
+  static fs::path make(const std::string& parent) {
+    const fs::path base = parent.empty() ? sys::throwaway_parent() : fs::path(parent);
+    if (!fs::is_directory(base)) throw InputError("--save-dir " + base.string() + " is not a directory");
+    return sys::make_unique_dir(base, "certbench-saves-");
+  }
   fs::path dir_;
-  int cleanup_ = -1;
+  std::optional<sys::ScopedCleanup> cleanup_;
 };
 
 const harness::SavePoint* find(const std::vector<harness::SavePoint>& points, SavePath path, std::string_view impl,

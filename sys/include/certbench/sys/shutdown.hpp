@@ -4,6 +4,7 @@
 // then ends the process with 128 + the signal number. Without this, Ctrl-C would leave a
 // PostgreSQL cluster behind.
 #include <functional>
+#include <utility>
 
 namespace certbench::sys {
 
@@ -15,6 +16,28 @@ void install_shutdown_handler();
 /// with respect to the code they clean up after.
 int register_cleanup(std::function<void()> cleanup);
 void unregister_cleanup(int handle);
+
+/// A cleanup that runs when the scope ends and, if a shutdown signal comes first, from the
+/// shutdown thread instead: e.g. remove a run's directory, stop a server this command started.
+/// It may run twice (a signal during the scope's own run), so it must be idempotent.
+class ScopedCleanup {
+ public:
+  explicit ScopedCleanup(std::function<void()> cleanup)
+      : cleanup_(std::move(cleanup)), handle_(register_cleanup(cleanup_)) {}
+  ~ScopedCleanup() {
+    try {
+      cleanup_();
+    } catch (...) {  // a destructor reports nothing; the cleanup says what it could not do
+    }
+    unregister_cleanup(handle_);
+  }
+  ScopedCleanup(const ScopedCleanup&) = delete;
+  ScopedCleanup& operator=(const ScopedCleanup&) = delete;
+
+ private:
+  std::function<void()> cleanup_;
+  int handle_;
+};
 
 /// True once a shutdown signal arrived (used to keep error messages quiet while we exit).
 bool shutdown_requested() noexcept;
