@@ -151,10 +151,8 @@ void run_case(benchmark::State& state, const Config& config, const Case& c) {
 }
 
 void register_all(const Config& config) {
-  const std::vector<Listing> listings{Listing::public_certificates, Listing::user_certificates,
-                                      Listing::all_certificates_with_users, Listing::certificates_endpoint};
   const std::uint64_t largest = config.scales.back();
-  for (Listing l : listings) {
+  for (Listing l : kListings) {
     for (auto impl : harness::listing_implementations(l)) {
       auto* family = benchmark::RegisterBenchmark(
           fmt::format("{}/{}", to_string(l), impl).c_str(), [&config, l, impl](benchmark::State& st) {

@@ -103,8 +103,7 @@ void measure_listings_on_loop(const RunArgs& args, const ReadyDataset& dataset, 
                ms(l.lag_p99_ms), ms(l.lag_max_ms));
   }
   fmt::print("\n  throughput at {} concurrent, optimized vs naive:\n", args.loop_concurrency);
-  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
-                          Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+  for (Listing listing : kListings) {
     const harness::LoopLoadResult *naive = nullptr, *optimized = nullptr;
     for (const auto& p : points)
       if (p.listing == listing) {
@@ -156,8 +155,7 @@ int run(const RunArgs& args) {
       if (m.listing == listing && m.impl == impl) return m;
     throw std::logic_error("no measurement of " + std::string(impl));
   };
-  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
-                          Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+  for (Listing listing : kListings) {
     const auto &naive = find(listing, "naive"), &optimized = find(listing, "optimized");
     fmt::print("  {:<32} latency {} ({:.0f}x faster), round trips {:.0f} -> {:.0f}, peak heap {}\n",
                to_string(naive.listing), reduction(naive.median_ms(), optimized.median_ms()),

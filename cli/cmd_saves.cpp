@@ -10,6 +10,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/save_run.hpp"
+#include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "saves_table.hpp"
@@ -87,7 +88,8 @@ std::vector<harness::SavePoint> measure_and_print_saves(const ReadyDataset& data
                "({}); {}; {:.1f} s per point\n",
                to_string(path), image ? "PNG" : "certificate PDF", image
                    ? fmt::format("{}, {} as a data URL", human_bytes(args.image_bytes),
-                                 human_bytes(harness::realistic_png_data_url(args.image_bytes).size()))
+                                 human_bytes(std::string_view("data:image/png;base64,").size() +
+                                             impl::max_base64_length(args.image_bytes)))
                    : human_bytes(args.file_bytes),
                recorded_column(path),
                args.fsync ? "fsync before rename (durable before the row points at it)" : "no fsync", args.seconds);
@@ -105,8 +107,9 @@ std::vector<harness::SavePoint> measure_and_print_saves(const ReadyDataset& data
     const auto* ceiling = find(points, path, harness::kWriteCeiling, top);
     if (ceiling != nullptr)
       fmt::print("  {}: the disk's ceiling, the atomic write alone (temporary file, write{}) of the same "
-                 "bytes on as many threads as requests (at most 64): no decoding, no checks, no loop, no database\n",
-                 harness::kWriteCeiling, args.fsync ? ", fsync, rename, directory fsync" : ", rename");
+                 "bytes on as many threads as requests (at most {}): no decoding, no checks, no loop, no database\n",
+                 harness::kWriteCeiling, args.fsync ? ", fsync, rename, directory fsync" : ", rename",
+                 spec.max_ceiling_threads);
     const auto* naive = find(points, path, "naive", top);
     if (naive == nullptr) continue;
     fmt::print("\n  at {} concurrent (the review expected \"2-3x\" concurrency from async file I/O):\n", top);

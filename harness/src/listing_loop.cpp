@@ -59,8 +59,7 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
     user = impl::busiest_owner(c);
   }
   std::vector<ListingLoopPoint> out;
-  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
-                          Listing::all_certificates_with_users, Listing::certificates_endpoint})
+  for (Listing listing : kListings)
     for (unsigned c : spec.concurrency)
       for (auto impl : listing_implementations(listing)) {
         if (progress) progress(fmt::format("{}, {} at {} concurrent", to_string(listing), impl, c));

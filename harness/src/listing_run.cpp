@@ -25,8 +25,7 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
 
   std::vector<ListingMeasurement> out;
   HeapMeter heap;
-  for (Listing listing : {Listing::public_certificates, Listing::user_certificates,
-                          Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+  for (Listing listing : kListings) {
     if (progress) progress(to_string(listing));
     const std::size_t first = out.size();
     const auto measured = listing_implementations(listing).size();  // subjects are in registry order

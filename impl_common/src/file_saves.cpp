@@ -65,16 +65,15 @@ void check_allowed(const SaveOptions& options, std::string_view type) {
     throw InputError("image type " + printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
 }
 
-// OpenSSL's block decoder. EVP_DecodeBlock is about four times faster than the streaming
-// EVP_DecodeUpdate (0.10 vs 0.42 ms for a 267 kB payload here), which matters on a path measured
-// per request, but it is laxer, measured on OpenSSL 3.0 (tests/test_file_saves.cpp keeps it
-// honest): it trims whitespace and '-' at the ends, and takes '=' anywhere as a zero. So the form
+// OpenSSL's block decoder. EVP_DecodeBlock is faster than the streaming EVP_DecodeUpdate
+// (docs/file-saves.md), which matters on a path measured per request, but it is laxer, measured
+// on OpenSSL 3.0 (tests/test_file_saves.cpp keeps it honest): it trims whitespace and '-' at the ends, and takes '=' anywhere as a zero. So the form
 // is checked here first — no whitespace or '-' anywhere (EVP_DecodeUpdate skipped whitespace
 // everywhere and stopped at '-' too), a length that is a multiple of 4, at most two '=' and only at
 // the end — and OpenSSL refuses every other byte outside the alphabet.
 std::string decode_base64(std::string_view text) {
   // One pass with a table: std::string_view::find_first_of tests each byte against the set with a
-  // call per byte, which cost more than the decoding itself (0.5 ms for a 267 kB payload).
+  // call per byte, which cost more than the decoding itself (docs/file-saves.md).
   static constexpr auto kRefused = [] {
     std::array<bool, 256> refused{};
     for (char c : std::string_view("- \t\n\r\v\f")) refused[static_cast<unsigned char>(c)] = true;

@@ -20,11 +20,7 @@ RedisTarget RedisTarget::resolve(const std::string& url_option, const std::funct
     t.endpoint_ = Endpoint::parse(url);
     Client probe(t.endpoint_);
     if (!probe.ping()) {
-      try {
-        (void)probe.get("certbench:probe");  // for the reason, in the thrown error
-      } catch (const ConnectionError&) {
-        throw;
-      }
+      (void)probe.get("certbench:probe");  // throws ConnectionError with the reason, if there is one
       throw ConnectionError("Redis at " + t.endpoint_.describe() + " does not answer PING");
     }
     t.description_ = source + " " + t.endpoint_.describe();

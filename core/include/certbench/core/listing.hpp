@@ -1,6 +1,7 @@
 #pragma once
 // The listing paths of the review (its problems 1, 2 and 5): the domain types and the one
 // interface that the naive and the optimized implementations both satisfy.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,11 @@ enum class Listing {
 };
 
 std::string_view to_string(Listing listing) noexcept;
+
+/// Every listing, in the order runs, loads and benchmarks report them.
+inline constexpr std::array<Listing, 4> kListings{Listing::public_certificates, Listing::user_certificates,
+                                                  Listing::all_certificates_with_users,
+                                                  Listing::certificates_endpoint};
 
 /// One certificate as a listing shows it. Every listing orders by generated_at descending, then
 /// kind ascending, then id descending: a total order (ids are unique within a kind).

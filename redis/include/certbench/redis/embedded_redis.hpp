@@ -22,7 +22,6 @@ class EmbeddedRedis {
   EmbeddedRedis& operator=(EmbeddedRedis&&) noexcept;
 
   [[nodiscard]] const Endpoint& endpoint() const noexcept;
-  [[nodiscard]] std::string url() const;  ///< redis://127.0.0.1:PORT/0
   [[nodiscard]] pid_t pid() const noexcept;
 
   /// Stops the server and removes its directory. Idempotent and thread-safe.
