@@ -10,6 +10,8 @@
 #include "certbench/core/listing.hpp"
 #include "certbench/db/database_target.hpp"
 #include "certbench/fixtures/dataset.hpp"
+#include "certbench/harness/save_run.hpp"
+#include <filesystem>
 #include "dataset.hpp"
 
 namespace certbench::cli {
@@ -52,8 +54,17 @@ struct RunArgs {
   unsigned loop_concurrency = 8;  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
+  bool quick = false;             ///< CI's run: a small dataset, shorter budgets
+  std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
+  std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)
+  bool require_claims = false;    ///< a claim judged below its range exits 1
+  std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int run(const RunArgs& args);
+
+/// The file-save scenario's spec from the options (run and saves), saving into `dir`.
+harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& schema, const SaveLoadArgs& args,
+                               const std::filesystem::path& dir);
 
 inline constexpr std::int64_t kNoUser = INT64_MIN;
 
@@ -91,7 +102,8 @@ int load(const LoadArgs& args);
 struct SavesArgs {
   DatasetArgs dataset;
   SaveLoadArgs load;
-  bool goals = false;  ///< judge issue #5's goals at 64 concurrent
+  bool goals = false;  ///< print the claims and goals judged on the saves' figures
+  std::vector<std::string> command_line;
 };
 int saves(const SavesArgs& args);
 

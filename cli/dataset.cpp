@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "certbench/db/connection.hpp"
+#include "certbench/harness/environment.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -25,6 +26,21 @@ ReadyDataset ensure_dataset(const DatasetArgs& args) {
     note(fmt::format("seeded {} certificates into schema {} in {:.1f} s", thousands(spec.scale), args.schema,
                      report.seconds));
   return {std::move(target), spec, std::move(report)};
+}
+
+results::Run describe_run(const ReadyDataset& dataset, const std::optional<redis::Endpoint>& redis,
+                          const std::vector<std::string>& command_line) {
+  results::Run run;
+  auto& env = run.environment;
+  env.started_utc = harness::utc_now();
+  harness::describe_environment(env, dataset.target.dsn(), redis);
+  env.dataset_scale = dataset.spec.scale;
+  env.dataset_seed = dataset.spec.seed;
+  env.dataset_indexes = std::string(fixtures::to_string(dataset.spec.indexes));
+  env.dataset_fingerprint = fmt::format("scale={} seed={} indexes={} version={}", dataset.spec.scale,
+                                        dataset.spec.seed, env.dataset_indexes, fixtures::kSchemaVersion);
+  env.options = command_line;
+  return run;
 }
 
 }  // namespace certbench::cli

@@ -5,6 +5,9 @@
 
 #include "certbench/db/database_target.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/redis/client.hpp"
+#include "certbench/results/run.hpp"
+#include <vector>
 
 namespace certbench::cli {
 
@@ -20,6 +23,11 @@ struct ReadyDataset {
   fixtures::DatasetSpec spec;
   fixtures::SeedReport report;  ///< of the seed, or of the reuse
 };
+
+/// A new Run describing where it runs: certbench, the machine, the servers (Redis when given), the
+/// dataset, the command line, the start time.
+results::Run describe_run(const ReadyDataset& dataset, const std::optional<redis::Endpoint>& redis,
+                          const std::vector<std::string>& command_line);
 
 /// Resolves the server and makes sure a dataset is ready in the schema: without --scale, any
 /// ready dataset there is used as it is; otherwise (or if none is ready) `spec` is seeded or reused.

@@ -29,7 +29,8 @@ const std::map<std::string, std::string> kUsage = {
     {"db down", "certbench db down [--data-dir DIR]"},
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
-    {"run", "certbench run [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
+    {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
+            "[--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
             "[--loop-concurrency N] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
@@ -221,6 +222,8 @@ int main(int argc, char** argv) {
 
   // run
   cli::RunArgs run_args;
+  run_args.saves.concurrency = {1, 4, 16, 64};
+  run_args.saves.seconds = 1.0;
   DatasetOptions run_dataset;
   auto* run = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_dataset.add(*run, run_args.dataset);
@@ -243,6 +246,23 @@ int main(int argc, char** argv) {
   run->add_option("--save-dir", run_args.saves.save_dir,
                   "file saves: where the run's own directory of saved files is made (default: /tmp)");
   run->add_flag("--keep-files", run_args.saves.keep_files, "file saves: keep the saved files (their directory is printed)");
+  run->add_flag("--quick", run_args.quick,
+                "CI's run, under a minute: 10k certificates unless --scale, shorter budgets, file saves at 1, 8 "
+                "and 64 concurrent");
+  std::string run_paths;
+  run->add_option("--paths", run_paths,
+                  "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
+                  "(prepare_certificate_data), saves (default: all)");
+  run->add_option("--out", run_args.out,
+                  "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
+                  "reports/out/latest)");
+  run->add_flag("--require-claims", run_args.require_claims,
+                "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
+                "the review's, not certbench's)");
+  run->footer(std::string(kDatasetHelp) + "\n" + kDatabaseHelp +
+              "\nWrites results.json (the run, reports/schema/results.schema.json) and benchmarks.json (Google "
+              "Benchmark's format: compare.py compares two runs). If the database or Redis dies, what was measured "
+              "is still written, with complete: false, and the exit code is 3.");
 
   // saves
   cli::SavesArgs saves_args;
@@ -274,7 +294,8 @@ int main(int argc, char** argv) {
   saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
                                                             "(default: /tmp)");
   saves->add_flag("--keep-files", saves_args.load.keep_files, "keep the saved files (their directory is printed)");
-  saves->add_flag("--goals", saves_args.goals, "judge issue #5's goals on the figures at 64 concurrent");
+  saves->add_flag("--goals", saves_args.goals,
+                  "judge the claims table's file-save claim and goals on this run's figures (at 64 concurrent)");
   saves_dataset.add(*saves, saves_args.dataset);
 
   // show
@@ -406,11 +427,29 @@ int main(int argc, char** argv) {
       }
       saves_args.load.fsync = !saves_no_fsync;
       saves_dataset.finish();
+      saves_args.command_line.assign(argv, argv + argc);
       return cli::saves(saves_args);
     }
     if (*run) {
       if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work
+      if (!run_paths.empty())
+        for (const auto& name : split_list(run_paths)) {
+          static const std::vector<std::string> known{"listing", "loop", "caching", "derived", "saves"};
+          if (std::find(known.begin(), known.end(), name) == known.end())
+            throw UsageError("--paths takes listing, loop, caching, derived and saves (got '" + name + "')");
+          run_args.paths.push_back(name);
+        }
       run_dataset.finish();
+      if (run_args.quick) {
+        if (!run_args.dataset.scale_given) {
+          run_args.dataset.spec.scale = 10'000;
+          run_args.dataset.scale_given = true;
+        }
+        run_args.loop_seconds = std::min(run_args.loop_seconds, 0.3);
+        run_args.saves.seconds = std::min(run_args.saves.seconds, 0.6);
+        run_args.saves.concurrency = {1, 8, 64};
+      }
+      run_args.command_line.assign(argv, argv + argc);
       return cli::run(run_args);
     }
     if (*bench) {

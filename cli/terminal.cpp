@@ -9,24 +9,6 @@ namespace certbench::cli {
 
 void note(std::string_view message) { fmt::print(stderr, "certbench: {}\n", message); }
 
-std::string thousands(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-  if (bytes < 1'000'000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
-  return megabytes(bytes);
-}
-
-std::string megabytes(std::uint64_t bytes) {
-  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
-}
-
 SeedProgressLine::SeedProgressLine()
     : tty_(isatty(STDERR_FILENO) == 1), started_(std::chrono::steady_clock::now()) {}
 

@@ -7,18 +7,16 @@
 #include <string_view>
 
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/reports/format.hpp"
 
 namespace certbench::cli {
 
 /// "certbench: <message>" on stderr.
 void note(std::string_view message);
 
-/// 1234567 -> "1,234,567".
-std::string thousands(std::uint64_t n);
-/// Bytes in decimal megabytes, e.g. "812.3 MB" (MB = 10^6 bytes, as throughput is reported).
-std::string megabytes(std::uint64_t bytes);
-/// kB below a megabyte, MB above.
-std::string human_bytes(std::uint64_t bytes);
+using reports::thousands;
+using reports::megabytes;
+using reports::human_bytes;
 
 /// Renders seeding progress as one rewritten line, at most ten times a second; silent when
 /// stderr is not a terminal. clear() erases the line before other output.

@@ -143,42 +143,6 @@ TEST(Cli, DbUpStatusDown) {
   fs::remove_all(parent);
 }
 
-TEST(Cli, RunMeasuresEveryPathAndSaysWhatIsNotBuilt) {
-  const std::string dsn = shared_cluster().dsn();
-  auto r = run_certbench({"run", "--scale", "1000", "--schema", "cli_run", "--dsn", dsn});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* path : {"get_public_certificates", "get_user_certificates", "get_all_certificates_with_users",
-                           "certificates_endpoint"})
-    for (const char* impl : {"naive", "review", "optimized"})
-      EXPECT_TRUE(has(r.out, std::string(path) + " ") && has(r.out, impl)) << path << " " << impl;
-  EXPECT_TRUE(has(r.out, "round trips 5 -> 1")) << r.out;   // the public listing's N+1
-  EXPECT_TRUE(has(r.out, "round trips 45 -> 1")) << r.out;  // the endpoint's spa and template queries
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(certificates_endpoint +cached )"))) << r.out;
-  // The caching paths, on an embedded Redis: a hit costs no database statement and one GET.
-  EXPECT_TRUE(has(r.out, "Redis: embedded Redis (throwaway)")) << r.out;
-  for (const char* path : {"get_template_by_id", "get_public_templates", "spa_by_id"}) {
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +naive +\S+ \S+ +\S+ \S+ +1\.00 +0\.00)"))) << path;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +in_process +hit +\S+ \S+ +\S+ \S+ +0\.00 +0\.00)"))) << path;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +redis +hit +\S+ \S+ +\S+ \S+ +0\.00 +1\.00)"))) << path;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +redis +miss +\S+ \S+ +\S+ \S+ +1\.00 +2\.00)"))) << path;
-  }
-  EXPECT_TRUE(has(r.out, "prepare_certificate_data   naive")) << r.out;
-  EXPECT_TRUE(has(r.out, "which cache:")) << r.out;
-  // Every listing on one event loop too, each implementation at the concurrency asked for.
-  EXPECT_TRUE(has(r.out, "listings on one event loop: page 1, 8 concurrent")) << r.out;
-  for (const char* path : {"get_public_certificates", "get_user_certificates", "get_all_certificates_with_users",
-                           "certificates_endpoint"}) {
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +naive +8 +\d+ )"))) << path << r.out;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string(path) + R"( +optimized +8 +\d+ )"))) << path << r.out;
-  }
-  EXPECT_TRUE(has(r.out, "throughput at 8 concurrent, optimized vs naive")) << r.out;
-  // Both save paths, with the disk's ceiling.
-  EXPECT_TRUE(has(r.out, "save_base64_image of a PNG")) << r.out;
-  EXPECT_TRUE(has(r.out, "save_certificate_file of a certificate PDF")) << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(write-only +64 +64 )"))) << r.out;
-  EXPECT_TRUE(has(r.out, "not built yet")) << r.out;
-}
-
 TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
   const std::string dsn = shared_cluster().dsn();
   const std::vector<std::string> base{"--schema", "cli_show", "--dsn", dsn};
@@ -237,12 +201,6 @@ TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
   }
 }
 
-TEST(Cli, RunOnTheSmallestDataset) {
-  auto r = run_certbench({"run", "--scale", "1", "--schema", "cli_tiny", "--dsn", shared_cluster().dsn()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "get_user_certificates")) << r.out;
-}
-
 TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   const auto parent = certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-cli-saves-");
   auto r = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1,2", "--seconds",
@@ -252,11 +210,11 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   EXPECT_TRUE(has(r.out, "file saves on one event loop: save_certificate_file")) << r.out;
   for (const char* impl : {"naive", "optimized", "io_uring", "write-only"})
     for (const char* c : {"1", "2"}) {
-      const std::regex row(std::string("\\n  ") + impl + " +" + c + " +" + c + " ");
+      const std::regex row(std::string("\\n  save_\\w+ +") + impl + " +" + c + " +" + c + " ");
       const auto rows = std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator());
       EXPECT_EQ(rows, 2) << impl << c << r.out;  // one row per save path
     }
-  EXPECT_TRUE(has(r.out, "the most any implementation could reach here")) << r.out;
+  EXPECT_TRUE(has(r.out, "write-only: the disk's ceiling")) << r.out;
   EXPECT_TRUE(std::filesystem::is_empty(parent));  // the run's directory of saved files is gone
   auto kept = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
                              "0.05", "--impl", "optimized", "--image-size", "10k", "--save-dir", parent.string(),

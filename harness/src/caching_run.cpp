@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <span>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
@@ -32,7 +33,7 @@ struct Subject {
   std::uint64_t excluded_redis = 0;  // round trips of `before`
 };
 
-void run_rounds(std::vector<Subject>& subjects, std::chrono::milliseconds budget) {
+void run_rounds(std::vector<Subject>& subjects, std::chrono::milliseconds budget, unsigned min_rounds) {
   for (auto& s : subjects)  // warm-up: statements prepared, connections open, caches filled
     for (std::size_t i = 0; i < 64; ++i) {
       if (s.before) s.before();
@@ -42,7 +43,7 @@ void run_rounds(std::vector<Subject>& subjects, std::chrono::milliseconds budget
   for (auto& s : subjects) start.push_back(s.counters ? s.counters() : ReferenceCounters{});
   const auto deadline = Clock::now() + budget;
   std::size_t i = 0;
-  for (unsigned round = 0; round < 3 || (Clock::now() < deadline && round < 100'000); ++round) {
+  for (unsigned round = 0; round < min_rounds || (Clock::now() < deadline && round < 100'000); ++round) {
     for (auto& s : subjects) {
       std::uint64_t excluded = 0;
       double ns = 0;
@@ -61,6 +62,7 @@ void run_rounds(std::vector<Subject>& subjects, std::chrono::milliseconds budget
         ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
       }
       s.out->ns_per_call.push_back(ns / static_cast<double>(s.batch));
+      s.out->batch = s.batch;
       s.calls += s.batch;
       s.excluded_redis += excluded;
     }
@@ -89,7 +91,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
     std::unique_ptr<ReferenceData> data;
   };
   std::vector<Variant> variants;
-  for (auto name : reference_implementations()) {
+  for (auto name : spec.reference ? reference_implementations() : std::span<const std::string_view>{}) {
     for (std::string mode : {"hit", "miss"}) {
       if (name == "naive" && mode == "miss") continue;
       ReferenceOptions options;
@@ -104,7 +106,8 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   const auto ids = impl::reference_ids(c);
   const auto& template_ids = ids.templates;
   const auto& spa_ids = ids.spas;
-  if (template_ids.empty() || spa_ids.empty()) throw InputError("the dataset has no templates or spas");
+  if (spec.reference && (template_ids.empty() || spa_ids.empty()))
+    throw InputError("the dataset has no templates or spas");
 
   std::vector<CachingMeasurement> out;
   out.reserve(32);  // subjects point into it
@@ -115,6 +118,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
       {"spa_by_id", [&](ReferenceData& d, std::size_t i) { d.spa_by_id(spa_ids[i % spa_ids.size()]); }},
   };
   for (const auto& [path, lookup] : paths) {
+    if (variants.empty()) break;
     if (progress) progress(path);
     std::vector<Subject> subjects;
     for (auto& v : variants) {
@@ -122,15 +126,16 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
       const std::string name(d->name());
       auto counters = [d] { return d->counters(); };
       auto call = [d, &lookup](std::size_t i) { lookup(*d, i); };
-      out.push_back({path, name, v.mode, {}, 0, 0});
+      out.push_back({path, name, v.mode, {}, 0, 0, 1});
       if (v.mode == "miss")
         subjects.push_back({&out.back(), call, [d] { d->forget_cached(); }, 4, counters});
       else
         subjects.push_back({&out.back(), call, {}, v.mode == "hit" && name == "in_process" ? 1000u : 4u, counters});
     }
-    run_rounds(subjects, spec.budget_per_path);
+    run_rounds(subjects, spec.budget_per_path, spec.min_rounds);
   }
 
+  if (!spec.derived) return out;
   if (progress) progress("prepare_certificate_data");
   const auto rows = impl::certificates(c, 200);
   std::vector<std::unique_ptr<CertificateDataPaths>> data;
@@ -138,7 +143,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   for (auto name : certificate_data_implementations()) {
     data.push_back(make_certificate_data(name, StorageSettings{}));
     const CertificateDataPaths* p = data.back().get();
-    out.push_back({"prepare_certificate_data", std::string(name), "", {}, 0, 0});
+    out.push_back({"prepare_certificate_data", std::string(name), "", {}, 0, 0, 1});
     subjects.push_back({&out.back(),
                         [p, &rows](std::size_t i) {
                           auto files = p->prepare_certificate_data(rows[i % rows.size()]);
@@ -146,7 +151,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
                         },
                         {}, 1000, {}});
   }
-  run_rounds(subjects, spec.budget_per_path);
+  run_rounds(subjects, spec.budget_per_path, spec.min_rounds);
   return out;
 }
 

@@ -59,21 +59,30 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
     user = impl::busiest_owner(c);
   }
   std::vector<ListingLoopPoint> out;
+  const unsigned repetitions = std::max(1u, spec.repetitions);
   for (Listing listing : kListings)
-    for (unsigned c : spec.concurrency)
-      for (auto impl : listing_implementations(listing)) {
-        if (progress) progress(fmt::format("{}, {} at {} concurrent", to_string(listing), impl, c));
-        LoadSpec load;
-        load.dsn = spec.dsn;
-        load.schema = spec.schema;
-        load.impl = std::string(impl);
-        load.listing = listing;
-        load.user_id = user;  // only the user listing reads it
-        load.page = spec.page;
-        load.clients = c;
-        load.duration = spec.duration_per_point;
-        out.push_back({listing, std::string(impl), run_listing_on_loop(load, spec.sessions)});
-      }
+    for (unsigned c : spec.concurrency) {
+      const auto impls = listing_implementations(listing);
+      std::vector<std::vector<LoopLoadResult>> reps(impls.size());
+      for (unsigned rep = 0; rep < repetitions; ++rep)
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+          if (progress)
+            progress(fmt::format("{}, {} at {} concurrent (repetition {} of {})", to_string(listing), impls[k], c,
+                                 rep + 1, repetitions));
+          LoadSpec load;
+          load.dsn = spec.dsn;
+          load.schema = spec.schema;
+          load.impl = std::string(impls[k]);
+          load.listing = listing;
+          load.user_id = user;  // only the user listing reads it
+          load.page = spec.page;
+          load.clients = c;
+          load.duration = spec.duration_per_point / repetitions;
+          reps[k].push_back(run_listing_on_loop(load, spec.sessions));
+        }
+      for (std::size_t k = 0; k < impls.size(); ++k)
+        out.push_back({listing, std::string(impls[k]), merge_repetitions(reps[k])});
+    }
   return out;
 }
 

@@ -29,21 +29,25 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
     if (progress) progress(to_string(listing));
     const std::size_t first = out.size();
     const auto measured = listing_implementations(listing).size();  // subjects are in registry order
+    Clock::duration slowest{};
     for (auto& s : std::span(subjects).first(measured)) {
-      out.push_back({listing, std::string(s.listings->name()), {}, 0, 0, 0, std::nullopt});
+      out.push_back({listing, std::string(s.listings->name()), {}, 0, 0, 0, {}});
+      const auto t0 = Clock::now();
       s.listings->list(listing, user, spec.page);  // warm-up: statements prepared, caches filled
+      slowest = std::max(slowest, Clock::now() - t0);
       s.db->reset_stats();
     }
+    const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
     const auto deadline = Clock::now() + spec.budget_per_listing;
     unsigned rounds = 0;
-    for (; rounds < spec.max_rounds && (rounds < spec.min_rounds || Clock::now() < deadline); ++rounds) {
+    for (; rounds < std::max(spec.max_rounds, min_rounds) && (rounds < min_rounds || Clock::now() < deadline); ++rounds) {
       for (std::size_t i = 0; i < measured; ++i) {
         auto& m = out[first + i];
         heap.start();
         const auto t0 = Clock::now();
         auto page = subjects[i].listings->list(listing, user, spec.page);
         m.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (auto p = heap.peak()) m.peak_heap_bytes = std::max(m.peak_heap_bytes.value_or(0), *p);
+        if (auto p = heap.peak()) m.peak_heap_bytes.push_back(static_cast<double>(*p));
       }
     }
     for (std::size_t i = 0; i < measured; ++i) {

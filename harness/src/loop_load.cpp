@@ -123,10 +123,45 @@ LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const L
   p.result.lag_p50_ms = percentile(p.lags, 0.50);
   p.result.lag_p99_ms = percentile(p.lags, 0.99);
   p.result.lag_max_ms = percentile(p.lags, 1.0);
+  p.result.latencies_ms = std::move(p.latencies);
+  p.result.lags_ms = std::move(p.lags);
+  p.result.throughput_samples = {p.result.requests_per_second};
   return p.result;
 }
 
 }  // namespace
+
+LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
+  LoopLoadResult m;
+  if (reps.empty()) return m;
+  m.concurrency = reps.front().concurrency;
+  m.lag_on_loop_thread = true;
+  std::uint64_t succeeded = 0;
+  for (const auto& r : reps) {
+    m.max_in_flight = std::max(m.max_in_flight, r.max_in_flight);
+    m.requests += r.requests;
+    m.failures += r.failures;
+    if (m.first_failure.empty()) m.first_failure = r.first_failure;
+    m.seconds += r.seconds;
+    succeeded += r.requests - r.failures;
+    m.lag_samples += r.lag_samples;
+    m.lag_on_loop_thread = m.lag_on_loop_thread && r.lag_on_loop_thread;
+    if (r.peak_allocated_bytes)
+      m.peak_allocated_bytes = std::max(m.peak_allocated_bytes.value_or(0), *r.peak_allocated_bytes);
+    m.latencies_ms.insert(m.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
+    m.lags_ms.insert(m.lags_ms.end(), r.lags_ms.begin(), r.lags_ms.end());
+    m.throughput_samples.push_back(r.requests_per_second);
+  }
+  m.requests_per_second = m.seconds > 0 ? static_cast<double>(succeeded) / m.seconds : 0;
+  m.latency_p50_ms = percentile(m.latencies_ms, 0.50);
+  m.latency_p95_ms = percentile(m.latencies_ms, 0.95);
+  m.latency_p99_ms = percentile(m.latencies_ms, 0.99);
+  m.latency_max_ms = percentile(m.latencies_ms, 1.0);
+  m.lag_p50_ms = percentile(m.lags_ms, 0.50);
+  m.lag_p99_ms = percentile(m.lags_ms, 0.99);
+  m.lag_max_ms = percentile(m.lags_ms, 1.0);
+  return m;
+}
 
 LoopLoadResult run_loop_load(asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request) {
   if (spec.warmup_requests > 0) run_phase(io, spec, request, spec.warmup_requests, spec.duration);

@@ -1,13 +1,9 @@
 #include "certbench/harness/percentile.hpp"
 
-#include <algorithm>
+#include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
 
-double percentile(std::vector<double> samples, double q) {
-  if (samples.empty()) return 0;
-  std::sort(samples.begin(), samples.end());
-  return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
-}
+double percentile(std::vector<double> samples, double q) { return results::percentile(samples, q); }
 
 }  // namespace certbench::harness

@@ -73,7 +73,7 @@ LoopLoadResult write_ceiling(const SaveRunSpec& spec, SavePath path, const std::
                              const std::string& bytes, unsigned concurrency) {
   std::atomic<std::uint64_t> next{0};
   const unsigned threads = std::clamp(concurrency, 1u, std::max(1u, spec.max_ceiling_threads));
-  const auto r = run_on_threads(threads, spec.duration_per_point, [&](unsigned) -> ThreadCall {
+  auto r = run_on_threads(threads, spec.duration_per_repetition(), [&](unsigned) -> ThreadCall {
     auto write = [&] {
       const auto& t = all[next++ % all.size()];
       impl::write_file_atomically(spec.dir, t.file_name(path), bytes, spec.options.fsync);
@@ -91,6 +91,8 @@ LoopLoadResult write_ceiling(const SaveRunSpec& spec, SavePath path, const std::
   out.latency_p95_ms = r.p95_ms;
   out.latency_p99_ms = r.p99_ms;
   out.latency_max_ms = r.max_ms;
+  out.latencies_ms = std::move(r.latencies_ms);
+  out.throughput_samples = {r.calls_per_second};
   return out;
 }
 
@@ -137,26 +139,35 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
                                     ? impl::decode_base64_image(payload, spec.options).bytes
                                     : payload;
     for (unsigned c : spec.concurrency) {
-      for (const auto& name : spec.impls) {
-        if (progress) progress(fmt::format("{}, {} at {} concurrent", to_string(path), name, c));
-        asio::io_context io;
-        auto saves = make_file_saves(name, io, spec.dir, spec.options);
-        LoopLoadSpec load;
-        load.concurrency = c;
-        load.duration = spec.duration_per_point;
-        load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
-        auto result = run_loop_load(io, load, [&](std::uint64_t i) {
-          return save_request(*saves, recorder, path, all[i % all.size()], payload);
-        });
-        if (result.failures > 0)
-          throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
-                                             result.requests, to_string(path), name, c, result.first_failure));
-        out.push_back({path, name, result});
-      }
-      if (spec.write_ceiling) {
-        if (progress) progress(fmt::format("{}, the disk's ceiling at {} concurrent", to_string(path), c));
-        out.push_back({path, std::string(kWriteCeiling), write_ceiling(spec, path, all, written, c)});
-      }
+      // Repetitions interleaved: naive, optimized, io_uring, ceiling, naive, …
+      std::vector<std::string> names = spec.impls;
+      if (spec.write_ceiling) names.emplace_back(kWriteCeiling);
+      std::vector<std::vector<LoopLoadResult>> reps(names.size());
+      for (unsigned rep = 0; rep < std::max(1u, spec.repetitions); ++rep)
+        for (std::size_t k = 0; k < names.size(); ++k) {
+          const auto& name = names[k];
+          if (progress)
+            progress(fmt::format("{}, {} at {} concurrent (repetition {} of {})", to_string(path), name, c, rep + 1,
+                                 spec.repetitions));
+          if (name == kWriteCeiling) {
+            reps[k].push_back(write_ceiling(spec, path, all, written, c));
+            continue;
+          }
+          asio::io_context io;
+          auto saves = make_file_saves(name, io, spec.dir, spec.options);
+          LoopLoadSpec load;
+          load.concurrency = c;
+          load.duration = spec.duration_per_repetition();
+          load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
+          auto result = run_loop_load(io, load, [&](std::uint64_t i) {
+            return save_request(*saves, recorder, path, all[i % all.size()], payload);
+          });
+          if (result.failures > 0)
+            throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
+                                               result.requests, to_string(path), name, c, result.first_failure));
+          reps[k].push_back(std::move(result));
+        }
+      for (std::size_t k = 0; k < names.size(); ++k) out.push_back({path, names[k], merge_repetitions(reps[k])});
     }
   }
   return out;

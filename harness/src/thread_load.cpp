@@ -70,6 +70,7 @@ ThreadLoadResult run_on_threads(unsigned threads, std::chrono::milliseconds dura
   r.p95_ms = percentile(all, 0.95);
   r.p99_ms = percentile(all, 0.99);
   r.max_ms = percentile(all, 1.0);
+  r.latencies_ms = std::move(all);
   return r;
 }
 

@@ -176,6 +176,19 @@ std::int64_t Client::del(std::span<const std::string> keys) {
   return r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 }
 
+std::string Client::server_version() {
+  const std::array<std::string_view, 2> args{"INFO", "server"};
+  auto r = impl_->run(args);
+  ++round_trips_;
+  if (r->type != REDIS_REPLY_STRING) fail(endpoint_, "unexpected reply to INFO");
+  const std::string_view info(r->str, r->len);
+  constexpr std::string_view field = "redis_version:";
+  const auto at = info.find(field);
+  if (at == std::string_view::npos) return "unknown";
+  const auto start = at + field.size();
+  return std::string(info.substr(start, info.find_first_of("\r\n", start) - start));
+}
+
 bool Client::ping() noexcept {
   try {
     const std::array<std::string_view, 1> args{"PING"};

@@ -14,7 +14,8 @@ CERTBENCH_PACKAGES=(
   libjemalloc-dev libssl-dev                         # peak-heap counters; HMAC for cursors, base64
   liburing-dev                                       # io_uring for the file saves
   postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
-  redis-server libhiredis-dev                         # the embedded Redis, its C client (hiredis)
+  redis-server libhiredis-dev                        # the embedded Redis, its C client (hiredis)
+  libbenchmark-tools python3-scipy python3-jsonschema  # tests: compare.py on benchmarks.json; the results schema
 )
 
 certbench_say() { echo "certbench: $*" >&2; }

@@ -22,6 +22,7 @@ struct CachingMeasurement {
   std::vector<double> ns_per_call;  ///< one per batch (the batch's mean)
   double db_round_trips = 0;        ///< per call
   double redis_round_trips = 0;     ///< per call
+  std::size_t batch = 1;            ///< calls per sample (one clock reading each)
   [[nodiscard]] double median_ns() const;
   [[nodiscard]] double percentile_ns(double q) const;
 };
@@ -31,6 +32,9 @@ struct CachingRunSpec {
   std::string schema;
   redis::Endpoint redis;
   std::chrono::milliseconds budget_per_path{1500};
+  unsigned min_rounds = 9;  ///< each variant at least this many samples, whatever the budget
+  bool reference = true;    ///< get_template_by_id, get_public_templates, spa_by_id
+  bool derived = true;      ///< prepare_certificate_data
 };
 
 std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,

@@ -25,7 +25,8 @@ struct ListingLoopSpec {
   PageRequest page{1, 20, std::nullopt};
   std::vector<unsigned> concurrency{8};
   unsigned sessions = 4;  ///< the database pool's sessions (and threads)
-  std::chrono::milliseconds duration_per_point{500};
+  std::chrono::milliseconds duration_per_point{500};  ///< split into `repetitions` interleaved windows
+  unsigned repetitions = 3;
 };
 
 struct ListingLoopPoint {
@@ -34,7 +35,7 @@ struct ListingLoopPoint {
   LoopLoadResult load;
 };
 
-/// In listing order, implementations interleaved at each concurrency; the user listing is the
+/// In listing order, implementations (and repetitions) interleaved at each concurrency; the user listing is the
 /// busiest owner's. `progress` hears which point is under way.
 std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
                                                        const std::function<void(std::string_view)>& progress = {});

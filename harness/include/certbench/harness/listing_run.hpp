@@ -20,7 +20,7 @@ struct ListingMeasurement {
   double round_trips = 0;            ///< per call
   double rows_received = 0;          ///< per call
   double bytes_received = 0;         ///< per call
-  std::optional<std::uint64_t> peak_heap_bytes;  ///< largest of the calls; nullopt without jemalloc
+  std::vector<double> peak_heap_bytes;  ///< one per measured call; empty without jemalloc
   [[nodiscard]] double median_ms() const;
   [[nodiscard]] double percentile_ms(double q) const;
 };
@@ -31,7 +31,11 @@ struct ListingRunSpec {
   PageRequest page{1, 20, std::nullopt};
   std::chrono::milliseconds budget_per_listing{3000};  ///< then stop after the current round
   unsigned max_rounds = 30;
-  unsigned min_rounds = 3;
+  /// At least this many rounds (enough for an interval that means something) while a call costs
+  /// under `slow_call`; a listing whose slowest warm-up call took longer gets `min_rounds_slow`.
+  unsigned min_rounds = 9;
+  unsigned min_rounds_slow = 3;
+  std::chrono::milliseconds slow_call{1000};
 };
 
 /// Measures every (listing, implementation) pair; `progress` hears which listing is under way.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -42,7 +43,16 @@ struct LoopLoadResult {
   /// The most heap the process held during the window (jemalloc's stats.allocated, sampled by the
   /// probe every 10 wakes); std::nullopt without jemalloc.
   std::optional<std::uint64_t> peak_allocated_bytes;
+  /// The raw samples behind the figures above (kept for the results model): every request's
+  /// latency in the order they ended, every lag sample, and the throughput of each repetition
+  /// (one value for a single run; see merge_repetitions).
+  std::vector<double> latencies_ms, lags_ms, throughput_samples;
 };
+
+/// One result from repetitions of the same point (run interleaved with other points, so that
+/// drift hits all alike): samples concatenated, counts and time summed, percentiles recomputed,
+/// and each repetition's throughput kept as a sample — the spread an interval is made from.
+LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& repetitions);
 
 /// Request number `index` (0, 1, 2, … in the order they start).
 using LoopRequest = std::function<boost::asio::awaitable<void>(std::uint64_t index)>;

@@ -1,6 +1,6 @@
 #pragma once
-// The one percentile rule of every figure certbench prints: the value at rank floor(q * n) of the
-// sorted samples (q = 0.5: the median; 0 for no samples).
+// The one percentile rule of every figure certbench prints (results::percentile, here for the
+// harness's callers): the value at rank floor(q * n) of the sorted samples (q = 0.5: the median).
 #include <vector>
 
 namespace certbench::harness {

@@ -32,7 +32,11 @@ struct SaveRunSpec {
   std::filesystem::path dir;            ///< where files go (must exist); the caller removes it
   std::vector<std::string> impls{"naive", "optimized", "io_uring"};
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
-  std::chrono::milliseconds duration_per_point{1000};
+  std::chrono::milliseconds duration_per_point{1000};  ///< split into `repetitions` interleaved windows
+  unsigned repetitions = 3;  ///< per point: each repetition's throughput is a sample of the interval
+  [[nodiscard]] std::chrono::milliseconds duration_per_repetition() const {
+    return duration_per_point / std::max(1u, repetitions);
+  }
   std::vector<SavePath> paths{SavePath::base64_image};
   std::size_t image_bytes = 200'000;    ///< the PNG of save_base64_image (before base64)
   std::size_t file_bytes = 200'000;     ///< the PDF of save_certificate_file

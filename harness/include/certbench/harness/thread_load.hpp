@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace certbench::harness {
 
@@ -15,6 +16,8 @@ struct ThreadLoadResult {
   double seconds = 0;  ///< wall time of the measured window
   double calls_per_second = 0;
   double mean_ms = 0, p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+  /// Every call's latency, thread by thread (the raw samples, for the results model).
+  std::vector<double> latencies_ms;
 };
 
 /// The call a thread repeats.

@@ -46,6 +46,8 @@ class Client {
   std::int64_t del(std::span<const std::string> keys);
   /// PING; true if the server answered PONG (never throws).
   bool ping() noexcept;
+  /// The server's redis_version from INFO server, e.g. "7.0.15"; throws ConnectionError.
+  std::string server_version();
 
   /// Commands sent and answered since construction.
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return round_trips_; }

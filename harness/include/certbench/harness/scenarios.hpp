@@ -1,0 +1,71 @@
+#pragma once
+// The scenarios of `certbench run`, each returning results Series, and the run that strings the
+// chosen ones together into one results::Run. What each scenario measures lives in its own header
+// (listing_run, listing_loop, caching_run, save_run); this turns their figures into the results
+// model, the one shape every sink reads.
+//
+// Thread safety: measure_run runs on the calling thread; snapshot() may be called from another
+// thread (the shutdown thread, to write what was measured before a signal).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/harness/caching_run.hpp"
+#include "certbench/harness/listing_loop.hpp"
+#include "certbench/harness/listing_run.hpp"
+#include "certbench/harness/save_run.hpp"
+#include "certbench/results/run.hpp"
+
+namespace certbench::harness {
+
+/// The figures of each scenario as Series (`scale`: the dataset's, a parameter of every series).
+std::vector<results::Series> to_series(const std::vector<ListingMeasurement>& m, const PageRequest& page,
+                                       std::uint64_t scale);
+std::vector<results::Series> to_series(const std::vector<ListingLoopPoint>& points, const ListingLoopSpec& spec,
+                                       std::uint64_t scale);
+std::vector<results::Series> to_series(const std::vector<CachingMeasurement>& m, std::uint64_t scale);
+std::vector<results::Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec,
+                                       std::uint64_t scale);
+
+/// The scenarios a run measures (in this order) and the spec of each.
+struct RunPlan {
+  std::uint64_t scale = 0;
+  bool listing = true, loop = true, caching = true, derived = true, saves = true;
+  ListingRunSpec listing_spec;
+  ListingLoopSpec loop_spec;
+  CachingRunSpec caching_spec;  ///< reference/derived are set from the flags above
+  SaveRunSpec save_spec;
+  /// Seconds the plan should take, for the estimate of time left (from the specs' budgets).
+  [[nodiscard]] double estimated_seconds() const;
+};
+
+/// What a run is doing, for a progress line.
+struct RunProgress {
+  std::string_view scenario;  ///< "listings", "listings on one event loop", "caching", …
+  std::string_view detail;    ///< the point under way
+  double seconds_left = 0;    ///< the estimate: planned time not yet spent
+};
+
+/// Measures the plan's scenarios into `run` (series appended as each scenario ends; deltas and
+/// verdicts by results::analyse at the end). A scenario that fails with a certbench Error (the
+/// database or Redis died, …) stops the run: `run.complete` stays false, `run.failure` says why and
+/// the error's exit code is returned; ExitCode::ok otherwise.
+class RunRecorder {
+ public:
+  explicit RunRecorder(results::Run run) : run_(std::move(run)) {}
+  ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {});
+  /// A copy of the run so far (thread-safe).
+  [[nodiscard]] results::Run snapshot() const;
+
+ private:
+  void add(std::vector<results::Series> series);
+  mutable std::mutex mutex_;
+  results::Run run_;
+};
+
+}  // namespace certbench::harness

@@ -1,0 +1,182 @@
+#include "certbench/harness/scenarios.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "certbench/results/analysis.hpp"
+
+namespace certbench::harness {
+namespace {
+
+using results::Metric;
+using results::Series;
+
+std::vector<double> scaled(const std::vector<double>& v, double factor) {
+  std::vector<double> out(v.size());
+  std::transform(v.begin(), v.end(), out.begin(), [factor](double x) { return x * factor; });
+  return out;
+}
+
+// The figures of a load on the event loop (or on threads, for the ceiling).
+void add_load(Series& s, const LoopLoadResult& l) {
+  s.samples[Metric::latency] = scaled(l.latencies_ms, 1e-3);
+  if (l.lag_samples > 0) s.samples[Metric::event_loop_lag] = scaled(l.lags_ms, 1e-3);
+  s.samples[Metric::throughput] = l.throughput_samples;
+  s.values[Metric::throughput] = l.requests_per_second;
+  s.values[Metric::requests] = static_cast<double>(l.requests);
+  s.values[Metric::failures] = static_cast<double>(l.failures);
+  s.values[Metric::concurrency_reached] = l.max_in_flight;
+  if (l.peak_allocated_bytes) s.values[Metric::process_heap] = static_cast<double>(*l.peak_allocated_bytes);
+}
+
+}  // namespace
+
+std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurements, const PageRequest& page,
+                              std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& m : measurements) {
+    Series s;
+    s.family = results::family::listing;
+    s.path = std::string(to_string(m.listing));
+    s.implementation = m.impl;
+    s.parameters = {{"scale", static_cast<double>(scale)},
+                    {"page", static_cast<double>(page.page)},
+                    {"size", static_cast<double>(page.size)}};
+    s.samples[Metric::latency] = scaled(m.latencies_ms, 1e-3);
+    if (!m.peak_heap_bytes.empty()) s.samples[Metric::peak_heap] = m.peak_heap_bytes;
+    s.values[Metric::round_trips] = m.round_trips;
+    s.values[Metric::rows_received] = m.rows_received;
+    s.values[Metric::bytes_received] = m.bytes_received;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Series> to_series(const std::vector<ListingLoopPoint>& points, const ListingLoopSpec& spec,
+                              std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& p : points) {
+    Series s;
+    s.family = results::family::listing_loop;
+    s.path = std::string(to_string(p.listing));
+    s.implementation = p.impl;
+    s.parameters = {{"scale", static_cast<double>(scale)},
+                    {"concurrency", static_cast<double>(p.load.concurrency)},
+                    {"sessions", static_cast<double>(spec.sessions)},
+                    {"page", static_cast<double>(spec.page.page)},
+                    {"size", static_cast<double>(spec.page.size)}};
+    add_load(s, p.load);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurements, std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& m : measurements) {
+    Series s;
+    s.family = m.path == "prepare_certificate_data" ? results::family::derived : results::family::caching;
+    s.path = m.path;
+    s.implementation = m.variant;
+    s.mode = m.mode;
+    s.parameters = {{"scale", static_cast<double>(scale)}};
+    s.samples[Metric::latency] = scaled(m.ns_per_call, 1e-9);
+    s.values[Metric::batch] = static_cast<double>(m.batch);
+    if (s.family == results::family::caching) {
+      s.values[Metric::db_round_trips] = m.db_round_trips;
+      s.values[Metric::redis_round_trips] = m.redis_round_trips;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec, std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& p : points) {
+    Series s;
+    const bool ceiling = p.impl == kWriteCeiling;
+    s.family = ceiling ? results::family::ceiling : results::family::file_save;
+    s.path = std::string(to_string(p.path));
+    s.implementation = p.impl;
+    s.parameters = {{"scale", static_cast<double>(scale)},
+                    {"concurrency", static_cast<double>(p.load.concurrency)},
+                    {"bytes", static_cast<double>(p.path == SavePath::base64_image ? spec.image_bytes : spec.file_bytes)},
+                    {"fsync", spec.options.fsync ? 1.0 : 0.0}};
+    add_load(s, p.load);
+    s.values[Metric::files_written] = static_cast<double>(p.load.requests - p.load.failures);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+double RunPlan::estimated_seconds() const {
+  auto sec = [](std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); };
+  double total = 0;
+  if (listing) total += 4 * sec(listing_spec.budget_per_listing) + 2;
+  if (loop)
+    total += 13.0 * static_cast<double>(loop_spec.concurrency.size()) *
+             (sec(loop_spec.duration_per_point) + 0.1 * loop_spec.repetitions);
+  if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
+  if (derived) total += sec(caching_spec.budget_per_path);
+  if (saves)
+    total += static_cast<double>(save_spec.paths.size() * save_spec.concurrency.size() *
+                                 (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
+             (sec(save_spec.duration_per_point) + 0.05 * save_spec.repetitions);
+  return total;
+}
+
+void RunRecorder::add(std::vector<Series> series) {
+  std::lock_guard lock(mutex_);
+  for (auto& s : series) run_.series.push_back(std::move(s));
+}
+
+results::Run RunRecorder::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return run_;
+}
+
+ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const double planned = plan.estimated_seconds();
+  std::string_view scenario;
+  auto tell = [&](std::string_view detail) {
+    if (!progress) return;
+    const double spent = std::chrono::duration<double>(Clock::now() - started).count();
+    progress({scenario, detail, std::max(0.0, planned - spent)});
+  };
+  ExitCode code = ExitCode::ok;
+  try {
+    if (plan.listing) {
+      scenario = "listings";
+      add(to_series(measure_listings(plan.listing_spec, tell), plan.listing_spec.page, plan.scale));
+    }
+    if (plan.loop) {
+      scenario = "listings on one event loop";
+      add(to_series(measure_listings_on_loop(plan.loop_spec, tell), plan.loop_spec, plan.scale));
+    }
+    if (plan.caching || plan.derived) {
+      scenario = plan.caching ? "caching" : "derived data";
+      auto spec = plan.caching_spec;
+      spec.reference = plan.caching;
+      spec.derived = plan.derived;
+      add(to_series(measure_caching(spec, tell), plan.scale));
+    }
+    if (plan.saves) {
+      scenario = "file saves";
+      add(to_series(measure_saves(plan.save_spec, tell), plan.save_spec, plan.scale));
+    }
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    run_.failure = std::string(scenario) + ": " + first_line(e.what());
+    code = e.code();
+  }
+  if (progress) progress({"analysing", "deltas and claims", 0});
+  std::lock_guard lock(mutex_);
+  run_.complete = code == ExitCode::ok;
+  results::analyse(run_);
+  return code;
+}
+
+}  // namespace certbench::harness

@@ -1,0 +1,19 @@
+#pragma once
+// Numbers as people read them, the same in every sink that prints text (the terminal, the report).
+#include <cstdint>
+#include <string>
+
+namespace certbench::reports {
+
+/// 1234567 -> "1,234,567".
+std::string thousands(std::uint64_t n);
+/// Bytes in decimal megabytes, e.g. "812.3 MB" (MB = 10^6 bytes, as throughput is reported).
+std::string megabytes(std::uint64_t bytes);
+/// kB below a megabyte, MB above.
+std::string human_bytes(std::uint64_t bytes);
+/// Seconds as "37 ns", "12.4 us", "1.23 ms", "812 ms", "2.41 s".
+std::string duration(double seconds);
+/// A factor: "412x", "2.31x", "0.873x".
+std::string factor(double f);
+
+}  // namespace certbench::reports

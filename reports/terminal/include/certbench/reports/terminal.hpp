@@ -1,0 +1,23 @@
+#pragma once
+// The terminal sink: a Run as the tables a person reads after `certbench run` — every path family
+// that was measured, the deltas with their 95% intervals, then the review's claims and certbench's
+// goals judged, and the headline deltas. Reads only the results model.
+//
+// Thread safety: writes to `out`; one call at a time per stream.
+#include <cstdio>
+
+#include "certbench/results/run.hpp"
+
+namespace certbench::reports {
+
+struct PrintOptions {
+  bool verdicts = true;  ///< the claims and goals table and the headline deltas
+};
+
+void print_run(const results::Run& run, std::FILE* out = stdout, const PrintOptions& options = {});
+
+/// Only the claims and goals table (also the end of print_run): the verdicts on what was measured,
+/// then one line naming the ones this run had no figures for.
+void print_verdicts(const results::Run& run, std::FILE* out = stdout);
+
+}  // namespace certbench::reports

@@ -1,0 +1,250 @@
+#include "certbench/reports/terminal.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <set>
+
+#include "certbench/reports/format.hpp"
+#include "certbench/results/statistics.hpp"
+
+namespace certbench::reports {
+namespace {
+
+using results::Delta;
+using results::Metric;
+using results::Run;
+using results::Series;
+
+struct Printer {
+  const Run& run;
+  std::FILE* out;
+
+  template <typename... Args>
+  void print(fmt::format_string<Args...> f, Args&&... args) const {
+    fmt::print(out, f, std::forward<Args>(args)...);
+  }
+
+  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const {
+    std::vector<const Series*> v;
+    for (const auto& s : run.series)
+      if (s.family == f) v.push_back(&s);
+    return v;
+  }
+
+  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const {
+    const auto key = other.key();
+    for (const auto& d : run.deltas)
+      if (d.other_key == key && d.metric == m && d.baseline_key.find("/naive") != std::string::npos) return &d;
+    return nullptr;
+  }
+};
+
+results::Summary summary(const Series& s, Metric m) {
+  const auto* v = s.samples_of(m);
+  return v == nullptr ? results::Summary{} : results::summarize(*v);
+}
+
+std::string with_interval(const Delta& d) {
+  if (d.method == results::method::exact) return factor(d.factor.estimate);
+  return fmt::format("{} ({}-{})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
+}
+
+std::string measured_text(const results::Verdict& v) {
+  if (!v.measured) return "not measured";
+  const auto& m = *v.measured;
+  const bool percent = v.expected.find('%') != std::string::npos;
+  const bool x = !percent && v.expected.back() == 'x';
+  auto one = [&](double value) {
+    if (percent) return fmt::format("{:.1f}%", value);
+    if (x) return factor(value);
+    return duration(value);
+  };
+  return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
+}
+
+void print_listings(const Printer& p) {
+  const auto series = p.family(results::family::listing);
+  if (series.empty()) return;
+  const auto page = series.front()->parameter("size").value_or(0);
+  p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
+  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>9} {:>10} {:>10}\n", "path", "impl", "n", "median", "p95",
+          "trips", "rows", "received", "peak heap");
+  for (const auto* s : series) {
+    const auto lat = summary(*s, Metric::latency);
+    const auto heap = summary(*s, Metric::peak_heap);
+    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>9} {:>10} {:>10}\n", s->path, s->implementation, lat.n,
+            duration(lat.median), duration(lat.p95), s->value(Metric::round_trips).value_or(0),
+            thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
+            human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
+            heap.n > 0 ? human_bytes(static_cast<std::uint64_t>(heap.max)) : std::string("n/a"));
+  }
+  p.print("\n  against naive, times better (95% interval; paired rounds):\n");
+  for (const auto* s : series) {
+    if (s->implementation == "naive") continue;
+    const auto* lat = p.delta(*s, Metric::latency);
+    const auto* heap = p.delta(*s, Metric::peak_heap);
+    const auto* trips = p.delta(*s, Metric::round_trips);
+    p.print("  {:<32} {:<10} latency {:<22} peak heap {:<22} round trips {}\n", s->path, s->implementation,
+            lat ? with_interval(*lat) : "n/a", heap ? with_interval(*heap) : "n/a (no jemalloc)",
+            trips ? with_interval(*trips) : "n/a");
+  }
+}
+
+void print_load_table(const Printer& p, const std::vector<const Series*>& series, std::string_view unit) {
+  p.print("  {:<32} {:<10} {:>5} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10}\n", "path", "impl", "conc",
+          "reached", "requests", std::string(unit) + "/s", "p50", "p99", "lag p99", "lag max", "peak heap");
+  for (const auto* s : series) {
+    const auto lat = summary(*s, Metric::latency);
+    const auto lag = summary(*s, Metric::event_loop_lag);
+    const auto heap = s->value(Metric::process_heap);
+    p.print("  {:<32} {:<10} {:>5.0f} {:>7.0f} {:>8.0f} {:>10.1f} {:>10} {:>10} {:>9} {:>9} {:>10}\n", s->path,
+            s->implementation, s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
+            s->value(Metric::requests).value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
+            duration(lat.p99), lag.n ? duration(lag.p99) : "-", lag.n ? duration(lag.max) : "-",
+            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-");
+  }
+}
+
+void print_listing_loop(const Printer& p) {
+  const auto series = p.family(results::family::listing_loop);
+  if (series.empty()) return;
+  p.print("\nlistings on one event loop: page 1, the database on a pool of {:.0f} sessions (off the loop)\n",
+          series.front()->parameter("sessions").value_or(0));
+  print_load_table(p, series, "calls");
+  p.print("\n  throughput against naive, times better (95% interval over repetitions):\n");
+  for (const auto* s : series)
+    if (s->implementation != "naive")
+      if (const auto* d = p.delta(*s, Metric::throughput))
+        p.print("  {:<32} {:<10} {}\n", s->path, s->implementation, with_interval(*d));
+}
+
+void print_caching(const Printer& p) {
+  auto series = p.family(results::family::caching);
+  const auto derived = p.family(results::family::derived);
+  if (series.empty() && derived.empty()) return;
+  p.print("\ncaching and derived data: per call (ns-level calls timed in batches; every variant interleaved); "
+          "Redis {}\n", p.run.environment.redis_version.empty() ? "not used" : p.run.environment.redis_version);
+  p.print("  {:<26} {:<11} {:<5} {:>5} {:>10} {:>10} {:>9} {:>12}\n", "path", "variant", "mode", "n", "median", "p95",
+          "db trips", "redis trips");
+  series.insert(series.end(), derived.begin(), derived.end());
+  for (const auto* s : series) {
+    const auto lat = summary(*s, Metric::latency);
+    auto trips = [&](Metric m) {
+      const auto v = s->value(m);
+      return v ? fmt::format("{:.2f}", *v) : std::string("-");
+    };
+    p.print("  {:<26} {:<11} {:<5} {:>5} {:>10} {:>10} {:>9} {:>12}\n", s->path, s->implementation, s->mode, lat.n,
+            duration(lat.median), duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips));
+  }
+  p.print("\n  latency against the database on every call (naive), times better (95% interval):\n");
+  for (const auto* s : series)
+    if (s->implementation != "naive")
+      if (const auto* d = p.delta(*s, Metric::latency))
+        p.print("  {:<26} {:<11} {:<5} {}\n", s->path, s->implementation, s->mode, with_interval(*d));
+  // Which cache: from this run's hits.
+  const Series *in_process = nullptr, *redis = nullptr;
+  for (const auto* s : series)
+    if (s->path == "get_template_by_id" && s->mode == "hit") (s->implementation == "redis" ? redis : in_process) = s;
+  if (in_process != nullptr && redis != nullptr)
+    p.print("\n  which cache: in-process — a hit costs {} where a Redis hit costs {} (a loopback round trip). Redis "
+            "earns its place when several processes must share entries and invalidations, not by speed.\n",
+            duration(summary(*in_process, Metric::latency).median), duration(summary(*redis, Metric::latency).median));
+}
+
+void print_saves(const Printer& p) {
+  auto series = p.family(results::family::file_save);
+  const auto ceiling = p.family(results::family::ceiling);
+  if (series.empty()) return;
+  series.insert(series.end(), ceiling.begin(), ceiling.end());
+  std::set<std::string> paths;
+  for (const auto* s : series) paths.insert(s->path);
+  for (const auto& path : paths) {
+    std::vector<const Series*> mine;
+    for (const auto* s : series)
+      if (s->path == path) mine.push_back(s);
+    std::stable_sort(mine.begin(), mine.end(), [](const Series* a, const Series* b) {
+      return a->parameter("concurrency") < b->parameter("concurrency");
+    });
+    const auto* first = mine.front();
+    p.print("\nfile saves on one event loop: {} of {} bytes, then its path recorded on the certificate row; {}; "
+            "write-only: the disk's ceiling (the atomic write alone on as many threads)\n",
+            path, first->parameter("bytes").value_or(0), first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
+    print_load_table(p, mine, "saves");
+    double top = 0;
+    for (const auto* s : mine) top = std::max(top, s->parameter("concurrency").value_or(0));
+    p.print("\n  at {:.0f} concurrent, throughput against naive, times better (95% interval over repetitions):\n", top);
+    for (const auto* s : mine)
+      if (s->implementation != "naive" && s->parameter("concurrency") == top)
+        if (const auto* d = p.delta(*s, Metric::throughput))
+          p.print("    {:<10} {}\n", s->implementation, with_interval(*d));
+  }
+}
+
+void print_headline(const Printer& p) {
+  // The largest latency (or throughput) factor of each family's best implementation against naive.
+  std::vector<std::pair<double, std::string>> lines;
+  for (const auto& d : p.run.deltas) {
+    if (d.metric != Metric::latency && d.metric != Metric::throughput) continue;
+    if (d.baseline_key.find("/naive") == std::string::npos) continue;
+    const auto* s = p.run.find(d.other_key);
+    if (s == nullptr || s->family == results::family::ceiling) continue;
+    lines.emplace_back(d.factor.estimate,
+                       fmt::format("  {} {} ({}): {} {} (95% interval {} to {})", s->path, s->implementation,
+                                   s->family, factor(d.factor.estimate),
+                                   d.metric == Metric::latency ? "faster than naive" : "naive's throughput", factor(d.factor.low),
+                                   factor(d.factor.high)));
+  }
+  if (lines.empty()) return;
+  std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  // One per family first (the largest of each), so that one family's hits do not hide the others.
+  std::set<std::string> seen;
+  std::stable_partition(lines.begin(), lines.end(), [&](const auto& line) {
+    const auto family = line.second.substr(line.second.find('(') + 1, line.second.find(')') - line.second.find('(') - 1);
+    return seen.insert(family).second;
+  });
+  p.print("\nheadline deltas (the largest in this run):\n");
+  for (std::size_t i = 0; i < std::min<std::size_t>(3, lines.size()); ++i) p.print("{}\n", lines[i].second);
+}
+
+}  // namespace
+
+void print_verdicts(const Run& run, std::FILE* out) {
+  if (run.verdicts.empty()) return;
+  fmt::print(out, "\nthe review's claims and certbench's goals, judged on this run's figures (95% intervals):\n");
+  fmt::print(out, "  {:<5} {:<46} {:<52} {:<18} {:<34} {}\n", "kind", "claim or goal", "subject", "expected",
+             "measured", "verdict");
+  std::set<std::string> unmeasured;
+  for (const auto& v : run.verdicts) {
+    if (v.outcome == results::Outcome::not_measured) {
+      unmeasured.insert(v.id);
+      continue;
+    }
+    fmt::print(out, "  {:<5} {:<46} {:<52} {:<18} {:<34} {}\n", v.kind, v.text.substr(0, 46), v.subject,
+               v.expected, measured_text(v), results::to_string(v.outcome));
+  }
+  if (!unmeasured.empty()) {
+    std::string ids;
+    for (const auto& id : unmeasured) ids += (ids.empty() ? "" : ", ") + id;
+    fmt::print(out, "  not judged (no figures for them in this run): {}\n", ids);
+  }
+}
+
+void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
+  const Printer p{run, out};
+  const auto& e = run.environment;
+  p.print("certbench {} run{}\n\n", e.certbench_version, e.git_commit.empty() ? "" : " at " + e.git_commit.substr(0, 12));
+  p.print("dataset  scale {}, seed {}, indexes {} ({})\n", thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes,
+          e.dataset_fingerprint);
+  p.print("server   PostgreSQL {}; {} ({} cores), {}\n", e.postgres_version, e.cpu_model, e.cores, e.kernel);
+  if (!run.complete) p.print("\nINCOMPLETE RUN: {}\n", run.failure.empty() ? "stopped early" : run.failure);
+  print_listings(p);
+  print_listing_loop(p);
+  print_caching(p);
+  print_saves(p);
+  if (!options.verdicts) return;
+  print_verdicts(run, out);
+  print_headline(p);
+}
+
+}  // namespace certbench::reports

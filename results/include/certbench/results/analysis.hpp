@@ -1,0 +1,67 @@
+#pragma once
+// From series to judgement: the deltas of every implementation against its path's baseline
+// (naive), and the review's claims and certbench's goals judged on them. One table holds both
+// (results/claims.json, compiled in); nothing else in certbench spells a threshold.
+//
+// Thread safety: pure functions over values.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/results/run.hpp"
+
+namespace certbench::results {
+
+/// One row of the claims table.
+struct ClaimEntry {
+  std::string id;
+  std::string kind;  ///< "claim" or "goal"
+  std::string text;
+  std::string family;
+  std::vector<std::string> paths;
+  Metric metric = Metric::latency;
+  std::string baseline;          ///< implementation compared against ("" for express = value)
+  std::string baseline_family;   ///< "" = the entry's family
+  std::string subject;           ///< the implementation judged
+  std::string mode;              ///< "" = any
+  std::map<std::string, double> where;  ///< parameters a subject must have
+  std::string at_highest;        ///< judge only at the highest value of this parameter
+  std::string express;           ///< "reduction" (%), "factor" (x) or "value" (base unit)
+  double quantile = 0.5;         ///< express = value: which quantile of the samples
+  std::optional<double> range_low, range_high;  ///< a claimed range: below / within / beyond
+  std::optional<double> at_least, at_most;      ///< a goal: met / not met
+  /// The expected figure in words, e.g. "60-80% reduction", ">= 100x", "<= 100 ns".
+  [[nodiscard]] std::string expected() const;
+};
+
+/// The claims table compiled into certbench (results/claims.json).
+const std::vector<ClaimEntry>& claims_table();
+/// Parses a claims table; throws InputError naming the entry and field that is wrong.
+std::vector<ClaimEntry> parse_claims(std::string_view json);
+
+/// Families whose implementations were called in interleaved rounds (sample i of each in round i).
+bool interleaved(std::string_view family) noexcept;
+
+/// `other` against `baseline` on `metric`: from samples when both have them (a bootstrap interval,
+/// paired where interleaved), else from values (exact). std::nullopt when either side lacks the
+/// metric or a side is zero (no finite factor).
+std::optional<Delta> compare(const Series& baseline, const Series& other, Metric metric);
+
+/// Every implementation against its path's naive series (same family, path and parameters; the
+/// disk's ceiling against the naive file save), on every metric with a direction.
+std::vector<Delta> compute_deltas(const Run& run);
+
+/// Judges each entry on the run's series. Deltas the entries need that compute_deltas does not make
+/// (e.g. against the ceiling) are appended to `extra_deltas` when given.
+std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries,
+                           std::vector<Delta>* extra_deltas = nullptr);
+
+/// Fills run.deltas and run.verdicts (against claims_table()).
+void analyse(Run& run);
+
+/// Outcome of an interval against a claimed range [low, high] or a goal's bound.
+Outcome judge_interval(const Interval& measured, const ClaimEntry& entry);
+
+}  // namespace certbench::results

@@ -1,0 +1,47 @@
+#pragma once
+// The one list of what certbench measures: every metric's name, unit and direction, defined here
+// and nowhere else. results.json, the terminal, the report, the Prometheus series and the gate all
+// spell a metric by `name` and read its unit from here.
+//
+// Thread safety: constant data; safe from any thread.
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace certbench::results {
+
+enum class Metric {
+  latency,            ///< seconds per call (samples: one per call, or per batch's mean call)
+  peak_heap,          ///< bytes: the most heap one call held (jemalloc's per-thread peak)
+  round_trips,        ///< database statements sent and answered, per call
+  rows_received,      ///< result rows per call
+  bytes_received,     ///< result bytes per call
+  db_round_trips,     ///< database round trips per call of a cached path
+  redis_round_trips,  ///< Redis round trips per call
+  throughput,         ///< requests per second (samples: one per slice of the window)
+  event_loop_lag,     ///< seconds a 1 ms timer fired late on the event loop (samples)
+  concurrency_reached,///< requests in flight at once, the most seen
+  requests,           ///< requests completed in the measured window
+  failures,           ///< requests that failed
+  process_heap,       ///< bytes: the most heap the whole process held during a load
+  files_written,      ///< files saved in the measured window
+  batch,              ///< calls timed together per latency sample (ns-level paths)
+};
+
+enum class Better { lower, higher, neither };
+
+struct MetricInfo {
+  Metric metric;
+  std::string_view name;         ///< as in results.json, e.g. "latency"
+  std::string_view unit;         ///< base unit: "seconds", "bytes", "count", "per_second"
+  std::string_view description;  ///< one line
+  Better better;
+};
+
+std::span<const MetricInfo> metrics() noexcept;
+const MetricInfo& info(Metric metric) noexcept;
+std::string_view name(Metric metric) noexcept;
+/// The metric named `name`; std::nullopt for an unknown name.
+std::optional<Metric> parse_metric(std::string_view name) noexcept;
+
+}  // namespace certbench::results

@@ -1,0 +1,143 @@
+#pragma once
+// The results model: what one certbench run measured, as plain data. Every scenario returns
+// Series; the terminal table, results.json, benchmarks.json, the report, the Prometheus exporter
+// and the gate read only this. Nothing here measures, prints or knows a sink.
+//
+//   Run ── environment (where and what: versions, machine, dataset, options)
+//       ├─ series[]   (one per family/path/implementation/mode/parameters: raw samples, counters)
+//       ├─ deltas[]   (baseline vs other implementation per metric, with a 95% interval)
+//       └─ verdicts[] (the review's claims and certbench's goals, judged on the deltas)
+//
+// Deltas and verdicts are derived by results::analyse() (analysis.hpp) from the series; they are
+// stored so that every sink reads the same figures.
+//
+// Thread safety: plain values; a Run is not shared between threads while it is written.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certbench/results/metrics.hpp"
+
+namespace certbench::results {
+
+/// The version of results.json's layout (reports/schema/results.schema.json); bumped on any
+/// change a reader of an older version would misread.
+inline constexpr int kSchemaVersion = 1;
+
+/// Path families: how a path was exercised.
+namespace family {
+inline constexpr std::string_view listing = "listing";            ///< one call at a time, interleaved
+inline constexpr std::string_view listing_loop = "listing_loop";  ///< requests on one event loop
+inline constexpr std::string_view caching = "caching";            ///< templates and spas, per variant
+inline constexpr std::string_view derived = "derived";            ///< prepare_certificate_data
+inline constexpr std::string_view file_save = "file_save";        ///< saves on one event loop
+inline constexpr std::string_view ceiling = "ceiling";            ///< the disk's write-only ceiling
+inline constexpr std::string_view benchmark = "benchmark";        ///< a Google Benchmark program's run
+}  // namespace family
+
+struct Series {
+  std::string family;          ///< one of results::family
+  std::string path;            ///< the review's function name, e.g. "get_public_certificates"
+  std::string implementation;  ///< "naive", "review", "optimized", "cached", "in_process", "io_uring", …
+  std::string mode;            ///< "hit", "miss", or ""
+  /// Numeric parameters: scale, page, size, concurrency, sessions, image_bytes, …
+  std::map<std::string, double> parameters;
+  /// Raw samples per metric, in the metric's base unit and in the order they were taken (latency:
+  /// one per call, or one per batch where `batch` calls shared a clock reading).
+  std::map<Metric, std::vector<double>> samples;
+  /// Per-call or per-window figures that have no samples (round trips per call, …).
+  std::map<Metric, double> values;
+
+  /// "family/path/implementation[/mode][/name=value…]": unique within a run, stable across runs.
+  [[nodiscard]] std::string key() const;
+  [[nodiscard]] std::optional<double> parameter(const std::string& name) const;
+  [[nodiscard]] std::optional<double> value(Metric metric) const;
+  [[nodiscard]] const std::vector<double>* samples_of(Metric metric) const;
+
+  friend bool operator==(const Series&, const Series&) = default;
+};
+
+/// A 95% interval around an estimate.
+struct Interval {
+  double estimate = 0;
+  double low = 0;
+  double high = 0;
+  friend bool operator==(const Interval&, const Interval&) = default;
+};
+
+/// How a delta's interval was made (docs/results.md says why each).
+namespace method {
+inline constexpr std::string_view paired_bootstrap = "paired_bootstrap";  ///< interleaved rounds resampled together
+inline constexpr std::string_view bootstrap = "bootstrap";                ///< each side resampled on its own
+inline constexpr std::string_view exact = "exact";                        ///< counts: no sampling error
+}  // namespace method
+
+/// Baseline vs another implementation of the same path and parameters, on one metric. `factor`
+/// is how many times better `other` is: baseline/other for lower-is-better metrics (latency, heap,
+/// round trips), other/baseline for higher-is-better ones (throughput); > 1 means better.
+struct Delta {
+  std::string baseline_key;  ///< Series::key() of the baseline (naive)
+  std::string other_key;
+  Metric metric = Metric::latency;
+  Interval factor;
+  std::string method;
+  std::uint64_t baseline_n = 0, other_n = 0;  ///< samples behind each side (1 for values)
+  friend bool operator==(const Delta&, const Delta&) = default;
+};
+
+/// below / within / beyond a claimed range, or inconclusive when the interval straddles a bound.
+/// Goals (a floor or a ceiling) use met / not_met / inconclusive.
+enum class Outcome { below, within, beyond, inconclusive, met, not_met, not_measured };
+std::string_view to_string(Outcome outcome) noexcept;
+std::optional<Outcome> parse_outcome(std::string_view text) noexcept;
+
+/// One claim or goal judged on one subject (a path at a scale and its parameters).
+struct Verdict {
+  std::string id;        ///< the claims table's id, e.g. "query_time"
+  std::string kind;      ///< "claim" (the review's) or "goal" (certbench's)
+  std::string text;      ///< the claim in the review's words
+  std::string subject;   ///< what was judged, e.g. "get_public_certificates at scale 100000"
+  std::string expected;  ///< the claimed range, in words ("60-80% reduction")
+  Outcome outcome = Outcome::not_measured;
+  std::optional<Interval> measured;  ///< on the table entry's scale (e.g. a reduction in %)
+  std::string measured_text;         ///< the measured figure with its interval, in words
+  std::string series_key;            ///< the series (or the delta's other side) it was judged on
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+struct Environment {
+  std::string certbench_version;
+  std::string git_commit;          ///< "" when built outside a git checkout
+  std::string postgres_version;    ///< server_version, e.g. "15.18 (Debian 15.18-0+deb12u1)"
+  std::map<std::string, std::string> postgres_settings;  ///< the settings that matter to the figures
+  std::string redis_version;       ///< "" when no Redis was used
+  std::string cpu_model;
+  unsigned cores = 0;
+  std::string kernel;
+  std::string host;
+  std::uint64_t dataset_scale = 0;
+  std::uint64_t dataset_seed = 0;
+  std::string dataset_indexes;     ///< "none", "review" or "best"
+  std::string dataset_fingerprint; ///< scale/seed/indexes/version, as the seeder's marker has it
+  std::string started_utc;         ///< ISO 8601, e.g. "2026-11-30T09:26:00Z"
+  std::string ended_utc;
+  std::vector<std::string> options;  ///< the command line as given
+  friend bool operator==(const Environment&, const Environment&) = default;
+};
+
+struct Run {
+  int schema_version = kSchemaVersion;
+  Environment environment;
+  bool complete = false;  ///< every planned scenario finished
+  std::string failure;    ///< why not, when not complete
+  std::vector<Series> series;
+  std::vector<Delta> deltas;
+  std::vector<Verdict> verdicts;
+
+  [[nodiscard]] const Series* find(const std::string& key) const;
+  friend bool operator==(const Run&, const Run&) = default;
+};
+
+}  // namespace certbench::results

@@ -1,0 +1,47 @@
+#pragma once
+// The one statistics module of certbench: the percentile rule every figure uses, summaries of
+// samples, and the 95% intervals of deltas (docs/results.md explains the choices).
+//
+// Intervals are percentile bootstraps with a fixed seed, so the same samples always give the same
+// interval. Where two implementations were called in interleaved rounds (round i of each was
+// taken back to back), rounds are resampled together (paired): drift on a shared machine then
+// moves both sides of a resample alike and cancels in the ratio. Otherwise each side is resampled
+// on its own.
+//
+// Thread safety: pure functions.
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "certbench/results/run.hpp"
+
+namespace certbench::results {
+
+/// The value at rank floor(q * n) of the sorted samples (q = 0.5: the median; 0 for none).
+double percentile(std::span<const double> samples, double q);
+
+struct Summary {
+  std::uint64_t n = 0;
+  double mean = 0, min = 0, median = 0, p95 = 0, p99 = 0, max = 0;
+};
+Summary summarize(std::span<const double> samples);
+
+struct BootstrapOptions {
+  unsigned resamples = 1000;
+  std::uint64_t seed = 0x5eedULL;  ///< mixed with the caller's key: every delta has its own stream
+};
+
+/// The ratio median(numerator) / median(denominator) and its 95% interval. `paired`: the samples
+/// were taken in interleaved rounds, sample i of each in round i (both must have the same size).
+Interval ratio_of_medians(std::span<const double> numerator, std::span<const double> denominator, bool paired,
+                          std::uint64_t seed, const BootstrapOptions& options = {});
+
+/// The q-quantile of `samples` and its 95% interval.
+Interval quantile_interval(std::span<const double> samples, double q, std::uint64_t seed,
+                           const BootstrapOptions& options = {});
+
+/// A stable 64-bit seed from text (FNV-1a): the same delta gets the same resamples in every run.
+std::uint64_t seed_of(std::string_view text) noexcept;
+
+}  // namespace certbench::results

@@ -1,0 +1,181 @@
+#include "certbench/results/json.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "certbench/core/errors.hpp"
+
+namespace certbench::results {
+namespace {
+
+using nlohmann::json;
+
+json to_json(const Interval& i) { return {{"estimate", i.estimate}, {"low", i.low}, {"high", i.high}}; }
+Interval interval_from(const json& j) {
+  return {j.at("estimate").get<double>(), j.at("low").get<double>(), j.at("high").get<double>()};
+}
+
+Metric metric_from(const json& j) {
+  const auto text = j.get<std::string>();
+  const auto m = parse_metric(text);
+  if (!m) throw std::invalid_argument("unknown metric '" + text + "'");
+  return *m;
+}
+
+json to_json(const Series& s) {
+  json samples = json::object(), values = json::object();
+  for (const auto& [m, v] : s.samples) samples[std::string(name(m))] = v;
+  for (const auto& [m, v] : s.values) values[std::string(name(m))] = v;
+  return {{"key", s.key()},         {"family", s.family},     {"path", s.path},
+          {"implementation", s.implementation}, {"mode", s.mode}, {"parameters", s.parameters},
+          {"samples", samples},     {"values", values}};
+}
+
+Series series_from(const json& j) {
+  Series s;
+  s.family = j.at("family").get<std::string>();
+  s.path = j.at("path").get<std::string>();
+  s.implementation = j.at("implementation").get<std::string>();
+  s.mode = j.at("mode").get<std::string>();
+  s.parameters = j.at("parameters").get<std::map<std::string, double>>();
+  for (const auto& [k, v] : j.at("samples").items()) s.samples[metric_from(k)] = v.get<std::vector<double>>();
+  for (const auto& [k, v] : j.at("values").items()) s.values[metric_from(k)] = v.get<double>();
+  return s;
+}
+
+json to_json(const Delta& d) {
+  return {{"baseline", d.baseline_key}, {"other", d.other_key},     {"metric", name(d.metric)},
+          {"factor", to_json(d.factor)}, {"method", d.method},      {"baseline_n", d.baseline_n},
+          {"other_n", d.other_n}};
+}
+
+Delta delta_from(const json& j) {
+  Delta d;
+  d.baseline_key = j.at("baseline").get<std::string>();
+  d.other_key = j.at("other").get<std::string>();
+  d.metric = metric_from(j.at("metric"));
+  d.factor = interval_from(j.at("factor"));
+  d.method = j.at("method").get<std::string>();
+  d.baseline_n = j.at("baseline_n").get<std::uint64_t>();
+  d.other_n = j.at("other_n").get<std::uint64_t>();
+  return d;
+}
+
+json to_json(const Verdict& v) {
+  json j = {{"id", v.id},           {"kind", v.kind},         {"text", v.text},
+            {"subject", v.subject}, {"expected", v.expected}, {"outcome", to_string(v.outcome)},
+            {"series", v.series_key}};
+  j["measured"] = v.measured ? to_json(*v.measured) : json(nullptr);
+  return j;
+}
+
+Verdict verdict_from(const json& j) {
+  Verdict v;
+  v.id = j.at("id").get<std::string>();
+  v.kind = j.at("kind").get<std::string>();
+  v.text = j.at("text").get<std::string>();
+  v.subject = j.at("subject").get<std::string>();
+  v.expected = j.at("expected").get<std::string>();
+  const auto outcome = parse_outcome(j.at("outcome").get<std::string>());
+  if (!outcome) throw std::invalid_argument("unknown outcome '" + j.at("outcome").get<std::string>() + "'");
+  v.outcome = *outcome;
+  v.series_key = j.at("series").get<std::string>();
+  if (!j.at("measured").is_null()) v.measured = interval_from(j.at("measured"));
+  return v;
+}
+
+json to_json(const Environment& e) {
+  return {{"certbench_version", e.certbench_version},
+          {"git_commit", e.git_commit},
+          {"postgres_version", e.postgres_version},
+          {"postgres_settings", e.postgres_settings},
+          {"redis_version", e.redis_version},
+          {"cpu_model", e.cpu_model},
+          {"cores", e.cores},
+          {"kernel", e.kernel},
+          {"host", e.host},
+          {"dataset", {{"scale", e.dataset_scale}, {"seed", e.dataset_seed}, {"indexes", e.dataset_indexes},
+                       {"fingerprint", e.dataset_fingerprint}}},
+          {"started_utc", e.started_utc},
+          {"ended_utc", e.ended_utc},
+          {"options", e.options}};
+}
+
+Environment environment_from(const json& j) {
+  Environment e;
+  e.certbench_version = j.at("certbench_version").get<std::string>();
+  e.git_commit = j.at("git_commit").get<std::string>();
+  e.postgres_version = j.at("postgres_version").get<std::string>();
+  e.postgres_settings = j.at("postgres_settings").get<std::map<std::string, std::string>>();
+  e.redis_version = j.at("redis_version").get<std::string>();
+  e.cpu_model = j.at("cpu_model").get<std::string>();
+  e.cores = j.at("cores").get<unsigned>();
+  e.kernel = j.at("kernel").get<std::string>();
+  e.host = j.at("host").get<std::string>();
+  const auto& d = j.at("dataset");
+  e.dataset_scale = d.at("scale").get<std::uint64_t>();
+  e.dataset_seed = d.at("seed").get<std::uint64_t>();
+  e.dataset_indexes = d.at("indexes").get<std::string>();
+  e.dataset_fingerprint = d.at("fingerprint").get<std::string>();
+  e.started_utc = j.at("started_utc").get<std::string>();
+  e.ended_utc = j.at("ended_utc").get<std::string>();
+  e.options = j.at("options").get<std::vector<std::string>>();
+  return e;
+}
+
+}  // namespace
+
+std::string to_json(const Run& run) {
+  json series = json::array(), deltas = json::array(), verdicts = json::array();
+  for (const auto& s : run.series) series.push_back(to_json(s));
+  for (const auto& d : run.deltas) deltas.push_back(to_json(d));
+  for (const auto& v : run.verdicts) verdicts.push_back(to_json(v));
+  json doc = {{"schema_version", run.schema_version},
+              {"environment", to_json(run.environment)},
+              {"complete", run.complete},
+              {"failure", run.failure},
+              {"series", series},
+              {"deltas", deltas},
+              {"verdicts", verdicts}};
+  return doc.dump(1) + "\n";
+}
+
+Run from_json(std::string_view text, std::string_view origin) {
+  const std::string where(origin);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception&) {
+    throw InputError(where + " is not JSON (truncated or corrupt)");
+  }
+  if (!doc.is_object() || !doc.contains("schema_version") || !doc["schema_version"].is_number_integer())
+    throw InputError(where + " is not a certbench results file (no schema_version)");
+  const int version = doc["schema_version"].get<int>();
+  if (version != kSchemaVersion)
+    throw InputError(where + " has schema_version " + std::to_string(version) + "; this certbench reads version " +
+                     std::to_string(kSchemaVersion) + " (re-run certbench to make a new one)");
+  Run run;
+  try {
+    run.schema_version = version;
+    run.environment = environment_from(doc.at("environment"));
+    run.complete = doc.at("complete").get<bool>();
+    run.failure = doc.at("failure").get<std::string>();
+    for (const auto& s : doc.at("series")) run.series.push_back(series_from(s));
+    for (const auto& d : doc.at("deltas")) run.deltas.push_back(delta_from(d));
+    for (const auto& v : doc.at("verdicts")) run.verdicts.push_back(verdict_from(v));
+  } catch (const std::exception& e) {
+    throw InputError(where + " is not a valid results file: " + e.what());
+  }
+  return run;
+}
+
+Run load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return from_json(text.str(), path.string());
+}
+
+}  // namespace certbench::results

@@ -1,0 +1,49 @@
+#include "certbench/results/metrics.hpp"
+
+#include <array>
+
+namespace certbench::results {
+namespace {
+
+constexpr std::array kMetrics{
+    MetricInfo{Metric::latency, "latency", "seconds", "time per call", Better::lower},
+    MetricInfo{Metric::peak_heap, "peak_heap", "bytes", "the most heap one call held, libpq's mallocs included",
+               Better::lower},
+    MetricInfo{Metric::round_trips, "round_trips", "count", "database statements sent and answered per call",
+               Better::lower},
+    MetricInfo{Metric::rows_received, "rows_received", "count", "result rows received per call", Better::lower},
+    MetricInfo{Metric::bytes_received, "bytes_received", "bytes", "result bytes received per call", Better::lower},
+    MetricInfo{Metric::db_round_trips, "db_round_trips", "count", "database round trips per call", Better::lower},
+    MetricInfo{Metric::redis_round_trips, "redis_round_trips", "count", "Redis round trips per call", Better::lower},
+    MetricInfo{Metric::throughput, "throughput", "per_second", "successful requests per second", Better::higher},
+    MetricInfo{Metric::event_loop_lag, "event_loop_lag", "seconds", "how late a 1 ms timer fired on the event loop",
+               Better::lower},
+    MetricInfo{Metric::concurrency_reached, "concurrency_reached", "count", "requests in flight at once, the most seen",
+               Better::neither},
+    MetricInfo{Metric::requests, "requests", "count", "requests completed in the measured window", Better::neither},
+    MetricInfo{Metric::failures, "failures", "count", "requests that failed", Better::lower},
+    MetricInfo{Metric::process_heap, "process_heap", "bytes", "the most heap the process held during a load",
+               Better::lower},
+    MetricInfo{Metric::files_written, "files_written", "count", "files saved in the measured window", Better::neither},
+    MetricInfo{Metric::batch, "batch", "count", "calls timed together per latency sample", Better::neither},
+};
+
+}  // namespace
+
+std::span<const MetricInfo> metrics() noexcept { return kMetrics; }
+
+const MetricInfo& info(Metric metric) noexcept {
+  for (const auto& m : kMetrics)
+    if (m.metric == metric) return m;
+  return kMetrics.front();  // unreachable: every enumerator is in the table (tested)
+}
+
+std::string_view name(Metric metric) noexcept { return info(metric).name; }
+
+std::optional<Metric> parse_metric(std::string_view name) noexcept {
+  for (const auto& m : kMetrics)
+    if (m.name == name) return m.metric;
+  return std::nullopt;
+}
+
+}  // namespace certbench::results

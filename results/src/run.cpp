@@ -1,0 +1,64 @@
+#include "certbench/results/run.hpp"
+
+#include <array>
+#include <sstream>
+
+namespace certbench::results {
+
+std::string Series::key() const {
+  std::string k = family + "/" + path + "/" + implementation;
+  if (!mode.empty()) k += "/" + mode;
+  for (const auto& [name, value] : parameters) {
+    std::ostringstream v;
+    v << value;
+    k += "/" + name + "=" + v.str();
+  }
+  return k;
+}
+
+std::optional<double> Series::parameter(const std::string& name) const {
+  auto it = parameters.find(name);
+  return it == parameters.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<double> Series::value(Metric metric) const {
+  auto it = values.find(metric);
+  return it == values.end() ? std::nullopt : std::optional(it->second);
+}
+
+const std::vector<double>* Series::samples_of(Metric metric) const {
+  auto it = samples.find(metric);
+  return it == samples.end() ? nullptr : &it->second;
+}
+
+const Series* Run::find(const std::string& key) const {
+  for (const auto& s : series)
+    if (s.key() == key) return &s;
+  return nullptr;
+}
+
+namespace {
+constexpr std::array<std::pair<Outcome, std::string_view>, 7> kOutcomes{{
+    {Outcome::below, "below"},
+    {Outcome::within, "within"},
+    {Outcome::beyond, "beyond"},
+    {Outcome::inconclusive, "inconclusive"},
+    {Outcome::met, "met"},
+    {Outcome::not_met, "not_met"},
+    {Outcome::not_measured, "not_measured"},
+}};
+}  // namespace
+
+std::string_view to_string(Outcome outcome) noexcept {
+  for (const auto& [o, text] : kOutcomes)
+    if (o == outcome) return text;
+  return "not_measured";
+}
+
+std::optional<Outcome> parse_outcome(std::string_view text) noexcept {
+  for (const auto& [o, t] : kOutcomes)
+    if (t == text) return o;
+  return std::nullopt;
+}
+
+}  // namespace certbench::results

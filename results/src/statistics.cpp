@@ -1,0 +1,109 @@
+#include "certbench/results/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace certbench::results {
+namespace {
+
+double percentile_in_place(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  const auto rank = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
+  return v[rank];
+}
+
+// The 2.5% and 97.5% points of the bootstrap estimates.
+Interval interval_of(double estimate, std::vector<double>& estimates) {
+  std::sort(estimates.begin(), estimates.end());
+  const auto at = [&](double q) {
+    const auto i = std::min(estimates.size() - 1, static_cast<std::size_t>(q * static_cast<double>(estimates.size())));
+    return estimates[i];
+  };
+  return {estimate, at(0.025), at(0.975)};
+}
+
+// A resample whose denominator's median is 0 has no finite ratio: the interval's bound is then the
+// largest double ("unbounded"), which JSON can carry and infinity cannot.
+double ratio(double a, double b) {
+  if (b == 0) return a == 0 ? 1.0 : std::numeric_limits<double>::max();
+  return a / b;
+}
+
+}  // namespace
+
+double percentile(std::span<const double> samples, double q) {
+  std::vector<double> v(samples.begin(), samples.end());
+  return percentile_in_place(v, q);
+}
+
+Summary summarize(std::span<const double> samples) {
+  Summary s;
+  s.n = samples.size();
+  if (samples.empty()) return s;
+  std::vector<double> v(samples.begin(), samples.end());
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))]; };
+  s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  s.min = v.front();
+  s.max = v.back();
+  s.median = at(0.5);
+  s.p95 = at(0.95);
+  s.p99 = at(0.99);
+  return s;
+}
+
+std::uint64_t seed_of(std::string_view text) noexcept {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+Interval ratio_of_medians(std::span<const double> numerator, std::span<const double> denominator, bool paired,
+                          std::uint64_t seed, const BootstrapOptions& options) {
+  if (numerator.empty() || denominator.empty()) throw std::invalid_argument("ratio_of_medians: no samples");
+  if (paired && numerator.size() != denominator.size())
+    throw std::invalid_argument("ratio_of_medians: paired samples of different sizes");
+  const double estimate = ratio(percentile(numerator, 0.5), percentile(denominator, 0.5));
+  std::mt19937_64 rng(seed ^ options.seed);
+  std::vector<double> a(numerator.size()), b(denominator.size()), estimates;
+  estimates.reserve(options.resamples);
+  std::uniform_int_distribution<std::size_t> pick_a(0, numerator.size() - 1), pick_b(0, denominator.size() - 1);
+  for (unsigned r = 0; r < options.resamples; ++r) {
+    if (paired) {
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto k = pick_a(rng);
+        a[i] = numerator[k];
+        b[i] = denominator[k];
+      }
+    } else {
+      for (auto& x : a) x = numerator[pick_a(rng)];
+      for (auto& x : b) x = denominator[pick_b(rng)];
+    }
+    estimates.push_back(ratio(percentile_in_place(a, 0.5), percentile_in_place(b, 0.5)));
+  }
+  return interval_of(estimate, estimates);
+}
+
+Interval quantile_interval(std::span<const double> samples, double q, std::uint64_t seed,
+                           const BootstrapOptions& options) {
+  if (samples.empty()) throw std::invalid_argument("quantile_interval: no samples");
+  std::mt19937_64 rng(seed ^ options.seed);
+  std::uniform_int_distribution<std::size_t> pick(0, samples.size() - 1);
+  std::vector<double> v(samples.size()), estimates;
+  estimates.reserve(options.resamples);
+  for (unsigned r = 0; r < options.resamples; ++r) {
+    for (auto& x : v) x = samples[pick(rng)];
+    estimates.push_back(percentile_in_place(v, q));
+  }
+  return interval_of(percentile(samples, q), estimates);
+}
+
+}  // namespace certbench::results

@@ -1,0 +1,231 @@
+// The results model without a database: metric names, results.json both ways, the statistics
+// (the interval's coverage in seeded simulations), and claims judged on synthetic series.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/results/analysis.hpp"
+#include "certbench/results/json.hpp"
+#include "certbench/results/statistics.hpp"
+
+using namespace certbench;
+using namespace certbench::results;
+
+namespace {
+
+Series series(std::string family, std::string path, std::string impl, std::vector<double> latency,
+              std::map<std::string, double> params = {{"scale", 1000}}) {
+  Series s;
+  s.family = std::move(family);
+  s.path = std::move(path);
+  s.implementation = std::move(impl);
+  s.parameters = std::move(params);
+  s.samples[Metric::latency] = std::move(latency);
+  return s;
+}
+
+std::vector<double> around(double median, std::size_t n, double spread = 0.01) {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < n; ++i)
+    v.push_back(median * (1 + spread * (static_cast<double>(i) - static_cast<double>(n / 2)) / static_cast<double>(n)));
+  return v;
+}
+
+results::Run sample_run() {
+  results::Run run;
+  auto& e = run.environment;
+  e.certbench_version = "0.1.0";
+  e.git_commit = "abc";
+  e.postgres_version = "15.18";
+  e.postgres_settings = {{"work_mem", "4MB"}};
+  e.redis_version = "7.0.15";
+  e.cpu_model = "cpu";
+  e.cores = 2;
+  e.kernel = "Linux 6";
+  e.host = "h";
+  e.dataset_scale = 1000;
+  e.dataset_seed = 42;
+  e.dataset_indexes = "best";
+  e.dataset_fingerprint = "scale=1000";
+  e.started_utc = "2026-11-30T09:00:00Z";
+  e.ended_utc = "2026-11-30T09:01:00Z";
+  e.options = {"certbench", "run", "--quick"};
+  run.complete = true;
+  auto naive = series("listing", "get_public_certificates", "naive", {0.0301, 0.0299, 0.0310});
+  naive.samples[Metric::peak_heap] = {1e7, 1.1e7, 1e7};
+  naive.values[Metric::round_trips] = 5;
+  auto optimized = series("listing", "get_public_certificates", "optimized", {0.001, 0.0011, 0.00095});
+  optimized.samples[Metric::peak_heap] = {1e4, 1.1e4, 1e4};
+  optimized.values[Metric::round_trips] = 1;
+  run.series = {naive, optimized};
+  analyse(run);
+  return run;
+}
+
+}  // namespace
+
+TEST(Results, EveryMetricHasANameThatParsesBack) {
+  for (const auto& m : metrics()) {
+    EXPECT_EQ(parse_metric(m.name), m.metric) << m.name;
+    EXPECT_EQ(&info(m.metric), &m) << m.name;
+    EXPECT_FALSE(m.unit.empty()) << m.name;
+  }
+  EXPECT_EQ(parse_metric("speed"), std::nullopt);
+}
+
+TEST(Results, PercentileIsTheValueAtRankFloorQN) {
+  const std::vector<double> v{5, 1, 4, 2, 3, 6};
+  EXPECT_EQ(percentile(v, 0.5), 4);  // rank 3 of 1..6: not the mean of the two middle values
+  EXPECT_EQ(percentile(v, 0), 1);
+  EXPECT_EQ(percentile(v, 1), 6);
+  EXPECT_EQ(percentile({}, 0.5), 0);
+  const auto s = summarize(v);
+  EXPECT_EQ(s.n, 6u);
+  EXPECT_EQ(s.median, 4);
+  EXPECT_DOUBLE_EQ(s.mean, 3.5);
+}
+
+TEST(Results, JsonRoundTripIsIdentical) {
+  const results::Run run = sample_run();
+  ASSERT_FALSE(run.deltas.empty());
+  ASSERT_FALSE(run.verdicts.empty());
+  const auto text = to_json(run);
+  const results::Run back = from_json(text);
+  EXPECT_EQ(back, run);
+  EXPECT_EQ(to_json(back), text);
+}
+
+TEST(Results, BadFilesAreRefusedWithOneLineNamingThem) {
+  const auto text = to_json(sample_run());
+  auto message = [](const std::string& t) {
+    try {
+      from_json(t, "base.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message(text.substr(0, text.size() / 2)).find("base.json is not JSON"), std::string::npos);
+  EXPECT_NE(message("{}").find("no schema_version"), std::string::npos);
+  std::string older = text;
+  older.replace(older.find("\"schema_version\": 1"), 19, "\"schema_version\": 0");
+  EXPECT_NE(message(older).find("schema_version 0"), std::string::npos) << message(older);
+  std::string broken = text;
+  broken.replace(broken.find("\"complete\""), 10, "\"finished\"");
+  EXPECT_NE(message(broken).find("not a valid results file"), std::string::npos) << message(broken);
+  for (const auto& m : {message("{"), message(older), message(broken)}) EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST(Results, DeltasComparePairedRoundsAndExactCounts) {
+  const results::Run run = sample_run();
+  const Delta* latency = nullptr;
+  const Delta* trips = nullptr;
+  for (const auto& d : run.deltas) {
+    if (d.metric == Metric::latency) latency = &d;
+    if (d.metric == Metric::round_trips) trips = &d;
+  }
+  ASSERT_NE(latency, nullptr);
+  EXPECT_EQ(latency->method, method::paired_bootstrap);
+  EXPECT_NEAR(latency->factor.estimate, 0.0301 / 0.001, 1e-9);
+  EXPECT_LE(latency->factor.low, latency->factor.estimate);
+  EXPECT_GE(latency->factor.high, latency->factor.estimate);
+  ASSERT_NE(trips, nullptr);
+  EXPECT_EQ(trips->method, method::exact);
+  EXPECT_DOUBLE_EQ(trips->factor.estimate, 5);
+}
+
+// The interval covers a known ratio of medians in about 95% of seeded simulations, for samples
+// taken apart and for paired rounds with shared drift.
+TEST(Results, IntervalCoversAKnownRatioAbout95PercentOfTheTime) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> noise(0.0, 0.3);
+  const double true_ratio = 4.0;
+  for (const bool paired : {false, true}) {
+    int covered = 0;
+    const int simulations = 400;
+    for (int sim = 0; sim < simulations; ++sim) {
+      std::vector<double> a, b;
+      for (int i = 0; i < 31; ++i) {
+        const double drift = paired ? std::exp(0.5 * std::sin(i)) : 1.0;  // both sides of round i alike
+        a.push_back(true_ratio * drift * noise(rng));
+        b.push_back(drift * noise(rng));
+      }
+      // Medians of lognormal(0, s) samples are 1: the true ratio of medians is true_ratio.
+      const auto i = ratio_of_medians(a, b, paired, seed_of(std::to_string(sim)));
+      if (i.low <= true_ratio && true_ratio <= i.high) ++covered;
+    }
+    const double coverage = static_cast<double>(covered) / simulations;
+    EXPECT_GE(coverage, 0.90) << (paired ? "paired" : "independent");
+    EXPECT_LE(coverage, 0.99) << (paired ? "paired" : "independent");
+  }
+}
+
+TEST(Results, SameSamplesGiveTheSameInterval) {
+  const auto a = around(10, 15, 0.4), b = around(2, 15, 0.4);
+  EXPECT_EQ(ratio_of_medians(a, b, false, 1), ratio_of_medians(a, b, false, 1));
+  EXPECT_NE(ratio_of_medians(a, b, false, 1), ratio_of_medians(a, b, false, 2));
+}
+
+// Claims judged on synthetic series: below, within, beyond, and inconclusive when the interval
+// straddles a bound; goals met, not met, inconclusive.
+TEST(Results, ClaimVerdictsFollowTheInterval) {
+  const auto entries = parse_claims(R"({"entries": [
+    {"id": "c", "kind": "claim", "text": "60-80% reduction", "family": "listing", "paths": ["p"],
+     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "reduction", "range": [60, 80]},
+    {"id": "g", "kind": "goal", "text": ">= 3x", "family": "listing", "paths": ["p"],
+     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "factor", "at_least": 3},
+    {"id": "v", "kind": "goal", "text": "<= 1 ms", "family": "listing", "paths": ["p"],
+     "metric": "latency", "subject": "optimized", "express": "value", "at_most": 0.001}
+  ]})");
+  auto judged = [&](double naive_median, double optimized_median, double spread) {
+    results::Run run;
+    run.series = {series("listing", "p", "naive", around(naive_median, 31, spread)),
+                  series("listing", "p", "optimized", around(optimized_median, 31, spread))};
+    run.deltas = compute_deltas(run);
+    return judge(run, entries);
+  };
+  // 1 -> 0.5: 50% reduction, 2x; 0.5 ms.
+  auto v = judged(1e-3, 0.5e-3, 0.01);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].outcome, Outcome::below);
+  EXPECT_EQ(v[1].outcome, Outcome::not_met);
+  EXPECT_EQ(v[2].outcome, Outcome::met);
+  ASSERT_TRUE(v[0].measured);
+  EXPECT_NEAR(v[0].measured->estimate, 50, 1);
+  EXPECT_EQ(v[0].expected, "60-80% reduction");
+  // 1 -> 0.3: 70%, 3.3x.
+  v = judged(1e-3, 0.3e-3, 0.01);
+  EXPECT_EQ(v[0].outcome, Outcome::within);
+  EXPECT_EQ(v[1].outcome, Outcome::met);
+  // 1 -> 0.1: 90%, beyond.
+  EXPECT_EQ(judged(1e-3, 0.1e-3, 0.01)[0].outcome, Outcome::beyond);
+  // 1 -> 0.4 (60%, right on the bound) with wide samples: the interval straddles 60%.
+  v = judged(1e-3, 0.4e-3, 1.0);
+  EXPECT_EQ(v[0].outcome, Outcome::inconclusive);
+  // 2 ms is over the 1 ms goal.
+  EXPECT_EQ(judged(4e-3, 2e-3, 0.01)[2].outcome, Outcome::not_met);
+  // Nothing to judge on.
+  results::Run empty;
+  for (const auto& x : judge(empty, entries)) EXPECT_EQ(x.outcome, Outcome::not_measured);
+}
+
+TEST(Results, TheCompiledClaimsTableHoldsTheReviewsFourClaims) {
+  const auto& table = claims_table();
+  std::set<std::string> claims;
+  for (const auto& e : table)
+    if (e.kind == "claim") claims.insert(e.id);
+  EXPECT_EQ(claims, (std::set<std::string>{"query_time", "memory", "concurrency", "response_time"}));
+}
+
+TEST(Results, BadClaimsTablesNameTheEntry) {
+  EXPECT_THROW(parse_claims("["), InputError);
+  try {
+    parse_claims(R"({"entries": [{"id": "x", "kind": "claim", "text": "t", "family": "f", "paths": [],
+                    "metric": "speed", "subject": "o", "express": "factor", "at_least": 1}]})");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("entry 'x': unknown metric 'speed'"), std::string::npos) << e.what();
+  }
+}
