@@ -88,6 +88,15 @@ int run(const RunArgs& args) {
   if (wants(args, "saves")) save_dir.emplace(args.saves.save_dir, args.saves.keep_files);
 
   auto plan = plan_of(args, dataset, save_dir ? save_dir->path() : fs::path());
+  if (args.full)  // how cost grows: the same dataset at other scales, each in a schema of its own
+    for (auto scale : args.scales) {
+      auto spec = dataset.spec;
+      spec.scale = scale;
+      const auto schema = scale == dataset.spec.scale ? args.dataset.schema
+                                                      : args.dataset.schema + "_s" + std::to_string(scale);
+      ensure_scale(dataset.target.dsn(), spec, schema);
+      plan.sweep.push_back({scale, schema});
+    }
   if (redis) plan.caching_spec.redis = redis->endpoint();
   harness::RunRecorder recorder(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));

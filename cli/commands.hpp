@@ -58,6 +58,8 @@ struct RunArgs {
   std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)
   bool require_claims = false;    ///< a claim judged below its range exits 1
+  bool full = false;              ///< add the scale sweep (and deep pages)
+  std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int run(const RunArgs& args);

@@ -17,15 +17,19 @@ ReadyDataset ensure_dataset(const DatasetArgs& args) {
         stored && stored->schema_version == fixtures::kSchemaVersion)
       spec = stored->spec;
   }
+  auto report = ensure_scale(target.dsn(), spec, args.schema);
+  return {std::move(target), spec, std::move(report)};
+}
+
+fixtures::SeedReport ensure_scale(const std::string& dsn, const fixtures::DatasetSpec& spec, const std::string& schema) {
   fixtures::SeedReport report;
   {
     SeedProgressLine progress;
-    report = fixtures::seed(target.dsn(), {spec, args.schema, false, 0}, std::ref(progress), note);
+    report = fixtures::seed(dsn, {spec, schema, false, 0}, std::ref(progress), note);
   }
   if (!report.reused)
-    note(fmt::format("seeded {} certificates into schema {} in {:.1f} s", thousands(spec.scale), args.schema,
-                     report.seconds));
-  return {std::move(target), spec, std::move(report)};
+    note(fmt::format("seeded {} certificates into schema {} in {:.1f} s", thousands(spec.scale), schema, report.seconds));
+  return report;
 }
 
 results::Run describe_run(const ReadyDataset& dataset, const std::optional<redis::Endpoint>& redis,

@@ -24,6 +24,9 @@ struct ReadyDataset {
   fixtures::SeedReport report;  ///< of the seed, or of the reuse
 };
 
+/// Seeds (or reuses) the dataset `spec` in `schema` on the server at `dsn`, with a progress line.
+fixtures::SeedReport ensure_scale(const std::string& dsn, const fixtures::DatasetSpec& spec, const std::string& schema);
+
 /// A new Run describing where it runs: certbench, the machine, the servers (Redis when given), the
 /// dataset, the command line, the start time.
 results::Run describe_run(const ReadyDataset& dataset, const std::optional<redis::Endpoint>& redis,

@@ -30,8 +30,8 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
-            "[--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] [--redis URL] "
-            "[--loop-concurrency N] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
+            "[--full [--scales 1k,10k,100k,1M]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--redis URL] [--loop-concurrency N] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
               "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
@@ -256,6 +256,14 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_args.out,
                   "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
                   "reports/out/latest)");
+  std::string run_scales;
+  auto* full = run->add_flag("--full", run_args.full,
+                             "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
+                             "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
+                             "listings' deep pages (100, 1000) by offset and keyset on the largest");
+  run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
+                                          "1k,10k,100k,1M)")
+      ->needs(full);
   run->add_flag("--require-claims", run_args.require_claims,
                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                 "the review's, not certbench's)");
@@ -440,6 +448,16 @@ int main(int argc, char** argv) {
           run_args.paths.push_back(name);
         }
       run_dataset.finish();
+      if (run_args.full) {
+        for (const auto& item : split_list(run_scales.empty() ? "1k,10k,100k,1M" : run_scales)) {
+          fixtures::DatasetSpec spec{cli::parse_count(item, "--scales"), run_args.dataset.spec.seed,
+                                     run_args.dataset.spec.indexes};
+          spec.validate();
+          run_args.scales.push_back(spec.scale);
+        }
+        std::sort(run_args.scales.begin(), run_args.scales.end());
+        run_args.scales.erase(std::unique(run_args.scales.begin(), run_args.scales.end()), run_args.scales.end());
+      }
       if (run_args.quick) {
         if (!run_args.dataset.scale_given) {
           run_args.dataset.spec.scale = 10'000;

@@ -165,3 +165,44 @@ TEST(CliRun, DatabaseKilledMidRunExitsThreeAndKeepsWhatWasMeasured) {
   cluster.stop();
   fs::remove_all(dir);
 }
+
+// --full: the listings on datasets of several scales, a growth order fitted for each, and the
+// optimized listings' deep pages by offset and by keyset.
+TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
+  const auto out = temp_dir("certbench-test-full-");
+  auto r = run_certbench({"run", "--quick", "--full", "--scales", "500,2000", "--paths", "listing", "--scale", "2000",
+                          "--schema", "cli_full", "--out", out.string(), "--dsn", shared_cluster().dsn()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "how cost grows with the dataset")) << r.out;
+  EXPECT_TRUE(has(r.out, "deep pages (optimized at scale 2,000)")) << r.out;
+  const auto run = results::load(out / "results.json");
+  auto valid = python({"-c",
+                       "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                       "json.load(open(sys.argv[2])), cls=jsonschema.Draft202012Validator)",
+                       (out / "results.json").string(), schema_path()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  // A fit per listing and implementation, over both scales.
+  std::set<std::string> fitted;
+  for (const auto& f : run.fits) {
+    EXPECT_EQ(f.scales, (std::vector<double>{500, 2000})) << f.path;
+    EXPECT_LE(f.exponent.low, f.exponent.estimate);
+    EXPECT_GE(f.exponent.high, f.exponent.estimate);
+    if (f.metric == results::Metric::latency) fitted.insert(f.path + "/" + f.implementation);
+  }
+  for (const char* p : {"get_public_certificates/naive", "get_public_certificates/optimized",
+                        "certificates_endpoint/cached"})
+    EXPECT_TRUE(fitted.count(p)) << p;
+  // Deep pages: only pages that exist at this scale are measured, page 1 always, both ways.
+  bool offset_1 = false, keyset_1 = false;
+  for (const auto& s : run.series) {
+    if (s.family != "listing_depth") continue;
+    EXPECT_EQ(s.implementation, "optimized");
+    EXPECT_EQ(s.value(results::Metric::rows_received), 20) << s.key();
+    if (s.path == "get_public_certificates" && s.parameter("page") == 1.0)
+      (s.parameter("keyset") == 1.0 ? keyset_1 : offset_1) = true;
+  }
+  EXPECT_TRUE(offset_1 && keyset_1);
+  // The sweep's other dataset lives in a schema of its own.
+  EXPECT_TRUE(has(r.err, "cli_full_s500")) << r.err;
+  fs::remove_all(out);
+}

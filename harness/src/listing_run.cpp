@@ -10,53 +10,116 @@
 #include "certbench/harness/percentile.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace certbench::harness {
 
 double ListingMeasurement::percentile_ms(double q) const { return percentile(latencies_ms, q); }
 
 double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One thing measured in the rounds: a page of a listing from one implementation's session.
+struct Subject {
+  ListingSession* session;
+  Listing listing;
+  PageRequest request;
+  ListingMeasurement* out;
+};
+
+// Warm-up, then rounds calling every subject once each (interleaved), until the budget is spent
+// and at least the minimum of rounds is made; counts per call from each session's stats.
+void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subject>& subjects) {
+  HeapMeter heap;
+  Clock::duration slowest{};
+  for (auto& s : subjects) {
+    const auto t0 = Clock::now();
+    s.session->listings->list(s.listing, user, s.request);  // warm-up: statements prepared, caches filled
+    slowest = std::max(slowest, Clock::now() - t0);
+    s.session->db->reset_stats();
+  }
+  const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
+  const auto deadline = Clock::now() + spec.budget_per_listing;
+  unsigned rounds = 0;
+  for (; rounds < std::max(spec.max_rounds, min_rounds) && (rounds < min_rounds || Clock::now() < deadline); ++rounds)
+    for (auto& s : subjects) {
+      heap.start();
+      const auto t0 = Clock::now();
+      auto page = s.session->listings->list(s.listing, user, s.request);
+      s.out->latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (auto p = heap.peak()) s.out->peak_heap_bytes.push_back(static_cast<double>(*p));
+    }
+  // Each subject has a session of its own (the stats are per session).
+  for (auto& s : subjects) {
+    const auto& st = s.session->db->stats();
+    s.out->round_trips = static_cast<double>(st.round_trips) / rounds;
+    s.out->rows_received = static_cast<double>(st.rows_received) / rounds;
+    s.out->bytes_received = static_cast<double>(st.bytes_received) / rounds;
+  }
+}
+
+}  // namespace
+
 std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress) {
-  using Clock = std::chrono::steady_clock;
-  std::vector<ListingSession> subjects;
-  for (auto name : listing_implementations()) subjects.push_back(open_listing_session(spec.dsn, spec.schema, name));
-  const std::int64_t user = impl::busiest_owner(*subjects.front().db);
+  std::vector<ListingSession> sessions;
+  for (auto name : listing_implementations()) sessions.push_back(open_listing_session(spec.dsn, spec.schema, name));
+  const std::int64_t user = impl::busiest_owner(*sessions.front().db);
 
   std::vector<ListingMeasurement> out;
-  HeapMeter heap;
-  for (Listing listing : kListings) {
+  out.reserve(spec.listings.size() * sessions.size());  // subjects point into it
+  for (Listing listing : spec.listings) {
     if (progress) progress(to_string(listing));
-    const std::size_t first = out.size();
-    const auto measured = listing_implementations(listing).size();  // subjects are in registry order
-    Clock::duration slowest{};
-    for (auto& s : std::span(subjects).first(measured)) {
-      out.push_back({listing, std::string(s.listings->name()), {}, 0, 0, 0, {}});
-      const auto t0 = Clock::now();
-      s.listings->list(listing, user, spec.page);  // warm-up: statements prepared, caches filled
-      slowest = std::max(slowest, Clock::now() - t0);
-      s.db->reset_stats();
+    std::vector<Subject> subjects;
+    const auto measured = listing_implementations(listing).size();  // sessions are in registry order
+    for (auto& s : std::span(sessions).first(measured)) {
+      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}});
+      subjects.push_back({&s, listing, spec.page, &out.back()});
     }
-    const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
-    const auto deadline = Clock::now() + spec.budget_per_listing;
-    unsigned rounds = 0;
-    for (; rounds < std::max(spec.max_rounds, min_rounds) && (rounds < min_rounds || Clock::now() < deadline); ++rounds) {
-      for (std::size_t i = 0; i < measured; ++i) {
-        auto& m = out[first + i];
-        heap.start();
-        const auto t0 = Clock::now();
-        auto page = subjects[i].listings->list(listing, user, spec.page);
-        m.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (auto p = heap.peak()) m.peak_heap_bytes.push_back(static_cast<double>(*p));
+    run_rounds(spec, user, subjects);
+  }
+  return out;
+}
+
+std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, std::string_view impl,
+                                                   const std::vector<std::int64_t>& pages,
+                                                   const std::function<void(std::string_view)>& progress) {
+  std::vector<ListingMeasurement> out;
+  out.reserve(spec.listings.size() * pages.size() * 2);
+  std::vector<ListingSession> sessions;  // one per subject: counts per call are per session
+  sessions.reserve(out.capacity());
+  std::int64_t user = 0;
+  for (Listing listing : spec.listings) {
+    if (progress) progress(fmt::format("{} at pages {}", to_string(listing), fmt::join(pages, ", ")));
+    std::vector<Subject> subjects;
+    for (const bool keyset : {false, true})
+      for (auto page : pages) {
+        sessions.push_back(open_listing_session(spec.dsn, spec.schema, impl));
+        auto& s = sessions.back();
+        if (user == 0) user = impl::busiest_owner(*s.db);
+        PageRequest request{page, spec.page.size, std::nullopt};
+        if (keyset) {  // the cursor of page P: walk the P-1 pages before it (not timed)
+          PageRequest walk{1, spec.page.size, std::nullopt};
+          for (std::int64_t p = 1; p < page && walk.page > 0; ++p) {
+            auto before = s.listings->list(listing, user, walk);
+            if (!before.next) {
+              walk.page = 0;  // past the end
+              break;
+            }
+            walk.after = before.next;
+          }
+          if (walk.page == 0) continue;
+          request.after = walk.after;
+        }
+        if (s.listings->list(listing, user, request).rows.size() < static_cast<std::size_t>(spec.page.size)) continue;
+        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}});
+        subjects.push_back({&s, listing, request, &out.back()});
       }
-    }
-    for (std::size_t i = 0; i < measured; ++i) {
-      const auto& st = subjects[i].db->stats();
-      auto& m = out[first + i];
-      m.round_trips = static_cast<double>(st.round_trips) / rounds;
-      m.rows_received = static_cast<double>(st.rows_received) / rounds;
-      m.bytes_received = static_cast<double>(st.bytes_received) / rounds;
-    }
+    run_rounds(spec, user, subjects);
   }
   return out;
 }

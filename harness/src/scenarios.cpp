@@ -31,17 +31,18 @@ void add_load(Series& s, const LoopLoadResult& l) {
 
 }  // namespace
 
-std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurements, const PageRequest& page,
-                              std::uint64_t scale) {
+std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurements, std::int64_t page_size,
+                              std::uint64_t scale, std::string_view family) {
   std::vector<Series> out;
   for (const auto& m : measurements) {
     Series s;
-    s.family = results::family::listing;
+    s.family = std::string(family);
     s.path = std::string(to_string(m.listing));
     s.implementation = m.impl;
     s.parameters = {{"scale", static_cast<double>(scale)},
-                    {"page", static_cast<double>(page.page)},
-                    {"size", static_cast<double>(page.size)}};
+                    {"page", static_cast<double>(m.page)},
+                    {"size", static_cast<double>(page_size)}};
+    if (family == results::family::listing_depth) s.parameters["keyset"] = m.keyset ? 1 : 0;
     s.samples[Metric::latency] = scaled(m.latencies_ms, 1e-3);
     if (!m.peak_heap_bytes.empty()) s.samples[Metric::peak_heap] = m.peak_heap_bytes;
     s.values[Metric::round_trips] = m.round_trips;
@@ -114,6 +115,9 @@ double RunPlan::estimated_seconds() const {
   auto sec = [](std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); };
   double total = 0;
   if (listing) total += 4 * sec(listing_spec.budget_per_listing) + 2;
+  // The sweep: the listings at each other scale, then deep pages (the largest naive calls take seconds).
+  total += static_cast<double>(sweep.size()) * (4 * sec(listing_spec.budget_per_listing) + 10);
+  if (!sweep.empty()) total += 4 * sec(listing_spec.budget_per_listing);
   if (loop)
     total += 13.0 * static_cast<double>(loop_spec.concurrency.size()) *
              (sec(loop_spec.duration_per_point) + 0.1 * loop_spec.repetitions);
@@ -150,7 +154,11 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
   try {
     if (plan.listing) {
       scenario = "listings";
-      add(to_series(measure_listings(plan.listing_spec, tell), plan.listing_spec.page, plan.scale));
+      for (Listing listing : plan.listing_spec.listings) {  // one at a time: a failure keeps the ones before
+        auto spec = plan.listing_spec;
+        spec.listings = {listing};
+        add(to_series(measure_listings(spec, tell), spec.page.size, plan.scale, results::family::listing));
+      }
     }
     if (plan.loop) {
       scenario = "listings on one event loop";
@@ -166,6 +174,22 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
     if (plan.saves) {
       scenario = "file saves";
       add(to_series(measure_saves(plan.save_spec, tell), plan.save_spec, plan.scale));
+    }
+    if (!plan.sweep.empty()) {
+      scenario = "how cost grows";
+      ScalePoint largest{plan.scale, plan.listing_spec.schema};
+      for (const auto& point : plan.sweep) {
+        if (point.scale > largest.scale) largest = point;
+        if (point.scale == plan.scale && plan.listing) continue;  // measured above
+        auto spec = plan.listing_spec;
+        spec.schema = point.schema;
+        add(to_series(measure_listings(spec, tell), spec.page.size, point.scale, results::family::listing));
+      }
+      scenario = "deep pages";
+      auto spec = plan.listing_spec;
+      spec.schema = largest.schema;
+      add(to_series(measure_page_depth(spec, "optimized", plan.depth_pages, tell), spec.page.size, largest.scale,
+                    results::family::listing_depth));
     }
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <sstream>
 
 #include "certbench/core/errors.hpp"
@@ -208,7 +209,46 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
   return out;
 }
 
+std::vector<GrowthFit> fit_growth(const Run& run) {
+  // Series that differ only in scale form one curve.
+  std::map<std::string, std::vector<const Series*>> curves;
+  for (const auto& s : run.series) {
+    if (!s.parameter("scale")) continue;
+    Series key_of = s;
+    key_of.parameters.erase("scale");
+    key_of.samples.clear();
+    key_of.values.clear();
+    curves[key_of.key()].push_back(&s);
+  }
+  std::vector<GrowthFit> out;
+  for (auto& [key, curve] : curves) {
+    if (curve.size() < 2) continue;
+    std::sort(curve.begin(), curve.end(), [](const Series* a, const Series* b) { return a->parameter("scale") < b->parameter("scale"); });
+    for (Metric metric : {Metric::latency, Metric::peak_heap}) {
+      std::vector<std::span<const double>> samples;
+      std::vector<double> x;
+      for (const auto* s : curve) {
+        const auto* v = s->samples_of(metric);
+        if (v == nullptr || v->empty() || percentile(*v, 0.5) <= 0) break;
+        samples.emplace_back(*v);
+        x.push_back(std::log(*s->parameter("scale")));
+      }
+      if (samples.size() != curve.size()) continue;
+      GrowthFit f;
+      f.family = curve.front()->family;
+      f.path = curve.front()->path;
+      f.implementation = curve.front()->implementation;
+      f.metric = metric;
+      for (const auto* s : curve) f.scales.push_back(*s->parameter("scale"));
+      f.exponent = growth_exponent(x, samples, seed_of(key + std::string(name(metric))));
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
 void analyse(Run& run) {
+  run.fits = fit_growth(run);
   run.deltas = compute_deltas(run);
   std::vector<Delta> extra;
   run.verdicts = judge(run, claims_table(), &extra);

@@ -85,6 +85,22 @@ Verdict verdict_from(const json& j) {
   return v;
 }
 
+json to_json(const GrowthFit& f) {
+  return {{"family", f.family}, {"path", f.path}, {"implementation", f.implementation},
+          {"metric", name(f.metric)}, {"exponent", to_json(f.exponent)}, {"scales", f.scales}};
+}
+
+GrowthFit fit_from(const json& j) {
+  GrowthFit f;
+  f.family = j.at("family").get<std::string>();
+  f.path = j.at("path").get<std::string>();
+  f.implementation = j.at("implementation").get<std::string>();
+  f.metric = metric_from(j.at("metric"));
+  f.exponent = interval_from(j.at("exponent"));
+  f.scales = j.at("scales").get<std::vector<double>>();
+  return f;
+}
+
 json to_json(const Environment& e) {
   return {{"certbench_version", e.certbench_version},
           {"git_commit", e.git_commit},
@@ -127,7 +143,8 @@ Environment environment_from(const json& j) {
 }  // namespace
 
 std::string to_json(const Run& run) {
-  json series = json::array(), deltas = json::array(), verdicts = json::array();
+  json series = json::array(), deltas = json::array(), verdicts = json::array(), fits = json::array();
+  for (const auto& f : run.fits) fits.push_back(to_json(f));
   for (const auto& s : run.series) series.push_back(to_json(s));
   for (const auto& d : run.deltas) deltas.push_back(to_json(d));
   for (const auto& v : run.verdicts) verdicts.push_back(to_json(v));
@@ -137,7 +154,8 @@ std::string to_json(const Run& run) {
               {"failure", run.failure},
               {"series", series},
               {"deltas", deltas},
-              {"verdicts", verdicts}};
+              {"verdicts", verdicts},
+              {"fits", fits}};
   return doc.dump(1) + "\n";
 }
 
@@ -164,6 +182,7 @@ Run from_json(std::string_view text, std::string_view origin) {
     for (const auto& s : doc.at("series")) run.series.push_back(series_from(s));
     for (const auto& d : doc.at("deltas")) run.deltas.push_back(delta_from(d));
     for (const auto& v : doc.at("verdicts")) run.verdicts.push_back(verdict_from(v));
+    for (const auto& f : doc.at("fits")) run.fits.push_back(fit_from(f));
   } catch (const std::exception& e) {
     throw InputError(where + " is not a valid results file: " + e.what());
   }

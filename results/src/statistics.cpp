@@ -106,4 +106,35 @@ Interval quantile_interval(std::span<const double> samples, double q, std::uint6
   return interval_of(percentile(samples, q), estimates);
 }
 
+Interval growth_exponent(std::span<const double> x, std::span<const std::span<const double>> samples,
+                         std::uint64_t seed, const BootstrapOptions& options) {
+  if (x.size() != samples.size() || x.size() < 2) throw std::invalid_argument("growth_exponent: need two points");
+  const auto slope = [&](const std::vector<double>& y) {
+    const double n = static_cast<double>(x.size());
+    const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n, my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+    double sxy = 0, sxx = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      sxy += (x[i] - mx) * (y[i] - my);
+      sxx += (x[i] - mx) * (x[i] - mx);
+    }
+    return sxx == 0 ? 0.0 : sxy / sxx;
+  };
+  std::vector<double> y;
+  for (const auto& s : samples) y.push_back(std::log(percentile(s, 0.5)));
+  const double estimate = slope(y);
+  std::mt19937_64 rng(seed ^ options.seed);
+  std::vector<double> estimates, resample;
+  estimates.reserve(options.resamples);
+  for (unsigned r = 0; r < options.resamples; ++r) {
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      std::uniform_int_distribution<std::size_t> pick(0, samples[i].size() - 1);
+      resample.resize(samples[i].size());
+      for (auto& v : resample) v = samples[i][pick(rng)];
+      y[i] = std::log(std::max(percentile_in_place(resample, 0.5), std::numeric_limits<double>::min()));
+    }
+    estimates.push_back(slope(y));
+  }
+  return interval_of(estimate, estimates);
+}
+
 }  // namespace certbench::results

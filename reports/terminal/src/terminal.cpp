@@ -64,7 +64,10 @@ std::string measured_text(const results::Verdict& v) {
 }
 
 void print_listings(const Printer& p) {
-  const auto series = p.family(results::family::listing);
+  // The run's own dataset here; the other scales of a sweep under "how cost grows".
+  std::vector<const Series*> series;
+  for (const auto* s : p.family(results::family::listing))
+    if (s->parameter("scale") == static_cast<double>(p.run.environment.dataset_scale)) series.push_back(s);
   if (series.empty()) return;
   const auto page = series.front()->parameter("size").value_or(0);
   p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
@@ -88,6 +91,41 @@ void print_listings(const Printer& p) {
     p.print("  {:<32} {:<10} latency {:<22} peak heap {:<22} round trips {}\n", s->path, s->implementation,
             lat ? with_interval(*lat) : "n/a", heap ? with_interval(*heap) : "n/a (no jemalloc)",
             trips ? with_interval(*trips) : "n/a");
+  }
+}
+
+void print_growth(const Printer& p) {
+  if (p.run.fits.empty()) return;
+  p.print("\nhow cost grows with the dataset: cost ~ scale^k, k fitted on the medians (95% interval); 1 = linear, "
+          "0 = flat\n");
+  p.print("  {:<32} {:<10} {:<10} {:>22}   {}\n", "path", "impl", "metric", "k", "medians at each scale");
+  for (const auto& f : p.run.fits) {
+    std::string medians;
+    for (double scale : f.scales)
+      for (const auto& s : p.run.series)
+        if (s.family == f.family && s.path == f.path && s.implementation == f.implementation &&
+            s.parameter("scale") == scale)
+          if (const auto* v = s.samples_of(f.metric)) {
+            const double m = results::percentile(*v, 0.5);
+            medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", thousands(static_cast<std::uint64_t>(scale)),
+                                   f.metric == Metric::latency ? duration(m) : human_bytes(static_cast<std::uint64_t>(m)));
+          }
+    p.print("  {:<32} {:<10} {:<10} {:>22}   {}\n", f.path, f.implementation, results::name(f.metric),
+            fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
+  }
+}
+
+void print_depth(const Printer& p) {
+  const auto series = p.family(results::family::listing_depth);
+  if (series.empty()) return;
+  p.print("\ndeep pages ({} at scale {}): OFFSET pages cost more the deeper they are; keyset pages should not\n",
+          series.front()->implementation, thousands(static_cast<std::uint64_t>(series.front()->parameter("scale").value_or(0))));
+  p.print("  {:<32} {:<7} {:>6} {:>10} {:>10} {:>8}\n", "path", "by", "page", "median", "p95", "rows");
+  for (const auto* s : series) {
+    const auto lat = summary(*s, Metric::latency);
+    p.print("  {:<32} {:<7} {:>6.0f} {:>10} {:>10} {:>8.0f}\n", s->path, s->parameter("keyset").value_or(0) ? "keyset" : "offset",
+            s->parameter("page").value_or(0), duration(lat.median), duration(lat.p95),
+            s->value(Metric::rows_received).value_or(0));
   }
 }
 
@@ -242,6 +280,8 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_listing_loop(p);
   print_caching(p);
   print_saves(p);
+  print_growth(p);
+  print_depth(p);
   if (!options.verdicts) return;
   print_verdicts(run, out);
   print_headline(p);

@@ -16,6 +16,8 @@ namespace certbench::harness {
 struct ListingMeasurement {
   Listing listing;
   std::string impl;
+  std::int64_t page = 1;              ///< the page measured (by offset, or the keyset page's number)
+  bool keyset = false;                ///< reached through cursors rather than OFFSET
   std::vector<double> latencies_ms;  ///< one per measured call, in call order
   double round_trips = 0;            ///< per call
   double rows_received = 0;          ///< per call
@@ -28,6 +30,7 @@ struct ListingMeasurement {
 struct ListingRunSpec {
   std::string dsn;
   std::string schema;
+  std::vector<Listing> listings{kListings.begin(), kListings.end()};
   PageRequest page{1, 20, std::nullopt};
   std::chrono::milliseconds budget_per_listing{3000};  ///< then stop after the current round
   unsigned max_rounds = 30;
@@ -38,8 +41,16 @@ struct ListingRunSpec {
   std::chrono::milliseconds slow_call{1000};
 };
 
-/// Measures every (listing, implementation) pair; `progress` hears which listing is under way.
+/// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing
+/// is under way.
 std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress = {});
+
+/// Page depth: implementation `impl` of each of spec.listings at each of `pages`, by OFFSET and by
+/// keyset (the cursor of page P found by walking the P-1 pages before it, untimed), all interleaved.
+/// A page past the end of a listing is left out.
+std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, std::string_view impl,
+                                                   const std::vector<std::int64_t>& pages,
+                                                   const std::function<void(std::string_view)>& progress = {});
 
 }  // namespace certbench::harness

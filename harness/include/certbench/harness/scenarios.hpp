@@ -24,18 +24,29 @@
 namespace certbench::harness {
 
 /// The figures of each scenario as Series (`scale`: the dataset's, a parameter of every series).
-std::vector<results::Series> to_series(const std::vector<ListingMeasurement>& m, const PageRequest& page,
-                                       std::uint64_t scale);
+/// `family`: results::family::listing, or listing_depth for measure_page_depth's figures.
+std::vector<results::Series> to_series(const std::vector<ListingMeasurement>& m, std::int64_t page_size,
+                                       std::uint64_t scale, std::string_view family);
 std::vector<results::Series> to_series(const std::vector<ListingLoopPoint>& points, const ListingLoopSpec& spec,
                                        std::uint64_t scale);
 std::vector<results::Series> to_series(const std::vector<CachingMeasurement>& m, std::uint64_t scale);
 std::vector<results::Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec,
                                        std::uint64_t scale);
 
+/// A dataset of another scale on the same server (the scale sweep).
+struct ScalePoint {
+  std::uint64_t scale = 0;
+  std::string schema;
+};
+
 /// The scenarios a run measures (in this order) and the spec of each.
 struct RunPlan {
   std::uint64_t scale = 0;
   bool listing = true, loop = true, caching = true, derived = true, saves = true;
+  /// How cost grows: the listings again on each of these datasets (seeded by the caller), and the
+  /// optimized listings' deep pages on the largest; empty = no sweep.
+  std::vector<ScalePoint> sweep;
+  std::vector<std::int64_t> depth_pages{1, 100, 1000};
   ListingRunSpec listing_spec;
   ListingLoopSpec loop_spec;
   CachingRunSpec caching_spec;  ///< reference/derived are set from the flags above

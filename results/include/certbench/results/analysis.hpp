@@ -58,7 +58,11 @@ std::vector<Delta> compute_deltas(const Run& run);
 std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries,
                            std::vector<Delta>* extra_deltas = nullptr);
 
-/// Fills run.deltas and run.verdicts (against claims_table()).
+/// The growth order of every (family, path, implementation) measured at two or more scales with
+/// otherwise equal parameters, for latency and (where sampled) peak heap.
+std::vector<GrowthFit> fit_growth(const Run& run);
+
+/// Fills run.deltas, run.verdicts (against claims_table()) and run.fits.
 void analyse(Run& run);
 
 /// Outcome of an interval against a claimed range [low, high] or a goal's bound.

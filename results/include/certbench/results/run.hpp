@@ -6,7 +6,8 @@
 //   Run ── environment (where and what: versions, machine, dataset, options)
 //       ├─ series[]   (one per family/path/implementation/mode/parameters: raw samples, counters)
 //       ├─ deltas[]   (baseline vs other implementation per metric, with a 95% interval)
-//       └─ verdicts[] (the review's claims and certbench's goals, judged on the deltas)
+//       ├─ verdicts[] (the review's claims and certbench's goals, judged on the deltas)
+//       └─ fits[]     (how cost grows with the dataset, where several scales were measured)
 //
 // Deltas and verdicts are derived by results::analyse() (analysis.hpp) from the series; they are
 // stored so that every sink reads the same figures.
@@ -30,6 +31,7 @@ inline constexpr int kSchemaVersion = 1;
 namespace family {
 inline constexpr std::string_view listing = "listing";            ///< one call at a time, interleaved
 inline constexpr std::string_view listing_loop = "listing_loop";  ///< requests on one event loop
+inline constexpr std::string_view listing_depth = "listing_depth";  ///< deep pages, by offset and by keyset
 inline constexpr std::string_view caching = "caching";            ///< templates and spas, per variant
 inline constexpr std::string_view derived = "derived";            ///< prepare_certificate_data
 inline constexpr std::string_view file_save = "file_save";        ///< saves on one event loop
@@ -107,6 +109,18 @@ struct Verdict {
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 
+/// How a cost grows with the dataset: the exponent k of cost ~ scale^k, fitted by least squares on
+/// log(median) against log(scale) over the scales a path was measured at (k = 1: linear, 0: flat).
+struct GrowthFit {
+  std::string family;
+  std::string path;
+  std::string implementation;
+  Metric metric = Metric::latency;
+  Interval exponent;            ///< with a 95% bootstrap interval (each scale's samples resampled)
+  std::vector<double> scales;   ///< the scales fitted over, ascending
+  friend bool operator==(const GrowthFit&, const GrowthFit&) = default;
+};
+
 struct Environment {
   std::string certbench_version;
   std::string git_commit;          ///< "" when built outside a git checkout
@@ -135,6 +149,7 @@ struct Run {
   std::vector<Series> series;
   std::vector<Delta> deltas;
   std::vector<Verdict> verdicts;
+  std::vector<GrowthFit> fits;
 
   [[nodiscard]] const Series* find(const std::string& key) const;
   friend bool operator==(const Run&, const Run&) = default;

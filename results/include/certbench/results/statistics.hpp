@@ -41,6 +41,11 @@ Interval ratio_of_medians(std::span<const double> numerator, std::span<const dou
 Interval quantile_interval(std::span<const double> samples, double q, std::uint64_t seed,
                            const BootstrapOptions& options = {});
 
+/// The slope of log(median(samples[i])) against x[i] (least squares) and its 95% interval, each
+/// point's samples resampled on their own: the exponent k of cost ~ scale^k when x = log(scale).
+Interval growth_exponent(std::span<const double> x, std::span<const std::span<const double>> samples,
+                         std::uint64_t seed, const BootstrapOptions& options = {});
+
 /// A stable 64-bit seed from text (FNV-1a): the same delta gets the same resamples in every run.
 std::uint64_t seed_of(std::string_view text) noexcept;
 
