@@ -67,6 +67,23 @@ std::string active_command(const CLI::App& app) {
   return path.empty() ? "certbench" : path;
 }
 
+// The options that set each field an error below the command line can name (core/errors.hpp):
+// the libraries say what is wrong, the command line says which option to change.
+const std::map<std::string, std::string> kOptionOf = {
+    {"scale", "--scale"},
+    {"impl", "--impl"},
+    {"redis", "--redis"},
+    {"schema", "--schema NAME"},
+    {"foreign_schema", "--force, or --schema NAME"},
+    {"data_dir", "--data-dir"},
+    {"keyset_review", "--page N, or --impl optimized"},
+};
+
+std::string phrase(const Error& e) {
+  auto it = kOptionOf.find(e.field());
+  return it == kOptionOf.end() ? std::string(e.what()) : std::string(e.what()) + " (" + it->second + ")";
+}
+
 int usage_error(const std::string& command, const std::string& message) {
   fmt::print(stderr, "certbench{}: {}\n", command == "certbench" ? "" : " " + command, message);
   auto it = kUsage.find(command);
@@ -510,9 +527,9 @@ int main(int argc, char** argv) {
       return cli::show(show_args);
     }
   } catch (const UsageError& e) {
-    return usage_error(command, e.what());
+    return usage_error(command, phrase(e));
   } catch (const Error& e) {
-    if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: {}\n", e.what());
+    if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: {}\n", phrase(e));
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: internal error: {}\n", e.what());

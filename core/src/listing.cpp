@@ -49,7 +49,8 @@ void ListingPaths::check(const PageRequest& page) const {
   page.validate();
   if (page.after && !serves_keyset())
     throw InputError("the " + std::string(name()) +
-                     " implementation serves numbered pages only (use --page, or --impl optimized)");
+                     " implementation serves numbered pages only: ask for a page number, or use the optimized "
+                     "implementation", "keyset_review");
 }
 
 ListingPage ListingPaths::public_certificates(const PageRequest& page) {

@@ -24,7 +24,7 @@ DatabaseTarget DatabaseTarget::resolve(const TargetOptions& options,
   DatabaseTarget t;
   if (!options.dsn.empty()) {
     t.dsn_ = options.dsn;
-    t.description_ = "the server named by --dsn";
+    t.description_ = "the server named by the given DSN";
     return t;
   }
   if (const char* url = env("DATABASE_URL")) {

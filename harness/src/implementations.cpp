@@ -30,7 +30,8 @@ std::span<const std::string_view> listing_implementations(Listing listing) noexc
 
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl) {
   if (std::find(kListingImplementations.begin(), kListingImplementations.end(), impl) == kListingImplementations.end())
-    throw UsageError("--impl must be naive, review, optimized or cached (got '" + std::string(impl) + "')");
+    throw UsageError("the implementation must be naive, review, optimized or cached (got '" + std::string(impl) + "')",
+                     "impl");
   ListingSession s;
   s.db = std::make_unique<db::Connection>(dsn);
   impl::use_dataset(*s.db, schema);
@@ -94,7 +95,7 @@ std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asi
     return std::make_unique<optimized::ThreadPoolFileSaves>(std::move(dir), std::move(options));
   if (name == "io_uring")
     return std::make_unique<optimized::IoUringFileSaves>(io, std::move(dir), std::move(options));
-  throw UsageError("--impl must be naive, optimized or io_uring (got '" + std::string(name) + "')");
+  throw UsageError("the implementation must be naive, optimized or io_uring (got '" + std::string(name) + "')", "impl");
 }
 
 }  // namespace certbench::harness

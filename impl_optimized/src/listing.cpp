@@ -89,7 +89,8 @@ std::string keyset_shape(const ListingPosition& after) {
 Listings::Statement Listings::statement(certbench::Listing listing, std::int64_t user_id,
                                       const PageRequest& page) const {
   if (page.after && strategy_ == Strategy::union_all)
-    throw InputError("the review implementation serves numbered pages only (use --page, or --impl optimized)");
+    throw InputError("the review implementation serves numbered pages only: ask for a page number, or use the optimized "
+                     "implementation", "keyset_review");
   Statement st;
   Params params;
   const std::string filter = filter_of(listing, user_id, params);

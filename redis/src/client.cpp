@@ -26,7 +26,8 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 Endpoint Endpoint::parse(std::string_view url) {
   const auto bad = [&](std::string_view why) {
-    return UsageError(fmt::format("--redis must be redis://[:password@]host[:port][/db] ({}: '{}')", why, url));
+    return UsageError(fmt::format("the Redis URL must be redis://[:password@]host[:port][/db] ({}: '{}')", why, url),
+                      "redis");
   };
   constexpr std::string_view scheme = "redis://";
   if (!url.starts_with(scheme)) throw bad("no redis:// scheme");

@@ -9,7 +9,7 @@ namespace certbench::redis {
 RedisTarget RedisTarget::resolve(const std::string& url_option, const std::function<void(std::string_view)>& note) {
   RedisTarget t;
   std::string url = url_option;
-  std::string source = "--redis";
+  std::string source = "the given URL";
   if (url.empty()) {
     if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
       url = env;

@@ -16,26 +16,34 @@ enum class ExitCode : int {
   interrupted = 130, ///< SIGINT/SIGTERM (128 + signal number is used for the exact signal)
 };
 
-/// Base of every error certbench reports to a user.
+/// Base of every error certbench reports to a user. Layers below the command line never spell a
+/// flag: an error about a setting names it in `field` ("scale", "impl", "schema", …, see
+/// cli/main.cpp's table), and the command line says which option sets it.
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ExitCode code, const std::string& message, std::string field = {})
+      : std::runtime_error(message), code_(code), field_(std::move(field)) {}
   [[nodiscard]] ExitCode code() const noexcept { return code_; }
+  /// The setting the error is about, "" when none.
+  [[nodiscard]] const std::string& field() const noexcept { return field_; }
 
  private:
   ExitCode code_;
+  std::string field_;
 };
 
 /// Bad command-line usage or configuration (exit 2).
 class UsageError : public Error {
  public:
-  explicit UsageError(const std::string& message) : Error(ExitCode::usage, message) {}
+  explicit UsageError(const std::string& message, std::string field = {})
+      : Error(ExitCode::usage, message, std::move(field)) {}
 };
 
 /// Input or state certbench refuses to act on, e.g. a foreign schema (exit 2).
 class InputError : public Error {
  public:
-  explicit InputError(const std::string& message) : Error(ExitCode::usage, message) {}
+  explicit InputError(const std::string& message, std::string field = {})
+      : Error(ExitCode::usage, message, std::move(field)) {}
 };
 
 /// The environment failed: a process would not start, a file could not be written (exit 3).
