@@ -7,6 +7,7 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/rounds.hpp"
 #include "certbench/harness/percentile.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
@@ -21,8 +22,6 @@ double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // One thing measured in the rounds: a page of a listing from one implementation's session.
 struct Subject {
   ListingSession* session;
@@ -31,34 +30,36 @@ struct Subject {
   ListingMeasurement* out;
 };
 
-// Warm-up, then rounds calling every subject once each (interleaved), until the budget is spent
-// and at least the minimum of rounds is made; counts per call from each session's stats.
+// The rounds of harness/rounds.hpp over the subjects; counts per call from each session's stats.
 void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subject>& subjects) {
-  HeapMeter heap;
-  Clock::duration slowest{};
+  std::vector<RoundSubject> rounds;
   for (auto& s : subjects) {
-    const auto t0 = Clock::now();
-    s.session->listings->list(s.listing, user, s.request);  // warm-up: statements prepared, caches filled
-    slowest = std::max(slowest, Clock::now() - t0);
-    s.session->db->reset_stats();
+    RoundSubject r;
+    r.calls = [&s, user](std::size_t, std::size_t count) {
+      for (std::size_t n = 0; n < count; ++n) s.session->listings->list(s.listing, user, s.request);
+    };
+    r.meter_heap = true;
+    rounds.push_back(std::move(r));
   }
-  const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
-  const auto deadline = Clock::now() + spec.budget_per_listing;
-  unsigned rounds = 0;
-  for (; rounds < std::max(spec.max_rounds, min_rounds) && (rounds < min_rounds || Clock::now() < deadline); ++rounds)
-    for (auto& s : subjects) {
-      heap.start();
-      const auto t0 = Clock::now();
-      auto page = s.session->listings->list(s.listing, user, s.request);
-      s.out->latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-      if (auto p = heap.peak()) s.out->peak_heap_bytes.push_back(static_cast<double>(*p));
-    }
-  // Each subject has a session of its own (the stats are per session).
-  for (auto& s : subjects) {
-    const auto& st = s.session->db->stats();
-    s.out->round_trips = static_cast<double>(st.round_trips) / rounds;
-    s.out->rows_received = static_cast<double>(st.rows_received) / rounds;
-    s.out->bytes_received = static_cast<double>(st.bytes_received) / rounds;
+  RoundsSpec rs;
+  rs.budget = spec.budget_per_listing;
+  rs.min_rounds = spec.min_rounds;
+  rs.min_rounds_slow = spec.min_rounds_slow;
+  rs.slow_call = spec.slow_call;
+  rs.max_rounds = spec.max_rounds;
+  // Counted after the warm-up: preparing the statements is not part of a call's cost.
+  rs.after_warmup = [&subjects] {
+    for (auto& s : subjects) s.session->db->reset_stats();
+  };
+  const unsigned made = harness::run_rounds(rounds, rs);
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    auto& out = *subjects[k].out;
+    for (double sec : rounds[k].seconds) out.latencies_ms.push_back(sec * 1e3);
+    out.peak_heap_bytes = std::move(rounds[k].peak_heap);
+    const auto& st = subjects[k].session->db->stats();  // each subject has a session of its own
+    out.round_trips = static_cast<double>(st.round_trips) / made;
+    out.rows_received = static_cast<double>(st.rows_received) / made;
+    out.bytes_received = static_cast<double>(st.bytes_received) / made;
   }
 }
 
