@@ -1,9 +1,17 @@
 #pragma once
-// The console output as usual, with every iteration run kept by name, so that a program can judge
-// its issue's goals on the figures of the run it just made (--certbench_goals).
+// Every run kept by name, so that a program can judge its issue's goals on the figures of the run
+// it just made (--certbench_goals), while the output stays exactly what Google Benchmark's own
+// flags ask for: the runs go on to the display reporter Google Benchmark makes from
+// --benchmark_format and --benchmark_color (CreateDefaultDisplayReporter, the reporter
+// RunSpecifiedBenchmarks would use without one of ours), and the file reporter slot stays
+// Google Benchmark's, so --benchmark_out and --benchmark_out_format are untouched.
+//
+// (It was a ConsoleReporter subclass: the console table whatever the format, and colour codes
+// whatever --benchmark_color said and wherever stdout went.)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,10 +19,14 @@
 
 namespace certbench::bench {
 
-class CollectingReporter : public benchmark::ConsoleReporter {
+class CollectingReporter final : public benchmark::BenchmarkReporter {
  public:
+  CollectingReporter() : display_(benchmark::CreateDefaultDisplayReporter()) {}
+
+  bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
+
   void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
+    display_->ReportRuns(runs);
     for (const auto& run : runs) {
       if (run.error_occurred) continue;
       // Real time per iteration in nanoseconds, whatever unit the benchmark prints in.
@@ -31,6 +43,14 @@ class CollectingReporter : public benchmark::ConsoleReporter {
     }
   }
 
+  void Finalize() override { display_->Finalize(); }
+
+  /// Where text beside the runs (the goals) belongs: stdout under the console format, stderr when
+  /// stdout carries JSON or CSV, which must stay parseable.
+  [[nodiscard]] std::ostream& notes() const {
+    return dynamic_cast<const benchmark::ConsoleReporter*>(display_) != nullptr ? std::cout : std::cerr;
+  }
+
   /// Median over the repetitions of `name` (as printed, e.g. "x/y/real_time"), in nanoseconds.
   [[nodiscard]] std::optional<double> median_ns(const std::string& name) const {
     auto it = measured_.find(name);
@@ -41,7 +61,7 @@ class CollectingReporter : public benchmark::ConsoleReporter {
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   }
 
-  /// A counter of `name`'s last repetition.
+  /// A counter of `name`'s last repetition (or of its median, when only aggregates are reported).
   [[nodiscard]] std::optional<double> counter(const std::string& name, const std::string& counter) const {
     auto it = measured_.find(name);
     if (it == measured_.end()) return std::nullopt;
@@ -50,6 +70,7 @@ class CollectingReporter : public benchmark::ConsoleReporter {
   }
 
  private:
+  benchmark::BenchmarkReporter* display_;  // Google Benchmark's own, kept for the process
   struct Measured {
     std::vector<double> nanos;     // one per repetition
     std::optional<double> median;  // as reported, when only aggregates are

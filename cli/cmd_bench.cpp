@@ -1,8 +1,6 @@
 // certbench bench: the Google Benchmark programs on prepared datasets: bench_listing (issue #3)
 // and bench_caching (issue #4).
-#include <algorithm>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -44,11 +42,9 @@ int bench(const BenchArgs& args) {
                      report.reused ? "ready" : fmt::format("seeded in {:.1f} s", report.seconds)));
   }
 
-  // Google Benchmark colours whenever $TERM is set, even into a pipe or a log file.
+  // Google Benchmark's flags go to the programs as they are: its reporters colour the console only
+  // when stdout is a terminal (--benchmark_color=auto), and print the format asked for.
   std::vector<std::string> common;
-  const bool color_given = std::any_of(args.benchmark_flags.begin(), args.benchmark_flags.end(),
-                                       [](const std::string& f) { return f.rfind("--benchmark_color", 0) == 0; });
-  if (!color_given && isatty(STDOUT_FILENO) != 1) common.push_back("--benchmark_color=false");
   if (args.goals) common.push_back("--certbench_goals");
   common.insert(common.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
 
