@@ -34,6 +34,7 @@
 #include "certbench/impl_common/reference_queries.hpp"
 #include "certbench/redis/embedded_redis.hpp"
 #include "collecting_reporter.hpp"
+#include "output_flags.hpp"
 
 namespace {
 
@@ -230,6 +231,10 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception&) {
     std::cerr << "bench_caching: bad --certbench_ flag\n";
+    return 2;
+  }
+  if (auto problem = bench::output_flags_problem(rest)) {  // before any work
+    std::cerr << "bench_caching: " << *problem << "\n";
     return 2;
   }
   std::optional<db::EmbeddedPostgres> cluster;

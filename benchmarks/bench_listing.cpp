@@ -32,6 +32,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "collecting_reporter.hpp"
+#include "output_flags.hpp"
 
 namespace {
 
@@ -207,6 +208,10 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception&) {
     std::cerr << "bench_listing: bad --certbench_ flag\n";
+    return 2;
+  }
+  if (auto problem = bench::output_flags_problem(rest)) {  // before any work
+    std::cerr << "bench_listing: " << *problem << "\n";
     return 2;
   }
   std::optional<db::EmbeddedPostgres> cluster;

@@ -2,6 +2,7 @@
 // --certbench_goals.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -69,6 +70,16 @@ TEST(BenchOutput, ConsoleCsvAndFileAsGoogleBenchmarkSays) {
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["benchmarks"].size(), 2u);
   std::filesystem::remove_all(dir);
+}
+
+TEST(BenchOutput, BadOutputFlagsAreOneLineAndExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--benchmark_format=xml"}, {"--benchmark_out_format=yaml"}, {"--benchmark_out=/nonexistent/dir/runs.json"}}) {
+    const auto r = bench_listing(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << args[0] << "\n" << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args[0] << "\n" << r.err;
+  }
 }
 
 }  // namespace
