@@ -164,6 +164,7 @@ void register_all(const Config& config) {
         // Real time: the naive and miss paths wait for the servers.
         b->UseRealTime()->Unit(mode == Mode::hit && name == "in_process" ? benchmark::kNanosecond : benchmark::kMicrosecond);
         if (mode == Mode::hit && name == "in_process") b->ThreadRange(1, 2);
+        if (config.goals) bench::with_certbench_median(b);
       }
     }
   }
@@ -171,6 +172,7 @@ void register_all(const Config& config) {
     auto* b = benchmark::RegisterBenchmark(fmt::format("prepare_certificate_data/{}", name).c_str(),
                                            [&config, name](benchmark::State& st) { run_certificate_data(st, config, name); });
     b->UseRealTime()->Unit(benchmark::kNanosecond);
+    if (config.goals) bench::with_certbench_median(b);
   }
 }
 

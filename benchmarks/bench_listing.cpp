@@ -157,6 +157,7 @@ void register_all(const Config& config) {
           });
       // Real time: the work happens in PostgreSQL, not on this thread's CPU.
       family->ArgNames({"scale", "page", "keyset"})->Unit(benchmark::kMicrosecond)->UseRealTime()->Complexity(benchmark::oAuto);
+      if (config.goals) bench::with_certbench_median(family);
       for (auto scale : config.scales) {
         if (impl == "naive" && scale > config.naive_max) {
           std::cerr << fmt::format("skipping {}/naive at scale {}: above --certbench_naive_max={} "
@@ -172,6 +173,7 @@ void register_all(const Config& config) {
           run_case(st, config, {l, "optimized", static_cast<std::uint64_t>(st.range(0)), st.range(1), st.range(2) == 1});
         });
     depth->ArgNames({"scale", "page", "keyset"})->Unit(benchmark::kMicrosecond)->UseRealTime();
+    if (config.goals) bench::with_certbench_median(depth);
     const auto scale = static_cast<std::int64_t>(largest);
     for (auto args : std::vector<std::vector<std::int64_t>>{{scale, 100, 0}, {scale, 1000, 0}, {scale, 1, 1},
                                                             {scale, 100, 1}, {scale, 1000, 1}})

@@ -10,14 +10,28 @@
 // whatever --benchmark_color said and wherever stdout went.)
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "certbench/harness/percentile.hpp"
+
 namespace certbench::bench {
+
+/// The median by certbench's one percentile rule (the value at rank floor(n/2) of the sorted
+/// samples), where Google Benchmark's "median" averages the two middle values of an even count.
+inline double certbench_median(const std::vector<double>& samples) { return harness::percentile(samples, 0.5); }
+
+/// The name of certbench's median among Google Benchmark's aggregates (name_p50).
+inline const std::string kMedianAggregate = "p50";
+
+/// Adds certbench's median to the aggregates of `b`'s repetitions, so that the goals can be judged
+/// when only aggregates are reported (--benchmark_report_aggregates_only).
+inline benchmark::internal::Benchmark* with_certbench_median(benchmark::internal::Benchmark* b) {
+  return b->ComputeStatistics(kMedianAggregate, &certbench_median);
+}
 
 class CollectingReporter final : public benchmark::BenchmarkReporter {
  public:
@@ -35,7 +49,7 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
         auto& m = measured_[run.benchmark_name()];
         m.nanos.push_back(ns);
         for (const auto& [name, counter] : run.counters) m.counters[name] = counter.value;
-      } else if (run.aggregate_name == "median") {  // --benchmark_report_aggregates_only
+      } else if (run.aggregate_name == kMedianAggregate) {  // only aggregates reported
         auto& m = measured_[run.run_name.str()];
         m.median = ns;
         for (const auto& [name, counter] : run.counters) m.counters[name] = counter.value;
@@ -51,14 +65,13 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
     return dynamic_cast<const benchmark::ConsoleReporter*>(display_) != nullptr ? std::cout : std::cerr;
   }
 
-  /// Median over the repetitions of `name` (as printed, e.g. "x/y/real_time"), in nanoseconds.
+  /// Median over the repetitions of `name` (as printed, e.g. "x/y/real_time"), in nanoseconds, by
+  /// certbench's percentile rule.
   [[nodiscard]] std::optional<double> median_ns(const std::string& name) const {
     auto it = measured_.find(name);
     if (it == measured_.end()) return std::nullopt;
     if (it->second.nanos.empty()) return it->second.median;
-    auto v = it->second.nanos;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return certbench_median(it->second.nanos);
   }
 
   /// A counter of `name`'s last repetition (or of its median, when only aggregates are reported).
@@ -73,7 +86,7 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
   benchmark::BenchmarkReporter* display_;  // Google Benchmark's own, kept for the process
   struct Measured {
     std::vector<double> nanos;     // one per repetition
-    std::optional<double> median;  // as reported, when only aggregates are
+    std::optional<double> median;  // certbench's, as aggregated, when only aggregates are reported
     std::map<std::string, double> counters;
   };
   std::map<std::string, Measured> measured_;

@@ -1,5 +1,5 @@
 // The Google Benchmark programs' output: Google Benchmark's own flags decide it, with or without
-// --certbench_goals.
+// --certbench_goals, and the goals use certbench's one percentile rule.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,11 +9,50 @@
 
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/sys/files.hpp"
+#include "collecting_reporter.hpp"
 #include "support/cluster.hpp"
 
 namespace {
 
 using certbench::testing::shared_cluster;
+using BenchRun = benchmark::BenchmarkReporter::Run;
+
+BenchRun iteration(const std::string& name, double ns) {
+  BenchRun r;
+  r.run_name.function_name = name;
+  r.run_type = BenchRun::RT_Iteration;
+  r.iterations = 1;
+  r.time_unit = benchmark::kNanosecond;
+  r.real_accumulated_time = ns / 1e9;
+  return r;
+}
+
+TEST(BenchOutput, TheGoalsMedianIsCertbenchsPercentileRule) {
+  // Value at rank floor(n/2): 3 of {1, 2, 3, 4}, where Google Benchmark's median says 2.5.
+  EXPECT_EQ(certbench::bench::certbench_median({4, 1, 3, 2}), 3);
+  EXPECT_EQ(certbench::bench::certbench_median({5, 1, 3}), 3);
+
+  certbench::bench::CollectingReporter reporter;  // forwards to Google Benchmark's console reporter
+  testing::internal::CaptureStdout();
+  reporter.ReportRuns({iteration("x/real_time", 1), iteration("x/real_time", 2), iteration("x/real_time", 3),
+                       iteration("x/real_time", 4)});
+  const std::string forwarded = testing::internal::GetCapturedStdout();
+  EXPECT_NE(forwarded.find("x/real_time"), std::string::npos) << "the runs reach the display reporter";
+  ASSERT_TRUE(reporter.median_ns("x/real_time"));
+  EXPECT_DOUBLE_EQ(*reporter.median_ns("x/real_time"), 3);
+  EXPECT_FALSE(reporter.median_ns("y/real_time"));
+
+  // Only aggregates reported: certbench's median among them, not Google Benchmark's.
+  BenchRun median = iteration("y/real_time", 2.5), p50 = iteration("y/real_time", 3);
+  median.run_type = p50.run_type = BenchRun::RT_Aggregate;
+  median.aggregate_name = "median";
+  p50.aggregate_name = certbench::bench::kMedianAggregate;
+  testing::internal::CaptureStdout();
+  reporter.ReportRuns({median, p50});
+  (void)testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(reporter.median_ns("y/real_time"));
+  EXPECT_DOUBLE_EQ(*reporter.median_ns("y/real_time"), 3);
+}
 
 // bench_listing itself, on a small dataset of the shared cluster.
 certbench::sys::RunResult bench_listing(std::vector<std::string> args) {
