@@ -372,7 +372,10 @@ int main(int argc, char** argv) {
   add_target_options(*bench, bench_args.target);
   bench->allow_extras();
   bench->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "
-                "--benchmark_repetitions=9 --benchmark_out=results.json.\n"
+                "--benchmark_repetitions=9 --benchmark_format=json --benchmark_out=results.json.\n"
+                "With both suites (the default), stdout is the console format and --benchmark_out=F.json "
+                "writes F.listing.json and F.caching.json; with --goals the verdicts follow on stdout, "
+                "or on stderr when stdout is JSON or CSV.\n"
                 "Without --dsn the datasets live in the persistent embedded cluster "
                 "(/var/tmp/certbench-UID/pgdata or --data-dir), started for the run and stopped after it.");
 

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "certbench/db/connection.hpp"
@@ -53,6 +54,9 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"run", "--redis", "http://cache:6379"},
       {"bench", "--suite", "everything"},
       {"bench", "--redis", "redis://h:0"},
+      {"bench", "--benchmark_format=xml"},
+      {"bench", "--benchmark_out_format=yaml"},
+      {"bench", "--benchmark_format=json"},  // both suites: two documents on one stdout
       {"saves", "--impl", "naive,bogus"},
       {"saves", "--concurrency", "0"},
       {"saves", "--concurrency", "1,,2"},
@@ -159,7 +163,8 @@ TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
   for (const char* key : {"kind", "id", "generated_at", "recipient_name", "spa_name", "template_name"})
     EXPECT_TRUE(j["rows"][0].contains(key)) << key;
   EXPECT_TRUE(j["rows"][0]["generated_at"].get<std::string>().ends_with("Z"));
-  EXPECT_EQ(j["stats"]["round_trips"], 5 + 2 * 5) << "five tables, then a spa and a template per row";
+  // Five tables, then a spa and a template per row; this first call also prepares its seven statements.
+  EXPECT_EQ(j["stats"]["round_trips"], (5 + 2 * 5) + (5 + 2)) << "prepared: five tables, the spa and the template lookups";
   EXPECT_GT(j["stats"]["rows_received"].get<int>(), 1000);
   EXPECT_TRUE(j["stats"].contains("peak_heap_bytes"));
   ASSERT_TRUE(j["next_cursor"].is_string());
@@ -199,6 +204,42 @@ TEST(Cli, ShowPrintsAPageItsCostAndACursor) {
     EXPECT_GE(lines(r.err), 1u);
     EXPECT_LE(lines(r.err), 2u) << joined << "\n" << r.err;
   }
+}
+
+// Google Benchmark's output flags reach the programs and behave as it documents them, with
+// --goals too; no colour codes into a pipe even when $TERM names a colour terminal.
+TEST(Cli, BenchFollowsGoogleBenchmarksOutputFlags) {
+#ifndef CERTBENCH_HAVE_BENCHMARKS
+  GTEST_SKIP() << "the Google Benchmark programs are not built";
+#endif
+  const std::vector<std::string> base{"bench", "--scales", "500", "--dsn", shared_cluster().dsn(), "--goals",
+                                      "--benchmark_min_time=0.001",
+                                      "--benchmark_filter=^get_public_certificates/naive/scale:500/page:1/|^get_template_by_id/naive/"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), base.begin(), base.end());
+    return run_certbench(args, {"TERM=xterm-256color"});
+  };
+  auto json = with({"--suite", "listing", "--benchmark_format=json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_FALSE(has(json.out, "\x1b")) << json.out;
+  const auto j = nlohmann::json::parse(json.out);  // all of stdout
+  ASSERT_TRUE(j["benchmarks"].is_array());
+  EXPECT_EQ(j["benchmarks"].size(), 1u) << json.out;
+  EXPECT_TRUE(has(json.err, "goals of issue #3")) << "the verdicts beside JSON go to stderr";
+
+  // Both suites: the console on stdout, and each program's runs in a file of its own.
+  const auto dir = certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-cli-bench-");
+  auto both = with({"--benchmark_out=" + (dir / "runs.json").string()});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_FALSE(has(both.out, "\x1b")) << both.out;
+  EXPECT_TRUE(has(both.out, "get_public_certificates/naive/scale:500") && has(both.out, "get_template_by_id/naive"))
+      << both.out;
+  for (const char* suite : {"listing", "caching"}) {
+    std::ifstream in(dir / (std::string("runs.") + suite + ".json"));
+    ASSERT_TRUE(in) << suite;
+    EXPECT_EQ(nlohmann::json::parse(in)["benchmarks"].size(), 1u) << suite;
+  }
+  fs::remove_all(dir);
 }
 
 TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
