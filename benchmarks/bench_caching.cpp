@@ -14,7 +14,8 @@
 //                            it); without it a throwaway cluster is started and seeded
 //   --certbench_scale=N      the dataset (default 20000: 10 templates, 40 spas)
 //   --certbench_redis=URL    a Redis for the redis variant; without it an embedded one is started
-//   --certbench_goals        after the run, judge issue #4's goals on what this run measured
+//   --certbench_goals        after the run, judge the claims table's goals on what this run measured
+//   --certbench_results=FILE write the runs as results.json (family "benchmark")
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ struct Config {
   std::string redis_url;
   redis::Endpoint redis;
   bool goals = false;
+  std::string results;  ///< --certbench_results=FILE: the runs as results.json
   std::string schema() const { return "bench_" + std::to_string(scale); }
 };
 
@@ -176,7 +178,7 @@ void register_all(const Config& config) {
   }
 }
 
-// Judges issue #4's goals on this run's figures, and says which cache a team should pick.
+// Judges the claims table's caching goals on this run's figures, and says which cache a team should pick.
 void print_goals(const bench::CollectingReporter& r) {
   // Names as Google Benchmark prints them: ".../real_time", threads last.
   auto ns = [&](std::string name) {
@@ -184,32 +186,25 @@ void print_goals(const bench::CollectingReporter& r) {
     else name += "/real_time";
     return r.median_ns(name);
   };
-  std::ostream& out = r.notes();
-  out << "\ngoals of issue #4 (medians over this run's repetitions):\n";
+  bench::judge_goals(r, "goals of issue #4 (medians over this run's repetitions, judged by results/claims.json):");
+  std::FILE* out = r.notes();
   const auto hit = ns("get_template_by_id/in_process/hit/threads:1");
   const auto naive = ns("get_template_by_id/naive");
   const auto redis_hit = ns("get_template_by_id/redis/hit");
-  if (!hit || !naive || !redis_hit) {
-    out << "  not measured (run every get_template_by_id benchmark)\n";
-    return;
-  }
-  out << fmt::format("  in-process hit: {:.1f} ns   goal < 100 ns: {}\n", *hit, *hit < 100 ? "met" : "NOT met");
-  const double speedup = *naive / *hit;
-  out << fmt::format("  naive database fetch {:.1f} us / in-process hit {:.1f} ns = {:.0f}x   goal >= 500x: {}\n",
-                     *naive / 1000, *hit, speedup, speedup >= 500 ? "met" : "NOT met");
-  out << "\nRedis vs PostgreSQL on loopback, side by side:\n";
+  if (!hit || !naive || !redis_hit) return;
+  fmt::print(out, "\nRedis vs PostgreSQL on loopback, side by side:\n");
   for (std::string path : {"get_template_by_id", "get_public_templates", "spa_by_id"}) {
     auto n = ns(path + "/naive"), rh = ns(path + "/redis/hit"), rm = ns(path + "/redis/miss"),
          ih = ns(path + "/in_process/hit/threads:1"),
          im = ns(path + "/in_process/miss");
     if (!n || !rh || !rm || !ih || !im) continue;
-    out << fmt::format("  {:<22} PostgreSQL {:>7.1f} us | Redis hit {:>7.1f} us ({:.2f}x), miss {:>7.1f} us | "
-                       "in-process hit {:>6.1f} ns, miss {:>7.1f} us\n",
-                       path, *n / 1000, *rh / 1000, *n / *rh, *rm / 1000, *ih, *im / 1000);
+    fmt::print(out, "  {:<22} PostgreSQL {:>7.1f} us | Redis hit {:>7.1f} us ({:.2f}x), miss {:>7.1f} us | "
+               "in-process hit {:>6.1f} ns, miss {:>7.1f} us\n",
+               path, *n / 1000, *rh / 1000, *n / *rh, *rm / 1000, *ih, *im / 1000);
   }
   const double redis_gain = *naive / *redis_hit;
-  out << "\nwhich to pick: ";
-  out << fmt::format(
+  fmt::print(out, "\nwhich to pick: ");
+  fmt::print(out,
       "an in-process cache — a hit costs {:.0f} ns against {:.1f} us for a Redis hit, because a Redis hit is "
       "still a loopback round trip (here {:.2f}x {} than asking PostgreSQL for the same row by primary key). "
       "Take Redis when several processes must share entries and see one invalidation, or when the cached set "
@@ -229,6 +224,7 @@ int main(int argc, char** argv) {
       else if (a.starts_with("--certbench_scale=")) config.scale = std::stoull(std::string(a.substr(18)));
       else if (a.starts_with("--certbench_redis=")) config.redis_url = a.substr(18);
       else if (a == "--certbench_goals") config.goals = true;
+      else if (a.starts_with("--certbench_results=")) config.results = a.substr(20);
       else rest.push_back(argv[i]);
     }
   } catch (const std::exception&) {
@@ -264,6 +260,7 @@ int main(int argc, char** argv) {
     bench::CollectingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     if (config.goals) print_goals(reporter);
+    if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
     benchmark::Shutdown();
   } catch (const std::exception& e) {
     std::cerr << "bench_caching: " << e.what() << "\n";

@@ -11,7 +11,8 @@
 //                              prepares them); without it a throwaway cluster is started and seeded
 //   --certbench_scales=1000,…  dataset scales (default 1000)
 //   --certbench_naive_max=N    skip the naive implementation above N certificates (default 1000000)
-//   --certbench_goals          after the run, evaluate issue #3's goals on what this run measured
+//   --certbench_goals          after the run, judge the claims table's goals on what this run measured
+//   --certbench_results=FILE   write the runs as results.json (family "benchmark")
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -43,47 +44,8 @@ struct Config {
   std::vector<std::uint64_t> scales{1000};
   std::uint64_t naive_max = 1'000'000;
   bool goals = false;
+  std::string results;  ///< --certbench_results=FILE: the runs as results.json
 };
-
-// Judges issue #3's goals on the figures this run measured.
-void print_goals(const bench::CollectingReporter& r) {
-  auto micros = [&](const std::string& name) -> std::optional<double> {
-    auto ns = r.median_ns(name + "/real_time");
-    return ns ? std::optional(*ns / 1000) : std::nullopt;
-  };
-  auto peak = [&](const std::string& name) { return r.counter(name + "/real_time", "peak_heap_bytes"); };
-  std::ostream& out = r.notes();
-  out << "\ngoals of issue #3 (figures from this run):\n";
-  const auto keyset_1 = micros("get_public_certificates/optimized/scale:1000000/page:1/keyset:1");
-  const auto keyset_1000 = micros("get_public_certificates/optimized/scale:1000000/page:1000/keyset:1");
-  if (keyset_1 && keyset_1000) {
-    const double ratio = *keyset_1000 / *keyset_1;
-    out << fmt::format("  keyset page 1000 vs page 1 at 1M (optimized public): {:.0f} us vs {:.0f} us = "
-                       "{:.2f}x   goal <= 1.5x: {}\n", *keyset_1000, *keyset_1, ratio, ratio <= 1.5 ? "met" : "NOT met");
-  } else {
-    out << "  keyset page 1000 vs page 1 at 1M: not measured (needs scale 1M)\n";
-  }
-  const auto peak_1k = peak("get_public_certificates/optimized/scale:1000/page:1/keyset:0");
-  const auto peak_1m = peak("get_public_certificates/optimized/scale:1000000/page:1/keyset:0");
-  if (peak_1k && peak_1m) {
-    const bool same = std::abs(*peak_1m - *peak_1k) <= 64 * 1024;  // jemalloc samples every 64 KiB
-    const bool small = std::max(*peak_1k, *peak_1m) <= 256 * 1024;
-    out << fmt::format("  optimized peak heap per call at 1k vs 1M: {:.1f} KiB vs {:.1f} KiB   goal same "
-                       "(within jemalloc's 64 KiB sampling) and <= 256 KiB: {}\n",
-                       *peak_1k / 1024, *peak_1m / 1024, same && small ? "met" : "NOT met");
-  } else {
-    out << "  optimized peak heap at 1k vs 1M: not measured (needs scales 1k and 1M, and jemalloc)\n";
-  }
-  const auto naive = micros("get_public_certificates/naive/scale:100000/page:1/keyset:0");
-  const auto optimized = micros("get_public_certificates/optimized/scale:100000/page:1/keyset:0");
-  if (naive && optimized) {
-    const double ratio = *naive / *optimized;
-    out << fmt::format("  naive vs optimized public listing at 100k: {:.0f} us vs {:.0f} us = {:.0f}x   "
-                       "goal >= 100x: {}\n", *naive, *optimized, ratio, ratio >= 100 ? "met" : "NOT met");
-  } else {
-    out << "  naive vs optimized at 100k: not measured (needs scale 100k)\n";
-  }
-}
 
 std::string schema_of(std::uint64_t scale) { return "bench_" + std::to_string(scale); }
 
@@ -206,6 +168,7 @@ int main(int argc, char** argv) {
       else if (a.starts_with("--certbench_scales=")) config.scales = parse_scales(std::string(a.substr(19)));
       else if (a.starts_with("--certbench_naive_max=")) config.naive_max = std::stoull(std::string(a.substr(22)));
       else if (a == "--certbench_goals") config.goals = true;
+      else if (a.starts_with("--certbench_results=")) config.results = a.substr(20);
       else rest.push_back(argv[i]);
     }
   } catch (const std::exception&) {
@@ -235,7 +198,8 @@ int main(int argc, char** argv) {
     // Google Benchmark's own reporters, as its flags ask; the runs are kept for the goals.
     bench::CollectingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
-    if (config.goals) print_goals(reporter);
+    if (config.goals) bench::judge_goals(reporter, "goals of issue #3 (figures from this run, judged by results/claims.json):");
+    if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
     benchmark::Shutdown();
   } catch (const std::exception& e) {
     std::cerr << "bench_listing: " << e.what() << "\n";

@@ -27,6 +27,35 @@ BenchRun iteration(const std::string& name, double ns) {
   return r;
 }
 
+// Google Benchmark's names become results Series: path, implementation, mode, parameters.
+TEST(BenchOutput, RunsBecomeResultsSeries) {
+  certbench::bench::CollectingReporter reporter;
+  auto hit = iteration("get_template_by_id/in_process/hit/real_time", 40);
+  hit.threads = 2;
+  hit.counters["db_round_trips"] = benchmark::Counter(0);
+  auto page = iteration("get_public_certificates/optimized/scale:1000/page:100/keyset:1/real_time", 2e5);
+  page.counters["round_trips"] = benchmark::Counter(1);
+  page.counters["peak_heap_bytes"] = benchmark::Counter(20000);
+  testing::internal::CaptureStdout();
+  reporter.ReportRuns({hit, page, page});
+  (void)testing::internal::GetCapturedStdout();
+  const auto run = reporter.run();
+  ASSERT_EQ(run.series.size(), 2u);
+  const auto& h = run.series[0];
+  EXPECT_EQ(h.family, "benchmark");
+  EXPECT_EQ(h.path, "get_template_by_id");
+  EXPECT_EQ(h.implementation, "in_process");
+  EXPECT_EQ(h.mode, "hit");
+  EXPECT_EQ(h.parameters, (std::map<std::string, double>{{"threads", 2}}));
+  EXPECT_EQ(h.samples.at(certbench::results::Metric::latency), std::vector<double>{40e-9});
+  EXPECT_EQ(h.value(certbench::results::Metric::db_round_trips), 0);
+  const auto& p = run.series[1];
+  EXPECT_EQ(p.parameters, (std::map<std::string, double>{{"keyset", 1}, {"page", 100}, {"scale", 1000}, {"threads", 1}}));
+  EXPECT_EQ(p.samples.at(certbench::results::Metric::latency).size(), 2u);  // one per repetition
+  EXPECT_EQ(p.value(certbench::results::Metric::peak_heap), 20000);
+  EXPECT_EQ(p.value(certbench::results::Metric::round_trips), 1);
+}
+
 TEST(BenchOutput, TheGoalsMedianIsCertbenchsPercentileRule) {
   // Value at rank floor(n/2): 3 of {1, 2, 3, 4}, where Google Benchmark's median says 2.5.
   EXPECT_EQ(certbench::bench::certbench_median({4, 1, 3, 2}), 3);

@@ -229,3 +229,32 @@ TEST(Results, BadClaimsTablesNameTheEntry) {
     EXPECT_NE(std::string(e.what()).find("entry 'x': unknown metric 'speed'"), std::string::npos) << e.what();
   }
 }
+
+// A goal whose baseline is the same implementation at other parameters (keyset page 1000 against
+// page 1), and a value goal on a per-call figure without samples (peak heap from a counter).
+TEST(Results, GoalsAgainstOtherParametersAndExactValues) {
+  const auto entries = parse_claims(R"({"entries": [
+    {"id": "depth", "kind": "goal", "text": "page 1000 <= 1.5x page 1", "family": "benchmark",
+     "paths": ["p"], "metric": "latency", "baseline": "optimized", "baseline_where": {"page": 1},
+     "subject": "optimized", "where": {"page": 1000}, "express": "factor", "at_least": 0.6667},
+    {"id": "heap", "kind": "goal", "text": "<= 256 KiB", "family": "benchmark", "paths": ["p"],
+     "metric": "peak_heap", "subject": "optimized", "where": {"page": 1}, "express": "value", "at_most": 262144}
+  ]})");
+  auto run_with = [&entries](double page_1000_seconds, double heap) {
+    results::Run run;
+    auto first = series("benchmark", "p", "optimized", around(1e-3, 9), {{"page", 1}});
+    first.values[Metric::peak_heap] = heap;
+    run.series = {first, series("benchmark", "p", "optimized", around(page_1000_seconds, 9), {{"page", 1000}})};
+    return judge(run, entries);
+  };
+  auto v = run_with(1.2e-3, 20'000);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].outcome, Outcome::met) << v[0].measured->estimate;
+  EXPECT_EQ(v[0].unit, "factor");
+  EXPECT_EQ(v[1].outcome, Outcome::met);
+  EXPECT_EQ(v[1].unit, "bytes");
+  EXPECT_EQ(v[1].measured, (Interval{20'000, 20'000, 20'000}));
+  v = run_with(3e-3, 300'000);
+  EXPECT_EQ(v[0].outcome, Outcome::not_met);
+  EXPECT_EQ(v[1].outcome, Outcome::not_met);
+}

@@ -23,8 +23,6 @@ std::string number(double v) {
   return s.str();
 }
 
-bool parameters_match(const Series& a, const Series& b) { return a.parameters == b.parameters; }
-
 std::string_view comparable_family(std::string_view family) {
   return family == family::ceiling ? family::file_save : family;
 }
@@ -32,11 +30,13 @@ std::string_view comparable_family(std::string_view family) {
 // The naive series of `s`'s path: same family (the ceiling compares with the file save), path and
 // parameters; the same mode, or none (a cache's hit and miss both compare with the database).
 const Series* baseline_of(const Run& run, const Series& s, std::string_view baseline_impl,
-                          std::string_view baseline_family) {
+                          std::string_view baseline_family, const std::map<std::string, double>& overrides = {}) {
+  auto wanted = s.parameters;
+  for (const auto& [k, v] : overrides) wanted[k] = v;
   const Series* fallback = nullptr;
   for (const auto& b : run.series) {
     if (b.family != baseline_family || b.path != s.path || b.implementation != baseline_impl ||
-        !parameters_match(b, s))
+        b.parameters != wanted)
       continue;
     if (b.mode == s.mode) return &b;
     if (b.mode.empty()) fallback = &b;
@@ -65,6 +65,7 @@ std::string ClaimEntry::expected() const {
       if (v < 1e-3) return number(v * 1e6) + " us";
       return number(v * 1e3) + " ms";
     }
+    if (u == "bytes" && v >= 1024) return number(v / 1024) + " KiB";
     return number(v) + " " + std::string(u);
   };
   if (range_low && range_high) return fmt_value(*range_low) + "-" + fmt_value(*range_high) + unit;
@@ -146,6 +147,7 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
       v.kind = e.kind;
       v.text = e.text;
       v.expected = e.expected();
+      v.unit = e.express == "reduction" ? "percent" : e.express == "factor" ? "factor" : std::string(info(e.metric).unit);
       v.subject = std::move(subject);
       return v;
     };
@@ -177,8 +179,11 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
           const auto* samples = s->samples_of(e.metric);
           if (samples != nullptr && !samples->empty())
             measured = quantile_interval(*samples, e.quantile, seed_of(e.id + "|" + s->key()));
+          else if (const auto value = s->value(e.metric))  // a per-call figure without samples: exact
+            measured = Interval{*value, *value, *value};
         } else {
-          const Series* b = baseline_of(run, *s, e.baseline, e.baseline_family.empty() ? e.family : e.baseline_family);
+          const Series* b = baseline_of(run, *s, e.baseline, e.baseline_family.empty() ? e.family : e.baseline_family,
+                                        e.baseline_where);
           std::optional<Delta> d;
           if (b != nullptr) {
             auto found = std::find_if(run.deltas.begin(), run.deltas.end(), [&](const Delta& x) {
@@ -279,6 +284,7 @@ std::vector<ClaimEntry> parse_claims(std::string_view text) {
       e.metric = *metric;
       e.baseline = j.value("baseline", std::string());
       e.baseline_family = j.value("baseline_family", std::string());
+      e.baseline_where = j.value("baseline_where", std::map<std::string, double>());
       e.subject = j.at("subject").get<std::string>();
       e.mode = j.value("mode", std::string());
       e.where = j.value("where", std::map<std::string, double>());

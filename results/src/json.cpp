@@ -65,7 +65,7 @@ Delta delta_from(const json& j) {
 json to_json(const Verdict& v) {
   json j = {{"id", v.id},           {"kind", v.kind},         {"text", v.text},
             {"subject", v.subject}, {"expected", v.expected}, {"outcome", to_string(v.outcome)},
-            {"series", v.series_key}};
+            {"series", v.series_key}, {"unit", v.unit}};
   j["measured"] = v.measured ? to_json(*v.measured) : json(nullptr);
   return j;
 }
@@ -81,6 +81,7 @@ Verdict verdict_from(const json& j) {
   if (!outcome) throw std::invalid_argument("unknown outcome '" + j.at("outcome").get<std::string>() + "'");
   v.outcome = *outcome;
   v.series_key = j.at("series").get<std::string>();
+  v.unit = j.at("unit").get<std::string>();
   if (!j.at("measured").is_null()) v.measured = interval_from(j.at("measured"));
   return v;
 }

@@ -53,13 +53,14 @@ std::string with_interval(const Delta& d) {
 std::string measured_text(const results::Verdict& v) {
   if (!v.measured) return "not measured";
   const auto& m = *v.measured;
-  const bool percent = v.expected.find('%') != std::string::npos;
-  const bool x = !percent && v.expected.back() == 'x';
   auto one = [&](double value) {
-    if (percent) return fmt::format("{:.1f}%", value);
-    if (x) return factor(value);
-    return duration(value);
+    if (v.unit == "percent") return fmt::format("{:.1f}%", value);
+    if (v.unit == "factor") return factor(value);
+    if (v.unit == "seconds") return duration(value);
+    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(value));
+    return fmt::format("{:.3g}", value);
   };
+  if (m.low == m.high) return one(m.estimate) + " (exact)";
   return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
 }
 

@@ -24,6 +24,7 @@ struct ClaimEntry {
   Metric metric = Metric::latency;
   std::string baseline;          ///< implementation compared against ("" for express = value)
   std::string baseline_family;   ///< "" = the entry's family
+  std::map<std::string, double> baseline_where;  ///< the baseline's parameters that differ from the subject's
   std::string subject;           ///< the implementation judged
   std::string mode;              ///< "" = any
   std::map<std::string, double> where;  ///< parameters a subject must have

@@ -104,7 +104,7 @@ struct Verdict {
   std::string expected;  ///< the claimed range, in words ("60-80% reduction")
   Outcome outcome = Outcome::not_measured;
   std::optional<Interval> measured;  ///< on the table entry's scale (e.g. a reduction in %)
-  std::string measured_text;         ///< the measured figure with its interval, in words
+  std::string unit;                  ///< of `measured`: "percent", "factor" or the metric's unit
   std::string series_key;            ///< the series (or the delta's other side) it was judged on
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
