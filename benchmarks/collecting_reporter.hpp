@@ -62,6 +62,8 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
       const bool iteration = run.run_type == Run::RT_Iteration;
       if (!iteration && run.aggregate_name != kMedianAggregate) continue;  // p50: only aggregates reported
       const std::string name = iteration ? run.benchmark_name() : run.run_name.str();
+      if (iteration) with_iterations_.insert(name);
+      else if (with_iterations_.count(name) > 0) continue;  // the repetitions are there: no aggregate
       auto [it, fresh] = series_.try_emplace(name);
       if (fresh) {
         order_.push_back(name);
@@ -136,6 +138,7 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
   benchmark::BenchmarkReporter* display_;  // Google Benchmark's own, kept for the process
   std::map<std::string, results::Series> series_;
   std::vector<std::string> order_;
+  std::set<std::string> with_iterations_;
 };
 
 /// Judges the claims table's goals about these benchmarks on `run` and prints them with `title`

@@ -109,6 +109,15 @@ int bench(const BenchArgs& args) {
     const int code = sys::wait_for_exit(sys::spawn(o));
     if (status == 0) status = code;
   };
+  // The runs as results.json, one file per program, when asked.
+  if (!args.results.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.results, ec);
+    if (ec || !std::filesystem::is_directory(args.results))
+      throw InputError("--results " + args.results + ": cannot make the folder (" + ec.message() + ")");
+    listing_out.push_back("--certbench_results=" + (std::filesystem::path(args.results) / "listing.results.json").string());
+    caching_out.push_back("--certbench_results=" + (std::filesystem::path(args.results) / "caching.results.json").string());
+  }
   if (args.listing) {
     std::string scales;
     for (auto s : args.scales) scales += (scales.empty() ? "" : ",") + std::to_string(s);

@@ -116,6 +116,7 @@ struct BenchArgs {
   bool listing = true;                       ///< run bench_listing (issue #3)
   bool caching = true;                       ///< run bench_caching (issue #4)
   std::string redis;                         ///< --redis URL for bench_caching ("" = embedded)
+  std::string results;                       ///< --results DIR: each suite's runs as results.json there
   bool goals = false;                        ///< judge the issues' goals after the run
   std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
 };

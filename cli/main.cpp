@@ -21,7 +21,7 @@ const std::map<std::string, std::string> kUsage = {
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
-              "[--redis URL] [--goals] [--dsn DSN | --data-dir DIR] "
+              "[--redis URL] [--goals] [--results DIR] [--dsn DSN | --data-dir DIR] "
               "[Google Benchmark flags]"},
     {"db", "certbench db <up|status|down> [--data-dir DIR]"},
     {"db up", "certbench db up [--data-dir DIR]"},
@@ -368,7 +368,10 @@ int main(int argc, char** argv) {
   bench->add_option("--naive-max", bench_naive_max,
                     "skip the naive implementation above this scale (each call loads every row)")
       ->capture_default_str();
-  bench->add_flag("--goals", bench_args.goals, "after the run, judge the issues' goals on its figures");
+  bench->add_flag("--goals", bench_args.goals,
+                  "after the run, judge the claims table's goals (results/claims.json) on its figures");
+  bench->add_option("--results", bench_args.results,
+                    "write each suite's runs as results.json into DIR (listing.results.json, caching.results.json)");
   add_target_options(*bench, bench_args.target);
   bench->allow_extras();
   bench->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "

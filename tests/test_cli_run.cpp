@@ -206,3 +206,25 @@ TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
   EXPECT_TRUE(has(r.err, "cli_full_s500")) << r.err;
   fs::remove_all(out);
 }
+
+// The benchmark programs' runs, as results.json: family benchmark, loadable, goals judged by the
+// claims table.
+TEST(CliRun, BenchWritesItsRunsAsResults) {
+#ifndef CERTBENCH_HAVE_BENCHMARKS
+  GTEST_SKIP() << "the Google Benchmark programs are not built";
+#endif
+  const auto dir = temp_dir("certbench-test-bench-results-");
+  auto r = run_certbench({"bench", "--suite", "listing", "--scales", "500", "--dsn", shared_cluster().dsn(), "--goals",
+                          "--results", dir.string(), "--benchmark_min_time=0.001", "--benchmark_repetitions=2",
+                          "--benchmark_filter=^get_public_certificates/(naive|optimized)/scale:500/page:1/keyset:0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto run = results::load(dir / "listing.results.json");
+  ASSERT_EQ(run.series.size(), 2u);
+  for (const auto& s : run.series) {
+    EXPECT_EQ(s.family, "benchmark");
+    EXPECT_EQ(s.samples_of(results::Metric::latency)->size(), 2u) << s.key();  // one per repetition
+  }
+  EXPECT_FALSE(fs::exists(dir / "caching.results.json"));
+  EXPECT_TRUE(has(r.out, "goals of issue #3")) << r.out;
+  fs::remove_all(dir);
+}
