@@ -75,7 +75,7 @@ std::string ClaimEntry::expected() const {
 }
 
 bool interleaved(std::string_view f) noexcept {
-  return f == family::listing || f == family::caching || f == family::derived;
+  return f == family::listing || f == family::caching || f == family::derived || f == family::overhead;
 }
 
 std::optional<Delta> compare(const Series& baseline, const Series& other, Metric metric) {

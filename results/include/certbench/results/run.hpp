@@ -37,6 +37,7 @@ inline constexpr std::string_view derived = "derived";            ///< prepare_c
 inline constexpr std::string_view file_save = "file_save";        ///< saves on one event loop
 inline constexpr std::string_view ceiling = "ceiling";            ///< the disk's write-only ceiling
 inline constexpr std::string_view benchmark = "benchmark";        ///< a Google Benchmark program's run
+inline constexpr std::string_view overhead = "overhead";          ///< the harness against a bare loop
 }  // namespace family
 
 struct Series {
