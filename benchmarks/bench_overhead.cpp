@@ -21,6 +21,7 @@
 
 #include "certbench/harness/rounds.hpp"
 #include "certbench/impl_optimized/ttl_cache.hpp"
+#include "certbench/reports/format.hpp"
 #include "certbench/reports/terminal.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
@@ -72,11 +73,6 @@ Figure measure(Calls calls, std::size_t batch, bool meter_heap, unsigned repetit
   return f;
 }
 
-std::string duration(double s) {
-  return s < 1e-6 ? fmt::format("{:.2f} ns", s * 1e9) : s < 1e-3 ? fmt::format("{:.2f} us", s * 1e6)
-                                                                  : fmt::format("{:.3f} ms", s * 1e3);
-}
-
 // The figure as two series of the results model (bare and through the harness, one sample per
 // repetition, paired), judged by the claims table's harness_overhead goal.
 void add(results::Run& run, const char* path, const char* what, const Figure& f) {
@@ -89,7 +85,7 @@ void add(results::Run& run, const char* path, const char* what, const Figure& f)
     run.series.push_back(std::move(s));
   }
   const double bare = results::percentile(f.bare, 0.5), through = results::percentile(f.harness, 0.5);
-  fmt::print("  {:<50} bare {:>10}  harness {:>10}  ({:+.2f}%)\n", what, duration(bare), duration(through),
+  fmt::print("  {:<50} bare {:>10}  harness {:>10}  ({:+.2f}%)\n", what, reports::duration(bare), reports::duration(through),
              100.0 * (through - bare) / bare);
 }
 

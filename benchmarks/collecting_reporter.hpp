@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "certbench/harness/environment.hpp"
-#include "certbench/harness/percentile.hpp"
+#include "certbench/results/statistics.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/reports/terminal.hpp"
@@ -31,7 +31,7 @@ namespace certbench::bench {
 
 /// The median by certbench's one percentile rule (the value at rank floor(n/2) of the sorted
 /// samples), where Google Benchmark's "median" averages the two middle values of an even count.
-inline double certbench_median(const std::vector<double>& samples) { return harness::percentile(samples, 0.5); }
+inline double certbench_median(const std::vector<double>& samples) { return results::percentile(samples, 0.5); }
 
 /// The name of certbench's median among Google Benchmark's aggregates (name_p50).
 inline const std::string kMedianAggregate = "p50";

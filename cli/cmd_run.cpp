@@ -3,6 +3,7 @@
 // returns the exit code. Thresholds, arithmetic and tables live below: results/ and reports/.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "certbench/core/errors.hpp"
@@ -10,7 +11,9 @@
 #include "certbench/harness/scenarios.hpp"
 #include "certbench/redis/redis_target.hpp"
 #include "certbench/reports/gbench.hpp"
+#include "certbench/reports/markdown.hpp"
 #include "certbench/reports/terminal.hpp"
+#include "certbench/results/analysis.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
@@ -28,10 +31,13 @@ bool wants(const RunArgs& args, std::string_view family) {
   return args.paths.empty() || std::find(args.paths.begin(), args.paths.end(), family) != args.paths.end();
 }
 
-// The output folder, made before any measurement so that a bad --out fails at once.
+// The output folder, made before any measurement so that a bad --out fails at once. The default
+// is new for every run (a second run within the same second gets "-2", …).
 fs::path make_out_dir(const std::string& out) {
   fs::path dir = out.empty() ? fs::path("reports/out") / harness::utc_now() : fs::path(out);
   std::error_code ec;
+  if (out.empty())
+    for (int n = 2; fs::exists(dir, ec); ++n) dir = fs::path("reports/out") / (harness::utc_now() + "-" + std::to_string(n));
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw InputError("--out " + dir.string() + ": cannot make the folder (" + ec.message() + ")");
   return fs::absolute(dir);
@@ -47,6 +53,7 @@ void link_latest(const fs::path& dir) {
   }
 }
 
+// The results first (nothing measured is lost if a later sink fails), then what reads them.
 void write_outputs(const results::Run& run, const fs::path& dir) {
   sys::write_file_atomic(dir / "results.json", results::to_json(run));
   sys::write_file_atomic(dir / "benchmarks.json", reports::to_benchmark_json(run));
@@ -68,11 +75,12 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.loop_spec.concurrency = {args.loop_concurrency};
   plan.loop_spec.sessions = args.loop_sessions;
   plan.loop_spec.duration_per_point = ms(args.loop_seconds);
-  if (args.quick) {
-    plan.listing_spec.budget_per_listing = milliseconds(600);
-    plan.caching_spec.budget_per_path = milliseconds(400);
-  }
   if (plan.saves) plan.save_spec = save_spec(dataset, args.dataset.schema, args.saves, save_dir);
+  if (args.quick) {
+    harness::make_quick(plan);
+    if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays
+    if (args.save_seconds_given) plan.save_spec.duration_per_point = ms(args.saves.seconds);
+  }
   return plan;
 }
 
@@ -101,21 +109,29 @@ int run(const RunArgs& args) {
   harness::RunRecorder recorder(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));
 
-  // A shutdown signal ends the process from another thread: write what was measured first.
-  const int on_signal = sys::register_cleanup([&recorder, &out] {
-    auto partial = recorder.snapshot();
-    partial.complete = false;
-    partial.failure = "interrupted by a signal";
-    partial.environment.ended_utc = harness::utc_now();
-    try {
-      write_outputs(partial, out);
-    } catch (...) {  // the process is ending; nothing more to say
-    }
-  });
-  ProgressLine progress;
-  auto code = recorder.measure(plan, std::ref(progress));
-  progress.clear();
-  sys::unregister_cleanup(on_signal);
+  ExitCode code;
+  {
+    // A shutdown signal ends the process from another thread: write what was measured first. Only
+    // while measuring (unregistered when this block ends, however it ends).
+    struct Unregister {
+      int handle;
+      ~Unregister() { sys::unregister_cleanup(handle); }
+    } on_signal{sys::register_cleanup([&recorder, &out] {
+      auto partial = recorder.snapshot();
+      if (partial.complete) return;
+      if (partial.failure.empty()) partial.failure = "interrupted by a signal";
+      partial.environment.ended_utc = harness::utc_now();
+      results::analyse(partial);
+      try {
+        write_outputs(partial, out);
+        reports::write_report(partial, out);
+      } catch (...) {  // the process is ending; nothing more to say
+      }
+    })};
+    ProgressLine progress;
+    code = recorder.measure(plan, std::ref(progress));
+    progress.clear();
+  }
 
   auto run = recorder.snapshot();
   run.environment.ended_utc = harness::utc_now();
@@ -126,8 +142,16 @@ int run(const RunArgs& args) {
     note(std::string("could not write the results: ") + e.what());
     return static_cast<int>(ExitCode::environment);
   }
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    reports::write_report(run, out);
+    note(fmt::format("report written in {:.2f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+  } catch (const Error& e) {
+    note(fmt::format("results.json is in {}, but the report could not be written: {}", out.string(), e.what()));
+    return static_cast<int>(ExitCode::environment);
+  }
   if (args.out.empty()) link_latest(out);
-  note(fmt::format("results in {} (results.json, benchmarks.json)", out.string()));
+  note(fmt::format("results in {} (results.json, benchmarks.json, report.md and charts/)", out.string()));
   if (code != ExitCode::ok) {
     note(run.failure + fmt::format(" — results.json has the {} series measured before (complete: false)",
                                    run.series.size()));

@@ -54,6 +54,7 @@ struct RunArgs {
   unsigned loop_concurrency = 8;  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
+  bool loop_seconds_given = false, save_seconds_given = false;  ///< --quick keeps what the user set
   bool quick = false;             ///< CI's run: a small dataset, shorter budgets
   std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)
@@ -133,6 +134,12 @@ struct SaveArgs {
   bool json = false;
 };
 int save(const SaveArgs& args);
+
+struct ReportArgs {
+  std::string results;  ///< a results.json
+  std::string out;      ///< "" = the results file's folder
+};
+int report(const ReportArgs& args);
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);

@@ -9,6 +9,7 @@
 #include "certbench/sys/shutdown.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/scenarios.hpp"
 #include "certbench/redis/client.hpp"
 #include "commands.hpp"
 
@@ -17,7 +18,8 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|show|load|bench|save|saves> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|report|show|load|bench|save|saves> [OPTIONS]"},
+    {"report", "certbench report RESULTS.json [--out DIR]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -54,8 +56,9 @@ const char* kDatasetHelp =
     "are seeded); with --scale, that dataset is seeded or reused.";
 
 const char* kExitCodes =
-    "Exit codes: 0 success, 1 regression, 2 bad usage/config/input, 3 environment failure "
-    "(database unreachable, server died, disk full), 4 gate inconclusive, 130 interrupted.";
+    "Exit codes: 0 success, 1 regression (or, with run --require-claims, a claim below its range), 2 bad "
+    "usage/config/input, 3 environment failure (database unreachable, server died, disk full), 4 gate "
+    "inconclusive, 128 + signal when interrupted (130 Ctrl-C, 143 SIGTERM).";
 
 // The subcommands the user named, e.g. "db up", for the usage line of an error.
 std::string active_command(const CLI::App& app) {
@@ -142,6 +145,20 @@ std::vector<std::string> split_list(const std::string& text) {
     if (comma == std::string::npos) return out;
     start = comma + 1;
   }
+}
+
+// --scales: dataset sizes, sorted, each once.
+std::vector<std::uint64_t> parse_scales(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  for (const auto& item : split_list(text)) {
+    const auto scale = cli::parse_count(item, "--scales");
+    if (scale < 1 || scale > fixtures::kMaxScale)
+      throw UsageError("--scales takes sizes from 1 to " + std::to_string(fixtures::kMaxScale) + " (got " + item + ")");
+    out.push_back(scale);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 // Before any work: an unknown implementation is bad usage.
@@ -277,7 +294,7 @@ int main(int argc, char** argv) {
   auto* full = run->add_flag("--full", run_args.full,
                              "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
-                             "listings' deep pages (100, 1000) by offset and keyset on the largest");
+                             "listings' pages 1, 100 and 1000 by offset and by keyset on the largest");
   run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->needs(full);
@@ -288,6 +305,13 @@ int main(int argc, char** argv) {
               "\nWrites results.json (the run, reports/schema/results.schema.json) and benchmarks.json (Google "
               "Benchmark's format: compare.py compares two runs). If the database or Redis dies, what was measured "
               "is still written, with complete: false, and the exit code is 3.");
+
+  // report
+  cli::ReportArgs report_args;
+  auto* report = app.add_subcommand("report", "write report.md and its charts (gnuplot, SVG and PNG) from a "
+                                              "results.json, without a database");
+  report->add_option("results", report_args.results, "a results.json written by certbench run")->required();
+  report->add_option("--out", report_args.out, "folder for report.md and charts/ (default: the results file's)");
 
   // saves
   cli::SavesArgs saves_args;
@@ -472,38 +496,22 @@ int main(int argc, char** argv) {
         }
       run_dataset.finish();
       if (run_args.full) {
-        for (const auto& item : split_list(run_scales.empty() ? "1k,10k,100k,1M" : run_scales)) {
-          fixtures::DatasetSpec spec{cli::parse_count(item, "--scales"), run_args.dataset.spec.seed,
-                                     run_args.dataset.spec.indexes};
-          spec.validate();
-          run_args.scales.push_back(spec.scale);
-        }
-        std::sort(run_args.scales.begin(), run_args.scales.end());
-        run_args.scales.erase(std::unique(run_args.scales.begin(), run_args.scales.end()), run_args.scales.end());
+        if (!run_args.paths.empty() &&
+            std::find(run_args.paths.begin(), run_args.paths.end(), "listing") == run_args.paths.end())
+          throw UsageError("--full measures the listings at every scale: add listing to --paths");
+        run_args.scales = parse_scales(run_scales.empty() ? "1k,10k,100k,1M" : run_scales);
       }
-      if (run_args.quick) {
-        if (!run_args.dataset.scale_given) {
-          run_args.dataset.spec.scale = 10'000;
-          run_args.dataset.scale_given = true;
-        }
-        // Shorter defaults; what the user set stays as set.
-        if (run->count("--loop-seconds") == 0) run_args.loop_seconds = 0.3;
-        if (run->count("--save-seconds") == 0) run_args.saves.seconds = 0.6;
-        run_args.saves.concurrency = {1, 8, 64};
+      if (run_args.quick && !run_args.dataset.scale_given) {
+        run_args.dataset.spec.scale = harness::kQuickScale;
+        run_args.dataset.scale_given = true;
       }
+      run_args.loop_seconds_given = run->count("--loop-seconds") > 0;
+      run_args.save_seconds_given = run->count("--save-seconds") > 0;
       run_args.command_line.assign(argv, argv + argc);
       return cli::run(run_args);
     }
     if (*bench) {
-      for (std::size_t start = 0; start <= bench_scales.size();) {
-        auto comma = bench_scales.find(',', start);
-        fixtures::DatasetSpec spec{cli::parse_count(bench_scales.substr(start, comma - start), "--scales"), 42,
-                                   fixtures::IndexSet::best};
-        spec.validate();
-        bench_args.scales.push_back(spec.scale);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+      bench_args.scales = parse_scales(bench_scales);
       std::sort(bench_args.scales.begin(), bench_args.scales.end());
       bench_args.naive_max = cli::parse_count(bench_naive_max, "--naive-max");
       if (!bench_args.redis.empty()) redis::Endpoint::parse(bench_args.redis);
@@ -515,6 +523,7 @@ int main(int argc, char** argv) {
           throw UsageError("unknown option " + flag + " (Google Benchmark's flags start with --benchmark_)");
       return cli::bench(bench_args);
     }
+    if (*report) return cli::report(report_args);
     if (*load) {
       load_page.finish();
       load_dataset.finish();

@@ -110,8 +110,8 @@ TEST(Results, BadFilesAreRefusedWithOneLineNamingThem) {
   EXPECT_NE(message(text.substr(0, text.size() / 2)).find("base.json is not JSON"), std::string::npos);
   EXPECT_NE(message("{}").find("no schema_version"), std::string::npos);
   std::string older = text;
-  older.replace(older.find("\"schema_version\": 1"), 19, "\"schema_version\": 0");
-  EXPECT_NE(message(older).find("schema_version 0"), std::string::npos) << message(older);
+  older.replace(older.find("\"schema_version\": 2"), 19, "\"schema_version\": 1");
+  EXPECT_NE(message(older).find("schema_version 1"), std::string::npos) << message(older);
   std::string broken = text;
   broken.replace(broken.find("\"complete\""), 10, "\"finished\"");
   EXPECT_NE(message(broken).find("not a valid results file"), std::string::npos) << message(broken);

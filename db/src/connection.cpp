@@ -276,6 +276,7 @@ Result Connection::exec_prepared(const std::string& name, std::string_view sql,
     impl_->raw.prepared.insert(name);
     ++stats_.round_trips;
   }
+  if (recorded_ != nullptr) recorded_->push_back({std::string(sql), params});
   const auto values = raw_params(params);
   PGresult* r = PQexecPrepared(raw, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                nullptr, 0);

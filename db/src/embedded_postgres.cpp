@@ -337,7 +337,7 @@ EmbeddedPostgres EmbeddedPostgres::up(const fs::path& data_dir_in) {
   if (!fresh) {
     if (!fs::exists(data_dir / "PG_VERSION"))
       throw InputError(data_dir.string() +
-                       " is not empty and is not a certbench data directory; name another",
+                       " is not empty and is not a certbench data directory; name another data directory",
                        "data_dir");
     if (!fs::exists(data_dir / kSettingsFile))
       throw InputError(data_dir.string() +

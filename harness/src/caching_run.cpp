@@ -7,16 +7,12 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/harness/percentile.hpp"
+#include "certbench/results/statistics.hpp"
 #include "certbench/harness/rounds.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_common/reference_queries.hpp"
 
 namespace certbench::harness {
-
-double CachingMeasurement::percentile_ns(double q) const { return percentile(ns_per_call, q); }
-
-double CachingMeasurement::median_ns() const { return percentile_ns(0.5); }
 
 namespace {
 
@@ -99,7 +95,9 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
     throw InputError("the dataset has no templates or spas");
 
   std::vector<CachingMeasurement> out;
-  out.reserve(32);  // subjects point into it
+  // Subjects point into it: room for every (path, variant) and every prepare_certificate_data
+  // implementation, so that it never reallocates.
+  out.reserve(3 * variants.size() + certificate_data_implementations().size());
   // Each path's lookup is inlined into its batch loop: the harness adds one indirect call per
   // batch of 1000 hits, not one per hit (scripts/bench-overhead).
   auto measure_path = [&](const std::string& path, auto lookup) {

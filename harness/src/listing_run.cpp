@@ -8,17 +8,13 @@
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/rounds.hpp"
-#include "certbench/harness/percentile.hpp"
+#include "certbench/results/statistics.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 namespace certbench::harness {
-
-double ListingMeasurement::percentile_ms(double q) const { return percentile(latencies_ms, q); }
-
-double ListingMeasurement::median_ms() const { return percentile_ms(0.5); }
 
 namespace {
 

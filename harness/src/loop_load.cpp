@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "certbench/harness/heap_meter.hpp"
-#include "certbench/harness/percentile.hpp"
+#include "certbench/results/statistics.hpp"
 
 namespace asio = boost::asio;
 
@@ -115,17 +115,18 @@ LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const L
   p.result.requests = p.latencies.size();
   p.result.seconds = std::max(1e-9, std::chrono::duration<double>(p.last_end - start).count());
   p.result.requests_per_second = static_cast<double>(p.result.requests - p.result.failures) / p.result.seconds;
-  p.result.latency_p50_ms = percentile(p.latencies, 0.50);
-  p.result.latency_p95_ms = percentile(p.latencies, 0.95);
-  p.result.latency_p99_ms = percentile(p.latencies, 0.99);
-  p.result.latency_max_ms = percentile(p.latencies, 1.0);
+  p.result.latency_p50_ms = results::percentile(p.latencies, 0.50);
+  p.result.latency_p95_ms = results::percentile(p.latencies, 0.95);
+  p.result.latency_p99_ms = results::percentile(p.latencies, 0.99);
+  p.result.latency_max_ms = results::percentile(p.latencies, 1.0);
   p.result.lag_samples = p.lags.size();
-  p.result.lag_p50_ms = percentile(p.lags, 0.50);
-  p.result.lag_p99_ms = percentile(p.lags, 0.99);
-  p.result.lag_max_ms = percentile(p.lags, 1.0);
+  p.result.lag_p50_ms = results::percentile(p.lags, 0.50);
+  p.result.lag_p99_ms = results::percentile(p.lags, 0.99);
+  p.result.lag_max_ms = results::percentile(p.lags, 1.0);
   p.result.latencies_ms = std::move(p.latencies);
   p.result.lags_ms = std::move(p.lags);
   p.result.throughput_samples = {p.result.requests_per_second};
+  if (p.result.lag_samples > 0) p.result.lag_p99_samples_ms = {p.result.lag_p99_ms};
   return p.result;
 }
 
@@ -151,15 +152,16 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
     m.latencies_ms.insert(m.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
     m.lags_ms.insert(m.lags_ms.end(), r.lags_ms.begin(), r.lags_ms.end());
     m.throughput_samples.push_back(r.requests_per_second);
+    if (r.lag_samples > 0) m.lag_p99_samples_ms.push_back(r.lag_p99_ms);
   }
   m.requests_per_second = m.seconds > 0 ? static_cast<double>(succeeded) / m.seconds : 0;
-  m.latency_p50_ms = percentile(m.latencies_ms, 0.50);
-  m.latency_p95_ms = percentile(m.latencies_ms, 0.95);
-  m.latency_p99_ms = percentile(m.latencies_ms, 0.99);
-  m.latency_max_ms = percentile(m.latencies_ms, 1.0);
-  m.lag_p50_ms = percentile(m.lags_ms, 0.50);
-  m.lag_p99_ms = percentile(m.lags_ms, 0.99);
-  m.lag_max_ms = percentile(m.lags_ms, 1.0);
+  m.latency_p50_ms = results::percentile(m.latencies_ms, 0.50);
+  m.latency_p95_ms = results::percentile(m.latencies_ms, 0.95);
+  m.latency_p99_ms = results::percentile(m.latencies_ms, 0.99);
+  m.latency_max_ms = results::percentile(m.latencies_ms, 1.0);
+  m.lag_p50_ms = results::percentile(m.lags_ms, 0.50);
+  m.lag_p99_ms = results::percentile(m.lags_ms, 0.99);
+  m.lag_max_ms = results::percentile(m.lags_ms, 1.0);
   return m;
 }
 

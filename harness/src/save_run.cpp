@@ -143,12 +143,13 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
       std::vector<std::string> names = spec.impls;
       if (spec.write_ceiling) names.emplace_back(kWriteCeiling);
       std::vector<std::vector<LoopLoadResult>> reps(names.size());
-      for (unsigned rep = 0; rep < std::max(1u, spec.repetitions); ++rep)
+      const unsigned repetitions = std::max(1u, spec.repetitions);
+      for (unsigned rep = 0; rep < repetitions; ++rep)
         for (std::size_t k = 0; k < names.size(); ++k) {
           const auto& name = names[k];
           if (progress)
             progress(fmt::format("{}, {} at {} concurrent (repetition {} of {})", to_string(path), name, c, rep + 1,
-                                 spec.repetitions));
+                                 repetitions));
           if (name == kWriteCeiling) {
             reps[k].push_back(write_ceiling(spec, path, all, written, c));
             continue;

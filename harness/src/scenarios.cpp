@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "certbench/harness/implementations.hpp"
+#include "certbench/harness/plans.hpp"
 #include "certbench/results/analysis.hpp"
 
 namespace certbench::harness {
@@ -20,7 +22,10 @@ std::vector<double> scaled(const std::vector<double>& v, double factor) {
 // The figures of a load on the event loop (or on threads, for the ceiling).
 void add_load(Series& s, const LoopLoadResult& l) {
   s.samples[Metric::latency] = scaled(l.latencies_ms, 1e-3);
-  if (l.lag_samples > 0) s.samples[Metric::event_loop_lag] = scaled(l.lags_ms, 1e-3);
+  if (l.lag_samples > 0) {
+    s.samples[Metric::event_loop_lag] = scaled(l.lags_ms, 1e-3);
+    s.samples[Metric::event_loop_lag_p99] = scaled(l.lag_p99_samples_ms, 1e-3);
+  }
   s.samples[Metric::throughput] = l.throughput_samples;
   s.values[Metric::throughput] = l.requests_per_second;
   s.values[Metric::requests] = static_cast<double>(l.requests);
@@ -118,9 +123,12 @@ double RunPlan::estimated_seconds() const {
   // The sweep: the listings at each other scale, then deep pages (the largest naive calls take seconds).
   total += static_cast<double>(sweep.size()) * (4 * sec(listing_spec.budget_per_listing) + 10);
   if (!sweep.empty()) total += 4 * sec(listing_spec.budget_per_listing);
-  if (loop)
-    total += 13.0 * static_cast<double>(loop_spec.concurrency.size()) *
+  if (loop) {
+    double points = 0;  // (listing, implementation) pairs at each concurrency
+    for (Listing l : kListings) points += static_cast<double>(listing_implementations(l).size());
+    total += points * static_cast<double>(loop_spec.concurrency.size()) *
              (sec(loop_spec.duration_per_point) + 0.1 * loop_spec.repetitions);
+  }
   if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
   if (derived) total += sec(caching_spec.budget_per_path);
   if (saves)
@@ -128,6 +136,15 @@ double RunPlan::estimated_seconds() const {
                                  (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
              (sec(save_spec.duration_per_point) + 0.05 * save_spec.repetitions);
   return total;
+}
+
+void make_quick(RunPlan& plan) {
+  using std::chrono::milliseconds;
+  plan.listing_spec.budget_per_listing = milliseconds(600);
+  plan.caching_spec.budget_per_path = milliseconds(400);
+  plan.loop_spec.duration_per_point = milliseconds(300);
+  plan.save_spec.duration_per_point = milliseconds(600);
+  plan.save_spec.concurrency = {1, 8, 64};
 }
 
 void RunRecorder::add(std::vector<Series> series) {
@@ -159,6 +176,10 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
         spec.listings = {listing};
         add(to_series(measure_listings(spec, tell), spec.page.size, plan.scale, results::family::listing));
       }
+      scenario = "query plans";
+      auto plans = capture_plans(plan.listing_spec, plan.scale, tell);
+      std::lock_guard lock(mutex_);
+      run_.plans = std::move(plans);
     }
     if (plan.loop) {
       scenario = "listings on one event loop";
@@ -195,6 +216,10 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
     std::lock_guard lock(mutex_);
     run_.failure = std::string(scenario) + ": " + first_line(e.what());
     code = e.code();
+  } catch (const std::exception& e) {  // not certbench's own: still keep what was measured
+    std::lock_guard lock(mutex_);
+    run_.failure = std::string(scenario) + ": internal error: " + first_line(e.what());
+    code = ExitCode::environment;
   }
   if (progress) progress({"analysing", "deltas and claims", 0});
   std::lock_guard lock(mutex_);

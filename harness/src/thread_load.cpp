@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "certbench/harness/percentile.hpp"
+#include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
 
@@ -66,10 +66,10 @@ ThreadLoadResult run_on_threads(unsigned threads, std::chrono::milliseconds dura
   if (all.empty()) return r;
   r.calls_per_second = static_cast<double>(r.calls) / r.seconds;
   r.mean_ms = std::accumulate(all.begin(), all.end(), 0.0) / static_cast<double>(all.size());
-  r.p50_ms = percentile(all, 0.50);
-  r.p95_ms = percentile(all, 0.95);
-  r.p99_ms = percentile(all, 0.99);
-  r.max_ms = percentile(all, 1.0);
+  r.p50_ms = results::percentile(all, 0.50);
+  r.p95_ms = results::percentile(all, 0.95);
+  r.p99_ms = results::percentile(all, 0.99);
+  r.max_ms = results::percentile(all, 1.0);
   r.latencies_ms = std::move(all);
   return r;
 }

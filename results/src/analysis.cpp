@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <map>
-#include <sstream>
+#include <set>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/results/statistics.hpp"
@@ -18,9 +19,8 @@ namespace {
 using nlohmann::json;
 
 std::string number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+  const double rounded = std::round(v * 1000) / 1000;  // in words: three decimals are plenty
+  return number_text(rounded);
 }
 
 std::string_view comparable_family(std::string_view family) {
@@ -78,9 +78,17 @@ bool interleaved(std::string_view f) noexcept {
   return f == family::listing || f == family::caching || f == family::derived || f == family::overhead;
 }
 
+// Loads (requests on the event loop, the disk's ceiling) keep every request's latency and every lag
+// sample, but those are correlated within a window: an interval from them would be far narrower
+// than the data justify. Their deltas come from per-repetition figures (throughput, lag p99).
+bool correlated(const Series& s, Metric m) {
+  const bool load = s.family == family::listing_loop || s.family == family::file_save || s.family == family::ceiling;
+  return load && (m == Metric::latency || m == Metric::event_loop_lag);
+}
+
 std::optional<Delta> compare(const Series& baseline, const Series& other, Metric metric) {
   const auto better = info(metric).better;
-  if (better == Better::neither) return std::nullopt;
+  if (better == Better::neither || correlated(baseline, metric) || correlated(other, metric)) return std::nullopt;
   Delta d;
   d.baseline_key = baseline.key();
   d.other_key = other.key();
@@ -141,6 +149,9 @@ Outcome judge_interval(const Interval& v, const ClaimEntry& e) {
 std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, std::vector<Delta>* extra_deltas) {
   std::vector<Verdict> out;
   for (const auto& e : entries) {
+    const bool family_measured =
+        std::any_of(run.series.begin(), run.series.end(), [&](const Series& s) { return s.family == e.family; });
+    if (e.kind == "goal" && !family_measured) continue;
     auto verdict_for = [&](std::string subject) {
       Verdict v;
       v.id = e.id;
@@ -177,10 +188,13 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
         std::optional<Interval> measured;
         if (e.express == "value") {
           const auto* samples = s->samples_of(e.metric);
-          if (samples != nullptr && !samples->empty())
+          if (samples != nullptr && !samples->empty() && !correlated(*s, e.metric)) {
             measured = quantile_interval(*samples, e.quantile, seed_of(e.id + "|" + s->key()));
-          else if (const auto value = s->value(e.metric))  // a per-call figure without samples: exact
+            v.n = samples->size();
+          } else if (const auto value = s->value(e.metric)) {  // a per-call figure without samples: exact
             measured = Interval{*value, *value, *value};
+            v.n = 0;
+          }
         } else {
           const Series* b = baseline_of(run, *s, e.baseline, e.baseline_family.empty() ? e.family : e.baseline_family,
                                         e.baseline_where);
@@ -197,15 +211,18 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
           }
           if (d) {
             measured = d->factor;
+            v.n = d->method == method::exact ? 0 : std::min(d->baseline_n, d->other_n);
             if (e.express == "reduction") {
-              auto reduce = [](double f) { return 100.0 * (1.0 - 1.0 / f); };
+              // A factor of 0 (a resample whose baseline median was 0) has no finite reduction.
+              auto reduce = [](double f) { return f > 0 ? 100.0 * (1.0 - 1.0 / f) : std::numeric_limits<double>::lowest(); };
               measured = Interval{reduce(d->factor.estimate), reduce(d->factor.low), reduce(d->factor.high)};
             }
           }
         }
         if (measured) {
           v.measured = measured;
-          v.outcome = judge_interval(*measured, e);
+          // One sample is one timing: no interval, so no verdict either way.
+          v.outcome = v.n == 1 ? Outcome::inconclusive : judge_interval(*measured, e);
         }
         out.push_back(std::move(v));
       }
@@ -219,11 +236,7 @@ std::vector<GrowthFit> fit_growth(const Run& run) {
   std::map<std::string, std::vector<const Series*>> curves;
   for (const auto& s : run.series) {
     if (!s.parameter("scale")) continue;
-    Series key_of = s;
-    key_of.parameters.erase("scale");
-    key_of.samples.clear();
-    key_of.values.clear();
-    curves[key_of.key()].push_back(&s);
+    curves[s.curve()].push_back(&s);
   }
   std::vector<GrowthFit> out;
   for (auto& [key, curve] : curves) {
@@ -240,6 +253,7 @@ std::vector<GrowthFit> fit_growth(const Run& run) {
       }
       if (samples.size() != curve.size()) continue;
       GrowthFit f;
+      f.curve = key;
       f.family = curve.front()->family;
       f.path = curve.front()->path;
       f.implementation = curve.front()->implementation;
@@ -250,6 +264,22 @@ std::vector<GrowthFit> fit_growth(const Run& run) {
     }
   }
   return out;
+}
+
+std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n) {
+  std::vector<const Delta*> all;
+  for (const auto& d : run.deltas) {
+    if (d.metric != Metric::latency && d.metric != Metric::throughput) continue;
+    const auto* b = run.find(d.baseline_key);
+    const auto* s = run.find(d.other_key);
+    if (b == nullptr || s == nullptr || b->implementation != "naive" || s->family == family::ceiling) continue;
+    all.push_back(&d);
+  }
+  std::sort(all.begin(), all.end(), [](const Delta* a, const Delta* b) { return a->factor.estimate > b->factor.estimate; });
+  std::set<std::string> seen;
+  std::stable_partition(all.begin(), all.end(), [&](const Delta* d) { return seen.insert(run.find(d->other_key)->family).second; });
+  if (all.size() > n) all.resize(n);
+  return all;
 }
 
 void analyse(Run& run) {

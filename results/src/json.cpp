@@ -65,7 +65,7 @@ Delta delta_from(const json& j) {
 json to_json(const Verdict& v) {
   json j = {{"id", v.id},           {"kind", v.kind},         {"text", v.text},
             {"subject", v.subject}, {"expected", v.expected}, {"outcome", to_string(v.outcome)},
-            {"series", v.series_key}, {"unit", v.unit}};
+            {"series", v.series_key}, {"unit", v.unit}, {"n", v.n}};
   j["measured"] = v.measured ? to_json(*v.measured) : json(nullptr);
   return j;
 }
@@ -82,17 +82,19 @@ Verdict verdict_from(const json& j) {
   v.outcome = *outcome;
   v.series_key = j.at("series").get<std::string>();
   v.unit = j.at("unit").get<std::string>();
+  v.n = j.at("n").get<std::uint64_t>();
   if (!j.at("measured").is_null()) v.measured = interval_from(j.at("measured"));
   return v;
 }
 
 json to_json(const GrowthFit& f) {
-  return {{"family", f.family}, {"path", f.path}, {"implementation", f.implementation},
+  return {{"curve", f.curve}, {"family", f.family}, {"path", f.path}, {"implementation", f.implementation},
           {"metric", name(f.metric)}, {"exponent", to_json(f.exponent)}, {"scales", f.scales}};
 }
 
 GrowthFit fit_from(const json& j) {
   GrowthFit f;
+  f.curve = j.at("curve").get<std::string>();
   f.family = j.at("family").get<std::string>();
   f.path = j.at("path").get<std::string>();
   f.implementation = j.at("implementation").get<std::string>();
@@ -100,6 +102,42 @@ GrowthFit fit_from(const json& j) {
   f.exponent = interval_from(j.at("exponent"));
   f.scales = j.at("scales").get<std::vector<double>>();
   return f;
+}
+
+json to_json(const Plan& p) {
+  return {{"family", p.family},
+          {"path", p.path},
+          {"implementation", p.implementation},
+          {"parameters", p.parameters},
+          {"statement", p.statement},
+          {"executions", p.executions},
+          {"nodes", p.nodes},
+          {"indexes", p.indexes},
+          {"sequential_scans", p.sequential_scans},
+          {"rows", p.rows},
+          {"shared_hit", p.shared_hit},
+          {"shared_read", p.shared_read},
+          {"planning_ms", p.planning_ms},
+          {"execution_ms", p.execution_ms}};
+}
+
+Plan plan_from(const json& j) {
+  Plan p;
+  p.family = j.at("family").get<std::string>();
+  p.path = j.at("path").get<std::string>();
+  p.implementation = j.at("implementation").get<std::string>();
+  p.parameters = j.at("parameters").get<std::map<std::string, double>>();
+  p.statement = j.at("statement").get<std::string>();
+  p.executions = j.at("executions").get<std::uint64_t>();
+  p.nodes = j.at("nodes").get<std::vector<std::string>>();
+  p.indexes = j.at("indexes").get<std::vector<std::string>>();
+  p.sequential_scans = j.at("sequential_scans").get<std::vector<std::string>>();
+  p.rows = j.at("rows").get<double>();
+  p.shared_hit = j.at("shared_hit").get<double>();
+  p.shared_read = j.at("shared_read").get<double>();
+  p.planning_ms = j.at("planning_ms").get<double>();
+  p.execution_ms = j.at("execution_ms").get<double>();
+  return p;
 }
 
 json to_json(const Environment& e) {
@@ -144,7 +182,9 @@ Environment environment_from(const json& j) {
 }  // namespace
 
 std::string to_json(const Run& run) {
-  json series = json::array(), deltas = json::array(), verdicts = json::array(), fits = json::array();
+  json series = json::array(), deltas = json::array(), verdicts = json::array(), fits = json::array(),
+       plans = json::array();
+  for (const auto& p : run.plans) plans.push_back(to_json(p));
   for (const auto& f : run.fits) fits.push_back(to_json(f));
   for (const auto& s : run.series) series.push_back(to_json(s));
   for (const auto& d : run.deltas) deltas.push_back(to_json(d));
@@ -156,7 +196,8 @@ std::string to_json(const Run& run) {
               {"series", series},
               {"deltas", deltas},
               {"verdicts", verdicts},
-              {"fits", fits}};
+              {"fits", fits},
+              {"plans", plans}};
   return doc.dump(1) + "\n";
 }
 
@@ -184,6 +225,7 @@ Run from_json(std::string_view text, std::string_view origin) {
     for (const auto& d : doc.at("deltas")) run.deltas.push_back(delta_from(d));
     for (const auto& v : doc.at("verdicts")) run.verdicts.push_back(verdict_from(v));
     for (const auto& f : doc.at("fits")) run.fits.push_back(fit_from(f));
+    for (const auto& p : doc.at("plans")) run.plans.push_back(plan_from(p));
   } catch (const std::exception& e) {
     throw InputError(where + " is not a valid results file: " + e.what());
   }

@@ -18,6 +18,8 @@ constexpr std::array kMetrics{
     MetricInfo{Metric::throughput, "throughput", "per_second", "successful requests per second", Better::higher},
     MetricInfo{Metric::event_loop_lag, "event_loop_lag", "seconds", "how late a 1 ms timer fired on the event loop",
                Better::lower},
+    MetricInfo{Metric::event_loop_lag_p99, "event_loop_lag_p99", "seconds",
+               "the event-loop lag's p99 in one repetition of a load", Better::lower},
     MetricInfo{Metric::concurrency_reached, "concurrency_reached", "count", "requests in flight at once, the most seen",
                Better::neither},
     MetricInfo{Metric::requests, "requests", "count", "requests completed in the measured window", Better::neither},

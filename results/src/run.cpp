@@ -1,19 +1,29 @@
 #include "certbench/results/run.hpp"
 
 #include <array>
-#include <sstream>
+#include <charconv>
+#include <cmath>
 
 namespace certbench::results {
+
+std::string number_text(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // the shortest text that reads back as v
+  return std::string(buf, r.ptr);
+}
 
 std::string Series::key() const {
   std::string k = family + "/" + path + "/" + implementation;
   if (!mode.empty()) k += "/" + mode;
-  for (const auto& [name, value] : parameters) {
-    std::ostringstream v;
-    v << value;
-    k += "/" + name + "=" + v.str();
-  }
+  for (const auto& [name, value] : parameters) k += "/" + name + "=" + number_text(value);
   return k;
+}
+
+std::string Series::curve() const {
+  Series without_scale = *this;
+  without_scale.parameters.erase("scale");
+  return without_scale.key();
 }
 
 std::optional<double> Series::parameter(const std::string& name) const {

@@ -109,6 +109,9 @@ Interval quantile_interval(std::span<const double> samples, double q, std::uint6
 Interval growth_exponent(std::span<const double> x, std::span<const std::span<const double>> samples,
                          std::uint64_t seed, const BootstrapOptions& options) {
   if (x.size() != samples.size() || x.size() < 2) throw std::invalid_argument("growth_exponent: need two points");
+  for (const auto& s : samples)
+    if (s.empty()) throw std::invalid_argument("growth_exponent: a point without samples");
+  const auto log_of = [](double median) { return std::log(std::max(median, std::numeric_limits<double>::min())); };
   const auto slope = [&](const std::vector<double>& y) {
     const double n = static_cast<double>(x.size());
     const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n, my = std::accumulate(y.begin(), y.end(), 0.0) / n;
@@ -120,7 +123,7 @@ Interval growth_exponent(std::span<const double> x, std::span<const std::span<co
     return sxx == 0 ? 0.0 : sxy / sxx;
   };
   std::vector<double> y;
-  for (const auto& s : samples) y.push_back(std::log(percentile(s, 0.5)));
+  for (const auto& s : samples) y.push_back(log_of(percentile(s, 0.5)));
   const double estimate = slope(y);
   std::mt19937_64 rng(seed ^ options.seed);
   std::vector<double> estimates, resample;
@@ -130,7 +133,7 @@ Interval growth_exponent(std::span<const double> x, std::span<const std::span<co
       std::uniform_int_distribution<std::size_t> pick(0, samples[i].size() - 1);
       resample.resize(samples[i].size());
       for (auto& v : resample) v = samples[i][pick(rng)];
-      y[i] = std::log(std::max(percentile_in_place(resample, 0.5), std::numeric_limits<double>::min()));
+      y[i] = log_of(percentile_in_place(resample, 0.5));
     }
     estimates.push_back(slope(y));
   }

@@ -1,6 +1,7 @@
 #include "certbench/sys/process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -210,6 +211,21 @@ bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) n
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return !process_alive(pid);
+}
+
+std::optional<std::string> find_program(std::string_view name) {
+  const char* env = std::getenv("PATH");
+  std::string path = env != nullptr && *env != '\0' ? env : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto colon = path.find(':', start);
+    const std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    start = colon == std::string::npos ? path.size() + 1 : colon + 1;
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + std::string(name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
 }
 
 }  // namespace certbench::sys

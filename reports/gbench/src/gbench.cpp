@@ -29,15 +29,12 @@ std::vector<double> repetitions_ns(const results::Series& s) {
 
 std::string to_benchmark_json(const results::Run& run) {
   const auto& e = run.environment;
+  // Only what certbench knows: no CPU frequency, scaling or cache figures are made up. cpu_time is
+  // wall time (certbench does not measure CPU time per call); compare.py compares both columns alike.
   json context = {{"date", e.started_utc},
                   {"host_name", e.host},
                   {"executable", "certbench"},
                   {"num_cpus", e.cores},
-                  {"mhz_per_cpu", 0},
-                  {"cpu_scaling_enabled", false},
-                  {"caches", json::array()},
-                  {"load_avg", json::array()},
-                  {"library_build_type", "release"},
                   {"certbench_version", e.certbench_version},
                   {"certbench_commit", e.git_commit},
                   {"postgres_version", e.postgres_version},
@@ -89,7 +86,7 @@ std::string to_benchmark_json(const results::Run& run) {
     }
     ++family_index;
   }
-  return json{{"context", context}, {"benchmarks", benchmarks}}.dump(1) + "\n";
+  return json{{"context", context}, {"benchmarks", benchmarks}}.dump() + "\n";  // compact: it is for tools
 }
 
 }  // namespace certbench::reports

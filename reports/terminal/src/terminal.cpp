@@ -6,6 +6,7 @@
 #include <set>
 
 #include "certbench/reports/format.hpp"
+#include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
 
 namespace certbench::reports {
@@ -60,7 +61,8 @@ std::string measured_text(const results::Verdict& v) {
     if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(value));
     return fmt::format("{:.3g}", value);
   };
-  if (m.low == m.high) return one(m.estimate) + " (exact)";
+  if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
+  if (m.low == m.high) return one(m.estimate) + (v.n == 0 ? " (exact)" : "");
   return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
 }
 
@@ -73,7 +75,7 @@ void print_listings(const Printer& p) {
   const auto page = series.front()->parameter("size").value_or(0);
   p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
   p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>9} {:>10} {:>10}\n", "path", "impl", "n", "median", "p95",
-          "trips", "rows", "received", "peak heap");
+          "trips", "rows", "received", "heap max");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto heap = summary(*s, Metric::peak_heap);
@@ -185,10 +187,12 @@ void print_caching(const Printer& p) {
   const Series *in_process = nullptr, *redis = nullptr;
   for (const auto* s : series)
     if (s->path == "get_template_by_id" && s->mode == "hit") (s->implementation == "redis" ? redis : in_process) = s;
-  if (in_process != nullptr && redis != nullptr)
-    p.print("\n  which cache: in-process — a hit costs {} where a Redis hit costs {} (a loopback round trip). Redis "
-            "earns its place when several processes must share entries and invalidations, not by speed.\n",
-            duration(summary(*in_process, Metric::latency).median), duration(summary(*redis, Metric::latency).median));
+  if (in_process != nullptr && redis != nullptr) {
+    const double h = summary(*in_process, Metric::latency).median, r = summary(*redis, Metric::latency).median;
+    p.print("\n  which cache: {} — a hit costs {} in-process and {} from Redis (a loopback round trip). Redis earns its "
+            "place when several processes must share entries and invalidations{}.\n",
+            h <= r ? "in-process" : "Redis", duration(h), duration(r), h <= r ? ", not by speed" : "");
+  }
 }
 
 void print_saves(const Printer& p) {
@@ -221,29 +225,15 @@ void print_saves(const Printer& p) {
 }
 
 void print_headline(const Printer& p) {
-  // The largest latency (or throughput) factor of each family's best implementation against naive.
-  std::vector<std::pair<double, std::string>> lines;
-  for (const auto& d : p.run.deltas) {
-    if (d.metric != Metric::latency && d.metric != Metric::throughput) continue;
-    if (d.baseline_key.find("/naive") == std::string::npos) continue;
-    const auto* s = p.run.find(d.other_key);
-    if (s == nullptr || s->family == results::family::ceiling) continue;
-    lines.emplace_back(d.factor.estimate,
-                       fmt::format("  {} {} ({}): {} {} (95% interval {} to {})", s->path, s->implementation,
-                                   s->family, factor(d.factor.estimate),
-                                   d.metric == Metric::latency ? "faster than naive" : "naive's throughput", factor(d.factor.low),
-                                   factor(d.factor.high)));
+  const auto deltas = results::headline_deltas(p.run, 3);
+  if (deltas.empty()) return;
+  p.print("\nheadline deltas (the largest of each family in this run):\n");
+  for (const auto* d : deltas) {
+    const auto* s = p.run.find(d->other_key);
+    p.print("  {} {} — {}, {}{} ({}), 95% interval {} to {}\n", factor(d->factor.estimate),
+            d->metric == Metric::latency ? "faster than naive" : "naive's throughput", s->path, s->implementation,
+            s->mode.empty() ? "" : " " + s->mode, s->family, factor(d->factor.low), factor(d->factor.high));
   }
-  if (lines.empty()) return;
-  std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  // One per family first (the largest of each), so that one family's hits do not hide the others.
-  std::set<std::string> seen;
-  std::stable_partition(lines.begin(), lines.end(), [&](const auto& line) {
-    const auto family = line.second.substr(line.second.find('(') + 1, line.second.find(')') - line.second.find('(') - 1);
-    return seen.insert(family).second;
-  });
-  p.print("\nheadline deltas (the largest in this run):\n");
-  for (std::size_t i = 0; i < std::min<std::size_t>(3, lines.size()); ++i) p.print("{}\n", lines[i].second);
 }
 
 }  // namespace
@@ -251,16 +241,18 @@ void print_headline(const Printer& p) {
 void print_verdicts(const Run& run, std::FILE* out) {
   if (run.verdicts.empty()) return;
   fmt::print(out, "\nthe review's claims and certbench's goals, judged on this run's figures (95% intervals):\n");
-  fmt::print(out, "  {:<5} {:<46} {:<52} {:<18} {:<34} {}\n", "kind", "claim or goal", "subject", "expected",
-             "measured", "verdict");
   std::set<std::string> unmeasured;
+  std::string current;
   for (const auto& v : run.verdicts) {
     if (v.outcome == results::Outcome::not_measured) {
       unmeasured.insert(v.id);
       continue;
     }
-    fmt::print(out, "  {:<5} {:<46} {:<52} {:<18} {:<34} {}\n", v.kind, v.text.substr(0, 46), v.subject,
-               v.expected, measured_text(v), results::to_string(v.outcome));
+    if (v.text != current) {  // the claim in full, then a row per subject
+      current = v.text;
+      fmt::print(out, "  {} {}: expected {}\n", v.kind, v.text, v.expected);
+    }
+    fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, measured_text(v), results::to_string(v.outcome));
   }
   if (!unmeasured.empty()) {
     std::string ids;

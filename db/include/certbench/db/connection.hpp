@@ -54,6 +54,12 @@ class Result {
 /// A statement parameter in text form; std::nullopt is SQL NULL.
 using Param = std::optional<std::string>;
 
+/// A prepared statement as it was executed: its SQL and the parameters of that execution.
+struct ExecutedStatement {
+  std::string sql;
+  std::vector<Param> params;
+};
+
 class Connection {
  public:
   /// Connects; throws ConnectionError naming the server and the reason.
@@ -85,6 +91,10 @@ class Connection {
   void copy_in(std::string_view table, std::span<const std::string_view> columns,
                const std::function<bool(std::string&)>& next_chunk, CopyMode mode = CopyMode::plain);
 
+  /// While `sink` is set, every exec_prepared execution is appended to it (for EXPLAIN after a
+  /// measurement: which statements a call ran, with which parameters). nullptr stops recording.
+  void record_statements(std::vector<ExecutedStatement>* sink) noexcept { recorded_ = sink; }
+
   [[nodiscard]] const CallStats& stats() const noexcept { return stats_; }
   void reset_stats() noexcept { stats_ = {}; }
 
@@ -98,6 +108,7 @@ class Connection {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   CallStats stats_;
+  std::vector<ExecutedStatement>* recorded_ = nullptr;
 };
 
 /// A transaction on a Connection: statements run through Connection::exec while it is open belong

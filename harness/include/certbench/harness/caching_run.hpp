@@ -23,8 +23,6 @@ struct CachingMeasurement {
   double db_round_trips = 0;        ///< per call
   double redis_round_trips = 0;     ///< per call
   std::size_t batch = 1;            ///< calls per sample (one clock reading each)
-  [[nodiscard]] double median_ns() const;
-  [[nodiscard]] double percentile_ns(double q) const;
 };
 
 struct CachingRunSpec {

@@ -23,8 +23,6 @@ struct ListingMeasurement {
   double rows_received = 0;          ///< per call
   double bytes_received = 0;         ///< per call
   std::vector<double> peak_heap_bytes;  ///< one per measured call; empty without jemalloc
-  [[nodiscard]] double median_ms() const;
-  [[nodiscard]] double percentile_ms(double q) const;
 };
 
 struct ListingRunSpec {

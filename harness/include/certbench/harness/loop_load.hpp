@@ -47,6 +47,7 @@ struct LoopLoadResult {
   /// latency in the order they ended, every lag sample, and the throughput of each repetition
   /// (one value for a single run; see merge_repetitions).
   std::vector<double> latencies_ms, lags_ms, throughput_samples;
+  std::vector<double> lag_p99_samples_ms;  ///< the lag's p99 of each repetition (its own one for a single run)
 };
 
 /// One result from repetitions of the same point (run interleaved with other points, so that

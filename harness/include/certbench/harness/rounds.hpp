@@ -1,7 +1,7 @@
 #pragma once
 // Interleaved rounds: the measurement core of `certbench run`'s listing and caching scenarios.
 // Every round calls each subject once (a batch of calls), back to back, so that drift on a shared
-// machine hits all subjects alike; rounds go on until a time budget is spent and at least a
+// machine hits all subjects alike; the first subject of a round rotates; rounds go on until a time budget is spent and at least a
 // minimum of rounds is made. Sample i of every subject comes from round i, which is what lets the
 // results model pair them (results/statistics.hpp).
 //

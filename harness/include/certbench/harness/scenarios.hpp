@@ -55,6 +55,11 @@ struct RunPlan {
   [[nodiscard]] double estimated_seconds() const;
 };
 
+/// `certbench run --quick` (CI: about a minute on 2 cores after build and seed): a small dataset,
+/// shorter budgets and windows, file saves at 1, 8 and 64 concurrent.
+inline constexpr std::uint64_t kQuickScale = 10'000;
+void make_quick(RunPlan& plan);
+
 /// What a run is doing, for a progress line.
 struct RunProgress {
   std::string_view scenario;  ///< "listings", "listings on one event loop", "caching", …

@@ -54,7 +54,8 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
 /// disk's ceiling against the naive file save), on every metric with a direction.
 std::vector<Delta> compute_deltas(const Run& run);
 
-/// Judges each entry on the run's series. Deltas the entries need that compute_deltas does not make
+/// Judges each entry on the run's series. A claim always gets a verdict (not_measured when the run
+/// has no figures for it); a goal only when the run measured its family. Deltas the entries need that compute_deltas does not make
 /// (e.g. against the ceiling) are appended to `extra_deltas` when given.
 std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries,
                            std::vector<Delta>* extra_deltas = nullptr);
@@ -62,6 +63,10 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries,
 /// The growth order of every (family, path, implementation) measured at two or more scales with
 /// otherwise equal parameters, for latency and (where sampled) peak heap.
 std::vector<GrowthFit> fit_growth(const Run& run);
+
+/// The largest latency or throughput deltas against naive, the largest of each family first (so
+/// that one family's cache hits do not hide the others), at most `n`; the disk's ceiling left out.
+std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n);
 
 /// Fills run.deltas, run.verdicts (against claims_table()) and run.fits.
 void analyse(Run& run);

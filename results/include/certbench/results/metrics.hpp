@@ -20,6 +20,7 @@ enum class Metric {
   redis_round_trips,  ///< Redis round trips per call
   throughput,         ///< requests per second (samples: one per slice of the window)
   event_loop_lag,     ///< seconds a 1 ms timer fired late on the event loop (samples)
+  event_loop_lag_p99, ///< seconds: the lag's p99 of each repetition of a load (samples, one per repetition)
   concurrency_reached,///< requests in flight at once, the most seen
   requests,           ///< requests completed in the measured window
   failures,           ///< requests that failed

@@ -7,7 +7,8 @@
 //       ├─ series[]   (one per family/path/implementation/mode/parameters: raw samples, counters)
 //       ├─ deltas[]   (baseline vs other implementation per metric, with a 95% interval)
 //       ├─ verdicts[] (the review's claims and certbench's goals, judged on the deltas)
-//       └─ fits[]     (how cost grows with the dataset, where several scales were measured)
+//       ├─ fits[]     (how cost grows with the dataset, where several scales were measured)
+//       └─ plans[]    (the statements each implementation ran, as PostgreSQL executed them)
 //
 // Deltas and verdicts are derived by results::analyse() (analysis.hpp) from the series; they are
 // stored so that every sink reads the same figures.
@@ -25,7 +26,11 @@ namespace certbench::results {
 
 /// The version of results.json's layout (reports/schema/results.schema.json); bumped on any
 /// change a reader of an older version would misread.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+/// A parameter's value as text: integers without a decimal point or exponent (1000000, not
+/// 1e+06), others in the shortest form that reads back exactly.
+std::string number_text(double v);
 
 /// Path families: how a path was exercised.
 namespace family {
@@ -55,6 +60,8 @@ struct Series {
 
   /// "family/path/implementation[/mode][/name=value…]": unique within a run, stable across runs.
   [[nodiscard]] std::string key() const;
+  /// The key without the scale: the series of one curve across dataset sizes share it.
+  [[nodiscard]] std::string curve() const;
   [[nodiscard]] std::optional<double> parameter(const std::string& name) const;
   [[nodiscard]] std::optional<double> value(Metric metric) const;
   [[nodiscard]] const std::vector<double>* samples_of(Metric metric) const;
@@ -106,6 +113,9 @@ struct Verdict {
   Outcome outcome = Outcome::not_measured;
   std::optional<Interval> measured;  ///< on the table entry's scale (e.g. a reduction in %)
   std::string unit;                  ///< of `measured`: "percent", "factor" or the metric's unit
+  /// Samples behind the measured figure (the smaller side of a ratio); 0 for exact counts. A figure
+  /// from fewer than 2 samples is judged inconclusive, whatever it is.
+  std::uint64_t n = 0;
   std::string series_key;            ///< the series (or the delta's other side) it was judged on
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
@@ -113,6 +123,7 @@ struct Verdict {
 /// How a cost grows with the dataset: the exponent k of cost ~ scale^k, fitted by least squares on
 /// log(median) against log(scale) over the scales a path was measured at (k = 1: linear, 0: flat).
 struct GrowthFit {
+  std::string curve;           ///< Series::curve() of the series fitted (mode and parameters included)
   std::string family;
   std::string path;
   std::string implementation;
@@ -120,6 +131,26 @@ struct GrowthFit {
   Interval exponent;            ///< with a 95% bootstrap interval (each scale's samples resampled)
   std::vector<double> scales;   ///< the scales fitted over, ascending
   friend bool operator==(const GrowthFit&, const GrowthFit&) = default;
+};
+
+/// A statement an implementation ran in one call of a path, and what PostgreSQL did with it:
+/// EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON), run once after the measurement with the parameters of
+/// that call. The "why" behind the figures, and the plan shape a gate can compare without a clock.
+struct Plan {
+  std::string family;          ///< the family of the series it explains ("listing")
+  std::string path;
+  std::string implementation;
+  std::map<std::string, double> parameters;  ///< scale, page, size
+  std::string statement;       ///< the SQL text
+  std::uint64_t executions = 0;  ///< times one call ran it (an N+1 shows here: 20 per call)
+  std::vector<std::string> nodes;    ///< node types, depth first: "Limit", "Merge Append", "Index Scan", …
+  std::vector<std::string> indexes;  ///< indexes read, in node order
+  std::vector<std::string> sequential_scans;  ///< relations read by a sequential scan
+  double rows = 0;             ///< rows the top node returned
+  double shared_hit = 0;       ///< shared buffers found in PostgreSQL's cache
+  double shared_read = 0;      ///< shared buffers read from the OS
+  double planning_ms = 0, execution_ms = 0;
+  friend bool operator==(const Plan&, const Plan&) = default;
 };
 
 struct Environment {
@@ -151,6 +182,7 @@ struct Run {
   std::vector<Delta> deltas;
   std::vector<Verdict> verdicts;
   std::vector<GrowthFit> fits;
+  std::vector<Plan> plans;
 
   [[nodiscard]] const Series* find(const std::string& key) const;
   friend bool operator==(const Run&, const Run&) = default;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -50,6 +51,9 @@ struct RunResult {
 RunResult run_capture(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env = {},
                       const std::vector<std::string>& unset_env = {});
+
+/// The program `name` on $PATH (or /usr/bin), as an absolute path; std::nullopt if there is none.
+std::optional<std::string> find_program(std::string_view name);
 
 /// Sends `signal` and waits up to `timeout` for the process to be gone; true if it is.
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept;

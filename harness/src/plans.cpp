@@ -1,0 +1,85 @@
+#include "certbench/harness/plans.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/db/connection.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace certbench::harness {
+namespace {
+
+using nlohmann::json;
+
+void walk(const json& node, results::Plan& plan) {
+  const auto type = node.value("Node Type", std::string("?"));
+  plan.nodes.push_back(type);
+  if (node.contains("Index Name")) plan.indexes.push_back(node["Index Name"].get<std::string>());
+  if (type == "Seq Scan" && node.contains("Relation Name"))
+    plan.sequential_scans.push_back(node["Relation Name"].get<std::string>());
+  if (node.contains("Plans"))
+    for (const auto& child : node["Plans"]) walk(child, plan);
+}
+
+}  // namespace
+
+void summarise_explain(std::string_view explain_json, results::Plan& plan) {
+  try {
+    const auto doc = json::parse(explain_json);
+    const auto& top = doc.at(0);
+    const auto& root = top.at("Plan");
+    walk(root, plan);
+    plan.rows = root.value("Actual Rows", 0.0);
+    plan.shared_hit = root.value("Shared Hit Blocks", 0.0);
+    plan.shared_read = root.value("Shared Read Blocks", 0.0);
+    plan.planning_ms = top.value("Planning Time", 0.0);
+    plan.execution_ms = top.value("Execution Time", 0.0);
+  } catch (const json::exception& e) {
+    throw QueryError(std::string("PostgreSQL's EXPLAIN output could not be read: ") + e.what(), "");
+  }
+}
+
+std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64_t scale,
+                                         const std::function<void(std::string_view)>& progress) {
+  std::vector<results::Plan> out;
+  std::int64_t user = -1;
+  for (Listing listing : spec.listings)
+    for (auto impl : listing_implementations(listing)) {
+      if (progress) progress(std::string(to_string(listing)) + ", " + std::string(impl));
+      auto session = open_listing_session(spec.dsn, spec.schema, impl);
+      if (user < 0) user = impl::busiest_owner(*session.db);
+      session.listings->list(listing, user, spec.page);  // statements prepared, caches filled
+      std::vector<db::ExecutedStatement> executed;
+      session.db->record_statements(&executed);
+      session.listings->list(listing, user, spec.page);
+      session.db->record_statements(nullptr);
+      // Distinct statements in the order first run, with how often the call ran each.
+      std::vector<std::pair<const db::ExecutedStatement*, std::uint64_t>> distinct;
+      for (const auto& e : executed) {
+        auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first->sql == e.sql; });
+        if (it == distinct.end()) distinct.emplace_back(&e, 1);
+        else ++it->second;
+      }
+      for (const auto& [statement, executions] : distinct) {
+        results::Plan plan;
+        plan.family = "listing";
+        plan.path = std::string(to_string(listing));
+        plan.implementation = std::string(impl);
+        plan.parameters = {{"scale", static_cast<double>(scale)},
+                           {"page", static_cast<double>(spec.page.page)},
+                           {"size", static_cast<double>(spec.page.size)}};
+        plan.statement = statement->sql;
+        plan.executions = executions;
+        const auto r = session.db->exec_params("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement->sql,
+                                               statement->params);
+        summarise_explain(r.text(0, 0), plan);
+        out.push_back(std::move(plan));
+      }
+    }
+  return out;
+}
+
+}  // namespace certbench::harness

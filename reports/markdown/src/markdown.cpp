@@ -1,0 +1,452 @@
+#include "certbench/reports/markdown.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/reports/format.hpp"
+#include "certbench/results/analysis.hpp"
+#include "certbench/results/statistics.hpp"
+#include "certbench/sys/files.hpp"
+#include "charts.hpp"
+
+namespace certbench::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using results::Delta;
+using results::Metric;
+using results::Run;
+using results::Series;
+
+std::string cell(std::string text) {
+  for (std::size_t at = 0; (at = text.find('|', at)) != std::string::npos; at += 2) text.replace(at, 1, "\\|");
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+std::string with_interval(const Delta& d) {
+  if (d.method == results::method::exact) return factor(d.factor.estimate);
+  return fmt::format("{} ({}–{})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
+}
+
+std::string measured(const results::Verdict& v) {
+  if (!v.measured) return "not measured";
+  auto one = [&](double x) {
+    if (v.unit == "percent") return fmt::format("{:.1f}%", x);
+    if (v.unit == "factor") return factor(x);
+    if (v.unit == "seconds") return duration(x);
+    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(x));
+    return fmt::format("{:.3g}", x);
+  };
+  const auto& m = *v.measured;
+  if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
+  return m.low == m.high ? one(m.estimate) : fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
+}
+
+std::string verdict_badge(results::Outcome o) {
+  switch (o) {
+    case results::Outcome::below: return "**below**";
+    case results::Outcome::within: return "within";
+    case results::Outcome::beyond: return "**beyond**";
+    case results::Outcome::inconclusive: return "inconclusive";
+    case results::Outcome::met: return "met";
+    case results::Outcome::not_met: return "**not met**";
+    case results::Outcome::not_measured: return "not measured";
+  }
+  return "";
+}
+
+std::string shell_quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,@%+") ==
+                          std::string::npos)
+    return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct Writer {
+  const Run& run;
+  const std::vector<std::string>& charts;
+  std::string out;
+
+  template <typename... Args>
+  void line(fmt::format_string<Args...> f, Args&&... args) {
+    out += fmt::format(f, std::forward<Args>(args)...);
+    out += '\n';
+  }
+
+  void chart(const std::string& name, const std::string& alt) {
+    if (std::find(charts.begin(), charts.end(), name) == charts.end()) return;
+    line("![{}](charts/{}.svg)", alt, name);
+    line("");
+  }
+
+  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const {
+    std::vector<const Series*> v;
+    for (const auto& s : run.series)
+      if (s.family == f) v.push_back(&s);
+    return v;
+  }
+
+  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const {
+    const auto key = other.key();
+    for (const auto& d : run.deltas)
+      if (d.other_key == key && d.metric == m) return &d;
+    return nullptr;
+  }
+
+  static results::Summary summary(const Series& s, Metric m) {
+    const auto* v = s.samples_of(m);
+    return v == nullptr ? results::Summary{} : results::summarize(*v);
+  }
+
+  void header() {
+    const auto& e = run.environment;
+    line("# certbench run, {}", e.started_utc);
+    line("");
+    if (!run.complete)
+      line("> **Incomplete run** — {}. What was measured before is below; the rest is missing.\n",
+           run.failure.empty() ? "it stopped early" : cell(run.failure));
+    line("certbench {}{} · PostgreSQL {} · {} certificates (seed {}, indexes {}) · {} cores, {}", e.certbench_version,
+         e.git_commit.empty() ? "" : " at `" + e.git_commit.substr(0, 12) + "`", e.postgres_version,
+         thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes, e.cores, e.cpu_model);
+    line("");
+  }
+
+  void verdict_table(std::string_view kind) {
+    line("| {} | subject | expected | measured (95% interval) | verdict |", kind == "claim" ? "the review's claim" : "certbench's goal");
+    line("|---|---|---|---|---|");
+    std::set<std::string> unmeasured;
+    for (const auto& v : run.verdicts) {
+      if (v.kind != kind) continue;
+      if (v.outcome == results::Outcome::not_measured) {
+        unmeasured.insert(v.text);
+        continue;
+      }
+      line("| {} | {} | {} | {} | {} |", cell(v.text), cell(v.subject), cell(v.expected), measured(v),
+           verdict_badge(v.outcome));
+    }
+    line("");
+    if (!unmeasured.empty()) {
+      std::string list;
+      for (const auto& t : unmeasured) list += (list.empty() ? "" : "; ") + t;
+      line("Not judged in this run (no figures for them): {}.", cell(list));
+      line("");
+    }
+  }
+
+  void headline() {
+    line("## The review's claims, judged");
+    line("");
+    line("Each claim is judged on this run's figures: **below**, within or **beyond** the range the review "
+         "expected, or inconclusive when the 95% interval straddles a bound. The measured figure is beside the "
+         "claim, never instead of it.");
+    line("");
+    verdict_table("claim");
+    const auto deltas = results::headline_deltas(run, 3);
+    if (!deltas.empty()) {
+      line("**The largest deltas** (the largest of each path family first)");
+      line("");
+      for (std::size_t i = 0; i < deltas.size(); ++i) {
+        const auto* d = deltas[i];
+        const auto* s = run.find(d->other_key);
+        line("{}. **{}** {} — {}, {}{} ({}; 95% interval {} to {})", i + 1, factor(d->factor.estimate),
+             d->metric == Metric::latency ? "faster than naive" : "naive's throughput", s->path, s->implementation,
+             s->mode.empty() ? "" : " " + s->mode, s->family, factor(d->factor.low), factor(d->factor.high));
+      }
+      line("");
+    }
+    line("### certbench's own goals");
+    line("");
+    verdict_table("goal");
+  }
+
+  void listings() {
+    std::vector<const Series*> series;
+    for (const auto* s : family(results::family::listing))
+      if (s->parameter("scale") == static_cast<double>(run.environment.dataset_scale)) series.push_back(s);
+    if (series.empty()) return;
+    line("## Listings");
+    line("");
+    line("Page 1 of {:.0f} rows, every implementation called in interleaved rounds (naive, review, optimized, …), "
+         "so that drift hits them alike; intervals pair the rounds. *review* is the review's fix taken literally, "
+         "*optimized* the best measured, *cached* the endpoint with spa and template names from an in-process cache.",
+         series.front()->parameter("size").value_or(20));
+    line("");
+    chart("listing_latency", "latency per implementation");
+    chart("listing_peak_heap", "peak heap per call per implementation");
+    line("| path | implementation | n | median | p95 | p99 | round trips | rows | received | peak heap (max) | latency vs naive | peak heap vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for (const auto* s : series) {
+      const auto lat = summary(*s, Metric::latency);
+      const auto heap = summary(*s, Metric::peak_heap);
+      const auto* dl = delta(*s, Metric::latency);
+      const auto* dh = delta(*s, Metric::peak_heap);
+      line("| {} | {} | {} | {} | {} | {} | {:.0f} | {} | {} | {} | {} | {} |", s->path, s->implementation, lat.n,
+           duration(lat.median), duration(lat.p95), duration(lat.p99), s->value(Metric::round_trips).value_or(0),
+           thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
+           human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
+           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", dl ? with_interval(*dl) : "—",
+           dh ? with_interval(*dh) : "—");
+    }
+    line("");
+  }
+
+  void loop() {
+    const auto series = family(results::family::listing_loop);
+    if (series.empty()) return;
+    line("## Listings on one event loop");
+    line("");
+    line("Concurrent requests on one event loop (like the backend's async server), the database on a pool of "
+         "{:.0f} sessions off the loop; three interleaved repetitions per point, whose spread makes the interval.",
+         series.front()->parameter("sessions").value_or(0));
+    line("");
+    chart("loop_throughput", "pages per second per implementation");
+    chart("loop_lag", "event-loop lag p99 per implementation");
+    line("| path | implementation | concurrent | pages/s | p50 | p99 | lag p99 | throughput vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|");
+    for (const auto* s : series) {
+      const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag);
+      const auto* d = delta(*s, Metric::throughput);
+      line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->path, s->implementation,
+           s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
+           duration(lat.p99), lag.n ? duration(lag.p99) : "—", d ? with_interval(*d) : "—");
+    }
+    line("");
+  }
+
+  void caching() {
+    auto series = family(results::family::caching);
+    for (const auto* s : family(results::family::derived)) series.push_back(s);
+    if (series.empty()) return;
+    line("## Caching and derived data");
+    line("");
+    line("Templates and spas from the database on every call (naive), from an in-process cache (TTL, explicit "
+         "invalidation, single flight) and from Redis ({}); hits and misses measured on caches of their own. "
+         "Nanosecond calls are timed in batches.",
+         run.environment.redis_version.empty() ? "not used" : "Redis " + run.environment.redis_version);
+    line("");
+    chart("caching_latency", "latency per variant");
+    line("| path | variant | mode | n | median | p95 | db round trips | Redis round trips | latency vs naive |");
+    line("|---|---|---|--:|--:|--:|--:|--:|--:|");
+    for (const auto* s : series) {
+      const auto lat = summary(*s, Metric::latency);
+      const auto* d = delta(*s, Metric::latency);
+      auto trips = [&](Metric m) {
+        const auto v = s->value(m);
+        return v ? fmt::format("{:.2f}", *v) : std::string("—");
+      };
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, s->mode, lat.n,
+           duration(lat.median), duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips),
+           d ? with_interval(*d) : "—");
+    }
+    line("");
+    const Series *hit = nullptr, *redis = nullptr, *db = nullptr;
+    for (const auto* s : series)
+      if (s->path == "get_template_by_id") {
+        if (s->implementation == "in_process" && s->mode == "hit") hit = s;
+        if (s->implementation == "redis" && s->mode == "hit") redis = s;
+        if (s->implementation == "naive") db = s;
+      }
+    if (hit != nullptr && redis != nullptr && db != nullptr) {
+      const double h = summary(*hit, Metric::latency).median, r = summary(*redis, Metric::latency).median,
+                   d = summary(*db, Metric::latency).median;
+      line("**Which cache.** {}: a hit costs {} in-process, {} from Redis and {} from the database — a Redis hit "
+           "is still a loopback round trip ({} {} than PostgreSQL's primary-key lookup here). Take Redis when "
+           "several processes must share entries and one invalidation{}.",
+           h <= r ? "The in-process cache" : "Redis", duration(h), duration(r), duration(d),
+           factor(r < d ? d / r : r / d), r < d ? "faster" : "slower", h <= r ? ", not for speed" : "");
+      line("");
+    }
+  }
+
+  void saves() {
+    auto series = family(results::family::file_save);
+    for (const auto* s : family(results::family::ceiling)) series.push_back(s);
+    if (series.empty()) return;
+    line("## File saves");
+    line("");
+    line("Each request saves a file (a {:.0f}-byte image as a data URL, or a PDF) and records its path on the "
+         "certificate's row, at 1 to 64 concurrent requests on one event loop. *naive* decodes and writes on the "
+         "loop; *optimized* offloads to a thread pool (the review's `aiofiles` model); *io_uring* submits every step "
+         "to the kernel; *write-only* is the disk's ceiling: the atomic write alone on as many threads.",
+         series.front()->parameter("bytes").value_or(0));
+    line("");
+    std::vector<std::string> paths;
+    for (const auto* s : series)
+      if (std::find(paths.begin(), paths.end(), s->path) == paths.end()) paths.push_back(s->path);
+    for (const auto& path : paths) {
+      line("### {}", path);
+      line("");
+      chart("saves_" + path + "_throughput", path + " throughput");
+      chart("saves_" + path + "_lag", path + " event-loop lag");
+      std::vector<const Series*> mine;
+      for (const auto* s : series)
+        if (s->path == path) mine.push_back(s);
+      std::stable_sort(mine.begin(), mine.end(), [](const Series* a, const Series* b) {
+        return a->parameter("concurrency") < b->parameter("concurrency");
+      });
+      line("| implementation | concurrent | saves/s | p50 | p99 | lag p99 | throughput vs naive |");
+      line("|---|--:|--:|--:|--:|--:|--:|");
+      for (const auto* s : mine) {
+        const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag);
+        const auto* d = delta(*s, Metric::throughput);
+        line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->implementation, s->parameter("concurrency").value_or(0),
+             s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
+             lag.n ? duration(lag.p99) : "—", d ? with_interval(*d) : "—");
+      }
+      line("");
+    }
+  }
+
+  void growth() {
+    if (run.fits.empty()) return;
+    line("## How cost grows");
+    line("");
+    line("The listings measured again on datasets of several sizes: cost ~ scale^k, k fitted by least squares on "
+         "the log of the medians against the log of the scale (1: linear in the dataset, 0: flat), with a 95% "
+         "interval from resampling each scale's calls.");
+    line("");
+    std::vector<std::string> paths;
+    for (const auto& f : run.fits)
+      if (std::find(paths.begin(), paths.end(), f.path) == paths.end()) paths.push_back(f.path);
+    for (const auto& p : paths) chart("growth_" + p, p + " cost against dataset size");
+    line("| path | implementation | metric | k (95% interval) | scales |");
+    line("|---|---|---|--:|---|");
+    for (const auto& f : run.fits) {
+      std::string scales;
+      for (double s : f.scales) scales += (scales.empty() ? "" : ", ") + thousands(static_cast<std::uint64_t>(s));
+      line("| {} | {} | {} | {:.2f} ({:.2f} to {:.2f}) | {} |", f.path, f.implementation, results::name(f.metric),
+           f.exponent.estimate, f.exponent.low, f.exponent.high, scales);
+    }
+    line("");
+    const auto depth = family(results::family::listing_depth);
+    if (depth.empty()) return;
+    line("### Deep pages");
+    line("");
+    line("The optimized listings at pages 1, 100 and 1000, by OFFSET and by keyset (cursor), at {} certificates: "
+         "OFFSET pages cost more the deeper they are; keyset pages should not.",
+         thousands(static_cast<std::uint64_t>(depth.front()->parameter("scale").value_or(0))));
+    line("");
+    line("| path | by | page | median | p95 |");
+    line("|---|---|--:|--:|--:|");
+    for (const auto* s : depth) {
+      const auto lat = summary(*s, Metric::latency);
+      line("| {} | {} | {:.0f} | {} | {} |", s->path, s->parameter("keyset").value_or(0) ? "keyset" : "offset",
+           s->parameter("page").value_or(0), duration(lat.median), duration(lat.p95));
+    }
+    line("");
+  }
+
+  void why() {
+    if (run.plans.empty()) return;
+    line("## Why: the statements behind the listing figures");
+    line("");
+    line("After the measurement each implementation made one more call with its statements recorded, and each "
+         "distinct statement ran once under `EXPLAIN (ANALYZE, BUFFERS)` with that call's parameters. "
+         "*buffers* are shared buffers touched (hit + read): the cost that does not depend on the clock.");
+    line("");
+    std::vector<std::string> paths;
+    for (const auto& p : run.plans)
+      if (std::find(paths.begin(), paths.end(), p.path) == paths.end()) paths.push_back(p.path);
+    for (const auto& path : paths) {
+      line("### {}", path);
+      line("");
+      line("| implementation | statement runs per call | plan nodes | indexes | sequential scans | rows | buffers | execution |");
+      line("|---|--:|---|---|---|--:|--:|--:|");
+      for (const auto& p : run.plans) {
+        if (p.path != path) continue;
+        std::vector<std::string> nodes;
+        for (const auto& n : p.nodes)
+          if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
+        std::vector<std::string> indexes;
+        for (const auto& n : p.indexes)
+          if (std::find(indexes.begin(), indexes.end(), n) == indexes.end()) indexes.push_back(n);
+        line("| {} | {} | {} | {} | {} | {:.0f} | {:.0f} | {:.3f} ms |", p.implementation, p.executions,
+             cell(fmt::format("{}", fmt::join(nodes, ", "))),
+             indexes.empty() ? "—" : cell(fmt::format("{} ({})", indexes.front(), indexes.size())),
+             p.sequential_scans.empty() ? "—" : cell(fmt::format("{}", fmt::join(p.sequential_scans, ", "))), p.rows,
+             p.shared_hit + p.shared_read, p.execution_ms);
+      }
+      line("");
+      line("<details><summary>the statements</summary>");
+      line("");
+      for (const auto& p : run.plans)
+        if (p.path == path) {
+          line("*{}*, {} per call:", p.implementation, p.executions);
+          line("");
+          line("```sql");
+          line("{}", p.statement);
+          line("```");
+          line("");
+        }
+      line("</details>");
+      line("");
+    }
+  }
+
+  void environment() {
+    const auto& e = run.environment;
+    line("## Environment and how to reproduce");
+    line("");
+    line("| | |");
+    line("|---|---|");
+    line("| certbench | {} {} |", e.certbench_version, e.git_commit.empty() ? "" : "`" + e.git_commit + "`");
+    line("| PostgreSQL | {} |", e.postgres_version);
+    for (const auto& [k, v] : e.postgres_settings) line("| `{}` | {} |", k, cell(v));
+    line("| Redis | {} |", e.redis_version.empty() ? "not used" : e.redis_version);
+    line("| machine | {} cores, {}; {}; host {} |", e.cores, e.cpu_model, e.kernel, e.host);
+    line("| dataset | {} |", e.dataset_fingerprint);
+    line("| started, ended (UTC) | {}, {} |", e.started_utc, e.ended_utc);
+    line("");
+    std::string command;
+    for (std::size_t i = 0; i < e.options.size(); ++i)
+      command += (i ? " " : "") + (i == 0 ? std::string("certbench") : shell_quote(e.options[i]));
+    if (!command.empty()) {
+      line("```sh");
+      line("scripts/{}", command);
+      line("```");
+      line("");
+    }
+    line("Figures drift from run to run on a shared machine; compare ratios within a run, or two runs with "
+         "`compare.py` on their `benchmarks.json`.");
+  }
+};
+
+}  // namespace
+
+std::string report_markdown(const Run& run, const std::vector<std::string>& chart_names) {
+  Writer w{run, chart_names, {}};
+  w.header();
+  w.headline();
+  w.listings();
+  w.loop();
+  w.caching();
+  w.saves();
+  w.growth();
+  w.why();
+  w.environment();
+  return w.out;
+}
+
+ReportFiles write_report(const Run& run, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw EnvironmentError("cannot make " + dir.string() + ": " + ec.message());
+  ReportFiles files;
+  const auto charts = detail::charts_of(run);
+  files.charts = detail::render(charts, dir / "charts");
+  std::vector<std::string> names;
+  for (const auto& c : charts) names.push_back(c.name);
+  files.markdown = dir / "report.md";
+  sys::write_file_atomic(files.markdown, report_markdown(run, names));
+  return files;
+}
+
+}  // namespace certbench::reports

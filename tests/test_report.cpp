@@ -1,0 +1,112 @@
+// The report sink on a stored results.json (tests/fixtures/results-quick.json, made by a real run):
+// every section, every chart drawn by gnuplot as valid SVG and PNG and linked from report.md; bad
+// and older results files refused; an incomplete run says so at the top.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "certbench/results/json.hpp"
+#include "certbench/sys/files.hpp"
+#include "support/cluster.hpp"
+
+namespace fs = std::filesystem;
+using certbench::testing::run_certbench;
+
+namespace {
+
+const fs::path kFixture = fs::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/results-quick.json";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+fs::path temp_dir() { return certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-report-"); }
+
+}  // namespace
+
+TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
+  const auto dir = temp_dir();
+  auto r = run_certbench({"report", kFixture.string(), "--out", dir.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "the report goes to files; notes to stderr";
+  const auto md = slurp(dir / "report.md");
+  for (const char* section : {"## The review's claims, judged", "Query Time: 60-80% reduction", "The largest deltas",
+                              "### certbench's own goals", "## Listings", "## Listings on one event loop",
+                              "## Caching and derived data", "**Which cache.**", "## File saves", "### save_base64_image",
+                              "### save_certificate_file", "## How cost grows", "### Deep pages",
+                              "## Why: the statements behind the listing figures", "EXPLAIN (ANALYZE, BUFFERS)",
+                              "## Environment and how to reproduce", "scripts/certbench run --quick"})
+    EXPECT_TRUE(has(md, section)) << section;
+  EXPECT_FALSE(has(md, "Incomplete run"));
+
+  // Every chart linked from the report exists, as SVG and as PNG, and every chart drawn is linked.
+  std::set<std::string> linked;
+  const std::regex link(R"(\!\[[^\]]*\]\(charts/([a-z0-9_]+)\.svg\))");
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it)
+    linked.insert((*it)[1]);
+  for (const char* expected : {"listing_latency", "loop_throughput", "caching_latency",
+                               "saves_save_base64_image_throughput", "saves_save_certificate_file_lag",
+                               "growth_get_public_certificates"})
+    EXPECT_TRUE(linked.count(expected)) << expected;
+  std::set<std::string> drawn;
+  for (const auto& entry : fs::directory_iterator(dir / "charts"))
+    if (entry.path().extension() == ".svg") drawn.insert(entry.path().stem().string());
+  EXPECT_EQ(linked, drawn);
+  for (const auto& name : drawn) {
+    const auto svg = slurp(dir / "charts" / (name + ".svg"));
+    EXPECT_TRUE(has(svg, "<svg") && has(svg, "</svg>")) << name;
+    EXPECT_TRUE(has(svg, "<text")) << name << ": a chart with no text has no axes or legend";
+    const auto png = slurp(dir / "charts" / (name + ".png"));
+    ASSERT_GT(png.size(), 8u) << name;
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
+  }
+  // Axes say their units.
+  EXPECT_TRUE(has(slurp(dir / "charts/listing_latency.svg"), "(ms, log scale)"));
+  EXPECT_TRUE(has(slurp(dir / "charts/saves_save_base64_image_throughput.svg"), "saves per second"));
+  fs::remove_all(dir);
+}
+
+TEST(Report, AnIncompleteRunSaysSoAtTheTop) {
+  const auto dir = temp_dir();
+  auto run = certbench::results::load(kFixture);
+  run.complete = false;
+  run.failure = "file saves: lost the connection to PostgreSQL";
+  certbench::sys::write_file_atomic(dir / "results.json", certbench::results::to_json(run));
+  auto r = run_certbench({"report", (dir / "results.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto md = slurp(dir / "report.md");
+  const auto banner = md.find("**Incomplete run**");
+  ASSERT_NE(banner, std::string::npos);
+  EXPECT_LT(banner, md.find("## The review's claims"));
+  EXPECT_TRUE(has(md, "lost the connection to PostgreSQL"));
+  EXPECT_TRUE(has(r.err, "the run was incomplete")) << r.err;
+  fs::remove_all(dir);
+}
+
+TEST(Report, OlderCorruptOrMissingResultsAreRefusedWithOneLine) {
+  const auto dir = temp_dir();
+  auto text = slurp(kFixture);
+  const auto at = text.find("\"schema_version\": ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 19, "\"schema_version\": 1");
+  std::ofstream(dir / "old.json") << text;
+  std::ofstream(dir / "cut.json") << slurp(kFixture).substr(0, 5000);
+  for (const auto& [file, why] : std::vector<std::pair<fs::path, std::string>>{
+           {dir / "old.json", "schema_version 1"}, {dir / "cut.json", "is not JSON"}, {dir / "none.json", "cannot read"}}) {
+    auto r = run_certbench({"report", file.string(), "--out", (dir / "out").string()});
+    EXPECT_EQ(r.exit_code, 2) << file;
+    EXPECT_TRUE(has(r.err, file.filename().string()) && has(r.err, why)) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out" / "report.md")) << "nothing half-written";
+  }
+  fs::remove_all(dir);
+}
