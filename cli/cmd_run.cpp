@@ -72,7 +72,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   const auto dsn = dataset.target.dsn();
   plan.listing_spec.dsn = plan.loop_spec.dsn = plan.caching_spec.dsn = dsn;
   plan.listing_spec.schema = plan.loop_spec.schema = plan.caching_spec.schema = args.dataset.schema;
-  plan.loop_spec.concurrency = {args.loop_concurrency};
+  plan.loop_spec.concurrency = args.loop_concurrency;
   plan.loop_spec.sessions = args.loop_sessions;
   plan.loop_spec.duration_per_point = ms(args.loop_seconds);
   if (plan.saves) plan.save_spec = save_spec(dataset, args.dataset.schema, args.saves, save_dir);

@@ -51,7 +51,7 @@ struct RunArgs {
   DatasetArgs dataset;
   std::string redis;  ///< --redis URL ("" = $REDIS_URL, else embedded)
   SaveLoadArgs saves;
-  unsigned loop_concurrency = 8;  ///< the listings on one event loop: concurrent requests
+  std::vector<unsigned> loop_concurrency{1, 8, 32};  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
   bool loop_seconds_given = false, save_seconds_given = false;  ///< --quick keeps what the user set

@@ -33,7 +33,7 @@ const std::map<std::string, std::string> kUsage = {
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
             "[--full [--scales 1k,10k,100k,1M]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
-            "[--redis URL] [--loop-concurrency N] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
+            "[--redis URL] [--loop-concurrency 1,8,32] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
               "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
@@ -265,9 +265,10 @@ int main(int argc, char** argv) {
                   "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
                   "else an embedded redis-server on a free loopback port, stopped afterwards)");
 
-  run->add_option("--loop-concurrency", run_args.loop_concurrency,
-                  "listings on one event loop: concurrent requests")
-      ->check(CLI::Range(1u, 1024u))->capture_default_str();
+  std::string loop_concurrency = "1,8,32";
+  run->add_option("--loop-concurrency", loop_concurrency,
+                  "listings on one event loop: concurrent requests, comma-separated (1..1024; --quick: 1,8)")
+      ->capture_default_str();
   run->add_option("--loop-sessions", run_args.loop_sessions,
                   "listings on one event loop: database sessions (the pool the requests share)")
       ->check(CLI::Range(1u, 64u))->capture_default_str();
@@ -506,6 +507,13 @@ int main(int argc, char** argv) {
         run_args.dataset.scale_given = true;
       }
       run_args.loop_seconds_given = run->count("--loop-seconds") > 0;
+      if (run_args.quick && run->count("--loop-concurrency") == 0) loop_concurrency = "1,8";
+      run_args.loop_concurrency.clear();
+      for (const auto& c : split_list(loop_concurrency)) {
+        const auto n = cli::parse_count(c, "--loop-concurrency");
+        if (n < 1 || n > 1024) throw UsageError("--loop-concurrency takes numbers from 1 to 1024 (got " + c + ")");
+        run_args.loop_concurrency.push_back(static_cast<unsigned>(n));
+      }
       run_args.save_seconds_given = run->count("--save-seconds") > 0;
       run_args.command_line.assign(argv, argv + argc);
       return cli::run(run_args);

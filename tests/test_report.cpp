@@ -53,7 +53,7 @@ TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
   const std::regex link(R"(\!\[[^\]]*\]\(charts/([a-z0-9_]+)\.svg\))");
   for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it)
     linked.insert((*it)[1]);
-  for (const char* expected : {"listing_latency", "loop_throughput", "caching_latency",
+  for (const char* expected : {"listing_latency", "loop_get_public_certificates_throughput", "caching_latency",
                                "saves_save_base64_image_throughput", "saves_save_certificate_file_lag",
                                "growth_get_public_certificates"})
     EXPECT_TRUE(linked.count(expected)) << expected;

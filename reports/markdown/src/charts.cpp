@@ -141,24 +141,67 @@ void listing_charts(const Run& run, std::vector<Chart>& out) {
                    bars(rows, columns, heap, "peak heap per call (KiB, log scale)", true)});
 }
 
+// Curves against concurrency of the series of `family` and `path`, one per implementation (the
+// disk's ceiling among them for the file saves): throughput, and the lag's p99 where measured.
+void concurrency_charts(const std::vector<const Series*>& series, const std::string& path, const std::string& stem,
+                        const std::string& what, bool log_throughput, std::vector<Chart>& out) {
+  std::map<std::string, std::vector<std::pair<double, double>>> throughput, lag;
+  std::vector<std::string> order;
+  for (const auto* s : series) {
+    if (s->path != path) continue;
+    const std::string name = s->implementation == "write-only" ? "write-only (the disk's ceiling)" : label_of(*s);
+    add_unique(order, name);
+    const double c = s->parameter("concurrency").value_or(0);
+    throughput[name].emplace_back(c, s->value(Metric::throughput).value_or(kNone));
+    if (const auto* l = s->samples_of(Metric::event_loop_lag)) lag[name].emplace_back(c, results::percentile(*l, 0.99) * 1e3);
+  }
+  std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> t, l;
+  for (const auto& name : order) {
+    auto points = throughput[name];
+    std::sort(points.begin(), points.end());
+    t.emplace_back(name, points);
+    if (lag.count(name) > 0) {
+      auto lp = lag[name];
+      std::sort(lp.begin(), lp.end());
+      l.emplace_back(name, lp);
+    }
+  }
+  const bool ceiling = std::any_of(order.begin(), order.end(), [](const std::string& n) { return n.rfind("write-only", 0) == 0; });
+  out.push_back({stem + "_throughput",
+                 fmt::format("{}: {} per second against concurrent requests{}{}", path, what,
+                             ceiling ? ", beside the disk's ceiling" : "", log_throughput ? " (log scale)" : ""),
+                 lines(t, "concurrent requests on one event loop",
+                       what + " per second" + (log_throughput ? " (log scale)" : ""), log_throughput)});
+  if (!l.empty())
+    out.push_back({stem + "_lag", fmt::format("{}: event-loop lag p99 against concurrent requests (log scale)", path),
+                   lines(l, "concurrent requests on one event loop", "event-loop lag p99 (ms, log scale)", true)});
+}
+
 void loop_charts(const Run& run, std::vector<Chart>& out) {
   const auto series = of_family(run, results::family::listing_loop);
   if (series.empty()) return;
+  std::vector<double> levels;
   std::vector<std::string> rows, columns;
-  std::map<std::pair<std::string, std::string>, double> throughput, lag;
   for (const auto* s : series) {
+    add_unique(levels, s->parameter("concurrency").value_or(0));
     add_unique(rows, s->path);
     add_unique(columns, s->implementation);
+  }
+  if (levels.size() > 1) {  // against concurrency, a chart per listing
+    for (const auto& path : rows) concurrency_charts(series, path, "loop_" + path, "pages", true, out);
+    return;
+  }
+  std::map<std::pair<std::string, std::string>, double> throughput, lag;
+  for (const auto* s : series) {
     throughput[{s->path, s->implementation}] = s->value(Metric::throughput).value_or(kNone);
     if (const auto* l = s->samples_of(Metric::event_loop_lag))
       lag[{s->path, s->implementation}] = results::percentile(*l, 0.99) * 1e3;
   }
-  const auto c = series.front()->parameter("concurrency").value_or(0);
   out.push_back({"loop_throughput",
-                 fmt::format("Listings on one event loop: pages per second at {:.0f} concurrent requests (log scale)", c),
+                 fmt::format("Listings on one event loop: pages per second at {:.0f} concurrent requests (log scale)", levels[0]),
                  bars(rows, columns, throughput, "pages per second (log scale)", true)});
   if (!lag.empty())
-    out.push_back({"loop_lag", fmt::format("Listings on one event loop: event-loop lag p99 at {:.0f} concurrent (log scale)", c),
+    out.push_back({"loop_lag", fmt::format("Listings on one event loop: event-loop lag p99 at {:.0f} concurrent (log scale)", levels[0]),
                    bars(rows, columns, lag, "event-loop lag p99 (ms, log scale)", true)});
 }
 
@@ -182,35 +225,7 @@ void save_charts(const Run& run, std::vector<Chart>& out) {
   for (const auto* s : of_family(run, results::family::ceiling)) series.push_back(s);
   std::vector<std::string> paths;
   for (const auto* s : series) add_unique(paths, s->path);
-  for (const auto& path : paths) {
-    std::map<std::string, std::vector<std::pair<double, double>>> throughput, lag;
-    std::vector<std::string> order;
-    for (const auto* s : series) {
-      if (s->path != path) continue;
-      const std::string name = s->implementation == "write-only" ? "write-only (the disk's ceiling)" : s->implementation;
-      add_unique(order, name);
-      const double c = s->parameter("concurrency").value_or(0);
-      throughput[name].emplace_back(c, s->value(Metric::throughput).value_or(kNone));
-      if (const auto* l = s->samples_of(Metric::event_loop_lag)) lag[name].emplace_back(c, results::percentile(*l, 0.99) * 1e3);
-    }
-    std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> t, l;
-    for (const auto& name : order) {
-      auto points = throughput[name];
-      std::sort(points.begin(), points.end());
-      t.emplace_back(name, points);
-      if (lag.count(name) > 0) {
-        auto lp = lag[name];
-        std::sort(lp.begin(), lp.end());
-        l.emplace_back(name, lp);
-      }
-    }
-    out.push_back({"saves_" + path + "_throughput",
-                   fmt::format("{}: saves per second against concurrent requests, beside the disk's ceiling", path),
-                   lines(t, "concurrent requests on one event loop", "saves per second", false)});
-    if (!l.empty())
-      out.push_back({"saves_" + path + "_lag", fmt::format("{}: event-loop lag p99 against concurrent requests (log scale)", path),
-                     lines(l, "concurrent requests on one event loop", "event-loop lag p99 (ms, log scale)", true)});
-  }
+  for (const auto& path : paths) concurrency_charts(series, path, "saves_" + path, "saves", false, out);
 }
 
 void growth_charts(const Run& run, std::vector<Chart>& out) {
@@ -226,10 +241,26 @@ void growth_charts(const Run& run, std::vector<Chart>& out) {
         if (s.family == f.family && s.path == f.path && s.implementation == f.implementation && s.parameter("scale"))
           points.emplace_back(*s.parameter("scale"), median(s, Metric::latency) * 1e3);
       std::sort(points.begin(), points.end());
-      curves.emplace_back(fmt::format("{} (k = {:.2f})", f.implementation, f.exponent.estimate), points);
+      curves.emplace_back(fmt::format("{}{} (k = {:.2f}, {:.2f} to {:.2f})", f.implementation, f.curve.find("/hit") != std::string::npos ? " hit" : "",
+                                      f.exponent.estimate, f.exponent.low, f.exponent.high),
+                          points);
     }
     auto script = lines(curves, "certificates in the dataset (log scale)", "median latency per call (ms, log scale)", true);
-    script.replace(script.find("set logscale x 2"), 16, "set logscale x 10");
+    // Only as wide as the scales measured (log autoscaling would widen to whole decades), a tick at each.
+    std::vector<double> scales;
+    for (const auto& c : curves)
+      for (const auto& point : c.second) add_unique(scales, point.first);
+    std::sort(scales.begin(), scales.end());
+    std::string ticks;
+    for (double x : scales) {
+      const auto label = x >= 1e6 && std::fmod(x, 1e6) == 0 ? fmt::format("{:.0f}M", x / 1e6)
+                         : x >= 1e3 && std::fmod(x, 1e3) == 0 ? fmt::format("{:.0f}k", x / 1e3)
+                                                               : fmt::format("{:.0f}", x);
+      ticks += fmt::format("{}'{}' {}", ticks.empty() ? "" : ", ", label, number(x));
+    }
+    script.replace(script.find("set logscale x 2"), 16,
+                   "set logscale x 10\nset autoscale xfix\nset offsets graph 0.05, graph 0.05, 0, 0\nset xtics (" + ticks +
+                       ")\nset key outside right top vertical");
     out.push_back({"growth_" + path, fmt::format("{}: cost against dataset size, log-log, with the fitted order k", path),
                    script});
   }

@@ -181,6 +181,9 @@ struct Writer {
     line("");
     chart("listing_latency", "latency per implementation");
     chart("listing_peak_heap", "peak heap per call per implementation");
+    line("Peak heap comes from jemalloc's per-thread counters, which it samples about every 64 KiB allocated: "
+         "peaks below that are approximate, and may read as 0 (no bar).");
+    line("");
     line("| path | implementation | n | median | p95 | p99 | round trips | rows | received | peak heap (max) | latency vs naive | peak heap vs naive |");
     line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
@@ -209,6 +212,13 @@ struct Writer {
     line("");
     chart("loop_throughput", "pages per second per implementation");
     chart("loop_lag", "event-loop lag p99 per implementation");
+    std::vector<std::string> paths;
+    for (const auto* s : series)
+      if (std::find(paths.begin(), paths.end(), s->path) == paths.end()) paths.push_back(s->path);
+    for (const auto& p : paths) {
+      chart("loop_" + p + "_throughput", p + ": pages per second against concurrency");
+      chart("loop_" + p + "_lag", p + ": event-loop lag p99 against concurrency");
+    }
     line("| path | implementation | concurrent | pages/s | p50 | p99 | lag p99 | throughput vs naive |");
     line("|---|---|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
