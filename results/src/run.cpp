@@ -47,6 +47,22 @@ const Series* Run::find(const std::string& key) const {
   return nullptr;
 }
 
+std::vector<const Series*> Run::of_family(std::string_view f) const {
+  std::vector<const Series*> out;
+  for (const auto& s : series)
+    if (s.family == f) out.push_back(&s);
+  return out;
+}
+
+const Delta* Run::against_naive(const Series& other, Metric metric) const {
+  const auto key = other.key();
+  for (const auto& d : deltas) {
+    if (d.other_key != key || d.metric != metric) continue;
+    if (const auto* b = find(d.baseline_key); b != nullptr && b->implementation == "naive") return &d;
+  }
+  return nullptr;
+}
+
 namespace {
 constexpr std::array<std::pair<Outcome, std::string_view>, 7> kOutcomes{{
     {Outcome::below, "below"},

@@ -38,4 +38,24 @@ std::string factor(double f) {
   return fmt::format("{:.3f}x", f);
 }
 
+std::string delta_text(const results::Delta& d) {
+  if (d.method == results::method::exact) return factor(d.factor.estimate);
+  return fmt::format("{} ({} to {})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
+}
+
+std::string verdict_figure(const results::Verdict& v) {
+  if (!v.measured) return "not measured";
+  auto one = [&](double x) {
+    if (v.unit == "percent") return fmt::format("{:.1f}%", x);
+    if (v.unit == "factor") return factor(x);
+    if (v.unit == "seconds") return duration(x);
+    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(x));
+    return fmt::format("{:.3g}", x);
+  };
+  const auto& m = *v.measured;
+  if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
+  if (m.low == m.high) return one(m.estimate) + (v.n == 0 ? " (exact)" : "");
+  return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
+}
+
 }  // namespace certbench::reports

@@ -29,25 +29,6 @@ std::string cell(std::string text) {
   return text;
 }
 
-std::string with_interval(const Delta& d) {
-  if (d.method == results::method::exact) return factor(d.factor.estimate);
-  return fmt::format("{} ({}–{})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
-}
-
-std::string measured(const results::Verdict& v) {
-  if (!v.measured) return "not measured";
-  auto one = [&](double x) {
-    if (v.unit == "percent") return fmt::format("{:.1f}%", x);
-    if (v.unit == "factor") return factor(x);
-    if (v.unit == "seconds") return duration(x);
-    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(x));
-    return fmt::format("{:.3g}", x);
-  };
-  const auto& m = *v.measured;
-  if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
-  return m.low == m.high ? one(m.estimate) : fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
-}
-
 std::string verdict_badge(results::Outcome o) {
   switch (o) {
     case results::Outcome::below: return "**below**";
@@ -87,19 +68,8 @@ struct Writer {
     line("");
   }
 
-  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const {
-    std::vector<const Series*> v;
-    for (const auto& s : run.series)
-      if (s.family == f) v.push_back(&s);
-    return v;
-  }
-
-  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const {
-    const auto key = other.key();
-    for (const auto& d : run.deltas)
-      if (d.other_key == key && d.metric == m) return &d;
-    return nullptr;
-  }
+  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const { return run.of_family(f); }
+  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const { return run.against_naive(other, m); }
 
   static results::Summary summary(const Series& s, Metric m) {
     const auto* v = s.samples_of(m);
@@ -129,7 +99,7 @@ struct Writer {
         unmeasured.insert(v.text);
         continue;
       }
-      line("| {} | {} | {} | {} | {} |", cell(v.text), cell(v.subject), cell(v.expected), measured(v),
+      line("| {} | {} | {} | {} | {} |", cell(v.text), cell(v.subject), cell(v.expected), verdict_figure(v),
            verdict_badge(v.outcome));
     }
     line("");
@@ -195,8 +165,8 @@ struct Writer {
            duration(lat.median), duration(lat.p95), duration(lat.p99), s->value(Metric::round_trips).value_or(0),
            thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
            human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
-           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", dl ? with_interval(*dl) : "—",
-           dh ? with_interval(*dh) : "—");
+           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", dl ? delta_text(*dl) : "—",
+           dh ? delta_text(*dh) : "—");
     }
     line("");
   }
@@ -226,7 +196,7 @@ struct Writer {
       const auto* d = delta(*s, Metric::throughput);
       line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->path, s->implementation,
            s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-           duration(lat.p99), lag.n ? duration(lag.p99) : "—", d ? with_interval(*d) : "—");
+           duration(lat.p99), lag.n ? duration(lag.p99) : "—", d ? delta_text(*d) : "—");
     }
     line("");
   }
@@ -254,7 +224,7 @@ struct Writer {
       };
       line("| {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, s->mode, lat.n,
            duration(lat.median), duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips),
-           d ? with_interval(*d) : "—");
+           d ? delta_text(*d) : "—");
     }
     line("");
     const Series *hit = nullptr, *redis = nullptr, *db = nullptr;
@@ -309,7 +279,7 @@ struct Writer {
         const auto* d = delta(*s, Metric::throughput);
         line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->implementation, s->parameter("concurrency").value_or(0),
              s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
-             lag.n ? duration(lag.p99) : "—", d ? with_interval(*d) : "—");
+             lag.n ? duration(lag.p99) : "—", d ? delta_text(*d) : "—");
       }
       line("");
     }

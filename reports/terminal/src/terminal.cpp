@@ -26,44 +26,13 @@ struct Printer {
     fmt::print(out, f, std::forward<Args>(args)...);
   }
 
-  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const {
-    std::vector<const Series*> v;
-    for (const auto& s : run.series)
-      if (s.family == f) v.push_back(&s);
-    return v;
-  }
-
-  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const {
-    const auto key = other.key();
-    for (const auto& d : run.deltas)
-      if (d.other_key == key && d.metric == m && d.baseline_key.find("/naive") != std::string::npos) return &d;
-    return nullptr;
-  }
+  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const { return run.of_family(f); }
+  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const { return run.against_naive(other, m); }
 };
 
 results::Summary summary(const Series& s, Metric m) {
   const auto* v = s.samples_of(m);
   return v == nullptr ? results::Summary{} : results::summarize(*v);
-}
-
-std::string with_interval(const Delta& d) {
-  if (d.method == results::method::exact) return factor(d.factor.estimate);
-  return fmt::format("{} ({}-{})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
-}
-
-std::string measured_text(const results::Verdict& v) {
-  if (!v.measured) return "not measured";
-  const auto& m = *v.measured;
-  auto one = [&](double value) {
-    if (v.unit == "percent") return fmt::format("{:.1f}%", value);
-    if (v.unit == "factor") return factor(value);
-    if (v.unit == "seconds") return duration(value);
-    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(value));
-    return fmt::format("{:.3g}", value);
-  };
-  if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
-  if (m.low == m.high) return one(m.estimate) + (v.n == 0 ? " (exact)" : "");
-  return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
 }
 
 void print_listings(const Printer& p) {
@@ -92,8 +61,8 @@ void print_listings(const Printer& p) {
     const auto* heap = p.delta(*s, Metric::peak_heap);
     const auto* trips = p.delta(*s, Metric::round_trips);
     p.print("  {:<32} {:<10} latency {:<22} peak heap {:<22} round trips {}\n", s->path, s->implementation,
-            lat ? with_interval(*lat) : "n/a", heap ? with_interval(*heap) : "n/a (no jemalloc)",
-            trips ? with_interval(*trips) : "n/a");
+            lat ? delta_text(*lat) : "n/a", heap ? delta_text(*heap) : "n/a (no jemalloc)",
+            trips ? delta_text(*trips) : "n/a");
   }
 }
 
@@ -157,7 +126,7 @@ void print_listing_loop(const Printer& p) {
   for (const auto* s : series)
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::throughput))
-        p.print("  {:<32} {:<10} {}\n", s->path, s->implementation, with_interval(*d));
+        p.print("  {:<32} {:<10} {}\n", s->path, s->implementation, delta_text(*d));
 }
 
 void print_caching(const Printer& p) {
@@ -182,7 +151,7 @@ void print_caching(const Printer& p) {
   for (const auto* s : series)
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::latency))
-        p.print("  {:<26} {:<11} {:<5} {}\n", s->path, s->implementation, s->mode, with_interval(*d));
+        p.print("  {:<26} {:<11} {:<5} {}\n", s->path, s->implementation, s->mode, delta_text(*d));
   // Which cache: from this run's hits.
   const Series *in_process = nullptr, *redis = nullptr;
   for (const auto* s : series)
@@ -220,7 +189,7 @@ void print_saves(const Printer& p) {
     for (const auto* s : mine)
       if (s->implementation != "naive" && s->parameter("concurrency") == top)
         if (const auto* d = p.delta(*s, Metric::throughput))
-          p.print("    {:<10} {}\n", s->implementation, with_interval(*d));
+          p.print("    {:<10} {}\n", s->implementation, delta_text(*d));
   }
 }
 
@@ -252,7 +221,7 @@ void print_verdicts(const Run& run, std::FILE* out) {
       current = v.text;
       fmt::print(out, "  {} {}: expected {}\n", v.kind, v.text, v.expected);
     }
-    fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, measured_text(v), results::to_string(v.outcome));
+    fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, verdict_figure(v), results::to_string(v.outcome));
   }
   if (!unmeasured.empty()) {
     std::string ids;

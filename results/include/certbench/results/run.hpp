@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "certbench/results/metrics.hpp"
@@ -185,6 +186,10 @@ struct Run {
   std::vector<Plan> plans;
 
   [[nodiscard]] const Series* find(const std::string& key) const;
+  /// The series of `family`, in run order.
+  [[nodiscard]] std::vector<const Series*> of_family(std::string_view family) const;
+  /// `other` against its path's naive series on `metric`; nullptr when there is no such delta.
+  [[nodiscard]] const Delta* against_naive(const Series& other, Metric metric) const;
   friend bool operator==(const Run&, const Run&) = default;
 };
 
