@@ -1,23 +1,18 @@
 #pragma once
 // The progress line of a long run on stderr (only when stderr is a terminal): the scenario, the
 // point under way and an estimate of the time left, rewritten at most ten times a second.
-#include <chrono>
-
 #include "certbench/harness/scenarios.hpp"
+#include "terminal.hpp"
 
 namespace certbench::cli {
 
 class ProgressLine {
  public:
-  ProgressLine();
   void operator()(const harness::RunProgress& p);
-  void clear();
-  ~ProgressLine() { clear(); }
+  void clear() { line_.clear(); }
 
  private:
-  bool tty_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point last_;
+  StatusLine line_;
 };
 
 }  // namespace certbench::cli

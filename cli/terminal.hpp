@@ -18,19 +18,32 @@ using reports::thousands;
 using reports::megabytes;
 using reports::human_bytes;
 
-/// Renders seeding progress as one rewritten line, at most ten times a second; silent when
-/// stderr is not a terminal. clear() erases the line before other output.
-class SeedProgressLine {
+/// One line on stderr, rewritten in place, at most ten times a second (unless `now`), cut to the
+/// terminal's width; silent when stderr is not a terminal. clear() erases it before other output.
+class StatusLine {
  public:
-  SeedProgressLine();
-  void operator()(const fixtures::SeedProgress& p);
+  StatusLine();
+  void show(std::string line, bool now = false);
   void clear();
-  ~SeedProgressLine() { clear(); }
+  ~StatusLine() { clear(); }
+  [[nodiscard]] bool visible() const noexcept { return tty_; }
 
  private:
   bool tty_;
   bool shown_ = false;
-  std::chrono::steady_clock::time_point started_, last_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+/// Seeding progress as a StatusLine: the share of rows copied, the time, what the tables are doing.
+class SeedProgressLine {
+ public:
+  SeedProgressLine() : started_(std::chrono::steady_clock::now()) {}
+  void operator()(const fixtures::SeedProgress& p);
+  void clear() { line_.clear(); }
+
+ private:
+  StatusLine line_;
+  std::chrono::steady_clock::time_point started_;
   std::string last_stage_;
 };
 
