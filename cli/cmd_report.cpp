@@ -1,10 +1,11 @@
-// certbench report RESULTS.json [--out DIR]: report.md and its charts from a results file, without
-// a database — the same sink `certbench run` calls after measuring.
+// certbench report RESULTS.json [--out DIR] [--textfile PATH]: report.md and its charts (and the
+// Prometheus exposition) from a results file, without a database — the sinks `certbench run` calls.
 #include <fmt/format.h>
 
 #include <chrono>
 
 #include "certbench/reports/markdown.hpp"
+#include "certbench/reports/prometheus.hpp"
 #include "certbench/results/json.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"
@@ -18,6 +19,10 @@ int report(const ReportArgs& args) {
   const auto files = reports::write_report(run, dir.empty() ? std::filesystem::path(".") : dir);
   note(fmt::format("report in {} ({} charts, {:.2f} s)", files.markdown.string(), files.charts.size() / 2,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+  if (!args.textfile.empty()) {
+    reports::write_textfile(run, args.runner.empty() ? run.environment.host : args.runner, args.textfile);
+    note("Prometheus exposition in " + args.textfile);
+  }
   if (!run.complete) note("the run was incomplete: " + run.failure + " (the report says so at the top)");
   return 0;
 }

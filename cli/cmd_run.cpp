@@ -12,6 +12,7 @@
 #include "certbench/redis/redis_target.hpp"
 #include "certbench/reports/gbench.hpp"
 #include "certbench/reports/markdown.hpp"
+#include "certbench/reports/prometheus.hpp"
 #include "certbench/reports/terminal.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/json.hpp"
@@ -54,9 +55,12 @@ void link_latest(const fs::path& dir) {
 }
 
 // The results first (nothing measured is lost if a later sink fails), then what reads them.
-void write_outputs(const results::Run& run, const fs::path& dir) {
+void write_outputs(const results::Run& run, const fs::path& dir, const RunArgs& args) {
   sys::write_file_atomic(dir / "results.json", results::to_json(run));
   sys::write_file_atomic(dir / "benchmarks.json", reports::to_benchmark_json(run));
+  const auto runner = args.runner.empty() ? run.environment.host : args.runner;
+  reports::write_textfile(run, runner, dir / "metrics.prom");
+  if (!args.textfile.empty()) reports::write_textfile(run, runner, args.textfile);
 }
 
 harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const fs::path& save_dir) {
@@ -116,14 +120,14 @@ int run(const RunArgs& args) {
     struct Unregister {
       int handle;
       ~Unregister() { sys::unregister_cleanup(handle); }
-    } on_signal{sys::register_cleanup([&recorder, &out] {
+    } on_signal{sys::register_cleanup([&recorder, &out, &args] {
       auto partial = recorder.snapshot();
       if (partial.complete) return;
       if (partial.failure.empty()) partial.failure = "interrupted by a signal";
       partial.environment.ended_utc = harness::utc_now();
       results::analyse(partial);
       try {
-        write_outputs(partial, out);
+        write_outputs(partial, out, args);
         reports::write_report(partial, out);
       } catch (...) {  // the process is ending; nothing more to say
       }
@@ -137,7 +141,7 @@ int run(const RunArgs& args) {
   run.environment.ended_utc = harness::utc_now();
   reports::print_run(run);
   try {
-    write_outputs(run, out);
+    write_outputs(run, out, args);
   } catch (const Error& e) {
     note(std::string("could not write the results: ") + e.what());
     return static_cast<int>(ExitCode::environment);
@@ -151,7 +155,7 @@ int run(const RunArgs& args) {
     return static_cast<int>(ExitCode::environment);
   }
   if (args.out.empty()) link_latest(out);
-  note(fmt::format("results in {} (results.json, benchmarks.json, report.md and charts/)", out.string()));
+  note(fmt::format("results in {} (results.json, benchmarks.json, metrics.prom, report.md and charts/)", out.string()));
   if (code != ExitCode::ok) {
     note(run.failure + fmt::format(" — results.json has the {} series measured before (complete: false)",
                                    run.series.size()));

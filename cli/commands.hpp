@@ -51,7 +51,7 @@ struct RunArgs {
   DatasetArgs dataset;
   std::string redis;  ///< --redis URL ("" = $REDIS_URL, else embedded)
   SaveLoadArgs saves;
-  std::vector<unsigned> loop_concurrency{1, 8, 32};  ///< the listings on one event loop: concurrent requests
+  std::vector<unsigned> loop_concurrency{1, 8};  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
   bool loop_seconds_given = false, save_seconds_given = false;  ///< --quick keeps what the user set
@@ -60,6 +60,8 @@ struct RunArgs {
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)
   bool require_claims = false;    ///< a claim judged below its range exits 1
   bool full = false;              ///< add the scale sweep (and deep pages)
+  std::string textfile;           ///< --textfile PATH: the Prometheus exposition there too (node_exporter)
+  std::string runner;             ///< --runner NAME: the runner label ("" = the host name)
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
@@ -136,8 +138,10 @@ struct SaveArgs {
 int save(const SaveArgs& args);
 
 struct ReportArgs {
-  std::string results;  ///< a results.json
-  std::string out;      ///< "" = the results file's folder
+  std::string results;   ///< a results.json
+  std::string out;       ///< "" = the results file's folder
+  std::string textfile;  ///< --textfile PATH: the Prometheus exposition too
+  std::string runner;    ///< the runner label ("" = the run's host)
 };
 int report(const ReportArgs& args);
 

@@ -19,7 +19,7 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|report|show|load|bench|save|saves> [OPTIONS]"},
-    {"report", "certbench report RESULTS.json [--out DIR]"},
+    {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -32,8 +32,8 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
-            "[--full [--scales 1k,10k,100k,1M]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
-            "[--redis URL] [--loop-concurrency 1,8,32] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
+            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
               "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
@@ -265,9 +265,9 @@ int main(int argc, char** argv) {
                   "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
                   "else an embedded redis-server on a free loopback port, stopped afterwards)");
 
-  std::string loop_concurrency = "1,8,32";
+  std::string loop_concurrency = "1,8";
   run->add_option("--loop-concurrency", loop_concurrency,
-                  "listings on one event loop: concurrent requests, comma-separated (1..1024; --quick: 1,8)")
+                  "listings on one event loop: concurrent requests, comma-separated (1..1024); a naive call that takes a second makes a high concurrency slow to drain")
       ->capture_default_str();
   run->add_option("--loop-sessions", run_args.loop_sessions,
                   "listings on one event loop: database sessions (the pool the requests share)")
@@ -299,6 +299,11 @@ int main(int argc, char** argv) {
   run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->needs(full);
+  run->add_option("--textfile", run_args.textfile,
+                  "also write the Prometheus exposition to PATH, atomically, for node_exporter's textfile collector "
+                  "(it is always in the output folder as metrics.prom)");
+  run->add_option("--runner", run_args.runner,
+                  "the runner label of the Prometheus series: which machine ran it (default: the host name)");
   run->add_flag("--require-claims", run_args.require_claims,
                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                 "the review's, not certbench's)");
@@ -313,6 +318,9 @@ int main(int argc, char** argv) {
                                               "results.json, without a database");
   report->add_option("results", report_args.results, "a results.json written by certbench run")->required();
   report->add_option("--out", report_args.out, "folder for report.md and charts/ (default: the results file's)");
+  report->add_option("--textfile", report_args.textfile,
+                     "also write the run as Prometheus text exposition to PATH (atomically, for node_exporter)");
+  report->add_option("--runner", report_args.runner, "the runner label of the series (default: the run's host)");
 
   // saves
   cli::SavesArgs saves_args;
@@ -507,7 +515,6 @@ int main(int argc, char** argv) {
         run_args.dataset.scale_given = true;
       }
       run_args.loop_seconds_given = run->count("--loop-seconds") > 0;
-      if (run_args.quick && run->count("--loop-concurrency") == 0) loop_concurrency = "1,8";
       run_args.loop_concurrency.clear();
       for (const auto& c : split_list(loop_concurrency)) {
         const auto n = cli::parse_count(c, "--loop-concurrency");

@@ -65,6 +65,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   ASSERT_TRUE(fs::exists(results_json));
   ASSERT_TRUE(fs::exists(out / "a" / "benchmarks.json"));
   ASSERT_TRUE(fs::exists(out / "a" / "report.md"));
+  EXPECT_TRUE(fs::exists(out / "a" / "metrics.prom"));
   EXPECT_TRUE(fs::exists(out / "a" / "charts" / "listing_latency.svg"));
   EXPECT_TRUE(fs::exists(out / "a" / "charts" / "listing_latency.png"));
   // Valid against the documented schema, by a real validator.
@@ -121,7 +122,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   std::set<std::string> judged;
   for (const auto& v : run.verdicts)
     if (v.outcome != results::Outcome::not_measured) judged.insert(v.id);
-  for (const char* id : {"query_time", "concurrency", "response_time"}) EXPECT_TRUE(judged.count(id)) << id;
+  for (const char* id : {"query_time", "concurrency", "response_time", "cache_hit_cost", "save_lag", "save_ceiling_share"})
+    EXPECT_TRUE(judged.count(id)) << id;
   // Memory needs jemalloc's counters: judged in release builds, not under the sanitizers.
   EXPECT_EQ(judged.count("memory") == 1, optimized->samples_of(results::Metric::peak_heap) != nullptr);
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "certbench/results/json.hpp"
+#include "certbench/sys/process.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
 
@@ -108,5 +109,38 @@ TEST(Report, OlderCorruptOrMissingResultsAreRefusedWithOneLine) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(fs::exists(dir / "out" / "report.md")) << "nothing half-written";
   }
+  fs::remove_all(dir);
+}
+
+// The Prometheus exposition of a stored run: promtool (Debian's prometheus package) accepts it, the
+// runner label is on every series, and the series stay under the documented bound (docs/metrics.md).
+TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
+  const auto dir = temp_dir();
+  const auto prom = dir / "metrics.prom";
+  auto r = run_certbench({"report", kFixture.string(), "--out", dir.string(), "--textfile", prom.string(), "--runner",
+                          "ci-runner-1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto text = slurp(prom);
+  auto check = certbench::sys::run_capture({"/bin/sh", "-c", "promtool check metrics < '" + prom.string() + "'"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  std::size_t series = 0;
+  std::set<std::string> families;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) families.insert(line.substr(7, line.find(' ', 7) - 7));
+    if (line.empty() || line[0] == '#') continue;
+    ++series;
+    EXPECT_TRUE(has(line, "runner=\"ci-runner-1\"")) << line;
+  }
+  EXPECT_LE(series, 5000u) << "more series than docs/metrics.md allows a run";
+  for (const char* family : {"certbench_run_info", "certbench_run_last_success_timestamp_seconds",
+                             "certbench_latency_seconds", "certbench_round_trips_per_call", "certbench_peak_heap_bytes",
+                             "certbench_throughput_requests_per_second", "certbench_event_loop_lag_seconds",
+                             "certbench_delta_factor", "certbench_verdict", "certbench_db_execution_seconds_per_call",
+                             "certbench_db_shared_buffers_per_call"})
+    EXPECT_TRUE(families.count(family)) << family;
+  // The naive public listing's N+1, as a series: five statements per call.
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(certbench_round_trips_per_call\{[^}]*path="get_public_certificates",impl="naive"[^}]*\} 5\b)")))
+      << "no round-trip series for the naive public listing";
   fs::remove_all(dir);
 }

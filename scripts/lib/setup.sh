@@ -15,6 +15,7 @@ CERTBENCH_PACKAGES=(
   liburing-dev                                       # io_uring for the file saves
   postgresql-15 postgresql-client-15                 # the embedded server, pgbench, psql
   redis-server libhiredis-dev                        # the embedded Redis, its C client (hiredis)
+  prometheus                                         # promtool checks the exposition (tests)
   gnuplot-nox                                        # the report's charts (SVG, PNG)
   libbenchmark-tools python3-scipy python3-jsonschema  # tests: compare.py on benchmarks.json; the results schema
 )

@@ -1,0 +1,170 @@
+#include "certbench/reports/prometheus.hpp"
+
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <ctime>
+#include <map>
+#include <sstream>
+
+#include "certbench/results/statistics.hpp"
+#include "certbench/sys/files.hpp"
+
+namespace certbench::reports {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using results::Metric;
+using results::Series;
+
+using Labels = std::vector<ClientMetric::Label>;
+
+// The families, made on first use in a fixed order (the exposition is stable run to run).
+class Families {
+ public:
+  MetricFamily& get(const std::string& name, MetricType type, const std::string& help) {
+    auto it = index_.find(name);
+    if (it != index_.end()) return families_[it->second];
+    index_[name] = families_.size();
+    families_.push_back({name, help, type, {}});
+    return families_.back();
+  }
+  void gauge(const std::string& name, const std::string& help, Labels labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    m.gauge.value = value;
+    get(name, MetricType::Gauge, help).metric.push_back(std::move(m));
+  }
+  void summary(const std::string& name, const std::string& help, Labels labels, const std::vector<double>& samples) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    m.summary.sample_count = samples.size();
+    for (double v : samples) m.summary.sample_sum += v;
+    for (double q : {0.5, 0.95, 0.99}) m.summary.quantile.push_back({q, results::percentile(samples, q)});
+    get(name, MetricType::Summary, help).metric.push_back(std::move(m));
+  }
+  [[nodiscard]] const std::vector<MetricFamily>& all() const { return families_; }
+
+ private:
+  std::vector<MetricFamily> families_;
+  std::map<std::string, std::size_t> index_;
+};
+
+Labels series_labels(const std::string& runner, const Series& s) {
+  Labels l{{"runner", runner}, {"family", s.family}, {"path", s.path}, {"impl", s.implementation}};
+  if (!s.mode.empty()) l.push_back({"mode", s.mode});
+  for (const char* p : {"scale", "concurrency"})
+    if (auto v = s.parameter(p)) l.push_back({p, results::number_text(*v)});
+  return l;
+}
+
+double epoch_seconds(const std::string& utc) {
+  std::tm tm{};
+  if (utc.size() < 19 || std::sscanf(utc.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(timegm(&tm));
+}
+
+}  // namespace
+
+std::string to_exposition(const results::Run& run, const std::string& runner) {
+  Families f;
+  const auto& e = run.environment;
+  f.gauge("certbench_run_info", "What the run measured with: certbench, PostgreSQL, the dataset (value always 1)",
+          {{"runner", runner}, {"version", e.certbench_version}, {"commit", e.git_commit},
+           {"postgres_version", e.postgres_version}, {"dataset", e.dataset_fingerprint}},
+          1);
+  f.gauge("certbench_run_complete", "1 when every planned scenario finished, 0 when the run stopped early",
+          {{"runner", runner}}, run.complete ? 1 : 0);
+  const double started = epoch_seconds(e.started_utc), ended = epoch_seconds(e.ended_utc);
+  if (started > 0 && ended >= started)
+    f.gauge("certbench_run_duration_seconds", "Wall time of the run", {{"runner", runner}}, ended - started);
+  if (run.complete && ended > 0)
+    f.gauge("certbench_run_last_success_timestamp_seconds", "When the last complete run ended (Unix time)",
+            {{"runner", runner}}, ended);
+
+  for (const auto& s : run.series) {
+    const auto labels = series_labels(runner, s);
+    if (const auto* v = s.samples_of(Metric::latency); v != nullptr && !v->empty() &&
+                                                       s.family != results::family::benchmark)
+      f.summary("certbench_latency_seconds",
+                "Time per call (per request on the event loop; per call of a batch for nanosecond paths)", labels, *v);
+    if (const auto* v = s.samples_of(Metric::event_loop_lag); v != nullptr && !v->empty())
+      f.summary("certbench_event_loop_lag_seconds", "How late a 1 ms timer fired on the event loop", labels, *v);
+    if (const auto* v = s.samples_of(Metric::peak_heap); v != nullptr && !v->empty())
+      f.gauge("certbench_peak_heap_bytes", "Peak heap one call held, the median over calls (jemalloc)", labels,
+              results::percentile(*v, 0.5));
+    struct Value {
+      Metric metric;
+      const char* name;
+      const char* help;
+    };
+    for (const auto& [metric, name, help] : {
+             Value{Metric::round_trips, "certbench_round_trips_per_call", "Database statements sent and answered per call"},
+             Value{Metric::rows_received, "certbench_rows_per_call", "Result rows received per call"},
+             Value{Metric::bytes_received, "certbench_received_bytes_per_call", "Result bytes received per call"},
+             Value{Metric::db_round_trips, "certbench_db_round_trips_per_call", "Database round trips per call of a cached path"},
+             Value{Metric::redis_round_trips, "certbench_redis_round_trips_per_call", "Redis round trips per call"},
+             Value{Metric::throughput, "certbench_throughput_requests_per_second", "Successful requests per second"},
+             Value{Metric::process_heap, "certbench_process_heap_bytes", "The most heap the process held during a load"},
+             Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"}})
+      if (auto v = s.value(metric)) f.gauge(name, help, labels, *v);
+  }
+
+  for (const auto& d : run.deltas) {
+    const auto* other = run.find(d.other_key);
+    const auto* base = run.find(d.baseline_key);
+    if (other == nullptr || base == nullptr) continue;
+    auto labels = series_labels(runner, *other);
+    labels.push_back({"baseline", base->implementation});
+    labels.push_back({"metric", std::string(results::name(d.metric))});
+    for (const auto& [bound, value] : {std::pair{"estimate", d.factor.estimate}, std::pair{"low", d.factor.low},
+                                       std::pair{"high", d.factor.high}}) {
+      auto l = labels;
+      l.push_back({"bound", bound});
+      f.gauge("certbench_delta_factor",
+              "How many times better impl is than the baseline on metric, with the 95% interval's bounds (ratio)", l,
+              value);
+    }
+  }
+
+  for (const auto& v : run.verdicts)
+    f.gauge("certbench_verdict", "A claim or goal judged on this run (value 1; the verdict is the label)",
+            {{"runner", runner}, {"id", v.id}, {"kind", v.kind}, {"subject", v.subject},
+             {"verdict", std::string(results::to_string(v.outcome))}},
+            1);
+
+  // The database's own figures per call, from the plans captured after the measurement.
+  std::map<std::pair<std::string, std::string>, std::pair<double, double>> per_call;  // (path, impl) -> (ms, buffers)
+  std::map<std::pair<std::string, std::string>, std::string> scale_of;
+  for (const auto& p : run.plans) {
+    auto& [ms, buffers] = per_call[{p.path, p.implementation}];
+    ms += p.execution_ms * static_cast<double>(p.executions);
+    buffers += (p.shared_hit + p.shared_read) * static_cast<double>(p.executions);
+    if (auto it = p.parameters.find("scale"); it != p.parameters.end()) scale_of[{p.path, p.implementation}] = results::number_text(it->second);
+  }
+  for (const auto& [key, figures] : per_call) {
+    Labels l{{"runner", runner}, {"family", "listing"}, {"path", key.first}, {"impl", key.second}};
+    if (auto it = scale_of.find(key); it != scale_of.end()) l.push_back({"scale", it->second});
+    f.gauge("certbench_db_execution_seconds_per_call",
+            "Server-side execution time of one call's statements (EXPLAIN ANALYZE, after the measurement)", l,
+            figures.first / 1e3);
+    f.gauge("certbench_db_shared_buffers_per_call", "Shared buffers one call's statements touched (hit + read)", l,
+            figures.second);
+  }
+
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, f.all());
+  return out.str();
+}
+
+void write_textfile(const results::Run& run, const std::string& runner, const std::filesystem::path& path) {
+  sys::write_file_atomic(path, to_exposition(run, runner));
+}
+
+}  // namespace certbench::reports
