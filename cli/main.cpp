@@ -2,9 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/db/connection.hpp"
 #include "certbench/core/version.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -145,6 +147,19 @@ std::vector<std::string> split_list(const std::string& text) {
     if (comma == std::string::npos) return out;
     start = comma + 1;
   }
+}
+
+// The command line as results.json and the report record it: a password in a connection URL
+// (--dsn, --redis) is masked, since the report may end up in a CI job's summary.
+std::vector<std::string> recorded_command_line(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.find("://") != std::string::npos && arg.find('@') != std::string::npos) arg = db::mask_password(arg);
+    if (arg.find("password=") != std::string::npos) arg = db::mask_password(arg);
+    out.push_back(arg);
+  }
+  return out;
 }
 
 // --scales: dataset sizes, sorted, each once.
@@ -491,7 +506,7 @@ int main(int argc, char** argv) {
       }
       saves_args.load.fsync = !saves_no_fsync;
       saves_dataset.finish();
-      saves_args.command_line.assign(argv, argv + argc);
+      saves_args.command_line = recorded_command_line(argc, argv);
       return cli::saves(saves_args);
     }
     if (*run) {
@@ -522,7 +537,12 @@ int main(int argc, char** argv) {
         run_args.loop_concurrency.push_back(static_cast<unsigned>(n));
       }
       run_args.save_seconds_given = run->count("--save-seconds") > 0;
-      run_args.command_line.assign(argv, argv + argc);
+      if (!run_args.textfile.empty()) {  // before any work, like --out
+        const auto parent = std::filesystem::absolute(run_args.textfile).parent_path();
+        if (!std::filesystem::is_directory(parent))
+          throw UsageError("--textfile " + run_args.textfile + ": " + parent.string() + " is not a directory");
+      }
+      run_args.command_line = recorded_command_line(argc, argv);
       return cli::run(run_args);
     }
     if (*bench) {

@@ -126,11 +126,14 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
   std::size_t series = 0;
   std::set<std::string> families;
   std::istringstream lines(text);
+  std::set<std::string> seen;
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("# TYPE ", 0) == 0) families.insert(line.substr(7, line.find(' ', 7) - 7));
     if (line.empty() || line[0] == '#') continue;
     ++series;
     EXPECT_TRUE(has(line, "runner=\"ci-runner-1\"")) << line;
+    // One value per name and label set: node_exporter and the Pushgateway refuse duplicates.
+    EXPECT_TRUE(seen.insert(line.substr(0, line.rfind(' '))).second) << "twice: " << line;
   }
   EXPECT_LE(series, 5000u) << "more series than docs/metrics.md allows a run";
   for (const char* family : {"certbench_run_info", "certbench_run_last_success_timestamp_seconds",

@@ -273,13 +273,19 @@ std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n) {
     const auto* b = run.find(d.baseline_key);
     const auto* s = run.find(d.other_key);
     if (b == nullptr || s == nullptr || b->implementation != "naive" || s->family == family::ceiling) continue;
+    // The run's own dataset only (a --full sweep adds other scales): the figure is then in the tables.
+    if (const auto scale = s->parameter("scale"); scale && *scale != static_cast<double>(run.environment.dataset_scale))
+      continue;
     all.push_back(&d);
   }
   std::sort(all.begin(), all.end(), [](const Delta* a, const Delta* b) { return a->factor.estimate > b->factor.estimate; });
+  // The largest of each family first, then the rest, each part in size order.
+  std::vector<const Delta*> first, rest;
   std::set<std::string> seen;
-  std::stable_partition(all.begin(), all.end(), [&](const Delta* d) { return seen.insert(run.find(d->other_key)->family).second; });
-  if (all.size() > n) all.resize(n);
-  return all;
+  for (const auto* d : all) (seen.insert(run.find(d->other_key)->family).second ? first : rest).push_back(d);
+  first.insert(first.end(), rest.begin(), rest.end());
+  if (first.size() > n) first.resize(n);
+  return first;
 }
 
 void analyse(Run& run) {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/results/statistics.hpp"
@@ -67,7 +68,9 @@ std::string bars(const std::vector<std::string>& rows, const std::vector<std::st
     s += quoted(r);
     for (const auto& c : columns) {
       auto it = values.find({r, c});
-      s += " " + (it == values.end() ? std::string("?") : number(it->second));
+      // A log axis cannot show 0 (a peak below jemalloc's resolution): no bar rather than no chart.
+      const bool shown = it != values.end() && std::isfinite(it->second) && (!log_y || it->second > 0);
+      s += " " + (shown ? number(it->second) : std::string("?"));
     }
     s += "\n";
   }
@@ -93,7 +96,7 @@ std::string lines(const std::vector<std::pair<std::string, std::vector<std::pair
   std::string s;
   for (std::size_t i = 0; i < curves.size(); ++i) {
     s += fmt::format("$c{} << EOD\n", i);
-    for (const auto& [x, y] : curves[i].second) s += number(x) + " " + number(y) + "\n";
+    for (const auto& [x, y] : curves[i].second) s += number(x) + " " + (log_y && y <= 0 ? "?" : number(y)) + "\n";
     s += "EOD\n";
   }
   s += "set datafile missing '?'\nset grid lc rgb '#dddddd'\nset key top left noenhanced\nset logscale x 2\n"
@@ -132,13 +135,13 @@ void listing_charts(const Run& run, std::vector<Chart>& out) {
     add_unique(columns, s->implementation);
     latency[{s->path, s->implementation}] = median(*s, Metric::latency) * 1e3;
     if (const auto* h = s->samples_of(Metric::peak_heap); h != nullptr && !h->empty())
-      heap[{s->path, s->implementation}] = *std::max_element(h->begin(), h->end()) / 1024;
+      heap[{s->path, s->implementation}] = *std::max_element(h->begin(), h->end()) / 1000;
   }
   out.push_back({"listing_latency", "Median latency per call of each listing, per implementation (log scale)",
                  bars(rows, columns, latency, "median latency per call (ms, log scale)", true)});
   if (!heap.empty())
     out.push_back({"listing_peak_heap", "Peak heap per call of each listing, per implementation (log scale)",
-                   bars(rows, columns, heap, "peak heap per call (KiB, log scale)", true)});
+                   bars(rows, columns, heap, "largest peak heap of a call (kB, log scale)", true)});
 }
 
 // Curves against concurrency of the series of `family` and `path`, one per implementation (the
@@ -153,7 +156,7 @@ void concurrency_charts(const std::vector<const Series*>& series, const std::str
     add_unique(order, name);
     const double c = s->parameter("concurrency").value_or(0);
     throughput[name].emplace_back(c, s->value(Metric::throughput).value_or(kNone));
-    if (const auto* l = s->samples_of(Metric::event_loop_lag)) lag[name].emplace_back(c, results::percentile(*l, 0.99) * 1e3);
+    if (const auto* l = s->samples_of(Metric::event_loop_lag_p99)) lag[name].emplace_back(c, results::percentile(*l, 0.5) * 1e3);
   }
   std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> t, l;
   for (const auto& name : order) {
@@ -194,8 +197,8 @@ void loop_charts(const Run& run, std::vector<Chart>& out) {
   std::map<std::pair<std::string, std::string>, double> throughput, lag;
   for (const auto* s : series) {
     throughput[{s->path, s->implementation}] = s->value(Metric::throughput).value_or(kNone);
-    if (const auto* l = s->samples_of(Metric::event_loop_lag))
-      lag[{s->path, s->implementation}] = results::percentile(*l, 0.99) * 1e3;
+    if (const auto* l = s->samples_of(Metric::event_loop_lag_p99))
+      lag[{s->path, s->implementation}] = results::percentile(*l, 0.5) * 1e3;
   }
   out.push_back({"loop_throughput",
                  fmt::format("Listings on one event loop: pages per second at {:.0f} concurrent requests (log scale)", levels[0]),
@@ -238,7 +241,7 @@ void growth_charts(const Run& run, std::vector<Chart>& out) {
       if (f.path != path || f.metric != Metric::latency) continue;
       std::vector<std::pair<double, double>> points;
       for (const auto& s : run.series)
-        if (s.family == f.family && s.path == f.path && s.implementation == f.implementation && s.parameter("scale"))
+        if (s.curve() == f.curve && s.parameter("scale"))
           points.emplace_back(*s.parameter("scale"), median(s, Metric::latency) * 1e3);
       std::sort(points.begin(), points.end());
       curves.emplace_back(fmt::format("{}{} (k = {:.2f}, {:.2f} to {:.2f})", f.implementation, f.curve.find("/hit") != std::string::npos ? " hit" : "",
@@ -268,6 +271,25 @@ void growth_charts(const Run& run, std::vector<Chart>& out) {
 
 }  // namespace
 
+// True when a chart has at least one value gnuplot can draw (a chart of only '?' stops gnuplot).
+bool drawable(const std::string& script) {
+  for (std::size_t at = 0; (at = script.find("EOD\n", at)) != std::string::npos;) {
+    const auto end = script.find("\nEOD", at + 4);
+    if (end == std::string::npos) break;
+    std::istringstream lines(script.substr(at + 4, end - at - 4));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("row ", 0) == 0) continue;  // the column headers
+      // The values after the row's quoted label (bars) or after x (lines).
+      const auto values = line.front() == '"' ? line.substr(line.find('"', 1) + 1) : line.substr(line.find(' ') + 1);
+      std::istringstream fields(values);
+      for (std::string field; fields >> field;)
+        if (field != "?") return true;
+    }
+    at = end + 4;
+  }
+  return false;
+}
+
 std::vector<Chart> charts_of(const Run& run) {
   std::vector<Chart> out;
   listing_charts(run, out);
@@ -275,6 +297,7 @@ std::vector<Chart> charts_of(const Run& run) {
   caching_charts(run, out);
   save_charts(run, out);
   growth_charts(run, out);
+  std::erase_if(out, [](const Chart& c) { return !drawable(c.script); });
   for (auto& c : out) c.script = fmt::format("set title {} noenhanced\n", gp(c.title)) + c.script;
   return out;
 }

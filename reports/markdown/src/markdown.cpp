@@ -161,10 +161,14 @@ struct Writer {
       const auto heap = summary(*s, Metric::peak_heap);
       const auto* dl = delta(*s, Metric::latency);
       const auto* dh = delta(*s, Metric::peak_heap);
-      line("| {} | {} | {} | {} | {} | {} | {:.0f} | {} | {} | {} | {} | {} |", s->path, s->implementation, lat.n,
-           duration(lat.median), duration(lat.p95), duration(lat.p99), s->value(Metric::round_trips).value_or(0),
-           thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
-           human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
+      auto count = [&](Metric m, bool bytes) {
+        const auto v = s->value(m);
+        if (!v) return std::string("—");
+        return bytes ? human_bytes(static_cast<std::uint64_t>(*v)) : fmt::format("{:.0f}", *v);
+      };
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, lat.n,
+           duration(lat.median), duration(lat.p95), duration(lat.p99), count(Metric::round_trips, false),
+           count(Metric::rows_received, false), count(Metric::bytes_received, true),
            heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", dl ? delta_text(*dl) : "—",
            dh ? delta_text(*dh) : "—");
     }
@@ -189,14 +193,16 @@ struct Writer {
       chart("loop_" + p + "_throughput", p + ": pages per second against concurrency");
       chart("loop_" + p + "_lag", p + ": event-loop lag p99 against concurrency");
     }
+    line("*lag p99* is the median of the repetitions' p99 of the event-loop lag.");
+    line("");
     line("| path | implementation | concurrent | pages/s | p50 | p99 | lag p99 | throughput vs naive |");
     line("|---|---|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
-      const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag);
+      const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
       const auto* d = delta(*s, Metric::throughput);
       line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->path, s->implementation,
            s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-           duration(lat.p99), lag.n ? duration(lag.p99) : "—", d ? delta_text(*d) : "—");
+           duration(lat.p99), lag.n ? duration(lag.median) : "—", d ? delta_text(*d) : "—");
     }
     line("");
   }
@@ -275,11 +281,11 @@ struct Writer {
       line("| implementation | concurrent | saves/s | p50 | p99 | lag p99 | throughput vs naive |");
       line("|---|--:|--:|--:|--:|--:|--:|");
       for (const auto* s : mine) {
-        const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag);
+        const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
         const auto* d = delta(*s, Metric::throughput);
         line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->implementation, s->parameter("concurrency").value_or(0),
              s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
-             lag.n ? duration(lag.p99) : "—", d ? delta_text(*d) : "—");
+             lag.n ? duration(lag.median) : "—", d ? delta_text(*d) : "—");
       }
       line("");
     }

@@ -3,7 +3,10 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <cstdlib>
 #include <ctime>
+#include <limits>
+#include <optional>
 #include <map>
 #include <sstream>
 
@@ -55,7 +58,10 @@ class Families {
 Labels series_labels(const std::string& runner, const Series& s) {
   Labels l{{"runner", runner}, {"family", s.family}, {"path", s.path}, {"impl", s.implementation}};
   if (!s.mode.empty()) l.push_back({"mode", s.mode});
-  for (const char* p : {"scale", "concurrency"})
+  // Every parameter that tells two series of one path and implementation apart (a series' key is
+  // unique in a run, and so is its label set). The sizes of saved files and the page size are
+  // fixed within a run and left out.
+  for (const char* p : {"scale", "concurrency", "page", "keyset", "threads", "sessions"})
     if (auto v = s.parameter(p)) l.push_back({p, results::number_text(*v)});
   return l;
 }
@@ -72,7 +78,7 @@ double epoch_seconds(const std::string& utc) {
 
 }  // namespace
 
-std::string to_exposition(const results::Run& run, const std::string& runner) {
+std::string to_exposition(const results::Run& run, const std::string& runner, std::optional<double> last_success) {
   Families f;
   const auto& e = run.environment;
   f.gauge("certbench_run_info", "What the run measured with: certbench, PostgreSQL, the dataset (value always 1)",
@@ -84,9 +90,10 @@ std::string to_exposition(const results::Run& run, const std::string& runner) {
   const double started = epoch_seconds(e.started_utc), ended = epoch_seconds(e.ended_utc);
   if (started > 0 && ended >= started)
     f.gauge("certbench_run_duration_seconds", "Wall time of the run", {{"runner", runner}}, ended - started);
-  if (run.complete && ended > 0)
+  if (run.complete && ended > 0) last_success = ended;
+  if (last_success)
     f.gauge("certbench_run_last_success_timestamp_seconds", "When the last complete run ended (Unix time)",
-            {{"runner", runner}}, ended);
+            {{"runner", runner}}, *last_success);
 
   for (const auto& s : run.series) {
     const auto labels = series_labels(runner, s);
@@ -112,7 +119,10 @@ std::string to_exposition(const results::Run& run, const std::string& runner) {
              Value{Metric::redis_round_trips, "certbench_redis_round_trips_per_call", "Redis round trips per call"},
              Value{Metric::throughput, "certbench_throughput_requests_per_second", "Successful requests per second"},
              Value{Metric::process_heap, "certbench_process_heap_bytes", "The most heap the process held during a load"},
-             Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"}})
+             Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"},
+             Value{Metric::requests, "certbench_requests", "Requests completed in a load's measured window"},
+             Value{Metric::failures, "certbench_failures", "Requests of a load that failed"},
+             Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"}})
       if (auto v = s.value(metric)) f.gauge(name, help, labels, *v);
   }
 
@@ -123,10 +133,11 @@ std::string to_exposition(const results::Run& run, const std::string& runner) {
     auto labels = series_labels(runner, *other);
     labels.push_back({"baseline", base->implementation});
     labels.push_back({"metric", std::string(results::name(d.metric))});
-    for (const auto& [bound, value] : {std::pair{"estimate", d.factor.estimate}, std::pair{"low", d.factor.low},
-                                       std::pair{"high", d.factor.high}}) {
+    for (auto [bound, value] : {std::pair{"estimate", d.factor.estimate}, std::pair{"low", d.factor.low},
+                                std::pair{"high", d.factor.high}}) {
       auto l = labels;
       l.push_back({"bound", bound});
+      if (value >= 1e300) value = std::numeric_limits<double>::infinity();  // an unbounded interval: +Inf
       f.gauge("certbench_delta_factor",
               "How many times better impl is than the baseline on metric, with the 95% interval's bounds (ratio)", l,
               value);
@@ -164,7 +175,17 @@ std::string to_exposition(const results::Run& run, const std::string& runner) {
 }
 
 void write_textfile(const results::Run& run, const std::string& runner, const std::filesystem::path& path) {
-  sys::write_file_atomic(path, to_exposition(run, runner));
+  // A run that did not complete keeps the last success the file had, so that an alert on its age
+  // fires on failures instead of losing the figure.
+  std::optional<double> last_success;
+  if (!run.complete)
+    if (const auto old = sys::read_file(path)) {
+      std::istringstream lines(*old);
+      for (std::string line; std::getline(lines, line);)
+        if (line.rfind("certbench_run_last_success_timestamp_seconds", 0) == 0)
+          last_success = std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
+    }
+  sys::write_file_atomic(path, to_exposition(run, runner, last_success));
 }
 
 }  // namespace certbench::reports
