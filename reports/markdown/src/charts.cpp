@@ -140,7 +140,7 @@ void listing_charts(const Run& run, std::vector<Chart>& out) {
   out.push_back({"listing_latency", "Median latency per call of each listing, per implementation (log scale)",
                  bars(rows, columns, latency, "median latency per call (ms, log scale)", true)});
   if (!heap.empty())
-    out.push_back({"listing_peak_heap", "Peak heap per call of each listing, per implementation (log scale)",
+    out.push_back({"listing_peak_heap", "Largest peak heap of a call of each listing, per implementation (log scale)",
                    bars(rows, columns, heap, "largest peak heap of a call (kB, log scale)", true)});
 }
 
