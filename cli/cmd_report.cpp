@@ -7,6 +7,7 @@
 #include "certbench/reports/markdown.hpp"
 #include "certbench/reports/prometheus.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/core/errors.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"
 
@@ -24,7 +25,20 @@ int report(const ReportArgs& args) {
     note("Prometheus exposition in " + args.textfile);
   }
   if (!run.complete) note("the run was incomplete: " + run.failure + " (the report says so at the top)");
-  return 0;
+  return push_to_gateway(run, args.pushgateway, args.runner.empty() ? run.environment.host : args.runner,
+                         args.require_push);
+}
+
+int push_to_gateway(const results::Run& run, const std::string& url, const std::string& runner, bool required) {
+  if (url.empty()) return 0;
+  try {
+    reports::push(run, {url, runner});
+    note("pushed to the Pushgateway at " + url + " (job certbench, runner " + runner + ")");
+    return 0;
+  } catch (const Error& e) {
+    note(std::string(required ? "" : "warning: ") + e.what() + (required ? "" : " (the files are written)"));
+    return required ? static_cast<int>(ExitCode::environment) : 0;
+  }
 }
 
 }  // namespace certbench::cli

@@ -155,6 +155,8 @@ int run(const RunArgs& args) {
     return static_cast<int>(ExitCode::environment);
   }
   if (args.out.empty()) link_latest(out);
+  const int pushed = push_to_gateway(run, args.pushgateway, args.runner.empty() ? run.environment.host : args.runner,
+                                     args.require_push);
   note(fmt::format("results in {} (results.json, benchmarks.json, metrics.prom, report.md and charts/)", out.string()));
   if (code != ExitCode::ok) {
     note(run.failure + fmt::format(" — results.json has the {} series measured before (complete: false)",
@@ -167,7 +169,7 @@ int run(const RunArgs& args) {
         note(fmt::format("a claim is below what the review expected: {} ({})", v.text, v.subject));
         return static_cast<int>(ExitCode::regression);
       }
-  return 0;
+  return pushed;
 }
 
 }  // namespace certbench::cli

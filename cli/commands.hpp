@@ -62,6 +62,8 @@ struct RunArgs {
   bool full = false;              ///< add the scale sweep (and deep pages)
   std::string textfile;           ///< --textfile PATH: the Prometheus exposition there too (node_exporter)
   std::string runner;             ///< --runner NAME: the runner label ("" = the host name)
+  std::string pushgateway;        ///< --pushgateway URL: push the series there at the end
+  bool require_push = false;      ///< a failed push exits 3 (otherwise one warning)
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
@@ -142,7 +144,13 @@ struct ReportArgs {
   std::string out;       ///< "" = the results file's folder
   std::string textfile;  ///< --textfile PATH: the Prometheus exposition too
   std::string runner;    ///< the runner label ("" = the run's host)
+  std::string pushgateway;
+  bool require_push = false;
 };
+
+/// Pushes `run` to `url` (when set) as runner `runner`; a failure is one warning naming the URL,
+/// and exit 3 only when `required`. Returns the exit code to use (0 when pushed or not required).
+int push_to_gateway(const results::Run& run, const std::string& url, const std::string& runner, bool required);
 int report(const ReportArgs& args);
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.

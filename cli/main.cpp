@@ -21,7 +21,7 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|report|show|load|bench|save|saves> [OPTIONS]"},
-    {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME]"},
+    {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -34,7 +34,7 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
-            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
@@ -319,6 +319,10 @@ int main(int argc, char** argv) {
                   "(it is always in the output folder as metrics.prom)");
   run->add_option("--runner", run_args.runner,
                   "the runner label of the Prometheus series: which machine ran it (default: the host name)");
+  run->add_option("--pushgateway", run_args.pushgateway,
+                  "push the series to this Pushgateway at the end (job certbench, grouped by --runner; replaces the "
+                  "group; 10 s timeout, one retry); a failed push is a warning, the files are written anyway");
+  run->add_flag("--require-push", run_args.require_push, "a failed push exits 3");
   run->add_flag("--require-claims", run_args.require_claims,
                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                 "the review's, not certbench's)");
@@ -336,6 +340,9 @@ int main(int argc, char** argv) {
   report->add_option("--textfile", report_args.textfile,
                      "also write the run as Prometheus text exposition to PATH (atomically, for node_exporter)");
   report->add_option("--runner", report_args.runner, "the runner label of the series (default: the run's host)");
+  report->add_option("--pushgateway", report_args.pushgateway,
+                     "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)");
+  report->add_flag("--require-push", report_args.require_push, "a failed push exits 3 (default: one warning)");
 
   // saves
   cli::SavesArgs saves_args;

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <signal.h>
 #include <sstream>
 
 #include "certbench/results/json.hpp"
+#include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
@@ -145,5 +147,76 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
   // The naive public listing's N+1, as a series: five statements per call.
   EXPECT_TRUE(std::regex_search(text, std::regex(R"(certbench_round_trips_per_call\{[^}]*path="get_public_certificates",impl="naive"[^}]*\} 5\b)")))
       << "no round-trip series for the naive public listing";
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// Debian's python3 reads a URL for the tests ("" when it cannot).
+std::string http_get(const std::string& url) {
+  auto r = certbench::sys::run_capture(
+      {"/usr/bin/python3", "-c", "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())", url});
+  return r.exit_code == 0 ? r.out : "";
+}
+
+// A process of the test's own, stopped when the test ends.
+struct Child {
+  pid_t pid;
+  ~Child() { certbench::sys::signal_and_wait(pid, SIGKILL, std::chrono::seconds(5)); }
+};
+
+Child start(std::vector<std::string> argv, const fs::path& log) {
+  certbench::sys::SpawnOptions o;
+  o.argv = std::move(argv);
+  o.output_path = log.string();
+  o.parent_death_signal = SIGKILL;
+  return {certbench::sys::spawn(o)};
+}
+
+}  // namespace
+
+// A real Pushgateway on loopback: two runners' pushes stay apart (their own groups), the runner's
+// name may hold any character; a Pushgateway that is down costs a warning (exit 3 only with
+// --require-push); one that accepts and never answers cannot hang the command past its timeouts.
+TEST(Report, PushToARealPushgateway) {
+  const auto dir = temp_dir();
+  const int port = certbench::sys::free_loopback_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  Child gateway = start({"/usr/bin/prometheus-pushgateway", "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                        dir / "pushgateway.log");
+  ASSERT_TRUE(certbench::testing::eventually([&] { return !http_get(url + "/metrics").empty(); }, 30))
+      << slurp(dir / "pushgateway.log");
+  for (const char* runner : {"runner-a", "ci runner/b"}) {
+    auto r = run_certbench({"report", kFixture.string(), "--out", dir.string(), "--pushgateway", url, "--runner", runner});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.err, "pushed to the Pushgateway")) << r.err;
+  }
+  const auto metrics = http_get(url + "/metrics");
+  for (const char* runner : {"runner=\"runner-a\"", "runner=\"ci runner/b\""})
+    EXPECT_TRUE(std::regex_search(metrics, std::regex(std::string("certbench_run_info\\{[^}]*") + runner)))
+        << runner << " is not in the Pushgateway's groups";
+
+  // Down: a warning naming the URL, the files written, exit 0; 3 with --require-push.
+  const std::string down = "http://127.0.0.1:" + std::to_string(certbench::sys::free_loopback_port());
+  auto warned = run_certbench({"report", kFixture.string(), "--out", (dir / "down").string(), "--pushgateway", down});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_TRUE(has(warned.err, "warning: could not push to the Pushgateway at " + down)) << warned.err;
+  EXPECT_TRUE(fs::exists(dir / "down" / "report.md"));
+  auto required = run_certbench({"report", kFixture.string(), "--out", (dir / "down").string(), "--pushgateway", down,
+                                 "--require-push"});
+  EXPECT_EQ(required.exit_code, 3) << required.err;
+
+  // Slow: it accepts the connection and never answers; the push gives up after its timeouts.
+  const int slow_port = certbench::sys::free_loopback_port();
+  Child slow = start({"/usr/bin/python3", "-c",
+                      "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(8)\n"
+                      "print('listening',flush=True)\nconns=[]\nwhile True: conns.append(s.accept())",
+                      std::to_string(slow_port)},
+                     dir / "slow.log");
+  ASSERT_TRUE(certbench::testing::eventually([&] { return has(slurp(dir / "slow.log"), "listening"); }, 30));
+  auto hung = run_certbench({"report", kFixture.string(), "--out", (dir / "slow").string(), "--pushgateway",
+                             "http://127.0.0.1:" + std::to_string(slow_port)});
+  EXPECT_EQ(hung.exit_code, 0) << hung.err;
+  EXPECT_TRUE(has(hung.err, "timed out") || has(hung.err, "Timeout")) << hung.err;
   fs::remove_all(dir);
 }

@@ -18,6 +18,7 @@ CERTBENCH_PACKAGES=(
   prometheus                                         # promtool checks the exposition (tests)
   gnuplot-nox                                        # the report's charts (SVG, PNG)
   libbenchmark-tools python3-scipy python3-jsonschema  # tests: compare.py on benchmarks.json; the results schema
+  libcurl4-openssl-dev prometheus-pushgateway        # pushing to a Pushgateway; a real one in the tests
 )
 
 certbench_say() { echo "certbench: $*" >&2; }

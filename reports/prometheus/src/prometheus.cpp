@@ -1,6 +1,7 @@
 #include "certbench/reports/prometheus.hpp"
 
 #include <prometheus/metric_family.h>
+#include <curl/curl.h>
 #include <prometheus/text_serializer.h>
 
 #include <cstdlib>
@@ -9,6 +10,9 @@
 #include <optional>
 #include <map>
 #include <sstream>
+#include <thread>
+
+#include "certbench/core/errors.hpp"
 
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
@@ -74,6 +78,24 @@ double epoch_seconds(const std::string& utc) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<double>(timegm(&tm));
+}
+
+std::string base64url(const std::string& text) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    bits = (bits << 8) | static_cast<unsigned char>(c);
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      out += kAlphabet[(bits >> count) & 0x3F];
+    }
+  }
+  if (count > 0) out += kAlphabet[(bits << (6 - count)) & 0x3F];
+  while (out.size() % 4 != 0) out += '=';
+  return out.empty() ? "=" : out;  // "=": the Pushgateway's form of an empty value
 }
 
 }  // namespace
@@ -172,6 +194,45 @@ std::string to_exposition(const results::Run& run, const std::string& runner, st
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, f.all());
   return out.str();
+}
+
+void push(const results::Run& run, const PushOptions& options) {
+  const std::string body = to_exposition(run, options.runner);
+  std::string last_error;
+  for (unsigned attempt = 0; attempt < std::max(1u, options.attempts); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) throw EnvironmentError("cannot start an HTTP client (libcurl) for " + options.url);
+    std::string url = options.url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    // The runner in base64url (the Pushgateway's "@base64" form): any name, slashes included, is one
+    // path segment.
+    url += "/metrics/job/certbench/runner@base64/" + base64url(options.runner);
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");  // PUT replaces the group (POST would merge)
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    std::string answer;
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* out) -> size_t {
+      static_cast<std::string*>(out)->append(data, size * n);
+      return size * n;
+    });
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    const CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (rc == CURLE_OK && status >= 200 && status < 300) return;
+    last_error = rc != CURLE_OK ? curl_easy_strerror(rc)
+                                : "HTTP " + std::to_string(status) + (answer.empty() ? "" : ": " + answer.substr(0, answer.find('\n')));
+  }
+  throw EnvironmentError("could not push to the Pushgateway at " + options.url + ": " + last_error);
 }
 
 void write_textfile(const results::Run& run, const std::string& runner, const std::filesystem::path& path) {

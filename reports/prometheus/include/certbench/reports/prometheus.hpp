@@ -9,6 +9,7 @@
 // certbench_run_info).
 //
 // Thread safety: pure functions; write_textfile writes one file atomically.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,5 +26,18 @@ std::string to_exposition(const results::Run& run, const std::string& runner,
 /// Writes the exposition to `path` atomically (a temporary file beside it, then rename), as
 /// node_exporter's textfile collector needs. Throws EnvironmentError naming the path.
 void write_textfile(const results::Run& run, const std::string& runner, const std::filesystem::path& path);
+
+/// Where and how to push a run to a Pushgateway (the batch-job pattern).
+struct PushOptions {
+  std::string url;                             ///< e.g. http://127.0.0.1:9091
+  std::string runner;                          ///< the grouping key's runner (and the series' label)
+  std::chrono::milliseconds timeout{10'000};   ///< per attempt, connecting included
+  unsigned attempts = 2;                       ///< a second try after a short pause
+};
+
+/// PUTs the exposition to URL/metrics/job/certbench/runner/<runner> (the runner URL-encoded):
+/// the group is replaced, never added to, and its key never holds a run id. Throws
+/// EnvironmentError naming the URL and the last failure when every attempt failed.
+void push(const results::Run& run, const PushOptions& options);
 
 }  // namespace certbench::reports
