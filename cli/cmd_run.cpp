@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/environment.hpp"
@@ -112,6 +114,13 @@ int run(const RunArgs& args) {
   if (redis) plan.caching_spec.redis = redis->endpoint();
   harness::RunRecorder recorder(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));
+  const auto runner = args.runner.empty() ? recorder.snapshot().environment.host : args.runner;
+  std::optional<reports::MetricsServer> endpoint;  // /metrics while measuring (and lingering)
+  if (!args.listen.empty()) {
+    endpoint.emplace(args.listen, runner, [&recorder] { return recorder.snapshot(); },
+                     [&recorder] { return recorder.progress(); });
+    note(fmt::format("serving /metrics on port {}", endpoint->port()));
+  }
 
   ExitCode code;
   {
@@ -155,8 +164,11 @@ int run(const RunArgs& args) {
     return static_cast<int>(ExitCode::environment);
   }
   if (args.out.empty()) link_latest(out);
-  const int pushed = push_to_gateway(run, args.pushgateway, args.runner.empty() ? run.environment.host : args.runner,
-                                     args.require_push);
+  const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);
+  if (endpoint && args.linger > 0) {
+    note(fmt::format("serving /metrics on port {} for {:.0f} s more", endpoint->port(), args.linger));
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(args.linger * 1000)));
+  }
   note(fmt::format("results in {} (results.json, benchmarks.json, metrics.prom, report.md and charts/)", out.string()));
   if (code != ExitCode::ok) {
     note(run.failure + fmt::format(" — results.json has the {} series measured before (complete: false)",

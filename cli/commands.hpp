@@ -64,6 +64,8 @@ struct RunArgs {
   std::string runner;             ///< --runner NAME: the runner label ("" = the host name)
   std::string pushgateway;        ///< --pushgateway URL: push the series there at the end
   bool require_push = false;      ///< a failed push exits 3 (otherwise one warning)
+  std::string listen;             ///< --listen ADDR: serve /metrics during the run
+  double linger = 0;              ///< --linger S: … and this long after it
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };

@@ -34,7 +34,7 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
-            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
@@ -323,6 +323,12 @@ int main(int argc, char** argv) {
                   "push the series to this Pushgateway at the end (job certbench, grouped by --runner; replaces the "
                   "group; 10 s timeout, one retry); a failed push is a warning, the files are written anyway");
   run->add_flag("--require-push", run_args.require_push, "a failed push exits 3");
+  auto* listen = run->add_option("--listen", run_args.listen,
+                                 "serve /metrics on ADDR (e.g. 127.0.0.1:9464) while the run measures: the series so "
+                                 "far and the scenario under way");
+  run->add_option("--linger", run_args.linger, "with --listen: keep serving /metrics this many seconds after the run")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->needs(listen);
   run->add_flag("--require-claims", run_args.require_claims,
                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                 "the review's, not certbench's)");

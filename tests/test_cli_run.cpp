@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
@@ -249,5 +251,34 @@ TEST(CliRun, BenchWritesItsRunsAsResults) {
   }
   EXPECT_FALSE(fs::exists(dir / "caching.results.json"));
   EXPECT_TRUE(has(r.out, "goals of issue #3")) << r.out;
+  fs::remove_all(dir);
+}
+
+// --listen: /metrics answers while the run measures (the scenario under way), and during --linger
+// after it with the whole run.
+TEST(CliRun, MetricsAreServedDuringTheRunAndWhileItLingers) {
+  const auto dir = temp_dir("certbench-test-listen-");
+  const int port = certbench::sys::free_loopback_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  auto get = [&] {
+    auto r = python({"-c", "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())", url});
+    return r.exit_code == 0 ? r.out : std::string();
+  };
+  const pid_t pid = certbench::testing::spawn_certbench(
+      {"run", "--quick", "--paths", "listing,derived", "--scale", "1000", "--schema", "cli_listen", "--out",
+       (dir / "out").string(), "--listen", "127.0.0.1:" + std::to_string(port), "--linger", "20", "--dsn",
+       shared_cluster().dsn()},
+      (dir / "log").string());
+  std::string during;
+  ASSERT_TRUE(certbench::testing::eventually([&] { return has(during = get(), "certbench_run_progress_info"); }, 120))
+      << slurp(dir / "log");
+  EXPECT_TRUE(has(during, "certbench_run_info{")) << during;
+  // After the run, while it lingers: the whole run, complete.
+  std::string after;
+  const std::regex complete(R"(certbench_run_complete\{[^}]*\} 1\b)");
+  EXPECT_TRUE(certbench::testing::eventually(
+      [&] { return std::regex_search(after = get(), complete) && has(after, "certbench_delta_factor"); }, 120))
+      << slurp(dir / "log");
+  certbench::sys::signal_and_wait(pid, SIGTERM, std::chrono::seconds(30));
   fs::remove_all(dir);
 }

@@ -152,6 +152,11 @@ void RunRecorder::add(std::vector<Series> series) {
   for (auto& s : series) run_.series.push_back(std::move(s));
 }
 
+std::string RunRecorder::progress() const {
+  std::lock_guard lock(mutex_);
+  return progress_;
+}
+
 results::Run RunRecorder::snapshot() const {
   std::lock_guard lock(mutex_);
   return run_;
@@ -163,6 +168,10 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
   const double planned = plan.estimated_seconds();
   std::string_view scenario;
   auto tell = [&](std::string_view detail) {
+    {
+      std::lock_guard lock(mutex_);
+      progress_ = std::string(scenario) + ": " + std::string(detail);
+    }
     if (!progress) return;
     const double spent = std::chrono::duration<double>(Clock::now() - started).count();
     progress({scenario, detail, std::max(0.0, planned - spent)});
@@ -225,6 +234,7 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
   }
   if (progress) progress({"analysing", "deltas and claims", 0});
   std::lock_guard lock(mutex_);
+  progress_.clear();
   run_.complete = code == ExitCode::ok;
   results::analyse(run_);
   return code;

@@ -2,10 +2,14 @@
 
 #include <prometheus/metric_family.h>
 #include <curl/curl.h>
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
 #include <prometheus/text_serializer.h>
 
 #include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <limits>
 #include <optional>
 #include <map>
@@ -98,9 +102,7 @@ std::string base64url(const std::string& text) {
   return out.empty() ? "=" : out;  // "=": the Pushgateway's form of an empty value
 }
 
-}  // namespace
-
-std::string to_exposition(const results::Run& run, const std::string& runner, std::optional<double> last_success) {
+Families families_of(const results::Run& run, const std::string& runner, std::optional<double> last_success) {
   Families f;
   const auto& e = run.environment;
   f.gauge("certbench_run_info", "What the run measured with: certbench, PostgreSQL, the dataset (value always 1)",
@@ -191,9 +193,63 @@ std::string to_exposition(const results::Run& run, const std::string& runner, st
             figures.second);
   }
 
+  return f;
+}
+
+}  // namespace
+
+std::string to_exposition(const results::Run& run, const std::string& runner, std::optional<double> last_success) {
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, f.all());
+  prometheus::TextSerializer().Serialize(out, families_of(run, runner, last_success).all());
   return out.str();
+}
+
+// The run so far, as Prometheus asks for it: what is measured until now, and what is under way.
+class RunCollectable final : public prometheus::Collectable {
+ public:
+  RunCollectable(std::string runner, std::function<results::Run()> snapshot, std::function<std::string()> progress)
+      : runner_(std::move(runner)), snapshot_(std::move(snapshot)), progress_(std::move(progress)) {}
+  std::vector<MetricFamily> Collect() const override {
+    const auto run = snapshot_();
+    auto f = families_of(run, runner_, std::nullopt);
+    f.gauge("certbench_run_progress_info", "The scenario under way (value 1; empty when the run has ended)",
+            {{"runner", runner_}, {"scenario", progress_ ? progress_() : std::string()}}, 1);
+    double samples = 0;
+    for (const auto& s : run.series)
+      for (const auto& [metric, v] : s.samples) samples += static_cast<double>(v.size());
+    f.gauge("certbench_run_series", "Series measured so far", {{"runner", runner_}}, static_cast<double>(run.series.size()));
+    f.gauge("certbench_run_samples", "Samples measured so far", {{"runner", runner_}}, samples);
+    return f.all();
+  }
+
+ private:
+  std::string runner_;
+  std::function<results::Run()> snapshot_;
+  std::function<std::string()> progress_;
+};
+
+struct MetricsServer::Impl {
+  std::shared_ptr<RunCollectable> collectable;
+  std::unique_ptr<prometheus::Exposer> exposer;
+};
+
+MetricsServer::MetricsServer(const std::string& address, std::string runner, std::function<results::Run()> snapshot,
+                             std::function<std::string()> progress)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->collectable = std::make_shared<RunCollectable>(std::move(runner), std::move(snapshot), std::move(progress));
+  try {
+    impl_->exposer = std::make_unique<prometheus::Exposer>(address, 1);
+  } catch (const std::exception& e) {
+    throw EnvironmentError("cannot serve /metrics on " + address + ": " + e.what());
+  }
+  impl_->exposer->RegisterCollectable(impl_->collectable);
+}
+
+MetricsServer::~MetricsServer() = default;
+
+int MetricsServer::port() const {
+  const auto ports = impl_->exposer->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
 }
 
 void push(const results::Run& run, const PushOptions& options) {

@@ -77,11 +77,14 @@ class RunRecorder {
   ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {});
   /// A copy of the run so far (thread-safe).
   [[nodiscard]] results::Run snapshot() const;
+  /// The scenario and point under way, "" before and after (thread-safe).
+  [[nodiscard]] std::string progress() const;
 
  private:
   void add(std::vector<results::Series> series);
   mutable std::mutex mutex_;
   results::Run run_;
+  std::string progress_;
 };
 
 }  // namespace certbench::harness

@@ -11,6 +11,8 @@
 // Thread safety: pure functions; write_textfile writes one file atomically.
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,5 +41,23 @@ struct PushOptions {
 /// the group is replaced, never added to, and its key never holds a run id. Throws
 /// EnvironmentError naming the URL and the last failure when every attempt failed.
 void push(const results::Run& run, const PushOptions& options);
+
+/// /metrics served while a run measures (and for as long as the caller keeps it): the series of
+/// `snapshot()` — what is measured so far — plus the scenario under way (`progress()`) and counts of
+/// series and samples. Throws EnvironmentError when the address cannot be bound.
+class MetricsServer {
+ public:
+  MetricsServer(const std::string& address, std::string runner, std::function<results::Run()> snapshot,
+                std::function<std::string()> progress);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+  /// The port it listens on (the one chosen, when the address asked for port 0).
+  [[nodiscard]] int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace certbench::reports
