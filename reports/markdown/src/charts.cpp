@@ -113,10 +113,10 @@ std::string lines(const std::vector<std::pair<std::string, std::vector<std::pair
   return s + "\n";
 }
 
+// Run::of_family, at one dataset scale when `scale` is given.
 std::vector<const Series*> of_family(const Run& run, std::string_view family, double scale = kNone) {
-  std::vector<const Series*> v;
-  for (const auto& s : run.series)
-    if (s.family == family && (std::isnan(scale) || s.parameter("scale") == scale)) v.push_back(&s);
+  auto v = run.of_family(family);
+  if (!std::isnan(scale)) std::erase_if(v, [&](const Series* s) { return s->parameter("scale") != scale; });
   return v;
 }
 

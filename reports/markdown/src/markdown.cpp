@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <type_traits>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/reports/format.hpp"
@@ -27,6 +28,20 @@ std::string cell(std::string text) {
   for (std::size_t at = 0; (at = text.find('|', at)) != std::string::npos; at += 2) text.replace(at, 1, "\\|");
   std::replace(text.begin(), text.end(), '\n', ' ');
   return text;
+}
+
+// The distinct paths of `items` (series, fits, plans, or pointers to them), in first-seen order.
+template <typename Items>
+std::vector<std::string> paths_of(const Items& items) {
+  std::vector<std::string> paths;
+  for (const auto& item : items) {
+    const std::string& path = [&]() -> const std::string& {
+      if constexpr (std::is_pointer_v<std::decay_t<decltype(item)>>) return item->path;
+      else return item.path;
+    }();
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+  }
+  return paths;
 }
 
 std::string verdict_badge(results::Outcome o) {
@@ -186,9 +201,7 @@ struct Writer {
     line("");
     chart("loop_throughput", "pages per second per implementation");
     chart("loop_lag", "event-loop lag p99 per implementation");
-    std::vector<std::string> paths;
-    for (const auto* s : series)
-      if (std::find(paths.begin(), paths.end(), s->path) == paths.end()) paths.push_back(s->path);
+    const auto paths = paths_of(series);
     for (const auto& p : paths) {
       chart("loop_" + p + "_throughput", p + ": pages per second against concurrency");
       chart("loop_" + p + "_lag", p + ": event-loop lag p99 against concurrency");
@@ -264,9 +277,7 @@ struct Writer {
          "to the kernel; *write-only* is the disk's ceiling: the atomic write alone on as many threads.",
          series.front()->parameter("bytes").value_or(0));
     line("");
-    std::vector<std::string> paths;
-    for (const auto* s : series)
-      if (std::find(paths.begin(), paths.end(), s->path) == paths.end()) paths.push_back(s->path);
+    const auto paths = paths_of(series);
     for (const auto& path : paths) {
       line("### {}", path);
       line("");
@@ -299,9 +310,7 @@ struct Writer {
          "the log of the medians against the log of the scale (1: linear in the dataset, 0: flat), with a 95% "
          "interval from resampling each scale's calls.");
     line("");
-    std::vector<std::string> paths;
-    for (const auto& f : run.fits)
-      if (std::find(paths.begin(), paths.end(), f.path) == paths.end()) paths.push_back(f.path);
+    const auto paths = paths_of(run.fits);
     for (const auto& p : paths) chart("growth_" + p, p + " cost against dataset size");
     line("| path | implementation | metric | k (95% interval) | scales |");
     line("|---|---|---|--:|---|");
@@ -338,9 +347,7 @@ struct Writer {
          "distinct statement ran once under `EXPLAIN (ANALYZE, BUFFERS)` with that call's parameters. "
          "*buffers* are shared buffers touched (hit + read): the cost that does not depend on the clock.");
     line("");
-    std::vector<std::string> paths;
-    for (const auto& p : run.plans)
-      if (std::find(paths.begin(), paths.end(), p.path) == paths.end()) paths.push_back(p.path);
+    const auto paths = paths_of(run.plans);
     for (const auto& path : paths) {
       line("### {}", path);
       line("");
