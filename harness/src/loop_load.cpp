@@ -38,7 +38,7 @@ struct Phase {
   std::thread::id loop_thread;
   asio::steady_timer* probe_timer = nullptr;
   bool done = false;
-  Clock::time_point last_end;
+  Clock::time_point ended;  // when the last worker stopped: the window's end
 
   bool more() const { return limit > 0 ? next < limit : Clock::now() < deadline; }
 };
@@ -60,11 +60,13 @@ asio::awaitable<void> worker(Phase& p) {
     } catch (...) {  // never let a worker die: the phase ends only when every worker has
       if (p.result.failures++ == 0) p.result.first_failure = "a request threw something that is not an exception";
     }
-    p.last_end = Clock::now();
-    p.latencies.push_back(ms(p.last_end - t0));
+    p.latencies.push_back(ms(Clock::now() - t0));
     --p.in_flight;
   }
   if (--p.workers_left == 0) {
+    // A worker stops when it finds the window closed, which for a timed phase is at or after the
+    // deadline (its last request may have ended just before it): the window runs until then.
+    p.ended = Clock::now();
     p.done = true;
     if (p.probe_timer != nullptr) p.probe_timer->cancel();
   }
@@ -107,13 +109,13 @@ LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const L
   if (auto bytes = allocated_now()) p.result.peak_allocated_bytes = *bytes;
   const auto start = Clock::now();
   p.deadline = start + duration;
-  p.last_end = start;
+  p.ended = start;
   asio::co_spawn(io, lag_probe(p, io), asio::detached);
   for (unsigned i = 0; i < p.result.concurrency; ++i) asio::co_spawn(io, worker(p), asio::detached);
   io.restart();
   io.run();
   p.result.requests = p.latencies.size();
-  p.result.seconds = std::max(1e-9, std::chrono::duration<double>(p.last_end - start).count());
+  p.result.seconds = std::max(1e-9, std::chrono::duration<double>(p.ended - start).count());
   p.result.requests_per_second = static_cast<double>(p.result.requests - p.result.failures) / p.result.seconds;
   p.result.latency_p50_ms = results::percentile(p.latencies, 0.50);
   p.result.latency_p95_ms = results::percentile(p.latencies, 0.95);
