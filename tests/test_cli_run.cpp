@@ -98,6 +98,28 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_EQ(naive->value(results::Metric::round_trips), 5);
   EXPECT_EQ(optimized->value(results::Metric::round_trips), 1);
   EXPECT_GE(naive->samples_of(results::Metric::latency)->size(), 9u);  // enough for an interval
+  // Cache hits and misses per call, counted by each cache (naive has none); the loads' session
+  // pools: its size, how many were held, one wait per request.
+  std::size_t caches = 0, pools = 0;
+  for (const auto& s : run.series) {
+    if (s.family == "caching") {
+      const bool cached = s.implementation != "naive";
+      EXPECT_EQ(s.value(results::Metric::cache_hits).has_value(), cached) << s.key();
+      if (!cached) continue;
+      ++caches;
+      EXPECT_EQ(s.value(results::Metric::cache_hits), s.mode == "hit" ? 1.0 : 0.0) << s.key();
+      EXPECT_EQ(s.value(results::Metric::cache_misses), s.mode == "miss" ? 1.0 : 0.0) << s.key();
+    }
+    if (s.family == "listing_loop" || s.family == "file_save") {
+      ++pools;
+      ASSERT_TRUE(s.value(results::Metric::pool_sessions).has_value()) << s.key();
+      EXPECT_GE(*s.value(results::Metric::pool_in_use_max), 1.0) << s.key();
+      EXPECT_LE(*s.value(results::Metric::pool_in_use_max), *s.value(results::Metric::pool_sessions)) << s.key();
+      EXPECT_EQ(s.samples_of(results::Metric::pool_wait)->size(), *s.value(results::Metric::requests)) << s.key();
+    }
+  }
+  EXPECT_EQ(caches, 12u);  // 3 paths x (in_process, redis) x (hit, miss)
+  EXPECT_GT(pools, 0u);
   // The plans behind the figures: the naive public listing's five statements, one per certificate
   // table; the admin listing's per-row owner lookup run 20 times for a page of 20; the optimized
   // public listing one statement (which nodes the planner picks at this tiny scale is

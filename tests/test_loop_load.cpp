@@ -23,6 +23,7 @@
 #include "certbench/harness/save_run.hpp"
 #include "certbench/harness/thread_load.hpp"
 #include "certbench/impl_common/file_saves.hpp"
+#include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
 
@@ -101,6 +102,34 @@ TEST(LoopLoad, ADurationBoundsTheWindow) {
   EXPECT_EQ(r.max_in_flight, 3u);
 }
 
+TEST(IdlePool, CountsSessionsHeldAtOnceTheirTimeAndEachWait) {
+  impl::IdlePool<int> pool;
+  pool.add(1);
+  pool.add(2);
+  using Clock = impl::IdlePool<int>::Clock;
+  {
+    auto a = pool.take(Clock::now() - 5ms);  // asked 5 ms ago
+    auto b = pool.take();                     // no asking time: no wait recorded
+    const auto u = pool.usage();
+    EXPECT_EQ(u.size, 2u);
+    EXPECT_EQ(u.max_in_use, 2u);
+    ASSERT_EQ(u.waits_seconds.size(), 1u);
+    EXPECT_GE(u.waits_seconds[0], 0.005);
+    EXPECT_EQ(u.held_seconds, 0.0);  // counted when a lease ends
+    std::this_thread::sleep_for(2ms);
+  }
+  const auto held = pool.usage().held_seconds;
+  EXPECT_GE(held, 2 * 0.002);  // two leases, each at least 2 ms
+  // A reset starts afresh; the objects are back and can be taken again.
+  pool.reset_usage();
+  EXPECT_EQ(pool.usage().max_in_use, 0u);
+  EXPECT_EQ(pool.usage().held_seconds, 0.0);
+  EXPECT_TRUE(pool.usage().waits_seconds.empty());
+  { auto c = pool.take(Clock::now()); }
+  EXPECT_EQ(pool.usage().max_in_use, 1u);
+  EXPECT_EQ(pool.usage().waits_seconds.size(), 1u);
+}
+
 TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheDataset) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   fixtures::SeedOptions o;
@@ -127,9 +156,17 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
     if (p.impl == harness::kWriteCeiling) {
       EXPECT_EQ(p.load.max_in_flight, std::min(p.load.concurrency, 3u));  // threads, capped
       EXPECT_EQ(p.load.lag_samples, 0u);  // no loop: no lag
+      EXPECT_FALSE(p.load.pool.has_value());  // no database
     } else {
       EXPECT_EQ(p.load.max_in_flight, p.load.concurrency) << p.impl;
       EXPECT_TRUE(p.load.lag_on_loop_thread) << p.impl;
+      // Every save recorded its file through the recorder's pool once: one wait each, repetitions merged.
+      ASSERT_TRUE(p.load.pool.has_value()) << p.impl;
+      EXPECT_EQ(p.load.pool->sessions, spec.db_sessions);
+      EXPECT_EQ(p.load.pool->waits_ms.size(), p.load.requests) << p.impl;
+      EXPECT_GE(p.load.pool->max_in_use, 1u);
+      EXPECT_LE(p.load.pool->max_in_use, std::min(spec.db_sessions, p.load.concurrency)) << p.impl;
+      EXPECT_EQ(p.load.pool->mean_in_use_samples.size(), std::max(1u, spec.repetitions));
     }
   }
   for (unsigned c : {1u, 4u})
@@ -227,6 +264,14 @@ TEST(ListingLoop, AListingRunsAtTheConcurrencyAskedForWithTheDatabaseOffTheLoop)
   EXPECT_GT(r.requests, 8u);
   EXPECT_EQ(r.failures, 0u);
   EXPECT_TRUE(r.lag_on_loop_thread);
+  // The pool's figures cover the window only (not the warm-up): one wait per request measured;
+  // 8 requests queue for 2 sessions, so both were held at once and on average more than one.
+  ASSERT_TRUE(r.pool.has_value());
+  EXPECT_EQ(r.pool->sessions, 2u);
+  EXPECT_EQ(r.pool->max_in_use, 2u);
+  EXPECT_EQ(r.pool->waits_ms.size(), r.requests);
+  EXPECT_GT(r.pool->mean_in_use, 1.0);
+  EXPECT_LE(r.pool->mean_in_use, 2.0 + 1e-9);
   const auto cli = certbench::testing::run_certbench({"load", "endpoint", "--impl", "naive", "--event-loop", "--clients",
                                                       "4", "--sessions", "2", "--seconds", "0.3", "--json", "--schema",
                                                       "listing_loop", "--dsn", dsn});

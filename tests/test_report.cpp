@@ -142,7 +142,9 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
                              "certbench_latency_seconds", "certbench_round_trips_per_call", "certbench_peak_heap_bytes",
                              "certbench_throughput_requests_per_second", "certbench_event_loop_lag_seconds",
                              "certbench_delta_factor", "certbench_verdict", "certbench_db_execution_seconds_per_call",
-                             "certbench_db_shared_buffers_per_call"})
+                             "certbench_db_shared_buffers_per_call", "certbench_cache_hits_per_call",
+                             "certbench_cache_misses_per_call", "certbench_pool_sessions", "certbench_pool_sessions_in_use",
+                             "certbench_pool_sessions_in_use_max", "certbench_pool_wait_seconds"})
     EXPECT_TRUE(families.count(family)) << family;
   // The naive public listing's N+1, as a series: five statements per call.
   EXPECT_TRUE(std::regex_search(text, std::regex(R"(certbench_round_trips_per_call\{[^}]*path="get_public_certificates",impl="naive"[^}]*\} 5\b)")))

@@ -62,6 +62,8 @@ void run_subjects(std::vector<Subject>& subjects, std::chrono::milliseconds budg
     s.out->db_round_trips = static_cast<double>(end.db_round_trips - s.start.db_round_trips) / calls;
     s.out->redis_round_trips =
         static_cast<double>(end.redis_round_trips - s.start.redis_round_trips - s.excluded_redis) / calls;
+    s.out->hits = static_cast<double>(end.hits - s.start.hits) / calls;
+    s.out->misses = static_cast<double>(end.misses - s.start.misses) / calls;
   }
 }
 

@@ -20,8 +20,8 @@ using Sessions = impl::IdlePool<ListingSession>;
 // other (a dataset may have no public certificate).
 boost::asio::awaitable<std::size_t> page_on_pool(boost::asio::thread_pool& pool, Sessions& sessions,
                                                  const LoadSpec& spec) {
-  return impl::offload(pool, [&sessions, &spec] {
-    auto s = sessions.take();
+  return impl::offload(pool, [&sessions, &spec, asked = Sessions::Clock::now()] {
+    auto s = sessions.take(asked);  // the wait includes the queue for a pool thread: one per session
     return s->listings->list(spec.listing, spec.user_id, spec.page).rows.size();
   });
 }
@@ -43,8 +43,10 @@ LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
   load.concurrency = spec.clients;
   load.duration = spec.duration;
   load.warmup_requests = sessions;  // statements prepared on every session
+  load.after_warmup = [&pool_sessions] { pool_sessions.reset_usage(); };
   auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, pool_sessions, spec); });
   pool.join();
+  record_pool(result, pool_sessions.usage());
   if (result.failures > 0)
     throw EnvironmentError(fmt::format("{} of {} calls failed: {}", result.failures, result.requests, result.first_failure));
   return result;

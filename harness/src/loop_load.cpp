@@ -155,7 +155,15 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
     m.lags_ms.insert(m.lags_ms.end(), r.lags_ms.begin(), r.lags_ms.end());
     m.throughput_samples.push_back(r.requests_per_second);
     if (r.lag_samples > 0) m.lag_p99_samples_ms.push_back(r.lag_p99_ms);
+    if (r.pool) {
+      if (!m.pool) m.pool = SessionPoolFigures{r.pool->sessions, 0, 0, {}, {}};
+      m.pool->max_in_use = std::max(m.pool->max_in_use, r.pool->max_in_use);
+      m.pool->mean_in_use += r.pool->mean_in_use * r.seconds;  // weighted by the window; divided below
+      m.pool->waits_ms.insert(m.pool->waits_ms.end(), r.pool->waits_ms.begin(), r.pool->waits_ms.end());
+      m.pool->mean_in_use_samples.push_back(r.pool->mean_in_use);
+    }
   }
+  if (m.pool && m.seconds > 0) m.pool->mean_in_use /= m.seconds;
   m.requests_per_second = m.seconds > 0 ? static_cast<double>(succeeded) / m.seconds : 0;
   m.latency_p50_ms = results::percentile(m.latencies_ms, 0.50);
   m.latency_p95_ms = results::percentile(m.latencies_ms, 0.95);
@@ -167,8 +175,20 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
   return m;
 }
 
+void record_pool(LoopLoadResult& result, const impl::PoolUsage& usage) {
+  SessionPoolFigures f;
+  f.sessions = usage.size;
+  f.max_in_use = usage.max_in_use;
+  f.mean_in_use = result.seconds > 0 ? usage.held_seconds / result.seconds : 0;
+  f.waits_ms.reserve(usage.waits_seconds.size());
+  for (double s : usage.waits_seconds) f.waits_ms.push_back(s * 1e3);
+  f.mean_in_use_samples = {f.mean_in_use};
+  result.pool = std::move(f);
+}
+
 LoopLoadResult run_loop_load(asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request) {
   if (spec.warmup_requests > 0) run_phase(io, spec, request, spec.warmup_requests, spec.duration);
+  if (spec.after_warmup) spec.after_warmup();
   return run_phase(io, spec, request, spec.requests, spec.duration);
 }
 

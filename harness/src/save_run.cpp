@@ -160,9 +160,11 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
           load.concurrency = c;
           load.duration = spec.duration_per_repetition();
           load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
+          load.after_warmup = [&recorder] { recorder.reset_session_usage(); };
           auto result = run_loop_load(io, load, [&](std::uint64_t i) {
             return save_request(*saves, recorder, path, all[i % all.size()], payload);
           });
+          record_pool(result, recorder.session_usage());
           if (result.failures > 0)
             throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
                                                result.requests, to_string(path), name, c, result.first_failure));

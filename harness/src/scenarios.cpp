@@ -32,6 +32,13 @@ void add_load(Series& s, const LoopLoadResult& l) {
   s.values[Metric::failures] = static_cast<double>(l.failures);
   s.values[Metric::concurrency_reached] = l.max_in_flight;
   if (l.peak_allocated_bytes) s.values[Metric::process_heap] = static_cast<double>(*l.peak_allocated_bytes);
+  if (l.pool) {
+    s.values[Metric::pool_sessions] = l.pool->sessions;
+    s.values[Metric::pool_in_use] = l.pool->mean_in_use;
+    s.samples[Metric::pool_in_use] = l.pool->mean_in_use_samples;
+    s.values[Metric::pool_in_use_max] = l.pool->max_in_use;
+    s.samples[Metric::pool_wait] = scaled(l.pool->waits_ms, 1e-3);
+  }
 }
 
 }  // namespace
@@ -91,6 +98,10 @@ std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurement
     if (s.family == results::family::caching) {
       s.values[Metric::db_round_trips] = m.db_round_trips;
       s.values[Metric::redis_round_trips] = m.redis_round_trips;
+      if (m.variant != "naive") {  // naive has no cache to hit or miss
+        s.values[Metric::cache_hits] = m.hits;
+        s.values[Metric::cache_misses] = m.misses;
+      }
     }
     out.push_back(std::move(s));
   }

@@ -32,8 +32,9 @@ boost::asio::awaitable<bool> FileRecorder::record(SavePath saved, std::string ki
     if (k.name == kind) table = k.table;
   if (table.empty()) throw InputError("unknown certificate kind '" + kind + "'");
   const std::string column(recorded_column(saved));
-  return offload(pool_->threads, [this, table = std::move(table), column, id, path = std::move(path)] {
-    auto session = pool_->sessions.take();
+  return offload(pool_->threads, [this, table = std::move(table), column, id, path = std::move(path),
+                                  asked = IdlePool<int>::Clock::now()] {
+    auto session = pool_->sessions.take(asked);
     db::Connection* c = session->get();
     const auto before = c->stats().round_trips;
     const bool updated = c->exec_prepared("record_" + column + "_" + table,
@@ -44,5 +45,9 @@ boost::asio::awaitable<bool> FileRecorder::record(SavePath saved, std::string ki
     return updated;
   });
 }
+
+PoolUsage FileRecorder::session_usage() const { return pool_->sessions.usage(); }
+
+void FileRecorder::reset_session_usage() { pool_->sessions.reset_usage(); }
 
 }  // namespace certbench::impl

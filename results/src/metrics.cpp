@@ -28,6 +28,17 @@ constexpr std::array kMetrics{
                Better::lower},
     MetricInfo{Metric::files_written, "files_written", "count", "files saved in the measured window", Better::neither},
     MetricInfo{Metric::batch, "batch", "count", "calls timed together per latency sample", Better::neither},
+    MetricInfo{Metric::cache_hits, "cache_hits", "count", "lookups a cache answered itself, per call", Better::higher},
+    MetricInfo{Metric::cache_misses, "cache_misses", "count", "lookups a cache had to load or wait for, per call",
+               Better::lower},
+    MetricInfo{Metric::pool_sessions, "pool_sessions", "count", "database sessions in the driver's pool",
+               Better::neither},
+    MetricInfo{Metric::pool_in_use, "pool_in_use", "count", "the pool's sessions held, averaged over the window",
+               Better::neither},
+    MetricInfo{Metric::pool_in_use_max, "pool_in_use_max", "count", "the most of the pool's sessions held at once",
+               Better::neither},
+    MetricInfo{Metric::pool_wait, "pool_wait", "seconds", "how long a request waited for a session of the pool",
+               Better::lower},
 };
 
 }  // namespace

@@ -208,16 +208,29 @@ struct Writer {
     }
     line("*lag p99* is the median of the repetitions' p99 of the event-loop lag.");
     line("");
-    line("| path | implementation | concurrent | pages/s | p50 | p99 | lag p99 | throughput vs naive |");
-    line("|---|---|--:|--:|--:|--:|--:|--:|");
+    line("*sessions held* is the pool's sessions in use averaged over the window, of its size; *wait p99* a "
+         "request's wait for one (queued for a pool thread, which owns a session).");
+    line("");
+    line("| path | implementation | concurrent | pages/s | p50 | p99 | lag p99 | sessions held | wait p99 | "
+         "throughput vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
       const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
       const auto* d = delta(*s, Metric::throughput);
-      line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->path, s->implementation,
+      line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} | {} |", s->path, s->implementation,
            s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-           duration(lat.p99), lag.n ? duration(lag.median) : "—", d ? delta_text(*d) : "—");
+           duration(lat.p99), lag.n ? duration(lag.median) : "—", pool_cells(*s), d ? delta_text(*d) : "—");
     }
     line("");
+  }
+
+  // "held/size | wait p99" of a load's session pool, or dashes.
+  static std::string pool_cells(const Series& s) {
+    const auto sessions = s.value(Metric::pool_sessions);
+    if (!sessions) return "— | —";
+    const auto wait = summary(s, Metric::pool_wait);
+    return fmt::format("{:.1f} of {:.0f} | {}", s.value(Metric::pool_in_use).value_or(0), *sessions,
+                       wait.n ? duration(wait.p99) : "—");
   }
 
   void caching() {
@@ -232,8 +245,9 @@ struct Writer {
          run.environment.redis_version.empty() ? "not used" : "Redis " + run.environment.redis_version);
     line("");
     chart("caching_latency", "latency per variant");
-    line("| path | variant | mode | n | median | p95 | db round trips | Redis round trips | latency vs naive |");
-    line("|---|---|---|--:|--:|--:|--:|--:|--:|");
+    line("| path | variant | mode | n | median | p95 | hits | misses | db round trips | Redis round trips | "
+         "latency vs naive |");
+    line("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
       const auto lat = summary(*s, Metric::latency);
       const auto* d = delta(*s, Metric::latency);
@@ -241,9 +255,9 @@ struct Writer {
         const auto v = s->value(m);
         return v ? fmt::format("{:.2f}", *v) : std::string("—");
       };
-      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, s->mode, lat.n,
-           duration(lat.median), duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips),
-           d ? delta_text(*d) : "—");
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, s->mode, lat.n,
+           duration(lat.median), duration(lat.p95), trips(Metric::cache_hits), trips(Metric::cache_misses),
+           trips(Metric::db_round_trips), trips(Metric::redis_round_trips), d ? delta_text(*d) : "—");
     }
     line("");
     const Series *hit = nullptr, *redis = nullptr, *db = nullptr;
@@ -289,14 +303,15 @@ struct Writer {
       std::stable_sort(mine.begin(), mine.end(), [](const Series* a, const Series* b) {
         return a->parameter("concurrency") < b->parameter("concurrency");
       });
-      line("| implementation | concurrent | saves/s | p50 | p99 | lag p99 | throughput vs naive |");
-      line("|---|--:|--:|--:|--:|--:|--:|");
+      line("| implementation | concurrent | saves/s | p50 | p99 | lag p99 | recorder sessions held | wait p99 | "
+           "throughput vs naive |");
+      line("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
       for (const auto* s : mine) {
         const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
         const auto* d = delta(*s, Metric::throughput);
-        line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} |", s->implementation, s->parameter("concurrency").value_or(0),
-             s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
-             lag.n ? duration(lag.median) : "—", d ? delta_text(*d) : "—");
+        line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} | {} |", s->implementation,
+             s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
+             duration(lat.p99), lag.n ? duration(lag.median) : "—", pool_cells(*s), d ? delta_text(*d) : "—");
       }
       line("");
     }

@@ -127,6 +127,9 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
                 "Time per call (per request on the event loop; per call of a batch for nanosecond paths)", labels, *v);
     if (const auto* v = s.samples_of(Metric::event_loop_lag); v != nullptr && !v->empty())
       f.summary("certbench_event_loop_lag_seconds", "How late a 1 ms timer fired on the event loop", labels, *v);
+    if (const auto* v = s.samples_of(Metric::pool_wait); v != nullptr && !v->empty())
+      f.summary("certbench_pool_wait_seconds", "How long a request waited for a database session of the driver's pool",
+                labels, *v);
     if (const auto* v = s.samples_of(Metric::peak_heap); v != nullptr && !v->empty())
       f.gauge("certbench_peak_heap_bytes", "Peak heap one call held, the median over calls (jemalloc)", labels,
               results::percentile(*v, 0.5));
@@ -146,7 +149,12 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"},
              Value{Metric::requests, "certbench_requests", "Requests completed in a load's measured window"},
              Value{Metric::failures, "certbench_failures", "Requests of a load that failed"},
-             Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"}})
+             Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"},
+             Value{Metric::cache_hits, "certbench_cache_hits_per_call", "Lookups the cache answered itself, per call"},
+             Value{Metric::cache_misses, "certbench_cache_misses_per_call", "Lookups the cache had to load, per call"},
+             Value{Metric::pool_sessions, "certbench_pool_sessions", "Database sessions in the driver's pool"},
+             Value{Metric::pool_in_use, "certbench_pool_sessions_in_use", "Pool sessions held, averaged over the window"},
+             Value{Metric::pool_in_use_max, "certbench_pool_sessions_in_use_max", "The most pool sessions held at once"}})
       if (auto v = s.value(metric)) f.gauge(name, help, labels, *v);
   }
 

@@ -102,18 +102,24 @@ void print_depth(const Printer& p) {
 }
 
 void print_load_table(const Printer& p, const std::vector<const Series*>& series, std::string_view unit) {
-  p.print("  {:<32} {:<10} {:>5} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10}\n", "path", "impl", "conc",
-          "reached", "requests", std::string(unit) + "/s", "p50", "p99", "lag p99", "lag max", "peak heap");
+  p.print("  {:<32} {:<10} {:>5} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7} {:>9}\n", "path", "impl",
+          "conc", "reached", "requests", std::string(unit) + "/s", "p50", "p99", "lag p99", "lag max", "peak heap",
+          "pool", "wait p99");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto lag = summary(*s, Metric::event_loop_lag_p99);  // each repetition's p99
     const auto lagmax = summary(*s, Metric::event_loop_lag);
     const auto heap = s->value(Metric::process_heap);
-    p.print("  {:<32} {:<10} {:>5.0f} {:>7.0f} {:>8.0f} {:>10.1f} {:>10} {:>10} {:>9} {:>9} {:>10}\n", s->path,
+    // The database sessions: held on average / in the pool, and the p99 of a request's wait for one.
+    const auto sessions = s->value(Metric::pool_sessions);
+    const auto wait = summary(*s, Metric::pool_wait);
+    const std::string pool =
+        sessions ? fmt::format("{:.1f}/{:.0f}", s->value(Metric::pool_in_use).value_or(0), *sessions) : "-";
+    p.print("  {:<32} {:<10} {:>5.0f} {:>7.0f} {:>8.0f} {:>10.1f} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7} {:>9}\n", s->path,
             s->implementation, s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
             s->value(Metric::requests).value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
             duration(lat.p99), lag.n ? duration(lag.median) : "-", lagmax.n ? duration(lagmax.max) : "-",
-            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-");
+            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-", pool, wait.n ? duration(wait.p99) : "-");
   }
 }
 

@@ -22,6 +22,7 @@ struct CachingMeasurement {
   std::vector<double> ns_per_call;  ///< one per batch (the batch's mean)
   double db_round_trips = 0;        ///< per call
   double redis_round_trips = 0;     ///< per call
+  double hits = 0, misses = 0;      ///< per call, from the variant's own counters (none for naive)
   std::size_t batch = 1;            ///< calls per sample (one clock reading each)
 };
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "certbench/impl_common/idle_pool.hpp"
+
 namespace boost::asio {
 class io_context;
 }
@@ -26,6 +28,17 @@ struct LoopLoadSpec {
   std::chrono::milliseconds duration{2000};
   std::uint64_t warmup_requests = 0;           ///< run first at the same concurrency, not measured
   std::chrono::microseconds lag_period{1000};  ///< how often the lag probe asks to wake
+  std::function<void()> after_warmup;          ///< e.g. reset a pool's figures, so that the warm-up is not counted
+};
+
+/// How a driver's pool of database sessions was used during the window (the connection-pool
+/// figures of a server's monitoring): filled in by the driver that owns the pool (record_pool).
+struct SessionPoolFigures {
+  unsigned sessions = 0;               ///< the pool's size
+  unsigned max_in_use = 0;             ///< the most sessions held at once
+  double mean_in_use = 0;              ///< sessions held, averaged over the window
+  std::vector<double> waits_ms;        ///< per request: from asking for a session to holding one
+  std::vector<double> mean_in_use_samples;  ///< mean_in_use of each repetition
 };
 
 struct LoopLoadResult {
@@ -48,7 +61,11 @@ struct LoopLoadResult {
   /// (one value for a single run; see merge_repetitions).
   std::vector<double> latencies_ms, lags_ms, throughput_samples;
   std::vector<double> lag_p99_samples_ms;  ///< the lag's p99 of each repetition (its own one for a single run)
+  std::optional<SessionPoolFigures> pool;  ///< when the driver ran the requests on a session pool
 };
+
+/// Puts a pool's usage over the result's window into `result.pool`.
+void record_pool(LoopLoadResult& result, const impl::PoolUsage& usage);
 
 /// One result from repetitions of the same point (run interleaved with other points, so that
 /// drift hits all alike): samples concatenated, counts and time summed, percentiles recomputed,

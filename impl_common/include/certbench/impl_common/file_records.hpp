@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "certbench/core/file_saves.hpp"
+#include "certbench/impl_common/idle_pool.hpp"
 
 namespace certbench::impl {
 
@@ -30,6 +31,9 @@ class FileRecorder {
 
   /// Statements sent so far, all sessions.
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return round_trips_.load(); }
+  /// How the sessions were used since the last reset: held at once, waits from record() to a session.
+  [[nodiscard]] PoolUsage session_usage() const;
+  void reset_session_usage();
 
  private:
   struct Pool;

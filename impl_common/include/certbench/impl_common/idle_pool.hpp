@@ -1,25 +1,42 @@
 #pragma once
 // Objects that threads take turns with — database sessions of a thread pool: take() hands out an
-// idle one and the lease puts it back, also when the work throws.
-#include <memory>
+// idle one and the lease puts it back, also when the work throws. The pool measures its own use:
+// how many objects were held at once, for how long in all, and how long each taker waited for one
+// since it asked (PoolUsage) — the connection-pool figures of a server's monitoring.
+//
+// Thread safety: every member may be called from any thread.
+#include <algorithm>
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace certbench::impl {
 
+/// What a pool's takers saw since the last reset_usage().
+struct PoolUsage {
+  unsigned size = 0;                  ///< objects the pool holds
+  unsigned max_in_use = 0;            ///< the most held at once
+  double held_seconds = 0;            ///< every lease's duration, summed (÷ a window = mean in use)
+  std::vector<double> waits_seconds;  ///< per take(asked): from asking to holding the object
+};
+
 template <class T>
 class IdlePool {
  public:
+  using Clock = std::chrono::steady_clock;
+
   void add(T item) {
     std::lock_guard lock(mutex_);
     idle_.push_back(std::move(item));
+    ++usage_.size;
   }
 
   class Lease {
    public:
-    Lease(IdlePool& pool, T item) : pool_(pool), item_(std::move(item)) {}
-    ~Lease() { pool_.add(std::move(item_)); }
+    Lease(IdlePool& pool, T item) : pool_(pool), item_(std::move(item)), since_(Clock::now()) {}
+    ~Lease() { pool_.put_back(std::move(item_), since_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     T& operator*() noexcept { return item_; }
@@ -28,19 +45,49 @@ class IdlePool {
    private:
     IdlePool& pool_;
     T item_;
+    Clock::time_point since_;
   };
 
   /// An idle object. The pool must hold one: give it as many as there are threads taking them.
-  Lease take() {
+  /// `asked`: when the caller began waiting for it (before queueing for a pool thread, say); the
+  /// wait from then is recorded.
+  Lease take(std::optional<Clock::time_point> asked = std::nullopt) {
     std::lock_guard lock(mutex_);
     T item = std::move(idle_.back());
     idle_.pop_back();
+    ++in_use_;
+    usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+    if (asked) usage_.waits_seconds.push_back(std::chrono::duration<double>(Clock::now() - *asked).count());
     return Lease(*this, std::move(item));
   }
 
+  PoolUsage usage() const {
+    std::lock_guard lock(mutex_);
+    return usage_;
+  }
+
+  /// Starts the figures afresh (after a warm-up, say); objects held now count from now.
+  void reset_usage() {
+    std::lock_guard lock(mutex_);
+    usage_.max_in_use = in_use_;
+    usage_.held_seconds = 0;
+    usage_.waits_seconds.clear();
+    reset_at_ = Clock::now();
+  }
+
  private:
-  std::mutex mutex_;
+  void put_back(T item, Clock::time_point since) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(item));
+    --in_use_;
+    usage_.held_seconds += std::chrono::duration<double>(Clock::now() - std::max(since, reset_at_)).count();
+  }
+
+  mutable std::mutex mutex_;
   std::vector<T> idle_;
+  unsigned in_use_ = 0;
+  PoolUsage usage_;
+  Clock::time_point reset_at_{};
 };
 
 }  // namespace certbench::impl

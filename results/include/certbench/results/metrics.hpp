@@ -27,6 +27,12 @@ enum class Metric {
   process_heap,       ///< bytes: the most heap the whole process held during a load
   files_written,      ///< files saved in the measured window
   batch,              ///< calls timed together per latency sample (ns-level paths)
+  cache_hits,         ///< lookups a cache answered itself, per call
+  cache_misses,       ///< lookups a cache had to load (or wait for another's load), per call
+  pool_sessions,      ///< database sessions in a driver's pool
+  pool_in_use,        ///< sessions held, averaged over the window (samples: one per repetition)
+  pool_in_use_max,    ///< the most sessions held at once
+  pool_wait,          ///< seconds a request waited for a session (samples: one per request)
 };
 
 enum class Better { lower, higher, neither };
