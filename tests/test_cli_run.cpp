@@ -97,6 +97,11 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   ASSERT_NE(optimized, nullptr);
   EXPECT_EQ(naive->value(results::Metric::round_trips), 5);
   EXPECT_EQ(optimized->value(results::Metric::round_trips), 1);
+  // The server counted the same statements (pg_stat_statements), and fewer buffers for the optimized page.
+  EXPECT_EQ(naive->value(results::Metric::server_statements), 5);
+  EXPECT_EQ(optimized->value(results::Metric::server_statements), 1);
+  EXPECT_LT(*optimized->value(results::Metric::shared_buffers), *naive->value(results::Metric::shared_buffers));
+  EXPECT_GT(*optimized->value(results::Metric::server_execution), 0.0);
   EXPECT_GE(naive->samples_of(results::Metric::latency)->size(), 9u);  // enough for an interval
   // Cache hits and misses per call, counted by each cache (naive has none); the loads' session
   // pools: its size, how many were held, one wait per request.

@@ -10,6 +10,8 @@
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/harness/server_counts.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_optimized/listing.hpp"
 #include "support/cluster.hpp"
@@ -112,6 +114,43 @@ TEST_F(ListingPlans, WithoutTheIndexesThePlannerScans) {
   ASSERT_EQ(access.size(), certificate_kinds().size());
   for (const auto& [table, nodes] : access)
     EXPECT_TRUE(nodes.contains("Seq Scan")) << table << ": the scale is too small to show what the indexes do";
+}
+
+// The server's own counts (pg_stat_statements) see an N+1 and a dropped index without a clock.
+TEST_F(ListingPlans, TheServerCountsTheNPlusOneAndADroppedIndexShowsInItsBuffers) {
+  const std::string dsn = certbench::testing::shared_cluster().dsn();
+  harness::ServerStatements server(dsn);
+  ASSERT_TRUE(server.available());
+  auto per_call = [&](const char* schema, std::string_view impl) {
+    auto session = harness::open_listing_session(dsn, schema, impl);
+    const PageRequest page{1, 20, std::nullopt};
+    session.listings->list(Listing::public_certificates, 0, page);  // statements prepared
+    auto counts = server.per_call([&] { session.listings->list(Listing::public_certificates, 0, page); }, 3);
+    EXPECT_TRUE(counts.has_value());
+    return counts.value_or(harness::ServerCounts{});
+  };
+  const auto naive = per_call("plans_best", "naive");
+  const auto best = per_call("plans_best", "optimized");
+  const auto none = per_call("plans_none", "optimized");
+  EXPECT_EQ(naive.statements, 5.0);  // one per certificate type
+  EXPECT_EQ(best.statements, 1.0);
+  EXPECT_EQ(none.statements, 1.0);
+  EXPECT_GT(best.shared_buffers, 0.0);
+  EXPECT_GT(none.shared_buffers, 10 * best.shared_buffers) << "scans read every page the index would skip";
+  EXPECT_GT(best.exec_seconds, 0.0);
+
+  // A database without the extension gives no figures rather than wrong ones.
+  db::Connection admin(dsn);
+  admin.exec("DROP DATABASE IF EXISTS no_statement_stats");
+  admin.exec("CREATE DATABASE no_statement_stats");
+  {
+    std::string other = dsn;  // a URI: …/postgres?… → …/no_statement_stats?…
+    other.replace(other.find("/postgres?"), 9, "/no_statement_stats");
+    harness::ServerStatements elsewhere(other);
+    EXPECT_FALSE(elsewhere.available());
+    EXPECT_FALSE(elsewhere.per_call([] {}, 3).has_value());
+  }
+  admin.exec("DROP DATABASE no_statement_stats");
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ struct Subject {
   ListingMeasurement* out;
 };
 
-// The rounds of harness/rounds.hpp over the subjects; counts per call from each session's stats.
+// The rounds of harness/rounds.hpp over the subjects; counts per call from each session's stats;
+// then the server's counts of a few calls of each subject alone.
 void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subject>& subjects) {
   std::vector<RoundSubject> rounds;
   for (auto& s : subjects) {
@@ -57,6 +58,14 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
     out.rows_received = static_cast<double>(st.rows_received) / made;
     out.bytes_received = static_cast<double>(st.bytes_received) / made;
   }
+  if (spec.server_calls == 0) return;
+  ServerStatements server(spec.dsn);
+  if (!server.available()) return;
+  for (auto& s : subjects) {
+    const auto median_ms = results::percentile(s.out->latencies_ms, 0.5);
+    const unsigned calls = median_ms * 1e-3 > 0.2 * std::chrono::duration<double>(spec.slow_call).count() ? 1 : spec.server_calls;
+    s.out->server = server.per_call([&s, user] { s.session->listings->list(s.listing, user, s.request); }, calls);
+  }
 }
 
 }  // namespace
@@ -74,7 +83,7 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
     std::vector<Subject> subjects;
     const auto measured = listing_implementations(listing).size();  // sessions are in registry order
     for (auto& s : std::span(sessions).first(measured)) {
-      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}});
+      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt});
       subjects.push_back({&s, listing, spec.page, &out.back()});
     }
     run_rounds(spec, user, subjects);
@@ -113,7 +122,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
           request.after = walk.after;
         }
         if (s.listings->list(listing, user, request).rows.size() < static_cast<std::size_t>(spec.page.size)) continue;
-        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}});
+        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}, std::nullopt});
         subjects.push_back({&s, listing, request, &out.back()});
       }
     run_rounds(spec, user, subjects);

@@ -60,6 +60,11 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
     s.values[Metric::round_trips] = m.round_trips;
     s.values[Metric::rows_received] = m.rows_received;
     s.values[Metric::bytes_received] = m.bytes_received;
+    if (m.server) {
+      s.values[Metric::server_statements] = m.server->statements;
+      s.values[Metric::shared_buffers] = m.server->shared_buffers;
+      s.values[Metric::server_execution] = m.server->exec_seconds;
+    }
     out.push_back(std::move(s));
   }
   return out;

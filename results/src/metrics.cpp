@@ -39,6 +39,12 @@ constexpr std::array kMetrics{
                Better::neither},
     MetricInfo{Metric::pool_wait, "pool_wait", "seconds", "how long a request waited for a session of the pool",
                Better::lower},
+    MetricInfo{Metric::server_statements, "server_statements", "count",
+               "statements the server executed per call (pg_stat_statements)", Better::lower},
+    MetricInfo{Metric::shared_buffers, "shared_buffers", "count",
+               "shared buffers a call touched, hit + read (pg_stat_statements)", Better::lower},
+    MetricInfo{Metric::server_execution, "server_execution", "seconds",
+               "the server's execution time of one call's statements (pg_stat_statements)", Better::lower},
 };
 
 }  // namespace

@@ -169,8 +169,13 @@ struct Writer {
     line("Peak heap comes from jemalloc's per-thread counters, which it samples about every 64 KiB allocated: "
          "peaks below that are approximate, and may read as 0 (no bar).");
     line("");
-    line("| path | implementation | n | median | p95 | p99 | round trips | rows | received | peak heap (max) | latency vs naive | peak heap vs naive |");
-    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    line("*server statements*, *buffers* (shared, hit + read) and *server time* are what PostgreSQL itself counted "
+         "per call (`pg_stat_statements`, a few calls of each implementation run alone after the rounds): the cost "
+         "without the client, and without a clock for the first two.");
+    line("");
+    line("| path | implementation | n | median | p95 | p99 | round trips | rows | received | peak heap (max) | "
+         "server statements | buffers | server time | latency vs naive | peak heap vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
       const auto lat = summary(*s, Metric::latency);
       const auto heap = summary(*s, Metric::peak_heap);
@@ -181,10 +186,12 @@ struct Writer {
         if (!v) return std::string("—");
         return bytes ? human_bytes(static_cast<std::uint64_t>(*v)) : fmt::format("{:.0f}", *v);
       };
-      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, lat.n,
-           duration(lat.median), duration(lat.p95), duration(lat.p99), count(Metric::round_trips, false),
+      const auto server_time = s->value(Metric::server_execution);
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation,
+           lat.n, duration(lat.median), duration(lat.p95), duration(lat.p99), count(Metric::round_trips, false),
            count(Metric::rows_received, false), count(Metric::bytes_received, true),
-           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", dl ? delta_text(*dl) : "—",
+           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", count(Metric::server_statements, false),
+           count(Metric::shared_buffers, false), server_time ? duration(*server_time) : "—", dl ? delta_text(*dl) : "—",
            dh ? delta_text(*dh) : "—");
     }
     line("");

@@ -154,7 +154,13 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::cache_misses, "certbench_cache_misses_per_call", "Lookups the cache had to load, per call"},
              Value{Metric::pool_sessions, "certbench_pool_sessions", "Database sessions in the driver's pool"},
              Value{Metric::pool_in_use, "certbench_pool_sessions_in_use", "Pool sessions held, averaged over the window"},
-             Value{Metric::pool_in_use_max, "certbench_pool_sessions_in_use_max", "The most pool sessions held at once"}})
+             Value{Metric::pool_in_use_max, "certbench_pool_sessions_in_use_max", "The most pool sessions held at once"},
+             Value{Metric::server_statements, "certbench_db_statements_per_call",
+                   "Statements the server executed per call (pg_stat_statements)"},
+             Value{Metric::shared_buffers, "certbench_db_shared_buffers_per_call",
+                   "Shared buffers one call touched, hit + read (pg_stat_statements)"},
+             Value{Metric::server_execution, "certbench_db_execution_seconds_per_call",
+                   "The server's execution time of one call's statements (pg_stat_statements)"}})
       if (auto v = s.value(metric)) f.gauge(name, help, labels, *v);
   }
 
@@ -182,24 +188,6 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              {"verdict", std::string(results::to_string(v.outcome))}},
             1);
 
-  // The database's own figures per call, from the plans captured after the measurement.
-  std::map<std::pair<std::string, std::string>, std::pair<double, double>> per_call;  // (path, impl) -> (ms, buffers)
-  std::map<std::pair<std::string, std::string>, std::string> scale_of;
-  for (const auto& p : run.plans) {
-    auto& [ms, buffers] = per_call[{p.path, p.implementation}];
-    ms += p.execution_ms * static_cast<double>(p.executions);
-    buffers += (p.shared_hit + p.shared_read) * static_cast<double>(p.executions);
-    if (auto it = p.parameters.find("scale"); it != p.parameters.end()) scale_of[{p.path, p.implementation}] = results::number_text(it->second);
-  }
-  for (const auto& [key, figures] : per_call) {
-    Labels l{{"runner", runner}, {"family", "listing"}, {"path", key.first}, {"impl", key.second}};
-    if (auto it = scale_of.find(key); it != scale_of.end()) l.push_back({"scale", it->second});
-    f.gauge("certbench_db_execution_seconds_per_call",
-            "Server-side execution time of one call's statements (EXPLAIN ANALYZE, after the measurement)", l,
-            figures.first / 1e3);
-    f.gauge("certbench_db_shared_buffers_per_call", "Shared buffers one call's statements touched (hit + read)", l,
-            figures.second);
-  }
 
   return f;
 }

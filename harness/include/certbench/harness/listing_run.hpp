@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "certbench/core/listing.hpp"
+#include "certbench/harness/server_counts.hpp"
 
 namespace certbench::harness {
 
@@ -23,6 +24,9 @@ struct ListingMeasurement {
   double rows_received = 0;          ///< per call
   double bytes_received = 0;         ///< per call
   std::vector<double> peak_heap_bytes;  ///< one per measured call; empty without jemalloc
+  /// What the server counted per call (pg_stat_statements), from calls run alone after the rounds;
+  /// std::nullopt when the server does not offer pg_stat_statements.
+  std::optional<ServerCounts> server;
 };
 
 struct ListingRunSpec {
@@ -37,6 +41,9 @@ struct ListingRunSpec {
   unsigned min_rounds = 9;
   unsigned min_rounds_slow = 3;
   std::chrono::milliseconds slow_call{1000};
+  /// Calls of each subject run alone after the rounds for the server's counts (one when a call is
+  /// slow); 0: none.
+  unsigned server_calls = 3;
 };
 
 /// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing

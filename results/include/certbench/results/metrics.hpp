@@ -33,6 +33,9 @@ enum class Metric {
   pool_in_use,        ///< sessions held, averaged over the window (samples: one per repetition)
   pool_in_use_max,    ///< the most sessions held at once
   pool_wait,          ///< seconds a request waited for a session (samples: one per request)
+  server_statements,  ///< statements the server executed per call (pg_stat_statements)
+  shared_buffers,     ///< shared buffers touched per call, hit + read (pg_stat_statements)
+  server_execution,   ///< seconds the server spent executing one call's statements (pg_stat_statements)
 };
 
 enum class Better { lower, higher, neither };
