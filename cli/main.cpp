@@ -381,6 +381,9 @@ int main(int argc, char** argv) {
   baseline_update->add_option("--to", baseline_args.to, "where to write it")->capture_default_str();
   baseline_update->add_flag("--keep-samples", baseline_args.keep_samples,
                             "keep the timing samples too (no gate reads them across runs)");
+  baseline_update->footer("Refuses an incomplete run (exit 2). No database is needed. Commit the file: CI gates "
+                          "against it (docs/gate.md).");
+  gate->footer(std::string(gate->get_footer()) + " No database is needed.");
 
   // saves
   cli::SavesArgs saves_args;

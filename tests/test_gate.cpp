@@ -204,10 +204,10 @@ TEST(Gate, ARoundTripRegressionNamesThePathTheFigureBeforeAndAfter) {
   EXPECT_EQ(c->outcome, Outcome::regression);
   EXPECT_EQ(c->baseline.value, 1);
   EXPECT_EQ(c->current.value, 21);
-  EXPECT_EQ(c->detail, "round_trips per call 1 -> 21 (exact)");
+  EXPECT_EQ(c->detail, "round_trips per call 1 -> 21 (allowed: exact)");
   const auto text = gate::to_text(r);
   EXPECT_TRUE(has(text, "regression: tier 1 listing/get_public_certificates/optimized/page=1/scale=1000/size=20: "
-                        "round_trips per call 1 -> 21 (exact)"))
+                        "round_trips per call 1 -> 21 (allowed: exact)"))
       << text;
   EXPECT_TRUE(has(text, "gate: REGRESSION (exit 1)")) << text;
 }
@@ -227,7 +227,7 @@ TEST(Gate, ToleranceAbsorbsHeapNoiseAndImprovementsPass) {
   series_of(current, "optimized").samples[Metric::peak_heap] = std::vector<double>(30, 1711504);
   r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
-  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 17.6 KiB -> 1.63 MiB (within max(25%, 64.0 KiB))");
+  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 17.6 KiB -> 1.63 MiB (allowed: within max(25%, 64.0 KiB))");
 }
 
 TEST(Gate, PeakHeapIsNotApplicableWithoutSamples) {
@@ -258,7 +258,7 @@ TEST(Gate, ADroppedIndexFailsOnBuffersAndPlanShapeWithoutAClock) {
   const auto* buffers = find(r, "shared_buffers");
   ASSERT_NE(buffers, nullptr);
   EXPECT_EQ(buffers->outcome, Outcome::regression);
-  EXPECT_EQ(buffers->detail, "shared_buffers per call 29 -> 154 (within max(25%, 8))");
+  EXPECT_EQ(buffers->detail, "shared_buffers per call 29 -> 154 (allowed: within max(25%, 8))");
   const auto* shape = find(r, "plan_shape");
   ASSERT_NE(shape, nullptr);
   EXPECT_EQ(shape->outcome, Outcome::regression);
@@ -678,7 +678,7 @@ TEST(GateCli, AnEditedRoundTripCountExits1WithTheLineNamingIt) {
   write_run(dir / "run.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_TRUE(has(r.out, "regression: tier 1 " + kPublicOptimized + ": round_trips per call 1 -> 21 (exact)")) << r.out;
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + kPublicOptimized + ": round_trips per call 1 -> 21 (allowed: exact)")) << r.out;
   EXPECT_TRUE(has(r.out, "gate: REGRESSION (exit 1)")) << r.out;
   fs::remove_all(dir);
 }

@@ -144,7 +144,7 @@ void judge_count(Check& c, double before, double after, const Tolerance& t, bool
   const double change = after - before;
   c.outcome = change > allowed ? Outcome::regression : -change > allowed ? Outcome::improved : Outcome::pass;
   if (c.outcome != Outcome::pass)
-    c.detail = c.figure + std::string(unit_words) + " " + show(before) + " -> " + show(after) + " (" + c.limit + ")";
+    c.detail = c.figure + std::string(unit_words) + " " + show(before) + " -> " + show(after) + " (allowed: " + c.limit + ")";
 }
 
 void tier1_series(const Run& baseline, const Run& current, const Policy& policy, std::vector<Check>& out) {
