@@ -15,6 +15,7 @@
 #include "certbench/results/json.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 
 namespace fs = std::filesystem;
@@ -775,6 +776,36 @@ TEST(GateCli, AnIncompleteRunExits3) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_TRUE(has(r.out, "gate: INCOMPLETE RUN (exit 3)")) << r.out;
   EXPECT_EQ(nlohmann::json::parse(slurp(dir / "v.json"))["verdict"], "incomplete");
+  fs::remove_all(dir);
+}
+
+// Debian's python3 with python3-jsonschema: the verdict file and the committed policy against the
+// schemas docs/gate.md points to.
+TEST(GateCli, TheVerdictFileAndThePolicyValidateAgainstTheirSchemas) {
+  const auto dir = temp_dir();
+  auto run = results::load(kFixture);
+  fixture_series(run, kPublicOptimized).values[Metric::round_trips] = 21;
+  for (auto& p : run.plans)
+    if (p.implementation == "optimized" && p.path == "get_user_certificates") p.nodes = {"Limit", "Sort", "Seq Scan"};
+  for (auto& d : run.deltas)
+    if (d.other_key == kPublicOptimized && d.metric == Metric::latency) d.factor = {2.2, 1.4, 3.5};
+  write_run(dir / "run.json", run);
+  auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string(), "--out",
+                          (dir / "verdict.json").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto verdict = nlohmann::json::parse(slurp(dir / "verdict.json"));
+  EXPECT_EQ(verdict["counts"]["regression"], 2);
+  EXPECT_EQ(verdict["counts"]["inconclusive"], 1);
+  const auto validate = [](const fs::path& doc, const std::string& schema) {
+    return sys::run_capture({"/usr/bin/python3", "-c",
+                             "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                             "json.load(open(sys.argv[2])), cls=jsonschema.Draft202012Validator)",
+                             doc.string(), std::string(CERTBENCH_SOURCE_DIR) + "/reports/schema/" + schema});
+  };
+  auto valid = validate(dir / "verdict.json", "gate-verdict.schema.json");
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  valid = validate(fs::path(CERTBENCH_SOURCE_DIR) / "reports/baselines/policy.json", "gate-policy.schema.json");
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
   fs::remove_all(dir);
 }
 
