@@ -155,6 +155,23 @@ struct ReportArgs {
 int push_to_gateway(const results::Run& run, const std::string& url, const std::string& runner, bool required);
 int report(const ReportArgs& args);
 
+struct GateArgs {
+  std::string baseline;  ///< the baseline results.json
+  std::string current;   ///< the run to judge
+  std::string policy;    ///< "" = the built-in policy (reports/baselines/policy.json)
+  std::string out;       ///< the verdict as JSON ("" = none)
+  std::string summary;   ///< the verdict as Markdown ("" = none; $GITHUB_STEP_SUMMARY gets it too)
+};
+/// Prints a verdict per checked figure; returns the gate's exit code (0, 1, 3 or 4).
+int gate(const GateArgs& args);
+
+struct BaselineArgs {
+  std::string run;                               ///< a results.json
+  std::string to = "reports/baselines/quick.json";
+  bool keep_samples = false;
+};
+int baseline_update(const BaselineArgs& args);
+
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);
 

@@ -20,7 +20,10 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|report|show|load|bench|save|saves> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|bench|save|saves> [OPTIONS]"},
+    {"gate", "certbench gate --baseline BASE.json --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
+    {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
+    {"baseline update", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
@@ -350,6 +353,38 @@ int main(int argc, char** argv) {
                      "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)");
   report->add_flag("--require-push", report_args.require_push, "a failed push exits 3 (default: one warning)");
 
+  // gate
+  cli::GateArgs gate_args;
+  auto* gate = app.add_subcommand("gate", "judge a run against a baseline: counts that need no clock (tier 1), "
+                                          "speed-ups measured within the run (tier 2); exit 0 pass, 1 regression, "
+                                          "4 inconclusive");
+  gate->add_option("--baseline", gate_args.baseline, "the baseline, a results.json (certbench baseline update)")
+      ->required();
+  gate->add_option("--current", gate_args.current, "the run to judge, a results.json (certbench run)")->required();
+  gate->add_option("--policy", gate_args.policy,
+                   "tolerances, speed-up floors and timing thresholds (default: the built-in "
+                   "reports/baselines/policy.json; docs/gate.md)");
+  gate->add_option("--out", gate_args.out, "write the verdict as JSON to FILE (docs/gate.md)");
+  gate->add_option("--summary", gate_args.summary,
+                   "write the verdict as Markdown to FILE (also appended to $GITHUB_STEP_SUMMARY when it is set)");
+  gate->footer("Exit codes: 0 pass, 1 a regression, 2 bad input (a corrupt, truncated or other-version file, "
+               "baselines of another dataset), 3 the run to judge is incomplete (and shows no regression), 4 "
+               "inconclusive (timing only).");
+
+  // baseline update
+  cli::BaselineArgs baseline_args;
+  auto* baseline = app.add_subcommand("baseline", "manage the gate's baseline");
+  baseline->require_subcommand(1);
+  auto* baseline_update = baseline->add_subcommand(
+      "update", "make a complete run the gate's baseline, on purpose (a gate never writes one)");
+  baseline_update->add_option("run", baseline_args.run, "a results.json written by certbench run")->required();
+  baseline_update->add_option("--to", baseline_args.to, "where to write it")->capture_default_str();
+  baseline_update->add_flag("--keep-samples", baseline_args.keep_samples,
+                            "keep the timing samples too (no gate reads them across runs)");
+  baseline_update->footer("Refuses an incomplete run (exit 2). No database is needed. Commit the file: CI gates "
+                          "against it (docs/gate.md).");
+  gate->footer(std::string(gate->get_footer()) + " No database is needed.");
+
   // saves
   cli::SavesArgs saves_args;
   DatasetOptions saves_dataset;
@@ -572,6 +607,8 @@ int main(int argc, char** argv) {
       return cli::bench(bench_args);
     }
     if (*report) return cli::report(report_args);
+    if (*gate) return cli::gate(gate_args);
+    if (*baseline_update) return cli::baseline_update(baseline_args);
     if (*load) {
       load_page.finish();
       load_dataset.finish();

@@ -140,4 +140,51 @@ Interval growth_exponent(std::span<const double> x, std::span<const std::span<co
   return interval_of(estimate, estimates);
 }
 
+RankTest mann_whitney_u(std::span<const double> a, std::span<const double> b) {
+  if (a.empty() || b.empty()) throw std::invalid_argument("mann_whitney_u: no samples");
+  // Ranks of the pooled samples, ties given their average rank; the tie term sums t^3 - t over
+  // each group of t equal values.
+  std::vector<std::pair<double, bool>> pooled;  // (value, from a)
+  pooled.reserve(a.size() + b.size());
+  for (double x : a) pooled.emplace_back(x, true);
+  for (double x : b) pooled.emplace_back(x, false);
+  std::sort(pooled.begin(), pooled.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+  double rank_sum_a = 0, tie_term = 0;
+  for (std::size_t i = 0; i < pooled.size();) {
+    std::size_t j = i;
+    while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
+    const double t = static_cast<double>(j - i);
+    const double average_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    for (std::size_t k = i; k < j; ++k)
+      if (pooled[k].second) rank_sum_a += average_rank;
+    tie_term += t * t * t - t;
+    i = j;
+  }
+  const double n1 = static_cast<double>(a.size()), n2 = static_cast<double>(b.size()), n = n1 + n2;
+  RankTest out;
+  out.u = rank_sum_a - n1 * (n1 + 1) / 2;
+  const double mu = n1 * n2 / 2;
+  const double variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)));
+  if (variance <= 0) return out;  // every value tied: nothing to tell the samples apart
+  const double sd = std::sqrt(variance);
+  const double distance = std::fabs(out.u - mu) - 0.5;  // the continuity correction
+  out.z = (out.u > mu ? 1 : -1) * std::max(0.0, distance) / sd;
+  out.p = std::min(1.0, std::erfc(distance / sd / std::sqrt(2.0)));  // 2 * P(Z > distance / sd)
+  return out;
+}
+
+std::vector<double> holm_adjust(std::span<const double> p) {
+  const std::size_t m = p.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t l, std::size_t r) { return p[l] < p[r]; });
+  std::vector<double> adjusted(m);
+  double running = 0;  // adjusted p-values never decrease along the sorted order
+  for (std::size_t i = 0; i < m; ++i) {
+    running = std::max(running, std::min(1.0, static_cast<double>(m - i) * p[order[i]]));
+    adjusted[order[i]] = running;
+  }
+  return adjusted;
+}
+
 }  // namespace certbench::results

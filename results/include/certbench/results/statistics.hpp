@@ -46,6 +46,23 @@ Interval quantile_interval(std::span<const double> samples, double q, std::uint6
 Interval growth_exponent(std::span<const double> x, std::span<const std::span<const double>> samples,
                          std::uint64_t seed, const BootstrapOptions& options = {});
 
+/// The Mann–Whitney U test (Wilcoxon rank-sum) of two independent samples, two-sided, by the
+/// normal approximation with the tie correction and a continuity correction of 0.5 — the figures
+/// scipy.stats.mannwhitneyu(a, b, method="asymptotic") gives. `u` is the U of `a` (how many pairs
+/// (x in a, y in b) have x > y, ties counting a half); `z` is signed (> 0: `a` tends to be larger).
+/// A test of two samples that are all ties has p = 1. Throws std::invalid_argument when either
+/// side is empty.
+struct RankTest {
+  double u = 0;
+  double z = 0;
+  double p = 1;
+};
+RankTest mann_whitney_u(std::span<const double> a, std::span<const double> b);
+
+/// Holm–Bonferroni: the adjusted p-values of a family of tests, in the order given (reject test i
+/// at level alpha when adjusted[i] < alpha; the family-wise error rate is then at most alpha).
+std::vector<double> holm_adjust(std::span<const double> p);
+
 /// A stable 64-bit seed from text (FNV-1a): the same delta gets the same resamples in every run.
 std::uint64_t seed_of(std::string_view text) noexcept;
 

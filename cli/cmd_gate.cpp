@@ -1,0 +1,68 @@
+// certbench gate --baseline BASE.json --current RUN.json [--policy FILE] [--out FILE] [--summary FILE]:
+// the run judged against the baseline (certbench::gate); and certbench baseline update RUN.json.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/gate/gate.hpp"
+#include "certbench/results/json.hpp"
+#include "certbench/sys/files.hpp"
+#include "commands.hpp"
+#include "terminal.hpp"
+
+namespace certbench::cli {
+
+namespace {
+
+// Before any work: an output whose folder does not exist is bad usage, not a failure afterwards.
+void check_output(const std::string& path, const std::string& option) {
+  if (path.empty()) return;
+  const auto parent = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(parent))
+    throw UsageError(option + " " + path + ": " + parent.string() + " is not a directory");
+}
+
+}  // namespace
+
+int gate(const GateArgs& args) {
+  check_output(args.out, "--out");
+  check_output(args.summary, "--summary");
+  const auto policy = args.policy.empty() ? gate::default_policy() : gate::load_policy(args.policy);
+  const auto baseline = results::load(args.baseline);
+  const auto current = results::load(args.current);
+  const auto report = gate::judge(baseline, args.baseline, current, args.current, policy);
+
+  std::fputs(gate::to_text(report).c_str(), stdout);
+  std::fflush(stdout);
+  if (!args.out.empty()) sys::write_file_atomic(args.out, gate::to_json(report));
+  const auto markdown = gate::to_markdown(report);
+  if (!args.summary.empty()) sys::write_file_atomic(args.summary, markdown);
+  // GitHub Actions shows this file on the job's page; a summary that cannot be written does not
+  // change the verdict.
+  if (const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY"); step_summary != nullptr && *step_summary != 0) {
+    std::ofstream out(step_summary, std::ios::app);
+    if (!(out << markdown << "\n"))
+      note(std::string("warning: cannot append the summary to $GITHUB_STEP_SUMMARY (") + step_summary + ")");
+  }
+  if (report.verdict == gate::Verdict::incomplete)
+    note(args.current + " is an incomplete run (" + report.current_failure +
+         "): what it measured shows no regression, but the rest was not judged");
+  return static_cast<int>(gate::exit_code(report.verdict));
+}
+
+int baseline_update(const BaselineArgs& args) {
+  const auto run = results::load(args.run);
+  const auto baseline = gate::make_baseline(run, args.run, args.keep_samples);
+  const auto to = std::filesystem::path(args.to);
+  if (std::error_code ec; to.has_parent_path() && !std::filesystem::create_directories(to.parent_path(), ec) && ec)
+    throw EnvironmentError("cannot create " + to.parent_path().string() + ": " + ec.message());
+  sys::write_file_atomic(to, results::to_json(baseline));
+  note("baseline " + to.string() + " written from " + args.run + " (" + std::to_string(baseline.series.size()) +
+       " series, " + std::to_string(baseline.plans.size()) + " plans" +
+       (baseline.environment.git_commit.empty() ? "" : ", commit " + baseline.environment.git_commit) +
+       "); commit it to make it the gate's baseline");
+  return 0;
+}
+
+}  // namespace certbench::cli
