@@ -684,6 +684,32 @@ TEST(GateCli, AnEditedRoundTripCountExits1WithTheLineNamingIt) {
   fs::remove_all(dir);
 }
 
+// The server's statements (an N+1 the client would not see, e.g. in a function) and a cache that
+// stopped hitting are tier-1 regressions too.
+TEST(GateCli, ServerStatementsAndCacheHitsAreCountedInTier1) {
+  const auto dir = temp_dir();
+  auto run = results::load(kFixture);
+  const std::string hit = "caching/get_template_by_id/in_process/hit/scale=1000";
+  ASSERT_TRUE(fixture_series(run, kPublicOptimized).value(Metric::server_statements).has_value());
+  fixture_series(run, kPublicOptimized).values[Metric::server_statements] = 6;
+  fixture_series(run, hit).values[Metric::cache_hits] = 0.5;
+  fixture_series(run, hit).values[Metric::cache_misses] = 0.5;
+  write_run(dir / "run.json", run);
+  auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, kPublicOptimized + ": server_statements per call 1 -> 6 (allowed: exact)")) << r.out;
+  EXPECT_TRUE(has(r.out, hit + ": cache_hits per call 1 -> 0.5 (allowed: exact)")) << r.out;
+  EXPECT_TRUE(has(r.out, hit + ": cache_misses per call 0 -> 0.5 (allowed: exact)")) << r.out;
+  // More hits than before is no regression.
+  fixture_series(run, hit).values[Metric::cache_hits] = 1;
+  fixture_series(run, hit).values[Metric::cache_misses] = 0;
+  fixture_series(run, kPublicOptimized).values[Metric::server_statements] = 1;
+  write_run(dir / "run.json", run);
+  r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
+  EXPECT_NE(r.exit_code, 1) << r.out << r.err;
+  fs::remove_all(dir);
+}
+
 TEST(GateCli, ALostSpeedupExits1AndANoisyOneExits4) {
   const auto dir = temp_dir();
   auto run = results::load(kFixture);
@@ -831,5 +857,35 @@ TEST(GateCli, BaselineUpdateWritesACompleteRunOnPurpose) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(has(r.err, "incomplete.json is an incomplete run (caching: Redis died)")) << r.err;
   EXPECT_FALSE(fs::exists(dir / "b2.json"));
+  fs::remove_all(dir);
+}
+
+// End to end on the real database: the same code measured twice never regresses; the dataset
+// without its indexes fails tier 1 on the server's buffers and the plan, with no clock involved.
+TEST(GateEndToEnd, ADroppedIndexFailsTier1AndAnUnchangedRunDoesNot) {
+  const auto dir = temp_dir();
+  const std::string dsn = certbench::testing::shared_cluster().dsn();
+  auto run = [&](const std::string& name, const char* schema, const char* indexes) {
+    auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "10000", "--schema", schema, "--indexes",
+                            indexes, "--out", (dir / name).string(), "--dsn", dsn});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return (dir / name / "results.json").string();
+  };
+  const auto base = run("base", "gate_best", "best");
+  const auto again = run("again", "gate_best", "best");
+  const auto dropped = run("dropped", "gate_none", "none");
+
+  auto same = run_certbench({"gate", "--baseline", base, "--current", again});
+  EXPECT_TRUE(same.exit_code == 0 || same.exit_code == 4) << same.out << same.err;
+  EXPECT_FALSE(has(same.out, "regression: tier 1")) << same.out;
+
+  auto r = run_certbench({"gate", "--baseline", base, "--current", dropped});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::string optimized = "listing/get_public_certificates/optimized/page=1/scale=10000/size=20";
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + optimized + ": server_buffers per call")) << r.out;
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + optimized + ": plan_shape changed")) << r.out;
+  // Counts that do not depend on the indexes stay put: the N+1 detector does not cry wolf.
+  EXPECT_FALSE(has(r.out, optimized + ": round_trips")) << r.out;
+  EXPECT_FALSE(has(r.out, optimized + ": server_statements")) << r.out;
   fs::remove_all(dir);
 }

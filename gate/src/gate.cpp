@@ -106,6 +106,8 @@ struct CountFigure {
   std::string_view name;
   std::optional<Metric> value_metric;  ///< from Series::values; else peak_heap's samples
   bool bytes;
+  bool server = false;          ///< the server's count: not compared across PostgreSQL versions or settings
+  bool higher_better = false;   ///< cache hits; every other figure is lower-is-better
 };
 
 const std::vector<CountFigure>& count_figures() {
@@ -113,6 +115,12 @@ const std::vector<CountFigure>& count_figures() {
       {figure::round_trips, Metric::round_trips, false},   {figure::rows_received, Metric::rows_received, false},
       {figure::bytes_received, Metric::bytes_received, false}, {figure::db_round_trips, Metric::db_round_trips, false},
       {figure::redis_round_trips, Metric::redis_round_trips, false}, {figure::peak_heap, std::nullopt, true},
+      // pg_stat_statements' counts of a few calls run alone: the statements depend on the code only,
+      // the buffers also on the server (version, planner settings).
+      {figure::server_statements, Metric::server_statements, false},
+      {figure::server_buffers, Metric::shared_buffers, false, true},
+      {figure::cache_hits, Metric::cache_hits, false, false, true},
+      {figure::cache_misses, Metric::cache_misses, false},
   };
   return figures;
 }
@@ -133,7 +141,8 @@ std::string limit_text(const Tolerance& t, bool bytes) {
 }
 
 // A lower-is-better figure against its baseline within a tolerance.
-void judge_count(Check& c, double before, double after, const Tolerance& t, bool bytes, std::string_view unit_words) {
+void judge_count(Check& c, double before, double after, const Tolerance& t, bool bytes, std::string_view unit_words,
+                 bool higher_better = false) {
   const auto show = [&](double v) { return bytes ? text::bytes(v) : text::count(v); };
   c.baseline.value = before;
   c.baseline.text = show(before);
@@ -141,13 +150,14 @@ void judge_count(Check& c, double before, double after, const Tolerance& t, bool
   c.current.text = show(after);
   c.limit = limit_text(t, bytes);
   const double allowed = std::max(t.relative * before, t.absolute);
-  const double change = after - before;
+  const double change = higher_better ? before - after : after - before;  // how much worse
   c.outcome = change > allowed ? Outcome::regression : -change > allowed ? Outcome::improved : Outcome::pass;
   if (c.outcome != Outcome::pass)
     c.detail = c.figure + std::string(unit_words) + " " + show(before) + " -> " + show(after) + " (allowed: " + c.limit + ")";
 }
 
-void tier1_series(const Run& baseline, const Run& current, const Policy& policy, std::vector<Check>& out) {
+void tier1_series(const Run& baseline, const Run& current, const Policy& policy, const std::string& server_diff,
+                  std::vector<Check>& out) {
   for (const auto& b : baseline.series) {
     const auto settings = policy.settings_for(b);
     const auto* c = current.find(b.key());
@@ -182,8 +192,16 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
           check.limit = limit_text(t, f->bytes);
           check.outcome = Outcome::regression;
           check.detail = check.figure + " is no longer measured for this series";
+        } else if (f->server && !server_diff.empty()) {
+          check.baseline.value = before;
+          check.baseline.text = text::count(*before);
+          check.current.value = after;
+          check.current.text = text::count(*after);
+          check.limit = limit_text(t, f->bytes);
+          check.outcome = Outcome::not_applicable;
+          check.detail = "not comparable: " + server_diff;
         } else {
-          judge_count(check, *before, *after, t, f->bytes, " per call");
+          judge_count(check, *before, *after, t, f->bytes, " per call", f->higher_better);
         }
       } else {
         const auto before = peak_heap_of(b), after = peak_heap_of(*c);
@@ -512,7 +530,7 @@ Report judge(const Run& baseline, std::string_view baseline_origin, const Run& c
   r.current_complete = current.complete;
   r.current_failure = current.failure;
   const auto server_diff = server_difference(baseline.environment, current.environment);
-  tier1_series(baseline, current, policy, r.checks);
+  tier1_series(baseline, current, policy, server_diff, r.checks);
   tier1_plans(baseline, current, policy, server_diff, r.checks);
   // A series' plan figures right after its counts: one place to read a path.
   std::map<std::string, std::size_t> position;

@@ -180,7 +180,9 @@ const std::vector<std::string_view>& tolerance_figures() {
   static const std::vector<std::string_view> figures{figure::round_trips,       figure::rows_received,
                                                      figure::bytes_received,    figure::db_round_trips,
                                                      figure::redis_round_trips, figure::peak_heap,
-                                                     figure::shared_buffers};
+                                                     figure::shared_buffers,    figure::server_statements,
+                                                     figure::server_buffers,    figure::cache_hits,
+                                                     figure::cache_misses};
   return figures;
 }
 
@@ -207,6 +209,7 @@ Settings builtin_defaults() {
   for (auto f : tolerance_figures()) s.tolerance[std::string(f)] = Tolerance{};
   s.tolerance[std::string(figure::peak_heap)] = Tolerance{0.25, 65536, true};
   s.tolerance[std::string(figure::shared_buffers)] = Tolerance{0.25, 8, true};
+  s.tolerance[std::string(figure::server_buffers)] = Tolerance{0.25, 8, true};
   return s;
 }
 
