@@ -15,6 +15,7 @@
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
+#include "support/services.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
@@ -154,25 +155,10 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
 
 namespace {
 
-// Debian's python3 reads a URL for the tests ("" when it cannot).
+// The body of a GET that answered 200, "" otherwise.
 std::string http_get(const std::string& url) {
-  auto r = certbench::sys::run_capture(
-      {"/usr/bin/python3", "-c", "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())", url});
-  return r.exit_code == 0 ? r.out : "";
-}
-
-// A process of the test's own, stopped when the test ends.
-struct Child {
-  pid_t pid;
-  ~Child() { certbench::sys::signal_and_wait(pid, SIGKILL, std::chrono::seconds(5)); }
-};
-
-Child start(std::vector<std::string> argv, const fs::path& log) {
-  certbench::sys::SpawnOptions o;
-  o.argv = std::move(argv);
-  o.output_path = log.string();
-  o.parent_death_signal = SIGKILL;
-  return {certbench::sys::spawn(o)};
+  auto answer = certbench::testing::http_get(url);
+  return answer.status == 200 ? answer.body : "";
 }
 
 }  // namespace
@@ -184,8 +170,11 @@ TEST(Report, PushToARealPushgateway) {
   const auto dir = temp_dir();
   const int port = certbench::sys::free_loopback_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  Child gateway = start({"/usr/bin/prometheus-pushgateway", "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-                        dir / "pushgateway.log");
+  // Its own persistence file: Debian's default is the system service's, shared by every test.
+  auto gateway = certbench::testing::start_process({"/usr/bin/prometheus-pushgateway",
+                                                    "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                                    "--persistence.file=" + (dir / "pushgateway.data").string()},
+                                                   dir / "pushgateway.log");
   ASSERT_TRUE(certbench::testing::eventually([&] { return !http_get(url + "/metrics").empty(); }, 30))
       << slurp(dir / "pushgateway.log");
   for (const char* runner : {"runner-a", "ci runner/b"}) {
@@ -210,11 +199,12 @@ TEST(Report, PushToARealPushgateway) {
 
   // Slow: it accepts the connection and never answers; the push gives up after its timeouts.
   const int slow_port = certbench::sys::free_loopback_port();
-  Child slow = start({"/usr/bin/python3", "-c",
-                      "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(8)\n"
-                      "print('listening',flush=True)\nconns=[]\nwhile True: conns.append(s.accept())",
-                      std::to_string(slow_port)},
-                     dir / "slow.log");
+  auto slow = certbench::testing::start_process(
+      {"/usr/bin/python3", "-c",
+       "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(8)\n"
+       "print('listening',flush=True)\nconns=[]\nwhile True: conns.append(s.accept())",
+       std::to_string(slow_port)},
+      dir / "slow.log");
   ASSERT_TRUE(certbench::testing::eventually([&] { return has(slurp(dir / "slow.log"), "listening"); }, 30));
   auto hung = run_certbench({"report", kFixture.string(), "--out", (dir / "slow").string(), "--pushgateway",
                              "http://127.0.0.1:" + std::to_string(slow_port)});

@@ -23,9 +23,11 @@ CERTBENCH_PACKAGES=(
 
 certbench_say() { echo "certbench: $*" >&2; }
 
+# certbench_install_missing [PACKAGE...]: the given packages (default: all of CERTBENCH_PACKAGES).
 certbench_install_missing() {
-  local missing=() p
-  for p in "${CERTBENCH_PACKAGES[@]}"; do
+  local wanted=("$@") missing=() p
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${CERTBENCH_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
