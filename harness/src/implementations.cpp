@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "certbench/core/errors.hpp"
@@ -19,7 +21,24 @@ namespace certbench::harness {
 
 namespace {
 constexpr std::array<std::string_view, 4> kListingImplementations{"naive", "review", "optimized", "cached"};
+
+// The one ListingReplacement alive, if any.
+struct Replacement {
+  std::string name;
+  ListingFactory make;
+};
+std::optional<Replacement>& replacement() {
+  static std::optional<Replacement> r;
+  return r;
+}
 }  // namespace
+
+ListingReplacement::ListingReplacement(std::string_view name, ListingFactory make) {
+  if (replacement()) throw std::logic_error("a listing implementation is already replaced");
+  replacement() = Replacement{std::string(name), std::move(make)};
+}
+
+ListingReplacement::~ListingReplacement() { replacement().reset(); }
 
 std::span<const std::string_view> listing_implementations() noexcept { return kListingImplementations; }
 
@@ -35,7 +54,9 @@ ListingSession open_listing_session(const std::string& dsn, std::string_view sch
   ListingSession s;
   s.db = std::make_unique<db::Connection>(dsn);
   impl::use_dataset(*s.db, schema);
-  if (impl == "naive") {
+  if (const auto& r = replacement(); r && r->name == impl) {
+    s.listings = r->make(s);
+  } else if (impl == "naive") {
     s.listings = std::make_unique<naive::Listings>(*s.db);
   } else if (impl == "review") {
     s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::union_all);

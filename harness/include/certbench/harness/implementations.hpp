@@ -2,6 +2,7 @@
 // The registry of implementations: every name a user or a benchmark can pick, and how to make it.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -39,6 +40,21 @@ struct ListingSession {
   std::unique_ptr<ListingPaths> listings;
 };
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl);
+
+/// Makes a listing implementation on a session whose connection is open on the dataset.
+using ListingFactory = std::function<std::unique_ptr<ListingPaths>(ListingSession& session)>;
+
+/// While alive, sessions of the implementation `name` are made by another factory: how the tests
+/// bring a regression back into a path (an N+1, a slower page) under its own name and show that
+/// the gate catches it — no switch in the implementations themselves. One at a time; install it
+/// before any session is opened (not thread-safe against open_listing_session).
+class ListingReplacement {
+ public:
+  ListingReplacement(std::string_view name, ListingFactory make);
+  ~ListingReplacement();
+  ListingReplacement(const ListingReplacement&) = delete;
+  ListingReplacement& operator=(const ListingReplacement&) = delete;
+};
 
 /// The reference-data variants: "naive" (the database on every call), "in_process" (a TtlCache),
 /// "redis" (Redis in front of the database).
