@@ -1,5 +1,6 @@
-// certbench gate --baseline BASE.json --current RUN.json [--policy FILE] [--out FILE] [--summary FILE]:
-// the run judged against the baseline (certbench::gate); and certbench baseline update RUN.json.
+// certbench gate [--baseline BASE.json] --current RUN.json [--policy FILE] [--out FILE] [--summary FILE]:
+// the run judged against the baseline (certbench::gate), or only its head/base comparison without
+// one; and certbench baseline update RUN.json.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -29,9 +30,11 @@ int gate(const GateArgs& args) {
   check_output(args.out, "--out");
   check_output(args.summary, "--summary");
   const auto policy = args.policy.empty() ? gate::default_policy() : gate::load_policy(args.policy);
-  const auto baseline = results::load(args.baseline);
   const auto current = results::load(args.current);
-  const auto report = gate::judge(baseline, args.baseline, current, args.current, policy);
+  // Without a baseline only the run's head/base comparison (run --compare-binary) is judged.
+  const auto report = args.baseline.empty()
+                          ? gate::judge_builds(current, args.current, policy)
+                          : gate::judge(results::load(args.baseline), args.baseline, current, args.current, policy);
 
   std::fputs(gate::to_text(report).c_str(), stdout);
   std::fflush(stdout);

@@ -75,6 +75,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.caching = wants(args, "caching");
   plan.derived = wants(args, "derived");
   plan.saves = wants(args, "saves");
+  plan.compare = !args.compare_binary.empty();
   const auto dsn = dataset.target.dsn();
   plan.listing_spec.dsn = plan.loop_spec.dsn = plan.caching_spec.dsn = dsn;
   plan.listing_spec.schema = plan.loop_spec.schema = plan.caching_spec.schema = args.dataset.schema;
@@ -82,6 +83,9 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.loop_spec.sessions = args.loop_sessions;
   plan.loop_spec.duration_per_point = ms(args.loop_seconds);
   if (plan.saves) plan.save_spec = save_spec(dataset, args.dataset.schema, args.saves, save_dir);
+  plan.compare_spec.dsn = dsn;
+  plan.compare_spec.schema = args.dataset.schema;
+  plan.compare_spec.base_binary = args.compare_binary;
   if (args.quick) {
     harness::make_quick(plan);
     if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays
@@ -93,6 +97,9 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
 }  // namespace
 
 int run(const RunArgs& args) {
+  // An old build without a compatible worker is refused before any folder, seeding or measuring.
+  if (!args.compare_binary.empty())
+    note("comparing with " + args.compare_binary + " (" + harness::WorkerClient(args.compare_binary).build().version + ")");
   const fs::path out = make_out_dir(args.out);
   const auto dataset = ensure_dataset(args.dataset);
   const bool caching = wants(args, "caching");

@@ -67,6 +67,7 @@ struct RunArgs {
   std::string listen;             ///< --listen ADDR: serve /metrics during the run
   double linger = 0;              ///< --linger S: … and this long after it
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
+  std::string compare_binary;     ///< --compare-binary: the old build to measure against this one
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int run(const RunArgs& args);
@@ -156,7 +157,7 @@ int push_to_gateway(const results::Run& run, const std::string& url, const std::
 int report(const ReportArgs& args);
 
 struct GateArgs {
-  std::string baseline;  ///< the baseline results.json
+  std::string baseline;  ///< the baseline results.json ("" = judge only the run's head/base comparison)
   std::string current;   ///< the run to judge
   std::string policy;    ///< "" = the built-in policy (reports/baselines/policy.json)
   std::string out;       ///< the verdict as JSON ("" = none)
@@ -171,6 +172,9 @@ struct BaselineArgs {
   bool keep_samples = false;
 };
 int baseline_update(const BaselineArgs& args);
+
+/// The worker of run --compare-binary on stdin and stdout (harness/worker.hpp); returns its exit code.
+int worker();
 
 /// "1000", "10k", "1M" -> number; throws UsageError naming `option` otherwise.
 std::uint64_t parse_count(const std::string& text, const std::string& option);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <unistd.h>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
@@ -21,7 +22,8 @@ using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
     {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|bench|save|saves> [OPTIONS]"},
-    {"gate", "certbench gate --baseline BASE.json --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
+    {"gate", "certbench gate [--baseline BASE.json] --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
+    {"worker", "certbench worker   (internal: run --compare-binary's line protocol on stdin and stdout)"},
     {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
     {"baseline update", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
@@ -36,7 +38,7 @@ const std::map<std::string, std::string> kUsage = {
     {"db down", "certbench db down [--data-dir DIR]"},
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
-    {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves] [--out DIR] [--require-claims] "
+    {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves,compare] [--compare-binary OLD_CERTBENCH] [--out DIR] [--require-claims] "
             "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
@@ -305,7 +307,13 @@ int main(int argc, char** argv) {
   std::string run_paths;
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                  "(prepare_certificate_data), saves (default: all)");
+                  "(prepare_certificate_data), saves, compare (with --compare-binary) (default: all; with "
+                  "--compare-binary: compare)");
+  run->add_option("--compare-binary", run_args.compare_binary,
+                  "compare this build with an old certbench binary on timing: both builds' workers serve the "
+                  "listings' optimized and cached paths in interleaved rounds on the run's dataset (series of "
+                  "family compare, mode base/head; certbench gate judges head/base). Only the comparison runs, "
+                  "unless --paths names more (docs/gate.md, \"Comparing two builds\")");
   run->add_option("--out", run_args.out,
                   "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
                   "reports/out/latest)");
@@ -358,8 +366,9 @@ int main(int argc, char** argv) {
   auto* gate = app.add_subcommand("gate", "judge a run against a baseline: counts that need no clock (tier 1), "
                                           "speed-ups measured within the run (tier 2); exit 0 pass, 1 regression, "
                                           "4 inconclusive");
-  gate->add_option("--baseline", gate_args.baseline, "the baseline, a results.json (certbench baseline update)")
-      ->required();
+  gate->add_option("--baseline", gate_args.baseline,
+                   "the baseline, a results.json (certbench baseline update); without it, only the run's head/base "
+                   "comparison is judged (a run --compare-binary)");
   gate->add_option("--current", gate_args.current, "the run to judge, a results.json (certbench run)")->required();
   gate->add_option("--policy", gate_args.policy,
                    "tolerances, speed-up floors and timing thresholds (default: the built-in "
@@ -502,6 +511,11 @@ int main(int argc, char** argv) {
                "hidden temporary file in --dir and renamed into place: readers never see a part of it. "
                "No database is needed.");
 
+  // worker: internal, for run --compare-binary (harness/worker.hpp); not in the help's list
+  auto* worker = app.add_subcommand("worker", "internal: the listing paths behind run --compare-binary's line protocol "
+                                              "on stdin and stdout");
+  worker->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -516,6 +530,7 @@ int main(int argc, char** argv) {
 
   const std::string command = active_command(app);
   try {
+    if (*worker) return cli::worker();
     if (*up) return cli::db_up(db_args);
     if (*status) return cli::db_status(db_args);
     if (*down) return cli::db_down(db_args);
@@ -561,11 +576,20 @@ int main(int argc, char** argv) {
       if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work
       if (!run_paths.empty())
         for (const auto& name : split_list(run_paths)) {
-          static const std::vector<std::string> known{"listing", "loop", "caching", "derived", "saves"};
+          static const std::vector<std::string> known{"listing", "loop", "caching", "derived", "saves", "compare"};
           if (std::find(known.begin(), known.end(), name) == known.end())
-            throw UsageError("--paths takes listing, loop, caching, derived and saves (got '" + name + "')");
+            throw UsageError("--paths takes listing, loop, caching, derived, saves and compare (got '" + name + "')");
           run_args.paths.push_back(name);
         }
+      if (!run_args.compare_binary.empty()) {
+        if (!std::filesystem::is_regular_file(run_args.compare_binary) ||
+            ::access(run_args.compare_binary.c_str(), X_OK) != 0)
+          throw UsageError("--compare-binary " + run_args.compare_binary + ": not an executable file");
+        if (std::find(run_args.paths.begin(), run_args.paths.end(), "compare") == run_args.paths.end())
+          run_args.paths.push_back("compare");  // alone, unless --paths named more
+      } else if (std::find(run_args.paths.begin(), run_args.paths.end(), "compare") != run_args.paths.end()) {
+        throw UsageError("--paths compare needs --compare-binary OLD_CERTBENCH");
+      }
       run_dataset.finish();
       if (run_args.full) {
         if (!run_args.paths.empty() &&

@@ -503,7 +503,7 @@ std::vector<std::string> notes_of(const Run& baseline, const Run& current, const
   if (!current.complete) notes.push_back("the run is incomplete: " + current.failure);
   std::size_t fresh = 0;
   for (const auto& s : current.series)
-    if (baseline.find(s.key()) == nullptr) ++fresh;
+    if (s.family != results::family::compare && baseline.find(s.key()) == nullptr) ++fresh;
   if (fresh > 0)
     notes.push_back(std::to_string(fresh) + " series of this run are not in the baseline (not gated until " +
                     "certbench baseline update records them)");
@@ -541,6 +541,7 @@ Report judge(const Run& baseline, std::string_view baseline_origin, const Run& c
   };
   std::stable_sort(r.checks.begin(), r.checks.end(), [&](const Check& a, const Check& b) { return at(a) < at(b); });
   tier2_speedups(baseline, current, policy, r.checks);
+  for (auto& c : head_base_checks(current, policy)) r.checks.push_back(std::move(c));
   const bool judged = std::any_of(r.checks.begin(), r.checks.end(), [](const Check& c) {
     return c.outcome != Outcome::not_measured && c.outcome != Outcome::not_applicable;
   });
@@ -553,6 +554,42 @@ Report judge(const Run& baseline, std::string_view baseline_origin, const Run& c
 }
 
 // ---- head/base ----------------------------------------------------------------------------------
+
+std::vector<Check> head_base_checks(const Run& run, const Policy& policy) {
+  std::vector<std::pair<const Series*, const Series*>> pairs;
+  for (const auto& head : run.series) {
+    if (head.family != results::family::compare || head.mode != "head") continue;
+    Series base_of = head;
+    base_of.mode = "base";
+    if (const auto* base = run.find(base_of.key())) pairs.emplace_back(base, &head);
+  }
+  if (pairs.empty()) return {};
+  return judge_head_base(pairs, policy);
+}
+
+Report judge_builds(const Run& current, std::string_view current_origin, const Policy& policy) {
+  Report r;
+  r.has_baseline = false;
+  r.current_origin = std::string(current_origin);
+  r.policy_origin = policy.origin;
+  r.current_environment = current.environment;
+  r.current_complete = current.complete;
+  r.current_failure = current.failure;
+  r.checks = head_base_checks(current, policy);
+  if (r.checks.empty()) {
+    if (!current.complete)  // it stopped before the comparison: nothing to judge, and not a pass
+      throw InputError(r.current_origin + " is an incomplete run (" + current.failure +
+                       ") without a head/base comparison to judge");
+    throw InputError(r.current_origin + " has no head/base comparison (compare series) to judge without a baseline: "
+                     "measure one with certbench run --compare-binary OLD_CERTBENCH, or give --baseline");
+  }
+  if (!current.complete) r.notes.push_back("the run is incomplete: " + current.failure);
+  const auto& b = current.environment.builds;
+  for (const auto& build : b)
+    r.notes.push_back(build.role + " build: " + build.binary + (build.version.empty() ? "" : " (" + build.version + ")"));
+  r.verdict = overall(r.checks, r.current_complete);
+  return r;
+}
 
 std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) {
   std::vector<TimingJudgement> out;
@@ -660,6 +697,8 @@ Run make_baseline(const Run& run, std::string_view origin, bool keep_samples) {
     throw InputError(std::string(origin) + " is an incomplete run (" + run.failure +
                      "): a baseline must be a complete run");
   Run out = run;
+  std::erase_if(out.series, [](const Series& s) { return s.family == results::family::compare; });
+  out.environment.builds.clear();
   if (!keep_samples)
     for (auto& s : out.series)
       for (Metric m : {Metric::latency, Metric::event_loop_lag, Metric::event_loop_lag_p99, Metric::throughput})

@@ -241,7 +241,8 @@ std::string to_text(const Report& r) {
   for (const auto& n : r.notes) out += "note: " + n + "\n";
   out += "gate: " + verdict_words(r.verdict) + " (exit " + std::to_string(static_cast<int>(exit_code(r.verdict))) +
          "): " + tally(r) + "\n";
-  out += "  baseline " + run_words(r.baseline_origin, r.baseline_environment) + "\n";
+  out += "  baseline " + (r.has_baseline ? run_words(r.baseline_origin, r.baseline_environment)
+                                         : std::string("none: only the run's head/base comparison is judged")) + "\n";
   out += "  run      " + run_words(r.current_origin, r.current_environment) + "\n";
   out += "  policy   " + r.policy_origin + "\n";
   return out;
@@ -251,7 +252,8 @@ std::string to_markdown(const Report& r) {
   const auto shown = distinguishing(r);
   std::string out = "## certbench gate: " + verdict_words(r.verdict) + "\n\n";
   out += tally(r) + ".\n\n";
-  out += "- baseline: `" + md_cell(run_words(r.baseline_origin, r.baseline_environment)) + "`\n";
+  out += r.has_baseline ? "- baseline: `" + md_cell(run_words(r.baseline_origin, r.baseline_environment)) + "`\n"
+                        : std::string("- baseline: none (only the run's head/base comparison is judged)\n");
   out += "- run: `" + md_cell(run_words(r.current_origin, r.current_environment)) + "`\n";
   out += "- policy: " + md_cell(r.policy_origin) + "\n\n";
   const auto row = [&](const Check& c, bool with_why) {
@@ -322,7 +324,7 @@ std::string to_json(const Report& r) {
   json doc = {{"gate_version", 1},
               {"verdict", to_string(r.verdict)},
               {"exit_code", static_cast<int>(exit_code(r.verdict))},
-              {"baseline", run_json(r.baseline_origin, r.baseline_environment)},
+              {"baseline", r.has_baseline ? run_json(r.baseline_origin, r.baseline_environment) : json(nullptr)},
               {"current", current},
               {"policy", r.policy_origin},
               {"counts", counts_json},

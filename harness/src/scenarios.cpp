@@ -132,6 +132,29 @@ std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRu
   return out;
 }
 
+std::vector<Series> to_series(const CompareResult& result, const PageRequest& page, std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& m : result.pairs)
+    for (const bool head : {false, true}) {
+      Series s;
+      s.family = results::family::compare;
+      s.path = std::string(to_string(m.listing));
+      s.implementation = m.impl;
+      s.mode = head ? "head" : "base";
+      s.parameters = {{"scale", static_cast<double>(scale)},
+                      {"page", static_cast<double>(page.page)},
+                      {"size", static_cast<double>(page.size)}};
+      s.samples[Metric::latency] = head ? m.head_seconds : m.base_seconds;
+      s.values[Metric::batch] = static_cast<double>(m.batch);
+      out.push_back(std::move(s));
+    }
+  return out;
+}
+
+std::vector<results::Build> builds_of(const CompareResult& result) {
+  return {{"base", result.base.binary, result.base.version}, {"head", result.head.binary, result.head.version}};
+}
+
 double RunPlan::estimated_seconds() const {
   auto sec = [](std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); };
   double total = 0;
@@ -144,6 +167,11 @@ double RunPlan::estimated_seconds() const {
     for (Listing l : kListings) points += static_cast<double>(listing_implementations(l).size());
     total += points * static_cast<double>(loop_spec.concurrency.size()) *
              (sec(loop_spec.duration_per_point) + 0.1 * loop_spec.repetitions);
+  }
+  if (compare) {
+    double pairs = 0;
+    for (Listing l : compare_spec.listings) pairs += static_cast<double>(compared_implementations(l).size());
+    total += pairs * (sec(compare_spec.budget_per_pair) + 0.2) + 1;
   }
   if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
   if (derived) total += sec(caching_spec.budget_per_path);
@@ -161,6 +189,7 @@ void make_quick(RunPlan& plan) {
   plan.loop_spec.duration_per_point = milliseconds(300);
   plan.save_spec.duration_per_point = milliseconds(600);
   plan.save_spec.concurrency = {1, 8, 64};
+  plan.compare_spec.budget_per_pair = milliseconds(1000);
 }
 
 void RunRecorder::add(std::vector<Series> series) {
@@ -201,6 +230,16 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
         spec.listings = {listing};
         add(to_series(measure_listings(spec, tell), spec.page.size, plan.scale, results::family::listing));
       }
+    }
+    if (plan.compare) {
+      scenario = "base against head";
+      auto result = measure_compare(plan.compare_spec, tell);
+      auto series = to_series(result, plan.compare_spec.page, plan.scale);
+      {
+        std::lock_guard lock(mutex_);
+        run_.environment.builds = builds_of(result);
+      }
+      add(std::move(series));
     }
     if (plan.loop) {
       scenario = "listings on one event loop";

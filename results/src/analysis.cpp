@@ -75,7 +75,8 @@ std::string ClaimEntry::expected() const {
 }
 
 bool interleaved(std::string_view f) noexcept {
-  return f == family::listing || f == family::caching || f == family::derived || f == family::overhead;
+  return f == family::listing || f == family::caching || f == family::derived || f == family::overhead ||
+         f == family::compare;
 }
 
 // Loads (requests on the event loop, the disk's ceiling) keep every request's latency and every lag

@@ -141,7 +141,7 @@ Plan plan_from(const json& j) {
 }
 
 json to_json(const Environment& e) {
-  return {{"certbench_version", e.certbench_version},
+  json j = {{"certbench_version", e.certbench_version},
           {"git_commit", e.git_commit},
           {"postgres_version", e.postgres_version},
           {"postgres_settings", e.postgres_settings},
@@ -155,6 +155,12 @@ json to_json(const Environment& e) {
           {"started_utc", e.started_utc},
           {"ended_utc", e.ended_utc},
           {"options", e.options}};
+  if (!e.builds.empty()) {  // only a comparing run has them: other files stay as they were
+    json builds = json::array();
+    for (const auto& b : e.builds) builds.push_back({{"role", b.role}, {"binary", b.binary}, {"version", b.version}});
+    j["builds"] = builds;
+  }
+  return j;
 }
 
 Environment environment_from(const json& j) {
@@ -176,6 +182,10 @@ Environment environment_from(const json& j) {
   e.started_utc = j.at("started_utc").get<std::string>();
   e.ended_utc = j.at("ended_utc").get<std::string>();
   e.options = j.at("options").get<std::vector<std::string>>();
+  if (j.contains("builds"))
+    for (const auto& b : j.at("builds"))
+      e.builds.push_back({b.at("role").get<std::string>(), b.at("binary").get<std::string>(),
+                          b.at("version").get<std::string>()});
   return e;
 }
 

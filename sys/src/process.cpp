@@ -1,5 +1,6 @@
 #include "certbench/sys/process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <csignal>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <grp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
@@ -30,14 +32,15 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 // Runs in the forked child: only async-signal-safe calls until execve.
 [[noreturn]] void exec_child(const SpawnOptions& o, char* const* argv, char* const* envp,
-                             int out_fd, int err_fd, pid_t parent) {
+                             int out_fd, int err_fd, pid_t parent, int in_fd = -1) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);  // our shutdown thread blocks signals; children must not
   if (o.new_session) setsid();
   else if (o.own_process_group) setpgid(0, 0);
-  int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0) {
+  if (in_fd >= 0) {
+    dup2(in_fd, STDIN_FILENO);
+  } else if (int devnull = open("/dev/null", O_RDONLY); devnull >= 0) {
     dup2(devnull, STDIN_FILENO);
     if (devnull != STDIN_FILENO) close(devnull);
   }
@@ -199,6 +202,158 @@ RunResult run_capture(const std::vector<std::string>& argv_in,
   }
   result.exit_code = wait_for_exit(pid);
   return result;
+}
+
+namespace {
+
+void close_fd(int& fd) noexcept {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+LineProcess::LineProcess(std::vector<std::string> argv_in) {
+  if (argv_in.empty()) throw std::logic_error("LineProcess: empty argv");
+  const std::string program = argv_in.front();
+  auto argv = c_strings(argv_in);
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0) throw EnvironmentError(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    throw EnvironmentError(std::string("pipe: ") + std::strerror(err));
+  }
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
+    throw EnvironmentError(std::string("pipe: ") + std::strerror(err));
+  }
+  SpawnOptions options;
+  options.own_process_group = true;
+  options.parent_death_signal = SIGTERM;
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) exec_child(options, argv.data(), environ, out_pipe[1], err_pipe[1], parent, in_pipe[0]);
+  const int fork_errno = errno;
+  for (int fd : {in_pipe[0], out_pipe[1], err_pipe[1]}) ::close(fd);
+  in_ = in_pipe[1];
+  out_ = out_pipe[0];
+  err_ = err_pipe[0];
+  if (pid < 0) {
+    close_fd(in_);
+    close_fd(out_);
+    close_fd(err_);
+    throw EnvironmentError("cannot start " + program + ": " + std::strerror(fork_errno));
+  }
+  pid_ = pid;
+  fcntl(out_, F_SETFL, fcntl(out_, F_GETFL) | O_NONBLOCK);
+  fcntl(err_, F_SETFL, fcntl(err_, F_GETFL) | O_NONBLOCK);
+}
+
+LineProcess::~LineProcess() {
+  close_fd(in_);  // a worker ends at the end of its input
+  if (!exit_status(std::chrono::milliseconds(2000))) {
+    kill(pid_, SIGKILL);
+    status_ = wait_for_exit(pid_);
+  }
+  close_fd(out_);
+  close_fd(err_);
+}
+
+bool LineProcess::send(std::string_view line) {
+  if (in_ < 0) return false;
+  std::string data(line);
+  data += '\n';
+  // A child that ended would kill us with SIGPIPE: block it on this thread, and take back the
+  // one our write raised, so that the write just fails with EPIPE.
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  bool ok = true;
+  for (std::size_t done = 0; done < data.size();) {
+    const ssize_t n = ::write(in_, data.data() + done, data.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (errno == EPIPE) {
+        const timespec zero{0, 0};
+        while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+        }
+      }
+      ok = false;
+      break;
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (!ok) close_fd(in_);
+  return ok;
+}
+
+void LineProcess::drain_errors() {
+  char buf[4096];
+  while (err_ >= 0) {
+    const ssize_t n = ::read(err_, buf, sizeof buf);
+    if (n > 0) {
+      err_buffer_.append(buf, static_cast<std::size_t>(n));
+      if (err_buffer_.size() > 4096) err_buffer_.erase(0, err_buffer_.size() - 4096);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (n == 0) close_fd(err_);
+      return;  // EAGAIN: nothing more for now
+    }
+  }
+}
+
+LineProcess::Read LineProcess::read_line(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[4096];
+  while (true) {
+    if (const auto nl = out_buffer_.find('\n'); nl != std::string::npos) {
+      Read r{Read::line, out_buffer_.substr(0, nl)};
+      out_buffer_.erase(0, nl + 1);
+      if (!r.text.empty() && r.text.back() == '\r') r.text.pop_back();
+      return r;
+    }
+    if (out_ended_) {
+      if (out_buffer_.empty()) return {Read::end, {}};
+      Read r{Read::line, std::move(out_buffer_)};  // a last line without its newline
+      out_buffer_.clear();
+      return r;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {Read::timeout, {}};
+    pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count() + 1, 60'000)));  // fd -1: ignored
+    if (ready < 0 && errno != EINTR) throw EnvironmentError(std::string("poll: ") + std::strerror(errno));
+    if (err_ >= 0 && fds[1].revents != 0) drain_errors();
+    if (fds[0].revents == 0) continue;
+    const ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n > 0) out_buffer_.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) out_ended_ = true;
+  }
+}
+
+std::optional<int> LineProcess::exit_status(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!status_) {
+    status_ = try_wait(pid_);
+    if (status_ || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status_;
+}
+
+std::string LineProcess::error_output() {
+  drain_errors();
+  std::string out = err_buffer_;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ' || out.back() == '\r')) out.pop_back();
+  return out;
 }
 
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept {

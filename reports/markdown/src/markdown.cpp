@@ -197,6 +197,38 @@ struct Writer {
     line("");
   }
 
+  // run --compare-binary: the old build (base) and this one (head), the ratio the gate judges.
+  void compare() {
+    const auto series = family(results::family::compare);
+    if (series.empty()) return;
+    line("## Base against head");
+    line("");
+    line("Two builds' workers served the same pages on this dataset in interleaved rounds (the first of each round "
+         "alternating); each worker timed its own batch of calls. `certbench gate --current results.json` judges "
+         "head/base per path: a Mann–Whitney U test with Holm's correction, this interval, the policy's threshold and "
+         "absolute floor (docs/gate.md).");
+    line("");
+    for (const auto& b : run.environment.builds) line("- {}: `{}` ({})", b.role, b.binary, b.version);
+    line("");
+    line("| path | implementation | rounds | batch | base median | head median | head/base (95% interval) |");
+    line("|---|---|--:|--:|--:|--:|--:|");
+    for (const auto* head : series) {
+      if (head->mode != "head") continue;
+      Series key_of = *head;
+      key_of.mode = "base";
+      const auto* base = run.find(key_of.key());
+      const auto* hs = head->samples_of(Metric::latency);
+      const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
+      if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
+      const auto r = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
+                                               results::seed_of("head_base|" + head->key()));
+      line("| {} | {} | {} | {:.0f} | {} | {} | {} ({} to {}) |", head->path, head->implementation, hs->size(),
+           head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
+           duration(results::percentile(*hs, 0.5)), factor(r.estimate), factor(r.low), factor(r.high));
+    }
+    line("");
+  }
+
   void loop() {
     const auto series = family(results::family::listing_loop);
     if (series.empty()) return;
@@ -441,6 +473,7 @@ std::string report_markdown(const Run& run, const std::vector<std::string>& char
   w.header();
   w.headline();
   w.listings();
+  w.compare();
   w.loop();
   w.caching();
   w.saves();

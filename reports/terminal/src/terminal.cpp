@@ -66,6 +66,32 @@ void print_listings(const Printer& p) {
   }
 }
 
+// run --compare-binary: each path's head (this build) against its base (the old build), the same
+// ratio and interval the gate judges (certbench gate decides; this only shows the figures).
+void print_compare(const Printer& p) {
+  const auto series = p.family(results::family::compare);
+  if (series.empty()) return;
+  p.print("\nbase against head: two builds' workers, interleaved rounds on this dataset; per call\n");
+  for (const auto& b : p.run.environment.builds) p.print("  {} {} ({})\n", b.role, b.binary, b.version);
+  p.print("  {:<32} {:<10} {:>5} {:>6} {:>11} {:>11}  {}\n", "path", "impl", "n", "batch", "base median",
+          "head median", "head/base (95% interval)");
+  for (const auto* head : series) {
+    if (head->mode != "head") continue;
+    Series key_of = *head;
+    key_of.mode = "base";
+    const auto* base = p.run.find(key_of.key());
+    const auto* hs = head->samples_of(Metric::latency);
+    const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
+    if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
+    const auto ratio = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
+                                                 results::seed_of("head_base|" + head->key()));
+    p.print("  {:<32} {:<10} {:>5} {:>6.0f} {:>11} {:>11}  {} [{}, {}]\n", head->path, head->implementation, hs->size(),
+            head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
+            duration(results::percentile(*hs, 0.5)), factor(ratio.estimate), factor(ratio.low), factor(ratio.high));
+  }
+  p.print("  (above 1: the head is slower; certbench gate --current RESULTS.json judges it)\n");
+}
+
 void print_growth(const Printer& p) {
   if (p.run.fits.empty()) return;
   p.print("\nhow cost grows with the dataset: cost ~ scale^k, k fitted on the medians (95% interval); 1 = linear, "
@@ -246,6 +272,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   p.print("server   PostgreSQL {}; {} ({} cores), {}\n", e.postgres_version, e.cpu_model, e.cores, e.kernel);
   if (!run.complete) p.print("\nINCOMPLETE RUN: {}\n", run.failure.empty() ? "stopped early" : run.failure);
   print_listings(p);
+  print_compare(p);
   print_listing_loop(p);
   print_caching(p);
   print_saves(p);

@@ -11,7 +11,9 @@
 // - Tier 2 — timing only as ratios measured within one run: each gated path's speed-up against
 //   naive (the current run's delta, at the run's own dataset scale) must keep its floor, judged on
 //   the 95% interval: low >= floor passes, high < floor regresses, otherwise inconclusive. And
-//   judge_head_base() for two builds measured interleaved in one run.
+//   judge_head_base() for two builds measured interleaved in one run: a run's compare series
+//   (run --compare-binary, mode base and head) are judged head/base per path, with or without a
+//   baseline (judge_builds).
 // - A series of the baseline missing from the current run is a regression, unless the current run
 //   did not measure its family at that scale at all (a subset, e.g. run --paths), the run stopped
 //   before it (incomplete), or the policy allows it.
@@ -75,6 +77,7 @@ std::string_view to_string(Verdict verdict) noexcept;
 ExitCode exit_code(Verdict verdict) noexcept;
 
 struct Report {
+  bool has_baseline = true;  ///< false: judge_builds, the run's head/base comparison only
   std::string baseline_origin, current_origin, policy_origin;
   results::Environment baseline_environment, current_environment;
   bool current_complete = true;
@@ -88,6 +91,15 @@ struct Report {
 /// Throws InputError for the inputs the gate refuses (above).
 Report judge(const results::Run& baseline, std::string_view baseline_origin, const results::Run& current,
              std::string_view current_origin, const Policy& policy);
+
+/// The run's head/base comparison alone (its compare series, run --compare-binary): no baseline is
+/// needed, since both builds were measured in this run. Throws InputError naming `current_origin`
+/// when the run has no compare series.
+Report judge_builds(const results::Run& current, std::string_view current_origin, const Policy& policy);
+
+/// The head/base checks of a run's compare series: each head series against the base series of the
+/// same path, implementation and parameters (judge_head_base on latency, Holm across them all).
+std::vector<Check> head_base_checks(const results::Run& run, const Policy& policy);
 
 /// The verdict of a set of checks: regression > incomplete > inconclusive > pass.
 Verdict overall(std::span<const Check> checks, bool current_complete) noexcept;
@@ -140,7 +152,8 @@ std::string to_markdown(const Report& report);
 std::string to_json(const Report& report);
 
 /// `run` as a baseline: the same model, less the timing samples no gate reads across runs
-/// (latency, event-loop lag, throughput per repetition) unless `keep_samples`. Refuses (InputError
+/// (latency, event-loop lag, throughput per repetition) unless `keep_samples`, and less the compare
+/// series and builds (a head/base comparison is judged within its own run). Refuses (InputError
 /// naming `origin`) an incomplete run.
 results::Run make_baseline(const results::Run& run, std::string_view origin, bool keep_samples = false);
 

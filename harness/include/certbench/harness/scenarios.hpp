@@ -16,6 +16,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/caching_run.hpp"
+#include "certbench/harness/compare_run.hpp"
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/harness/listing_run.hpp"
 #include "certbench/harness/save_run.hpp"
@@ -32,6 +33,10 @@ std::vector<results::Series> to_series(const std::vector<ListingLoopPoint>& poin
 std::vector<results::Series> to_series(const std::vector<CachingMeasurement>& m, std::uint64_t scale);
 std::vector<results::Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec,
                                        std::uint64_t scale);
+/// Two series per compared pair, family compare: mode "base" then "head".
+std::vector<results::Series> to_series(const CompareResult& result, const PageRequest& page, std::uint64_t scale);
+/// The builds of a comparison as the environment records them.
+std::vector<results::Build> builds_of(const CompareResult& result);
 
 /// A dataset of another scale on the same server (the scale sweep).
 struct ScalePoint {
@@ -43,6 +48,7 @@ struct ScalePoint {
 struct RunPlan {
   std::uint64_t scale = 0;
   bool listing = true, loop = true, caching = true, derived = true, saves = true;
+  bool compare = false;  ///< two builds' listings, base against head (needs compare_spec.base_binary)
   /// How cost grows: the listings again on each of these datasets (seeded by the caller), and the
   /// optimized listings' deep pages on the largest; empty = no sweep.
   std::vector<ScalePoint> sweep;
@@ -51,6 +57,7 @@ struct RunPlan {
   ListingLoopSpec loop_spec;
   CachingRunSpec caching_spec;  ///< reference/derived are set from the flags above
   SaveRunSpec save_spec;
+  CompareRunSpec compare_spec;
   /// Seconds the plan should take, for the estimate of time left (from the specs' budgets).
   [[nodiscard]] double estimated_seconds() const;
 };

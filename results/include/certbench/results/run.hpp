@@ -44,6 +44,9 @@ inline constexpr std::string_view file_save = "file_save";        ///< saves on 
 inline constexpr std::string_view ceiling = "ceiling";            ///< the disk's write-only ceiling
 inline constexpr std::string_view benchmark = "benchmark";        ///< a Google Benchmark program's run
 inline constexpr std::string_view overhead = "overhead";          ///< the harness against a bare loop
+/// Two builds' listing paths in interleaved rounds (run --compare-binary): mode "base" (the old
+/// build) and "head" (this one), judged head/base by the gate.
+inline constexpr std::string_view compare = "compare";
 }  // namespace family
 
 struct Series {
@@ -154,6 +157,14 @@ struct Plan {
   friend bool operator==(const Plan&, const Plan&) = default;
 };
 
+/// A build measured by a run (run --compare-binary: the base and the head).
+struct Build {
+  std::string role;     ///< "base" (the old build) or "head" (the one that ran the run)
+  std::string binary;   ///< its path
+  std::string version;  ///< what it says it is: `certbench --version`'s text, and its commit when known
+  friend bool operator==(const Build&, const Build&) = default;
+};
+
 struct Environment {
   std::string certbench_version;
   std::string git_commit;          ///< "" when built outside a git checkout
@@ -171,6 +182,7 @@ struct Environment {
   std::string started_utc;         ///< ISO 8601, e.g. "2026-11-30T09:26:00Z"
   std::string ended_utc;
   std::vector<std::string> options;  ///< the command line as given
+  std::vector<Build> builds;         ///< the builds compared (run --compare-binary); empty otherwise
   friend bool operator==(const Environment&, const Environment&) = default;
 };
 

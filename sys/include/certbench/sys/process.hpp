@@ -55,6 +55,51 @@ RunResult run_capture(const std::vector<std::string>& argv,
 /// The program `name` on $PATH (or /usr/bin), as an absolute path; std::nullopt if there is none.
 std::optional<std::string> find_program(std::string_view name);
 
+/// A child that speaks a line protocol on its stdin and stdout (certbench's worker): lines are
+/// sent whole, answers read with a deadline, so that a child that says nothing cannot hang us.
+/// - Its stderr is kept (the last 4 KiB) to quote when it fails.
+/// - It runs in its own process group (a terminal's Ctrl-C reaches only us; we end it) and gets
+///   SIGTERM when the thread that started it ends.
+/// - The destructor closes its stdin, waits up to 2 s for it to exit, then kills it; it never
+///   leaves a zombie.
+/// Thread safety: one thread at a time.
+class LineProcess {
+ public:
+  /// Starts argv[0] (a path, no PATH search) with `argv`; throws EnvironmentError when it cannot.
+  explicit LineProcess(std::vector<std::string> argv);
+  ~LineProcess();
+  LineProcess(const LineProcess&) = delete;
+  LineProcess& operator=(const LineProcess&) = delete;
+
+  /// Sends `line` and a newline; false when the child no longer reads its stdin (it ended).
+  bool send(std::string_view line);
+
+  struct Read {
+    enum Status { line, end, timeout } status = end;
+    std::string text;  ///< the line without its newline (status line)
+  };
+  /// The next line of its stdout; `end` once it closed its stdout (it ended), `timeout` when no
+  /// whole line came within `timeout`.
+  Read read_line(std::chrono::milliseconds timeout);
+
+  /// Its exit status (as wait_for_exit) once it ended, waiting up to `timeout`; std::nullopt
+  /// while it still runs.
+  std::optional<int> exit_status(std::chrono::milliseconds timeout);
+
+  /// What it wrote on stderr so far (the last 4 KiB), trailing blank lines removed.
+  std::string error_output();
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+ private:
+  void drain_errors();
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1, err_ = -1;
+  bool out_ended_ = false;
+  std::string out_buffer_, err_buffer_;
+  std::optional<int> status_;
+};
+
 /// Sends `signal` and waits up to `timeout` for the process to be gone; true if it is.
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept;
 

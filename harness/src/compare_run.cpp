@@ -1,0 +1,92 @@
+#include "certbench/harness/compare_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/harness/rounds.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+
+namespace certbench::harness {
+
+std::vector<std::string> compared_implementations(Listing listing) {
+  std::vector<std::string> out;
+  for (auto name : listing_implementations(listing))
+    if (name != "naive" && name != "review") out.emplace_back(name);
+  return out;
+}
+
+namespace {
+
+// One side's seconds per call, after the worker's own untimed first call of the page: the fastest
+// of a few short batches, since a busy machine only ever makes a batch slower.
+double calibrate(WorkerClient& w, Listing listing, const std::string& impl, std::int64_t user, const PageRequest& page,
+                 std::uint64_t& rows) {
+  double fastest = w.list(listing, impl, user, page, 1).seconds_per_call;
+  for (int i = 0; i < 3; ++i) {
+    const auto t = w.list(listing, impl, user, page, 2);
+    fastest = std::min(fastest, t.seconds_per_call);
+    rows = t.rows;
+  }
+  return fastest;
+}
+
+}  // namespace
+
+CompareResult measure_compare(const CompareRunSpec& spec, const std::function<void(std::string_view)>& progress) {
+  WorkerClient base(spec.base_binary);
+  WorkerClient head(spec.head_binary);
+  base.open(spec.dsn, spec.schema);
+  head.open(spec.dsn, spec.schema);
+  CompareResult out;
+  out.base = base.build();
+  out.head = head.build();
+  std::error_code ec;  // this build's own path, not /proc/self/exe, in the record
+  if (const auto self = std::filesystem::read_symlink(spec.head_binary, ec); !ec) out.head.binary = self.string();
+  std::int64_t user = 0;
+  {
+    auto session = open_listing_session(spec.dsn, spec.schema, "optimized");
+    user = impl::busiest_owner(*session.db);
+  }
+  for (Listing listing : spec.listings)
+    for (const auto& impl : compared_implementations(listing)) {
+      if (progress) progress(fmt::format("{} {}, base against head", to_string(listing), impl));
+      CompareMeasurement m;
+      m.listing = listing;
+      m.impl = impl;
+      std::uint64_t base_rows = 0, head_rows = 0;
+      const double call = std::min(calibrate(base, listing, impl, user, spec.page, base_rows),
+                                   calibrate(head, listing, impl, user, spec.page, head_rows));
+      if (base_rows != head_rows)
+        throw InputError(fmt::format("{} {}: the base build returns {} rows, this build {}: they answer differently, so "
+                                     "their timings do not compare",
+                                     to_string(listing), impl, base_rows, head_rows));
+      const double target = std::chrono::duration<double>(spec.min_batch).count();
+      m.batch = call <= 0 ? 1000 : static_cast<std::size_t>(std::clamp(std::ceil(target / call), 1.0, 100'000.0));
+      // Round i asks each worker for one batch; the order alternates (rounds.hpp). The harness's
+      // own clock around a batch includes the pipe: only the worker's figure is kept.
+      std::vector<RoundSubject> subjects(2);
+      for (std::size_t side = 0; side < 2; ++side) {
+        WorkerClient& w = side == 0 ? base : head;
+        auto& samples = side == 0 ? m.base_seconds : m.head_seconds;
+        subjects[side].calls = [&w, &samples, &m, listing, user, &spec](std::size_t, std::size_t count) {
+          samples.push_back(w.list(listing, m.impl, user, spec.page, count).seconds_per_call);
+        };
+        subjects[side].batch = m.batch;
+        subjects[side].warmup_calls = 0;  // calibrate() warmed both
+      }
+      RoundsSpec rs;
+      rs.budget = spec.budget_per_pair;
+      rs.min_rounds = rs.min_rounds_slow = spec.min_rounds;
+      rs.max_rounds = std::max(spec.max_rounds, spec.min_rounds);
+      run_rounds(subjects, rs);
+      out.pairs.push_back(std::move(m));
+    }
+  return out;
+}
+
+}  // namespace certbench::harness
