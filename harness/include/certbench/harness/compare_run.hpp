@@ -28,7 +28,10 @@ struct CompareRunSpec {
   std::vector<Listing> listings{kListings.begin(), kListings.end()};
   PageRequest page{1, 20, std::nullopt};
   std::chrono::milliseconds budget_per_pair{2000};  ///< per (listing, implementation); then the round ends
-  unsigned min_rounds = 20;                         ///< whatever the budget
+  /// The budget is split into blocks, each on fresh sessions of both workers (compare_run.cpp says
+  /// why); a side's sample is a block's median round.
+  unsigned blocks = 8;
+  unsigned min_rounds_per_block = 5;  ///< whatever the budget
   unsigned max_rounds = 2000;
   /// A side's batch is sized so that it takes at least this long (the clock and the request's own
   /// cost are then small against it); one call when a call takes longer.
@@ -43,7 +46,7 @@ struct CompareMeasurement {
   Listing listing = Listing::public_certificates;
   std::string impl;
   std::size_t batch = 1;                           ///< calls per side per round
-  std::vector<double> base_seconds, head_seconds;  ///< one per round: the mean call of its batch
+  std::vector<double> base_seconds, head_seconds;  ///< one per block: its median round's mean call
 };
 
 struct CompareResult {
