@@ -107,8 +107,9 @@ TEST(EmbeddedPostgres, ClusterOfAKilledRunIsCleanedUp) {
   sys::wait_for_exit(run.certbench);
   EXPECT_TRUE(eventually([&] { return !sys::process_alive(run.postmaster); }, 30))
       << "server outlived certbench";
-  EXPECT_TRUE(fs::exists(run.cluster_dir));
-  EXPECT_GE(db::EmbeddedPostgres::clean_stale_clusters(), 1);
+  // The next start removes it: this call, or a certbench that another test (ctest -j) started
+  // meanwhile — each start cleans stale clusters.
+  db::EmbeddedPostgres::clean_stale_clusters();
   EXPECT_FALSE(fs::exists(run.cluster_dir));
   fs::remove_all(run.log.parent_path());
 }
