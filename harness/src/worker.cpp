@@ -182,7 +182,8 @@ void WorkerClient::quit() {
 }
 
 void WorkerClient::ended(const std::string& request) {
-  const auto status = process_->exit_status(std::chrono::milliseconds(500));
+  // Its output is closed: it has ended or is about to; a loaded machine may take a while to reap it.
+  const auto status = process_->exit_status(std::chrono::milliseconds(3000));
   const auto err = one_line(process_->error_output());
   throw EnvironmentError(fmt::format("the worker of {} ended during '{}'{}{}", build_.binary, request,
                                      status ? fmt::format(" (exit {})", *status) : std::string(),
