@@ -54,12 +54,7 @@ LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
 
 std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
                                                        const std::function<void(std::string_view)>& progress) {
-  std::int64_t user = 0;
-  {
-    db::Connection c(spec.dsn);
-    impl::use_dataset(c, spec.schema);
-    user = impl::busiest_owner(c);
-  }
+  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
   std::vector<ListingLoopPoint> out;
   const unsigned repetitions = std::max(1u, spec.repetitions);
   for (Listing listing : kListings)

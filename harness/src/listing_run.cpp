@@ -77,7 +77,7 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress) {
   std::vector<ListingSession> sessions;
   for (auto name : listing_implementations()) sessions.push_back(open_listing_session(spec.dsn, spec.schema, name));
-  const std::int64_t user = impl::busiest_owner(*sessions.front().db);
+  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
 
   std::vector<ListingMeasurement> out;
   out.reserve(spec.listings.size() * sessions.size());  // subjects point into it

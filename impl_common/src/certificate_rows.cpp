@@ -22,6 +22,12 @@ std::int64_t busiest_owner(db::Connection& connection) {
                          ") c GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1), 0)").int64(0, 0);
 }
 
+std::int64_t busiest_owner(const std::string& dsn, std::string_view schema) {
+  db::Connection c(dsn);
+  use_dataset(c, schema);
+  return busiest_owner(c);
+}
+
 namespace {
 int digits(std::string_view text, std::size_t pos, std::size_t count) {
   int value = 0;

@@ -34,12 +34,7 @@ std::vector<gate::Check> head_base_trial(const DatasetOf& dataset, const harness
   // Base and head on ONE session: two backends differ by 20-60% on this 2-core machine (where the
   // scheduler puts each relative to the client), a bias no test on the rounds can tell from a
   // regression (docs/gate.md). The head's statements are the base's or have names of their own.
-  std::int64_t user = 0;
-  {
-    db::Connection c(dataset.dsn);
-    impl::use_dataset(c, dataset.schema);
-    user = impl::busiest_owner(c);
-  }
+  const std::int64_t user = impl::busiest_owner(dataset.dsn, dataset.schema);
   struct Path {
     harness::ListingSession session;
     std::unique_ptr<ListingPaths> head;

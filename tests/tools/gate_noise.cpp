@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     t.seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     ++t.runs;
     t.hits += hit ? 1 : 0;
-    fmt::print(stderr, "\r  {} {}/{}   ", t.scenario, t.runs, t.seconds.capacity() ? t.runs : t.runs);
+    fmt::print(stderr, "\r  {}: {} done   ", t.scenario, t.runs);
   };
 
   std::vector<Tally> tallies;

@@ -20,6 +20,9 @@ void use_dataset(db::Connection& connection, std::string_view schema);
 /// The user who created the most certificates (ties: the smallest id), 0 if there are none: the
 /// user whose listing the review's N+1 hurts most, used by the benchmarks and `run`.
 std::int64_t busiest_owner(db::Connection& connection);
+/// The same, on a connection of its own to the dataset in `schema`: no measured session's backend
+/// does this aggregate before the others (a backend's state and placement outlast the query).
+std::int64_t busiest_owner(const std::string& dsn, std::string_view schema);
 
 /// Microseconds since the epoch of PostgreSQL's timestamptz text in UTC, e.g.
 /// "2023-05-17 13:45:12.123456+00" (fraction optional). Throws QueryError on anything else.
