@@ -34,6 +34,15 @@ bool wants(const RunArgs& args, std::string_view family) {
   return args.paths.empty() || std::find(args.paths.begin(), args.paths.end(), family) != args.paths.end();
 }
 
+// The index scenario: named in --paths, or part of --full when --paths names nothing.
+bool wants_indexes(const RunArgs& args) {
+  const bool named = std::find(args.paths.begin(), args.paths.end(), "indexes") != args.paths.end();
+  return named || (args.full && args.paths.empty());
+}
+
+// The index scenario's copy of the dataset: the same scale and seed, index set none.
+std::string index_copy_schema(const RunArgs& args) { return args.dataset.schema + "_ix"; }
+
 // The output folder, made before any measurement so that a bad --out fails at once. The default
 // is new for every run (a second run within the same second gets "-2", …).
 fs::path make_out_dir(const std::string& out) {
@@ -76,6 +85,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.derived = wants(args, "derived");
   plan.saves = wants(args, "saves");
   plan.compare = !args.compare_binary.empty();
+  plan.indexes = wants_indexes(args);
   const auto dsn = dataset.target.dsn();
   plan.listing_spec.dsn = plan.loop_spec.dsn = plan.caching_spec.dsn = dsn;
   plan.listing_spec.schema = plan.loop_spec.schema = plan.caching_spec.schema = args.dataset.schema;
@@ -86,6 +96,9 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.compare_spec.dsn = dsn;
   plan.compare_spec.schema = args.dataset.schema;
   plan.compare_spec.base_binary = args.compare_binary;
+  plan.index_spec.listing = plan.listing_spec;
+  plan.index_spec.listing.schema = index_copy_schema(args);
+  plan.index_spec.listing.budget_per_listing = milliseconds(1000);
   if (args.quick) {
     harness::make_quick(plan);
     if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays
@@ -118,6 +131,11 @@ int run(const RunArgs& args) {
       ensure_scale(dataset.target.dsn(), spec, schema);
       plan.sweep.push_back({scale, schema});
     }
+  if (plan.indexes) {  // the index sets are built and dropped on a copy, never on the run's dataset
+    auto spec = dataset.spec;
+    spec.indexes = fixtures::IndexSet::none;
+    ensure_scale(dataset.target.dsn(), spec, index_copy_schema(args));
+  }
   if (redis) plan.caching_spec.redis = redis->endpoint();
   harness::RunRecorder recorder(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));

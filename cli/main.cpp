@@ -307,8 +307,9 @@ int main(int argc, char** argv) {
   std::string run_paths;
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                  "(prepare_certificate_data), saves, compare (with --compare-binary) (default: all; with "
-                  "--compare-binary: compare)");
+                  "(prepare_certificate_data), saves, compare (with --compare-binary), indexes (the index sets none, "
+                  "review and best judged on a copy of the dataset, SCHEMA_ix; docs/indexes.md) (default: all but "
+                  "indexes, which --full adds; with --compare-binary: compare)");
   run->add_option("--compare-binary", run_args.compare_binary,
                   "compare this build with an old certbench binary on timing: both builds' workers serve the "
                   "listings' optimized and cached paths in interleaved rounds on the run's dataset (series of "
@@ -321,7 +322,8 @@ int main(int argc, char** argv) {
   auto* full = run->add_flag("--full", run_args.full,
                              "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
-                             "listings' pages 1, 100 and 1000 by offset and by keyset on the largest");
+                             "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; and the index "
+                             "sets judged (--paths indexes)");
   run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->needs(full);
@@ -576,9 +578,11 @@ int main(int argc, char** argv) {
       if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work
       if (!run_paths.empty())
         for (const auto& name : split_list(run_paths)) {
-          static const std::vector<std::string> known{"listing", "loop", "caching", "derived", "saves", "compare"};
+          static const std::vector<std::string> known{"listing", "loop",    "caching", "derived",
+                                                      "saves",   "compare", "indexes"};
           if (std::find(known.begin(), known.end(), name) == known.end())
-            throw UsageError("--paths takes listing, loop, caching, derived, saves and compare (got '" + name + "')");
+            throw UsageError("--paths takes listing, loop, caching, derived, saves, compare and indexes (got '" + name +
+                             "')");
           run_args.paths.push_back(name);
         }
       if (!run_args.compare_binary.empty()) {

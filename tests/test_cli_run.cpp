@@ -171,7 +171,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
 TEST(CliRun, BadOptionsExitTwoBeforeAnyWork) {
   auto paths = run_certbench({"run", "--paths", "listing,everything"});
   EXPECT_EQ(paths.exit_code, 2);
-  EXPECT_TRUE(has(paths.err, "--paths takes listing, loop, caching, derived, saves and compare (got 'everything')")) << paths.err;
+  EXPECT_TRUE(has(paths.err, "--paths takes listing, loop, caching, derived, saves, compare and indexes (got 'everything')")) << paths.err;
   auto out = run_certbench({"run", "--out", "/proc/certbench-cannot-be-here"});
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_TRUE(has(out.err, "--out /proc/certbench-cannot-be-here: cannot make the folder")) << out.err;

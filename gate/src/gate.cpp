@@ -238,6 +238,7 @@ std::vector<PlanGroup> plan_groups(const Run& run) {
     s.family = p.family;
     s.path = p.path;
     s.implementation = p.implementation;
+    s.mode = p.mode;  // the index scenario's plans: one group per set
     s.parameters = p.parameters;
     const auto [it, added] = at.try_emplace(s.key(), out.size());
     if (added) out.push_back({std::move(s), {}});

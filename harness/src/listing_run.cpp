@@ -26,6 +26,17 @@ struct Subject {
   ListingMeasurement* out;
 };
 
+// idx_scan of every index in the session's schema (the dataset's: its search_path), by name.
+std::map<std::string, double> index_scan_counts(db::Connection& c) {
+  std::map<std::string, double> out;
+  auto r = c.exec("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE schemaname = current_schema()");
+  for (std::size_t i = 0; i < r.rows(); ++i) out[std::string(r.text(i, 0))] = static_cast<double>(r.int64(i, 1));
+  return out;
+}
+
+// A session's pending statistics reach the shared counters when it next goes idle.
+void flush_statistics(db::Connection& c) { c.exec("SELECT pg_stat_force_next_flush()"); }
+
 // The rounds of harness/rounds.hpp over the subjects; counts per call from each session's stats;
 // then the server's counts of a few calls of each subject alone.
 void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subject>& subjects) {
@@ -58,16 +69,34 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
     out.rows_received = static_cast<double>(st.rows_received) / made;
     out.bytes_received = static_cast<double>(st.bytes_received) / made;
   }
-  if (spec.server_calls == 0) return;
-  ServerStatements server(spec.dsn);
-  if (!server.available()) return;
+  if (spec.server_calls == 0 && !spec.count_index_scans) return;
+  std::optional<ServerStatements> server;
+  if (spec.server_calls > 0) server.emplace(spec.dsn);
+  if (!spec.count_index_scans && !server->available()) return;
+  // The rounds' scans of every session counted now, before any subject's window.
+  if (spec.count_index_scans)
+    for (auto& s : subjects) flush_statistics(*s.session->db);
   for (auto& s : subjects) {
     const auto median_ms = results::percentile(s.out->latencies_ms, 0.5);
-    const unsigned calls = median_ms * 1e-3 > 0.2 * std::chrono::duration<double>(spec.slow_call).count() ? 1 : spec.server_calls;
+    const unsigned calls = std::max(1u, median_ms * 1e-3 > 0.2 * std::chrono::duration<double>(spec.slow_call).count()
+                                            ? 1u : spec.server_calls);
     // One untimed call first: whatever the rounds left to expire (a cache's TTL) is refilled now,
     // not counted as the path's own statements.
     s.session->listings->list(s.listing, user, s.request);
-    s.out->server = server.per_call([&s, user] { s.session->listings->list(s.listing, user, s.request); }, calls);
+    auto call = [&s, user] { s.session->listings->list(s.listing, user, s.request); };
+    std::map<std::string, double> before;
+    if (spec.count_index_scans) {
+      flush_statistics(*s.session->db);
+      before = index_scan_counts(*s.session->db);
+    }
+    if (server && server->available()) s.out->server = server->per_call(call, calls);
+    else
+      for (unsigned n = 0; n < calls; ++n) call();
+    if (spec.count_index_scans) {
+      flush_statistics(*s.session->db);
+      for (const auto& [name, scans] : index_scan_counts(*s.session->db))
+        if (const double d = scans - before[name]; d > 0) s.out->index_scans[name] = d;
+    }
   }
 }
 
@@ -86,7 +115,7 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
     std::vector<Subject> subjects;
     const auto measured = listing_implementations(listing).size();  // sessions are in registry order
     for (auto& s : std::span(sessions).first(measured)) {
-      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt});
+      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt, {}});
       subjects.push_back({&s, listing, spec.page, &out.back()});
     }
     run_rounds(spec, user, subjects);
@@ -125,7 +154,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
           request.after = walk.after;
         }
         if (s.listings->list(listing, user, request).rows.size() < static_cast<std::size_t>(spec.page.size)) continue;
-        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}, std::nullopt});
+        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}, std::nullopt, {}});
         subjects.push_back({&s, listing, request, &out.back()});
       }
     run_rounds(spec, user, subjects);

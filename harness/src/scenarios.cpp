@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
@@ -151,6 +152,45 @@ std::vector<Series> to_series(const CompareResult& result, const PageRequest& pa
   return out;
 }
 
+std::vector<Series> to_series(const std::vector<IndexSetResult>& sets, const IndexRunSpec& spec, std::uint64_t scale) {
+  std::vector<Series> out;
+  for (const auto& set : sets) {
+    const std::string mode(fixtures::to_string(set.set));
+    // Scans per index over all listings' counted calls.
+    std::map<std::string, double> scans;
+    for (const auto& m : set.listings)
+      for (const auto& [index, n] : m.index_scans) scans[index] += n;
+    for (auto s : to_series(set.listings, spec.listing.page.size, scale, results::family::indexes)) {
+      s.mode = mode;
+      out.push_back(std::move(s));
+    }
+    for (const auto& b : set.builds) {
+      Series s;
+      s.family = results::family::index;
+      s.path = b.index.table;
+      s.implementation = b.index.name;
+      s.mode = mode;
+      s.parameters = {{"scale", static_cast<double>(scale)}};
+      if (set.set == fixtures::IndexSet::best) s.parameters["in_review"] = b.in_other_set ? 1 : 0;
+      s.values[Metric::index_size_bytes] = b.size_bytes;
+      s.values[Metric::index_build_seconds] = b.seconds;
+      s.values[Metric::index_scans] = scans[b.index.name];
+      out.push_back(std::move(s));
+    }
+    for (const auto& w : set.inserts) {
+      Series s;
+      s.family = results::family::index_writes;
+      s.path = w.table;
+      s.implementation = "insert";
+      s.mode = mode;
+      s.parameters = {{"scale", static_cast<double>(scale)}, {"rows", static_cast<double>(w.rows)}};
+      s.samples[Metric::insert_rate] = w.rows_per_second;
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 std::vector<results::Build> builds_of(const CompareResult& result) {
   return {{"base", result.base.binary, result.base.version}, {"head", result.head.binary, result.head.version}};
 }
@@ -173,6 +213,8 @@ double RunPlan::estimated_seconds() const {
     for (Listing l : compare_spec.listings) pairs += static_cast<double>(compared_implementations(l).size());
     total += pairs * (sec(compare_spec.budget_per_pair) + 0.2) + 1;
   }
+  if (indexes)  // per set: the listings and their plans, the builds and the inserts
+    total += static_cast<double>(index_spec.sets.size()) * (4 * sec(index_spec.listing.budget_per_listing) + 6);
   if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
   if (derived) total += sec(caching_spec.budget_per_path);
   if (saves)
@@ -190,6 +232,7 @@ void make_quick(RunPlan& plan) {
   plan.save_spec.duration_per_point = milliseconds(600);
   plan.save_spec.concurrency = {1, 8, 64};
   plan.compare_spec.budget_per_pair = milliseconds(1000);
+  plan.index_spec.listing.budget_per_listing = milliseconds(300);
 }
 
 void RunRecorder::add(std::vector<Series> series) {
@@ -272,11 +315,18 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
       add(to_series(measure_page_depth(spec, "optimized", plan.depth_pages, tell), spec.page.size, largest.scale,
                     results::family::listing_depth));
     }
+    if (plan.indexes) {
+      scenario = "index sets";
+      const auto sets = measure_index_sets(plan.index_spec, plan.scale, tell);
+      add(to_series(sets, plan.index_spec, plan.scale));
+      std::lock_guard lock(mutex_);
+      for (const auto& set : sets) run_.plans.insert(run_.plans.end(), set.plans.begin(), set.plans.end());
+    }
     if (plan.listing) {  // last: a plan that cannot be captured costs no other scenario its figures
       scenario = "query plans";
       auto plans = capture_plans(plan.listing_spec, plan.scale, tell);
       std::lock_guard lock(mutex_);
-      run_.plans = std::move(plans);
+      run_.plans.insert(run_.plans.begin(), plans.begin(), plans.end());
     }
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);

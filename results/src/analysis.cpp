@@ -44,6 +44,15 @@ const Series* baseline_of(const Run& run, const Series& s, std::string_view base
   return fallback;
 }
 
+// The index scenario's families compare index sets, not implementations (index_deltas).
+bool index_family(std::string_view f) {
+  return f == family::indexes || f == family::index || f == family::index_writes;
+}
+
+std::string factor_text(const Interval& f) {
+  return number(f.estimate) + "x (" + number(f.low) + "-" + number(f.high) + ")";
+}
+
 std::string subject_of(const Series& s) {
   std::string out = s.path;
   std::string params;
@@ -118,11 +127,107 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
 std::vector<Delta> compute_deltas(const Run& run) {
   std::vector<Delta> out;
   for (const auto& s : run.series) {
-    if (s.implementation == "naive" || s.family == family::benchmark) continue;
+    if (s.implementation == "naive" || s.family == family::benchmark || index_family(s.family)) continue;
     const Series* b = baseline_of(run, s, "naive", comparable_family(s.family));
     if (b == nullptr) continue;
     for (const auto& m : metrics())
       if (auto d = compare(*b, s, m.metric)) out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+const Series* under_set(const Run& run, const Series& s, std::string_view set) {
+  for (const auto& b : run.series)
+    if (b.family == s.family && b.path == s.path && b.implementation == s.implementation && b.mode == set &&
+        b.parameters == s.parameters)
+      return &b;
+  return nullptr;
+}
+
+const Delta* find_delta(const Run& run, const Series& baseline, const Series& other, Metric metric) {
+  const auto bk = baseline.key(), ok = other.key();
+  for (const auto& d : run.deltas)
+    if (d.baseline_key == bk && d.other_key == ok && d.metric == metric) return &d;
+  return nullptr;
+}
+
+std::vector<Delta> index_deltas(const Run& run) {
+  std::vector<Delta> out;
+  for (const auto& s : run.series) {
+    if (s.family != family::indexes && s.family != family::index_writes) continue;
+    std::vector<std::string_view> against;
+    if (s.mode == "review" || s.mode == "best") against.push_back("none");
+    if (s.mode == "best") against.push_back("review");
+    for (auto set : against) {
+      const Series* b = under_set(run, s, set);
+      if (b == nullptr) continue;
+      for (Metric m : {Metric::latency, Metric::shared_buffers, Metric::insert_rate})
+        if (auto d = compare(*b, s, m)) out.push_back(std::move(*d));
+    }
+  }
+  return out;
+}
+
+std::vector<IndexVerdict> judge_indexes(const Run& run) {
+  std::vector<IndexVerdict> out;
+  // The (table, definition)s the review recommends, to tell what best adds: an index series of
+  // best carries in_review = 1 when the review has the same definition on its table.
+  for (const auto& s : run.series) {
+    if (s.family != family::index || (s.mode != "review" && s.mode != "best")) continue;
+    IndexVerdict v;
+    v.set = s.mode;
+    v.table = s.path;
+    v.index = s.implementation;
+    v.scans = s.value(Metric::index_scans).value_or(0);
+    v.adds = s.mode == "best" && s.parameter("in_review").value_or(1) == 0;
+    // Listings whose plan under this set read it, and whether any of them got worse than with none.
+    std::vector<std::string> worse;
+    for (const auto& p : run.plans) {
+      if (p.family != family::indexes || p.mode != s.mode) continue;
+      if (std::find(p.indexes.begin(), p.indexes.end(), v.index) == p.indexes.end()) continue;
+      const auto who = p.path + "/" + p.implementation;
+      if (std::find(v.read_by.begin(), v.read_by.end(), who) != v.read_by.end()) continue;
+      v.read_by.push_back(who);
+      Series key;
+      key.family = std::string(family::indexes);
+      key.path = p.path;
+      key.implementation = p.implementation;
+      key.mode = s.mode;
+      key.parameters = p.parameters;
+      const Series* with = run.find(key.key());
+      const Series* without = with ? under_set(run, *with, "none") : nullptr;
+      if (with == nullptr || without == nullptr) continue;
+      const Delta* lat = find_delta(run, *without, *with, Metric::latency);
+      const auto buffers_with = with->value(Metric::shared_buffers), buffers_without = without->value(Metric::shared_buffers);
+      const bool slower = lat != nullptr && lat->factor.high < 1;
+      const bool no_fewer_buffers = buffers_with && buffers_without && *buffers_with >= *buffers_without;
+      if (slower && no_fewer_buffers)
+        worse.push_back(who + " " + factor_text(lat->factor) + " against none, " + number(*buffers_with) +
+                        " buffers per call against " + number(*buffers_without));
+    }
+    // Inserts into its table with this set against none.
+    const Delta* writes = nullptr;
+    for (const auto& w : run.series)
+      if (w.family == family::index_writes && w.path == v.table && w.mode == s.mode)
+        if (const Series* none = under_set(run, w, "none")) writes = find_delta(run, *none, w, Metric::insert_rate);
+    const bool writes_slower = writes != nullptr && writes->factor.high < 1;
+    const std::string write_words =
+        writes == nullptr ? "inserts into " + v.table + " not measured"
+                          : "inserts into " + v.table + " at " + factor_text(writes->factor) + " the rate with none";
+    if (v.scans == 0) {
+      v.outcome = writes_slower ? kIndexHarmful : kIndexUnused;
+      v.reason = "no listing scanned it; " + write_words;
+    } else if (!worse.empty()) {
+      v.outcome = kIndexHarmful;
+      v.reason = number(v.scans) + " scans, but slower than with none: " + worse.front();
+    } else {
+      v.outcome = kIndexUsed;
+      v.reason = number(v.scans) + " scans" +
+                 (v.read_by.empty() ? std::string(" (no captured plan reads it: a prepared statement's generic plan, or the planner's estimates)")
+                                    : " by " + v.read_by.front() + (v.read_by.size() > 1 ? " and " + number(static_cast<double>(v.read_by.size() - 1)) + " more" : "")) +
+                 "; " + write_words;
+    }
+    out.push_back(std::move(v));
   }
   return out;
 }
@@ -273,7 +378,9 @@ std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n) {
     if (d.metric != Metric::latency && d.metric != Metric::throughput) continue;
     const auto* b = run.find(d.baseline_key);
     const auto* s = run.find(d.other_key);
-    if (b == nullptr || s == nullptr || b->implementation != "naive" || s->family == family::ceiling) continue;
+    if (b == nullptr || s == nullptr || b->implementation != "naive" || s->family == family::ceiling ||
+        index_family(s->family))
+      continue;
     // The run's own dataset only (a --full sweep adds other scales): the figure is then in the tables.
     if (const auto scale = s->parameter("scale"); scale && *scale != static_cast<double>(run.environment.dataset_scale))
       continue;
@@ -295,6 +402,9 @@ void analyse(Run& run) {
   std::vector<Delta> extra;
   run.verdicts = judge(run, claims_table(), &extra);
   run.deltas.insert(run.deltas.end(), extra.begin(), extra.end());
+  const auto sets = index_deltas(run);
+  run.deltas.insert(run.deltas.end(), sets.begin(), sets.end());
+  run.index_verdicts = judge_indexes(run);
 }
 
 std::vector<ClaimEntry> parse_claims(std::string_view text) {

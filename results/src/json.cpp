@@ -105,7 +105,7 @@ GrowthFit fit_from(const json& j) {
 }
 
 json to_json(const Plan& p) {
-  return {{"family", p.family},
+  json j = {{"family", p.family},
           {"path", p.path},
           {"implementation", p.implementation},
           {"parameters", p.parameters},
@@ -119,6 +119,8 @@ json to_json(const Plan& p) {
           {"shared_read", p.shared_read},
           {"planning_ms", p.planning_ms},
           {"execution_ms", p.execution_ms}};
+  if (!p.mode.empty()) j["mode"] = p.mode;  // the index scenario's plans only: other files stay as they were
+  return j;
 }
 
 Plan plan_from(const json& j) {
@@ -126,6 +128,7 @@ Plan plan_from(const json& j) {
   p.family = j.at("family").get<std::string>();
   p.path = j.at("path").get<std::string>();
   p.implementation = j.at("implementation").get<std::string>();
+  p.mode = j.value("mode", std::string());
   p.parameters = j.at("parameters").get<std::map<std::string, double>>();
   p.statement = j.at("statement").get<std::string>();
   p.executions = j.at("executions").get<std::uint64_t>();
@@ -138,6 +141,24 @@ Plan plan_from(const json& j) {
   p.planning_ms = j.at("planning_ms").get<double>();
   p.execution_ms = j.at("execution_ms").get<double>();
   return p;
+}
+
+json to_json(const IndexVerdict& v) {
+  return {{"set", v.set},         {"table", v.table},     {"index", v.index},   {"outcome", v.outcome},
+          {"scans", v.scans},     {"read_by", v.read_by}, {"adds", v.adds},     {"reason", v.reason}};
+}
+
+IndexVerdict index_verdict_from(const json& j) {
+  IndexVerdict v;
+  v.set = j.at("set").get<std::string>();
+  v.table = j.at("table").get<std::string>();
+  v.index = j.at("index").get<std::string>();
+  v.outcome = j.at("outcome").get<std::string>();
+  v.scans = j.at("scans").get<double>();
+  v.read_by = j.at("read_by").get<std::vector<std::string>>();
+  v.adds = j.at("adds").get<bool>();
+  v.reason = j.at("reason").get<std::string>();
+  return v;
 }
 
 json to_json(const Environment& e) {
@@ -208,6 +229,11 @@ std::string to_json(const Run& run) {
               {"verdicts", verdicts},
               {"fits", fits},
               {"plans", plans}};
+  if (!run.index_verdicts.empty()) {  // only a run with the index scenario has them
+    json verdicts_of_indexes = json::array();
+    for (const auto& v : run.index_verdicts) verdicts_of_indexes.push_back(to_json(v));
+    doc["index_verdicts"] = verdicts_of_indexes;
+  }
   return doc.dump(1) + "\n";
 }
 
@@ -236,6 +262,8 @@ Run from_json(std::string_view text, std::string_view origin) {
     for (const auto& v : doc.at("verdicts")) run.verdicts.push_back(verdict_from(v));
     for (const auto& f : doc.at("fits")) run.fits.push_back(fit_from(f));
     for (const auto& p : doc.at("plans")) run.plans.push_back(plan_from(p));
+    if (doc.contains("index_verdicts"))
+      for (const auto& v : doc.at("index_verdicts")) run.index_verdicts.push_back(index_verdict_from(v));
   } catch (const std::exception& e) {
     throw InputError(where + " is not a valid results file: " + e.what());
   }

@@ -45,6 +45,14 @@ constexpr std::array kMetrics{
                "shared buffers a call touched, hit + read (pg_stat_statements)", Better::lower},
     MetricInfo{Metric::server_execution, "server_execution", "seconds",
                "the server's execution time of one call's statements (pg_stat_statements)", Better::lower},
+    MetricInfo{Metric::index_size_bytes, "index_size_bytes", "bytes", "an index's size on disk (pg_relation_size)",
+               Better::lower},
+    MetricInfo{Metric::index_build_seconds, "index_build_seconds", "seconds", "the time one CREATE INDEX took",
+               Better::lower},
+    MetricInfo{Metric::index_scans, "index_scans", "count",
+               "scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)", Better::neither},
+    MetricInfo{Metric::insert_rate, "insert_rate", "per_second",
+               "rows inserted per second into a certificate table (a rolled-back batch)", Better::higher},
 };
 
 }  // namespace

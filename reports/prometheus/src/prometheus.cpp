@@ -133,6 +133,10 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
     if (const auto* v = s.samples_of(Metric::peak_heap); v != nullptr && !v->empty())
       f.gauge("certbench_peak_heap_bytes", "Peak heap one call held, the median over calls (jemalloc)", labels,
               results::percentile(*v, 0.5));
+    if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
+      f.gauge("certbench_index_insert_rows_per_second",
+              "Rows inserted per second into a certificate table under an index set, the median over batches", labels,
+              results::percentile(*v, 0.5));
     struct Value {
       Metric metric;
       const char* name;
@@ -160,7 +164,11 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::shared_buffers, "certbench_db_shared_buffers_per_call",
                    "Shared buffers one call touched, hit + read (pg_stat_statements)"},
              Value{Metric::server_execution, "certbench_db_execution_seconds_per_call",
-                   "The server's execution time of one call's statements (pg_stat_statements)"}})
+                   "The server's execution time of one call's statements (pg_stat_statements)"},
+             Value{Metric::index_size_bytes, "certbench_index_size_bytes", "An index's size on disk (pg_relation_size)"},
+             Value{Metric::index_build_seconds, "certbench_index_build_seconds", "The time one CREATE INDEX took"},
+             Value{Metric::index_scans, "certbench_index_scans",
+                   "Scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)"}})
       if (auto v = s.value(metric)) f.gauge(name, help, labels, *v);
   }
 
@@ -170,6 +178,9 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
     if (other == nullptr || base == nullptr) continue;
     auto labels = series_labels(runner, *other);
     labels.push_back({"baseline", base->implementation});
+    // The index scenario compares sets (best against none and against review), not implementations.
+    if (other->family == results::family::indexes || other->family == results::family::index_writes)
+      labels.push_back({"baseline_set", base->mode});
     labels.push_back({"metric", std::string(results::name(d.metric))});
     for (auto [bound, value] : {std::pair{"estimate", d.factor.estimate}, std::pair{"low", d.factor.low},
                                 std::pair{"high", d.factor.high}}) {
@@ -188,6 +199,13 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              {"verdict", std::string(results::to_string(v.outcome))}},
             1);
 
+  for (const auto& v : run.index_verdicts)
+    f.gauge("certbench_index_verdict",
+            "An index of the review's or the best set judged on this run: used, unused or harmful (value 1; the verdict "
+            "is the label; adds=1: best has it, the review does not)",
+            {{"runner", runner}, {"set", v.set}, {"table", v.table}, {"index", v.index}, {"verdict", v.outcome},
+             {"adds", v.adds ? "1" : "0"}},
+            1);
 
   return f;
 }

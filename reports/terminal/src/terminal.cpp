@@ -226,6 +226,59 @@ void print_saves(const Printer& p) {
   }
 }
 
+// The index scenario: each listing under none, review and best; each index's verdict; the inserts.
+void print_indexes(const Printer& p) {
+  const auto listings = p.family(results::family::indexes);
+  if (listings.empty() && p.run.index_verdicts.empty()) return;
+  const auto* first = listings.empty() ? nullptr : listings.front();
+  p.print("\nindex sets, each built in turn on a copy of the dataset{}; per call, median latency and shared buffers\n",
+          first ? " at scale " + thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
+  p.print("  {:<32} {:<10} {:>10} {:>8} {:>10} {:>8} {:>10} {:>8}  {}\n", "path", "impl", "none", "buffers", "review",
+          "buffers", "best", "buffers", "best against review, latency (95% interval)");
+  for (const auto* s : listings) {
+    if (s->mode != "none") continue;
+    std::string row = fmt::format("  {:<32} {:<10}", s->path, s->implementation);
+    const Series* review = nullptr;
+    const Series* best = nullptr;
+    for (std::string_view set : {"none", "review", "best"}) {
+      const auto* x = results::under_set(p.run, *s, set);
+      (set == "review" ? review : set == "best" ? best : x) = x;
+      if (x == nullptr) {
+        row += fmt::format(" {:>10} {:>8}", "-", "-");
+        continue;
+      }
+      const auto b = x->value(Metric::shared_buffers);
+      row += fmt::format(" {:>10} {:>8}", duration(summary(*x, Metric::latency).median),
+                         b ? fmt::format("{:.0f}", *b) : std::string("n/a"));
+    }
+    const auto* d = review && best ? results::find_delta(p.run, *review, *best, Metric::latency) : nullptr;
+    p.print("{}  {}\n", row, d ? delta_text(*d) : "n/a");
+  }
+  const auto writes = p.family(results::family::index_writes);
+  if (!writes.empty()) {
+    p.print("\n  inserts (a batch of rows per table, rolled back), rows per second, median; against none (95% interval)\n");
+    for (const auto* w : writes) {
+      if (w->mode == "none") continue;
+      const auto* none = results::under_set(p.run, *w, "none");
+      const auto* d = none ? results::find_delta(p.run, *none, *w, Metric::insert_rate) : nullptr;
+      p.print("  {:<32} {:<7} {:>10.0f}  {}\n", w->path, w->mode, summary(*w, Metric::insert_rate).median,
+              d ? delta_text(*d) : "n/a");
+    }
+  }
+  if (!p.run.index_verdicts.empty()) {
+    p.print("\n  each index: size, build time, scans during the listings, verdict (docs/indexes.md)\n");
+    for (const auto& v : p.run.index_verdicts) {
+      const Series* s = nullptr;
+      for (const auto* x : p.family(results::family::index))
+        if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
+      p.print("  {:<6} {:<46} {:>9} {:>10} {:>7.0f}  {:<8}{} {}\n", v.set, v.index,
+              s ? human_bytes(static_cast<std::uint64_t>(s->value(Metric::index_size_bytes).value_or(0))) : "",
+              s ? duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans, v.outcome,
+              v.adds ? " (best adds it)" : "", v.reason);
+    }
+  }
+}
+
 void print_headline(const Printer& p) {
   const auto deltas = results::headline_deltas(p.run, 3);
   if (deltas.empty()) return;
@@ -278,6 +331,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_saves(p);
   print_growth(p);
   print_depth(p);
+  print_indexes(p);
   if (!options.verdicts) return;
   print_verdicts(run, out);
   print_headline(p);

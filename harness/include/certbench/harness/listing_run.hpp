@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct ListingMeasurement {
   /// What the server counted per call (pg_stat_statements), from calls run alone after the rounds;
   /// std::nullopt when the server does not offer pg_stat_statements.
   std::optional<ServerCounts> server;
+  /// With ListingRunSpec::count_index_scans: scans of each index of the dataset's schema during
+  /// this subject's counted calls (pg_stat_user_indexes.idx_scan), by index name; indexes not
+  /// scanned are absent.
+  std::map<std::string, double> index_scans;
 };
 
 struct ListingRunSpec {
@@ -44,6 +49,10 @@ struct ListingRunSpec {
   /// Calls of each subject run alone after the rounds for the server's counts (one when a call is
   /// slow); 0: none.
   unsigned server_calls = 3;
+  /// Also count each index's scans around the server calls (at least one call per subject when
+  /// set). Every session flushes its statistics first (pg_stat_force_next_flush, PostgreSQL 15),
+  /// so a subject's window holds its own scans only — as long as nothing else reads the schema.
+  bool count_index_scans = false;
 };
 
 /// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing

@@ -17,6 +17,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/caching_run.hpp"
 #include "certbench/harness/compare_run.hpp"
+#include "certbench/harness/index_run.hpp"
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/harness/listing_run.hpp"
 #include "certbench/harness/save_run.hpp"
@@ -35,6 +36,12 @@ std::vector<results::Series> to_series(const std::vector<SavePoint>& points, con
                                        std::uint64_t scale);
 /// Two series per compared pair, family compare: mode "base" then "head".
 std::vector<results::Series> to_series(const CompareResult& result, const PageRequest& page, std::uint64_t scale);
+/// The index scenario's figures: per set, family indexes (each listing per implementation, mode the
+/// set), family index (each index: path its table, implementation its name, mode the set;
+/// parameter in_review for best's: 1 when the review recommends the same definition) and family
+/// index_writes (inserts per certificate table, implementation "insert").
+std::vector<results::Series> to_series(const std::vector<IndexSetResult>& sets, const IndexRunSpec& spec,
+                                       std::uint64_t scale);
 /// The builds of a comparison as the environment records them.
 std::vector<results::Build> builds_of(const CompareResult& result);
 
@@ -49,6 +56,8 @@ struct RunPlan {
   std::uint64_t scale = 0;
   bool listing = true, loop = true, caching = true, derived = true, saves = true;
   bool compare = false;  ///< two builds' listings, base against head (needs compare_spec.base_binary)
+  /// The index sets judged (index_spec.listing.schema: a copy seeded with index set none by the caller).
+  bool indexes = false;
   /// How cost grows: the listings again on each of these datasets (seeded by the caller), and the
   /// optimized listings' deep pages on the largest; empty = no sweep.
   std::vector<ScalePoint> sweep;
@@ -58,6 +67,7 @@ struct RunPlan {
   CachingRunSpec caching_spec;  ///< reference/derived are set from the flags above
   SaveRunSpec save_spec;
   CompareRunSpec compare_spec;
+  IndexRunSpec index_spec;
   /// Seconds the plan should take, for the estimate of time left (from the specs' budgets).
   [[nodiscard]] double estimated_seconds() const;
 };

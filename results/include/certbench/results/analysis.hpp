@@ -54,6 +54,23 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
 /// disk's ceiling against the naive file save), on every metric with a direction.
 std::vector<Delta> compute_deltas(const Run& run);
 
+/// The series of `s`'s family, path, implementation and parameters under index set `set` (its
+/// mode); nullptr when the run has none.
+const Series* under_set(const Run& run, const Series& s, std::string_view set);
+/// The delta of `other` against `baseline` on `metric` in run.deltas; nullptr when there is none.
+const Delta* find_delta(const Run& run, const Series& baseline, const Series& other, Metric metric);
+
+/// The index scenario's comparisons (docs/indexes.md): each set's series of family indexes
+/// (listings: latency, shared buffers) and index_writes (insert rate) against the same series
+/// under `none`, and best's against review's; independent bootstrap intervals (the sets are
+/// measured one after the other, not interleaved).
+std::vector<Delta> index_deltas(const Run& run);
+
+/// The verdict on every index of the review and best sets (IndexVerdict's rule), from the
+/// series of families index, indexes and index_writes, run.deltas (index_deltas) and the plans
+/// of family indexes.
+std::vector<IndexVerdict> judge_indexes(const Run& run);
+
 /// Judges each entry on the run's series. A claim always gets a verdict (not_measured when the run
 /// has no figures for it); a goal only when the run measured its family. Deltas the entries need that compute_deltas does not make
 /// (e.g. against the ceiling) are appended to `extra_deltas` when given.
@@ -68,7 +85,8 @@ std::vector<GrowthFit> fit_growth(const Run& run);
 /// that one family's cache hits do not hide the others), at most `n`; the disk's ceiling left out.
 std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n);
 
-/// Fills run.deltas, run.verdicts (against claims_table()) and run.fits.
+/// Fills run.deltas (index_deltas' too), run.verdicts (against claims_table()), run.fits and
+/// run.index_verdicts.
 void analyse(Run& run);
 
 /// Outcome of an interval against a claimed range [low, high] or a goal's bound.

@@ -36,6 +36,10 @@ enum class Metric {
   server_statements,  ///< statements the server executed per call (pg_stat_statements)
   shared_buffers,     ///< shared buffers touched per call, hit + read (pg_stat_statements)
   server_execution,   ///< seconds the server spent executing one call's statements (pg_stat_statements)
+  index_size_bytes,   ///< bytes an index takes on disk (pg_relation_size)
+  index_build_seconds,///< seconds one CREATE INDEX took
+  index_scans,        ///< scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)
+  insert_rate,        ///< rows inserted per second into a certificate table (samples: one per repetition)
 };
 
 enum class Better { lower, higher, neither };

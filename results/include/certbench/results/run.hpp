@@ -47,6 +47,14 @@ inline constexpr std::string_view overhead = "overhead";          ///< the harne
 /// Two builds' listing paths in interleaved rounds (run --compare-binary): mode "base" (the old
 /// build) and "head" (this one), judged head/base by the gate.
 inline constexpr std::string_view compare = "compare";
+/// The index scenario (docs/indexes.md), each index set on a copy of the dataset — mode: the set
+/// ("none", "review", "best"). `indexes`: a listing per implementation under that set;
+/// `index`: one index of the set (path: its table, implementation: its name);
+/// `index_writes`: inserts into one certificate table under that set (path: the table,
+/// implementation "insert").
+inline constexpr std::string_view indexes = "indexes";
+inline constexpr std::string_view index = "index";
+inline constexpr std::string_view index_writes = "index_writes";
 }  // namespace family
 
 struct Series {
@@ -144,6 +152,7 @@ struct Plan {
   std::string family;          ///< the family of the series it explains ("listing")
   std::string path;
   std::string implementation;
+  std::string mode;            ///< the index set under the index scenario (family indexes); "" otherwise
   std::map<std::string, double> parameters;  ///< scale, page, size
   std::string statement;       ///< the SQL text
   std::uint64_t executions = 0;  ///< times one call ran it (an N+1 shows here: 20 per call)
@@ -156,6 +165,30 @@ struct Plan {
   double planning_ms = 0, execution_ms = 0;
   friend bool operator==(const Plan&, const Plan&) = default;
 };
+
+/// What the index scenario found for one index of a set, judged from the run's own figures by
+/// results::analyse (docs/indexes.md):
+///  - unused:  no listing scanned it (idx_scan did not move during the listings' counted calls),
+///             and inserts into its table were not measurably slower with the set than with none;
+///  - harmful: no listing scanned it, but inserts into its table were measurably slower with the
+///             set (the insert rate's 95% interval against none wholly below 1); or a listing whose
+///             plan read it was measurably slower than with none (latency interval wholly below 1)
+///             and touched no fewer shared buffers;
+///  - used:    a listing scanned it, and none that read it got worse as above.
+struct IndexVerdict {
+  std::string set;      ///< "review" or "best"
+  std::string table;
+  std::string index;
+  std::string outcome;  ///< "used", "unused" or "harmful"
+  double scans = 0;     ///< idx_scan during the listings' counted calls
+  std::vector<std::string> read_by;  ///< "path/implementation" whose plan under the set read it
+  bool adds = false;    ///< of `best` and not recommended by the review (no review index on its table has its definition)
+  std::string reason;   ///< one line, with the figures it rests on
+  friend bool operator==(const IndexVerdict&, const IndexVerdict&) = default;
+};
+inline constexpr std::string_view kIndexUsed = "used";
+inline constexpr std::string_view kIndexUnused = "unused";
+inline constexpr std::string_view kIndexHarmful = "harmful";
 
 /// A build measured by a run (run --compare-binary: the base and the head).
 struct Build {
@@ -196,6 +229,7 @@ struct Run {
   std::vector<Verdict> verdicts;
   std::vector<GrowthFit> fits;
   std::vector<Plan> plans;
+  std::vector<IndexVerdict> index_verdicts;  ///< the index scenario's judgement (analyse), empty without it
 
   [[nodiscard]] const Series* find(const std::string& key) const;
   /// The series of `family`, in run order.
