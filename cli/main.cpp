@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
                   "(prepare_certificate_data), saves, compare (with --compare-binary), indexes (the index sets none, "
-                  "review and best judged on a copy of the dataset, SCHEMA_ix; docs/indexes.md) (default: all but "
+                  "review and best judged side by side, each on a copy of the dataset, SCHEMA_ix_<set>; docs/indexes.md) (default: all but "
                   "indexes, which --full adds; with --compare-binary: compare)");
   run->add_option("--compare-binary", run_args.compare_binary,
                   "compare this build with an old certbench binary on timing: both builds' workers serve the "

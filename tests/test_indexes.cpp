@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -71,8 +72,8 @@ TEST(IndexSets, DefinitionsAreTheSqlFilesOnePerIndex) {
   for (const auto& d : best) EXPECT_TRUE(d.sql.starts_with("CREATE INDEX " + d.name + " ON " + d.table + " ")) << d.sql;
 }
 
-// The rule of IndexVerdict on figures made by hand: what decides is idx_scan, the plans that read
-// an index, and the intervals against none.
+// The rule of IndexVerdict on figures made by hand: what decides is idx_scan (per index, and per
+// listing that scanned it) and the intervals against none.
 TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
   results::Run run;
   auto listing = [&](const std::string& set, std::vector<double> latencies, double buffers) {
@@ -109,6 +110,9 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
     s.samples[Metric::insert_rate] = {rate, rate * 1.01, rate * 0.99, rate * 1.02, rate * 0.98};
     run.series.push_back(s);
   };
+  auto use = [&](const std::string& set, const std::string& index_name, double scans) {
+    run.index_use.push_back({set, "get_user_certificates", "optimized", index_name, scans});
+  };
   auto plan = [&](const std::string& set, const std::string& index_name) {
     results::Plan p;
     p.family = results::family::indexes;
@@ -127,11 +131,14 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
   index("review", "certificate_templates", "idx_certificates_public", 0);
   index("review", "a_certificates", "idx_a_created_by", 4);
   index("review", "a_certificates", "idx_a_generated_at", 0);
-  index("review", "b_certificates", "idx_b_generated_at", 3);  // scanned, read by no plan
+  index("review", "b_certificates", "idx_b_generated_at", 3);  // scanned by no listing recorded in index_use
   index("best", "a_certificates", "idx_a_owner_feed", 4, 0);
   index("best", "certificate_templates", "idx_templates_public", 0, 1);
-  plan("review", "idx_a_created_by");
-  plan("best", "idx_a_owner_feed");
+  use("review", "idx_a_created_by", 4);
+  use("best", "idx_a_owner_feed", 4);
+  // A captured plan that names an index the listing's calls did not scan decides nothing: the
+  // verdicts follow idx_scan (b_generated_at's 3 scans came from another listing, not recorded).
+  plan("review", "idx_b_generated_at");
   // Inserts into a_certificates: half the rate with review, the same with best; b not slower.
   writes("none", "a_certificates", 1000);
   writes("review", "a_certificates", 500);
@@ -172,8 +179,10 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
   EXPECT_GT(d->factor.low, 1);
   // No index delta against naive, and none among the headline deltas.
   EXPECT_TRUE(results::headline_deltas(run, 10).empty());
-  // The verdicts survive results.json.
-  EXPECT_EQ(results::from_json(results::to_json(run), "test").index_verdicts, run.index_verdicts);
+  // The figures and verdicts survive results.json.
+  const auto back = results::from_json(results::to_json(run), "test");
+  EXPECT_EQ(back.index_verdicts, run.index_verdicts);
+  EXPECT_EQ(back.index_use, run.index_use);
 }
 
 // The scenario itself on a small dataset: each set builds, the figures are there, the verdicts
@@ -181,16 +190,19 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
 TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   constexpr std::uint64_t scale = 20000;  // the planner reads best's indexes here (test_listing_plans)
-  fixtures::SeedOptions o;
-  o.spec = {scale, 5, fixtures::IndexSet::none};
-  o.schema = "ix_copy";
-  fixtures::seed(dsn, o);
-  db::Connection c(dsn);
-  const auto keys = indexes_of(c, "ix_copy");
-
   harness::IndexRunSpec spec;
+  db::Connection c(dsn);
+  std::map<std::string, std::set<std::string>> keys;
+  for (auto set : {fixtures::IndexSet::none, fixtures::IndexSet::review, fixtures::IndexSet::best}) {
+    fixtures::SeedOptions o;
+    o.spec = {scale, 5, fixtures::IndexSet::none};
+    o.schema = harness::index_copy_schema("ix", set);
+    fixtures::seed(dsn, o);
+    keys[o.schema] = indexes_of(c, o.schema);
+    spec.copies.push_back({set, o.schema});
+  }
+  EXPECT_EQ(spec.copies[1].schema, "ix_ix_review");
   spec.listing.dsn = dsn;
-  spec.listing.schema = "ix_copy";
   // Two listings keep it short under the sanitizers; the CLI test below runs all four.
   spec.listing.listings = {Listing::public_certificates, Listing::user_certificates};
   spec.listing.budget_per_listing = std::chrono::milliseconds(50);
@@ -203,12 +215,16 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
   const auto sets = harness::measure_index_sets(spec, scale, [&](std::string_view d) { told.emplace_back(d); });
   ASSERT_EQ(sets.size(), 3u);
   EXPECT_TRUE(std::any_of(told.begin(), told.end(), [](const auto& t) { return t.starts_with("best: building"); }));
-  // The copy is left with its keys only, as its marker (index set none) says.
-  EXPECT_EQ(indexes_of(c, "ix_copy"), keys);
+  // Each copy is left with its keys only, as its marker (index set none) says.
+  for (const auto& [schema, names] : keys) EXPECT_EQ(indexes_of(c, schema), names) << schema;
 
   results::Run run;
   run.series = harness::to_series(sets, spec, scale);
-  for (const auto& s : sets) run.plans.insert(run.plans.end(), s.plans.begin(), s.plans.end());
+  for (const auto& s : sets) {
+    run.plans.insert(run.plans.end(), s.plans.begin(), s.plans.end());
+    const auto uses = harness::index_use_of(s);
+    run.index_use.insert(run.index_use.end(), uses.begin(), uses.end());
+  }
   results::analyse(run);
 
   for (const auto& set : sets) {
@@ -219,13 +235,15 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
       EXPECT_GT(b.seconds, 0) << b.index.name;
     }
     EXPECT_EQ(set.listings.size(), 6u);  // 2 listings x naive, review, optimized
+    // One set of interleaved rounds for every set: as many samples for each.
+    EXPECT_EQ(set.listings.front().latencies_ms.size(), sets.front().listings.front().latencies_ms.size());
     for (const auto& m : set.listings) {
       EXPECT_FALSE(m.latencies_ms.empty());
       ASSERT_TRUE(m.server.has_value()) << "pg_stat_statements is preloaded by the embedded cluster";
       EXPECT_GT(m.server->shared_buffers, 0);
       if (set.set == fixtures::IndexSet::none)  // only keys: no secondary index to scan
         for (const auto& [name, n] : m.index_scans) {
-          EXPECT_TRUE(keys.count(name)) << name;
+          EXPECT_TRUE(keys.begin()->second.count(name)) << name;
         }
     }
     EXPECT_FALSE(set.plans.empty());
@@ -239,6 +257,11 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
   ASSERT_EQ(run.index_verdicts.size(), fixtures::index_definitions(fixtures::IndexSet::review).size() +
                                             fixtures::index_definitions(fixtures::IndexSet::best).size());
   for (const auto& v : run.index_verdicts) {
+    double used = 0;  // the index's scans summed over the listings that scanned it
+    for (const auto& u : run.index_use)
+      if (u.set == v.set && u.index == v.index) used += u.scans;
+    EXPECT_EQ(v.scans, used) << v.index;
+    EXPECT_EQ(v.read_by.empty(), v.scans == 0) << v.index;
     if (v.scans == 0) {
       EXPECT_NE(v.outcome, "used") << v.index;
     } else {
@@ -269,7 +292,9 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
   const auto* review = results::under_set(run, *best, "review");
   ASSERT_NE(none, nullptr);
   ASSERT_NE(review, nullptr);
-  EXPECT_NE(results::find_delta(run, *none, *best, Metric::latency), nullptr);
+  const auto* against_none = results::find_delta(run, *none, *best, Metric::latency);
+  ASSERT_NE(against_none, nullptr);
+  EXPECT_EQ(against_none->method, results::method::paired_bootstrap);
   EXPECT_NE(results::find_delta(run, *review, *best, Metric::shared_buffers), nullptr);
   EXPECT_LT(*best->value(Metric::shared_buffers), *none->value(Metric::shared_buffers));
 }
@@ -285,7 +310,7 @@ TEST(IndexSets, RefusesASchemaThatIsNotACopyWithoutIndexes) {
   const auto before = indexes_of(c, "ix_not_a_copy");
   harness::IndexRunSpec spec;
   spec.listing.dsn = dsn;
-  spec.listing.schema = "ix_not_a_copy";
+  spec.copies = {{fixtures::IndexSet::review, "ix_not_a_copy"}};
   EXPECT_THROW(harness::measure_index_sets(spec, 1000), UsageError);
   EXPECT_EQ(indexes_of(c, "ix_not_a_copy"), before);
 }
@@ -302,13 +327,15 @@ TEST(IndexSets, RunPathsIndexesWritesEverySinkAndLeavesTheDatasetAsItWas) {
   auto r = certbench::testing::run_certbench({"run", "--quick", "--paths", "indexes", "--scale", "2000", "--schema",
                                               "cli_ix", "--out", out.string(), "--dsn", dsn});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "index sets, each built in turn")) << r.out;
+  EXPECT_TRUE(has(r.out, "index sets side by side")) << r.out;
   EXPECT_TRUE(has(r.out, "idx_certificates_public")) << r.out;
-  EXPECT_TRUE(has(r.err, "cli_ix_ix")) << r.err;  // the copy, seeded
+  for (const char* copy : {"cli_ix_ix_none", "cli_ix_ix_review", "cli_ix_ix_best"})
+    EXPECT_TRUE(has(r.err, copy)) << r.err;  // the copies, seeded
   EXPECT_EQ(indexes_of(c, "cli_ix"), before);
   const auto run = results::load(out / "results.json");
   EXPECT_TRUE(run.complete);
   EXPECT_FALSE(run.index_verdicts.empty());
+  EXPECT_FALSE(run.index_use.empty());
   EXPECT_TRUE(run.of_family(results::family::listing).empty());  // only what --paths named
   EXPECT_FALSE(run.of_family(results::family::index_writes).empty());
   auto valid = sys::run_capture({"/usr/bin/python3", "-c",

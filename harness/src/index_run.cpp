@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
@@ -31,97 +32,122 @@ void drop_secondary_indexes(db::Connection& c, const std::string& schema) {
     c.exec("DROP INDEX " + db::quote_identifier(schema) + "." + db::quote_identifier(r.text(i, 0)));
 }
 
-std::vector<InsertMeasurement> measure_inserts(db::Connection& c, const IndexRunSpec& spec) {
+// The insert statement of every certificate table with rows (copies of its first rows under new
+// ids and numbers: every index of the set is maintained for each, as for a certificate the backend
+// issues), and an empty measurement for each.
+std::vector<std::pair<InsertMeasurement, std::string>> insert_statements(db::Connection& c, const IndexRunSpec& spec) {
   constexpr std::string_view columns =
       "id, certificate_number, template_id, spa_id, created_by, recipient_name, recipient_email, is_public, "
       "generated_at, file_path, image_path, payload";
-  std::vector<InsertMeasurement> out;
-  std::vector<std::string> statements;
+  std::vector<std::pair<InsertMeasurement, std::string>> out;
   for (const auto& kind : certificate_kinds()) {
     const auto table = db::quote_identifier(kind.table);
     auto r = c.exec("SELECT coalesce(max(id), 0), count(*) FROM " + table);
     const auto offset = r.int64(0, 0);
     const auto rows = std::min<std::int64_t>(spec.insert_rows, r.int64(0, 1));
     if (rows == 0) continue;
-    out.push_back({std::string(kind.table), rows, {}});
-    // Copies of the table's first rows under new ids and numbers: every index of the set is
-    // maintained for each, as for a certificate the backend issues.
-    statements.push_back(fmt::format(
-        "INSERT INTO {0} ({1}) SELECT id + {2}, certificate_number || '+', template_id, spa_id, created_by, "
-        "recipient_name, recipient_email, is_public, generated_at, file_path, image_path, payload "
-        "FROM {0} ORDER BY id LIMIT {3}",
-        table, columns, offset, rows));
+    out.push_back({{std::string(kind.table), rows, {}},
+                   fmt::format("INSERT INTO {0} ({1}) SELECT id + {2}, certificate_number || '+', template_id, spa_id, "
+                               "created_by, recipient_name, recipient_email, is_public, generated_at, file_path, "
+                               "image_path, payload FROM {0} ORDER BY id LIMIT {3}",
+                               table, columns, offset, rows)});
   }
-  for (unsigned rep = 0; rep < spec.insert_repetitions; ++rep)  // the tables interleaved
-    for (std::size_t k = 0; k < out.size(); ++k) {
-      db::Transaction tx(c);
-      const auto t0 = Clock::now();
-      c.exec(statements[k]);
-      const double s = seconds_since(t0);
-      out[k].rows_per_second.push_back(s > 0 ? static_cast<double>(out[k].rows) / s : 0);
-    }  // rolled back
-  // The rolled-back rows are dead tuples: gone, and the visibility map whole again, before the next
-  // set's listings read the tables.
-  for (const auto& m : out) c.exec("VACUUM " + db::quote_identifier(m.table));
   return out;
 }
 
 }  // namespace
 
+std::string index_copy_schema(std::string_view schema, fixtures::IndexSet set) {
+  return std::string(schema) + "_ix_" + std::string(fixtures::to_string(set));
+}
+
 std::vector<IndexSetResult> measure_index_sets(const IndexRunSpec& spec, std::uint64_t scale,
                                                const std::function<void(std::string_view)>& progress) {
-  const std::string& schema = spec.listing.schema;
-  db::Connection c(spec.listing.dsn);
-  if (c.server_version() < 150000)
-    throw EnvironmentError("the index scenario needs PostgreSQL 15 or later (pg_stat_force_next_flush); the server is " +
-                           std::to_string(c.server_version()));
-  const auto stored = fixtures::stored_dataset(c, schema);
-  if (!stored || stored->spec.indexes != fixtures::IndexSet::none)
-    throw UsageError("the index scenario works on a copy of the dataset with index set none; schema " + schema +
-                     " is not one");
-  impl::use_dataset(c, schema);
+  if (spec.copies.empty()) return {};
+  std::vector<std::unique_ptr<db::Connection>> connections;
+  for (const auto& copy : spec.copies) {
+    auto c = std::make_unique<db::Connection>(spec.listing.dsn);
+    if (c->server_version() < 150000)
+      throw EnvironmentError("the index scenario needs PostgreSQL 15 or later (pg_stat_force_next_flush); the server is " +
+                             std::to_string(c->server_version()));
+    const auto stored = fixtures::stored_dataset(*c, copy.schema);
+    if (!stored || stored->spec.indexes != fixtures::IndexSet::none)
+      throw UsageError("the index scenario works on copies of the dataset with index set none; schema " + copy.schema +
+                       " is not one");
+    impl::use_dataset(*c, copy.schema);
+    connections.push_back(std::move(c));
+  }
 
+  std::vector<IndexSetResult> out(spec.copies.size());
   std::vector<std::vector<fixtures::IndexDefinition>> definitions;
-  for (auto set : spec.sets) definitions.push_back(fixtures::index_definitions(set));
-
-  std::vector<IndexSetResult> out;
-  drop_secondary_indexes(c, schema);  // what an interrupted scenario may have left
-  for (std::size_t k = 0; k < spec.sets.size(); ++k) {
-    IndexSetResult result;
-    result.set = spec.sets[k];
-    const std::string set_name(fixtures::to_string(result.set));
-    auto tell = [&](std::string_view detail) {
-      if (progress) progress(set_name + ": " + std::string(detail));
-    };
+  for (const auto& copy : spec.copies) definitions.push_back(fixtures::index_definitions(copy.set));
+  for (std::size_t k = 0; k < spec.copies.size(); ++k) {
+    const auto& copy = spec.copies[k];
+    auto& c = *connections[k];
+    out[k].set = copy.set;
+    drop_secondary_indexes(c, copy.schema);  // what an interrupted scenario may have left
     std::size_t n = 0;
     for (const auto& d : definitions[k]) {
-      tell(fmt::format("building {} ({}/{})", d.name, ++n, definitions[k].size()));
+      if (progress)
+        progress(fmt::format("{}: building {} ({}/{})", fixtures::to_string(copy.set), d.name, ++n, definitions[k].size()));
       IndexBuild b;
       b.index = d;
       const auto t0 = Clock::now();
       c.exec(d.sql);
       b.seconds = seconds_since(t0);
       b.size_bytes = static_cast<double>(
-          c.exec_params("SELECT pg_relation_size(format('%I.%I', $1::text, $2::text)::regclass)", {schema, d.name})
+          c.exec_params("SELECT pg_relation_size(format('%I.%I', $1::text, $2::text)::regclass)", {copy.schema, d.name})
               .int64(0, 0));
       for (std::size_t other = 0; other < definitions.size(); ++other)
         if (other != k)
           for (const auto& o : definitions[other])
             if (o.table == d.table && o.definition == d.definition) b.in_other_set = true;
-      result.builds.push_back(std::move(b));
+      out[k].builds.push_back(std::move(b));
     }
-    auto listing = spec.listing;
-    listing.count_index_scans = true;
-    result.listings = measure_listings(listing, tell);
-    result.plans = capture_plans(listing, scale, tell);
-    for (auto& p : result.plans) {
+  }
+
+  // Every set's listings in one set of interleaved rounds.
+  auto listing = spec.listing;
+  listing.count_index_scans = true;
+  std::vector<std::string> schemas;
+  for (const auto& copy : spec.copies) schemas.push_back(copy.schema);
+  auto measured = measure_listings_across(listing, schemas, [&](std::string_view d) {
+    if (progress) progress("every set: " + std::string(d));
+  });
+  for (std::size_t k = 0; k < spec.copies.size(); ++k) {
+    const std::string set_name(fixtures::to_string(spec.copies[k].set));
+    out[k].listings = std::move(measured[k]);
+    auto one = listing;
+    one.schema = spec.copies[k].schema;
+    out[k].plans = capture_plans(one, scale, [&](std::string_view d) {
+      if (progress) progress(set_name + ": plans, " + std::string(d));
+    });
+    for (auto& p : out[k].plans) {
       p.family = std::string(results::family::indexes);
       p.mode = set_name;
     }
-    tell("inserts");
-    result.inserts = measure_inserts(c, spec);
-    drop_secondary_indexes(c, schema);
-    out.push_back(std::move(result));
+  }
+
+  // The inserts, the copies interleaved batch by batch; each batch rolled back.
+  if (progress) progress("every set: inserts");
+  std::vector<std::vector<std::pair<InsertMeasurement, std::string>>> inserts;
+  for (auto& c : connections) inserts.push_back(insert_statements(*c, spec));
+  for (unsigned rep = 0; rep < spec.insert_repetitions; ++rep)
+    for (std::size_t k = 0; k < inserts.size(); ++k)
+      for (auto& [m, sql] : inserts[k]) {
+        db::Transaction tx(*connections[k]);
+        const auto t0 = Clock::now();
+        connections[k]->exec(sql);
+        const double s = seconds_since(t0);
+        m.rows_per_second.push_back(s > 0 ? static_cast<double>(m.rows) / s : 0);
+      }  // rolled back
+  for (std::size_t k = 0; k < inserts.size(); ++k) {
+    for (auto& [m, sql] : inserts[k]) {
+      // The rolled-back rows are dead tuples: gone, and the visibility map whole again.
+      connections[k]->exec("VACUUM " + db::quote_identifier(m.table));
+      out[k].inserts.push_back(std::move(m));
+    }
+    drop_secondary_indexes(*connections[k], spec.copies[k].schema);
   }
   return out;
 }

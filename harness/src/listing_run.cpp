@@ -104,20 +104,28 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
 
 std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress) {
-  std::vector<ListingSession> sessions;
-  for (auto name : listing_implementations()) sessions.push_back(open_listing_session(spec.dsn, spec.schema, name));
-  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
+  return std::move(measure_listings_across(spec, {spec.schema}, progress).front());
+}
 
-  std::vector<ListingMeasurement> out;
-  out.reserve(spec.listings.size() * sessions.size());  // subjects point into it
+std::vector<std::vector<ListingMeasurement>> measure_listings_across(
+    const ListingRunSpec& spec, const std::vector<std::string>& schemas,
+    const std::function<void(std::string_view)>& progress) {
+  std::vector<std::vector<ListingSession>> sessions(schemas.size());  // per schema, in registry order
+  for (std::size_t k = 0; k < schemas.size(); ++k)
+    for (auto name : listing_implementations()) sessions[k].push_back(open_listing_session(spec.dsn, schemas[k], name));
+  const std::int64_t user = impl::busiest_owner(spec.dsn, schemas.front());
+
+  std::vector<std::vector<ListingMeasurement>> out(schemas.size());
+  for (auto& o : out) o.reserve(spec.listings.size() * listing_implementations().size());  // subjects point into them
   for (Listing listing : spec.listings) {
     if (progress) progress(to_string(listing));
     std::vector<Subject> subjects;
     const auto measured = listing_implementations(listing).size();  // sessions are in registry order
-    for (auto& s : std::span(sessions).first(measured)) {
-      out.push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt, {}});
-      subjects.push_back({&s, listing, spec.page, &out.back()});
-    }
+    for (std::size_t k = 0; k < schemas.size(); ++k)
+      for (auto& s : std::span(sessions[k]).first(measured)) {
+        out[k].push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt, {}});
+        subjects.push_back({&s, listing, spec.page, &out[k].back()});
+      }
     run_rounds(spec, user, subjects);
   }
   return out;

@@ -191,6 +191,16 @@ std::vector<Series> to_series(const std::vector<IndexSetResult>& sets, const Ind
   return out;
 }
 
+std::vector<results::IndexUse> index_use_of(const IndexSetResult& set) {
+  std::vector<results::IndexUse> out;
+  for (const auto& m : set.listings)
+    for (const auto& b : set.builds)  // the set's own indexes (keys are scanned too, and not judged)
+      if (const auto it = m.index_scans.find(b.index.name); it != m.index_scans.end() && it->second > 0)
+        out.push_back({std::string(fixtures::to_string(set.set)), std::string(to_string(m.listing)), m.impl,
+                       b.index.name, it->second});
+  return out;
+}
+
 std::vector<results::Build> builds_of(const CompareResult& result) {
   return {{"base", result.base.binary, result.base.version}, {"head", result.head.binary, result.head.version}};
 }
@@ -213,8 +223,8 @@ double RunPlan::estimated_seconds() const {
     for (Listing l : compare_spec.listings) pairs += static_cast<double>(compared_implementations(l).size());
     total += pairs * (sec(compare_spec.budget_per_pair) + 0.2) + 1;
   }
-  if (indexes)  // per set: the listings and their plans, the builds and the inserts
-    total += static_cast<double>(index_spec.sets.size()) * (4 * sec(index_spec.listing.budget_per_listing) + 6);
+  if (indexes)  // every set's listings interleaved; per set the builds, the plans and the inserts
+    total += 4 * sec(index_spec.listing.budget_per_listing) + 6 * static_cast<double>(index_spec.copies.size());
   if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
   if (derived) total += sec(caching_spec.budget_per_path);
   if (saves)
@@ -232,7 +242,7 @@ void make_quick(RunPlan& plan) {
   plan.save_spec.duration_per_point = milliseconds(600);
   plan.save_spec.concurrency = {1, 8, 64};
   plan.compare_spec.budget_per_pair = milliseconds(1000);
-  plan.index_spec.listing.budget_per_listing = milliseconds(300);
+  plan.index_spec.listing.budget_per_listing = milliseconds(900);
 }
 
 void RunRecorder::add(std::vector<Series> series) {
@@ -320,7 +330,11 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
       const auto sets = measure_index_sets(plan.index_spec, plan.scale, tell);
       add(to_series(sets, plan.index_spec, plan.scale));
       std::lock_guard lock(mutex_);
-      for (const auto& set : sets) run_.plans.insert(run_.plans.end(), set.plans.begin(), set.plans.end());
+      for (const auto& set : sets) {
+        run_.plans.insert(run_.plans.end(), set.plans.begin(), set.plans.end());
+        const auto uses = index_use_of(set);
+        run_.index_use.insert(run_.index_use.end(), uses.begin(), uses.end());
+      }
     }
     if (plan.listing) {  // last: a plan that cannot be captured costs no other scenario its figures
       scenario = "query plans";

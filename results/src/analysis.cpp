@@ -85,7 +85,7 @@ std::string ClaimEntry::expected() const {
 
 bool interleaved(std::string_view f) noexcept {
   return f == family::listing || f == family::caching || f == family::derived || f == family::overhead ||
-         f == family::compare;
+         f == family::compare || f == family::indexes || f == family::index_writes;
 }
 
 // Loads (requests on the event loop, the disk's ceiling) keep every request's latency and every lag
@@ -180,21 +180,17 @@ std::vector<IndexVerdict> judge_indexes(const Run& run) {
     v.index = s.implementation;
     v.scans = s.value(Metric::index_scans).value_or(0);
     v.adds = s.mode == "best" && s.parameter("in_review").value_or(1) == 0;
-    // Listings whose plan under this set read it, and whether any of them got worse than with none.
+    // Listings that scanned it under this set, and whether any of them got worse than with none.
     std::vector<std::string> worse;
-    for (const auto& p : run.plans) {
-      if (p.family != family::indexes || p.mode != s.mode) continue;
-      if (std::find(p.indexes.begin(), p.indexes.end(), v.index) == p.indexes.end()) continue;
-      const auto who = p.path + "/" + p.implementation;
+    for (const auto& u : run.index_use) {
+      if (u.set != s.mode || u.index != v.index || u.scans <= 0) continue;
+      const auto who = u.path + "/" + u.implementation;
       if (std::find(v.read_by.begin(), v.read_by.end(), who) != v.read_by.end()) continue;
       v.read_by.push_back(who);
-      Series key;
-      key.family = std::string(family::indexes);
-      key.path = p.path;
-      key.implementation = p.implementation;
-      key.mode = s.mode;
-      key.parameters = p.parameters;
-      const Series* with = run.find(key.key());
+      const Series* with = nullptr;
+      for (const auto& x : run.series)
+        if (x.family == family::indexes && x.path == u.path && x.implementation == u.implementation && x.mode == s.mode)
+          with = &x;
       const Series* without = with ? under_set(run, *with, "none") : nullptr;
       if (with == nullptr || without == nullptr) continue;
       const Delta* lat = find_delta(run, *without, *with, Metric::latency);
@@ -223,8 +219,11 @@ std::vector<IndexVerdict> judge_indexes(const Run& run) {
     } else {
       v.outcome = kIndexUsed;
       v.reason = number(v.scans) + " scans" +
-                 (v.read_by.empty() ? std::string(" (no captured plan reads it: a prepared statement's generic plan, or the planner's estimates)")
-                                    : " by " + v.read_by.front() + (v.read_by.size() > 1 ? " and " + number(static_cast<double>(v.read_by.size() - 1)) + " more" : "")) +
+                 (v.read_by.empty() ? std::string()
+                                    : " by " + v.read_by.front() +
+                                          (v.read_by.size() > 1
+                                               ? " and " + number(static_cast<double>(v.read_by.size() - 1)) + " more"
+                                               : std::string())) +
                  "; " + write_words;
     }
     out.push_back(std::move(v));

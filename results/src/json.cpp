@@ -143,6 +143,15 @@ Plan plan_from(const json& j) {
   return p;
 }
 
+json to_json(const IndexUse& u) {
+  return {{"set", u.set}, {"path", u.path}, {"implementation", u.implementation}, {"index", u.index}, {"scans", u.scans}};
+}
+
+IndexUse index_use_from(const json& j) {
+  return {j.at("set").get<std::string>(), j.at("path").get<std::string>(), j.at("implementation").get<std::string>(),
+          j.at("index").get<std::string>(), j.at("scans").get<double>()};
+}
+
 json to_json(const IndexVerdict& v) {
   return {{"set", v.set},         {"table", v.table},     {"index", v.index},   {"outcome", v.outcome},
           {"scans", v.scans},     {"read_by", v.read_by}, {"adds", v.adds},     {"reason", v.reason}};
@@ -229,7 +238,12 @@ std::string to_json(const Run& run) {
               {"verdicts", verdicts},
               {"fits", fits},
               {"plans", plans}};
-  if (!run.index_verdicts.empty()) {  // only a run with the index scenario has them
+  if (!run.index_use.empty()) {  // only a run with the index scenario has them
+    json use = json::array();
+    for (const auto& u : run.index_use) use.push_back(to_json(u));
+    doc["index_use"] = use;
+  }
+  if (!run.index_verdicts.empty()) {
     json verdicts_of_indexes = json::array();
     for (const auto& v : run.index_verdicts) verdicts_of_indexes.push_back(to_json(v));
     doc["index_verdicts"] = verdicts_of_indexes;
@@ -262,6 +276,8 @@ Run from_json(std::string_view text, std::string_view origin) {
     for (const auto& v : doc.at("verdicts")) run.verdicts.push_back(verdict_from(v));
     for (const auto& f : doc.at("fits")) run.fits.push_back(fit_from(f));
     for (const auto& p : doc.at("plans")) run.plans.push_back(plan_from(p));
+    if (doc.contains("index_use"))
+      for (const auto& u : doc.at("index_use")) run.index_use.push_back(index_use_from(u));
     if (doc.contains("index_verdicts"))
       for (const auto& v : doc.at("index_verdicts")) run.index_verdicts.push_back(index_verdict_from(v));
   } catch (const std::exception& e) {

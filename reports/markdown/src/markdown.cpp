@@ -400,18 +400,20 @@ struct Writer {
     line("## The review's index recommendations, judged");
     line("");
     line("Each index set — *none* (keys only), *review* (the review's recommendations taken literally) and *best* "
-         "(what the optimized paths need) — was built in turn on a copy of the dataset certbench owns, every listing "
-         "measured under it per implementation, and rows inserted into every certificate table in transactions "
-         "rolled back. *scans* is `pg_stat_user_indexes.idx_scan` around a few calls of each listing run alone. "
-         "The sets ran one after the other, so their latency intervals are independent bootstraps.");
+         "(what the optimized paths need) — was built on a copy of the dataset of its own, every listing measured "
+         "per implementation on every copy in one set of interleaved rounds (intervals pair the rounds), and rows "
+         "inserted into every certificate table of every copy, batch by batch, each batch rolled back. *scans* is "
+         "`pg_stat_user_indexes.idx_scan` around a few calls of each listing run alone.");
     line("");
     line("A verdict per index: **used** — a listing scanned it and none that read it got worse than with *none*; "
          "**unused** — no listing scanned it; **harmful** — no listing scanned it but inserts into its table were "
-         "measurably slower with the set (the rate's 95% interval against *none* wholly below 1), or a listing whose "
-         "plan read it was measurably slower than with *none* and touched no fewer buffers.");
+         "measurably slower with the set (the rate's 95% interval against *none* wholly below 1), or a listing that "
+         "scanned it was measurably slower than with *none* and touched no fewer buffers. *scanned by*: the listings "
+         "whose `idx_scan` moved (the plans below are custom plans for the call's parameters; a prepared statement's "
+         "generic plan can read other indexes).");
     line("");
     if (!run.index_verdicts.empty()) {
-      line("| set | index | table | size | build | scans | read by | verdict | why |");
+      line("| set | index | table | size | build | scans | scanned by | verdict | why |");
       line("|---|---|---|--:|--:|--:|---|---|---|");
       for (const auto& v : run.index_verdicts) {
         const Series* s = nullptr;

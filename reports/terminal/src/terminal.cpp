@@ -231,7 +231,7 @@ void print_indexes(const Printer& p) {
   const auto listings = p.family(results::family::indexes);
   if (listings.empty() && p.run.index_verdicts.empty()) return;
   const auto* first = listings.empty() ? nullptr : listings.front();
-  p.print("\nindex sets, each built in turn on a copy of the dataset{}; per call, median latency and shared buffers\n",
+  p.print("\nindex sets side by side, each on a copy of the dataset{}, in interleaved rounds; per call, median latency and shared buffers\n",
           first ? " at scale " + thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
   p.print("  {:<32} {:<10} {:>10} {:>8} {:>10} {:>8} {:>10} {:>8}  {}\n", "path", "impl", "none", "buffers", "review",
           "buffers", "best", "buffers", "best against review, latency (95% interval)");

@@ -1,21 +1,21 @@
 #pragma once
 // The index scenario (issue #14; docs/indexes.md): the review's index recommendations judged on
-// the run's data. For each index set (none, review, best), on a copy of the dataset that
-// certbench owns (a schema seeded with the same scale and seed, index set none, by the caller):
-//  - the set's secondary indexes are built one at a time: each CREATE INDEX timed, each size read
-//    (pg_relation_size);
-//  - every listing is measured per implementation (listing_run: interleaved rounds, the server's
-//    counts — shared buffers per call —, and each index's idx_scan around each subject's counted
-//    calls), and each statement's plan captured (plans: node types, indexes read);
-//  - rows are inserted into every certificate table in transactions that are rolled back (the
-//    write cost of the set), then the tables are vacuumed so that the next set reads what this one
-//    did;
-// and the set's indexes are dropped again. The copy is left with the primary keys, unique keys
-// and foreign keys only (index set none, as its marker says); nothing outside it is touched, the
-// run's own dataset included.
+// the run's data. Each index set (none, review, best) gets a copy of the dataset that certbench
+// owns (a schema seeded by the caller with the same scale and seed, index set none):
+//  - the set's secondary indexes are built in its copy one at a time: each CREATE INDEX timed,
+//    each size read (pg_relation_size);
+//  - every listing is measured per implementation on every copy in one set of interleaved rounds
+//    (listing_run: drift hits every set alike), with the server's counts — shared buffers per
+//    call — and each index's idx_scan around each subject's counted calls; each statement's plan
+//    is captured (plans: node types, indexes read);
+//  - rows are inserted into every certificate table of every copy, the copies interleaved, in
+//    transactions that are rolled back (the write cost of the set); then the tables are vacuumed;
+// and the sets' indexes are dropped again. Each copy is left with its primary, unique and foreign
+// keys only (index set none, as its marker says); nothing outside the copies is touched, the run's
+// own dataset included.
 //
 // Thread safety: runs on the calling thread with sessions of its own; nothing else may use the
-// copy meanwhile (the idx_scan counts would take its scans for the listings').
+// copies meanwhile (the idx_scan counts would take its scans for the listings').
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,11 +29,19 @@
 
 namespace certbench::harness {
 
+/// The copy of the dataset in `schema` that the index scenario uses for `set`: "<schema>_ix_<set>".
+std::string index_copy_schema(std::string_view schema, fixtures::IndexSet set);
+
+struct IndexCopy {
+  fixtures::IndexSet set = fixtures::IndexSet::none;
+  std::string schema;  ///< a ready certbench dataset with index set none (refused otherwise)
+};
+
 struct IndexRunSpec {
-  /// dsn and schema: the copy (a ready certbench dataset with index set none; refused otherwise),
-  /// and how the listings are measured under each set (count_index_scans is set by the scenario).
+  /// dsn, and how the listings are measured (schema unused: the copies'; count_index_scans is set
+  /// by the scenario). The budget per listing covers every copy's implementations.
   ListingRunSpec listing;
-  std::vector<fixtures::IndexSet> sets{fixtures::IndexSet::none, fixtures::IndexSet::review, fixtures::IndexSet::best};
+  std::vector<IndexCopy> copies;  ///< one per set, all of the same data
   std::int64_t insert_rows = 2000;    ///< rows per insert batch (fewer when a table has fewer)
   unsigned insert_repetitions = 5;    ///< batches per table and set: the insert rate's samples
 };
@@ -61,7 +69,7 @@ struct IndexSetResult {
   std::vector<InsertMeasurement> inserts;
 };
 
-/// Measures every set of the spec on the copy. Throws UsageError when the copy is not a ready
+/// Measures every set of the spec on its copy. Throws UsageError when a copy is not a ready
 /// certbench dataset of index set none, EnvironmentError when the server is older than
 /// PostgreSQL 15 (pg_stat_force_next_flush), and what the measurements throw.
 std::vector<IndexSetResult> measure_index_sets(const IndexRunSpec& spec, std::uint64_t scale,

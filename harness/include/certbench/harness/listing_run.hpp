@@ -60,6 +60,14 @@ struct ListingRunSpec {
 std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
                                                  const std::function<void(std::string_view)>& progress = {});
 
+/// The same on several datasets of the same data (the index scenario's copies, one per index set):
+/// for each listing, every implementation on every schema in one set of interleaved rounds, so
+/// that drift hits every schema alike. The user is the busiest owner of the first schema. Returns
+/// the measurements per schema, in `schemas` order.
+std::vector<std::vector<ListingMeasurement>> measure_listings_across(
+    const ListingRunSpec& spec, const std::vector<std::string>& schemas,
+    const std::function<void(std::string_view)>& progress = {});
+
 /// Page depth: implementation `impl` of each of spec.listings at each of `pages`, by OFFSET and by
 /// keyset (the cursor of page P found by walking the P-1 pages before it, untimed), all interleaved.
 /// A page past the end of a listing is left out.

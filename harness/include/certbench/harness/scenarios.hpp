@@ -42,6 +42,8 @@ std::vector<results::Series> to_series(const CompareResult& result, const PageRe
 /// index_writes (inserts per certificate table, implementation "insert").
 std::vector<results::Series> to_series(const std::vector<IndexSetResult>& sets, const IndexRunSpec& spec,
                                        std::uint64_t scale);
+/// Which listing implementation scanned which of the set's indexes (its keys left out).
+std::vector<results::IndexUse> index_use_of(const IndexSetResult& set);
 /// The builds of a comparison as the environment records them.
 std::vector<results::Build> builds_of(const CompareResult& result);
 

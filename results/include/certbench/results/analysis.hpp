@@ -62,13 +62,13 @@ const Delta* find_delta(const Run& run, const Series& baseline, const Series& ot
 
 /// The index scenario's comparisons (docs/indexes.md): each set's series of family indexes
 /// (listings: latency, shared buffers) and index_writes (insert rate) against the same series
-/// under `none`, and best's against review's; independent bootstrap intervals (the sets are
-/// measured one after the other, not interleaved).
+/// under `none`, and best's against review's; paired bootstrap intervals (the sets' copies are
+/// measured in the same interleaved rounds, their inserts batch by batch).
 std::vector<Delta> index_deltas(const Run& run);
 
 /// The verdict on every index of the review and best sets (IndexVerdict's rule), from the
-/// series of families index, indexes and index_writes, run.deltas (index_deltas) and the plans
-/// of family indexes.
+/// series of families index, indexes and index_writes, run.deltas (index_deltas) and
+/// run.index_use (which listing scanned which index).
 std::vector<IndexVerdict> judge_indexes(const Run& run);
 
 /// Judges each entry on the run's series. A claim always gets a verdict (not_measured when the run

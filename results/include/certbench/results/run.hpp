@@ -166,22 +166,33 @@ struct Plan {
   friend bool operator==(const Plan&, const Plan&) = default;
 };
 
+/// The index scenario's idx_scan of one index of a set during one listing implementation's counted
+/// calls (pg_stat_user_indexes, flushed before and after): which listing scanned which index.
+struct IndexUse {
+  std::string set;             ///< "review" or "best"
+  std::string path;            ///< the listing
+  std::string implementation;
+  std::string index;
+  double scans = 0;            ///< > 0 (an index a listing did not scan has no entry)
+  friend bool operator==(const IndexUse&, const IndexUse&) = default;
+};
+
 /// What the index scenario found for one index of a set, judged from the run's own figures by
 /// results::analyse (docs/indexes.md):
 ///  - unused:  no listing scanned it (idx_scan did not move during the listings' counted calls),
 ///             and inserts into its table were not measurably slower with the set than with none;
 ///  - harmful: no listing scanned it, but inserts into its table were measurably slower with the
-///             set (the insert rate's 95% interval against none wholly below 1); or a listing whose
-///             plan read it was measurably slower than with none (latency interval wholly below 1)
-///             and touched no fewer shared buffers;
-///  - used:    a listing scanned it, and none that read it got worse as above.
+///             set (the insert rate's 95% interval against none wholly below 1); or a listing that
+///             scanned it (IndexUse) was measurably slower than with none (latency interval wholly
+///             below 1) and touched no fewer shared buffers;
+///  - used:    a listing scanned it, and none that scanned it got worse as above.
 struct IndexVerdict {
   std::string set;      ///< "review" or "best"
   std::string table;
   std::string index;
   std::string outcome;  ///< "used", "unused" or "harmful"
   double scans = 0;     ///< idx_scan during the listings' counted calls
-  std::vector<std::string> read_by;  ///< "path/implementation" whose plan under the set read it
+  std::vector<std::string> read_by;  ///< "path/implementation" that scanned it (IndexUse), in run order
   bool adds = false;    ///< of `best` and not recommended by the review (no review index on its table has its definition)
   std::string reason;   ///< one line, with the figures it rests on
   friend bool operator==(const IndexVerdict&, const IndexVerdict&) = default;
@@ -229,6 +240,7 @@ struct Run {
   std::vector<Verdict> verdicts;
   std::vector<GrowthFit> fits;
   std::vector<Plan> plans;
+  std::vector<IndexUse> index_use;           ///< the index scenario's scans per listing; empty without it
   std::vector<IndexVerdict> index_verdicts;  ///< the index scenario's judgement (analyse), empty without it
 
   [[nodiscard]] const Series* find(const std::string& key) const;
