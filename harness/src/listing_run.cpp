@@ -55,6 +55,7 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
     out.peak_heap_bytes = std::move(rounds[k].peak_heap);
     const auto& st = subjects[k].session->db->stats();  // each subject has a session of its own
     out.round_trips = static_cast<double>(st.round_trips) / made;
+    out.statements = static_cast<double>(st.statements) / made;
     out.rows_received = static_cast<double>(st.rows_received) / made;
     out.bytes_received = static_cast<double>(st.bytes_received) / made;
   }

@@ -9,8 +9,8 @@ constexpr std::array kMetrics{
     MetricInfo{Metric::latency, "latency", "seconds", "time per call", Better::lower},
     MetricInfo{Metric::peak_heap, "peak_heap", "bytes", "the most heap one call held, libpq's mallocs included",
                Better::lower},
-    MetricInfo{Metric::round_trips, "round_trips", "count", "database statements sent and answered per call",
-               Better::lower},
+    MetricInfo{Metric::round_trips, "round_trips", "count",
+               "database round trips per call: times the client sent and waited for the server", Better::lower},
     MetricInfo{Metric::rows_received, "rows_received", "count", "result rows received per call", Better::lower},
     MetricInfo{Metric::bytes_received, "bytes_received", "bytes", "result bytes received per call", Better::lower},
     MetricInfo{Metric::db_round_trips, "db_round_trips", "count", "database round trips per call", Better::lower},
@@ -45,6 +45,8 @@ constexpr std::array kMetrics{
                "shared buffers a call touched, hit + read (pg_stat_statements)", Better::lower},
     MetricInfo{Metric::server_execution, "server_execution", "seconds",
                "the server's execution time of one call's statements (pg_stat_statements)", Better::lower},
+    MetricInfo{Metric::statements, "statements", "count",
+               "database statements executed per call (a pipeline sends several in one round trip)", Better::lower},
 };
 
 }  // namespace

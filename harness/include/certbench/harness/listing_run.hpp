@@ -27,6 +27,7 @@ struct ListingMeasurement {
   /// What the server counted per call (pg_stat_statements), from calls run alone after the rounds;
   /// std::nullopt when the server does not offer pg_stat_statements.
   std::optional<ServerCounts> server;
+  double statements = 0;             ///< per call (round_trips counts waits: a pipeline is 1)
 };
 
 struct ListingRunSpec {
