@@ -45,9 +45,12 @@ TEST_F(Pipeline, APipelinedPageIsFiveStatementsInOneRoundTrip) {
     const auto page = s.listings->list(l, user, {2, 20, std::nullopt});
     EXPECT_EQ(s.db->stats().statements, 5u) << to_string(l);
     EXPECT_EQ(s.db->stats().round_trips, 1u) << to_string(l);
-    if (l == Listing::all_certificates_with_users)  // every kind has 100 or more certificates here
+    if (l == Listing::all_certificates_with_users) {  // every kind has 100 or more certificates here
       EXPECT_EQ(s.db->stats().rows_received, 5u * 40u) << "each kind hands over offset + size rows";
-    if (l != Listing::user_certificates) EXPECT_EQ(page.rows.size(), 20u) << to_string(l);
+    }
+    if (l != Listing::user_certificates) {
+      EXPECT_EQ(page.rows.size(), 20u) << to_string(l);
+    }
   }
   // The first page of a shape prepares its statements first: one round trip each, then the pipeline.
   s.db->reset_stats();
