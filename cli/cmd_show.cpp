@@ -91,6 +91,7 @@ int show(const ShowArgs& args) {
                           {"rows", rows},
                           {"stats",
                            {{"round_trips", stats.round_trips},
+                            {"statements", stats.statements},
                             {"rows_received", stats.rows_received},
                             {"bytes_received", stats.bytes_received},
                             {"peak_heap_bytes", peak ? nlohmann::json(*peak) : nlohmann::json()}}},
@@ -105,8 +106,8 @@ int show(const ShowArgs& args) {
     if (r.user_email) extra = fmt::format("  owner: {} <{}>", r.user_full_name.value_or(""), *r.user_email);
     fmt::print("  {:<27} {:<17} {:>8}  {:<22}{}\n", r.generated_at, r.kind, r.id, r.recipient_name, extra);
   }
-  fmt::print("cost: {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.round_trips,
-             thousands(stats.rows_received), human_bytes(stats.bytes_received),
+  fmt::print("cost: {} statement(s) in {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.statements,
+             stats.round_trips, thousands(stats.rows_received), human_bytes(stats.bytes_received),
              peak ? human_bytes(*peak) : std::string("not measured (sanitizer build)"));
   if (next) fmt::print("next page: --after {}\n", *next);
   return 0;
