@@ -438,7 +438,8 @@ int main(int argc, char** argv) {
       ->excludes(page_opt);
   show->add_flag("--json", show_args.json, "print one JSON object: rows, stats, next_cursor");
   show->add_flag("--pgbench-script", show_args.pgbench_script,
-                 "print the page's statement as a pgbench script (review and optimized), to compare with pgbench");
+                 "print the page's statement as a pgbench script (review, optimized, cached; pipelined: its statements inside "
+                 "\\startpipeline … \\endpipeline), to compare with pgbench");
   show_dataset.add(*show, show_args.dataset);
 
   // load
