@@ -4,7 +4,7 @@
 //
 // Family 1, every implementation: page 1 at every scale, with a fitted growth order (BigO).
 // Family 2, optimized only, at the largest scale: pages 100 and 1000 by offset, 1, 100 and 1000
-// by keyset. Counters per call: round_trips, rows, bytes (received) and peak_heap_bytes (jemalloc).
+// by keyset. Counters per call: round_trips, statements, rows, bytes (received) and peak_heap_bytes (jemalloc).
 //
 // Own flags (before Google Benchmark's):
 //   --certbench_dsn=DSN        a server with datasets bench_<scale> ready (certbench bench
@@ -103,6 +103,7 @@ void run_case(benchmark::State& state, const Config& config, const Case& c) {
   const auto& st = s.db->stats();
   using benchmark::Counter;
   state.counters["round_trips"] = Counter(static_cast<double>(st.round_trips), Counter::kAvgIterations);
+  state.counters["statements"] = Counter(static_cast<double>(st.statements), Counter::kAvgIterations);
   state.counters["rows"] = Counter(static_cast<double>(st.rows_received), Counter::kAvgIterations);
   state.counters["bytes"] = Counter(static_cast<double>(st.bytes_received), Counter::kAvgIterations);
   if (harness::HeapMeter::available()) state.counters["peak_heap_bytes"] = static_cast<double>(peak);

@@ -47,7 +47,7 @@ inline benchmark::internal::Benchmark* with_certbench_median(benchmark::internal
 /// "get_public_certificates/optimized/scale:1000/page:1/keyset:0/real_time" becomes path
 /// get_public_certificates, implementation optimized, parameters scale, page, keyset and threads;
 /// a third plain part is the mode ("hit", "miss"). Each repetition is a latency sample (seconds per
-/// iteration); counters become values: round_trips, rows (rows_received), bytes (bytes_received),
+/// iteration); counters become values: round_trips, statements, rows (rows_received), bytes (bytes_received),
 /// peak_heap_bytes (peak_heap), db_round_trips, redis_round_trips.
 class CollectingReporter final : public benchmark::BenchmarkReporter {
  public:
@@ -106,7 +106,7 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
   static std::optional<results::Metric> metric_of(const std::string& counter) {
     using results::Metric;
     static const std::map<std::string, Metric> known{
-        {"round_trips", Metric::round_trips},     {"rows", Metric::rows_received},
+        {"round_trips", Metric::round_trips},     {"statements", Metric::statements}, {"rows", Metric::rows_received},
         {"bytes", Metric::bytes_received},        {"peak_heap_bytes", Metric::peak_heap},
         {"db_round_trips", Metric::db_round_trips}, {"redis_round_trips", Metric::redis_round_trips}};
     auto it = known.find(counter);

@@ -6,6 +6,7 @@
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_optimized/listing.hpp"
+#include "certbench/impl_optimized/per_kind_listing.hpp"
 #include "commands.hpp"
 #include "cursor.hpp"
 #include "dataset.hpp"
@@ -36,21 +37,45 @@ nlohmann::json row_json(const CertificateRow& r) {
   return j;
 }
 
-// The statement with $n as pgbench variables :pn, set by \set (numbers) or by pgbench -D (text).
-void print_pgbench_script(const optimized::Listings::Statement& st, const std::string& schema) {
-  std::string sql = st.sql;
-  for (std::size_t n = st.params.size(); n >= 1; --n) {
-    const std::string from = "$" + std::to_string(n), to = ":p" + std::to_string(n);
+// One statement with $n as pgbench variables :<prefix><n>, set by \set (numbers) or by pgbench -D
+// (text, added to `defines`). Returns the \set lines and the statement.
+std::string pgbench_statement(const std::string& text, const std::vector<db::Param>& params, const std::string& prefix,
+                              std::string& defines) {
+  std::string sql = text, sets;
+  for (std::size_t n = params.size(); n >= 1; --n) {
+    const std::string from = fmt::format("${}", n), to = fmt::format(":{}{}", prefix, n);
     for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos + to.size()))
       sql.replace(pos, from.size(), to);
   }
-  fmt::print("-- {} — run with: PGOPTIONS='-c search_path={}' pgbench -M prepared -n -f SCRIPT", st.name, schema);
-  for (std::size_t i = 0; i < st.params.size(); ++i)
-    if (st.params[i]->find_first_not_of("0123456789") != std::string::npos) fmt::print(" -D p{}={}", i + 1, *st.params[i]);
-  fmt::print("\n");
-  for (std::size_t i = 0; i < st.params.size(); ++i)
-    if (st.params[i]->find_first_not_of("0123456789") == std::string::npos) fmt::print("\\set p{} {}\n", i + 1, *st.params[i]);
-  fmt::print("{};\n", sql);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const bool number = params[i]->find_first_not_of("0123456789") == std::string::npos;
+    if (number)
+      sets += fmt::format("\\set {}{} {}\n", prefix, i + 1, *params[i]);
+    else
+      defines += fmt::format(" -D {}{}={}", prefix, i + 1, *params[i]);
+  }
+  return sets + sql + ";\n";
+}
+
+// The page's one statement (review, optimized) as a pgbench script.
+void print_pgbench_script(const optimized::Listings::Statement& st, const std::string& schema) {
+  std::string defines;
+  const std::string body = pgbench_statement(st.sql, st.params, "p", defines);
+  fmt::print("-- {} — run with: PGOPTIONS='-c search_path={}' pgbench -M prepared -n -f SCRIPT{}\n", st.name, schema,
+             defines);
+  fmt::print("{}", body);
+}
+
+// The page's per-kind statements (pipelined) inside one \startpipeline … \endpipeline: what the
+// pipelined implementation sends, one Sync and one wait for all the answers.
+void print_pgbench_pipeline(const std::vector<db::PreparedCall>& calls, const std::string& schema) {
+  std::string defines, body;
+  for (std::size_t k = 0; k < calls.size(); ++k)
+    body += pgbench_statement(calls[k].sql, calls[k].params, fmt::format("k{}p", k), defines);
+  fmt::print("-- {} statements in one pipeline ({} …) — run with: PGOPTIONS='-c search_path={}' pgbench -M prepared "
+             "-n -f SCRIPT{}\n",
+             calls.size(), calls.empty() ? std::string() : calls.front().name, schema, defines);
+  fmt::print("\\startpipeline\n{}\\endpipeline\n", body);
 }
 
 }  // namespace
@@ -60,14 +85,20 @@ int show(const ShowArgs& args) {
   PageRequest page{a.page, a.size, std::nullopt};
   if (!args.after.empty()) page.after = decode_cursor(args.after, a.listing, a.user_id());
   page.validate();
-  if (args.pgbench_script && a.impl == "naive")
-    throw UsageError("--pgbench-script: the naive implementation runs many statements, not one");
-  if (page.after && a.impl != "optimized")
-    throw UsageError("--after: the " + a.impl + " implementation serves numbered pages only (use --page, or --impl optimized)");
+  if (args.pgbench_script && (a.impl == "naive" || a.impl == "parallel"))
+    throw UsageError("--pgbench-script: the " + a.impl + " implementation's statements do not run on one session " +
+                     "as one script (use review, optimized, cached or pipelined)");
+  if (page.after && a.impl != "optimized" && a.impl != "pipelined" && a.impl != "parallel")
+    throw UsageError("--after: the " + a.impl +
+                     " implementation serves numbered pages only (use --page, or --impl optimized, pipelined or parallel)");
 
   auto dataset = ensure_dataset(args.dataset);
   auto session = harness::open_listing_session(dataset.target.dsn(), args.dataset.schema, a.impl);
   db::Connection& connection = *session.db;
+  if (args.pgbench_script && a.impl == "pipelined") {
+    print_pgbench_pipeline(optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
+    return 0;
+  }
   if (args.pgbench_script) {
     const optimized::Listings listings(connection, a.impl == "review" ? optimized::Strategy::union_all
                                                                         : optimized::Strategy::per_branch_limit);
@@ -91,6 +122,7 @@ int show(const ShowArgs& args) {
                           {"rows", rows},
                           {"stats",
                            {{"round_trips", stats.round_trips},
+                            {"statements", stats.statements},
                             {"rows_received", stats.rows_received},
                             {"bytes_received", stats.bytes_received},
                             {"peak_heap_bytes", peak ? nlohmann::json(*peak) : nlohmann::json()}}},
@@ -105,8 +137,8 @@ int show(const ShowArgs& args) {
     if (r.user_email) extra = fmt::format("  owner: {} <{}>", r.user_full_name.value_or(""), *r.user_email);
     fmt::print("  {:<27} {:<17} {:>8}  {:<22}{}\n", r.generated_at, r.kind, r.id, r.recipient_name, extra);
   }
-  fmt::print("cost: {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.round_trips,
-             thousands(stats.rows_received), human_bytes(stats.bytes_received),
+  fmt::print("cost: {} statement(s) in {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.statements,
+             stats.round_trips, thousands(stats.rows_received), human_bytes(stats.bytes_received),
              peak ? human_bytes(*peak) : std::string("not measured (sanitizer build)"));
   if (next) fmt::print("next page: --after {}\n", *next);
   return 0;

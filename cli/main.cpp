@@ -27,7 +27,7 @@ const std::map<std::string, std::string> kUsage = {
     {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
     {"baseline update", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
-    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|cached] [--clients N] [--event-loop [--sessions N]] "
+    {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
               "[--redis URL] [--goals] [--results DIR] [--dsn DSN | --data-dir DIR] "
@@ -48,7 +48,7 @@ const std::map<std::string, std::string> kUsage = {
               "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
-    {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|cached] "
+    {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] "
              "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
              "[--dsn DSN | --data-dir DIR]"},
 };
@@ -185,7 +185,7 @@ std::vector<std::uint64_t> parse_scales(const std::string& text) {
 void check_impl(const std::string& name) {
   const auto names = harness::listing_implementations();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw UsageError("--impl must be naive, review, optimized or cached (got '" + name + "')");
+    throw UsageError("--impl must be naive, review, optimized, pipelined, parallel or cached (got '" + name + "')");
 }
 
 // --scale, --seed, --indexes, --schema, --dsn, --data-dir: the commands that work on a dataset.
@@ -215,7 +215,7 @@ class PageOptions {
     sub.add_option("listing", listing_, "public, user, admin (all certificates with their owners) or endpoint "
                                         "(public, with spa and template names)")
         ->required();
-    sub.add_option("--impl", args.impl, "naive (before the review), review (its fix taken literally), optimized, or cached (optimized; the endpoint takes spa and template names from an in-process cache)")
+    sub.add_option("--impl", args.impl, "naive (before the review), review (its fix taken literally), optimized, pipelined (one statement per certificate kind in one libpq pipeline, merged in memory), parallel (the same spread over sessions at once), or cached (optimized; the endpoint takes spa and template names from an in-process cache)")
         ->capture_default_str();
     auto* page = sub.add_option("--page", args.page, "page number, from 1")->capture_default_str();
     sub.add_option("--size", args.size, "rows per page, 1 to 1000")->capture_default_str();
@@ -440,7 +440,8 @@ int main(int argc, char** argv) {
       ->excludes(page_opt);
   show->add_flag("--json", show_args.json, "print one JSON object: rows, stats, next_cursor");
   show->add_flag("--pgbench-script", show_args.pgbench_script,
-                 "print the page's statement as a pgbench script (review and optimized), to compare with pgbench");
+                 "print the page's statement as a pgbench script (review, optimized, cached; pipelined: its statements inside "
+                 "\\startpipeline … \\endpipeline), to compare with pgbench");
   show_dataset.add(*show, show_args.dataset);
 
   // load

@@ -205,9 +205,30 @@ TEST_F(Contract, RoundTripsPerCall) {
   EXPECT_EQ(trips("naive", Listing::public_certificates), 5u);          // one per certificate table
   EXPECT_EQ(trips("naive", Listing::all_certificates_with_users), 25u);  // + one owner per row shown
   EXPECT_EQ(trips("naive", Listing::certificates_endpoint), 45u);        // + a spa and a template per row
-  for (const char* name : {"review", "optimized"})
+  for (const char* name : {"review", "optimized", "pipelined"})
     for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint})
       EXPECT_EQ(trips(name, l), 1u) << name << " " << to_string(l);
+  // The review's "in parallel": one statement per certificate table, spread over sessions — a wait each.
+  for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint})
+    EXPECT_EQ(trips("parallel", l), 5u) << to_string(l);
+}
+
+// Statements beside round trips: the same count everywhere but in a pipeline.
+TEST_F(Contract, StatementsPerCall) {
+  auto statements = [](const std::string& name, Listing l) {
+    auto& s = sessions().at(name);
+    s.listings->list(l, 0, {1, 20, std::nullopt});
+    s.db->reset_stats();
+    s.listings->list(l, 0, {2, 20, std::nullopt});
+    return std::pair(s.db->stats().statements, s.db->stats().round_trips);
+  };
+  for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+    for (const char* name : {"naive", "review", "optimized", "parallel"}) {
+      const auto [st, trips] = statements(name, l);
+      EXPECT_EQ(st, trips) << name << " " << to_string(l);
+    }
+    EXPECT_EQ(statements("pipelined", l), std::pair(std::uint64_t{5}, std::uint64_t{1})) << to_string(l);
+  }
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
   const auto md = slurp(dir / "report.md");
   for (const char* section : {"## The review's claims, judged", "Query Time: 60-80% reduction", "The largest deltas",
                               "### certbench's own goals", "## Listings", "## Listings on one event loop",
+                              "## Which fix for the N+1", "**(advised)**",
                               "## Caching and derived data", "**Which cache.**", "## File saves", "### save_base64_image",
                               "### save_certificate_file", "## How cost grows", "### Deep pages",
                               "## Why: the statements behind the listing figures", "EXPLAIN (ANALYZE, BUFFERS)",

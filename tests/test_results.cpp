@@ -6,6 +6,7 @@
 #include <random>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/results/statistics.hpp"
@@ -257,4 +258,65 @@ TEST(Results, GoalsAgainstOtherParametersAndExactValues) {
   v = run_with(3e-3, 300'000);
   EXPECT_EQ(v[0].outcome, Outcome::not_met);
   EXPECT_EQ(v[1].outcome, Outcome::not_met);
+}
+
+// The N+1 advice: a per-kind fix only when faster with confidence and slower on nothing.
+namespace {
+results::Run advice_run(double pipelined_latency, double pipelined_throughput) {
+  results::Run run = sample_run();
+  run.series.clear();
+  const std::map<std::string, double> page{{"scale", 1000}, {"page", 1}, {"size", 20}};
+  auto add = [&](const char* impl, double latency, double throughput, double statements, double trips, double rows) {
+    auto s = series("listing", "get_public_certificates", impl, around(latency, 30, 0.05), page);
+    s.values[Metric::statements] = statements;
+    s.values[Metric::round_trips] = trips;
+    s.values[Metric::rows_received] = rows;
+    run.series.push_back(s);
+    auto loop_params = page;
+    loop_params["concurrency"] = 8;
+    auto l = series("listing_loop", "get_public_certificates", impl, around(latency * 2, 30, 0.05), loop_params);
+    l.samples[Metric::throughput] = around(throughput, 9, 0.05);
+    l.values[Metric::throughput] = throughput;
+    run.series.push_back(l);
+  };
+  add("naive", 0.03, 100, 5, 5, 7000);
+  add("optimized", 0.001, 4000, 1, 1, 20);
+  add("pipelined", pipelined_latency, pipelined_throughput, 5, 1, 100);
+  analyse(run);
+  return run;
+}
+}  // namespace
+
+TEST(Advice, APerKindFixFasterWithConfidenceAndSlowerNowhereIsAdvised) {
+  const auto advice = advise_listing_fix(advice_run(0.0005, 5000));
+  ASSERT_EQ(advice.size(), 1u);
+  EXPECT_EQ(advice[0].path, "get_public_certificates");
+  EXPECT_EQ(advice[0].chosen, "pipelined");
+  EXPECT_EQ(advice[0].concurrency, 8);
+  ASSERT_EQ(advice[0].options.size(), 2u);
+  EXPECT_EQ(advice[0].options[0].implementation, "optimized");
+  const auto& p = advice[0].options[1];
+  ASSERT_TRUE(p.latency_factor && p.throughput_factor);
+  EXPECT_GT(p.latency_factor->low, 1);
+  EXPECT_NEAR(p.latency_factor->estimate, 2, 0.1);
+  EXPECT_NEAR(p.throughput_factor->estimate, 1.25, 0.05);
+  EXPECT_EQ(p.statements, 5);
+  EXPECT_EQ(p.round_trips, 1);
+  EXPECT_NE(advice[0].reason.find("5 statement(s) in 1 round trip(s)"), std::string::npos) << advice[0].reason;
+}
+
+TEST(Advice, FasterPerCallButSlowerUnderLoadKeepsTheOneStatement) {
+  const auto advice = advise_listing_fix(advice_run(0.0005, 2000));
+  ASSERT_EQ(advice.size(), 1u);
+  EXPECT_EQ(advice[0].chosen, "optimized");
+  EXPECT_LT(advice[0].options[1].throughput_factor->high, 1);
+  EXPECT_NE(advice[0].reason.find("they receive 100 rows for a page of 20 where it receives 20"), std::string::npos)
+      << advice[0].reason;
+}
+
+TEST(Advice, NoDifferenceKeepsTheOneStatementAndNoPerKindFixGivesNoAdvice) {
+  EXPECT_EQ(advise_listing_fix(advice_run(0.001, 4000)).at(0).chosen, "optimized");
+  auto run = advice_run(0.0005, 5000);
+  std::erase_if(run.series, [](const Series& s) { return s.implementation == "pipelined"; });
+  EXPECT_TRUE(advise_listing_fix(run).empty());
 }

@@ -2,9 +2,16 @@
 
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <regex>
 #include <set>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "certbench/core/errors.hpp"
@@ -156,9 +163,8 @@ namespace {
   }
 }
 
-// Counts what a result cost and indexes its fields for Result::get, in one pass.
-void count(CallStats& stats, Result::Impl& impl) {
-  ++stats.round_trips;
+// Counts the rows and bytes a result brought and indexes its fields for Result::get, in one pass.
+void index(CallStats& stats, Result::Impl& impl) {
   if (impl.raw != nullptr) {
     const PGresult* r = impl.raw;
     const int rows = PQntuples(r), columns = PQnfields(r);
@@ -185,6 +191,30 @@ void count(CallStats& stats, Result::Impl& impl) {
       }
   }
   stats.rows_received += impl.rows;
+}
+
+// A statement answered on its own: one statement, one round trip, and what it brought.
+void count(CallStats& stats, Result::Impl& impl) {
+  ++stats.round_trips;
+  ++stats.statements;
+  index(stats, impl);
+}
+
+// The error a failed libpq result (or, without one, the session) reports: QueryError, or
+// ConnectionError when the session is gone. The message and SQLSTATE are copied out; `r` is not
+// freed here.
+std::exception_ptr failure_of(PGconn* raw, const PGresult* r, const std::string& server) {
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
+  if (PQstatus(raw) == CONNECTION_BAD)
+    return std::make_exception_ptr(ConnectionError("lost the connection to PostgreSQL at " + server + ": " + message));
+  return std::make_exception_ptr(QueryError("PostgreSQL at " + server + " refused a statement: " + message, sqlstate));
+}
+
+bool succeeded(const PGresult* r) {
+  const auto status = PQresultStatus(r);
+  return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
 }
 
 }  // namespace
@@ -254,36 +284,202 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
 
 // Through libpq: the path every measured call takes, so it does no more than pgbench -M prepared
 // would (libpqxx's per-field accessors cost more than the decoding of a page; see callgrind).
-Result Connection::exec_prepared(const std::string& name, std::string_view sql,
-                                 const std::vector<Param>& params) {
+void Connection::prepare_once(const std::string& name, std::string_view sql, std::size_t params, CallStats& stats) {
   PGconn* raw = impl_->raw.handle;
   if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
-  // On failure: the message and SQLSTATE are copied out of the result before it is freed.
-  auto check = [&](PGresult* r, ExecStatusType expected) {
-    if (PQresultStatus(r) == expected) return;
-    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    const std::string sqlstate = state != nullptr ? state : "";
-    const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
-    const bool lost = PQstatus(raw) == CONNECTION_BAD;
-    PQclear(r);
-    if (lost) throw ConnectionError("lost the connection to PostgreSQL at " + server() + ": " + message);
-    throw QueryError("PostgreSQL at " + server() + " refused a statement: " + message, sqlstate);
-  };
-  if (!impl_->raw.prepared.contains(name)) {
-    PGresult* prepared = PQprepare(raw, name.c_str(), std::string(sql).c_str(), static_cast<int>(params.size()), nullptr);
-    check(prepared, PGRES_COMMAND_OK);
+  if (impl_->raw.prepared.contains(name)) return;
+  PGresult* prepared = PQprepare(raw, name.c_str(), std::string(sql).c_str(), static_cast<int>(params), nullptr);
+  if (!succeeded(prepared)) {
+    auto error = failure_of(raw, prepared, server());
     PQclear(prepared);
-    impl_->raw.prepared.insert(name);
-    ++stats_.round_trips;
+    std::rethrow_exception(error);
   }
+  PQclear(prepared);
+  impl_->raw.prepared.insert(name);
+  ++stats.round_trips;
+  ++stats.statements;
+}
+
+Result Connection::exec_prepared(const std::string& name, std::string_view sql,
+                                 const std::vector<Param>& params) {
+  prepare_once(name, sql, params.size(), stats_);
+  PGconn* raw = impl_->raw.handle;
   if (recorded_ != nullptr) recorded_->push_back({std::string(sql), params});
   const auto values = raw_params(params);
   PGresult* r = PQexecPrepared(raw, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                nullptr, 0);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) check(r, PGRES_COMMAND_OK);
+  if (!succeeded(r)) {
+    auto error = failure_of(raw, r, server());
+    PQclear(r);
+    std::rethrow_exception(error);
+  }
   Result out;
   out.impl_->raw = r;
   count(stats_, *out.impl_);
+  return out;
+}
+
+namespace {
+// Owns the PGresults of a pipeline or a fan-out until they become Results.
+struct PendingResults {
+  std::vector<PGresult*> results;
+  explicit PendingResults(std::size_t n) : results(n, nullptr) {}
+  ~PendingResults() {
+    for (auto* r : results)
+      if (r != nullptr) PQclear(r);
+  }
+  PendingResults(const PendingResults&) = delete;
+  PendingResults& operator=(const PendingResults&) = delete;
+};
+}  // namespace
+
+// Pipeline mode (libpq 14+): the statements go out together, followed by one Sync; the server runs
+// them in order and answers all of them; the client waits once.
+std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> calls) {
+  if (calls.empty()) return {};
+  for (const auto& c : calls) prepare_once(c.name, c.sql, c.params.size(), stats_);
+  PGconn* raw = impl_->raw.handle;
+  if (PQenterPipelineMode(raw) != 1)
+    throw QueryError("PostgreSQL at " + server() + ": cannot enter pipeline mode: " + first_line(PQerrorMessage(raw)), "");
+  if (recorded_ != nullptr)
+    for (const auto& c : calls) recorded_->push_back({c.sql, c.params});
+
+  PendingResults pending(calls.size());
+  std::exception_ptr error;  // the first failure
+  std::size_t sent = 0;
+  for (const auto& c : calls) {
+    const auto values = raw_params(c.params);
+    if (PQsendQueryPrepared(raw, c.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
+      error = failure_of(raw, nullptr, server());
+      break;
+    }
+    ++sent;
+  }
+  // The Sync ends the implicit transaction and tells the server to answer; even after a failed
+  // send it lets the statements already queued finish, so the session leaves pipeline mode clean.
+  const bool synced = PQpipelineSync(raw) == 1;
+  if (!synced && !error) error = failure_of(raw, nullptr, server());
+  if (synced) {
+    // Each statement's results end with a null; the Sync's own result comes last. A statement
+    // after a failed one is answered PGRES_PIPELINE_ABORTED.
+    for (std::size_t i = 0; i < sent; ++i) {
+      while (PGresult* r = PQgetResult(raw)) {
+        if (!succeeded(r) && !error) error = failure_of(raw, r, server());
+        if (pending.results[i] == nullptr && succeeded(r)) pending.results[i] = r;
+        else PQclear(r);
+      }
+      if (PQstatus(raw) == CONNECTION_BAD) break;
+    }
+    while (PGresult* r = PQgetResult(raw)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync || PQstatus(raw) == CONNECTION_BAD) break;
+    }
+  }
+  ++stats_.round_trips;
+  if (PQexitPipelineMode(raw) != 1 && !error)
+    error = std::make_exception_ptr(QueryError(
+        "PostgreSQL at " + server() + ": cannot leave pipeline mode: " + first_line(PQerrorMessage(raw)), ""));
+  if (PQstatus(raw) == CONNECTION_BAD && !error) error = failure_of(raw, nullptr, server());
+  if (error) std::rethrow_exception(error);
+
+  std::vector<Result> out(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    out[i].impl_->raw = std::exchange(pending.results[i], nullptr);
+    ++stats_.statements;
+    index(stats_, *out[i].impl_);
+  }
+  return out;
+}
+
+// Several sessions at once: each session's statement is sent without waiting, then the sessions'
+// sockets are polled together and each result read as it arrives, the session's next statement
+// (if it was given several) sent as soon as its previous one is answered.
+std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> sessions,
+                                                  std::span<const PreparedCall> calls) {
+  if (calls.empty()) return {};
+  if (sessions.empty()) throw std::invalid_argument("Connection::exec_concurrently: no sessions");
+  const std::size_t n = std::min(sessions.size(), calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    sessions[i % n]->prepare_once(calls[i].name, calls[i].sql, calls[i].params.size(), stats_);
+  if (recorded_ != nullptr)
+    for (const auto& c : calls) recorded_->push_back({c.sql, c.params});
+
+  struct Lane {
+    Connection* session;
+    PGconn* raw;
+    std::size_t next;     // the next call index this lane sends (i, i + n, …)
+    std::size_t current;  // the call in flight; calls.size() when idle
+  };
+  PendingResults pending(calls.size());
+  std::exception_ptr error;
+  std::vector<Lane> lanes;
+  lanes.reserve(n);
+  auto send = [&](Lane& lane) {
+    lane.current = calls.size();
+    if (lane.next >= calls.size() || lane.raw == nullptr) return;
+    const auto& c = calls[lane.next];
+    const auto values = raw_params(c.params);
+    if (PQsendQueryPrepared(lane.raw, c.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
+      if (!error) error = failure_of(lane.raw, nullptr, lane.session->server());
+      lane.raw = nullptr;  // nothing more on this session
+      return;
+    }
+    ++stats_.round_trips;
+    ++stats_.statements;
+    lane.current = lane.next;
+    lane.next += n;
+  };
+  for (std::size_t k = 0; k < n; ++k) {
+    lanes.push_back({sessions[k], sessions[k]->impl_->raw.handle, k, calls.size()});
+    send(lanes.back());
+  }
+  // Reads what has arrived on a lane; when its statement is answered (the null after its results),
+  // sends the lane's next one. False if the session failed.
+  auto drain = [&](Lane& lane) {
+    while (lane.current < calls.size()) {
+      if (PQconsumeInput(lane.raw) != 1) {
+        if (!error) error = failure_of(lane.raw, nullptr, lane.session->server());
+        lane.current = calls.size();
+        lane.raw = nullptr;
+        return;
+      }
+      if (PQisBusy(lane.raw) == 1) return;  // wait for the socket
+      PGresult* r = PQgetResult(lane.raw);
+      if (r == nullptr) {
+        send(lane);
+        continue;
+      }
+      if (!succeeded(r) && !error) error = failure_of(lane.raw, r, lane.session->server());
+      if (pending.results[lane.current] == nullptr && succeeded(r)) pending.results[lane.current] = r;
+      else PQclear(r);
+    }
+  };
+  std::vector<pollfd> fds;
+  std::vector<Lane*> polled;
+  for (;;) {
+    fds.clear();
+    polled.clear();
+    for (auto& lane : lanes)
+      if (lane.current < calls.size()) {
+        fds.push_back({PQsocket(lane.raw), POLLIN, 0});
+        polled.push_back(&lane);
+      }
+    if (fds.empty()) break;
+    if (::poll(fds.data(), static_cast<nfds_t>(fds.size()), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw EnvironmentError(std::string("waiting for PostgreSQL's answers: poll failed: ") + std::strerror(errno));
+    }
+    for (std::size_t k = 0; k < fds.size(); ++k)
+      if (fds[k].revents != 0) drain(*polled[k]);
+  }
+  if (error) std::rethrow_exception(error);
+
+  std::vector<Result> out(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    out[i].impl_->raw = std::exchange(pending.results[i], nullptr);
+    index(stats_, *out[i].impl_);
+  }
   return out;
 }
 
@@ -328,6 +524,7 @@ void Connection::copy_in(std::string_view table, std::span<const std::string_vie
     std::rethrow_exception(error);
   }
   ++stats_.round_trips;
+  ++stats_.statements;
   std::string chunk;
   try {
     for (bool more = true; more;) {
@@ -353,6 +550,7 @@ Transaction::Transaction(Connection& connection) : connection_(connection) {
   try {
     connection_.impl_->tx = std::make_unique<pqxx::work>(*connection_.impl_->conn);
     ++connection_.stats_.round_trips;  // BEGIN
+    ++connection_.stats_.statements;
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(connection_.server());
   }
@@ -372,6 +570,7 @@ void Transaction::commit() {
   try {
     connection_.impl_->tx->commit();
     ++connection_.stats_.round_trips;
+    ++connection_.stats_.statements;
   } catch (const pqxx::failure&) {
     connection_.impl_->tx.reset();
     rethrow_as_certbench(connection_.server());

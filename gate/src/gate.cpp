@@ -102,29 +102,6 @@ bool family_measured(const Run& run, const Series& b) {
 
 // ---- tier 1 -------------------------------------------------------------------------------------
 
-struct CountFigure {
-  std::string_view name;
-  std::optional<Metric> value_metric;  ///< from Series::values; else peak_heap's samples
-  bool bytes;
-  bool server = false;          ///< the server's count: not compared across PostgreSQL versions or settings
-  bool higher_better = false;   ///< cache hits; every other figure is lower-is-better
-};
-
-const std::vector<CountFigure>& count_figures() {
-  static const std::vector<CountFigure> figures{
-      {figure::round_trips, Metric::round_trips, false},   {figure::rows_received, Metric::rows_received, false},
-      {figure::bytes_received, Metric::bytes_received, false}, {figure::db_round_trips, Metric::db_round_trips, false},
-      {figure::redis_round_trips, Metric::redis_round_trips, false}, {figure::peak_heap, std::nullopt, true},
-      // pg_stat_statements' counts of a few calls run alone: the statements depend on the code only,
-      // the buffers also on the server (version, planner settings).
-      {figure::server_statements, Metric::server_statements, false},
-      {figure::server_buffers, Metric::shared_buffers, false, true},
-      {figure::cache_hits, Metric::cache_hits, false, false, true},
-      {figure::cache_misses, Metric::cache_misses, false},
-  };
-  return figures;
-}
-
 std::optional<double> peak_heap_of(const Series& s) {
   const auto* v = s.samples_of(Metric::peak_heap);
   if (v == nullptr || v->empty()) return std::nullopt;
@@ -163,11 +140,11 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
     const auto* c = current.find(b.key());
     // A figure is checked when the baseline has it; a peak heap also when only the current run has
     // it (then n/a: a sanitizer build's baseline measured none).
-    std::vector<const CountFigure*> figures;
-    for (const auto& f : count_figures()) {
-      if (!settings.tolerance_of(f.name).check) continue;
-      const bool present = f.value_metric ? b.value(*f.value_metric).has_value()
-                                          : peak_heap_of(b) || (c != nullptr && peak_heap_of(*c));
+    std::vector<const Tier1Figure*> figures;
+    for (const auto& f : tier1_figures()) {
+      if (f.source == Tier1Figure::Source::plans || !settings.tolerance_of(f.name).check) continue;
+      const bool present = f.metric ? b.value(*f.metric).has_value()
+                                    : peak_heap_of(b) || (c != nullptr && peak_heap_of(*c));
       if (present) figures.push_back(&f);
     }
     if (figures.empty()) continue;
@@ -183,8 +160,8 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
     for (const auto* f : figures) {
       auto check = check_of(*c, 1, std::string(f->name));
       const auto& t = settings.tolerance_of(f->name);
-      if (f->value_metric) {
-        const auto before = b.value(*f->value_metric), after = c->value(*f->value_metric);
+      if (f->metric) {
+        const auto before = b.value(*f->metric), after = c->value(*f->metric);
         if (!after) {
           check.baseline.value = before;
           check.baseline.text = text::count(*before);

@@ -176,14 +176,36 @@ void apply(Settings& s, const Override& o) {
 
 }  // namespace
 
-const std::vector<std::string_view>& tolerance_figures() {
-  static const std::vector<std::string_view> figures{figure::round_trips,       figure::rows_received,
-                                                     figure::bytes_received,    figure::db_round_trips,
-                                                     figure::redis_round_trips, figure::peak_heap,
-                                                     figure::shared_buffers,    figure::server_statements,
-                                                     figure::server_buffers,    figure::cache_hits,
-                                                     figure::cache_misses};
+const std::vector<Tier1Figure>& tier1_figures() {
+  using S = Tier1Figure::Source;
+  using results::Metric;
+  static const std::vector<Tier1Figure> figures{
+      {figure::round_trips, S::value, Metric::round_trips},
+      {figure::statements, S::value, Metric::statements},
+      {figure::rows_received, S::value, Metric::rows_received},
+      {figure::bytes_received, S::value, Metric::bytes_received},
+      {figure::db_round_trips, S::value, Metric::db_round_trips},
+      {figure::redis_round_trips, S::value, Metric::redis_round_trips},
+      {figure::peak_heap, S::peak_heap, std::nullopt, true},
+      // The plans' buffers (EXPLAIN of the statements, per path).
+      {figure::shared_buffers, S::plans, std::nullopt},
+      // pg_stat_statements' counts of a few calls run alone: the statements depend on the code only,
+      // the buffers also on the server (version, planner settings).
+      {figure::server_statements, S::value, Metric::server_statements},
+      {figure::server_buffers, S::value, Metric::shared_buffers, false, true},
+      {figure::cache_hits, S::value, Metric::cache_hits, false, false, true},
+      {figure::cache_misses, S::value, Metric::cache_misses},
+  };
   return figures;
+}
+
+const std::vector<std::string_view>& tolerance_figures() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const auto& f : tier1_figures()) out.push_back(f.name);
+    return out;
+  }();
+  return names;
 }
 
 bool Match::matches(const results::Series& s) const {

@@ -15,12 +15,16 @@
 #include "certbench/impl_optimized/certificate_data.hpp"
 #include "certbench/impl_optimized/file_saves.hpp"
 #include "certbench/impl_optimized/listing.hpp"
+#include "certbench/impl_optimized/per_kind_listing.hpp"
 #include "certbench/impl_optimized/reference_data.hpp"
 
 namespace certbench::harness {
 
 namespace {
-constexpr std::array<std::string_view, 4> kListingImplementations{"naive", "review", "optimized", "cached"};
+// "cached" last: it is measured at the endpoint only (listing_implementations(Listing)).
+constexpr std::array<std::string_view, 6> kListingImplementations{"naive",     "review",   "optimized",
+                                                                  "pipelined", "parallel", "cached"};
+constexpr std::string_view kListingNames = "naive, review, optimized, pipelined, parallel or cached";
 
 // The one ListingReplacement alive, if any.
 struct Replacement {
@@ -44,12 +48,12 @@ std::span<const std::string_view> listing_implementations() noexcept { return kL
 
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept {
   const std::span<const std::string_view> all = kListingImplementations;
-  return listing == Listing::certificates_endpoint ? all : all.first(3);
+  return listing == Listing::certificates_endpoint ? all : all.first(all.size() - 1);
 }
 
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl) {
   if (std::find(kListingImplementations.begin(), kListingImplementations.end(), impl) == kListingImplementations.end())
-    throw UsageError("the implementation must be naive, review, optimized or cached (got '" + std::string(impl) + "')",
+    throw UsageError("the implementation must be " + std::string(kListingNames) + " (got '" + std::string(impl) + "')",
                      "impl");
   ListingSession s;
   s.db = std::make_unique<db::Connection>(dsn);
@@ -62,6 +66,10 @@ ListingSession open_listing_session(const std::string& dsn, std::string_view sch
     s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::union_all);
   } else if (impl == "optimized") {
     s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit);
+  } else if (impl == "pipelined") {
+    s.listings = std::make_unique<optimized::PerKindListings>(*s.db, optimized::Fanout::pipeline);
+  } else if (impl == "parallel") {
+    s.listings = std::make_unique<optimized::PerKindListings>(*s.db, optimized::Fanout::sessions, dsn, schema);
   } else {
     s.reference = std::make_unique<optimized::InProcessReferenceData>(dsn, schema);
     s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit, s.reference.get());

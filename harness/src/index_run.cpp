@@ -109,6 +109,11 @@ std::vector<IndexSetResult> measure_index_sets(const IndexRunSpec& spec, std::ui
   // Every set's listings in one set of interleaved rounds.
   auto listing = spec.listing;
   listing.count_index_scans = true;
+  // Not "parallel": its statements are pipelined's, run on sessions of its own whose scan counts
+  // the measuring session cannot flush into a subject's window.
+  if (listing.implementations.empty())
+    for (auto name : listing_implementations())
+      if (name != "parallel") listing.implementations.push_back(name);
   std::vector<std::string> schemas;
   for (const auto& copy : spec.copies) schemas.push_back(copy.schema);
   auto measured = measure_listings_across(listing, schemas, [&](std::string_view d) {

@@ -66,6 +66,7 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
     out.peak_heap_bytes = std::move(rounds[k].peak_heap);
     const auto& st = subjects[k].session->db->stats();  // each subject has a session of its own
     out.round_trips = static_cast<double>(st.round_trips) / made;
+    out.statements = static_cast<double>(st.statements) / made;
     out.rows_received = static_cast<double>(st.rows_received) / made;
     out.bytes_received = static_cast<double>(st.bytes_received) / made;
   }
@@ -110,9 +111,14 @@ std::vector<ListingMeasurement> measure_listings(const ListingRunSpec& spec,
 std::vector<std::vector<ListingMeasurement>> measure_listings_across(
     const ListingRunSpec& spec, const std::vector<std::string>& schemas,
     const std::function<void(std::string_view)>& progress) {
+  auto chosen = [&spec](std::string_view name) {
+    return spec.implementations.empty() ||
+           std::find(spec.implementations.begin(), spec.implementations.end(), name) != spec.implementations.end();
+  };
   std::vector<std::vector<ListingSession>> sessions(schemas.size());  // per schema, in registry order
   for (std::size_t k = 0; k < schemas.size(); ++k)
-    for (auto name : listing_implementations()) sessions[k].push_back(open_listing_session(spec.dsn, schemas[k], name));
+    for (auto name : listing_implementations())
+      if (chosen(name)) sessions[k].push_back(open_listing_session(spec.dsn, schemas[k], name));
   const std::int64_t user = impl::busiest_owner(spec.dsn, schemas.front());
 
   std::vector<std::vector<ListingMeasurement>> out(schemas.size());
@@ -120,9 +126,10 @@ std::vector<std::vector<ListingMeasurement>> measure_listings_across(
   for (Listing listing : spec.listings) {
     if (progress) progress(to_string(listing));
     std::vector<Subject> subjects;
-    const auto measured = listing_implementations(listing).size();  // sessions are in registry order
+    const auto for_listing = listing_implementations(listing);
     for (std::size_t k = 0; k < schemas.size(); ++k)
-      for (auto& s : std::span(sessions[k]).first(measured)) {
+      for (auto& s : sessions[k]) {
+        if (std::find(for_listing.begin(), for_listing.end(), s.listings->name()) == for_listing.end()) continue;
         out[k].push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt, {}});
         subjects.push_back({&s, listing, spec.page, &out[k].back()});
       }

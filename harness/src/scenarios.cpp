@@ -59,6 +59,7 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
     s.samples[Metric::latency] = scaled(m.latencies_ms, 1e-3);
     if (!m.peak_heap_bytes.empty()) s.samples[Metric::peak_heap] = m.peak_heap_bytes;
     s.values[Metric::round_trips] = m.round_trips;
+    s.values[Metric::statements] = m.statements;
     s.values[Metric::rows_received] = m.rows_received;
     s.values[Metric::bytes_received] = m.bytes_received;
     if (m.server) {

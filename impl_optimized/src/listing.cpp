@@ -5,75 +5,12 @@
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "listing_sql.hpp"
 
 namespace certbench::optimized {
+using namespace detail;
+
 namespace {
-
-constexpr std::string_view kColumns =
-    "id, certificate_number, generated_at, recipient_name, is_public, created_by, spa_id, "
-    "template_id, file_path, image_path";
-constexpr std::string_view kOuterColumns =
-    "p.kind, p.id, p.certificate_number, p.generated_at, p.recipient_name, p.is_public, "
-    "p.created_by, p.spa_id, p.template_id, p.file_path, p.image_path";
-// The listing order. Each branch's kind is a literal in the "C" collation, so the database orders
-// kinds as the application does whatever the server's default collation.
-constexpr std::string_view kOrder = "generated_at DESC, kind, id DESC";
-constexpr std::string_view kOuterOrder = "p.generated_at DESC, p.kind, p.id DESC";
-
-// Numbered parameters, added as the statement is written.
-struct Params {
-  std::vector<db::Param> values;
-  std::string add(std::string value) {
-    values.emplace_back(std::move(value));
-    return "$" + std::to_string(values.size());
-  }
-};
-
-std::string filter_of(Listing listing, std::int64_t user_id, Params& params) {
-  switch (listing) {
-    case Listing::public_certificates:
-    case Listing::certificates_endpoint: return "is_public";
-    case Listing::user_certificates: return "created_by = " + params.add(std::to_string(user_id));
-    case Listing::all_certificates_with_users: return "";
-  }
-  return "";
-}
-
-// What a listing shows beyond the certificate, joined once the page is known. LEFT JOIN: a
-// certificate whose spa, template or owner were missing would still be listed, as the naive
-// per-row lookups list it (with no name), so the two never disagree on a page.
-std::string joins_of(Listing listing) {
-  switch (listing) {
-    case Listing::certificates_endpoint:
-      return " LEFT JOIN spas s ON s.id = p.spa_id LEFT JOIN certificate_templates t ON t.id = p.template_id";
-    case Listing::all_certificates_with_users: return " LEFT JOIN users u ON u.id = p.created_by";
-    default: return "";
-  }
-}
-
-std::string extra_columns_of(Listing listing) {
-  switch (listing) {
-    case Listing::certificates_endpoint: return ", s.name AS spa_name, t.name AS template_name";
-    case Listing::all_certificates_with_users: return ", u.email AS user_email, u.full_name AS user_full_name";
-    default: return "";
-  }
-}
-
-// Rows of one kind after a keyset position, in listing order (generated_at DESC, kind, id DESC):
-// for this table the kind is fixed, so the condition is one of three simple, indexable ones.
-std::string after_condition(const CertificateKind& kind, const ListingPosition& after, Params& params) {
-  const std::string at = params.add(impl::iso8601(after.generated_at_us));
-  if (kind.name < after.kind) return "generated_at < " + at;
-  if (kind.name > after.kind) return "generated_at <= " + at;
-  return "(generated_at, id) < (" + at + ", " + params.add(std::to_string(after.id)) + ")";
-}
-
-std::string where_clause(std::string_view filter, std::string_view keyset) {
-  if (filter.empty() && keyset.empty()) return "";
-  if (filter.empty()) return " WHERE " + std::string(keyset);
-  if (keyset.empty()) return " WHERE " + std::string(filter);
-  return " WHERE " + std::string(filter) + " AND " + std::string(keyset);
-}
 
 // Which side of each table a keyset position falls on: part of the statement's name, because the
 // statement's text depends on it.

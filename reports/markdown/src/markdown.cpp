@@ -10,6 +10,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/reports/format.hpp"
+#include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
@@ -161,7 +162,11 @@ struct Writer {
     line("");
     line("Page 1 of {:.0f} rows, every implementation called in interleaved rounds (naive, review, optimized, …), "
          "so that drift hits them alike; intervals pair the rounds. *review* is the review's fix taken literally, "
-         "*optimized* the best measured, *cached* the endpoint with spa and template names from an in-process cache.",
+         "*optimized* the best measured (one statement), *pipelined* and *parallel* the review's other fix — one "
+         "statement per certificate kind, sent together in one libpq pipeline or over five sessions at once, merged "
+         "in memory —, *cached* the endpoint with spa and template names from an in-process cache. *statements* are "
+         "what the client sent, *round trips* the times it waited for the server: a pipeline sends five statements "
+         "in one round trip.",
          series.front()->parameter("size").value_or(20));
     line("");
     chart("listing_latency", "latency per implementation");
@@ -173,9 +178,9 @@ struct Writer {
          "per call (`pg_stat_statements`, a few calls of each implementation run alone after the rounds): the cost "
          "without the client, and without a clock for the first two.");
     line("");
-    line("| path | implementation | n | median | p95 | p99 | round trips | rows | received | peak heap (max) | "
-         "server statements | buffers | server time | latency vs naive | peak heap vs naive |");
-    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    line("| path | implementation | n | median | p95 | p99 | statements | round trips | rows | received | "
+         "peak heap (max) | server statements | buffers | server time | latency vs naive | peak heap vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
       const auto lat = summary(*s, Metric::latency);
       const auto heap = summary(*s, Metric::peak_heap);
@@ -187,8 +192,10 @@ struct Writer {
         return bytes ? human_bytes(static_cast<std::uint64_t>(*v)) : fmt::format("{:.0f}", *v);
       };
       const auto server_time = s->value(Metric::server_execution);
-      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation,
-           lat.n, duration(lat.median), duration(lat.p95), duration(lat.p99), count(Metric::round_trips, false),
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path,
+           s->implementation, lat.n, duration(lat.median), duration(lat.p95), duration(lat.p99),
+           s->value(Metric::statements) ? count(Metric::statements, false) : count(Metric::round_trips, false),
+           count(Metric::round_trips, false),
            count(Metric::rows_received, false), count(Metric::bytes_received, true),
            heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", count(Metric::server_statements, false),
            count(Metric::shared_buffers, false), server_time ? duration(*server_time) : "—", dl ? delta_text(*dl) : "—",
@@ -260,6 +267,37 @@ struct Writer {
            s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
            duration(lat.p99), lag.n ? duration(lag.median) : "—", pool_cells(*s), d ? delta_text(*d) : "—");
     }
+    line("");
+  }
+
+  // The review's two fixes for the N+1, and which to take: results::advise_listing_fix on this run.
+  void fix_advice() {
+    const auto advice = results::advise_listing_fix(run);
+    if (advice.empty()) return;
+    line("## Which fix for the N+1");
+    line("");
+    line("The review offers two fixes for the per-kind queries: one statement (UNION ALL — *optimized*, each branch "
+         "ordered and limited by its index) or the per-kind statements executed in parallel (*pipelined*: in one "
+         "libpq pipeline on the session; *parallel*: over five sessions at once). The rule, applied by code to this "
+         "run's figures: a per-kind fix is advised only when its latency one call at a time, or its throughput on the "
+         "event loop at the highest concurrency, is better than the one statement's with 95% confidence, and "
+         "worse with confidence on neither (docs/listing.md).");
+    line("");
+    line("| path | implementation | statements | round trips | rows received | median | vs one statement | "
+         "pages/s on the loop at {:.0f} | vs one statement |", advice.front().concurrency);
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+    auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("—"); };
+    auto fac = [](const std::optional<results::Interval>& f) {
+      return f ? fmt::format("{} ({} to {})", factor(f->estimate), factor(f->low), factor(f->high)) : std::string("—");
+    };
+    for (const auto& a : advice)
+      for (const auto& o : a.options)
+        line("| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |", a.path, o.implementation,
+             o.implementation == a.chosen ? " **(advised)**" : "", num(o.statements), num(o.round_trips),
+             num(o.rows_received), duration(o.latency), o.implementation == "optimized" ? "—" : fac(o.latency_factor),
+             num(o.throughput), o.implementation == "optimized" ? "—" : fac(o.throughput_factor));
+    line("");
+    for (const auto& a : advice) line("- **{}**: {}.", a.path, a.reason);
     line("");
   }
 
@@ -581,6 +619,7 @@ std::string report_markdown(const Run& run, const std::vector<std::string>& char
   w.listings();
   w.compare();
   w.loop();
+  w.fix_advice();
   w.caching();
   w.saves();
   w.growth();

@@ -143,7 +143,8 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
       const char* help;
     };
     for (const auto& [metric, name, help] : {
-             Value{Metric::round_trips, "certbench_round_trips_per_call", "Database statements sent and answered per call"},
+             Value{Metric::round_trips, "certbench_round_trips_per_call", "Database round trips per call (waits for the server)"},
+             Value{Metric::statements, "certbench_statements_per_call", "Database statements executed per call, counted by the client"},
              Value{Metric::rows_received, "certbench_rows_per_call", "Result rows received per call"},
              Value{Metric::bytes_received, "certbench_received_bytes_per_call", "Result bytes received per call"},
              Value{Metric::db_round_trips, "certbench_db_round_trips_per_call", "Database round trips per call of a cached path"},

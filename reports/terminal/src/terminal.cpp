@@ -6,6 +6,7 @@
 #include <set>
 
 #include "certbench/reports/format.hpp"
+#include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
 
@@ -43,13 +44,14 @@ void print_listings(const Printer& p) {
   if (series.empty()) return;
   const auto page = series.front()->parameter("size").value_or(0);
   p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
-  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>9} {:>10} {:>10}\n", "path", "impl", "n", "median", "p95",
-          "trips", "rows", "received", "heap max");
+  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>6} {:>9} {:>10} {:>10}\n", "path", "impl", "n", "median",
+          "p95", "stmts", "trips", "rows", "received", "heap max");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto heap = summary(*s, Metric::peak_heap);
-    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>9} {:>10} {:>10}\n", s->path, s->implementation, lat.n,
-            duration(lat.median), duration(lat.p95), s->value(Metric::round_trips).value_or(0),
+    const auto trips = s->value(Metric::round_trips).value_or(0);
+    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>6.0f} {:>9} {:>10} {:>10}\n", s->path, s->implementation,
+            lat.n, duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips), trips,
             thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
             human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
             heap.n > 0 ? human_bytes(static_cast<std::uint64_t>(heap.max)) : std::string("n/a"));
@@ -160,6 +162,14 @@ void print_listing_loop(const Printer& p) {
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::throughput))
         p.print("  {:<32} {:<10} {}\n", s->path, s->implementation, delta_text(*d));
+}
+
+// Which of the review's fixes for the N+1: results::advise_listing_fix's rule on this run's figures.
+void print_fix_advice(const Printer& p) {
+  const auto advice = results::advise_listing_fix(p.run);
+  if (advice.empty()) return;
+  p.print("\n  which fix for the N+1 (one statement, or the per-kind statements in parallel), from this run:\n");
+  for (const auto& a : advice) p.print("  {:<32} {}\n", a.path, a.reason);
 }
 
 void print_caching(const Printer& p) {
@@ -327,6 +337,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_listings(p);
   print_compare(p);
   print_listing_loop(p);
+  print_fix_advice(p);
   print_caching(p);
   print_saves(p);
   print_growth(p);

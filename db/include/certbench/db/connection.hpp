@@ -1,6 +1,6 @@
 #pragma once
 // The one database wrapper. Every statement any certbench code sends goes through Connection, so
-// it can count what a call costs: round trips, rows and bytes received. Underneath, libpqxx runs
+// it can count what a call costs: statements, round trips, rows and bytes received. Underneath, libpqxx runs
 // connections, transactions and ordinary statements, and libpq itself, on the same session, runs
 // prepared statements (every measured call) and COPY; neither library's types appear here.
 #include <cstdint>
@@ -17,9 +17,14 @@ namespace certbench::db {
 
 /// What statements cost, counted by Connection since the last reset_stats().
 struct CallStats {
-  std::uint64_t round_trips = 0;     ///< statements sent and answered (a COPY counts once)
+  /// Times the client sent and then waited for the server's answer: one per statement (a COPY
+  /// counts once), except a pipeline (exec_pipeline), which is one for all its statements.
+  std::uint64_t round_trips = 0;
   std::uint64_t rows_received = 0;   ///< result rows
   std::uint64_t bytes_received = 0;  ///< result field bytes (text format)
+  /// Statements executed (a Prepare, BEGIN and COMMIT included; a COPY counts once). Equal to
+  /// round_trips for every path but exec_pipeline.
+  std::uint64_t statements = 0;
 };
 
 /// A statement's result: text fields, NULL as std::nullopt.
@@ -60,6 +65,14 @@ struct ExecutedStatement {
   std::vector<Param> params;
 };
 
+/// One execution of a prepared statement: its name (which always stands for the same SQL), the
+/// SQL, and this execution's parameters.
+struct PreparedCall {
+  std::string name;
+  std::string sql;
+  std::vector<Param> params;
+};
+
 class Connection {
  public:
   /// Connects; throws ConnectionError naming the server and the reason.
@@ -78,6 +91,26 @@ class Connection {
   /// trip), later calls only bind and execute. A name always stands for the same SQL.
   Result exec_prepared(const std::string& name, std::string_view sql, const std::vector<Param>& params);
 
+  /// Runs `calls` in one libpq pipeline (pipeline mode): all of them sent, one Sync, then every
+  /// result read — one round trip of waiting for all of them. Statements not yet prepared on this
+  /// session are prepared first (one round trip each, as exec_prepared does). Results in the order
+  /// of `calls`. Counted: a statement per call, one round trip. Outside a Transaction the calls run
+  /// in one implicit transaction, so when one fails the later ones do not run: throws QueryError
+  /// naming the first failure (ConnectionError if the session was lost), and the session is usable
+  /// afterwards. Empty `calls`: no round trip.
+  std::vector<Result> exec_pipeline(std::span<const PreparedCall> calls);
+
+  /// Runs `calls` at once on several sessions: call i on sessions[i % sessions.size()] (a session
+  /// given several runs them one after another), every session's statement in flight together,
+  /// waited for with libpq's asynchronous calls on this thread. `sessions` may include this
+  /// connection; none may be in a Transaction. Statements not yet prepared on a session are
+  /// prepared there first. Results in the order of `calls`. Counted and recorded on this
+  /// connection, whichever session ran them: a statement and a round trip per call (each session
+  /// waits for each of its answers; the waits overlap in time). Every result is read before
+  /// returning, so each session stays usable; a failure throws QueryError naming the first one
+  /// (ConnectionError if a session was lost).
+  std::vector<Result> exec_concurrently(std::span<Connection* const> sessions, std::span<const PreparedCall> calls);
+
   enum class CopyMode {
     plain,
     /// COPY … WITH (FREEZE): rows are written frozen and pages all-visible, so no VACUUM has to
@@ -91,7 +124,7 @@ class Connection {
   void copy_in(std::string_view table, std::span<const std::string_view> columns,
                const std::function<bool(std::string&)>& next_chunk, CopyMode mode = CopyMode::plain);
 
-  /// While `sink` is set, every exec_prepared execution is appended to it (for EXPLAIN after a
+  /// While `sink` is set, every exec_prepared (exec_pipeline, exec_concurrently) execution is appended to it (for EXPLAIN after a
   /// measurement: which statements a call ran, with which parameters). nullptr stops recording.
   void record_statements(std::vector<ExecutedStatement>* sink) noexcept { recorded_ = sink; }
 
@@ -106,6 +139,8 @@ class Connection {
  private:
   friend class Transaction;
   struct Impl;
+  /// Prepares `name` on this session unless it already is; the cost is counted in `stats`.
+  void prepare_once(const std::string& name, std::string_view sql, std::size_t params, CallStats& stats);
   std::unique_ptr<Impl> impl_;
   CallStats stats_;
   std::vector<ExecutedStatement>* recorded_ = nullptr;

@@ -30,6 +30,7 @@ inline constexpr int kPolicyVersion = 1;
 /// run's plans the shared buffers per call and the plan shape.
 namespace figure {
 inline constexpr std::string_view round_trips = "round_trips";
+inline constexpr std::string_view statements = "statements";
 inline constexpr std::string_view rows_received = "rows_received";
 inline constexpr std::string_view bytes_received = "bytes_received";
 inline constexpr std::string_view db_round_trips = "db_round_trips";
@@ -43,7 +44,24 @@ inline constexpr std::string_view cache_misses = "cache_misses";
 inline constexpr std::string_view plan_shape = "plan_shape";
 }  // namespace figure
 
-/// The tier-1 figures that have a tolerance, in the order the gate checks them.
+/// A tier-1 figure: a count the gate compares without a clock. The one list of them: the policy's
+/// tolerances, the checks and the schemas' names follow it.
+struct Tier1Figure {
+  std::string_view name;  ///< one of `figure`
+  /// Where the figure comes from: a series' value of `metric`, the median of its peak-heap
+  /// samples, or the shared buffers of its statements' plans (results::Run::plans).
+  enum class Source { value, peak_heap, plans };
+  Source source = Source::value;
+  std::optional<results::Metric> metric;  ///< Source::value only
+  bool bytes = false;
+  bool server = false;         ///< the server's count: not compared across PostgreSQL versions or settings
+  bool higher_better = false;  ///< cache hits; every other figure is lower-is-better
+};
+
+/// The tier-1 figures, in the order the gate checks them.
+const std::vector<Tier1Figure>& tier1_figures();
+
+/// Their names (each has a tolerance in the policy).
 const std::vector<std::string_view>& tolerance_figures();
 
 /// How far a tier-1 figure may move: a change larger than max(relative * baseline, absolute) in

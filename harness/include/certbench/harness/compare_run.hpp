@@ -39,7 +39,8 @@ struct CompareRunSpec {
 };
 
 /// The implementations two builds are compared on for `listing`: the product's paths, every one
-/// but naive and the review's literal fix — optimized, and cached at the endpoint.
+/// but naive, the review's literal fix and the per-kind candidates (pipelined, parallel) — optimized,
+/// and cached at the endpoint.
 std::vector<std::string> compared_implementations(Listing listing);
 
 struct CompareMeasurement {

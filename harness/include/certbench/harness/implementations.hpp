@@ -25,7 +25,10 @@ class FileSavePaths;  // impl_common/file_save_paths.hpp: include it to use what
 namespace certbench::harness {
 
 /// "naive", "review" (the review's fix taken literally), "optimized" (the best measured),
-/// "cached" (optimized, with the endpoint's spa and template names from an in-process cache).
+/// "pipelined" and "parallel" (the review's other fix: one statement per certificate kind, sent
+/// together — in one libpq pipeline on the session, or spread over sessions of its own — and
+/// merged in memory), "cached" (optimized, with the endpoint's spa and template names from an
+/// in-process cache). "cached" is last.
 std::span<const std::string_view> listing_implementations() noexcept;
 
 /// The implementations whose answer to `listing` differs: "cached" differs from "optimized" only
@@ -33,7 +36,9 @@ std::span<const std::string_view> listing_implementations() noexcept;
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept;
 
 /// A session of its own on the dataset in `schema`, and the implementation `impl` on it (throws
-/// UsageError for an unknown name). `reference` is the cache of "cached", null otherwise.
+/// UsageError for an unknown name). `reference` is the cache of "cached", null otherwise. "parallel"
+/// opens more sessions of its own (one per certificate kind, `db` among them) and counts
+/// everything they run on `db`.
 struct ListingSession {
   std::unique_ptr<db::Connection> db;
   std::unique_ptr<ReferenceData> reference;

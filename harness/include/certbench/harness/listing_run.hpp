@@ -28,6 +28,7 @@ struct ListingMeasurement {
   /// What the server counted per call (pg_stat_statements), from calls run alone after the rounds;
   /// std::nullopt when the server does not offer pg_stat_statements.
   std::optional<ServerCounts> server;
+  double statements = 0;             ///< per call (round_trips counts waits: a pipeline is 1)
   /// With ListingRunSpec::count_index_scans: scans of each index of the dataset's schema during
   /// this subject's counted calls (pg_stat_user_indexes.idx_scan), by index name; indexes not
   /// scanned are absent.
@@ -53,6 +54,9 @@ struct ListingRunSpec {
   /// set). Every session flushes its statistics first (pg_stat_force_next_flush, PostgreSQL 15),
   /// so a subject's window holds its own scans only — as long as nothing else reads the schema.
   bool count_index_scans = false;
+  /// The implementations measured (in registry order whatever the order here); empty: all of
+  /// listing_implementations().
+  std::vector<std::string_view> implementations;
 };
 
 /// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing

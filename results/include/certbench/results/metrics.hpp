@@ -13,7 +13,7 @@ namespace certbench::results {
 enum class Metric {
   latency,            ///< seconds per call (samples: one per call, or per batch's mean call)
   peak_heap,          ///< bytes: the most heap one call held (jemalloc's per-thread peak)
-  round_trips,        ///< database statements sent and answered, per call
+  round_trips,        ///< database round trips per call: times the client waited for the server
   rows_received,      ///< result rows per call
   bytes_received,     ///< result bytes per call
   db_round_trips,     ///< database round trips per call of a cached path
@@ -36,6 +36,7 @@ enum class Metric {
   server_statements,  ///< statements the server executed per call (pg_stat_statements)
   shared_buffers,     ///< shared buffers touched per call, hit + read (pg_stat_statements)
   server_execution,   ///< seconds the server spent executing one call's statements (pg_stat_statements)
+  statements,         ///< database statements per call, counted by the client (round_trips but for a pipeline)
   index_size_bytes,   ///< bytes an index takes on disk (pg_relation_size)
   index_build_seconds,///< seconds one CREATE INDEX took
   index_scans,        ///< scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)
