@@ -10,6 +10,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
