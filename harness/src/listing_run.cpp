@@ -130,7 +130,7 @@ std::vector<std::vector<ListingMeasurement>> measure_listings_across(
     for (std::size_t k = 0; k < schemas.size(); ++k)
       for (auto& s : sessions[k]) {
         if (std::find(for_listing.begin(), for_listing.end(), s.listings->name()) == for_listing.end()) continue;
-        out[k].push_back({listing, std::string(s.listings->name()), spec.page.page, false, {}, 0, 0, 0, {}, std::nullopt, {}});
+        out[k].push_back({.listing = listing, .impl = std::string(s.listings->name()), .page = spec.page.page});
         subjects.push_back({&s, listing, spec.page, &out[k].back()});
       }
     run_rounds(spec, user, subjects);
@@ -169,7 +169,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
           request.after = walk.after;
         }
         if (s.listings->list(listing, user, request).rows.size() < static_cast<std::size_t>(spec.page.size)) continue;
-        out.push_back({listing, std::string(impl), page, keyset, {}, 0, 0, 0, {}, std::nullopt, {}});
+        out.push_back({.listing = listing, .impl = std::string(impl), .page = page, .keyset = keyset});
         subjects.push_back({&s, listing, request, &out.back()});
       }
     run_rounds(spec, user, subjects);
