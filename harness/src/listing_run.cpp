@@ -37,6 +37,16 @@ std::map<std::string, double> index_scan_counts(db::Connection& c) {
 // A session's pending statistics reach the shared counters when it next goes idle.
 void flush_statistics(db::Connection& c) { c.exec("SELECT pg_stat_force_next_flush()"); }
 
+// An empty measurement of one subject, its figures filled by run_rounds.
+ListingMeasurement measurement_of(Listing listing, std::string_view impl, std::int64_t page, bool keyset) {
+  ListingMeasurement m{};
+  m.listing = listing;
+  m.impl = std::string(impl);
+  m.page = page;
+  m.keyset = keyset;
+  return m;
+}
+
 // The rounds of harness/rounds.hpp over the subjects; counts per call from each session's stats;
 // then the server's counts of a few calls of each subject alone.
 void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subject>& subjects) {
@@ -130,7 +140,7 @@ std::vector<std::vector<ListingMeasurement>> measure_listings_across(
     for (std::size_t k = 0; k < schemas.size(); ++k)
       for (auto& s : sessions[k]) {
         if (std::find(for_listing.begin(), for_listing.end(), s.listings->name()) == for_listing.end()) continue;
-        out[k].push_back({.listing = listing, .impl = std::string(s.listings->name()), .page = spec.page.page});
+        out[k].push_back(measurement_of(listing, s.listings->name(), spec.page.page, false));
         subjects.push_back({&s, listing, spec.page, &out[k].back()});
       }
     run_rounds(spec, user, subjects);
@@ -169,7 +179,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
           request.after = walk.after;
         }
         if (s.listings->list(listing, user, request).rows.size() < static_cast<std::size_t>(spec.page.size)) continue;
-        out.push_back({.listing = listing, .impl = std::string(impl), .page = page, .keyset = keyset});
+        out.push_back(measurement_of(listing, impl, page, keyset));
         subjects.push_back({&s, listing, request, &out.back()});
       }
     run_rounds(spec, user, subjects);
