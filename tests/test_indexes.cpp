@@ -234,7 +234,7 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
       EXPECT_GT(b.size_bytes, 0) << b.index.name;
       EXPECT_GT(b.seconds, 0) << b.index.name;
     }
-    EXPECT_EQ(set.listings.size(), 6u);  // 2 listings x naive, review, optimized
+    EXPECT_EQ(set.listings.size(), 8u);  // 2 listings x naive, review, optimized, pipelined (not parallel)
     // One set of interleaved rounds for every set: as many samples for each.
     EXPECT_EQ(set.listings.front().latencies_ms.size(), sets.front().listings.front().latencies_ms.size());
     for (const auto& m : set.listings) {
