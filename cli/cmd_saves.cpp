@@ -27,6 +27,7 @@ harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& s
   spec.file_bytes = args.file_bytes;
   spec.options.fsync = args.fsync;
   spec.options.pool_threads = args.pool_threads;
+  spec.options.decode_threads = args.decode_threads;
   return spec;
 }
 

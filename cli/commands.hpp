@@ -43,6 +43,7 @@ struct SaveLoadArgs {
   std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file
   bool fsync = true;
   unsigned pool_threads = aiofiles_pool_threads();  ///< the thread-pool implementation's threads
+  unsigned decode_threads = SaveOptions{}.decode_threads;  ///< the decoding pool's threads (thread pool, io_uring)
   std::string save_dir;               ///< parent of the run's directory ("" = /tmp)
   bool keep_files = false;
 };

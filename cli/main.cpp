@@ -423,6 +423,10 @@ int main(int argc, char** argv) {
   saves->add_option("--pool-threads", saves_args.load.pool_threads,
                     "threads of the thread-pool implementation (default: aiofiles' executor, min(32, cores + 4))")
       ->check(CLI::Range(1u, 256u))->capture_default_str();
+  saves->add_option("--decode-threads", saves_args.load.decode_threads,
+                    "threads that check and decode images off the loop, for the thread pool and io_uring (default: "
+                    "the cores)")
+      ->check(CLI::Range(1u, 256u))->capture_default_str();
   saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
                                                             "(default: /tmp)");
   saves->add_flag("--keep-files", saves_args.load.keep_files, "keep the saved files (their directory is printed)");

@@ -59,6 +59,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"bench", "--benchmark_format=json"},  // both suites: two documents on one stdout
       {"saves", "--impl", "naive,bogus"},
       {"saves", "--concurrency", "0"},
+      {"saves", "--decode-threads", "0"},
       {"saves", "--concurrency", "1,,2"},
       {"saves", "--image-size", "1"},
       {"saves", "--file-size", "1"},
@@ -256,10 +257,12 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
       EXPECT_EQ(rows, 2) << impl << c << r.out;  // one row per save path
     }
   EXPECT_TRUE(has(r.out, "write-only: the disk's ceiling")) << r.out;
+  EXPECT_TRUE(has(r.out, "at 2 concurrent, share of the disk's write-only ceiling")) << r.out;
   EXPECT_TRUE(std::filesystem::is_empty(parent));  // the run's directory of saved files is gone
   auto kept = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
                              "0.05", "--impl", "optimized", "--image-size", "10k", "--save-dir", parent.string(),
-                             "--keep-files", "--dsn", shared_cluster().dsn()});
+                             "--pool-threads", "2", "--decode-threads", "1", "--keep-files", "--dsn",
+                             shared_cluster().dsn()});
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_TRUE(has(kept.err, "saved files kept in " + parent.string())) << kept.err;
   EXPECT_FALSE(std::filesystem::is_empty(parent));

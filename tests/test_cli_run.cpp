@@ -151,7 +151,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   std::set<std::string> judged;
   for (const auto& v : run.verdicts)
     if (v.outcome != results::Outcome::not_measured) judged.insert(v.id);
-  for (const char* id : {"query_time", "concurrency", "response_time", "cache_hit_cost", "save_lag", "save_ceiling_share"})
+  for (const char* id : {"query_time", "concurrency", "response_time", "cache_hit_cost", "save_lag", "save_lag_io_uring",
+                         "save_ceiling_share"})
     EXPECT_TRUE(judged.count(id)) << id;
   // Memory needs jemalloc's counters: judged in release builds, not under the sanitizers.
   EXPECT_EQ(judged.count("memory") == 1, optimized->samples_of(results::Metric::peak_heap) != nullptr);

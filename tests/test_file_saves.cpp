@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
@@ -14,6 +17,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -24,6 +28,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/file_save_paths.hpp"
 #include "certbench/impl_common/file_saves.hpp"
+#include "certbench/impl_common/offload.hpp"
 #include "certbench/sys/files.hpp"
 
 namespace asio = boost::asio;
@@ -331,6 +336,24 @@ TEST_P(FileSaveContract, ManySavesInFlightOnOneLoop) {
   EXPECT_EQ(read_all(dir.path / "f7"), image_bytes("image/png", 1700));
 }
 
+// Where an image is decoded: on the loop for naive (the code before the review), never on the loop
+// for the thread pool and io_uring (issue #14: io_uring decoded on the loop, its lag p99 7-9 ms).
+// The test's thread runs the loop; impl::decodes_on_this_thread() counts the decodes it ran,
+// refused payloads included.
+TEST_P(FileSaveContract, OnlyNaiveDecodesOnTheLoopThread) {
+  constexpr std::uint64_t kSaves = 12;
+  const std::uint64_t before = impl::decodes_on_this_thread();
+  for (std::uint64_t i = 0; i < kSaves; ++i) {
+    const std::string bytes = image_bytes("image/gif", 3000 + i);
+    EXPECT_EQ(read_all(saver.image("g" + std::to_string(i), data_url("image/gif", bytes)).path), bytes);
+  }
+  EXPECT_FALSE(input_error([&] { saver.image("bad.png", "data:image/png;base64,QUJD"); }).empty());
+  const std::uint64_t on_loop = impl::decodes_on_this_thread() - before;
+  const std::uint64_t expected = GetParam() == "naive" ? kSaves + 1 : 0;
+  EXPECT_EQ(on_loop, expected) << GetParam();
+  EXPECT_EQ(entries(dir.path).size(), kSaves) << "the refused one wrote nothing";
+}
+
 // A reader that opens the final name over and over while it is replaced sees whole versions only.
 TEST_P(FileSaveContract, ReadersNeverSeeAPartialFile) {
   // Version k is (k % 26 + 1) * 20000 copies of one letter: a part of one is recognisable.
@@ -497,8 +520,10 @@ TEST(FileSaves, RefusesBadOptionsAndUnknownImplementations) {
   unknown_type.allowed_image_types = {"image/png", "image/bmp"};
   SaveOptions no_threads;
   no_threads.pool_threads = 0;
+  SaveOptions no_decode_threads;
+  no_decode_threads.decode_threads = 0;
   for (std::string_view impl_name : harness::file_save_implementations())
-    for (const auto& options : {zero_cap, unknown_type, no_threads})
+    for (const auto& options : {zero_cap, unknown_type, no_threads, no_decode_threads})
       EXPECT_THROW(harness::make_file_saves(impl_name, io, dir.path, options), UsageError) << impl_name;
   EXPECT_THROW(harness::make_file_saves("fastest", io, dir.path, {}), UsageError);
 }
@@ -508,4 +533,62 @@ TEST(FileSaves, TheBlockingWriteRefusesPathsForNames) {
   EXPECT_THROW(impl::write_file_atomically(dir.path, "../x", "x", false), InputError);
   EXPECT_EQ(impl::write_file_atomically(dir.path, "x", "abc", false), (SavedFile{dir.path / "x", 3}));
   EXPECT_EQ(read_all(dir.path / "x"), "abc");
+}
+
+// impl::offload_then: the first stage on its pool, the second on its own, the loop resumed with
+// the result; an exception in either stage reaches the awaiting coroutine, and a first stage that
+// threw never hands over.
+TEST(Offload, ThenRunsEachStageOnItsOwnPoolAndCarriesExceptions) {
+  asio::io_context io;
+  asio::thread_pool first_pool(1), then_pool(1);
+  auto id_on = [](asio::thread_pool& pool) {
+    std::promise<std::thread::id> id;
+    asio::post(pool, [&] { id.set_value(std::this_thread::get_id()); });
+    return id.get_future().get();
+  };
+  const auto first_id = id_on(first_pool), then_id = id_on(then_pool);
+  std::thread::id ran_first, ran_then, resumed;
+  std::atomic<int> thens{0};
+  std::string result;
+  std::vector<std::string> errors;
+  auto chain = [&](bool fail_first, bool fail_then) {
+    return impl::offload_then(
+        first_pool,
+        [&, fail_first] {
+          ran_first = std::this_thread::get_id();
+          if (fail_first) throw InputError("first");
+          return std::string("decoded");
+        },
+        then_pool,
+        [&, fail_then](std::string middle) {
+          ran_then = std::this_thread::get_id();
+          ++thens;
+          if (fail_then) throw EnvironmentError("then");
+          return middle + " and written";
+        });
+  };
+  for (auto [fail_first, fail_then] : {std::pair{false, false}, {true, false}, {false, true}})
+    asio::co_spawn(
+        io,
+        [&, fail_first = fail_first, fail_then = fail_then]() -> asio::awaitable<void> {
+          try {
+            auto r = co_await chain(fail_first, fail_then);
+            result = r;
+          } catch (const std::exception& e) {
+            errors.emplace_back(e.what());
+          }
+          resumed = std::this_thread::get_id();
+        },
+        asio::detached);
+  io.run();
+  first_pool.join();
+  then_pool.join();
+  EXPECT_EQ(result, "decoded and written");
+  EXPECT_EQ(errors.size(), 2u);
+  EXPECT_NE(std::find(errors.begin(), errors.end(), "first"), errors.end());
+  EXPECT_NE(std::find(errors.begin(), errors.end(), "then"), errors.end());
+  EXPECT_EQ(thens.load(), 2) << "a first stage that threw never hands over";
+  EXPECT_EQ(ran_first, first_id);
+  EXPECT_EQ(ran_then, then_id);
+  EXPECT_EQ(resumed, std::this_thread::get_id()) << "the coroutine resumes on the loop";
 }

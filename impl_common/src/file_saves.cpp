@@ -135,6 +135,8 @@ void check_save_options(const SaveOptions& options) {
   if (options.max_bytes == 0) throw UsageError("the size cap must be at least 1 byte");
   if (options.pool_threads < 1 || options.pool_threads > 256)
     throw UsageError("the thread pool takes 1 to 256 threads (got " + std::to_string(options.pool_threads) + ")");
+  if (options.decode_threads < 1 || options.decode_threads > 256)
+    throw UsageError("the decoding pool takes 1 to 256 threads (got " + std::to_string(options.decode_threads) + ")");
   for (const auto& type : options.allowed_image_types)
     if (std::find(kKnownImageTypes.begin(), kKnownImageTypes.end(), type) == kKnownImageTypes.end())
       throw UsageError("unknown image type " + printable(type) +
@@ -175,7 +177,14 @@ std::uint64_t max_base64_length(std::uint64_t max_bytes) noexcept {
                                                                 : groups * 4;
 }
 
+namespace {
+thread_local std::uint64_t decodes_here = 0;
+}  // namespace
+
+std::uint64_t decodes_on_this_thread() noexcept { return decodes_here; }
+
 DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& options) {
+  ++decodes_here;
   std::string declared;
   std::string_view text = payload;
   if (lower(payload.substr(0, 5)) == "data:") {

@@ -233,6 +233,26 @@ void print_saves(const Printer& p) {
       if (s->implementation != "naive" && s->parameter("concurrency") == top)
         if (const auto* d = p.delta(*s, Metric::throughput))
           p.print("    {:<10} {}\n", s->implementation, delta_text(*d));
+    // The share of the disk's ceiling measured beside it (the file-save goal's figure; its interval
+    // is in the goals table).
+    const Series* roof = nullptr;
+    for (const auto* s : mine)
+      if (s->family == results::family::ceiling && s->parameter("concurrency") == top) roof = s;
+    const double roof_rate = roof != nullptr ? roof->value(Metric::throughput).value_or(0) : 0;
+    if (roof_rate > 0) {
+      p.print("  at {:.0f} concurrent, share of the disk's write-only ceiling ({:.0f} saves/s over this run's windows):\n",
+              top, roof_rate);
+      for (const auto* s : mine) {
+        if (s == roof || s->parameter("concurrency") != top) continue;
+        std::string judged;  // the goal's own figure, where a goal compares this series with the ceiling
+        for (const auto& d : p.run.deltas)
+          if (d.metric == Metric::throughput && d.other_key == s->key() && d.baseline_key == roof->key())
+            judged = fmt::format("   per repetition {:.0f}% (95% interval {:.0f}% to {:.0f}%): the goal's figure",
+                                 100 * d.factor.estimate, 100 * d.factor.low, 100 * d.factor.high);
+        p.print("    {:<10} {:.0f}%{}\n", s->implementation, 100 * s->value(Metric::throughput).value_or(0) / roof_rate,
+                judged);
+      }
+    }
   }
 }
 

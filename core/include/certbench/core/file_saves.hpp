@@ -53,6 +53,11 @@ struct SaveOptions {
   /// as many as aiofiles gets: it runs on asyncio's default executor, a ThreadPoolExecutor of
   /// min(32, cores + 4) threads.
   unsigned pool_threads = aiofiles_pool_threads();
+  /// Threads that decode and check images off the loop, apart from the threads that wait on the
+  /// disk (the thread-pool and io_uring implementations; naive ignores it): CPU work, so as many
+  /// as the machine has cores. An image's decode then never holds one of the pool's I/O threads,
+  /// and never runs on the loop (docs/file-saves.md, "Where the time goes at 64 concurrent").
+  unsigned decode_threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 }  // namespace certbench

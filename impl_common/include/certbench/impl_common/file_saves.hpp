@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxFileNameBytes = 255;
 /// The image types whose signature (magic number) certbench recognises.
 std::span<const std::string_view> known_image_types() noexcept;
 
-/// Throws UsageError unless max_bytes >= 1, pool_threads is 1..256 and every allowed image type is
+/// Throws UsageError unless max_bytes >= 1, pool_threads and decode_threads are 1..256 and every allowed image type is
 /// a known one (lower case).
 void check_save_options(const SaveOptions& options);
 
@@ -48,6 +48,11 @@ struct DecodedImage {
 /// after decoding, for invalid base64, more than max_bytes, bytes whose signature is not the
 /// declared type's, or (plain base64) an unknown or not allowed signature.
 DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& options);
+
+/// How many payloads decode_base64_image has decoded (or tried to) on the calling thread: lets a
+/// test prove which thread does the decoding (e.g. never the loop's). Thread-safe: a counter per
+/// thread.
+std::uint64_t decodes_on_this_thread() noexcept;
 
 /// Standard base64 of `bytes`, padded, one line (OpenSSL): how clients encode what they send.
 std::string encode_base64(std::string_view bytes);

@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <optional>
 #include <type_traits>
 
 namespace certbench::impl {
@@ -40,6 +41,51 @@ boost::asio::awaitable<Result> offload(boost::asio::thread_pool& pool, Work work
         });
       },
       asio::use_awaitable, std::move(work));
+}
+
+/// `first()` on `first_pool`, then `then(result of first)` on `then_pool`, handed from one pool
+/// to the other directly (the loop is not woken in between); the awaiting coroutine resumes on its
+/// executor with the second result, or with the exception either threw (`then` does not run after
+/// `first` threw). CPU work and blocking I/O on pools of their own sizes. Same GCC 12 caveat as
+/// offload().
+template <typename First, typename Then, typename Middle = std::invoke_result_t<First&>,
+          typename Result = std::invoke_result_t<Then&, Middle&&>>
+boost::asio::awaitable<Result> offload_then(boost::asio::thread_pool& first_pool, First first,
+                                            boost::asio::thread_pool& then_pool, Then then) {
+  namespace asio = boost::asio;
+  static_assert(std::is_default_constructible_v<Result>);
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, Result)>(
+      [&first_pool, &then_pool](auto handler, First job, Then next) {
+        auto loop = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        asio::post(first_pool, [handler = std::move(handler), job = std::move(job), next = std::move(next), loop,
+                                &then_pool]() mutable {
+          std::optional<Middle> middle;
+          std::exception_ptr error;
+          try {
+            middle.emplace(job());
+          } catch (...) {
+            error = std::current_exception();
+          }
+          if (error) {
+            asio::post(loop, [handler = std::move(handler), error]() mutable { handler(error, Result{}); });
+            return;
+          }
+          asio::post(then_pool, [handler = std::move(handler), next = std::move(next), loop,
+                                 middle = std::move(*middle)]() mutable {
+            std::exception_ptr thrown;
+            Result result{};
+            try {
+              result = next(std::move(middle));
+            } catch (...) {
+              thrown = std::current_exception();
+            }
+            asio::post(loop, [handler = std::move(handler), thrown, result = std::move(result)]() mutable {
+              handler(thrown, std::move(result));
+            });
+          });
+        });
+      },
+      asio::use_awaitable, std::move(first), std::move(then));
 }
 
 }  // namespace certbench::impl

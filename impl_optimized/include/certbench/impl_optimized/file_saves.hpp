@@ -9,9 +9,12 @@ class io_context;
 
 namespace certbench::optimized {
 
-/// The review's fix, as Python's aiofiles does it: the decode, the checks and the blocking write
-/// run on a thread pool (options().pool_threads threads, owned by this object); the coroutine
-/// waits without blocking the loop and resumes on the loop when the file is saved.
+/// The review's fix, as Python's aiofiles does it: the blocking write runs on a thread pool
+/// (options().pool_threads threads, by default aiofiles' min(32, cores + 4)); an image's checks and
+/// decode run before it on a pool of their own (options().decode_threads, the cores), handed from
+/// one pool to the other without the loop, so a decode never holds an I/O thread. Both pools are
+/// owned by this object. The coroutine waits without blocking the loop and resumes on the loop
+/// when the file is saved.
 class ThreadPoolFileSaves final : public FileSavePaths {
  public:
   /// Throws UsageError for invalid options.
@@ -30,14 +33,16 @@ class ThreadPoolFileSaves final : public FileSavePaths {
 /// The write done by the kernel: every step of the atomic write protocol (open the directory,
 /// check the target, create the temporary file, write, fsync, close, rename, remove on failure)
 /// is an io_uring operation, and completions wake the loop through an eventfd registered with the
-/// ring, which the loop watches like any socket. Nothing blocks the loop in a system call; the
-/// decode and the checks (CPU work, no I/O) stay on the loop thread.
+/// ring, which the loop watches like any socket. Nothing blocks the loop in a system call. An
+/// image's checks and decode (CPU work, no I/O) run on a pool of their own
+/// (options().decode_threads, owned by this object), never on the loop; a certificate file's
+/// checks (its name and its size) stay on the loop.
 class IoUringFileSaves final : public FileSavePaths {
  public:
   /// Sets up a ring bound to `io`'s loop. Throws UsageError for invalid options, and
   /// EnvironmentError when io_uring or one of the operations it needs is not available.
   IoUringFileSaves(boost::asio::io_context& io, std::filesystem::path dir, SaveOptions options);
-  ~IoUringFileSaves() override;
+  ~IoUringFileSaves() override;  ///< waits for the decoding threads
   [[nodiscard]] std::string_view name() const noexcept override { return "io_uring"; }
 
   boost::asio::awaitable<SavedFile> save_base64_image(std::string name, std::string payload) override;
@@ -45,7 +50,10 @@ class IoUringFileSaves final : public FileSavePaths {
 
  private:
   class Ring;
+  struct DecodePool;
   std::unique_ptr<Ring> ring_;
+  std::unique_ptr<DecodePool> decode_;
+  boost::asio::awaitable<std::string> decode(std::string name, std::string payload);
   boost::asio::awaitable<SavedFile> write_atomically(std::string name, const std::string& bytes);
 };
 
