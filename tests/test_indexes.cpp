@@ -239,6 +239,7 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
     EXPECT_EQ(set.listings.front().latencies_ms.size(), sets.front().listings.front().latencies_ms.size());
     for (const auto& m : set.listings) {
       EXPECT_FALSE(m.latencies_ms.empty());
+      EXPECT_NE(m.impl, "parallel") << "its sessions' scans cannot be flushed into a window";
       ASSERT_TRUE(m.server.has_value()) << "pg_stat_statements is preloaded by the embedded cluster";
       EXPECT_GT(m.server->shared_buffers, 0);
       if (set.set == fixtures::IndexSet::none)  // only keys: no secondary index to scan
