@@ -88,13 +88,14 @@ int show(const ShowArgs& args) {
   if (args.pgbench_script && (a.impl == "naive" || a.impl == "parallel"))
     throw UsageError("--pgbench-script: the " + a.impl + " implementation's statements do not run on one session " +
                      "as one script (use review, optimized, cached or pipelined)");
-  if (page.after && a.impl != "optimized" && a.impl != "pipelined" && a.impl != "parallel")
-    throw UsageError("--after: the " + a.impl +
-                     " implementation serves numbered pages only (use --page, or --impl optimized, pipelined or parallel)");
 
   auto dataset = ensure_dataset(args.dataset);
   auto session = harness::open_listing_session(dataset.target.dsn(), args.dataset.schema, a.impl);
   db::Connection& connection = *session.db;
+  if (page.after && !session.listings->serves_keyset())
+    throw UsageError("--after: the " + a.impl +
+                     " implementation serves numbered pages only (use --page, or --impl optimized, pipelined, parallel "
+                     "or cached)");
   if (args.pgbench_script && a.impl == "pipelined") {
     print_pgbench_pipeline(optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;

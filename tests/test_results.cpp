@@ -262,7 +262,7 @@ TEST(Results, GoalsAgainstOtherParametersAndExactValues) {
 
 // The N+1 advice: a per-kind fix only when faster with confidence and slower on nothing.
 namespace {
-results::Run advice_run(double pipelined_latency, double pipelined_throughput) {
+results::Run advice_run(double pipelined_latency, double pipelined_throughput, std::size_t repetitions = 9) {
   results::Run run = sample_run();
   run.series.clear();
   const std::map<std::string, double> page{{"scale", 1000}, {"page", 1}, {"size", 20}};
@@ -275,7 +275,7 @@ results::Run advice_run(double pipelined_latency, double pipelined_throughput) {
     auto loop_params = page;
     loop_params["concurrency"] = 8;
     auto l = series("listing_loop", "get_public_certificates", impl, around(latency * 2, 30, 0.05), loop_params);
-    l.samples[Metric::throughput] = around(throughput, 9, 0.05);
+    l.samples[Metric::throughput] = around(throughput, repetitions, 0.05);
     l.values[Metric::throughput] = throughput;
     run.series.push_back(l);
   };
@@ -319,4 +319,16 @@ TEST(Advice, NoDifferenceKeepsTheOneStatementAndNoPerKindFixGivesNoAdvice) {
   auto run = advice_run(0.0005, 5000);
   std::erase_if(run.series, [](const Series& s) { return s.implementation == "pipelined"; });
   EXPECT_TRUE(advise_listing_fix(run).empty());
+}
+
+TEST(Advice, ThreeRepetitionsOfTheLoopAreShownButDoNotDecide) {
+  // Equal per call, far better under load, but on 3 repetitions a side: not decisive.
+  const auto advice = advise_listing_fix(advice_run(0.001, 8000, 3));
+  ASSERT_EQ(advice.size(), 1u);
+  EXPECT_FALSE(advice[0].options[1].throughput_decisive);
+  EXPECT_TRUE(advice[0].options[1].latency_decisive);
+  EXPECT_EQ(advice[0].chosen, "optimized");
+  EXPECT_NE(advice[0].reason.find("too few repetitions to decide"), std::string::npos) << advice[0].reason;
+  // The same with 9 a side decides for the pipeline.
+  EXPECT_EQ(advise_listing_fix(advice_run(0.001, 8000, 9)).at(0).chosen, "pipelined");
 }

@@ -48,6 +48,9 @@ std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64
   std::int64_t user = -1;
   for (Listing listing : spec.listings)
     for (auto impl : listing_implementations(listing)) {
+      if (!spec.implementations.empty() &&
+          std::find(spec.implementations.begin(), spec.implementations.end(), impl) == spec.implementations.end())
+        continue;
       if (progress) progress(std::string(to_string(listing)) + ", " + std::string(impl));
       auto session = open_listing_session(spec.dsn, spec.schema, impl);
       if (user < 0) user = impl::busiest_owner(*session.db);

@@ -25,6 +25,15 @@ std::string count_text(const std::optional<double>& v) { return v ? fmt::format(
 bool faster(const std::optional<Interval>& f) { return f && f->low > 1; }
 bool slower(const std::optional<Interval>& f) { return f && f->high < 1; }
 
+// Fewer samples a side than this and a bootstrap interval is narrower than its name (3 against 3
+// never overlap 1 in 20 times in either direction): such a factor is shown, never decisive.
+constexpr std::size_t kDecisiveSamples = 5;
+
+std::size_t samples_of(const Series& s, Metric m) {
+  const auto* v = s.samples_of(m);
+  return v == nullptr ? 0 : v->size();
+}
+
 // The loop's series of `path` and `implementation` at the highest concurrency measured for the
 // path at `scale`.
 const Series* loop_series(const Run& run, const std::string& path, std::string_view implementation, double scale,
@@ -50,12 +59,25 @@ std::string cost_text(const FixOption& o) {
                      count_text(o.round_trips), count_text(o.rows_received));
 }
 
+// "100" when every per-kind option receives as many rows, else "100 (pipelined) and 120 (parallel)".
+std::string rows_text(const std::vector<FixOption>& options) {
+  std::string all, first = count_text(options.at(1).rows_received);
+  bool same = true;
+  for (std::size_t i = 1; i < options.size(); ++i) {
+    same = same && count_text(options[i].rows_received) == first;
+    all += fmt::format("{}{} ({})", all.empty() ? "" : " and ", count_text(options[i].rows_received),
+                       options[i].implementation);
+  }
+  return same ? first : all;
+}
+
 std::string against_text(const FixOption& o, double concurrency) {
   std::string out;
   if (o.latency_factor) out = factor_text(*o.latency_factor) + " per call";
   if (o.throughput_factor)
-    out += fmt::format("{}{} the throughput at {:.0f} concurrent", out.empty() ? "" : " and ",
-                       factor_text(*o.throughput_factor), concurrency);
+    out += fmt::format("{}{} the throughput at {:.0f} concurrent{}", out.empty() ? "" : " and ",
+                       factor_text(*o.throughput_factor), concurrency,
+                       o.throughput_decisive ? "" : " (too few repetitions to decide)");
   return out.empty() ? std::string("not compared") : out;
 }
 
@@ -86,10 +108,18 @@ std::vector<FixAdvice> advise_listing_fix(const Run& run) {
       if (const auto* loop = loop_series(run, s.path, s.implementation, scale, advice.concurrency))
         o.throughput = figure_of(*loop, Metric::throughput);
       if (&s != &single) {
-        if (const auto d = compare(single, s, Metric::latency)) o.latency_factor = d->factor;
+        if (const auto d = compare(single, s, Metric::latency)) {
+          o.latency_factor = d->factor;
+          o.latency_decisive = std::min(samples_of(single, Metric::latency), samples_of(s, Metric::latency)) >=
+                               kDecisiveSamples;
+        }
         if (const auto* loop = loop_series(run, s.path, s.implementation, scale, advice.concurrency);
             loop != nullptr && single_loop != nullptr)
-          if (const auto d = compare(*single_loop, *loop, Metric::throughput)) o.throughput_factor = d->factor;
+          if (const auto d = compare(*single_loop, *loop, Metric::throughput)) {
+            o.throughput_factor = d->factor;
+            o.throughput_decisive = std::min(samples_of(*single_loop, Metric::throughput),
+                                             samples_of(*loop, Metric::throughput)) >= kDecisiveSamples;
+          }
       }
       return o;
     };
@@ -103,13 +133,20 @@ std::vector<FixAdvice> advise_listing_fix(const Run& run) {
 
     // The rule in advice.hpp: faster with confidence somewhere, slower with confidence nowhere.
     const FixOption* best = nullptr;
-    auto score = [](const FixOption& o) {
-      return o.throughput_factor ? o.throughput_factor->estimate : o.latency_factor->estimate;
+    // Every candidate scored on the same figure: throughput where all have a decisive one.
+    bool by_throughput = true;
+    for (std::size_t i = 1; i < advice.options.size(); ++i)
+      by_throughput = by_throughput && advice.options[i].throughput_factor && advice.options[i].throughput_decisive;
+    auto score = [by_throughput](const FixOption& o) {
+      return by_throughput ? o.throughput_factor->estimate : o.latency_factor->estimate;
     };
     for (std::size_t i = 1; i < advice.options.size(); ++i) {
       const auto& o = advice.options[i];
-      if (!(faster(o.latency_factor) || faster(o.throughput_factor))) continue;
-      if (slower(o.latency_factor) || slower(o.throughput_factor)) continue;
+      const std::optional<Interval> lat = o.latency_decisive ? o.latency_factor : std::nullopt;
+      const std::optional<Interval> thr = o.throughput_decisive ? o.throughput_factor : std::nullopt;
+      if (!(faster(lat) || faster(thr))) continue;
+      if (slower(lat) || slower(thr)) continue;
+      if (!lat && !by_throughput) continue;  // no figure to rank it on beside the others
       if (best == nullptr || score(o) > score(*best)) best = &o;
     }
     const FixOption& one = advice.options.front();
@@ -130,10 +167,8 @@ std::vector<FixAdvice> advise_listing_fix(const Run& run) {
       }
       advice.reason = fmt::format(
           "the one statement ({}): no per-kind fix is faster with 95% confidence and slower on nothing measured ({}); "
-          "they receive {} rows "
-          "for a page of {:.0f} where it receives {}",
-          cost_text(one), others, count_text(advice.options[1].rows_received), advice.page_size,
-          count_text(one.rows_received));
+          "they receive {} rows for a page of {:.0f} where it receives {}",
+          cost_text(one), others, rows_text(advice.options), advice.page_size, count_text(one.rows_received));
     }
     out.push_back(std::move(advice));
   }

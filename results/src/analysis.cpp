@@ -196,10 +196,13 @@ std::vector<IndexVerdict> judge_indexes(const Run& run) {
       const Delta* lat = find_delta(run, *without, *with, Metric::latency);
       const auto buffers_with = with->value(Metric::shared_buffers), buffers_without = without->value(Metric::shared_buffers);
       const bool slower = lat != nullptr && lat->factor.high < 1;
-      const bool no_fewer_buffers = buffers_with && buffers_without && *buffers_with >= *buffers_without;
+      // Without the server's buffer counts (no pg_stat_statements) the latency decides alone.
+      const bool buffers_known = buffers_with && buffers_without;
+      const bool no_fewer_buffers = !buffers_known || *buffers_with >= *buffers_without;
       if (slower && no_fewer_buffers)
-        worse.push_back(who + " " + factor_text(lat->factor) + " against none, " + number(*buffers_with) +
-                        " buffers per call against " + number(*buffers_without));
+        worse.push_back(who + " " + factor_text(lat->factor) + " against none, " +
+                        (buffers_known ? number(*buffers_with) + " buffers per call against " + number(*buffers_without)
+                                       : std::string("buffers not measured")));
     }
     // Inserts into its table with this set against none.
     const Delta* writes = nullptr;

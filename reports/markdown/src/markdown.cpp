@@ -281,10 +281,11 @@ struct Writer {
          "libpq pipeline on the session; *parallel*: over five sessions at once). The rule, applied by code to this "
          "run's figures: a per-kind fix is advised only when its latency one call at a time, or its throughput on the "
          "event loop at the highest concurrency, is better than the one statement's with 95% confidence, and "
-         "worse with confidence on neither (docs/listing.md).");
+         "worse with confidence on neither; a factor decides only with at least 5 samples a side (the loop's "
+         "throughput has one per repetition) (docs/listing.md).");
     line("");
     line("| path | implementation | statements | round trips | rows received | median | vs one statement | "
-         "pages/s on the loop at {:.0f} | vs one statement |", advice.front().concurrency);
+         "pages/s on the loop (concurrent) | vs one statement |");
     line("|---|---|--:|--:|--:|--:|--:|--:|--:|");
     auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("—"); };
     auto fac = [](const std::optional<results::Interval>& f) {
@@ -295,7 +296,8 @@ struct Writer {
         line("| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |", a.path, o.implementation,
              o.implementation == a.chosen ? " **(advised)**" : "", num(o.statements), num(o.round_trips),
              num(o.rows_received), duration(o.latency), o.implementation == "optimized" ? "—" : fac(o.latency_factor),
-             num(o.throughput), o.implementation == "optimized" ? "—" : fac(o.throughput_factor));
+             o.throughput ? fmt::format("{:.0f} ({:.0f})", *o.throughput, a.concurrency) : std::string("—"),
+             o.implementation == "optimized" ? "—" : fac(o.throughput_factor));
     line("");
     for (const auto& a : advice) line("- **{}**: {}.", a.path, a.reason);
     line("");

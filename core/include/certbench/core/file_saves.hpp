@@ -57,7 +57,7 @@ struct SaveOptions {
   /// disk (the thread-pool and io_uring implementations; naive ignores it): CPU work, so as many
   /// as the machine has cores. An image's decode then never holds one of the pool's I/O threads,
   /// and never runs on the loop (docs/file-saves.md, "Where the time goes at 64 concurrent").
-  unsigned decode_threads = std::max(1u, std::thread::hardware_concurrency());
+  unsigned decode_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 256u);
 };
 
 }  // namespace certbench

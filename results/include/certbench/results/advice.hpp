@@ -22,6 +22,9 @@ struct FixOption {
   /// Against the one statement ("optimized"), times better with its 95% interval (> 1: this one
   /// is faster); absent for "optimized" itself and where a side was not measured.
   std::optional<Interval> latency_factor, throughput_factor;
+  /// Whether each factor may decide: both sides have at least 5 samples (the loop's throughput
+  /// has one per repetition, 3 by default: shown, not decisive).
+  bool latency_decisive = false, throughput_decisive = false;
 };
 
 /// The advice for one listing path at the run's dataset scale.
@@ -36,8 +39,9 @@ struct FixAdvice {
 
 /// The rule (docs/listing.md): a per-kind fix is chosen over the one statement only when the run
 /// shows it faster with confidence — the 95% interval of its latency or of its throughput at the
-/// loop's highest concurrency lies above 1x — and slower with confidence on neither; among
-/// several, the one with the larger throughput factor (latency where the loop was not run). The
+/// loop's highest concurrency lies above 1x — and slower with confidence on neither; a factor
+/// decides only with at least 5 samples a side. Among several, the one with the larger throughput
+/// factor when every candidate has a decisive one, else the larger latency factor. The
 /// one statement is the default: it sends one statement and receives only the page's rows.
 /// One entry per listing path measured with "optimized" and at least one per-kind fix at the
 /// run's dataset scale; empty otherwise.
