@@ -319,9 +319,12 @@ SavedFile write_file_atomically(const fs::path& dir, std::string_view name, std:
 
 SavedFile save_base64_image_blocking(const fs::path& dir, std::string_view name, std::string_view payload,
                                      const SaveOptions& options) {
+  return write_file_atomically(dir, name, checked_image_bytes(name, payload, options), options.fsync);
+}
+
+std::string checked_image_bytes(std::string_view name, std::string_view payload, const SaveOptions& options) {
   check_file_name(name);
-  const DecodedImage image = decode_base64_image(payload, options);
-  return write_file_atomically(dir, name, image.bytes, options.fsync);
+  return decode_base64_image(payload, options).bytes;
 }
 
 SavedFile save_certificate_file_blocking(const fs::path& dir, std::string_view name, std::string_view bytes,

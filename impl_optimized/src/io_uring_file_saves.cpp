@@ -196,8 +196,7 @@ IoUringFileSaves::~IoUringFileSaves() { decode_->threads.join(); }
 // inside a coroutine's co_await expression twice.
 asio::awaitable<std::string> IoUringFileSaves::decode(std::string name, std::string payload) {
   return impl::offload(decode_->threads, [this, name = std::move(name), payload = std::move(payload)] {
-    impl::check_file_name(name);
-    return impl::decode_base64_image(payload, options()).bytes;
+    return impl::checked_image_bytes(name, payload, options());
   });
 }
 

@@ -42,8 +42,7 @@ asio::awaitable<SavedFile> ThreadPoolFileSaves::save_base64_image(std::string na
   return impl::offload_then(
       pool_->decode,
       [this, name = std::move(name), payload = std::move(payload)] {
-        impl::check_file_name(name);
-        return impl::decode_base64_image(payload, options()).bytes;
+        return impl::checked_image_bytes(name, payload, options());
       },
       pool_->io,
       [this, name = std::move(target)](std::string bytes) {

@@ -72,7 +72,12 @@ void check_certificate_file(std::string_view name, std::string_view bytes, const
 SavedFile write_file_atomically(const std::filesystem::path& dir, std::string_view name,
                                 std::string_view bytes, bool fsync);
 
-/// save_base64_image, blocking: decode and check, then write_file_atomically.
+/// save_base64_image's checks and decode, before any disk access: the file name, then the payload;
+/// the bytes to write. The first stage of every implementation (the offloaded ones run it off the
+/// loop, on threads of its own).
+std::string checked_image_bytes(std::string_view name, std::string_view payload, const SaveOptions& options);
+
+/// save_base64_image, blocking: checked_image_bytes, then write_file_atomically.
 SavedFile save_base64_image_blocking(const std::filesystem::path& dir, std::string_view name,
                                      std::string_view payload, const SaveOptions& options);
 
