@@ -489,6 +489,36 @@ TEST(FileSaves, DecodesWithOpenSslAndRefusesWhatItIsLaxAbout) {
   }
 }
 
+// The check for bytes OpenSSL would tolerate runs sixteen bytes at a time, then the tail byte by
+// byte: every byte value at every place of a block and of the tail is judged as one at a time would.
+TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
+  const SaveOptions options;
+  const std::string good = base64(image_bytes("image/png", 33));  // 44 characters: two blocks and a tail of 12
+  ASSERT_EQ(good.size(), 44u);
+  for (std::size_t at = 0; at < good.size(); ++at)
+    for (int byte = 0; byte < 256; ++byte) {
+      const auto c = static_cast<char>(byte);
+      const bool tolerated = c == '-' || c == ' ' || (c >= '\t' && c <= '\r');
+      std::string payload = good;
+      payload[at] = c;
+      std::string message;
+      try {
+        impl::decode_base64_image(payload, options);
+      } catch (const InputError& e) {
+        message = e.what();
+      }
+      if (tolerated)
+        EXPECT_NE(message.find("at byte " + std::to_string(at) + ";"), std::string::npos)
+            << "byte " << byte << " at " << at << ": " << message;
+      else
+        EXPECT_EQ(message.find("RFC 4648"), std::string::npos) << "byte " << byte << " at " << at << ": " << message;
+    }
+  const std::string two = good.substr(0, 20) + "\n" + good.substr(21, 10) + "-" + good.substr(32);
+  EXPECT_NE(input_error([&] { impl::decode_base64_image(two, options); }).find("whitespace at byte 20;"),
+            std::string::npos)
+      << "the first of two is named";
+}
+
 TEST(FileSaves, SniffsTheKnownSignaturesOnly) {
   for (std::string_view type : impl::known_image_types()) EXPECT_EQ(impl::sniff_image_type(image_bytes(type, 40)), type);
   EXPECT_EQ(impl::sniff_image_type(""), "");
