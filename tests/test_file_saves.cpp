@@ -393,50 +393,61 @@ TEST_P(FileSaveContract, ReadersNeverSeeAPartialFile) {
 // forked child so the test process keeps its limits) reports one EnvironmentError, removes its
 // temporary file, and leaves the previous file as it was. A read-only directory would not do:
 // CI runs as root, for whom permissions do not apply.
+// The write fails half-way (a short write, then EFBIG) or at its first byte, with and without
+// fsync: io_uring links the write, the fsync and the close, and a failure anywhere in that chain
+// must still close the file, remove the temporary and keep the old file.
 TEST_P(FileSaveContract, AFailedWriteRemovesItsTemporaryAndKeepsTheOldFile) {
   { std::ofstream(dir.path / "keep.pdf") << "old"; }
   // Only this thread may exist at fork(): a pool thread of the fixture's saver could hold a lock
   // (the allocator's, say) that the child would then wait for forever.
   saver.saves.reset();
-  const fs::path report = dir.path.parent_path() / (dir.path.filename().string() + ".report");
-  std::fflush(nullptr);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    int code = 1;
-    std::string message = "no error";
-    alarm(60);  // a child that hangs dies, and the test fails instead of waiting for ctest
-    try {
-      std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of being killed
-      rlimit limit{4096, 4096};
-      setrlimit(RLIMIT_FSIZE, &limit);
-      Saver s(GetParam(), dir.path);
-      s.file("keep.pdf", std::string(64 * 1024, 'n'));
-    } catch (const EnvironmentError& e) {
-      code = 0;
-      message = e.what();
-    } catch (const std::exception& e) {
-      code = 2;
-      message = e.what();
+  for (const rlim_t file_limit : {rlim_t{4096}, rlim_t{0}})
+    for (const bool fsync : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "file size limit " << file_limit << ", fsync " << fsync);
+      const fs::path report = dir.path.parent_path() / (dir.path.filename().string() + ".report");
+      std::fflush(nullptr);
+      const pid_t child = fork();
+      ASSERT_GE(child, 0);
+      if (child == 0) {
+        int code = 1;
+        std::string message = "no error";
+        alarm(60);  // a child that hangs dies, and the test fails instead of waiting for ctest
+        try {
+          std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of being killed
+          rlimit limit{file_limit, RLIM_INFINITY};
+          setrlimit(RLIMIT_FSIZE, &limit);
+          SaveOptions options;
+          options.fsync = fsync;
+          Saver s(GetParam(), dir.path, options);
+          s.file("keep.pdf", std::string(64 * 1024, 'n'));
+        } catch (const EnvironmentError& e) {
+          code = 0;
+          message = e.what();
+        } catch (const std::exception& e) {
+          code = 2;
+          message = e.what();
+        }
+        rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+        setrlimit(RLIMIT_FSIZE, &unlimited);  // the report is written whatever the limit was
+        const int fd = ::open(report.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+          [[maybe_unused]] auto n = ::write(fd, message.data(), message.size());
+          ::close(fd);
+        }
+        _exit(code);
+      }
+      int status = 0;
+      ASSERT_EQ(waitpid(child, &status, 0), child);
+      const std::string message = read_all(report);
+      fs::remove(report);
+      ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+      EXPECT_EQ(WEXITSTATUS(status), 0) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+      EXPECT_NE(message.find((dir.path / "keep.pdf").string()), std::string::npos) << message;
+      EXPECT_NE(message.find(std::strerror(EFBIG)), std::string::npos) << message;
+      EXPECT_EQ(entries(dir.path), std::set<std::string>{"keep.pdf"}) << "the temporary file is gone";
+      EXPECT_EQ(read_all(dir.path / "keep.pdf"), "old");
     }
-    const int fd = ::open(report.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      [[maybe_unused]] auto n = ::write(fd, message.data(), message.size());
-      ::close(fd);
-    }
-    _exit(code);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  const std::string message = read_all(report);
-  fs::remove(report);
-  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
-  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_NE(message.find((dir.path / "keep.pdf").string()), std::string::npos) << message;
-  EXPECT_NE(message.find(std::strerror(EFBIG)), std::string::npos) << message;
-  EXPECT_EQ(entries(dir.path), std::set<std::string>{"keep.pdf"}) << "the temporary file is gone";
-  EXPECT_EQ(read_all(dir.path / "keep.pdf"), "old");
 }
 
 TEST_P(FileSaveContract, FsyncWritesTheSameFile) {

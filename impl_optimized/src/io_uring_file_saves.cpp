@@ -8,11 +8,15 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <fcntl.h>
 #include <liburing.h>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,17 +47,45 @@ class IoUringFileSaves::Ring {
   template <typename Prepare>
   asio::awaitable<int> run(Prepare prepare);
 
+  /// A result run_linked() reports for an operation that succeeded without a completion.
+  static constexpr int kSucceeded = std::numeric_limits<int>::min();
+
+  /// Submits the operations `steps` set up as one chain (IOSQE_IO_LINK): each starts when the one
+  /// before it succeeded, and the first failure cancels the rest (-ECANCELED). Only the last one
+  /// posts a completion when all succeed (IOSQE_CQE_SKIP_SUCCESS on the others), so the loop wakes
+  /// once for the chain. Completes with one result per step: cqe->res, or kSucceeded for a step
+  /// that succeeded silently. A short read or write counts as a failure: its count is its result.
+  asio::awaitable<std::vector<int>> run_linked(std::vector<std::function<void(io_uring_sqe*)>> steps);
+
  private:
+  // A coroutine waiting for the completions of one operation or of one chain; the CQE's user data
+  // is the waiter's address with the step's index in its low bits.
+  static constexpr std::uintptr_t kStepBits = 3;  // chains of up to 8 steps
   struct Waiter {
+    explicit Waiter(std::size_t steps) : results(steps, kSucceeded) {}
     virtual ~Waiter() = default;
-    virtual void complete(int result) = 0;
+    /// Takes the one completion a chain posts (IORING_FEAT_CQE_SKIP, Linux 5.17): the last
+    /// step's when every step before it succeeded silently, else the first failure's, and the
+    /// steps after a failure are cancelled without a completion of their own.
+    void take(std::size_t step, int result) {
+      results[step] = result;
+      for (std::size_t k = step + 1; k < results.size(); ++k) results[k] = -ECANCELED;
+    }
+    virtual void resume() = 0;
+    std::vector<int> results;
   };
-  template <typename Handler>
+  template <typename Handler, bool kOneResult>  // run() gets an int, run_linked() all of them
   struct WaiterFor final : Waiter {
-    explicit WaiterFor(Handler h) : handler(std::move(h)) {}
-    void complete(int result) override { handler(result); }
+    WaiterFor(Handler h, std::size_t steps) : Waiter(steps), handler(std::move(h)) {}
+    void resume() override {
+      if constexpr (kOneResult) handler(results.front());
+      else handler(std::move(results));
+    }
     Handler handler;
   };
+  /// Takes `count` SQEs at once (submitting what is queued if the ring is short of them).
+  bool reserve(unsigned count);
+  void submit(std::unique_ptr<Waiter> waiter, std::span<io_uring_sqe* const> sqes);
 
   void watch();  // waits for the eventfd while operations are in flight
   void reap();   // completes every operation the ring has finished
@@ -87,6 +119,8 @@ IoUringFileSaves::Ring::Ring(asio::io_context& io) : eventfd_(io) {
       if (!io_uring_opcode_supported(probe.get(), op))
         throw EnvironmentError(std::string("io_uring is not available: the kernel lacks its ") + op_name +
                                " operation");
+    if ((ring_.features & IORING_FEAT_CQE_SKIP) == 0)
+      throw EnvironmentError("io_uring is not available: the kernel cannot skip completions (5.17+)");
     efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (efd < 0) throw EnvironmentError(std::string("cannot create an eventfd: ") + std::strerror(errno));
     if (const int r = io_uring_register_eventfd(&ring_, efd); r < 0)
@@ -104,7 +138,8 @@ IoUringFileSaves::Ring::~Ring() {
   // its buffers: wait for it, then drop the waiters without resuming their coroutines.
   io_uring_cqe* cqe = nullptr;
   while (in_flight_ > 0 && io_uring_wait_cqe(&ring_, &cqe) == 0) {
-    if (auto* waiter = static_cast<Waiter*>(io_uring_cqe_get_data(cqe))) {
+    const auto data = reinterpret_cast<std::uintptr_t>(io_uring_cqe_get_data(cqe));
+    if (auto* waiter = reinterpret_cast<Waiter*>(data & ~((std::uintptr_t{1} << kStepBits) - 1))) {
       delete waiter;
       --in_flight_;
     }
@@ -114,38 +149,67 @@ IoUringFileSaves::Ring::~Ring() {
   io_uring_queue_exit(&ring_);
 }
 
+bool IoUringFileSaves::Ring::reserve(unsigned count) {
+  if (io_uring_sq_space_left(&ring_) < count) io_uring_submit(&ring_);  // the queue is full: hand it over
+  return io_uring_sq_space_left(&ring_) >= count;
+}
+
+void IoUringFileSaves::Ring::submit(std::unique_ptr<Waiter> waiter, std::span<io_uring_sqe* const> sqes) {
+  for (std::size_t k = 0; k < sqes.size(); ++k)
+    io_uring_sqe_set_data(sqes[k], reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(waiter.get()) | k));
+  int submitted = 0;
+  do submitted = io_uring_submit(&ring_);
+  while (submitted == -EINTR);
+  if (submitted < 0) {
+    // The SQEs stay queued and go with the next submission: make them no-ops no one waits for,
+    // and fail the operations now.
+    for (io_uring_sqe* sqe : sqes) {
+      io_uring_prep_nop(sqe);
+      io_uring_sqe_set_data(sqe, nullptr);
+    }
+    waiter->results.assign(waiter->results.size(), submitted);
+    asio::post(eventfd_.get_executor(), [w = std::move(waiter)]() { w->resume(); });
+    return;
+  }
+  waiter.release();  // reap() owns it from now on
+  ++in_flight_;
+  watch();
+}
+
 template <typename Prepare>
 asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(int)>(
       [this](auto handler, Prepare prep) {
-        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-        if (sqe == nullptr) {  // the submission queue is full: hand it to the kernel, then retry
-          io_uring_submit(&ring_);
-          sqe = io_uring_get_sqe(&ring_);
-        }
-        if (sqe == nullptr) {
+        if (!reserve(1)) {
           asio::post(eventfd_.get_executor(), [h = std::move(handler)]() mutable { h(-EBUSY); });
           return;
         }
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
         prep(sqe);
-        auto waiter = std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler));
-        io_uring_sqe_set_data(sqe, waiter.get());
-        int submitted = 0;
-        do submitted = io_uring_submit(&ring_);
-        while (submitted == -EINTR);
-        if (submitted < 0) {
-          // The SQE stays queued and goes with the next submission: make it a no-op no one waits
-          // for, and fail this operation now.
-          io_uring_prep_nop(sqe);
-          io_uring_sqe_set_data(sqe, nullptr);
-          asio::post(eventfd_.get_executor(), [w = std::move(waiter), submitted]() { w->complete(submitted); });
-          return;
-        }
-        waiter.release();  // reap() owns it from now on
-        ++in_flight_;
-        watch();
+        submit(std::make_unique<WaiterFor<decltype(handler), true>>(std::move(handler), 1), std::span(&sqe, 1));
       },
       asio::use_awaitable, std::move(prepare));
+}
+
+asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
+    std::vector<std::function<void(io_uring_sqe*)>> steps) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<int>)>(
+      [this](auto handler, std::vector<std::function<void(io_uring_sqe*)>> chain) {
+        const auto n = static_cast<unsigned>(chain.size());
+        if (n == 0 || n > (1u << kStepBits) || !reserve(n)) {
+          asio::post(eventfd_.get_executor(),
+                     [h = std::move(handler), n]() mutable { h(std::vector<int>(n, n == 0 ? 0 : -EBUSY)); });
+          return;
+        }
+        std::vector<io_uring_sqe*> sqes(n);
+        for (unsigned k = 0; k < n; ++k) {
+          sqes[k] = io_uring_get_sqe(&ring_);
+          chain[k](sqes[k]);
+          if (k + 1 < n) sqes[k]->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+        }
+        submit(std::make_unique<WaiterFor<decltype(handler), false>>(std::move(handler), n), sqes);
+      },
+      asio::use_awaitable, std::move(steps));
 }
 
 void IoUringFileSaves::Ring::watch() {
@@ -165,16 +229,20 @@ void IoUringFileSaves::Ring::reap() {
   std::uint64_t signalled = 0;
   while (::read(eventfd_.native_handle(), &signalled, sizeof signalled) < 0 && errno == EINTR) {
   }
-  std::vector<std::pair<Waiter*, int>> done;
+  std::vector<Waiter*> done;
   io_uring_cqe* cqe = nullptr;
   while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
-    if (auto* waiter = static_cast<Waiter*>(io_uring_cqe_get_data(cqe))) done.emplace_back(waiter, cqe->res);
+    const auto data = reinterpret_cast<std::uintptr_t>(io_uring_cqe_get_data(cqe));
+    if (auto* waiter = reinterpret_cast<Waiter*>(data & ~((std::uintptr_t{1} << kStepBits) - 1))) {
+      waiter->take(data & ((std::uintptr_t{1} << kStepBits) - 1), cqe->res);
+      done.push_back(waiter);
+    }
     io_uring_cqe_seen(&ring_, cqe);
   }
   if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);  // left queued by a failed submission
   in_flight_ -= done.size();
   // Resume the coroutines only now: they may submit new operations.
-  for (auto [waiter, result] : done) std::unique_ptr<Waiter>(waiter)->complete(result);
+  for (Waiter* waiter : done) std::unique_ptr<Waiter>(waiter)->resume();
 }
 
 // The decode and the checks are CPU work without I/O: on the loop they held it for the length of
@@ -255,8 +323,42 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
     temporary_exists = fd >= 0;
   }
 
+  // The write, its fsync and the close go as one chain, and so do the rename, the directory's
+  // fsync and its close: the loop wakes twice for the six steps when all goes well, not six times
+  // (issue #14: the loop's lag). A failure, or a short write (a full disk, a signal), cancels the
+  // rest of its chain; the file or the directory is still open then, and the steps go on one at a
+  // time below, as they always did.
   constexpr std::size_t kMaxWrite = 1u << 30;
-  for (std::size_t done = 0; fd >= 0 && !failure && done < bytes.size();) {
+  std::size_t done = 0;
+  bool synced = !fsync;
+  bool closed = false;
+  if (fd >= 0 && !failure && bytes.size() <= kMaxWrite) {
+    std::vector<std::function<void(io_uring_sqe*)>> chain;
+    if (!bytes.empty())
+      chain.emplace_back([&](io_uring_sqe* sqe) {
+        io_uring_prep_write(sqe, fd, bytes.data(), static_cast<unsigned>(bytes.size()), 0);
+      });
+    if (fsync) chain.emplace_back([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, fd, 0); });
+    chain.emplace_back([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); });
+    const std::vector<int> r = co_await ring.run_linked(std::move(chain));
+    std::size_t step = 0;
+    if (!bytes.empty()) {
+      const int wrote = r[step++];
+      if (wrote == Ring::kSucceeded) done = bytes.size();
+      else if (wrote > 0) done = static_cast<std::size_t>(wrote);  // short: the rest below
+      else if (wrote < 0 && wrote != -EINTR && wrote != -EAGAIN) failure = Failure{"write", -wrote};
+    }
+    if (fsync) {
+      const int synced_r = r[step++];
+      if (synced_r == Ring::kSucceeded || synced_r >= 0) synced = true;
+      else if (synced_r != -ECANCELED && !failure) failure = Failure{"fsync", -synced_r};
+    }
+    if (const int closed_r = r[step]; closed_r != -ECANCELED) {
+      closed = true;  // on Linux the descriptor is gone even when close fails
+      if (closed_r < 0 && closed_r != -EINTR && !failure) failure = Failure{"close", -closed_r};
+    }
+  }
+  while (fd >= 0 && !closed && !failure && done < bytes.size()) {
     const auto chunk = static_cast<unsigned>(std::min(kMaxWrite, bytes.size() - done));
     const int r = co_await ring.run(
         [&](io_uring_sqe* sqe) { io_uring_prep_write(sqe, fd, bytes.data() + done, chunk, done); });
@@ -265,29 +367,33 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
     else if (r == 0) failure = Failure{"write", EIO};  // no progress on a regular file: never loop forever
     else done += static_cast<std::size_t>(r);
   }
-  if (fd >= 0 && !failure && fsync) {
+  if (fd >= 0 && !closed && !failure && !synced) {
     if (const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, fd, 0); }); r < 0)
       failure = Failure{"fsync", -r};
   }
-  if (fd >= 0) {
+  if (fd >= 0 && !closed) {
     const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); });
     if (r < 0 && r != -EINTR && !failure) failure = Failure{"close", -r};
   }
+  bool dir_closed = false;
   if (temporary_exists && !failure) {
-    const int r = co_await ring.run([&](io_uring_sqe* sqe) {
+    std::vector<std::function<void(io_uring_sqe*)>> chain;
+    chain.emplace_back([&](io_uring_sqe* sqe) {
       io_uring_prep_renameat(sqe, dir_fd, tmp.c_str(), dir_fd, name.c_str(), 0);
     });
-    if (r < 0) failure = Failure{"rename", -r};
-    else temporary_exists = false;
+    if (fsync) chain.emplace_back([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, dir_fd, 0); });
+    chain.emplace_back([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, dir_fd); });
+    const std::vector<int> r = co_await ring.run_linked(std::move(chain));
+    if (r[0] == Ring::kSucceeded || r[0] >= 0) temporary_exists = false;
+    else failure = Failure{"rename", -r[0]};
+    // The file is in place now; only its durability can still fail.
+    if (fsync && r[1] != Ring::kSucceeded && r[1] < 0 && r[1] != -ECANCELED && !failure)
+      failure = Failure{"fsync of the directory", -r[1]};
+    dir_closed = r.back() != -ECANCELED;
   }
   if (temporary_exists)
     co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_unlinkat(sqe, dir_fd, tmp.c_str(), 0); });
-  else if (!failure && !not_regular && fsync) {
-    // The file is in place now; only its durability can still fail.
-    if (const int r = co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, dir_fd, 0); }); r < 0)
-      failure = Failure{"fsync of the directory", -r};
-  }
-  co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, dir_fd); });
+  if (!dir_closed) co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, dir_fd); });
 
   if (not_regular) impl::throw_not_regular_target(dir, name, *not_regular);
   if (failure) impl::throw_write_error(dir, name, failure->step, failure->err);
