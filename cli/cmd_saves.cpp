@@ -22,6 +22,7 @@ harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& s
   spec.impls = args.impls;
   spec.concurrency = args.concurrency;
   spec.duration_per_point = std::chrono::milliseconds(static_cast<long>(args.seconds * 1000));
+  spec.repetitions = args.repetitions;
   spec.paths = args.paths;
   spec.image_bytes = args.image_bytes;
   spec.file_bytes = args.file_bytes;
@@ -32,6 +33,11 @@ harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& s
 }
 
 int saves(const SavesArgs& args) {
+  // A window must hold requests and lag probes (1 ms apart) enough for its p99 to mean something.
+  if (const double window_ms = args.load.seconds * 1000 / args.load.repetitions; window_ms < 10)
+    throw UsageError(fmt::format("--seconds {} split into {} repetitions gives {:.1f} ms windows; each needs at "
+                                 "least 10 ms (raise --seconds or lower --repetitions)",
+                                 args.load.seconds, args.load.repetitions, window_ms));
   const auto dataset = ensure_dataset(args.dataset);
   SaveDirectory dir(args.load.save_dir, args.load.keep_files);
   harness::RunPlan plan;

@@ -38,6 +38,7 @@ struct SaveLoadArgs {
   std::vector<std::string> impls{"naive", "optimized", "io_uring"};
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   double seconds = 0.5;               ///< per (implementation, concurrency) point
+  unsigned repetitions = 3;           ///< interleaved windows the seconds are split into: the samples of each interval
   std::vector<SavePath> paths{SavePath::base64_image, SavePath::certificate_file};
   std::uint64_t image_bytes = 200'000;  ///< the PNG of save_base64_image
   std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file

@@ -44,7 +44,7 @@ const std::map<std::string, std::string> kUsage = {
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
               "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
-              "[--pool-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
+              "[--repetitions N] [--pool-threads N] [--decode-threads N] [--save-dir DIR] [--keep-files] [--goals] [--scale N] [--schema NAME] "
               "[--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
@@ -415,6 +415,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   saves->add_option("--seconds", saves_args.load.seconds, "seconds per (implementation, concurrency) point")
       ->check(CLI::Range(0.05, 600.0))->capture_default_str();
+  saves->add_option("--repetitions", saves_args.load.repetitions,
+                    "windows each point's seconds are split into, interleaved across the implementations and the "
+                    "ceiling: each is one sample of the 95% intervals (more give narrower intervals)")
+      ->check(CLI::Range(2u, 100u))->capture_default_str();
   saves->add_option("--image-size", saves_image, "bytes of the PNG save_base64_image saves (base64 in a data URL)")
       ->capture_default_str();
   saves->add_option("--file-size", saves_file, "bytes of the PDF save_certificate_file saves")->capture_default_str();

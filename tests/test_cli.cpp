@@ -267,4 +267,20 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   EXPECT_TRUE(has(kept.err, "saved files kept in " + parent.string())) << kept.err;
   EXPECT_FALSE(std::filesystem::is_empty(parent));
   std::filesystem::remove_all(parent);
+  // The seconds of a point split into more windows (the samples of its intervals), or refused
+  // when a window would be too short to hold a p99.
+  auto two = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
+                            "0.1", "--repetitions", "2", "--impl", "optimized", "--path", "save_certificate_file",
+                            "--dsn", shared_cluster().dsn()});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_TRUE(has(two.out, "save_certificate_file            optimized")) << two.out;
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--repetitions", "1"},
+                                              std::vector<std::string>{"--seconds", "0.05", "--repetitions", "10"}}) {
+    std::vector<std::string> argv{"saves", "--scale", "1000", "--schema", "cli_saves", "--dsn", shared_cluster().dsn()};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    auto refused = run_certbench(argv);
+    EXPECT_EQ(refused.exit_code, 2) << bad.back() << refused.err;
+    EXPECT_TRUE(refused.err.starts_with("certbench saves: --")) << refused.err;
+    EXPECT_TRUE(has(refused.err, "\nusage: certbench saves [")) << refused.err;  // the problem, then the usage line
+  }
 }
