@@ -414,8 +414,10 @@ TEST_P(FileSaveContract, AFailedWriteRemovesItsTemporaryAndKeepsTheOldFile) {
         alarm(60);  // a child that hangs dies, and the test fails instead of waiting for ctest
         try {
           std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of being killed
-          rlimit limit{file_limit, RLIM_INFINITY};
-          setrlimit(RLIMIT_FSIZE, &limit);
+          rlimit limit{};
+          if (getrlimit(RLIMIT_FSIZE, &limit) != 0) throw std::runtime_error("getrlimit failed");
+          limit.rlim_cur = file_limit;  // the hard limit stays: raising it needs privileges
+          if (setrlimit(RLIMIT_FSIZE, &limit) != 0) throw std::runtime_error("setrlimit failed");
           SaveOptions options;
           options.fsync = fsync;
           Saver s(GetParam(), dir.path, options);
@@ -427,8 +429,10 @@ TEST_P(FileSaveContract, AFailedWriteRemovesItsTemporaryAndKeepsTheOldFile) {
           code = 2;
           message = e.what();
         }
-        rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-        setrlimit(RLIMIT_FSIZE, &unlimited);  // the report is written whatever the limit was
+        rlimit limit{};
+        getrlimit(RLIMIT_FSIZE, &limit);
+        limit.rlim_cur = limit.rlim_max;  // the report is written whatever the limit was
+        setrlimit(RLIMIT_FSIZE, &limit);
         const int fd = ::open(report.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd >= 0) {
           [[maybe_unused]] auto n = ::write(fd, message.data(), message.size());

@@ -8,6 +8,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -55,12 +56,14 @@ class IoUringFileSaves::Ring {
   /// posts a completion when all succeed (IOSQE_CQE_SKIP_SUCCESS on the others), so the loop wakes
   /// once for the chain. Completes with one result per step: cqe->res, or kSucceeded for a step
   /// that succeeded silently. A short read or write counts as a failure: its count is its result.
+  /// A chain the ring cannot take (no room, a failed submission) reads like one whose first step
+  /// failed: that error first, -ECANCELED after it.
   asio::awaitable<std::vector<int>> run_linked(std::vector<std::function<void(io_uring_sqe*)>> steps);
 
  private:
   // A coroutine waiting for the completions of one operation or of one chain; the CQE's user data
   // is the waiter's address with the step's index in its low bits.
-  static constexpr std::uintptr_t kStepBits = 3;  // chains of up to 8 steps
+  static constexpr std::uintptr_t kStepBits = 3;  // chains of up to 8 steps (waiters are 8-aligned)
   struct Waiter {
     explicit Waiter(std::size_t steps) : results(steps, kSucceeded) {}
     virtual ~Waiter() = default;
@@ -74,6 +77,7 @@ class IoUringFileSaves::Ring {
     virtual void resume() = 0;
     std::vector<int> results;
   };
+  static_assert(alignof(std::max_align_t) >= (1u << kStepBits), "the step index lives in a waiter's low bits");
   template <typename Handler, bool kOneResult>  // run() gets an int, run_linked() all of them
   struct WaiterFor final : Waiter {
     WaiterFor(Handler h, std::size_t steps) : Waiter(steps), handler(std::move(h)) {}
@@ -167,7 +171,7 @@ void IoUringFileSaves::Ring::submit(std::unique_ptr<Waiter> waiter, std::span<io
       io_uring_prep_nop(sqe);
       io_uring_sqe_set_data(sqe, nullptr);
     }
-    waiter->results.assign(waiter->results.size(), submitted);
+    waiter->take(0, submitted);  // like a chain whose first step failed: the rest never ran
     asio::post(eventfd_.get_executor(), [w = std::move(waiter)]() { w->resume(); });
     return;
   }
@@ -197,8 +201,11 @@ asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
       [this](auto handler, std::vector<std::function<void(io_uring_sqe*)>> chain) {
         const auto n = static_cast<unsigned>(chain.size());
         if (n == 0 || n > (1u << kStepBits) || !reserve(n)) {
+          // Like a chain whose first step failed: the caller's clean-up then runs every step itself.
+          std::vector<int> refused(n, -ECANCELED);
+          if (n > 0) refused.front() = -EBUSY;
           asio::post(eventfd_.get_executor(),
-                     [h = std::move(handler), n]() mutable { h(std::vector<int>(n, n == 0 ? 0 : -EBUSY)); });
+                     [h = std::move(handler), r = std::move(refused)]() mutable { h(std::move(r)); });
           return;
         }
         std::vector<io_uring_sqe*> sqes(n);
