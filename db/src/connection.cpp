@@ -330,6 +330,13 @@ struct PendingResults {
   }
   PendingResults(const PendingResults&) = delete;
   PendingResults& operator=(const PendingResults&) = delete;
+  /// One PGresult of call `i`, pipelined or fanned out alike: the first success is the call's
+  /// result, the first failure of the whole exchange its error, anything else is freed.
+  void take(std::size_t i, PGresult* r, std::exception_ptr& error, PGconn* raw, const std::string& server) {
+    if (!succeeded(r) && !error) error = failure_of(raw, r, server);
+    if (results[i] == nullptr && succeeded(r)) results[i] = r;
+    else PQclear(r);
+  }
 };
 }  // namespace
 
@@ -363,11 +370,7 @@ std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> call
     // Each statement's results end with a null; the Sync's own result comes last. A statement
     // after a failed one is answered PGRES_PIPELINE_ABORTED.
     for (std::size_t i = 0; i < sent; ++i) {
-      while (PGresult* r = PQgetResult(raw)) {
-        if (!succeeded(r) && !error) error = failure_of(raw, r, server());
-        if (pending.results[i] == nullptr && succeeded(r)) pending.results[i] = r;
-        else PQclear(r);
-      }
+      while (PGresult* r = PQgetResult(raw)) pending.take(i, r, error, raw, server());
       if (PQstatus(raw) == CONNECTION_BAD) break;
     }
     while (PGresult* r = PQgetResult(raw)) {
@@ -450,9 +453,7 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
         send(lane);
         continue;
       }
-      if (!succeeded(r) && !error) error = failure_of(lane.raw, r, lane.session->server());
-      if (pending.results[lane.current] == nullptr && succeeded(r)) pending.results[lane.current] = r;
-      else PQclear(r);
+      pending.take(lane.current, r, error, lane.raw, lane.session->server());
     }
   };
   std::vector<pollfd> fds;
@@ -468,7 +469,11 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
     if (fds.empty()) break;
     if (::poll(fds.data(), static_cast<nfds_t>(fds.size()), -1) < 0) {
       if (errno == EINTR) continue;
-      throw EnvironmentError(std::string("waiting for PostgreSQL's answers: poll failed: ") + std::strerror(errno));
+      const std::string why = std::strerror(errno);
+      // Wait for the statements in flight the blocking way, so every session is idle again.
+      for (auto* lane : polled)
+        while (PGresult* r = PQgetResult(lane->raw)) PQclear(r);
+      throw EnvironmentError("waiting for PostgreSQL's answers: poll failed: " + why);
     }
     for (std::size_t k = 0; k < fds.size(); ++k)
       if (fds[k].revents != 0) drain(*polled[k]);
