@@ -3,17 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
-#include <memory>
 #include <openssl/evp.h>
 #include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/impl_common/base64.hpp"
 
 namespace fs = std::filesystem;
 
@@ -65,60 +64,19 @@ void check_allowed(const SaveOptions& options, std::string_view type) {
     throw InputError("image type " + printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
 }
 
-// Where the first byte OpenSSL would wrongly tolerate is ('-', a space, \t \n \v \f \r), or
-// text.size(). The test runs sixteen bytes at a time on GCC's portable vector extension (SSE2 here),
-// no early exit inside the loop: a per-byte scan (a table, std::find_if) cost 67 us of a 160 us
-// decode of a 267 kB data URL, this one 12 us (docs/file-saves.md). Only text with such a byte is
-// scanned again, byte by byte, for the message.
-std::size_t first_refused_byte(std::string_view text) noexcept {
-  const auto refused = [](unsigned char c) { return c == '-' || c == ' ' || (c >= '\t' && c <= '\r'); };
-  using Bytes = unsigned char __attribute__((vector_size(16)));
-  Bytes seen{};
-  std::size_t i = 0;
-  for (; i + sizeof(Bytes) <= text.size(); i += sizeof(Bytes)) {
-    Bytes x;
-    std::memcpy(&x, text.data() + i, sizeof x);
-    seen |= reinterpret_cast<Bytes>((x == '-') | (x == ' ') | (static_cast<Bytes>(x - '\t') < 5));
-  }
-  bool any = false;
-  for (std::size_t k = 0; k < sizeof(Bytes); ++k) any |= seen[k] != 0;
-  for (std::size_t k = i; k < text.size() && !any; ++k) any = refused(static_cast<unsigned char>(text[k]));
-  if (!any) return text.size();
-  return static_cast<std::size_t>(std::find_if(text.begin(), text.end(),
-                                               [&](char c) { return refused(static_cast<unsigned char>(c)); }) -
-                                  text.begin());
-}
-
-// OpenSSL's block decoder. EVP_DecodeBlock is faster than the streaming EVP_DecodeUpdate
-// (docs/file-saves.md), which matters on a path measured per request, but it is laxer, measured
-// on OpenSSL 3.0 (tests/test_file_saves.cpp keeps it honest): it trims whitespace and '-' at the ends, and takes '=' anywhere as a zero. So the form
-// is checked here first — no whitespace or '-' anywhere (EVP_DecodeUpdate skipped whitespace
-// everywhere and stopped at '-' too), a length that is a multiple of 4, at most two '=' and only at
-// the end — and OpenSSL refuses every other byte outside the alphabet.
+// Decodes strict base64 (base64::decode, a SIMD kernel where the CPU has one: docs/file-saves.md).
+// Only a refused payload is looked at again, to say why in one line.
 std::string decode_base64(std::string_view text) {
-  if (const std::size_t bad = first_refused_byte(text); bad != text.size())
-    throw InputError("the base64 payload has " +
-                     std::string(text[bad] == '-' ? "a '-'" : "whitespace") + " at byte " +
-                     std::to_string(bad) + "; it must be plain base64 (RFC 4648) without line breaks");
+  std::string out;
+  if (base64::decode(text, out)) return out;
+  const auto tolerated_elsewhere = [](char c) { return c == '-' || c == ' ' || (c >= '\t' && c <= '\r'); };
+  if (const auto bad = std::find_if(text.begin(), text.end(), tolerated_elsewhere); bad != text.end())
+    throw InputError("the base64 payload has " + std::string(*bad == '-' ? "a '-'" : "whitespace") + " at byte " +
+                     std::to_string(bad - text.begin()) +
+                     "; it must be plain base64 (RFC 4648) without line breaks");
   if (text.size() % 4 != 0)
     throw InputError("the payload is not valid base64 (its length is not a multiple of 4: missing padding?)");
-  std::size_t pad = 0;
-  while (pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
-  if (pad > 2 || text.substr(0, text.size() - pad).find('=') != std::string_view::npos)
-    throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
-  std::string out(text.size() / 4 * 3, '\0');
-  constexpr std::size_t kChunk = std::size_t{1} << 30;  // a multiple of 4: OpenSSL takes int lengths
-  std::size_t written = 0;
-  for (std::size_t at = 0; at < text.size(); at += kChunk) {
-    const std::size_t n = std::min(kChunk, text.size() - at);
-    const int produced = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()) + written,
-                                         reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n));
-    if (produced < 0)
-      throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
-    written += static_cast<std::size_t>(produced);
-  }
-  out.resize(written - pad);  // '=' decoded as zero bytes
-  return out;
+  throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
 }
 
 // File descriptors closed on every path out of write_file_atomically.
