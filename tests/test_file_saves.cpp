@@ -486,26 +486,26 @@ TEST(FileSaves, EveryImplementationSavesTheSameBytes) {
   EXPECT_EQ(trees["naive"], trees["io_uring"]);
 }
 
-TEST(FileSaves, DecodesWithOpenSslAndRefusesWhatItIsLaxAbout) {
+TEST(FileSaves, DecodesStrictBase64AndSaysWhyItRefuses) {
   const SaveOptions options;
   const std::string png = image_bytes("image/png", 300);
   EXPECT_EQ(impl::decode_base64_image(base64(png), options).bytes, png);
   EXPECT_EQ(impl::decode_base64_image(base64(png), options).mime_type, "image/png");
   EXPECT_EQ(impl::decode_base64_image(data_url("image/png", png), options).mime_type, "image/png");
-  // What OpenSSL's decoders accept by themselves and certbench refuses (file_saves.cpp).
+  // What OpenSSL's decoders tolerate and certbench refuses, named as such (docs/file-saves.md).
   for (const std::string& lax : {base64(png) + "-junk", base64(png).insert(4, " "), base64(png).insert(4, "\n")}) {
     const std::string message = input_error([&] { impl::decode_base64_image(lax, options); });
     EXPECT_NE(message.find("RFC 4648"), std::string::npos) << message;
   }
-  // What OpenSSL refuses itself.
+  // Bytes outside the alphabet, '=' inside, a cut text.
   for (const std::string& bad : {base64(png).replace(5, 1, "*"), base64(png) + "=", base64(png).substr(1)}) {
     const std::string message = input_error([&] { impl::decode_base64_image(bad, options); });
     EXPECT_NE(message.find("not valid base64"), std::string::npos) << message;
   }
 }
 
-// The check for bytes OpenSSL would tolerate runs sixteen bytes at a time, then the tail byte by
-// byte: every byte value at every place of a block and of the tail is judged as one at a time would.
+// Whitespace and '-' are named with their place wherever they are (the decoder's SIMD blocks, its
+// scalar groups, the last group); no other byte is called whitespace.
 TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
   const SaveOptions options;
   const std::string good = base64(image_bytes("image/png", 33));  // 44 characters: two blocks and a tail of 12
