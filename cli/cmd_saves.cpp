@@ -29,6 +29,7 @@ harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& s
   spec.options.fsync = args.fsync;
   spec.options.pool_threads = args.pool_threads;
   spec.options.decode_threads = args.decode_threads;
+  spec.record = args.record;
   return spec;
 }
 

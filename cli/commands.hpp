@@ -47,6 +47,7 @@ struct SaveLoadArgs {
   unsigned decode_threads = SaveOptions{}.decode_threads;  ///< the decoding pool's threads (thread pool, io_uring)
   std::string save_dir;               ///< parent of the run's directory ("" = /tmp)
   bool keep_files = false;
+  bool record = true;                 ///< record each saved file on its certificate row (the backend's request)
 };
 
 struct RunArgs {

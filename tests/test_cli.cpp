@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
@@ -243,11 +244,23 @@ TEST(Cli, BenchFollowsGoogleBenchmarksOutputFlags) {
   fs::remove_all(dir);
 }
 
+// The newest row version of the dataset's certificate tables: an UPDATE (even to the same value)
+// makes a newer one.
+std::int64_t newest_certificate_row(const std::string& schema) {
+  certbench::db::Connection c(shared_cluster().dsn());
+  std::string union_all;
+  for (const auto& kind : certbench::certificate_kinds())
+    union_all += (union_all.empty() ? "" : " UNION ALL ") + std::string("SELECT xmin::text::bigint AS v FROM ") +
+                 schema + "." + std::string(kind.table);
+  return c.exec("SELECT max(v) FROM (" + union_all + ") AS rows").int64(0, 0);
+}
+
 TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   const auto parent = certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-cli-saves-");
   auto r = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1,2", "--seconds",
                           "0.1", "--image-size", "10k", "--save-dir", parent.string(), "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "of 10000 bytes, then its path recorded on the certificate row;")) << r.out;
   EXPECT_TRUE(has(r.out, "file saves on one event loop: save_base64_image")) << r.out;
   EXPECT_TRUE(has(r.out, "file saves on one event loop: save_certificate_file")) << r.out;
   for (const char* impl : {"naive", "optimized", "io_uring", "write-only"})
@@ -274,8 +287,24 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
                             "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_TRUE(std::regex_search(two.out, std::regex("\\n  save_certificate_file +optimized +1 +1 "))) << two.out;
+  // The save alone: every request saves, none updates its certificate row (each does by default).
+  const auto before = newest_certificate_row("cli_saves");
+  auto alone = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "2", "--seconds",
+                              "0.1", "--impl", "optimized", "--image-size", "10k", "--no-record", "--dsn",
+                              shared_cluster().dsn()});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_TRUE(has(alone.out, "not recorded on the certificate row (--no-record: the save alone)")) << alone.out;
+  EXPECT_TRUE(std::regex_search(alone.out, std::regex("\\n  save_base64_image +optimized +2 +2 +[1-9]"))) << alone.out;
+  EXPECT_TRUE(has(alone.out, "at 2 concurrent, share of the disk's write-only ceiling")) << alone.out;
+  EXPECT_EQ(newest_certificate_row("cli_saves"), before) << "a certificate row was updated";
+  auto recorded = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "2", "--seconds",
+                                 "0.1", "--impl", "optimized", "--path", "save_certificate_file", "--dsn",
+                                 shared_cluster().dsn()});
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  EXPECT_GT(newest_certificate_row("cli_saves"), before) << "no certificate row was updated";
   for (const std::vector<std::string>& bad : {std::vector<std::string>{"--repetitions", "1"},
-                                              std::vector<std::string>{"--seconds", "0.05", "--repetitions", "10"}}) {
+                                              std::vector<std::string>{"--seconds", "0.05", "--repetitions", "10"},
+                                              std::vector<std::string>{"--no-record", "--goals"}}) {
     std::vector<std::string> argv{"saves", "--scale", "1000", "--schema", "cli_saves", "--dsn", shared_cluster().dsn()};
     argv.insert(argv.end(), bad.begin(), bad.end());
     auto refused = run_certbench(argv);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
@@ -52,9 +53,10 @@ std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
   return out;
 }
 
-// One request: the save (the implementation under test), then the record (the same for all).
-// A plain coroutine with reference parameters: GCC 12 mishandles lambdas with captures there.
-asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder& recorder, SavePath path,
+// One request: the save (the implementation under test), then the record (the same for all), unless
+// there is no recorder (SaveRunSpec::record off). A plain coroutine with reference parameters: GCC 12
+// mishandles lambdas with captures there.
+asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder* recorder, SavePath path,
                                    const Target& t, const std::string& payload) {
   const auto name = t.file_name(path);
   SavedFile saved;
@@ -63,7 +65,8 @@ asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder& rec
   else
     saved = co_await saves.save_certificate_file(name, payload);
   if (saved.bytes == 0) throw EnvironmentError("an empty file was saved for " + name);
-  const bool recorded = co_await recorder.record(path, t.kind, t.id, t.recorded(path));
+  if (recorder == nullptr) co_return;
+  const bool recorded = co_await recorder->record(path, t.kind, t.id, t.recorded(path));
   if (!recorded) throw EnvironmentError(fmt::format("no certificate {} {} to record", t.kind, t.id));
 }
 
@@ -130,7 +133,9 @@ std::string realistic_pdf(std::size_t bytes) {
 std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::function<void(std::string_view)>& progress) {
   const auto all = targets(spec.dsn, spec.schema);
   if (all.empty()) return {};
-  impl::FileRecorder recorder(spec.dsn, spec.schema, spec.db_sessions);
+  std::optional<impl::FileRecorder> recorder;
+  if (spec.record) recorder.emplace(spec.dsn, spec.schema, spec.db_sessions);
+  impl::FileRecorder* const recording = recorder ? &*recorder : nullptr;
   std::vector<SavePoint> out;
   for (SavePath path : spec.paths) {
     const std::string payload = path == SavePath::base64_image ? realistic_png_data_url(spec.image_bytes)
@@ -160,11 +165,13 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
           load.concurrency = c;
           load.duration = spec.duration_per_repetition();
           load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
-          load.after_warmup = [&recorder] { recorder.reset_session_usage(); };
+          load.after_warmup = [recording] {
+            if (recording != nullptr) recording->reset_session_usage();
+          };
           auto result = run_loop_load(io, load, [&](std::uint64_t i) {
-            return save_request(*saves, recorder, path, all[i % all.size()], payload);
+            return save_request(*saves, recording, path, all[i % all.size()], payload);
           });
-          record_pool(result, recorder.session_usage());
+          if (recording != nullptr) record_pool(result, recording->session_usage());
           if (result.failures > 0)
             throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
                                                result.requests, to_string(path), name, c, result.first_failure));

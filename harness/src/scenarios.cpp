@@ -127,6 +127,9 @@ std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRu
                     {"concurrency", static_cast<double>(p.load.concurrency)},
                     {"bytes", static_cast<double>(p.path == SavePath::base64_image ? spec.image_bytes : spec.file_bytes)},
                     {"fsync", spec.options.fsync ? 1.0 : 0.0}};
+    // Absent: recorded, as in every run before the option. The ceiling never records; it carries the
+    // run's setting so that it is compared with the saves beside it.
+    if (!spec.record) s.parameters["recorded"] = 0;
     add_load(s, p.load);
     s.values[Metric::files_written] = static_cast<double>(p.load.requests - p.load.failures);
     out.push_back(std::move(s));

@@ -222,9 +222,13 @@ void print_saves(const Printer& p) {
       return a->parameter("concurrency") < b->parameter("concurrency");
     });
     const auto* first = mine.front();
-    p.print("\nfile saves on one event loop: {} of {} bytes, then its path recorded on the certificate row; {}; "
+    const bool recorded = first->parameter("recorded").value_or(1) != 0;
+    p.print("\nfile saves on one event loop: {} of {} bytes, {}; {}; "
             "write-only: the disk's ceiling (the atomic write alone on as many threads)\n",
-            path, first->parameter("bytes").value_or(0), first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
+            path, first->parameter("bytes").value_or(0),
+            recorded ? "then its path recorded on the certificate row"
+                     : "not recorded on the certificate row (--no-record: the save alone)",
+            first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
     print_load_table(p, mine, "saves");
     double top = 0;
     for (const auto* s : mine) top = std::max(top, s->parameter("concurrency").value_or(0));

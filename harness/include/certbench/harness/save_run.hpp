@@ -44,6 +44,11 @@ struct SaveRunSpec {
   unsigned max_ceiling_threads = 64;    ///< the ceiling's threads: the concurrency, at most this
   SaveOptions options;                  ///< fsync, pool threads, …
   unsigned db_sessions = 4;             ///< the recorder's database threads
+  /// Each request records the saved file's path on its certificate row after the save (the
+  /// backend's request). Off: the save alone, against the disk's ceiling — PostgreSQL runs on the
+  /// same cores here, so its side of the update is CPU the write-only ceiling does not pay
+  /// (docs/file-saves.md). A run without it marks its file_save series "recorded": 0.
+  bool record = true;
 };
 
 struct SavePoint {
