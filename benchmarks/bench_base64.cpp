@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
+#include <cstdint>
 #include <string>
 
 #include "certbench/harness/save_run.hpp"

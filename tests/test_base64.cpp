@@ -1,8 +1,9 @@
 // The strict base64 decoder, every kernel, against OpenSSL's EVP_DecodeBlock held to the same form
 // (the decoder certbench used before its own, docs/file-saves.md): the same texts accepted, the
 // same bytes out. Exhaustive where it is cheap (every byte value at every place of a text that
-// spans the SIMD blocks, the scalar groups, the padded end and the decoder's chunk boundary),
-// random elsewhere (a fixed seed, so a failure reproduces).
+// spans the SIMD blocks, the scalar groups and the last group, unpadded and padded; at the places
+// around the decoder's chunk boundary and the end of a longer one), random elsewhere (a fixed
+// seed, so a failure reproduces).
 #include <gtest/gtest.h>
 
 #include <openssl/evp.h>
@@ -11,6 +12,8 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "certbench/impl_common/base64.hpp"
 
@@ -99,25 +102,31 @@ TEST_P(Base64Kernel, RoundTripsEveryLengthAndTheChunkBoundaries) {
 
 TEST_P(Base64Kernel, RefusesExactlyWhatOpenSslRefusesAtEveryByteAndPlace) {
   std::mt19937_64 random(4648);
-  // 76 characters: two 32-character SIMD blocks, two scalar groups, the last group.
-  const std::string short_text = encode(random_bytes(random, 57));
-  ASSERT_EQ(short_text.size(), 76u);
-  for (std::size_t at = 0; at < short_text.size(); ++at)
-    for (int b = 0; b < 256; ++b) {
-      std::string text = short_text;
-      text[at] = static_cast<char>(b);
-      expect_as_openssl(text);
-    }
-  // Around the decoder's chunk boundary (4096 characters) and at the end of a longer text.
-  const std::string long_text = encode(random_bytes(random, 6150));
-  ASSERT_EQ(long_text.size(), 8200u);
-  for (std::size_t at : {0u, 31u, 32u, 4063u, 4064u, 4095u, 4096u, 4097u, 4127u, 4128u, 8159u, 8160u, 8191u, 8192u,
-                         8195u, 8196u, 8197u, 8198u, 8199u})
-    for (int b = 0; b < 256; ++b) {
-      std::string text = long_text;
-      text[at] = static_cast<char>(b);
-      expect_as_openssl(text);
-    }
+  // 76 characters: two 32-character SIMD blocks, two scalar groups, the last group — unpadded, and
+  // ending in one and in two '='. Every byte value at every place.
+  for (std::size_t bytes : {57u, 56u, 55u}) {
+    const std::string short_text = encode(random_bytes(random, bytes));
+    ASSERT_EQ(short_text.size(), 76u);
+    for (std::size_t at = 0; at < short_text.size(); ++at)
+      for (int b = 0; b < 256; ++b) {
+        std::string text = short_text;
+        text[at] = static_cast<char>(b);
+        expect_as_openssl(text);
+      }
+  }
+  // Every byte value at the places around the decoder's chunk boundary (4096 characters) and at the
+  // end of a longer text, unpadded and padded.
+  for (std::size_t bytes : {6150u, 6149u, 6148u}) {
+    const std::string long_text = encode(random_bytes(random, bytes));
+    ASSERT_EQ(long_text.size(), 8200u);
+    for (std::size_t at : {0u, 31u, 32u, 4063u, 4064u, 4095u, 4096u, 4097u, 4127u, 4128u, 8159u, 8160u, 8191u, 8192u,
+                           8195u, 8196u, 8197u, 8198u, 8199u})
+      for (int b = 0; b < 256; ++b) {
+        std::string text = long_text;
+        text[at] = static_cast<char>(b);
+        expect_as_openssl(text);
+      }
+  }
 }
 
 TEST_P(Base64Kernel, JudgesPaddingAsOpenSslDoes) {

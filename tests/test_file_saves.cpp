@@ -508,7 +508,7 @@ TEST(FileSaves, DecodesStrictBase64AndSaysWhyItRefuses) {
 // scalar groups, the last group); no other byte is called whitespace.
 TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
   const SaveOptions options;
-  const std::string good = base64(image_bytes("image/png", 33));  // 44 characters: two blocks and a tail of 12
+  const std::string good = base64(image_bytes("image/png", 33));  // 44 characters: a 32-character block, two groups, the last
   ASSERT_EQ(good.size(), 44u);
   for (std::size_t at = 0; at < good.size(); ++at)
     for (int byte = 0; byte < 256; ++byte) {

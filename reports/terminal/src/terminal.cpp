@@ -251,8 +251,9 @@ void print_saves(const Printer& p) {
         std::string judged;  // the goal's own figure, where a goal compares this series with the ceiling
         for (const auto& d : p.run.deltas)
           if (d.metric == Metric::throughput && d.other_key == s->key() && d.baseline_key == roof->key())
-            judged = fmt::format("   per repetition {:.0f}% (95% interval {:.0f}% to {:.0f}%): the goal's figure",
-                                 100 * d.factor.estimate, 100 * d.factor.low, 100 * d.factor.high);
+            judged = fmt::format("   per repetition {:.0f}% (95% interval {:.0f}% to {:.0f}%){}", 100 * d.factor.estimate,
+                                 100 * d.factor.low, 100 * d.factor.high,
+                                 recorded ? ": the goal's figure" : ": the save alone (the goal judges the request)");
         p.print("    {:<10} {:.0f}%{}\n", s->implementation, 100 * s->value(Metric::throughput).value_or(0) / roof_rate,
                 judged);
       }

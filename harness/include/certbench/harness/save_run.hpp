@@ -47,7 +47,7 @@ struct SaveRunSpec {
   /// Each request records the saved file's path on its certificate row after the save (the
   /// backend's request). Off: the save alone, against the disk's ceiling — PostgreSQL runs on the
   /// same cores here, so its side of the update is CPU the write-only ceiling does not pay
-  /// (docs/file-saves.md). A run without it marks its file_save series "recorded": 0.
+  /// (docs/file-saves.md). A run without it marks all its series, the ceiling's too, "recorded": 0.
   bool record = true;
 };
 

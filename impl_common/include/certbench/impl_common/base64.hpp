@@ -1,8 +1,8 @@
 #pragma once
 // Strict base64 decoding (RFC 4648's standard alphabet, padded, nothing tolerated), with a SIMD
 // kernel chosen at run time. Every file-save implementation decodes through it (naive too), so the
-// decoder is never the difference between them; it is the largest user-space cost of an image save
-// (docs/file-saves.md). No Debian 12 package offers a SIMD decoder for C or C++, hence this one; it
+// decoder is never the difference between them; with OpenSSL's decoder it was the largest
+// user-space cost of an image save (docs/file-saves.md). No Debian 12 package offers a SIMD decoder for C or C++, hence this one; it
 // is tested byte for byte against OpenSSL's (tests/test_base64.cpp) and measured beside it
 // (benchmarks/bench_base64.cpp).
 #include <span>
