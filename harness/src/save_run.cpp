@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <optional>
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
@@ -133,9 +132,9 @@ std::string realistic_pdf(std::size_t bytes) {
 std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::function<void(std::string_view)>& progress) {
   const auto all = targets(spec.dsn, spec.schema);
   if (all.empty()) return {};
-  std::optional<impl::FileRecorder> recorder;
-  if (spec.record) recorder.emplace(spec.dsn, spec.schema, spec.db_sessions);
-  impl::FileRecorder* const recording = recorder ? &*recorder : nullptr;
+  const auto recorder =
+      spec.record ? std::make_unique<impl::FileRecorder>(spec.dsn, spec.schema, spec.db_sessions) : nullptr;
+  impl::FileRecorder* const recording = recorder.get();
   std::vector<SavePoint> out;
   for (SavePath path : spec.paths) {
     const std::string payload = path == SavePath::base64_image ? realistic_png_data_url(spec.image_bytes)
