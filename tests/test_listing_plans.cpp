@@ -44,7 +44,8 @@ Access generic_plan(db::Connection& c, const optimized::Listings::Statement& st)
   for (const auto& p : st.params) args += (args.empty() ? "'" : ", '") + p.value() + "'";
   c.exec("SET plan_cache_mode = force_generic_plan");
   c.exec("PREPARE plan_probe AS " + st.sql);
-  auto r = c.exec("EXPLAIN (FORMAT JSON) EXECUTE plan_probe(" + args + ")");
+  // A page's bounds are written into the statement: it may have no parameters at all.
+  auto r = c.exec("EXPLAIN (FORMAT JSON) EXECUTE plan_probe" + (args.empty() ? std::string() : "(" + args + ")"));
   c.exec("DEALLOCATE plan_probe");
   c.exec("RESET plan_cache_mode");
   Access out;

@@ -3,13 +3,14 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <poll.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <regex>
-#include <set>
+#include <map>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -80,6 +81,30 @@ bool Result::boolean(std::size_t row, std::size_t column) const {
 // ---- Connection -----------------------------------------------------------------------------
 
 namespace {
+thread_local double thread_statement_cpu = 0;  // db::statement_cpu_seconds()
+
+double thread_cpu_now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Adds the calling thread's CPU time during its lifetime to thread_statement_cpu.
+class StatementCpu {
+ public:
+  StatementCpu() noexcept : start_(thread_cpu_now()) {}
+  ~StatementCpu() { thread_statement_cpu += thread_cpu_now() - start_; }
+  StatementCpu(const StatementCpu&) = delete;
+  StatementCpu& operator=(const StatementCpu&) = delete;
+
+ private:
+  double start_;
+};
+}  // namespace
+
+double statement_cpu_seconds() noexcept { return thread_statement_cpu; }
+
+namespace {
 
 // libpqxx 6.4 lacks some of libpq: COPY options (FREEZE), and cheap access to results. Its documented
 // extension point, the connection policy, sees libpq's handle on every (re)connect; this one
@@ -87,8 +112,14 @@ namespace {
 // The libpq side of a session: its handle, and the statements prepared on it — which a new
 // session (libpqxx reconnects a broken connection by itself) no longer has.
 struct RawSession {
+  struct Prepared {
+    std::string server_name;  // "s<n>": the client's names may exceed PostgreSQL's 63 bytes
+    std::uint64_t last_use = 0;
+  };
   PGconn* handle = nullptr;
-  std::set<std::string, std::less<>> prepared;
+  std::map<std::string, Prepared, std::less<>> prepared;  // by the client's name
+  std::uint64_t uses = 0;      // a clock for least-recently-used
+  std::uint64_t next_id = 0;
   void reset(PGconn* h) noexcept {
     handle = h;
     prepared.clear();
@@ -245,6 +276,7 @@ std::string Connection::server() const {
 int Connection::server_version() const { return impl_->conn->server_version(); }
 
 Result Connection::exec(std::string_view sql) {
+  const StatementCpu cpu;
   Result out;
   try {
     out.impl_->result = impl_->run([&](pqxx::transaction_base& t) { return t.exec(std::string(sql)); });
@@ -269,6 +301,7 @@ std::vector<const char*> raw_params(const std::vector<Param>& params) {
 }  // namespace
 
 Result Connection::exec_params(std::string_view sql, const std::vector<Param>& params) {
+  const StatementCpu cpu;
   const auto raw = raw_params(params);
   Result out;
   try {
@@ -284,29 +317,63 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
 
 // Through libpq: the path every measured call takes, so it does no more than pgbench -M prepared
 // would (libpqxx's per-field accessors cost more than the decoding of a page; see callgrind).
-void Connection::prepare_once(const std::string& name, std::string_view sql, std::size_t params, CallStats& stats) {
+std::string Connection::prepare_once(const std::string& name, std::string_view sql, std::size_t params,
+                                     CallStats& stats) {
   PGconn* raw = impl_->raw.handle;
   if (raw == nullptr) throw ConnectionError("lost the connection to PostgreSQL at " + server());
-  if (impl_->raw.prepared.contains(name)) return;
-  PGresult* prepared = PQprepare(raw, name.c_str(), std::string(sql).c_str(), static_cast<int>(params), nullptr);
+  auto& session = impl_->raw;
+  if (auto it = session.prepared.find(name); it != session.prepared.end()) {
+    it->second.last_use = ++session.uses;
+    return it->second.server_name;
+  }
+  if (!session.prepared.empty() && session.prepared.size() >= prepared_limit_) {
+    // The least recently used goes: a cap on what the server keeps for this session (each
+    // statement holds its plan), whatever names the callers make.
+    auto victim = session.prepared.begin();
+    for (auto it = session.prepared.begin(); it != session.prepared.end(); ++it)
+      if (it->second.last_use < victim->second.last_use) victim = it;
+    PGresult* gone = PQexec(raw, ("DEALLOCATE " + victim->second.server_name).c_str());
+    const bool ok = succeeded(gone);
+    if (!ok) {
+      auto error = failure_of(raw, gone, server());
+      PQclear(gone);
+      std::rethrow_exception(error);
+    }
+    PQclear(gone);
+    session.prepared.erase(victim);
+    ++stats.round_trips;
+    ++stats.statements;
+  }
+  std::string server_name = "s" + std::to_string(++session.next_id);
+  PGresult* prepared = PQprepare(raw, server_name.c_str(), std::string(sql).c_str(), static_cast<int>(params), nullptr);
   if (!succeeded(prepared)) {
     auto error = failure_of(raw, prepared, server());
     PQclear(prepared);
     std::rethrow_exception(error);
   }
   PQclear(prepared);
-  impl_->raw.prepared.insert(name);
+  session.prepared.emplace(name, RawSession::Prepared{server_name, ++session.uses});
   ++stats.round_trips;
   ++stats.statements;
+  return server_name;
 }
+
+void Connection::set_prepared_limit(std::size_t limit) {
+  if (limit < kMinPreparedLimit)
+    throw std::invalid_argument("Connection::set_prepared_limit: at least " + std::to_string(kMinPreparedLimit));
+  prepared_limit_ = limit;
+}
+
+std::size_t Connection::prepared_count() const noexcept { return impl_->raw.prepared.size(); }
 
 Result Connection::exec_prepared(const std::string& name, std::string_view sql,
                                  const std::vector<Param>& params) {
-  prepare_once(name, sql, params.size(), stats_);
+  const StatementCpu cpu;
+  const std::string statement = prepare_once(name, sql, params.size(), stats_);
   PGconn* raw = impl_->raw.handle;
   if (recorded_ != nullptr) recorded_->push_back({std::string(sql), params});
   const auto values = raw_params(params);
-  PGresult* r = PQexecPrepared(raw, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+  PGresult* r = PQexecPrepared(raw, statement.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                nullptr, 0);
   if (!succeeded(r)) {
     auto error = failure_of(raw, r, server());
@@ -343,8 +410,11 @@ struct PendingResults {
 // Pipeline mode (libpq 14+): the statements go out together, followed by one Sync; the server runs
 // them in order and answers all of them; the client waits once.
 std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> calls) {
+  const StatementCpu cpu;
   if (calls.empty()) return {};
-  for (const auto& c : calls) prepare_once(c.name, c.sql, c.params.size(), stats_);
+  std::vector<std::string> names;  // as the server knows them
+  names.reserve(calls.size());
+  for (const auto& c : calls) names.push_back(prepare_once(c.name, c.sql, c.params.size(), stats_));
   PGconn* raw = impl_->raw.handle;
   if (PQenterPipelineMode(raw) != 1)
     throw QueryError("PostgreSQL at " + server() + ": cannot enter pipeline mode: " + first_line(PQerrorMessage(raw)), "");
@@ -356,7 +426,7 @@ std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> call
   std::size_t sent = 0;
   for (const auto& c : calls) {
     const auto values = raw_params(c.params);
-    if (PQsendQueryPrepared(raw, c.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
+    if (PQsendQueryPrepared(raw, names[sent].c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
       error = failure_of(raw, nullptr, server());
       break;
     }
@@ -400,11 +470,14 @@ std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> call
 // (if it was given several) sent as soon as its previous one is answered.
 std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> sessions,
                                                   std::span<const PreparedCall> calls) {
+  const StatementCpu cpu;
   if (calls.empty()) return {};
   if (sessions.empty()) throw std::invalid_argument("Connection::exec_concurrently: no sessions");
   const std::size_t n = std::min(sessions.size(), calls.size());
+  std::vector<std::string> names;  // as each call's session knows it
+  names.reserve(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i)
-    sessions[i % n]->prepare_once(calls[i].name, calls[i].sql, calls[i].params.size(), stats_);
+    names.push_back(sessions[i % n]->prepare_once(calls[i].name, calls[i].sql, calls[i].params.size(), stats_));
   if (recorded_ != nullptr)
     for (const auto& c : calls) recorded_->push_back({c.sql, c.params});
 
@@ -423,7 +496,7 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
     if (lane.next >= calls.size() || lane.raw == nullptr) return;
     const auto& c = calls[lane.next];
     const auto values = raw_params(c.params);
-    if (PQsendQueryPrepared(lane.raw, c.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
+    if (PQsendQueryPrepared(lane.raw, names[lane.next].c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) != 1) {
       if (!error) error = failure_of(lane.raw, nullptr, lane.session->server());
       lane.raw = nullptr;  // nothing more on this session
       return;

@@ -45,9 +45,13 @@ Listings::Statement Listings::statement(certbench::Listing listing, std::int64_t
     st.sql = fmt::format("SELECT {}{} FROM ({}) p{} ORDER BY {} LIMIT {} OFFSET {}", kOuterColumns, extra,
                          branches, joins, kOuterOrder, limit, offset);
   } else {
+    // One statement per page bound where the bounds are written in (listing_sql.hpp says when),
+    // named by them: Connection keeps the most recently used prepared.
+    const bool written_in = bounds_written_in(listing);
     // Each branch can contribute at most offset + size rows to the page.
-    const std::string branch_limit =
-        params.add(std::to_string(keyset ? static_cast<std::uint64_t>(page.size) : page.offset() + static_cast<std::uint64_t>(page.size)));
+    const std::string branch_limit = bound(
+        params, keyset ? static_cast<std::uint64_t>(page.size) : page.offset() + static_cast<std::uint64_t>(page.size),
+        written_in);
     std::string branches;
     for (const auto& kind : certificate_kinds()) {
       const std::string after = keyset ? after_condition(kind, *page.after, params) : "";
@@ -55,11 +59,13 @@ Listings::Statement Listings::statement(certbench::Listing listing, std::int64_t
                               branches.empty() ? "" : " UNION ALL ", kind.name, kColumns, kind.table,
                               where_clause(filter, after), branch_limit);
     }
-    const std::string limit = params.add(std::to_string(page.size));
+    const auto size = static_cast<std::uint64_t>(page.size);
+    const std::string limit = bound(params, size, written_in);
     const std::string union_page =
         keyset ? fmt::format("{} ORDER BY {} LIMIT {}", branches, kOrder, limit)
                : fmt::format("{} ORDER BY {} LIMIT {} OFFSET {}", branches, kOrder, limit,
-                             params.add(std::to_string(page.offset())));
+                             bound(params, page.offset(), written_in));
+    if (written_in) st.name += keyset ? fmt::format("_n{}", size) : fmt::format("_n{}_o{}", size, page.offset());
     st.sql = joins.empty() ? union_page
                            : fmt::format("SELECT {}{} FROM ({}) p{} ORDER BY {}", kOuterColumns, extra,
                                          union_page, joins, kOuterOrder);

@@ -14,7 +14,7 @@ using namespace detail;
 namespace {
 
 // Which side of this kind a keyset position falls on: part of the statement's name, because the
-// statement's text depends on it. Names stay short: PostgreSQL keeps 63 bytes of a name.
+// statement's text depends on it.
 std::string_view keyset_side(const CertificateKind& kind, const ListingPosition& after) {
   return kind.name < after.kind ? "after_lt" : kind.name > after.kind ? "after_gt" : "after_eq";
 }
@@ -73,16 +73,20 @@ std::vector<db::PreparedCall> PerKindListings::statements(Listing listing, std::
     Params params;
     const std::string filter = filter_of(listing, user_id, params);
     const std::string after = keyset ? after_condition(kind, *page.after, params) : "";
-    // The rows of this kind the page can need: all of the page may come from one kind.
-    const std::string limit = params.add(std::to_string(
-        keyset ? static_cast<std::uint64_t>(page.size) : page.offset() + static_cast<std::uint64_t>(page.size)));
+    // The rows of this kind the page can need: all of the page may come from one kind. Written in
+    // or bound as listing_sql.hpp says.
+    const bool written_in = bounds_written_in(listing);
+    const std::uint64_t rows =
+        keyset ? static_cast<std::uint64_t>(page.size) : page.offset() + static_cast<std::uint64_t>(page.size);
+    const std::string limit = bound(params, rows, written_in);
     std::string sql = fmt::format(
         "SELECT '{}'::text COLLATE \"C\" AS kind, {} FROM {}{} ORDER BY generated_at DESC, id DESC LIMIT {}", kind.name,
         kColumns, kind.table, where_clause(filter, after), limit);
     if (!joins.empty())
       sql = fmt::format("SELECT {}{} FROM ({}) p{} ORDER BY p.generated_at DESC, p.id DESC", kOuterColumns, extra, sql,
                         joins);
-    out.push_back({fmt::format("{}_kind{}_{}", to_string(listing), k, keyset ? keyset_side(kind, *page.after) : "offset"),
+    out.push_back({fmt::format("{}_kind{}_{}{}", to_string(listing), k, keyset ? keyset_side(kind, *page.after) : "offset",
+                               written_in ? fmt::format("_n{}", rows) : ""),
                    std::move(sql), std::move(params.values)});
   }
   return out;

@@ -88,7 +88,11 @@ class Connection {
   Result exec_params(std::string_view sql, const std::vector<Param>& params);
 
   /// Runs the statement `sql` prepared under `name`: the first call prepares it (one more round
-  /// trip), later calls only bind and execute. A name always stands for the same SQL.
+  /// trip), later calls only bind and execute. A name always stands for the same SQL, of any
+  /// length (the server knows it by a short name of its own). A session keeps at most
+  /// prepared_limit() statements: preparing one more first deallocates the least recently used
+  /// (one more round trip, counted), so callers may name a statement per page bound without the
+  /// server's memory growing with the pages asked for.
   Result exec_prepared(const std::string& name, std::string_view sql, const std::vector<Param>& params);
 
   /// Runs `calls` in one libpq pipeline (pipeline mode): all of them sent, one Sync, then every
@@ -128,6 +132,15 @@ class Connection {
   /// measurement: which statements a call ran, with which parameters). nullptr stops recording.
   void record_statements(std::vector<ExecutedStatement>* sink) noexcept { recorded_ = sink; }
 
+  /// The most statements this session keeps prepared (default kDefaultPreparedLimit); throws
+  /// std::invalid_argument below kMinPreparedLimit (a pipeline's statements must fit at once).
+  void set_prepared_limit(std::size_t limit);
+  [[nodiscard]] std::size_t prepared_limit() const noexcept { return prepared_limit_; }
+  /// Statements prepared on this session now.
+  [[nodiscard]] std::size_t prepared_count() const noexcept;
+  static constexpr std::size_t kDefaultPreparedLimit = 256;
+  static constexpr std::size_t kMinPreparedLimit = 16;
+
   [[nodiscard]] const CallStats& stats() const noexcept { return stats_; }
   void reset_stats() noexcept { stats_ = {}; }
 
@@ -139,10 +152,12 @@ class Connection {
  private:
   friend class Transaction;
   struct Impl;
-  /// Prepares `name` on this session unless it already is; the cost is counted in `stats`.
-  void prepare_once(const std::string& name, std::string_view sql, std::size_t params, CallStats& stats);
+  /// Prepares `name` on this session unless it already is (evicting the least recently used at
+  /// the limit); the cost is counted in `stats`. Returns the name the server knows it by.
+  std::string prepare_once(const std::string& name, std::string_view sql, std::size_t params, CallStats& stats);
   std::unique_ptr<Impl> impl_;
   CallStats stats_;
+  std::size_t prepared_limit_ = kDefaultPreparedLimit;
   std::vector<ExecutedStatement>* recorded_ = nullptr;
 };
 
@@ -160,6 +175,12 @@ class Transaction {
   Connection& connection_;
   bool open_ = true;
 };
+
+/// The CPU time (user and system) the calling thread has spent inside Connection's statement calls
+/// (exec, exec_params, exec_prepared, exec_pipeline, exec_concurrently) since it started: libpq
+/// sending, waiting and receiving, and the results' parsing. Read before and after a call, it
+/// splits the call's CPU into the database wrapper's part and the caller's own.
+double statement_cpu_seconds() noexcept;
 
 /// `name` as a quoted SQL identifier. Throws InputError unless it is a plain lower-case
 /// identifier ([a-z_][a-z0-9_]*, at most 63 bytes): certbench never needs anything else.
