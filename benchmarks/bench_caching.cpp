@@ -105,6 +105,7 @@ void run_lookup(benchmark::State& state, const Config& config, Path path, std::s
     // Warm-up: statements prepared, connections open; for hits, every key cached.
     for (std::size_t n = 0; n < std::max(k.templates.size(), k.spas.size()); ++n) look_up(data, path, k, i);
     // Peak heap per call, from calls of their own: reading jemalloc's counters costs more than a hit.
+    const harness::ExactHeap exact;
     harness::HeapMeter heap;
     for (int n = 0; n < 64 && harness::HeapMeter::available(); ++n) {
       if (mode == Mode::miss) data.forget_cached();

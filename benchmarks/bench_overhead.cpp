@@ -4,11 +4,14 @@
 //
 //   ns path: an in-process cache hit (optimized::TtlCache, the cheapest figure run reports), in
 //            batches of 1000 with one clock pair per batch, as the caching scenario times it;
-//   ms path: a fixed computation of about a millisecond, one call per sample with the clock pair
-//            and jemalloc's peak-heap reads around it, as the listing scenario times a call.
+//   ms path: a fixed computation of about a millisecond, one call per sample with the wall and
+//            thread-CPU clock pairs around it, heap metered (in calls of its own after the
+//            rounds), as the listing scenario times a call.
 //
 // Prints each path's median per call, bare and through the harness, and the claims table's
-// harness_overhead goal judged on them (paired by repetition, with an interval). Exit 0 either way (it reports; it does not gate).
+// harness_overhead goal judged on them (paired by repetition, with an interval); then what exact
+// heap counting (jemalloc's allocation hook) costs an allocation. Exit 0 either way (it reports;
+// it does not gate).
 //   bench_overhead [REPETITIONS]   (default 15)
 #include <fmt/format.h>
 
@@ -17,8 +20,10 @@
 #include <cstdlib>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/rounds.hpp"
 #include "certbench/impl_optimized/ttl_cache.hpp"
 #include "certbench/reports/format.hpp"
@@ -124,5 +129,36 @@ int main(int argc, char** argv) {
     if (e.family == results::family::overhead) goal.push_back(e);
   run.verdicts = results::judge(run, goal);
   reports::print_verdicts(run);
+
+  // What exact heap counting costs, and why the heap is metered in calls of their own: the same
+  // allocations (2,000 a call: a page's rows built and dropped) without and with jemalloc's
+  // allocation hook, interleaved.
+  auto allocating = [](std::size_t first) {
+    for (int row = 0; row < 20; ++row) {
+      std::vector<std::string> fields;
+      for (std::size_t field = 0; field < 100; ++field) fields.emplace_back(32 + (first + field) % 200, 'x');
+      asm volatile("" : : "r"(fields.data()) : "memory");
+    }
+  };
+  std::vector<double> without, with;
+  auto per_call = [&allocating] {
+    std::vector<double> v;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(200);
+    for (std::size_t i = 0; Clock::now() < deadline || v.size() < 9; ++i) {
+      const auto t0 = Clock::now();
+      allocating(i);
+      v.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    return results::percentile(v, 0.5);
+  };
+  for (unsigned rep = 0; rep < kRepetitions; ++rep) {
+    without.push_back(per_call());
+    const harness::ExactHeap exact;
+    with.push_back(per_call());
+  }
+  const double a = results::percentile(without, 0.5), b = results::percentile(with, 0.5);
+  fmt::print("\nexact heap counting (jemalloc's allocation hook; on only in metered calls, never in timed ones):\n"
+             "  2,000 allocations a call  without {:>10}  with {:>10}  ({:+.0f} ns an allocation)\n",
+             reports::duration(a), reports::duration(b), (b - a) / 2000 * 1e9);
   return 0;
 }

@@ -37,6 +37,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_permissions = 0700
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = 'top'
+pg_stat_statements.track_planning = on
 pg_stat_statements.max = 10000
 shared_buffers = '2GB'
 maintenance_work_mem = '512MB'

@@ -27,7 +27,21 @@ struct Subject {
   ReferenceCounters start;
 };
 
-void run_subjects(std::vector<Subject>& subjects, std::chrono::milliseconds budget, unsigned min_rounds) {
+CachingMeasurement measurement_of(std::string path, std::string variant, std::string mode) {
+  CachingMeasurement m;
+  m.path = std::move(path);
+  m.variant = std::move(variant);
+  m.mode = std::move(mode);
+  return m;
+}
+
+// Calls of a subject that reaches the database, run alone after the rounds for the server's counts.
+constexpr unsigned kServerCalls = 16;
+
+// The rounds over `subjects`; then, for each that reached PostgreSQL, the server's counts of a few
+// calls alone (a miss's preparation before each, as in the rounds) — with `server` given.
+void run_subjects(std::vector<Subject>& subjects, std::chrono::milliseconds budget, unsigned min_rounds,
+                  ServerStatements* server) {
   std::vector<RoundSubject> rounds;
   for (auto& s : subjects) {
     s.round.warmup_calls = 64;  // statements prepared, connections open, caches filled
@@ -53,6 +67,8 @@ void run_subjects(std::vector<Subject>& subjects, std::chrono::milliseconds budg
   for (std::size_t k = 0; k < subjects.size(); ++k) {
     auto& s = subjects[k];
     for (double sec : rounds[k].seconds) s.out->ns_per_call.push_back(sec * 1e9);
+    for (double sec : rounds[k].cpu_seconds) s.out->cpu_ns_per_call.push_back(sec * 1e9);
+    for (double sec : rounds[k].statement_cpu_seconds) s.out->statement_cpu_ns_per_call.push_back(sec * 1e9);
     s.out->batch = s.round.batch;
     if (!s.counters) continue;
     const auto end = s.counters();
@@ -64,6 +80,17 @@ void run_subjects(std::vector<Subject>& subjects, std::chrono::milliseconds budg
         static_cast<double>(end.redis_round_trips - s.start.redis_round_trips - s.excluded_redis) / calls;
     s.out->hits = static_cast<double>(end.hits - s.start.hits) / calls;
     s.out->misses = static_cast<double>(end.misses - s.start.misses) / calls;
+  }
+  if (server == nullptr || !server->available()) return;
+  for (auto& s : subjects) {
+    if (s.out->db_round_trips <= 0) continue;
+    auto& round = s.round;
+    s.out->server = server->per_call(
+        [&round] {
+          if (round.before) round.before();
+          round.calls(0, 1);
+        },
+        kServerCalls);
   }
 }
 
@@ -96,6 +123,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   if (spec.reference && (template_ids.empty() || spa_ids.empty()))
     throw InputError("the dataset has no templates or spas");
 
+  ServerStatements server(spec.dsn);
   std::vector<CachingMeasurement> out;
   // Subjects point into it: room for every (path, variant) and every prepare_certificate_data
   // implementation, so that it never reallocates.
@@ -109,7 +137,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
     for (auto& v : variants) {
       ReferenceData* d = v.data.get();
       const std::string name(d->name());
-      out.push_back({path, name, v.mode, {}, 0, 0, 1});
+      out.push_back(measurement_of(path, name, v.mode));
       RoundSubject r;
       r.calls = [d, lookup](std::size_t first, std::size_t count) {
         for (std::size_t i = first; i < first + count; ++i) lookup(*d, i);
@@ -118,7 +146,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
       r.batch = v.mode == "hit" && name == "in_process" ? 1000 : 4;
       subjects.push_back({&out.back(), std::move(r), [d] { return d->counters(); }, 0, {}});
     }
-    run_subjects(subjects, spec.budget_per_path, spec.min_rounds);
+    run_subjects(subjects, spec.budget_per_path, spec.min_rounds, &server);
   };
   measure_path("get_template_by_id",
                [&](ReferenceData& d, std::size_t i) { d.template_by_id(template_ids[i % template_ids.size()]); });
@@ -133,7 +161,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   for (auto name : certificate_data_implementations()) {
     data.push_back(make_certificate_data(name, StorageSettings{}));
     const CertificateDataPaths* p = data.back().get();
-    out.push_back({"prepare_certificate_data", std::string(name), "", {}, 0, 0, 1});
+    out.push_back(measurement_of("prepare_certificate_data", std::string(name), ""));
     RoundSubject r;
     r.calls = [p, &rows](std::size_t first, std::size_t count) {
       for (std::size_t i = first; i < first + count; ++i) {
@@ -144,7 +172,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
     r.batch = 1000;
     subjects.push_back({&out.back(), std::move(r), {}, 0, {}});
   }
-  run_subjects(subjects, spec.budget_per_path, spec.min_rounds);
+  run_subjects(subjects, spec.budget_per_path, spec.min_rounds, nullptr);  // no database in these calls
   return out;
 }
 

@@ -40,6 +40,7 @@ void describe_environment(results::Environment& env, const std::string& dsn,
                           const std::optional<redis::Endpoint>& redis) {
   env.certbench_version = std::string(version());
   env.git_commit = std::string(git_commit());
+  env.git_dirty = git_dirty();
   env.cpu_model = cpu_model();
   env.cores = std::thread::hardware_concurrency();
   utsname u{};

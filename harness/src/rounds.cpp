@@ -1,11 +1,23 @@
 #include "certbench/harness/rounds.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <optional>
 
+#include "certbench/db/connection.hpp"
 #include "certbench/harness/heap_meter.hpp"
 
 namespace certbench::harness {
+
+namespace {
+// The calling thread's CPU time, user and system, in seconds.
+double thread_cpu_seconds() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+}  // namespace
 
 unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec) {
   using Clock = std::chrono::steady_clock;
@@ -19,7 +31,6 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
     }
   if (spec.after_warmup) spec.after_warmup();
   const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
-  HeapMeter heap;
   const auto deadline = Clock::now() + spec.budget;
   std::size_t index = 0;
   unsigned round = 0;
@@ -28,15 +39,15 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
     // cold caches) or always after the same neighbour.
     for (std::size_t k = 0; k < subjects.size(); ++k) {
       auto& s = subjects[(k + round) % subjects.size()];
-      double seconds = 0;
-      std::optional<std::uint64_t> peak;
+      double seconds = 0, cpu = 0, statement_cpu = 0;
       auto timed = [&](std::size_t first, std::size_t count) {
-        if (s.meter_heap) heap.start();
+        const double c0 = thread_cpu_seconds(), s0 = db::statement_cpu_seconds();
         const auto t0 = Clock::now();
         s.calls(first, count);
-        seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-        if (s.meter_heap)
-          if (auto p = heap.peak()) peak = std::max(peak.value_or(0), *p);
+        const auto t1 = Clock::now();
+        cpu += thread_cpu_seconds() - c0;
+        statement_cpu += db::statement_cpu_seconds() - s0;
+        seconds += std::chrono::duration<double>(t1 - t0).count();
       };
       if (s.before) {  // call by call, each after its untimed preparation
         for (std::size_t n = 0; n < s.batch; ++n) {
@@ -47,9 +58,30 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
         timed(index, s.batch);
         index += s.batch;
       }
-      if (peak) s.peak_heap.push_back(static_cast<double>(*peak));
       s.seconds.push_back(seconds / static_cast<double>(s.batch));
+      s.cpu_seconds.push_back(cpu / static_cast<double>(s.batch));
+      s.statement_cpu_seconds.push_back(statement_cpu / static_cast<double>(s.batch));
       s.calls_made += s.batch;
+    }
+  if (spec.after_rounds) spec.after_rounds();
+
+  // The heap, from calls of their own: exact counting slows every allocation, so no timed call
+  // runs under it. Interleaved like the rounds, the same number for every subject.
+  const bool metered = std::any_of(subjects.begin(), subjects.end(), [](const RoundSubject& s) { return s.meter_heap; });
+  if (!metered || !HeapMeter::available()) return round;
+  const unsigned heap_calls = slowest < spec.slow_call ? spec.heap_calls : spec.heap_calls_slow;
+  const ExactHeap exact;
+  HeapMeter heap;
+  for (unsigned n = 0; n < heap_calls; ++n)
+    for (std::size_t k = 0; k < subjects.size(); ++k) {
+      auto& s = subjects[(k + n) % subjects.size()];
+      if (!s.meter_heap) continue;
+      if (s.before) s.before();
+      heap.start();
+      s.calls(index++, 1);
+      if (const auto peak = heap.peak()) s.peak_heap.push_back(static_cast<double>(*peak));
+      if (const auto allocations = heap.allocations()) s.allocations.push_back(static_cast<double>(*allocations));
+      if (const auto bytes = heap.bytes_allocated()) s.bytes_allocated.push_back(static_cast<double>(*bytes));
     }
   return round;
 }

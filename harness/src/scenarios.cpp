@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/results/analysis.hpp"
+#include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
 namespace {
@@ -42,6 +44,37 @@ void add_load(Series& s, const LoopLoadResult& l) {
   }
 }
 
+// The anatomy of a call (results/anatomy.hpp): per sample, the thread's CPU outside the database
+// wrapper's calls (client_cpu) and inside them (statement_cpu); per call, the server's planning and
+// execution; and waiting — the median of each sample's time outside the client's own CPU, less the
+// server's time. libpq's CPU inside the wrapper overlaps the server's work (rows are parsed as they
+// arrive), so it lies within waiting, not beside it. Waiting is absent when the server's time is
+// unknown, or exceeds that time: sessions working at once (parallel) overlap their server time,
+// which then is no part of the wall time.
+void add_anatomy(Series& s, const std::vector<double>& cpu_seconds, const std::vector<double>& statement_cpu_seconds,
+                 const std::optional<ServerCounts>& server, bool reaches_server) {
+  const auto* latency = s.samples_of(Metric::latency);
+  const std::size_t n = cpu_seconds.size();
+  if (n == 0 || latency == nullptr || latency->size() != n || statement_cpu_seconds.size() != n) return;
+  std::vector<double> own(n), outside(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    own[i] = std::max(0.0, cpu_seconds[i] - statement_cpu_seconds[i]);
+    outside[i] = std::max(0.0, (*latency)[i] - own[i]);
+  }
+  s.samples[Metric::client_cpu] = own;
+  if (reaches_server) s.samples[Metric::statement_cpu] = statement_cpu_seconds;
+  std::optional<double> server_seconds;
+  if (!reaches_server) {
+    server_seconds = 0;  // no statement was sent: the server had no part in the call
+  } else if (server && server->plan_seconds) {
+    s.values[Metric::server_planning] = *server->plan_seconds;
+    server_seconds = server->exec_seconds + *server->plan_seconds;
+  }
+  if (!server_seconds) return;
+  const double waiting = results::percentile(outside, 0.5) - *server_seconds;
+  if (waiting >= 0) s.values[Metric::waiting] = waiting;
+}
+
 }  // namespace
 
 std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurements, std::int64_t page_size,
@@ -58,6 +91,8 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
     if (family == results::family::listing_depth) s.parameters["keyset"] = m.keyset ? 1 : 0;
     s.samples[Metric::latency] = scaled(m.latencies_ms, 1e-3);
     if (!m.peak_heap_bytes.empty()) s.samples[Metric::peak_heap] = m.peak_heap_bytes;
+    if (!m.allocations.empty()) s.samples[Metric::allocations] = m.allocations;
+    if (!m.bytes_allocated.empty()) s.samples[Metric::bytes_allocated] = m.bytes_allocated;
     s.values[Metric::round_trips] = m.round_trips;
     s.values[Metric::statements] = m.statements;
     s.values[Metric::rows_received] = m.rows_received;
@@ -67,6 +102,7 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
       s.values[Metric::shared_buffers] = m.server->shared_buffers;
       s.values[Metric::server_execution] = m.server->exec_seconds;
     }
+    add_anatomy(s, scaled(m.cpu_ms, 1e-3), scaled(m.statement_cpu_ms, 1e-3), m.server, true);
     out.push_back(std::move(s));
   }
   return out;
@@ -102,6 +138,9 @@ std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurement
     s.parameters = {{"scale", static_cast<double>(scale)}};
     s.samples[Metric::latency] = scaled(m.ns_per_call, 1e-9);
     s.values[Metric::batch] = static_cast<double>(m.batch);
+    if (m.server) s.values[Metric::server_execution] = m.server->exec_seconds;
+    add_anatomy(s, scaled(m.cpu_ns_per_call, 1e-9), scaled(m.statement_cpu_ns_per_call, 1e-9), m.server,
+                m.db_round_trips > 0);
     if (s.family == results::family::caching) {
       s.values[Metric::db_round_trips] = m.db_round_trips;
       s.values[Metric::redis_round_trips] = m.redis_round_trips;

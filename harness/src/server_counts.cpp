@@ -20,6 +20,10 @@ ServerStatements::ServerStatements(const std::string& dsn) : connection_(std::ma
     return;
   }
   view_ = view;
+  // Planning is timed only with track_planning on; otherwise total_plan_time stays 0, which is
+  // not a measurement of nothing.
+  auto tracking = connection_->exec("SELECT current_setting('pg_stat_statements.track_planning', true)");
+  track_planning_ = tracking.get(0, 0) == std::optional<std::string_view>("on");
 }
 
 ServerStatements::~ServerStatements() = default;
@@ -29,13 +33,13 @@ ServerStatements::Totals ServerStatements::totals() {
   // the view) is left out.
   auto r = connection_->exec(fmt::format(
       "SELECT coalesce(sum(calls), 0), coalesce(sum(shared_blks_hit + shared_blks_read), 0), "
-      "coalesce(sum(total_exec_time), 0) FROM {0} "
+      "coalesce(sum(total_exec_time), 0), coalesce(sum(total_plan_time), 0) FROM {0} "
       "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
       "AND userid = (SELECT oid FROM pg_roles WHERE rolname = current_user) "
       "AND query NOT LIKE '%pg_stat_statements%'",
       view_));
   return {std::stod(std::string(r.text(0, 0))), std::stod(std::string(r.text(0, 1))),
-          std::stod(std::string(r.text(0, 2)))};
+          std::stod(std::string(r.text(0, 2))), std::stod(std::string(r.text(0, 3)))};
 }
 
 std::optional<ServerCounts> ServerStatements::per_call(const std::function<void()>& call, unsigned calls) {
@@ -44,8 +48,10 @@ std::optional<ServerCounts> ServerStatements::per_call(const std::function<void(
   for (unsigned i = 0; i < calls; ++i) call();
   const auto after = totals();
   const double n = calls;
-  return ServerCounts{(after.calls - before.calls) / n, (after.buffers - before.buffers) / n,
-                      (after.exec_ms - before.exec_ms) / n / 1e3};
+  ServerCounts out{(after.calls - before.calls) / n, (after.buffers - before.buffers) / n,
+                   (after.exec_ms - before.exec_ms) / n / 1e3, std::nullopt};
+  if (track_planning_) out.plan_seconds = (after.plan_ms - before.plan_ms) / n / 1e3;
+  return out;
 }
 
 }  // namespace certbench::harness

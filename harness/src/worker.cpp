@@ -53,7 +53,8 @@ std::string one_line(std::string_view text) {
 
 std::string version_text() {
   const auto commit = git_commit();
-  return fmt::format("certbench {}{}", version(), commit.empty() ? "" : fmt::format(" (commit {})", commit));
+  return fmt::format("certbench {}{}", version(),
+                     commit.empty() ? "" : fmt::format(" (commit {}{})", commit, git_dirty() ? ", modified" : ""));
 }
 
 // The worker's state: the dataset, a session per implementation, the pages already warmed.

@@ -9,6 +9,10 @@ constexpr std::array kMetrics{
     MetricInfo{Metric::latency, "latency", "seconds", "time per call", Better::lower},
     MetricInfo{Metric::peak_heap, "peak_heap", "bytes", "the most heap one call held, libpq's mallocs included",
                Better::lower},
+    MetricInfo{Metric::allocations, "allocations", "count", "allocations one call made, libpq's mallocs included",
+               Better::lower},
+    MetricInfo{Metric::bytes_allocated, "bytes_allocated", "bytes",
+               "bytes one call allocated, freed or not (jemalloc's usable sizes)", Better::lower},
     MetricInfo{Metric::round_trips, "round_trips", "count",
                "database round trips per call: times the client sent and waited for the server", Better::lower},
     MetricInfo{Metric::rows_received, "rows_received", "count", "result rows received per call", Better::lower},
@@ -55,6 +59,21 @@ constexpr std::array kMetrics{
                "scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)", Better::neither},
     MetricInfo{Metric::insert_rate, "insert_rate", "per_second",
                "rows inserted per second into a certificate table (a rolled-back batch)", Better::higher},
+    MetricInfo{Metric::client_cpu, "client_cpu", "seconds",
+               "the calling thread's CPU time per call outside the database wrapper's calls: decoding, sorting, "
+               "building the result (CLOCK_THREAD_CPUTIME_ID)",
+               Better::lower},
+    MetricInfo{Metric::statement_cpu, "statement_cpu", "seconds",
+               "the calling thread's CPU time per call inside the database wrapper's calls: libpq sending, receiving "
+               "and parsing, overlapping the server's work (part of waiting)",
+               Better::lower},
+    MetricInfo{Metric::server_planning, "server_planning", "seconds",
+               "the server's planning time of one call's statements (pg_stat_statements, track_planning)",
+               Better::lower},
+    MetricInfo{Metric::waiting, "waiting", "seconds",
+               "time per call outside the client's own CPU and the server's planning and execution: round trips, "
+               "libpq, the kernel, scheduling",
+               Better::lower},
 };
 
 }  // namespace

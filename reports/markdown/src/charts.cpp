@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
@@ -90,6 +91,34 @@ std::string bars(const std::vector<std::string>& rows, const std::vector<std::st
   return s + "\n";
 }
 
+// A stacked bar chart: one bar per row, its parts (columns) stacked in order, each part a colour of
+// its own.
+std::string stacked(const std::vector<std::string>& rows, const std::vector<std::pair<std::string, std::string>>& parts,
+                    const std::map<std::pair<std::string, std::string>, double>& values, const std::string& ylabel) {
+  std::string s = "$data << EOD\nrow";
+  for (const auto& [part, colour] : parts) s += " " + quoted(part);
+  s += "\n";
+  for (const auto& r : rows) {
+    s += quoted(r);
+    for (const auto& [part, colour] : parts) {
+      auto it = values.find({r, part});
+      s += " " + (it != values.end() && std::isfinite(it->second) ? number(it->second) : std::string("0"));
+    }
+    s += "\n";
+  }
+  s += "EOD\n";
+  s += "set style data histograms\nset style histogram rowstacked\n"
+       "set style fill solid 0.9 border rgb 'white'\nset boxwidth 0.75\n"
+       "set grid ytics lc rgb '#dddddd'\nset key outside right top vertical noenhanced\n"
+       "set xtics noenhanced scale 0 rotate by -30 left offset -2,0\nset bmargin 7\nset yrange [0:*]\n";
+  s += fmt::format("set ylabel {}\n", gp(ylabel));
+  s += "plot";
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    s += fmt::format("{} $data using {}{} title columnheader({}) lc rgb '{}'", i ? "," : "", i + 2, i ? "" : ":xtic(1)",
+                     i + 2, parts[i].second);
+  return s + "\n";
+}
+
 // Lines against concurrency, one per implementation; the disk's ceiling dashed.
 std::string lines(const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& curves,
                   const std::string& xlabel, const std::string& ylabel, bool log_y) {
@@ -142,6 +171,30 @@ void listing_charts(const Run& run, std::vector<Chart>& out) {
   if (!heap.empty())
     out.push_back({"listing_peak_heap", "Largest peak heap of a call of each listing, per implementation (log scale)",
                    bars(rows, columns, heap, "largest peak heap of a call (kB, log scale)", true)});
+}
+
+// Where the time goes (results/anatomy.hpp): each listing's implementations side by side, each bar
+// the median call split into its parts, as shares of it (naive and the best differ by orders of
+// magnitude; the report's table has the times).
+void anatomy_charts(const Run& run, std::vector<Chart>& out) {
+  const auto series = of_family(run, results::family::listing, static_cast<double>(run.environment.dataset_scale));
+  static const std::vector<std::pair<std::string, std::string>> parts{
+      {"client CPU", "#0072b2"}, {"server planning", "#e69f00"}, {"server execution", "#d55e00"}, {"waiting", "#999999"}};
+  std::vector<std::string> rows;
+  std::map<std::pair<std::string, std::string>, double> shares;
+  for (const auto* s : series) {
+    const auto a = results::anatomy_of(*s);
+    if (!a || !a->waiting || a->latency <= 0) continue;  // only bars whose parts are all known
+    const std::string row = s->path + " " + s->implementation;
+    rows.push_back(row);
+    shares[{row, "client CPU"}] = 100 * a->client_cpu / a->latency;
+    shares[{row, "server planning"}] = 100 * a->planning.value_or(0) / a->latency;
+    shares[{row, "server execution"}] = 100 * a->execution.value_or(0) / a->latency;
+    shares[{row, "waiting"}] = 100 * *a->waiting / a->latency;
+  }
+  if (rows.empty()) return;
+  out.push_back({"listing_anatomy", "Where a listing call's time goes: each part's share of the median call",
+                 stacked(rows, parts, shares, "share of the median call (%)")});
 }
 
 // Curves against concurrency of the series of `family` and `path`, one per implementation (the
@@ -293,6 +346,7 @@ bool drawable(const std::string& script) {
 std::vector<Chart> charts_of(const Run& run) {
   std::vector<Chart> out;
   listing_charts(run, out);
+  anatomy_charts(run, out);
   loop_charts(run, out);
   caching_charts(run, out);
   save_charts(run, out);

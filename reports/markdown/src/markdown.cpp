@@ -15,6 +15,7 @@
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
 #include "charts.hpp"
+#include "sections.hpp"
 
 namespace certbench::reports {
 namespace {
@@ -100,7 +101,10 @@ struct Writer {
       line("> **Incomplete run** — {}. What was measured before is below; the rest is missing.\n",
            run.failure.empty() ? "it stopped early" : cell(run.failure));
     line("certbench {}{} · PostgreSQL {} · {} certificates (seed {}, indexes {}) · {} cores, {}", e.certbench_version,
-         e.git_commit.empty() ? "" : " at `" + e.git_commit.substr(0, 12) + "`", e.postgres_version,
+         e.git_commit.empty() ? ""
+                              : " at `" + e.git_commit.substr(0, 12) + "`" +
+                                    (e.git_dirty ? " **with uncommitted changes** (no commit holds this code)" : ""),
+         e.postgres_version,
          thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes, e.cores, e.cpu_model);
     line("");
   }
@@ -171,19 +175,23 @@ struct Writer {
     line("");
     chart("listing_latency", "latency per implementation");
     chart("listing_peak_heap", "peak heap per call per implementation");
-    line("Peak heap comes from jemalloc's per-thread counters, which it samples about every 64 KiB allocated: "
-         "peaks below that are approximate, and may read as 0 (no bar).");
+    line("Peak heap, allocations and bytes allocated are exact to the byte (jemalloc's per-thread totals, read after "
+         "every allocation by an allocation hook), from calls metered apart from the timed ones: the hook slows every "
+         "allocation.");
     line("");
     line("*server statements*, *buffers* (shared, hit + read) and *server time* are what PostgreSQL itself counted "
          "per call (`pg_stat_statements`, a few calls of each implementation run alone after the rounds): the cost "
          "without the client, and without a clock for the first two.");
     line("");
     line("| path | implementation | n | median | p95 | p99 | statements | round trips | rows | received | "
-         "peak heap (max) | server statements | buffers | server time | latency vs naive | peak heap vs naive |");
-    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+         "peak heap (max) | allocations | allocated | server statements | buffers | server time | latency vs naive | "
+         "peak heap vs naive |");
+    line("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const auto* s : series) {
       const auto lat = summary(*s, Metric::latency);
       const auto heap = summary(*s, Metric::peak_heap);
+      const auto allocs = summary(*s, Metric::allocations);
+      const auto allocated = summary(*s, Metric::bytes_allocated);
       const auto* dl = delta(*s, Metric::latency);
       const auto* dh = delta(*s, Metric::peak_heap);
       auto count = [&](Metric m, bool bytes) {
@@ -192,12 +200,14 @@ struct Writer {
         return bytes ? human_bytes(static_cast<std::uint64_t>(*v)) : fmt::format("{:.0f}", *v);
       };
       const auto server_time = s->value(Metric::server_execution);
-      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path,
+      line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path,
            s->implementation, lat.n, duration(lat.median), duration(lat.p95), duration(lat.p99),
            s->value(Metric::statements) ? count(Metric::statements, false) : count(Metric::round_trips, false),
            count(Metric::round_trips, false),
            count(Metric::rows_received, false), count(Metric::bytes_received, true),
-           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a", count(Metric::server_statements, false),
+           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a",
+           allocs.n ? thousands(static_cast<std::uint64_t>(allocs.median)) : "n/a",
+           allocated.n ? human_bytes(static_cast<std::uint64_t>(allocated.median)) : "n/a", count(Metric::server_statements, false),
            count(Metric::shared_buffers, false), server_time ? duration(*server_time) : "—", dl ? delta_text(*dl) : "—",
            dh ? delta_text(*dh) : "—");
     }
@@ -590,7 +600,8 @@ struct Writer {
     line("");
     line("| | |");
     line("|---|---|");
-    line("| certbench | {} {} |", e.certbench_version, e.git_commit.empty() ? "" : "`" + e.git_commit + "`");
+    line("| certbench | {} {}{} |", e.certbench_version, e.git_commit.empty() ? "" : "`" + e.git_commit + "`",
+         e.git_dirty ? " with uncommitted changes" : "");
     line("| PostgreSQL | {} |", e.postgres_version);
     for (const auto& [k, v] : e.postgres_settings) line("| `{}` | {} |", k, cell(v));
     line("| Redis | {} |", e.redis_version.empty() ? "not used" : e.redis_version);
@@ -623,6 +634,7 @@ std::string report_markdown(const Run& run, const std::vector<std::string>& char
   w.loop();
   w.fix_advice();
   w.caching();
+  w.out += detail::anatomy_section(run, chart_names);
   w.saves();
   w.growth();
   w.indexes();

@@ -18,6 +18,7 @@
 
 #include "certbench/core/errors.hpp"
 
+#include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/files.hpp"
 
@@ -106,7 +107,7 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
   Families f;
   const auto& e = run.environment;
   f.gauge("certbench_run_info", "What the run measured with: certbench, PostgreSQL, the dataset (value always 1)",
-          {{"runner", runner}, {"version", e.certbench_version}, {"commit", e.git_commit},
+          {{"runner", runner}, {"version", e.certbench_version}, {"commit", e.git_dirty ? e.git_commit + "-dirty" : e.git_commit},
            {"postgres_version", e.postgres_version}, {"dataset", e.dataset_fingerprint}},
           1);
   f.gauge("certbench_run_complete", "1 when every planned scenario finished, 0 when the run stopped early",
@@ -133,6 +134,21 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
     if (const auto* v = s.samples_of(Metric::peak_heap); v != nullptr && !v->empty())
       f.gauge("certbench_peak_heap_bytes", "Peak heap one call held, the median over calls (jemalloc)", labels,
               results::percentile(*v, 0.5));
+    if (const auto a = results::anatomy_of(s)) {
+      // One family, a series per part: a stacked panel adds them up to the median call.
+      auto part = [&](const char* name, const std::optional<double>& seconds) {
+        if (!seconds) return;
+        auto with_part = labels;
+        with_part.push_back({"part", name});
+        f.gauge("certbench_call_anatomy_seconds",
+                "Where the median call's time went: client_cpu, planning and execution (the server's), waiting",
+                with_part, *seconds);
+      };
+      part("client_cpu", a->client_cpu);
+      part("planning", a->planning);
+      part("execution", a->execution);
+      part("waiting", a->waiting);
+    }
     if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
       f.gauge("certbench_index_insert_rows_per_second",
               "Rows inserted per second into a certificate table under an index set, the median over batches", labels,

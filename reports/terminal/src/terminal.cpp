@@ -7,6 +7,7 @@
 
 #include "certbench/reports/format.hpp"
 #include "certbench/results/advice.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
 
@@ -44,17 +45,21 @@ void print_listings(const Printer& p) {
   if (series.empty()) return;
   const auto page = series.front()->parameter("size").value_or(0);
   p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
-  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>6} {:>9} {:>10} {:>10}\n", "path", "impl", "n", "median",
-          "p95", "stmts", "trips", "rows", "received", "heap max");
+  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>6} {:>9} {:>10} {:>10} {:>8} {:>10}\n", "path", "impl", "n",
+          "median", "p95", "stmts", "trips", "rows", "received", "heap max", "allocs", "allocated");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto heap = summary(*s, Metric::peak_heap);
+    const auto allocs = summary(*s, Metric::allocations);
+    const auto allocated = summary(*s, Metric::bytes_allocated);
     const auto trips = s->value(Metric::round_trips).value_or(0);
-    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>6.0f} {:>9} {:>10} {:>10}\n", s->path, s->implementation,
-            lat.n, duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips), trips,
-            thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
+    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>6.0f} {:>9} {:>10} {:>10} {:>8} {:>10}\n", s->path,
+            s->implementation, lat.n, duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips),
+            trips, thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
             human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
-            heap.n > 0 ? human_bytes(static_cast<std::uint64_t>(heap.max)) : std::string("n/a"));
+            heap.n > 0 ? human_bytes(static_cast<std::uint64_t>(heap.max)) : std::string("n/a"),
+            allocs.n > 0 ? thousands(static_cast<std::uint64_t>(allocs.median)) : std::string("n/a"),
+            allocated.n > 0 ? human_bytes(static_cast<std::uint64_t>(allocated.median)) : std::string("n/a"));
   }
   p.print("\n  against naive, times better (95% interval; paired rounds):\n");
   for (const auto* s : series) {
@@ -62,10 +67,45 @@ void print_listings(const Printer& p) {
     const auto* lat = p.delta(*s, Metric::latency);
     const auto* heap = p.delta(*s, Metric::peak_heap);
     const auto* trips = p.delta(*s, Metric::round_trips);
+    // Why a peak-heap delta is missing: no heap figures at all, or a side that held nothing.
+    const char* no_heap = summary(*s, Metric::peak_heap).n > 0 ? "n/a (a side held nothing)" : "n/a (no jemalloc)";
     p.print("  {:<32} {:<10} latency {:<22} peak heap {:<22} round trips {}\n", s->path, s->implementation,
-            lat ? delta_text(*lat) : "n/a", heap ? delta_text(*heap) : "n/a (no jemalloc)",
-            trips ? delta_text(*trips) : "n/a");
+            lat ? delta_text(*lat) : "n/a", heap ? delta_text(*heap) : no_heap, trips ? delta_text(*trips) : "n/a");
   }
+}
+
+// Where each call's time went (results/anatomy.hpp), for the listings and the caching and derived
+// paths at the run's own scale.
+void print_anatomy(const Printer& p) {
+  std::vector<const Series*> series;
+  for (auto f : {results::family::listing, results::family::caching, results::family::derived})
+    for (const auto* s : p.family(f))
+      if (s->parameter("scale") == static_cast<double>(p.run.environment.dataset_scale) && results::anatomy_of(*s))
+        series.push_back(s);
+  if (series.empty()) return;
+  p.print("\nwhere the time goes: the median call = client CPU + the server's planning + its execution + waiting "
+          "(round trips, libpq, the kernel, scheduling); '-' not measured\n");
+  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", "path", "impl", "mode",
+          "median", "client cpu", "planning", "execution", "waiting", "trips", "sum", "libpq cpu");
+  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
+  std::vector<std::string> planning_heavy;
+  for (const auto* s : series) {
+    const auto a = *results::anatomy_of(*s);
+    const auto trips = s->value(Metric::round_trips) ? s->value(Metric::round_trips) : s->value(Metric::db_round_trips);
+    const auto share = a.sum_share();
+    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", s->path, s->implementation,
+            s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
+            trips ? fmt::format("{:.0f}", *trips) : std::string("-"),
+            share ? fmt::format("{:.0f}%", 100 * *share) : std::string("-"), part(a.statement_cpu));
+    if (a.planning_dominates()) planning_heavy.push_back(s->path + " " + s->implementation);
+  }
+  if (!planning_heavy.empty()) {
+    std::string list;
+    for (const auto& x : planning_heavy) list += (list.empty() ? "" : ", ") + x;
+    p.print("  the server spends longer planning than executing for: {}\n", list);
+  }
+  p.print("  client cpu: the thread's own (decoding, sorting, building the result); libpq cpu: inside the database "
+          "calls, overlapping the server's work, counted within waiting\n");
 }
 
 // run --compare-binary: each path's head (this build) against its base (the old build), the same
@@ -354,7 +394,10 @@ void print_verdicts(const Run& run, std::FILE* out) {
 void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   const Printer p{run, out};
   const auto& e = run.environment;
-  p.print("certbench {} run{}\n\n", e.certbench_version, e.git_commit.empty() ? "" : " at " + e.git_commit.substr(0, 12));
+  p.print("certbench {} run{}\n\n", e.certbench_version,
+          e.git_commit.empty() ? ""
+                               : " at " + e.git_commit.substr(0, 12) +
+                                     (e.git_dirty ? " with uncommitted changes (no commit holds this code)" : ""));
   p.print("dataset  scale {}, seed {}, indexes {} ({})\n", thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes,
           e.dataset_fingerprint);
   p.print("server   PostgreSQL {}; {} ({} cores), {}\n", e.postgres_version, e.cpu_model, e.cores, e.kernel);
@@ -364,6 +407,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_listing_loop(p);
   print_fix_advice(p);
   print_caching(p);
+  print_anatomy(p);
   print_saves(p);
   print_growth(p);
   print_depth(p);

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "certbench/harness/server_counts.hpp"
 #include "certbench/redis/client.hpp"
 
 namespace certbench::harness {
@@ -20,10 +22,16 @@ struct CachingMeasurement {
   std::string variant;  ///< "naive", "in_process", "redis", "optimized"
   std::string mode;     ///< "hit", "miss", or "" (no cache)
   std::vector<double> ns_per_call;  ///< one per batch (the batch's mean)
+  std::vector<double> cpu_ns_per_call;  ///< the thread's CPU time of the same batches, per call …
+  std::vector<double> statement_cpu_ns_per_call;  ///< … of which inside the database wrapper's calls
   double db_round_trips = 0;        ///< per call
   double redis_round_trips = 0;     ///< per call
   double hits = 0, misses = 0;      ///< per call, from the variant's own counters (none for naive)
   std::size_t batch = 1;            ///< calls per sample (one clock reading each)
+  /// What PostgreSQL counted per call (pg_stat_statements) over calls run alone after the rounds,
+  /// for variants that reach the database (db_round_trips > 0); std::nullopt otherwise or where
+  /// the server does not offer the view.
+  std::optional<ServerCounts> server;
 };
 
 struct CachingRunSpec {

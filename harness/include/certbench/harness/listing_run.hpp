@@ -21,10 +21,16 @@ struct ListingMeasurement {
   std::int64_t page = 1;              ///< the page measured (by offset, or the keyset page's number)
   bool keyset = false;                ///< reached through cursors rather than OFFSET
   std::vector<double> latencies_ms;  ///< one per measured call, in call order
+  std::vector<double> cpu_ms;        ///< the thread's CPU time of each of those calls …
+  std::vector<double> statement_cpu_ms;  ///< … of which inside the database wrapper's calls
   double round_trips = 0;            ///< per call
   double rows_received = 0;          ///< per call
   double bytes_received = 0;         ///< per call
-  std::vector<double> peak_heap_bytes;  ///< one per measured call; empty without jemalloc
+  /// Of each call metered after the rounds (harness/rounds.hpp): its peak heap (empty without
+  /// jemalloc), its allocations and bytes allocated (empty unless exact, HeapMeter::exact()).
+  std::vector<double> peak_heap_bytes;
+  std::vector<double> allocations;
+  std::vector<double> bytes_allocated;
   /// What the server counted per call (pg_stat_statements), from calls run alone after the rounds;
   /// std::nullopt when the server does not offer pg_stat_statements.
   std::optional<ServerCounts> server;
@@ -45,10 +51,10 @@ struct ListingRunSpec {
   /// At least this many rounds (enough for an interval that means something) while a call costs
   /// under `slow_call`; a listing whose slowest warm-up call took longer gets `min_rounds_slow`.
   unsigned min_rounds = 9;
-  unsigned min_rounds_slow = 3;
+  unsigned min_rounds_slow = 6;  ///< the fewest paired rounds whose range is a 95% interval (sign test)
   std::chrono::milliseconds slow_call{1000};
-  /// Calls of each subject run alone after the rounds for the server's counts (one when a call is
-  /// slow); 0: none.
+  /// Calls of each subject run alone after the rounds for the server's counts: at least this many
+  /// (as many as fit in about 0.1 s, up to ten times this), one when a call is slow; 0: none.
   unsigned server_calls = 3;
   /// Also count each index's scans around the server calls (at least one call per subject when
   /// set). Every session flushes its statistics first (pg_stat_force_next_flush, PostgreSQL 15),

@@ -5,8 +5,10 @@
 // minimum of rounds is made. Sample i of every subject comes from round i, which is what lets the
 // results model pair them (results/statistics.hpp).
 //
-// The harness's own cost per sample is one clock pair and one indirect call per batch (and, with
-// meter_heap, two jemalloc reads); scripts/bench-overhead measures it against a bare loop.
+// The harness's own cost per sample is two clock pairs (wall and thread CPU) and one indirect call
+// per batch; scripts/bench-overhead measures it against a bare loop. The heap is metered in calls
+// of its own after the rounds, under jemalloc's allocation hook (harness/heap_meter.hpp), which
+// would slow the timed calls.
 //
 // Thread safety: runs on the calling thread; the subjects are the caller's.
 #include <chrono>
@@ -25,20 +27,37 @@ struct RoundSubject {
   /// call instead of as a whole.
   std::function<void()> before;
   std::size_t batch = 1;
-  bool meter_heap = false;        ///< peak heap of each sample (jemalloc; meaningful with batch 1)
+  /// Also the heap of single calls, metered apart from the timed ones after the rounds (jemalloc;
+  /// exact under an ExactHeap): RoundsSpec::heap_calls of them.
+  bool meter_heap = false;
   std::size_t warmup_calls = 1;   ///< untimed calls first: statements prepared, caches filled
   std::vector<double> seconds;    ///< out: one per round, the mean call of its batch
-  std::vector<double> peak_heap;  ///< out: one per round when metered (empty without jemalloc)
+  /// out: one per round, the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) of the mean call
+  /// of its batch, read around the same calls as `seconds`.
+  std::vector<double> cpu_seconds;
+  /// out: the part of cpu_seconds spent inside the database wrapper's statement calls
+  /// (db::statement_cpu_seconds).
+  std::vector<double> statement_cpu_seconds;
+  /// out, when metered: one per metered call — its peak heap (empty without jemalloc), and, when
+  /// exact, its allocations and bytes allocated.
+  std::vector<double> peak_heap;
+  std::vector<double> allocations;
+  std::vector<double> bytes_allocated;
   std::uint64_t calls_made = 0;   ///< out: measured calls
 };
 
 struct RoundsSpec {
   std::chrono::milliseconds budget{1000};
   unsigned min_rounds = 9;        ///< at least this many, whatever the budget …
-  unsigned min_rounds_slow = 3;   ///< … or this many when the slowest warm-up call took `slow_call`
+  unsigned min_rounds_slow = 6;   ///< … or this many when the slowest warm-up call took `slow_call`
   std::chrono::milliseconds slow_call{1000};
   unsigned max_rounds = 100'000;
   std::function<void()> after_warmup;  ///< e.g. reset counters, so that the warm-up is not counted
+  /// After the timed rounds, before the heap's calls: read counters here, so that those calls are
+  /// not counted.
+  std::function<void()> after_rounds;
+  unsigned heap_calls = 5;       ///< metered calls per subject with meter_heap …
+  unsigned heap_calls_slow = 3;  ///< … or this many when the slowest warm-up call took `slow_call`
 };
 
 /// Runs the rounds; returns how many were made. Exceptions from a subject propagate.

@@ -1,7 +1,7 @@
 #pragma once
 // What the server itself counted for a call, read from pg_stat_statements around a few calls of
-// one subject run alone: statements executed, shared buffers touched (hit + read) and execution
-// time, per call. The clock-free cost of a database path as the server sees it — a returning N+1
+// one subject run alone: statements executed, shared buffers touched (hit + read), execution
+// time and (where the server tracks it) planning time, per call. The clock-free cost of a database path as the server sees it — a returning N+1
 // shows in the statements, a dropped index in the buffers — for the gate's tier 1 and the series.
 //
 // pg_stat_statements counts per (user, database, statement) across the cluster, not per session,
@@ -26,6 +26,9 @@ struct ServerCounts {
   double statements = 0;      ///< statements the server executed per call (BEGIN and COMMIT included)
   double shared_buffers = 0;  ///< shared_blks_hit + shared_blks_read per call
   double exec_seconds = 0;    ///< the server's execution time per call (total_exec_time)
+  /// The server's planning time per call (total_plan_time); std::nullopt unless the server tracks
+  /// planning (pg_stat_statements.track_planning, on in the embedded cluster).
+  std::optional<double> plan_seconds;
 };
 
 class ServerStatements {
@@ -44,12 +47,13 @@ class ServerStatements {
 
  private:
   struct Totals {
-    double calls = 0, buffers = 0, exec_ms = 0;
+    double calls = 0, buffers = 0, exec_ms = 0, plan_ms = 0;
   };
   Totals totals();
 
   std::unique_ptr<db::Connection> connection_;
   std::string view_;  ///< the view's qualified name; empty when not available
+  bool track_planning_ = false;
 };
 
 }  // namespace certbench::harness

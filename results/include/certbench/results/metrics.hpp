@@ -12,7 +12,9 @@ namespace certbench::results {
 
 enum class Metric {
   latency,            ///< seconds per call (samples: one per call, or per batch's mean call)
-  peak_heap,          ///< bytes: the most heap one call held (jemalloc's per-thread peak)
+  peak_heap,          ///< bytes: the most heap one call held above what its thread held before it (exact)
+  allocations,        ///< allocations one call made (samples: one per call)
+  bytes_allocated,    ///< bytes one call allocated, freed or not (samples: one per call)
   round_trips,        ///< database round trips per call: times the client waited for the server
   rows_received,      ///< result rows per call
   bytes_received,     ///< result bytes per call
@@ -41,6 +43,11 @@ enum class Metric {
   index_build_seconds,///< seconds one CREATE INDEX took
   index_scans,        ///< scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)
   insert_rate,        ///< rows inserted per second into a certificate table (samples: one per repetition)
+  // The anatomy of a call: client_cpu + server_planning + server_execution + waiting ≈ latency.
+  client_cpu,         ///< seconds of the calling thread's CPU per call outside the database wrapper's calls (samples)
+  statement_cpu,      ///< seconds of the calling thread's CPU per call inside them: libpq (samples; within waiting)
+  server_planning,    ///< seconds the server spent planning one call's statements (pg_stat_statements)
+  waiting,            ///< seconds per call neither on the client's CPU nor in the server's planning and execution
 };
 
 enum class Better { lower, higher, neither };

@@ -1,0 +1,56 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "certbench/reports/format.hpp"
+#include "certbench/results/anatomy.hpp"
+#include "sections.hpp"
+
+namespace certbench::reports::detail {
+
+using results::Metric;
+
+std::string anatomy_section(const results::Run& run, const std::vector<std::string>& charts) {
+  std::vector<std::pair<const results::Series*, results::Anatomy>> rows;
+  for (auto f : {results::family::listing, results::family::caching, results::family::derived})
+    for (const auto* s : run.of_family(f))
+      if (s->parameter("scale") == static_cast<double>(run.environment.dataset_scale))
+        if (auto a = results::anatomy_of(*s)) rows.emplace_back(s, *a);
+  if (rows.empty()) return "";
+  std::string out =
+      "## Where the time goes\n\n"
+      "Each call's median split into its parts: the calling thread's own CPU outside the database calls — decoding, "
+      "sorting, building the result (`CLOCK_THREAD_CPUTIME_ID` around the same calls as the latency, less the CPU "
+      "inside the database wrapper) —, the server's planning and execution of the call's statements "
+      "(`pg_stat_statements` with `track_planning`, over calls run alone after the rounds), and *waiting*: the "
+      "median time outside the client's own CPU less the server's time — round trips, libpq, the kernel, "
+      "scheduling. *libpq CPU* is the thread's CPU inside the database calls (sending, receiving and parsing rows "
+      "as they arrive, while the server works): part of waiting, shown apart. *sum* is the parts over the median "
+      "call. A part that was not measured is left blank (—), never estimated; a path that sends no statement has no "
+      "server part.\n\n";
+  if (std::find(charts.begin(), charts.end(), "listing_anatomy") != charts.end())
+    out += "![each listing call's parts as shares of its median](charts/listing_anatomy.svg)\n\n";
+  out += "| path | implementation | mode | median | client CPU | server planning | server execution | waiting | "
+         "round trips | sum | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
+  std::vector<std::string> planning_heavy;
+  for (const auto& [s, a] : rows) {
+    const auto trips = s->value(Metric::round_trips) ? s->value(Metric::round_trips) : s->value(Metric::db_round_trips);
+    const auto share = a.sum_share();
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
+                       s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution),
+                       part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : "—",
+                       share ? fmt::format("{:.0f}%", 100 * *share) : "—", part(a.statement_cpu));
+    if (a.planning_dominates()) planning_heavy.push_back(fmt::format("{} ({})", s->path, s->implementation));
+  }
+  out += "\n";
+  if (!planning_heavy.empty()) {
+    std::string list;
+    for (const auto& x : planning_heavy) list += (list.empty() ? "" : ", ") + x;
+    out += "**Planning dominates** the server's time for " + list +
+           ": PostgreSQL plans these statements again on every execution.\n\n";
+  }
+  return out;
+}
+
+}  // namespace certbench::reports::detail

@@ -1,0 +1,192 @@
+// Where a call's time goes: the database wrapper's CPU told apart from the caller's, the server's
+// planning and execution per call, and waiting; the best listings planned once while the review's
+// is planned on every call; and a session's prepared statements bounded however many pages are
+// asked for. Against the real embedded PostgreSQL (and Redis for the cache variants).
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "certbench/db/connection.hpp"
+#include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/caching_run.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/harness/listing_run.hpp"
+#include "certbench/harness/scenarios.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/redis/embedded_redis.hpp"
+#include "certbench/results/anatomy.hpp"
+#include "support/cluster.hpp"
+
+using namespace certbench;
+using results::Metric;
+
+namespace {
+
+constexpr const char* kSchema = "anatomy";
+
+class CallAnatomy : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fixtures::SeedOptions o;
+    o.spec = {2000, 7, fixtures::IndexSet::best};
+    o.schema = kSchema;
+    fixtures::seed(dsn(), o);
+  }
+  static std::string dsn() { return certbench::testing::shared_cluster().dsn(); }
+};
+
+// pg_stat_statements' calls and plans of this user's statements in this database (the query
+// itself left out): how often the server executed and planned.
+struct Counts {
+  double calls = 0, plans = 0;
+};
+Counts statement_counts(db::Connection& c) {
+  auto r = c.exec(
+      "SELECT coalesce(sum(calls), 0), coalesce(sum(plans), 0) FROM pg_stat_statements "
+      "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+      "AND userid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND query NOT LIKE '%pg_stat_statements%'");
+  return {static_cast<double>(r.int64(0, 0)), static_cast<double>(r.int64(0, 1))};
+}
+
+TEST(PreparedStatements, ASessionKeepsTheMostRecentlyUsedUpToItsLimit) {
+  db::Connection c(certbench::testing::shared_cluster().dsn());
+  EXPECT_THROW(c.set_prepared_limit(db::Connection::kMinPreparedLimit - 1), std::invalid_argument);
+  c.set_prepared_limit(db::Connection::kMinPreparedLimit);
+  const auto limit = db::Connection::kMinPreparedLimit;
+  for (std::size_t i = 0; i < limit + 4; ++i)
+    EXPECT_EQ(c.exec_prepared("select_" + std::to_string(i), "SELECT " + std::to_string(i) + "::bigint", {}).int64(0, 0),
+              static_cast<std::int64_t>(i));
+  EXPECT_EQ(c.prepared_count(), limit);
+  EXPECT_EQ(c.exec("SELECT count(*) FROM pg_prepared_statements").int64(0, 0), static_cast<std::int64_t>(limit));
+
+  // The most recent stays prepared: one round trip. The oldest was deallocated: it comes back at
+  // the cost of deallocating another and preparing it again.
+  c.reset_stats();
+  EXPECT_EQ(c.exec_prepared("select_" + std::to_string(limit + 3), "SELECT 0::bigint", {}).int64(0, 0),
+            static_cast<std::int64_t>(limit + 3));
+  EXPECT_EQ(c.stats().round_trips, 1u);
+  c.reset_stats();
+  EXPECT_EQ(c.exec_prepared("select_0", "SELECT 0::bigint", {}).int64(0, 0), 0);
+  EXPECT_EQ(c.stats().round_trips, 3u);  // DEALLOCATE, Prepare, Execute
+  EXPECT_EQ(c.prepared_count(), limit);
+
+  // Names longer than PostgreSQL's 63 bytes stay apart.
+  const std::string prefix(80, 'n');
+  EXPECT_EQ(c.exec_prepared(prefix + "a", "SELECT 'a'", {}).text(0, 0), "a");
+  EXPECT_EQ(c.exec_prepared(prefix + "b", "SELECT 'b'", {}).text(0, 0), "b");
+  EXPECT_EQ(c.exec_prepared(prefix + "a", "SELECT 'a'", {}).text(0, 0), "a");
+}
+
+TEST(PreparedStatements, TheWrappersCpuIsCountedOnItsThreadAndNotTheCallersOwn) {
+  db::Connection c(certbench::testing::shared_cluster().dsn());
+  const double before = db::statement_cpu_seconds();
+  c.exec("SELECT count(*) FROM generate_series(1, 200000)");  // the server's work: little client CPU
+  for (int i = 0; i < 50; ++i) c.exec_prepared("tiny", "SELECT 1", {});
+  const double in_statements = db::statement_cpu_seconds() - before;
+  EXPECT_GT(in_statements, 0.0);
+  volatile double x = 0;  // the caller's own work is not the wrapper's
+  for (int i = 0; i < 2'000'000; ++i) x = x + 1.0 / (i + 1);
+  EXPECT_EQ(db::statement_cpu_seconds() - before, in_statements);
+}
+
+TEST_F(CallAnatomy, TheBestListingsArePlannedOnceTheReviewsOnEveryCall) {
+  db::Connection stats(dsn());
+  const std::int64_t user = impl::busiest_owner(dsn(), kSchema);
+  for (const auto listing : {Listing::public_certificates, Listing::user_certificates, Listing::certificates_endpoint})
+    for (const std::string_view impl : {"optimized", "pipelined", "review"}) {
+      auto session = harness::open_listing_session(dsn(), kSchema, impl);
+      const PageRequest page{2, 20, std::nullopt};
+      // Prepared, and past PostgreSQL's five custom plans before it weighs a generic one.
+      for (int i = 0; i < 8; ++i) session.listings->list(listing, user, page);
+      const auto before = statement_counts(stats);
+      for (int i = 0; i < 10; ++i) session.listings->list(listing, user, page);
+      const auto after = statement_counts(stats);
+      const double calls = after.calls - before.calls, plans = after.plans - before.plans;
+      const auto what = std::string(impl) + " " + std::string(to_string(listing));
+      EXPECT_GE(calls, 10) << what;
+      if (impl != "review") {
+        EXPECT_EQ(plans, 0) << what << ": planned once";
+      } else if (listing == Listing::public_certificates) {
+        // The review's public page binds LIMIT and OFFSET: PostgreSQL plans it on every call. (Its
+        // other listings filter on a parameter too, and PostgreSQL may settle on a generic plan.)
+        EXPECT_EQ(plans, calls) << what;
+      }
+    }
+}
+
+TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
+  harness::ListingRunSpec spec;
+  spec.dsn = dsn();
+  spec.schema = kSchema;
+  spec.listings = {Listing::public_certificates, Listing::all_certificates_with_users};
+  spec.implementations = {"naive", "review", "optimized"};
+  spec.budget_per_listing = std::chrono::milliseconds(300);
+  spec.min_rounds = 9;
+  const auto series = harness::to_series(harness::measure_listings(spec), 20, 2000, results::family::listing);
+  ASSERT_EQ(series.size(), 6u);
+  std::map<std::string, results::Anatomy> by;
+  for (const auto& s : series) {
+    const auto key = s.path + " " + s.implementation;
+    ASSERT_NE(s.samples_of(Metric::client_cpu), nullptr) << key;
+    EXPECT_EQ(s.samples_of(Metric::client_cpu)->size(), s.samples_of(Metric::latency)->size()) << key;
+    ASSERT_NE(s.samples_of(Metric::statement_cpu), nullptr) << key;
+    const auto a = results::anatomy_of(s);
+    ASSERT_TRUE(a.has_value()) << key;
+    ASSERT_TRUE(a->planning.has_value()) << key << ": the embedded cluster tracks planning";
+    ASSERT_TRUE(a->execution.has_value()) << key;
+    EXPECT_GT(*a->execution, 0.0) << key;
+    EXPECT_GT(a->client_cpu, 0.0) << key;
+    EXPECT_LE(a->client_cpu, a->latency) << key;
+    // The parts add up to the median call: a wide margin, as the machine is shared (the run's
+    // goal is 5%, judged on a quiet machine).
+    if (const auto share = a->sum_share()) {
+      EXPECT_GT(*share, 0.75) << key;
+      EXPECT_LT(*share, 1.25) << key;
+    }
+    by[key] = *a;
+  }
+  // Planned once against planned every call: the best listing's planning per call is nothing.
+  EXPECT_EQ(*by["get_public_certificates optimized"].planning, 0.0);
+  EXPECT_GT(*by["get_public_certificates review"].planning, 0.0);
+  // The naive admin listing waits for 25 round trips a page (a statement per kind, and a user per
+  // row), the optimized one for one.
+  const auto& naive = by["get_all_certificates_with_users naive"];
+  const auto& best = by["get_all_certificates_with_users optimized"];
+  ASSERT_TRUE(naive.waiting.has_value());
+  ASSERT_TRUE(best.waiting.has_value());
+  EXPECT_GT(*naive.waiting, *best.waiting);
+}
+
+TEST_F(CallAnatomy, ACacheHitIsAlmostAllClientCpuAndHasNoServerPart) {
+  harness::CachingRunSpec spec;
+  spec.dsn = dsn();
+  spec.schema = kSchema;
+  auto redis = redis::EmbeddedRedis::start();
+  spec.redis = redis.endpoint();
+  spec.budget_per_path = std::chrono::milliseconds(150);
+  spec.min_rounds = 5;
+  spec.derived = false;
+  const auto series = harness::to_series(harness::measure_caching(spec), 2000);
+  bool hit = false, naive = false;
+  for (const auto& s : series) {
+    if (s.path != "get_template_by_id") continue;
+    const auto a = results::anatomy_of(s);
+    ASSERT_TRUE(a.has_value()) << s.key();
+    if (s.implementation == "in_process" && s.mode == "hit") {
+      hit = true;
+      EXPECT_GT(a->client_cpu, 0.8 * a->latency) << s.key();
+      EXPECT_FALSE(a->execution.has_value()) << s.key() << ": no statement, no server part";
+      EXPECT_FALSE(a->statement_cpu.has_value()) << s.key();
+      EXPECT_TRUE(a->waiting.has_value()) << s.key();
+    }
+    if (s.implementation == "naive") {
+      naive = true;
+      EXPECT_TRUE(a->execution.has_value()) << s.key() << ": the database on every call";
+      EXPECT_TRUE(a->statement_cpu.has_value()) << s.key();
+    }
+  }
+  EXPECT_TRUE(hit);
+  EXPECT_TRUE(naive);
+}
+
+}  // namespace
