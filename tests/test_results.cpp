@@ -10,6 +10,7 @@
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/results/statistics.hpp"
+#include <nlohmann/json.hpp>
 
 using namespace certbench;
 using namespace certbench::results;
@@ -98,6 +99,23 @@ TEST(Results, JsonRoundTripIsIdentical) {
   EXPECT_EQ(to_json(back), text);
 }
 
+TEST(Results, AModifiedWorkTreeIsRecordedAndReadBack) {
+  results::Run run = sample_run();
+  run.environment.git_dirty = true;
+  const auto text = to_json(run);
+  EXPECT_NE(text.find("\"git_dirty\": true"), std::string::npos) << text.substr(0, 400);
+  EXPECT_TRUE(from_json(text).environment.git_dirty);
+  // A file from before git_dirty marked the commit itself.
+  auto old = nlohmann::json::parse(text);
+  old["environment"].erase("git_dirty");
+  old["environment"]["git_commit"] = "abc-dirty";
+  const auto back = from_json(old.dump());
+  EXPECT_EQ(back.environment.git_commit, "abc");
+  EXPECT_TRUE(back.environment.git_dirty);
+  old["environment"]["git_commit"] = "abc";
+  EXPECT_FALSE(from_json(old.dump()).environment.git_dirty);
+}
+
 TEST(Results, BadFilesAreRefusedWithOneLineNamingThem) {
   const auto text = to_json(sample_run());
   auto message = [](const std::string& t) {
@@ -128,7 +146,7 @@ TEST(Results, DeltasComparePairedRoundsAndExactCounts) {
     if (d.metric == Metric::round_trips) trips = &d;
   }
   ASSERT_NE(latency, nullptr);
-  EXPECT_EQ(latency->method, method::paired_bootstrap);
+  EXPECT_EQ(latency->method, method::range) << "three rounds hold no 95% interval";
   EXPECT_NEAR(latency->factor.estimate, 0.0301 / 0.001, 1e-9);
   EXPECT_LE(latency->factor.low, latency->factor.estimate);
   EXPECT_GE(latency->factor.high, latency->factor.estimate);
@@ -160,6 +178,65 @@ TEST(Results, IntervalCoversAKnownRatioAbout95PercentOfTheTime) {
     const double coverage = static_cast<double>(covered) / simulations;
     EXPECT_GE(coverage, 0.90) << (paired ? "paired" : "independent");
     EXPECT_LE(coverage, 0.99) << (paired ? "paired" : "independent");
+  }
+}
+
+// Below the bootstrap's sample count, order statistics with their exact confidence: the sign
+// test's for paired rounds, Mann–Whitney's for independent samples, and the bare range (labelled,
+// judged on nothing) where even that is short of 95%.
+TEST(Results, FewSamplesGetIntervalsThatHoldAtTheirSize) {
+  const std::vector<double> three_a{30, 27, 33}, three_b{1, 1, 1};
+  auto r = rank_ratio_interval(three_a, three_b, true);
+  EXPECT_DOUBLE_EQ(r.coverage, 0.75);  // the range of 3 misses the median with 2 x 1/8
+  EXPECT_EQ(r.interval.estimate, 30);
+  EXPECT_EQ(r.interval.low, 27);
+  EXPECT_EQ(r.interval.high, 33);
+  std::vector<double> nine;
+  for (int i = 1; i <= 9; ++i) nine.push_back(i);
+  r = rank_ratio_interval(nine, std::vector<double>(9, 1.0), true);
+  EXPECT_NEAR(r.coverage, 1 - 2 * 10.0 / 512, 1e-12);  // P(Bin(9, 1/2) <= 1) = 10/512
+  EXPECT_EQ(r.interval.low, 2);
+  EXPECT_EQ(r.interval.high, 8);
+  r = rank_ratio_interval(three_a, three_b, false);
+  EXPECT_NEAR(r.coverage, 1 - 2.0 / 20, 1e-12);  // U = 0 or 9: 2 of C(6, 3) = 20 orders
+  EXPECT_EQ(r.interval.low, 27);
+  const std::vector<double> four_a{40, 44, 48, 52}, four_b{1, 2, 4, 8};
+  r = rank_ratio_interval(four_a, four_b, false);
+  EXPECT_NEAR(r.coverage, 1 - 2.0 / 70, 1e-12);
+  EXPECT_EQ(r.interval.low, 40.0 / 8);
+  EXPECT_EQ(r.interval.high, 52.0 / 1);
+  EXPECT_THROW(rank_ratio_interval(three_a, four_b, true), std::invalid_argument);
+
+  // Their coverage of a known ratio, small samples with noise.
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> noise(0.0, 0.3);
+  for (const bool paired : {false, true}) {
+    int covered = 0;
+    const int simulations = 400;
+    for (int sim = 0; sim < simulations; ++sim) {
+      std::vector<double> a, b;
+      for (int i = 0; i < 8; ++i) {
+        a.push_back(4.0 * noise(rng));
+        b.push_back(noise(rng));
+      }
+      const auto i = rank_ratio_interval(a, b, paired);
+      if (i.interval.low <= 4.0 && 4.0 <= i.interval.high) ++covered;
+    }
+    EXPECT_GE(static_cast<double>(covered) / simulations, 0.93) << (paired ? "paired" : "independent");
+  }
+
+  // A claim on three rounds a side is not judged; on nine it is.
+  const auto entries = parse_claims(R"({"entries": [
+    {"id": "g", "kind": "goal", "text": ">= 3x", "family": "listing", "paths": ["p"],
+     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "factor", "at_least": 3}]})");
+  for (const std::size_t n : {3u, 9u}) {
+    results::Run run;
+    run.series = {series("listing", "p", "naive", around(1e-2, n)), series("listing", "p", "optimized", around(1e-3, n))};
+    run.deltas = compute_deltas(run);
+    const auto v = judge(run, entries);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].outcome, n == 3 ? Outcome::inconclusive : Outcome::met) << n;
+    EXPECT_EQ(run.deltas.front().method, n == 3 ? method::range : method::sign_test) << n;
   }
 }
 

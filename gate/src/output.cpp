@@ -180,7 +180,8 @@ std::string verdict_words(Verdict v) {
 std::string run_words(const std::string& origin, const results::Environment& e) {
   std::string out = origin;
   std::string about;
-  if (!e.git_commit.empty()) about += "commit " + e.git_commit.substr(0, 12);
+  if (!e.git_commit.empty())
+    about += "commit " + e.git_commit.substr(0, 12) + (e.git_dirty ? " with uncommitted changes" : "");
   if (!e.started_utc.empty()) about += (about.empty() ? "" : ", ") + e.started_utc;
   if (!e.host.empty()) about += (about.empty() ? "" : ", ") + e.host;
   return about.empty() ? out : out + " (" + about + ")";
@@ -309,6 +310,7 @@ std::string to_json(const Report& r) {
   const auto run_json = [](const std::string& origin, const results::Environment& e) {
     return json{{"file", origin},
                 {"git_commit", e.git_commit},
+                {"git_dirty", e.git_dirty},
                 {"started_utc", e.started_utc},
                 {"host", e.host},
                 {"postgres_version", e.postgres_version},

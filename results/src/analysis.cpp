@@ -108,9 +108,18 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
   if (bs != nullptr && os != nullptr && !bs->empty() && !os->empty()) {
     if (percentile(*bs, 0.5) <= 0 || percentile(*os, 0.5) <= 0) return std::nullopt;
     const bool paired = interleaved(baseline.family) && baseline.family == other.family && bs->size() == os->size();
-    const auto seed = seed_of(d.baseline_key + "|" + d.other_key + "|" + std::string(name(metric)));
-    d.factor = better == Better::lower ? ratio_of_medians(*bs, *os, paired, seed) : ratio_of_medians(*os, *bs, paired, seed);
-    d.method = paired ? method::paired_bootstrap : method::bootstrap;
+    const auto& num = better == Better::lower ? *bs : *os;
+    const auto& den = better == Better::lower ? *os : *bs;
+    if (std::max(bs->size(), os->size()) < kBootstrapMinSamples) {
+      // Too few samples for a bootstrap: order statistics, with the confidence they have.
+      const auto r = rank_ratio_interval(num, den, paired);
+      d.factor = r.interval;
+      d.method = r.coverage >= 0.95 ? (paired ? method::sign_test : method::rank_sum) : method::range;
+    } else {
+      const auto seed = seed_of(d.baseline_key + "|" + d.other_key + "|" + std::string(name(metric)));
+      d.factor = ratio_of_medians(num, den, paired, seed);
+      d.method = paired ? method::paired_bootstrap : method::bootstrap;
+    }
     d.baseline_n = bs->size();
     d.other_n = os->size();
     return d;
@@ -294,10 +303,17 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
         auto v = verdict_for(subject_of(*s));
         v.series_key = s->key();
         std::optional<Interval> measured;
+        bool range_only = false;
         if (e.express == "value") {
           const auto* samples = s->samples_of(e.metric);
           if (samples != nullptr && !samples->empty() && !correlated(*s, e.metric)) {
-            measured = quantile_interval(*samples, e.quantile, seed_of(e.id + "|" + s->key()));
+            if (e.quantile == 0.5 && samples->size() < kBootstrapMinSamples) {  // too few to bootstrap
+              const auto r = median_rank_interval(*samples);
+              measured = r.interval;
+              range_only = r.coverage < 0.95;
+            } else {
+              measured = quantile_interval(*samples, e.quantile, seed_of(e.id + "|" + s->key()));
+            }
             v.n = samples->size();
           } else if (const auto value = s->value(e.metric)) {  // a per-call figure without samples: exact
             measured = Interval{*value, *value, *value};
@@ -319,6 +335,7 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
           }
           if (d) {
             measured = d->factor;
+            range_only = d->method == method::range;
             v.n = d->method == method::exact ? 0 : std::min(d->baseline_n, d->other_n);
             if (e.express == "reduction") {
               // A factor of 0 (a resample whose baseline median was 0) has no finite reduction.
@@ -329,8 +346,9 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
         }
         if (measured) {
           v.measured = measured;
-          // One sample is one timing: no interval, so no verdict either way.
-          v.outcome = v.n == 1 ? Outcome::inconclusive : judge_interval(*measured, e);
+          // One sample is one timing: no interval, so no verdict either way; nor on a range of
+          // too few samples to hold the figure at 95% (method range).
+          v.outcome = v.n == 1 || range_only ? Outcome::inconclusive : judge_interval(*measured, e);
         }
         out.push_back(std::move(v));
       }

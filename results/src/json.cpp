@@ -173,6 +173,7 @@ IndexVerdict index_verdict_from(const json& j) {
 json to_json(const Environment& e) {
   json j = {{"certbench_version", e.certbench_version},
           {"git_commit", e.git_commit},
+          {"git_dirty", e.git_dirty},
           {"postgres_version", e.postgres_version},
           {"postgres_settings", e.postgres_settings},
           {"redis_version", e.redis_version},
@@ -197,6 +198,12 @@ Environment environment_from(const json& j) {
   Environment e;
   e.certbench_version = j.at("certbench_version").get<std::string>();
   e.git_commit = j.at("git_commit").get<std::string>();
+  e.git_dirty = j.value("git_dirty", false);
+  // Files written before git_dirty marked a modified tree in the commit itself.
+  if (constexpr std::string_view suffix = "-dirty"; e.git_commit.ends_with(suffix)) {
+    e.git_commit.resize(e.git_commit.size() - suffix.size());
+    e.git_dirty = true;
+  }
   e.postgres_version = j.at("postgres_version").get<std::string>();
   e.postgres_settings = j.at("postgres_settings").get<std::map<std::string, std::string>>();
   e.redis_version = j.at("redis_version").get<std::string>();

@@ -92,6 +92,85 @@ Interval ratio_of_medians(std::span<const double> numerator, std::span<const dou
   return interval_of(estimate, estimates);
 }
 
+namespace {
+// The order-statistic interval of sorted `ratios` for a statistic whose null distribution is
+// `cdf` (cdf(j) = P(count <= j)): the k-th smallest and largest, k the largest with
+// P(count <= k - 1) <= 2.5%; the whole range when even k = 1 is too wide a tail.
+template <typename Cdf>
+RankInterval order_interval(std::vector<double>& ratios, Cdf cdf) {
+  std::sort(ratios.begin(), ratios.end());
+  const std::size_t n = ratios.size();
+  std::size_t k = 0;
+  while (k + 1 <= n / 2 && cdf(k) <= 0.025) ++k;  // P(count <= k) <= 2.5%: k + 1 is still fine
+  RankInterval out;
+  out.interval.estimate = ratios[std::min(n - 1, n / 2)];
+  if (k == 0) {  // the range misses only when every count falls on one side: 2 cdf(0)
+    out.interval.low = ratios.front();
+    out.interval.high = ratios.back();
+    out.coverage = std::max(0.0, 1 - 2 * cdf(0));
+    return out;
+  }
+  out.interval.low = ratios[k - 1];
+  out.interval.high = ratios[n - k];
+  out.coverage = 1 - 2 * cdf(k - 1);
+  return out;
+}
+
+double binomial_half_cdf(std::size_t n, std::size_t j) {  // P(Binomial(n, 1/2) <= j)
+  double term = std::pow(0.5, static_cast<double>(n)), sum = 0;
+  for (std::size_t i = 0; i <= j && i <= n; ++i) {
+    sum += term;
+    term = term * static_cast<double>(n - i) / static_cast<double>(i + 1);
+  }
+  return sum;
+}
+
+// P(U <= j) for the Mann–Whitney U of samples of sizes n and m, exactly (no ties): the count of
+// arrangements with U = u, f(n, m, u) = f(n - 1, m, u - m) + f(n, m - 1, u), over C(n + m, n).
+std::vector<double> mann_whitney_cdf(std::size_t n, std::size_t m) {
+  const std::size_t top = n * m;
+  // ways[i][u] for i of the n samples and all m of the other, built column by column.
+  std::vector<std::vector<double>> f(m + 1, std::vector<double>(top + 1, 0));  // f[j][u] for the current i
+  for (std::size_t j = 0; j <= m; ++j) f[j][0] = 1;  // i = 0: U = 0 one way
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::vector<std::vector<double>> g(m + 1, std::vector<double>(top + 1, 0));
+    g[0][0] = 1;  // j = 0: U = 0 one way
+    for (std::size_t j = 1; j <= m; ++j)
+      for (std::size_t u = 0; u <= top; ++u) g[j][u] = (u >= j ? f[j][u - j] : 0) + g[j - 1][u];
+    f = std::move(g);
+  }
+  std::vector<double> cdf(top + 1);
+  double total = 0;
+  for (double w : f[m]) total += w;
+  double run = 0;
+  for (std::size_t u = 0; u <= top; ++u) cdf[u] = (run += f[m][u]) / total;
+  return cdf;
+}
+}  // namespace
+
+RankInterval rank_ratio_interval(std::span<const double> numerator, std::span<const double> denominator, bool paired) {
+  if (numerator.empty() || denominator.empty()) throw std::invalid_argument("rank_ratio_interval: no samples");
+  if (paired && numerator.size() != denominator.size())
+    throw std::invalid_argument("rank_ratio_interval: paired samples of different sizes");
+  std::vector<double> ratios;
+  if (paired) {
+    for (std::size_t i = 0; i < numerator.size(); ++i) ratios.push_back(ratio(numerator[i], denominator[i]));
+    const std::size_t n = ratios.size();
+    return order_interval(ratios, [n](std::size_t j) { return binomial_half_cdf(n, j); });
+  }
+  for (double a : numerator)
+    for (double b : denominator) ratios.push_back(ratio(a, b));
+  const auto cdf = mann_whitney_cdf(numerator.size(), denominator.size());
+  return order_interval(ratios, [&cdf](std::size_t j) { return cdf[std::min(j, cdf.size() - 1)]; });
+}
+
+RankInterval median_rank_interval(std::span<const double> samples) {
+  if (samples.empty()) throw std::invalid_argument("median_rank_interval: no samples");
+  std::vector<double> v(samples.begin(), samples.end());
+  const std::size_t n = v.size();
+  return order_interval(v, [n](std::size_t j) { return binomial_half_cdf(n, j); });
+}
+
 Interval quantile_interval(std::span<const double> samples, double q, std::uint64_t seed,
                            const BootstrapOptions& options) {
   if (samples.empty()) throw std::invalid_argument("quantile_interval: no samples");

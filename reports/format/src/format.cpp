@@ -40,6 +40,9 @@ std::string factor(double f) {
 
 std::string delta_text(const results::Delta& d) {
   if (d.method == results::method::exact) return factor(d.factor.estimate);
+  // Too few samples for a 95% interval: the range of what was seen, said to be one.
+  if (d.method == results::method::range)
+    return fmt::format("{} (range {} to {})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
   return fmt::format("{} ({} to {})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
 }
 

@@ -37,6 +37,7 @@ std::string to_benchmark_json(const results::Run& run) {
                   {"num_cpus", e.cores},
                   {"certbench_version", e.certbench_version},
                   {"certbench_commit", e.git_commit},
+                  {"certbench_commit_dirty", e.git_dirty},
                   {"postgres_version", e.postgres_version},
                   {"dataset", e.dataset_fingerprint},
                   {"complete", run.complete}};

@@ -4,7 +4,10 @@
 namespace certbench {
 /// The project version from CMakeLists.txt, e.g. "0.1.0".
 std::string_view version() noexcept;
-/// The git commit the build was configured at ("" outside a git checkout), with "-dirty" when the
-/// work tree had changes then. Re-read at every commit (CMake reconfigures on .git/logs/HEAD).
+/// The git commit the sources were at when this binary was built ("" outside a git checkout).
+/// Read again at every build.
 std::string_view git_commit() noexcept;
+/// True when the work tree's tracked files differed from that commit at the build: the binary
+/// was built from changes no commit holds.
+bool git_dirty() noexcept;
 }  // namespace certbench

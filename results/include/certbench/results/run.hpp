@@ -94,6 +94,12 @@ namespace method {
 inline constexpr std::string_view paired_bootstrap = "paired_bootstrap";  ///< interleaved rounds resampled together
 inline constexpr std::string_view bootstrap = "bootstrap";                ///< each side resampled on its own
 inline constexpr std::string_view exact = "exact";                        ///< counts: no sampling error
+/// Fewer than results::kBootstrapMinSamples a side (statistics.hpp, rank_ratio_interval): the
+/// sign test's interval of paired rounds, Mann–Whitney's of independent samples — 95% or more.
+inline constexpr std::string_view sign_test = "sign_test";
+inline constexpr std::string_view rank_sum = "rank_sum";
+/// Too few samples for any 95% interval: the whole range of the ratios, no verdict drawn on it.
+inline constexpr std::string_view range = "range";
 }  // namespace method
 
 /// Baseline vs another implementation of the same path and parameters, on one metric. `factor`
@@ -212,6 +218,7 @@ struct Build {
 struct Environment {
   std::string certbench_version;
   std::string git_commit;          ///< "" when built outside a git checkout
+  bool git_dirty = false;          ///< built from a work tree whose tracked files differed from git_commit
   std::string postgres_version;    ///< server_version, e.g. "15.18 (Debian 15.18-0+deb12u1)"
   std::map<std::string, std::string> postgres_settings;  ///< the settings that matter to the figures
   std::string redis_version;       ///< "" when no Redis was used

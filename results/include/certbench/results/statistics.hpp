@@ -37,6 +37,33 @@ struct BootstrapOptions {
 Interval ratio_of_medians(std::span<const double> numerator, std::span<const double> denominator, bool paired,
                           std::uint64_t seed, const BootstrapOptions& options = {});
 
+/// Samples below which a bootstrap interval is not trusted (its percentiles come from too few
+/// distinct resamples): deltas whose sides both have fewer use rank_ratio_interval instead.
+inline constexpr std::size_t kBootstrapMinSamples = 20;
+
+/// A distribution-free interval for small samples, with the confidence it actually has.
+struct RankInterval {
+  Interval interval;
+  double coverage = 0;  ///< the interval's exact confidence (>= 0.95 when the samples allow it)
+};
+
+/// The ratio numerator/denominator from order statistics, valid at any sample size:
+///  - paired (sample i of each in round i): the per-round ratios; the estimate is their median,
+///    the interval the sign test's — the k-th smallest and largest ratio, k the largest with
+///    P(Binomial(n, 1/2) < k) <= 2.5%;
+///  - unpaired: every numerator sample over every denominator sample; the estimate is their median
+///    (Hodges–Lehmann's, on the log scale), the interval Mann–Whitney's — the k-th smallest and
+///    largest ratio, k from the exact distribution of U.
+/// When the samples are too few for 95% (paired n < 6; unpaired 3 against 3), the interval is the
+/// whole range of the ratios and `coverage` says what it is (paired 3: 75%). A ratio with a
+/// denominator of 0 is the largest double. Throws std::invalid_argument for empty or (paired)
+/// unequal samples.
+RankInterval rank_ratio_interval(std::span<const double> numerator, std::span<const double> denominator, bool paired);
+
+/// The median of `samples` and the sign test's interval for it, as rank_ratio_interval's paired
+/// one (the whole range, with its coverage, when fewer than 6 samples).
+RankInterval median_rank_interval(std::span<const double> samples);
+
 /// The q-quantile of `samples` and its 95% interval.
 Interval quantile_interval(std::span<const double> samples, double q, std::uint64_t seed,
                            const BootstrapOptions& options = {});
