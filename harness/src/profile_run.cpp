@@ -109,7 +109,12 @@ class PerfRecording {
     o.parent_death_signal = SIGTERM;
     pid_ = sys::spawn(o);
     cleanup_ = sys::register_cleanup([pid = pid_] { ::kill(pid, SIGKILL); });
-    command("enable", std::chrono::seconds(20));
+    try {
+      command("enable", std::chrono::seconds(20));
+    } catch (...) {
+      release();  // no destructor runs for an object whose constructor threw
+      throw;
+    }
   }
 
   /// Switches sampling off and lets perf write its data.
@@ -117,24 +122,30 @@ class PerfRecording {
     command("disable", std::chrono::seconds(10));
     ::kill(pid_, SIGINT);
     const auto status = wait(std::chrono::seconds(60));
-    pid_ = -1;
+    if (status) pid_ = -1;  // otherwise release() ends it
     if (!status || (*status != 0 && *status != 128 + SIGINT) || !fs::exists(data_))
       explain_failure(read_text(log_), what_);
   }
 
-  ~PerfRecording() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      sys::wait_for_exit(pid_);
-    }
-    sys::unregister_cleanup(cleanup_);
-    if (ctl_ >= 0) ::close(ctl_);
-    if (ack_ >= 0) ::close(ack_);
-  }
+  ~PerfRecording() { release(); }
   PerfRecording(const PerfRecording&) = delete;
   PerfRecording& operator=(const PerfRecording&) = delete;
 
  private:
+  // Ends perf if it still runs, and lets go of the FIFOs and the cleanup.
+  void release() noexcept {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      sys::wait_for_exit(pid_);
+      pid_ = -1;
+    }
+    if (cleanup_ >= 0) sys::unregister_cleanup(cleanup_);
+    cleanup_ = -1;
+    if (ctl_ >= 0) ::close(ctl_);
+    if (ack_ >= 0) ::close(ack_);
+    ctl_ = ack_ = -1;
+  }
+
   std::optional<int> wait(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
