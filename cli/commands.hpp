@@ -112,6 +112,18 @@ struct LoadArgs {
 };
 int load(const LoadArgs& args);
 
+/// One listing path in a loop under perf (docs/profiling.md).
+struct ProfileArgs {
+  DatasetArgs dataset;
+  PageArgs page;               ///< the path, --impl, the page; --user (default: the busiest owner)
+  std::string against;         ///< --against: a second implementation, profiled after the first and compared
+  double seconds = 5;          ///< the sampled loop, per implementation
+  unsigned frequency = 997;    ///< samples per second
+  std::string out;             ///< "" = reports/out/profile-<UTC time>
+  bool keep_perf_data = false; ///< keep perf's recordings beside the outputs
+};
+int profile(const ProfileArgs& args);
+
 struct SavesArgs {
   DatasetArgs dataset;
   SaveLoadArgs load;

@@ -21,7 +21,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|bench|save|saves> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|profile|bench|save|saves> [OPTIONS]"},
     {"gate", "certbench gate [--baseline BASE.json] --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
     {"worker", "certbench worker   (internal: run --compare-binary's line protocol on stdin and stdout)"},
     {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
@@ -29,6 +29,8 @@ const std::map<std::string, std::string> kUsage = {
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
+    {"profile", "certbench profile public|user|admin|endpoint [--impl I] [--against J] [--seconds N] [--frequency HZ] "
+                "[--out DIR] [--keep-perf-data] [--page N] [--size M] [--user ID] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
               "[--redis URL] [--goals] [--results DIR] [--dsn DSN | --data-dir DIR] "
               "[Google Benchmark flags]"},
@@ -222,12 +224,13 @@ class PageOptions {
     sub.add_option("--user", args.user, "the user whose certificates the user listing shows");
     return page;
   }
-  void finish() const {
+  /// `user_required`: the user listing needs --user (profile takes the busiest owner without it).
+  void finish(bool user_required = true) const {
     args_->listing = parse_listing(listing_);
     check_impl(args_->impl);
     const bool user_listing = args_->listing == Listing::user_certificates;
     if (args_->user != cli::kNoUser && !user_listing) throw UsageError("--user applies to the user listing only");
-    if (user_listing && args_->user == cli::kNoUser) throw UsageError("the user listing needs --user ID");
+    if (user_listing && args_->user == cli::kNoUser && user_required) throw UsageError("the user listing needs --user ID");
     if (user_listing && args_->user < 0)
       throw UsageError("user ids are not negative (got " + std::to_string(args_->user) + ")");
   }
@@ -476,6 +479,32 @@ int main(int argc, char** argv) {
   load->add_flag("--json", load_args.json, "print one JSON object");
   load_dataset.add(*load, load_args.dataset);
 
+  // profile
+  cli::ProfileArgs profile_args;
+  DatasetOptions profile_dataset;
+  PageOptions profile_page;
+  auto* profile = app.add_subcommand(
+      "profile", "one listing path in a loop under Linux perf: flame graphs, folded stacks and top functions of "
+                 "certbench's thread and of the PostgreSQL backend serving it, EXPLAIN (ANALYZE, BUFFERS) of its "
+                 "statements (docs/profiling.md)");
+  profile_page.add(*profile, profile_args.page);
+  profile->add_option("--against", profile_args.against,
+                      "a second implementation, profiled after the first: the same outputs, and the functions whose "
+                      "share of samples grew or shrank the most between the two");
+  profile->add_option("--seconds", profile_args.seconds, "seconds of sampled calls per implementation")
+      ->check(CLI::Range(0.2, 600.0))->capture_default_str();
+  profile->add_option("--frequency", profile_args.frequency, "samples per second (perf -F, software event cpu-clock)")
+      ->check(CLI::Range(10u, 20000u))->capture_default_str();
+  profile->add_option("--out", profile_args.out,
+                      "the folder to write (new or empty; default: reports/out/profile-<UTC time>/)");
+  profile->add_flag("--keep-perf-data", profile_args.keep_perf_data, "keep perf's recordings (client.perf.data, "
+                                                                     "server.perf.data) for perf report");
+  profile_dataset.add(*profile, profile_args.dataset);
+  profile->footer(std::string(profile->get_footer()) +
+                  "\nNeeds perf (Debian's linux-perf; $CERTBENCH_PERF names another) and the right to attach to the "
+                  "PostgreSQL backend: root, or the backend's own user with kernel.perf_event_paranoid <= 2. The user "
+                  "listing shows the busiest owner's certificates unless --user.");
+
   // bench
   cli::BenchArgs bench_args;
   std::string bench_scales = "1k,10k,100k,1M", bench_naive_max = "1M", bench_suite = "all";
@@ -665,6 +694,14 @@ int main(int argc, char** argv) {
       if (save_args.base64_file.empty() && save_args.file.empty())
         throw UsageError("give the content to save: --base64-file F (an image) or --file F (any bytes)");
       return cli::save(save_args);
+    }
+    if (*profile) {
+      profile_page.finish(false);
+      if (!profile_args.against.empty()) check_impl(profile_args.against);
+      if (profile_args.against == profile_args.page.impl)
+        throw UsageError("--against names the implementation --impl already profiles");
+      profile_dataset.finish();
+      return cli::profile(profile_args);
     }
     if (*show) {
       show_page.finish();

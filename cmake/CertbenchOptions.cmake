@@ -11,6 +11,14 @@ if(CERTBENCH_WERROR)
   target_compile_options(certbench_options INTERFACE -Werror)
 endif()
 
+# Frame pointers in every build, so that `certbench profile` (perf --call-graph fp) unwinds
+# certbench's own stacks cheaply and completely; the leaf functions too, or a sample in one loses its
+# caller. What they cost is measured in docs/profiling.md.
+option(CERTBENCH_FRAME_POINTERS "Keep frame pointers (perf --call-graph fp)" ON)
+if(CERTBENCH_FRAME_POINTERS)
+  target_compile_options(certbench_options INTERFACE -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer)
+endif()
+
 if(CERTBENCH_SANITIZE)
   target_compile_options(certbench_options INTERFACE
     -fsanitize=${CERTBENCH_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)

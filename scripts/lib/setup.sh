@@ -19,6 +19,7 @@ CERTBENCH_PACKAGES=(
   gnuplot-nox                                        # the report's charts (SVG, PNG)
   libbenchmark-tools python3-scipy python3-jsonschema  # tests: compare.py on benchmarks.json; the results schema
   libcurl4-openssl-dev prometheus-pushgateway        # pushing to a Pushgateway; a real one in the tests
+  linux-perf                                         # certbench profile: perf record and perf script
 )
 
 certbench_say() { echo "certbench: $*" >&2; }
