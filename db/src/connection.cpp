@@ -3,7 +3,6 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <poll.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/cpu_time.hpp"
 
 namespace certbench::db {
 
@@ -83,17 +83,11 @@ bool Result::boolean(std::size_t row, std::size_t column) const {
 namespace {
 thread_local double thread_statement_cpu = 0;  // db::statement_cpu_seconds()
 
-double thread_cpu_now() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // Adds the calling thread's CPU time during its lifetime to thread_statement_cpu.
 class StatementCpu {
  public:
-  StatementCpu() noexcept : start_(thread_cpu_now()) {}
-  ~StatementCpu() { thread_statement_cpu += thread_cpu_now() - start_; }
+  StatementCpu() noexcept : start_(sys::thread_cpu_seconds()) {}
+  ~StatementCpu() { thread_statement_cpu += sys::thread_cpu_seconds() - start_; }
   StatementCpu(const StatementCpu&) = delete;
   StatementCpu& operator=(const StatementCpu&) = delete;
 
@@ -333,14 +327,15 @@ std::string Connection::prepare_once(const std::string& name, std::string_view s
     for (auto it = session.prepared.begin(); it != session.prepared.end(); ++it)
       if (it->second.last_use < victim->second.last_use) victim = it;
     PGresult* gone = PQexec(raw, ("DEALLOCATE " + victim->second.server_name).c_str());
-    const bool ok = succeeded(gone);
-    if (!ok) {
+    // Forgotten either way: its server name is never reused, and a victim kept would be picked
+    // (and fail) again.
+    session.prepared.erase(victim);
+    if (!succeeded(gone)) {
       auto error = failure_of(raw, gone, server());
       PQclear(gone);
       std::rethrow_exception(error);
     }
     PQclear(gone);
-    session.prepared.erase(victim);
     ++stats.round_trips;
     ++stats.statements;
   }
@@ -412,6 +407,9 @@ struct PendingResults {
 std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> calls) {
   const StatementCpu cpu;
   if (calls.empty()) return {};
+  // Every statement must stay prepared until it is sent: more than the limit would evict its own.
+  if (calls.size() > prepared_limit_)
+    throw std::invalid_argument("Connection::exec_pipeline: more statements than the session keeps prepared");
   std::vector<std::string> names;  // as the server knows them
   names.reserve(calls.size());
   for (const auto& c : calls) names.push_back(prepare_once(c.name, c.sql, c.params.size(), stats_));
@@ -474,6 +472,9 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
   if (calls.empty()) return {};
   if (sessions.empty()) throw std::invalid_argument("Connection::exec_concurrently: no sessions");
   const std::size_t n = std::min(sessions.size(), calls.size());
+  for (std::size_t k = 0; k < n; ++k)  // each session's statements must stay prepared until sent
+    if ((calls.size() - k + n - 1) / n > sessions[k]->prepared_limit_)
+      throw std::invalid_argument("Connection::exec_concurrently: more statements than a session keeps prepared");
   std::vector<std::string> names;  // as each call's session knows it
   names.reserve(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i)

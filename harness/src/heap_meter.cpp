@@ -1,5 +1,6 @@
 #include "certbench/harness/heap_meter.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <mutex>
@@ -32,8 +33,11 @@ struct ThreadCounters {
   const std::uint64_t* allocated = nullptr;    // jemalloc's thread.allocatedp
   const std::uint64_t* deallocated = nullptr;  // jemalloc's thread.deallocatedp
   std::uint64_t allocations = 0;
-  std::uint64_t peak_held = 0;                 // the most (allocated − deallocated) seen after an allocation
-  [[nodiscard]] std::uint64_t held() const noexcept { return *allocated - *deallocated; }
+  std::int64_t peak_held = 0;                  // the most (allocated − deallocated) seen after an allocation
+  // Signed: a thread may free more than it allocated (memory another thread allocated).
+  [[nodiscard]] std::int64_t held() const noexcept {
+    return static_cast<std::int64_t>(*allocated) - static_cast<std::int64_t>(*deallocated);
+  }
   void after_growth() noexcept {
     if (allocated == nullptr) return;
     if (const auto now = held(); now > peak_held) peak_held = now;
@@ -103,12 +107,15 @@ ExactHeap::~ExactHeap() {
   const std::lock_guard lock(hook_mutex);
   if (--hook_holders > 0 || hook_handle == nullptr) return;
   hook_installed.store(false, std::memory_order_release);
+  // A hook that cannot be removed stays in place, counting for no one: harmless, so not an error.
   mallctl("experimental.hooks.remove", nullptr, nullptr, &hook_handle, sizeof hook_handle);
   hook_handle = nullptr;
 }
 
 void HeapMeter::start() noexcept {
+  exact_ = false;
   if (auto* c = thread_counters()) {
+    exact_ = true;
     start_held_ = c->held();
     c->peak_held = start_held_;
     start_allocations_ = c->allocations;
@@ -119,7 +126,11 @@ void HeapMeter::start() noexcept {
 }
 
 std::optional<std::uint64_t> HeapMeter::peak() const noexcept {
-  if (const auto* c = thread_counters()) return c->peak_held > start_held_ ? c->peak_held - start_held_ : 0;
+  if (exact_) {  // exact since start(), if the hook stayed in place since
+    const auto* c = thread_counters();
+    if (c == nullptr) return std::nullopt;
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, c->peak_held - start_held_));
+  }
   if (mallctl == nullptr) return std::nullopt;
   std::uint64_t peak = 0;
   std::size_t size = sizeof peak;
@@ -128,13 +139,15 @@ std::optional<std::uint64_t> HeapMeter::peak() const noexcept {
 }
 
 std::optional<std::uint64_t> HeapMeter::allocations() const noexcept {
-  if (const auto* c = thread_counters()) return c->allocations - start_allocations_;
-  return std::nullopt;
+  const auto* c = exact_ ? thread_counters() : nullptr;
+  if (c == nullptr) return std::nullopt;
+  return c->allocations - start_allocations_;
 }
 
 std::optional<std::uint64_t> HeapMeter::bytes_allocated() const noexcept {
-  if (const auto* c = thread_counters()) return *c->allocated - start_allocated_;
-  return std::nullopt;
+  const auto* c = exact_ ? thread_counters() : nullptr;
+  if (c == nullptr) return std::nullopt;
+  return *c->allocated - start_allocated_;
 }
 
 std::optional<std::uint64_t> HeapMeter::process_allocated() noexcept {

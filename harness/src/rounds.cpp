@@ -1,23 +1,13 @@
 #include "certbench/harness/rounds.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <optional>
 
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/heap_meter.hpp"
+#include "certbench/sys/cpu_time.hpp"
 
 namespace certbench::harness {
-
-namespace {
-// The calling thread's CPU time, user and system, in seconds.
-double thread_cpu_seconds() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-}  // namespace
 
 unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec) {
   using Clock = std::chrono::steady_clock;
@@ -41,11 +31,11 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
       auto& s = subjects[(k + round) % subjects.size()];
       double seconds = 0, cpu = 0, statement_cpu = 0;
       auto timed = [&](std::size_t first, std::size_t count) {
-        const double c0 = thread_cpu_seconds(), s0 = db::statement_cpu_seconds();
+        const double c0 = sys::thread_cpu_seconds(), s0 = db::statement_cpu_seconds();
         const auto t0 = Clock::now();
         s.calls(first, count);
         const auto t1 = Clock::now();
-        cpu += thread_cpu_seconds() - c0;
+        cpu += sys::thread_cpu_seconds() - c0;
         statement_cpu += db::statement_cpu_seconds() - s0;
         seconds += std::chrono::duration<double>(t1 - t0).count();
       };

@@ -83,6 +83,10 @@ std::string ClaimEntry::expected() const {
   return "";
 }
 
+// Independent samples ranked pair by pair (rank_ratio_interval): beyond this many pairs, the
+// bootstrap.
+constexpr std::size_t kRankSumMaxPairs = 20'000;
+
 bool interleaved(std::string_view f) noexcept {
   return f == family::listing || f == family::caching || f == family::derived || f == family::overhead ||
          f == family::compare || f == family::indexes || f == family::index_writes;
@@ -110,8 +114,10 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
     const bool paired = interleaved(baseline.family) && baseline.family == other.family && bs->size() == os->size();
     const auto& num = better == Better::lower ? *bs : *os;
     const auto& den = better == Better::lower ? *os : *bs;
-    if (std::max(bs->size(), os->size()) < kBootstrapMinSamples) {
-      // Too few samples for a bootstrap: order statistics, with the confidence they have.
+    // Too few samples on a side for a bootstrap: order statistics, with the confidence they have
+    // (independent samples only while every pair's ratio is cheap to list).
+    const bool few = std::min(bs->size(), os->size()) < kBootstrapMinSamples;
+    if (few && (paired || bs->size() * os->size() <= kRankSumMaxPairs)) {
       const auto r = rank_ratio_interval(num, den, paired);
       d.factor = r.interval;
       d.method = r.coverage >= 0.95 ? (paired ? method::sign_test : method::rank_sum) : method::range;

@@ -24,4 +24,18 @@ std::optional<Anatomy> anatomy_of(const Series& s) {
   return a;
 }
 
+std::vector<SeriesAnatomy> anatomies_of(const Run& run) {
+  std::vector<SeriesAnatomy> out;
+  for (auto f : {family::listing, family::caching, family::derived})
+    for (const auto* s : run.of_family(f)) {
+      if (s->parameter("scale") != static_cast<double>(run.environment.dataset_scale)) continue;
+      if (auto a = anatomy_of(*s)) {
+        auto trips = s->value(Metric::round_trips);
+        if (!trips) trips = s->value(Metric::db_round_trips);
+        out.push_back({s, *a, trips});
+      }
+    }
+  return out;
+}
+
 }  // namespace certbench::results

@@ -129,8 +129,8 @@ double binomial_half_cdf(std::size_t n, std::size_t j) {  // P(Binomial(n, 1/2) 
 // arrangements with U = u, f(n, m, u) = f(n - 1, m, u - m) + f(n, m - 1, u), over C(n + m, n).
 std::vector<double> mann_whitney_cdf(std::size_t n, std::size_t m) {
   const std::size_t top = n * m;
-  // ways[i][u] for i of the n samples and all m of the other, built column by column.
-  std::vector<std::vector<double>> f(m + 1, std::vector<double>(top + 1, 0));  // f[j][u] for the current i
+  // f[j][u]: the arrangements of i of the n samples (the current i) and j of the other with U = u.
+  std::vector<std::vector<double>> f(m + 1, std::vector<double>(top + 1, 0));
   for (std::size_t j = 0; j <= m; ++j) f[j][0] = 1;  // i = 0: U = 0 one way
   for (std::size_t i = 1; i <= n; ++i) {
     std::vector<std::vector<double>> g(m + 1, std::vector<double>(top + 1, 0));

@@ -8,14 +8,8 @@
 
 namespace certbench::reports::detail {
 
-using results::Metric;
-
 std::string anatomy_section(const results::Run& run, const std::vector<std::string>& charts) {
-  std::vector<std::pair<const results::Series*, results::Anatomy>> rows;
-  for (auto f : {results::family::listing, results::family::caching, results::family::derived})
-    for (const auto* s : run.of_family(f))
-      if (s->parameter("scale") == static_cast<double>(run.environment.dataset_scale))
-        if (auto a = results::anatomy_of(*s)) rows.emplace_back(s, *a);
+  const auto rows = results::anatomies_of(run);
   if (rows.empty()) return "";
   std::string out =
       "## Where the time goes\n\n"
@@ -34,8 +28,7 @@ std::string anatomy_section(const results::Run& run, const std::vector<std::stri
          "round trips | sum | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
   std::vector<std::string> planning_heavy;
-  for (const auto& [s, a] : rows) {
-    const auto trips = s->value(Metric::round_trips) ? s->value(Metric::round_trips) : s->value(Metric::db_round_trips);
+  for (const auto& [s, a, trips] : rows) {
     const auto share = a.sum_share();
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
                        s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution),
@@ -48,7 +41,7 @@ std::string anatomy_section(const results::Run& run, const std::vector<std::stri
     std::string list;
     for (const auto& x : planning_heavy) list += (list.empty() ? "" : ", ") + x;
     out += "**Planning dominates** the server's time for " + list +
-           ": PostgreSQL plans these statements again on every execution.\n\n";
+           ": the server spent longer planning their statements than executing them.\n\n";
   }
   return out;
 }

@@ -77,33 +77,24 @@ void print_listings(const Printer& p) {
 // Where each call's time went (results/anatomy.hpp), for the listings and the caching and derived
 // paths at the run's own scale.
 void print_anatomy(const Printer& p) {
-  std::vector<const Series*> series;
-  for (auto f : {results::family::listing, results::family::caching, results::family::derived})
-    for (const auto* s : p.family(f))
-      if (s->parameter("scale") == static_cast<double>(p.run.environment.dataset_scale) && results::anatomy_of(*s))
-        series.push_back(s);
-  if (series.empty()) return;
+  const auto rows = results::anatomies_of(p.run);
+  if (rows.empty()) return;
   p.print("\nwhere the time goes: the median call = client CPU + the server's planning + its execution + waiting "
           "(round trips, libpq, the kernel, scheduling); '-' not measured\n");
   p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", "path", "impl", "mode",
           "median", "client cpu", "planning", "execution", "waiting", "trips", "sum", "libpq cpu");
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
-  std::vector<std::string> planning_heavy;
-  for (const auto* s : series) {
-    const auto a = *results::anatomy_of(*s);
-    const auto trips = s->value(Metric::round_trips) ? s->value(Metric::round_trips) : s->value(Metric::db_round_trips);
+  std::string planning_heavy;
+  for (const auto& [s, a, trips] : rows) {
     const auto share = a.sum_share();
     p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", s->path, s->implementation,
             s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
             trips ? fmt::format("{:.0f}", *trips) : std::string("-"),
             share ? fmt::format("{:.0f}%", 100 * *share) : std::string("-"), part(a.statement_cpu));
-    if (a.planning_dominates()) planning_heavy.push_back(s->path + " " + s->implementation);
+    if (a.planning_dominates()) planning_heavy += (planning_heavy.empty() ? "" : ", ") + s->path + " " + s->implementation;
   }
-  if (!planning_heavy.empty()) {
-    std::string list;
-    for (const auto& x : planning_heavy) list += (list.empty() ? "" : ", ") + x;
-    p.print("  the server spends longer planning than executing for: {}\n", list);
-  }
+  if (!planning_heavy.empty())
+    p.print("  the server spends longer planning than executing for: {}\n", planning_heavy);
   p.print("  client cpu: the thread's own (decoding, sorting, building the result); libpq cpu: inside the database "
           "calls, overlapping the server's work, counted within waiting\n");
 }

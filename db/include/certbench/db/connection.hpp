@@ -101,7 +101,7 @@ class Connection {
   /// of `calls`. Counted: a statement per call, one round trip. Outside a Transaction the calls run
   /// in one implicit transaction, so when one fails the later ones do not run: throws QueryError
   /// naming the first failure (ConnectionError if the session was lost), and the session is usable
-  /// afterwards. Empty `calls`: no round trip.
+  /// afterwards. Empty `calls`: no round trip. More calls than prepared_limit(): std::invalid_argument.
   std::vector<Result> exec_pipeline(std::span<const PreparedCall> calls);
 
   /// Runs `calls` at once on several sessions: call i on sessions[i % sessions.size()] (a session
@@ -112,7 +112,8 @@ class Connection {
   /// connection, whichever session ran them: a statement and a round trip per call (each session
   /// waits for each of its answers; the waits overlap in time). Every result is read before
   /// returning, so each session stays usable; a failure throws QueryError naming the first one
-  /// (ConnectionError if a session was lost).
+  /// (ConnectionError if a session was lost). More calls for a session than its prepared_limit():
+  /// std::invalid_argument.
   std::vector<Result> exec_concurrently(std::span<Connection* const> sessions, std::span<const PreparedCall> calls);
 
   enum class CopyMode {

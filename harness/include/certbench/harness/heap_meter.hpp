@@ -31,7 +31,8 @@ class HeapMeter {
   /// Starts a measurement on the calling thread.
   void start() noexcept;
   /// The peak of (bytes allocated − bytes freed) by this thread since start(), above what it held
-  /// at start(); std::nullopt when unavailable.
+  /// at start(); std::nullopt when unavailable, or when start() was exact and the hook has gone
+  /// since (never a reading that mixes the two).
   [[nodiscard]] std::optional<std::uint64_t> peak() const noexcept;
   /// Allocations this thread made since start() (realloc that moves counts one); std::nullopt
   /// unless exact().
@@ -45,9 +46,10 @@ class HeapMeter {
   [[nodiscard]] static std::optional<std::uint64_t> process_allocated() noexcept;
 
  private:
+  bool exact_ = false;  ///< start() found the hook in place: the readings are exact, or nothing
   std::uint64_t start_allocations_ = 0;
   std::uint64_t start_allocated_ = 0;
-  std::uint64_t start_held_ = 0;
+  std::int64_t start_held_ = 0;
 };
 
 /// While alive, HeapMeter's figures are exact (the allocation hook is installed, process-wide;

@@ -46,7 +46,7 @@ struct ExplainedStatement {
   std::string sql;
   std::vector<db::Param> params;  ///< the first execution's
   std::uint64_t executions = 0;
-  double server_ms = 0;           ///< planning + execution, summed over the executions
+  double server_ms = 0;           ///< execution (EXPLAIN ANALYZE), summed over the executions
   std::string plan;               ///< the first execution's EXPLAIN text
 };
 

@@ -56,8 +56,10 @@ struct RoundsSpec {
   /// After the timed rounds, before the heap's calls: read counters here, so that those calls are
   /// not counted.
   std::function<void()> after_rounds;
-  unsigned heap_calls = 5;       ///< metered calls per subject with meter_heap …
-  unsigned heap_calls_slow = 3;  ///< … or this many when the slowest warm-up call took `slow_call`
+  /// Metered calls per subject with meter_heap, paired across subjects like the rounds: at least 6,
+  /// the fewest whose range is a 95% interval (the sign test) …
+  unsigned heap_calls = 9;
+  unsigned heap_calls_slow = 6;  ///< … or this many when the slowest warm-up call took `slow_call`
 };
 
 /// Runs the rounds; returns how many were made. Exceptions from a subject propagate.

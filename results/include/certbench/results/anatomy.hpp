@@ -8,6 +8,7 @@
 //
 // Thread safety: pure functions over values.
 #include <optional>
+#include <vector>
 
 #include "certbench/results/run.hpp"
 
@@ -30,5 +31,17 @@ struct Anatomy {
 
 /// The anatomy of `s`; std::nullopt when it has no client_cpu samples beside its latency's.
 std::optional<Anatomy> anatomy_of(const Series& s);
+
+/// A series' anatomy, with the round trips beside it (the listings' round_trips, a cache
+/// variant's db_round_trips; absent for a path with neither).
+struct SeriesAnatomy {
+  const Series* series = nullptr;
+  Anatomy anatomy;
+  std::optional<double> round_trips;
+};
+
+/// Every listing, caching and derived series at the run's own dataset scale that has an anatomy,
+/// in run order: what the terminal and the report show.
+std::vector<SeriesAnatomy> anatomies_of(const Run& run);
 
 }  // namespace certbench::results

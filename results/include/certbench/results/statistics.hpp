@@ -38,7 +38,7 @@ Interval ratio_of_medians(std::span<const double> numerator, std::span<const dou
                           std::uint64_t seed, const BootstrapOptions& options = {});
 
 /// Samples below which a bootstrap interval is not trusted (its percentiles come from too few
-/// distinct resamples): deltas whose sides both have fewer use rank_ratio_interval instead.
+/// distinct resamples): a delta with a side that has fewer uses rank_ratio_interval instead.
 inline constexpr std::size_t kBootstrapMinSamples = 20;
 
 /// A distribution-free interval for small samples, with the confidence it actually has.
@@ -54,8 +54,10 @@ struct RankInterval {
 ///  - unpaired: every numerator sample over every denominator sample; the estimate is their median
 ///    (Hodges–Lehmann's, on the log scale), the interval Mann–Whitney's — the k-th smallest and
 ///    largest ratio, k from the exact distribution of U.
-/// When the samples are too few for 95% (paired n < 6; unpaired 3 against 3), the interval is the
-/// whole range of the ratios and `coverage` says what it is (paired 3: 75%). A ratio with a
+/// When the samples are too few for 95% — paired, fewer than 6; unpaired, when even all of one
+/// side above all of the other is likelier than 2.5% by chance (P(U = 0) > 2.5%: 3 against 3 or 4,
+/// 2 against up to 7) — the interval is the whole range of the ratios and `coverage` says what it
+/// is (paired 3: 75%). A ratio with a
 /// denominator of 0 is the largest double. Throws std::invalid_argument for empty or (paired)
 /// unequal samples.
 RankInterval rank_ratio_interval(std::span<const double> numerator, std::span<const double> denominator, bool paired);
