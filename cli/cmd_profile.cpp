@@ -51,10 +51,10 @@ struct Sides {
 };
 
 // One implementation's files in `dir`, and what the terminal shows of them.
-std::string write_side(const harness::ProfileSide& side, const Sides& folded, const ProfileArgs& args,
+std::string write_side(const harness::ProfileSide& side, const Sides& folded, Listing path, unsigned frequency,
                        const fs::path& dir) {
   fs::create_directories(dir);
-  const std::string listing(to_string(args.page.listing));
+  const std::string listing(to_string(path));
   const double rate = side.calls_per_second(), reference = side.reference_calls_per_second();
   std::string text = fmt::format(
       "{} ({}): {} calls in {:.1f} s under perf, {:.1f} calls/s; without perf {:.1f} calls/s ({:.2f}x)\n", listing,
@@ -75,7 +75,7 @@ std::string write_side(const harness::ProfileSide& side, const Sides& folded, co
     reports::FlameGraphOptions svg;
     svg.title = fmt::format("certbench profile {} --impl {}: {}, {}", listing, side.impl, part.name, part.who);
     svg.subtitle = fmt::format("{} samples at {} Hz (cpu-clock) over {:.1f} s, {:.1f} calls/s", part.stacks.samples(),
-                               args.frequency, side.seconds, rate);
+                               frequency, side.seconds, rate);
     write_file(dir / fmt::format("{}.folded", part.name), reports::folded_text(part.stacks));
     write_file(dir / fmt::format("{}.svg", part.name), reports::flame_graph_svg(part.stacks, svg));
     write_file(dir / fmt::format("{}.top.txt", part.name),
@@ -118,6 +118,36 @@ std::string write_side(const harness::ProfileSide& side, const Sides& folded, co
 
 }  // namespace
 
+std::string write_profile(const std::vector<harness::ProfileSide>& sides, Listing listing, unsigned frequency,
+                          const fs::path& perf_data, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::vector<Sides> folded;
+  std::string summary;
+  for (const auto& side : sides) {
+    folded.push_back({reports::collapse_perf_script(side.client_script), reports::collapse_perf_script(side.server_script)});
+    summary += (summary.empty() ? "" : "\n") + write_side(side, folded.back(), listing, frequency, dir / side.impl);
+    if (!perf_data.empty())
+      for (const char* part : {"client", "server"}) {
+        const auto data = perf_data / fmt::format("{}.{}.perf.data", side.impl, part);
+        fs::rename(data, dir / side.impl / fmt::format("{}.perf.data", part));
+      }
+  }
+  if (sides.size() == 2) {
+    const auto& before = sides[0].impl;
+    const auto& after = sides[1].impl;
+    for (const auto& [part, a_stacks, b_stacks] :
+         {std::tuple{"client", &folded[0].client, &folded[1].client},
+          std::tuple{"server", &folded[0].server, &folded[1].server}}) {
+      const auto table = reports::share_changes_table(*a_stacks, *b_stacks, before, after, 10, 90);
+      write_file(dir / fmt::format("diff.{}.txt", part),
+                 reports::share_changes_table(*a_stacks, *b_stacks, before, after, 50, 200));
+      summary += fmt::format("\n{} side, {} -> {}: ", part, before, after) + table;
+    }
+  }
+  write_file(dir / "summary.txt", summary);
+  return summary;
+}
+
 int profile(const ProfileArgs& args) {
   const PageArgs& a = args.page;
   PageRequest page{a.page, a.size, std::nullopt};
@@ -156,30 +186,8 @@ int profile(const ProfileArgs& args) {
       line.show(left > 0 ? fmt::format("profile: {} · {:.0f} s left", what, left) : fmt::format("profile: {}", what));
     });
   }
-  std::vector<Sides> folded;
-  std::string summary;
-  for (const auto& side : sides) {
-    folded.push_back({reports::collapse_perf_script(side.client_script), reports::collapse_perf_script(side.server_script)});
-    summary += (summary.empty() ? "" : "\n") + write_side(side, folded.back(), args, work / side.impl);
-    if (args.keep_perf_data)
-      for (const char* part : {"client", "server"}) {
-        const auto data = work / fmt::format("{}.{}.perf.data", side.impl, part);
-        fs::rename(data, work / side.impl / fmt::format("{}.perf.data", part));
-      }
-  }
-  if (sides.size() == 2) {
-    const auto& before = sides[0].impl;
-    const auto& after = sides[1].impl;
-    for (const auto& [part, a_stacks, b_stacks] :
-         {std::tuple{"client", &folded[0].client, &folded[1].client},
-          std::tuple{"server", &folded[0].server, &folded[1].server}}) {
-      const auto table = reports::share_changes_table(*a_stacks, *b_stacks, before, after, 10, 90);
-      write_file(work / fmt::format("diff.{}.txt", part),
-                 reports::share_changes_table(*a_stacks, *b_stacks, before, after, 50, 200));
-      summary += fmt::format("\n{} side, {} -> {}: ", part, before, after) + table;
-    }
-  }
-  write_file(work / "summary.txt", summary);
+  const std::string summary =
+      write_profile(sides, a.listing, args.frequency, args.keep_perf_data ? work : fs::path(), work);
   fmt::print("{}", summary);
   std::fflush(stdout);
   std::error_code ec;

@@ -10,6 +10,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/environment.hpp"
+#include "certbench/harness/profile_run.hpp"
 #include "certbench/harness/scenarios.hpp"
 #include "certbench/redis/redis_target.hpp"
 #include "certbench/reports/gbench.hpp"
@@ -105,12 +106,51 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   return plan;
 }
 
+// The headline listings profiled naive against optimized (certbench profile's outputs), each into
+// profile/<listing>/ beside the results, written in a temporary folder and renamed when whole.
+void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const std::string& perf, const fs::path& out) {
+  const unsigned frequency = 997;
+  for (Listing listing : {Listing::public_certificates, Listing::all_certificates_with_users}) {
+    const fs::path dir = out / "profile" / std::string(to_string(listing));
+    const fs::path work = out / "profile" / (".tmp-" + std::string(to_string(listing)));
+    sys::ScopedCleanup remove_work([&work] {
+      std::error_code ec;
+      fs::remove_all(work, ec);
+    });
+    fs::create_directories(work);
+    harness::ProfileSpec spec;
+    spec.perf = perf;
+    spec.dsn = dataset.target.dsn();
+    spec.schema = args.dataset.schema;
+    spec.listing = listing;
+    spec.impls = {"naive", "optimized"};
+    spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.profile_seconds * 1000));
+    spec.reference = spec.duration;
+    spec.frequency = frequency;
+    spec.work_dir = work;
+    std::vector<harness::ProfileSide> sides;
+    {
+      StatusLine line;
+      sides = harness::run_profile(spec, [&](std::string_view what, double left) {
+        line.show(left > 0 ? fmt::format("profile {}: {} · {:.0f} s left", to_string(listing), what, left)
+                           : fmt::format("profile {}: {}", to_string(listing), what));
+      });
+    }
+    write_profile(sides, listing, frequency, fs::path(), work);
+    std::error_code ec;
+    fs::rename(work, dir, ec);
+    if (ec) throw EnvironmentError("cannot move the profile into " + dir.string() + ": " + ec.message());
+    note(fmt::format("profile of {} (naive against optimized) in {}", to_string(listing), dir.string()));
+  }
+}
+
 }  // namespace
 
 int run(const RunArgs& args) {
   // An old build without a compatible worker is refused before any folder, seeding or measuring.
   if (!args.compare_binary.empty())
     note("comparing with " + args.compare_binary + " (" + harness::WorkerClient(args.compare_binary).build().version + ")");
+  const std::string perf = args.profile ? harness::find_perf() : "";  // no perf: exit 3 before measuring
   const fs::path out = make_out_dir(args.out);
   const auto dataset = ensure_dataset(args.dataset);
   const bool caching = wants(args, "caching");
@@ -178,6 +218,13 @@ int run(const RunArgs& args) {
     note(std::string("could not write the results: ") + e.what());
     return static_cast<int>(ExitCode::environment);
   }
+  bool profiled = true;  // a profile that fails leaves the run's own outputs whole, and exits 3
+  if (args.profile && code == ExitCode::ok) try {
+      profile_headlines(args, dataset, perf, out);
+    } catch (const Error& e) {
+      note(std::string("the profiles could not be made: ") + e.what());
+      profiled = false;
+    }
   try {
     const auto t0 = std::chrono::steady_clock::now();
     reports::write_report(run, out);
@@ -198,6 +245,7 @@ int run(const RunArgs& args) {
                                    run.series.size()));
     return static_cast<int>(code);
   }
+  if (!profiled) return static_cast<int>(ExitCode::environment);
   if (args.require_claims)
     for (const auto& v : run.verdicts)
       if (v.kind == "claim" && v.outcome == results::Outcome::below) {

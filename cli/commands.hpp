@@ -10,6 +10,7 @@
 #include "certbench/core/listing.hpp"
 #include "certbench/db/database_target.hpp"
 #include "certbench/fixtures/dataset.hpp"
+#include "certbench/harness/profile_run.hpp"
 #include "certbench/harness/save_run.hpp"
 #include <filesystem>
 #include "dataset.hpp"
@@ -71,6 +72,8 @@ struct RunArgs {
   double linger = 0;              ///< --linger S: … and this long after it
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::string compare_binary;     ///< --compare-binary: the old build to measure against this one
+  bool profile = false;           ///< --profile: the headline listings under perf after measuring
+  double profile_seconds = 3;     ///< … sampled seconds per implementation
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int run(const RunArgs& args);
@@ -123,6 +126,13 @@ struct ProfileArgs {
   bool keep_perf_data = false; ///< keep perf's recordings beside the outputs
 };
 int profile(const ProfileArgs& args);
+
+/// Writes the profile of `sides` (harness::run_profile) into `dir`: per implementation its folded
+/// stacks, flame graphs, top functions and EXPLAIN; with two sides, the functions whose share
+/// changed most (diff.client.txt, diff.server.txt); summary.txt. Moves perf's recordings from
+/// `perf_data` beside them unless it is empty. Returns the summary, as the terminal shows it.
+std::string write_profile(const std::vector<harness::ProfileSide>& sides, Listing listing, unsigned frequency,
+                          const std::filesystem::path& perf_data, const std::filesystem::path& dir);
 
 struct SavesArgs {
   DatasetArgs dataset;

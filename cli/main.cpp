@@ -41,7 +41,7 @@ const std::map<std::string, std::string> kUsage = {
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
     {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves,compare] [--compare-binary OLD_CERTBENCH] [--out DIR] [--require-claims] "
-            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
+            "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--profile [--profile-seconds S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
     {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
@@ -345,6 +345,13 @@ int main(int argc, char** argv) {
   run->add_option("--linger", run_args.linger, "with --listen: keep serving /metrics this many seconds after the run")
       ->check(CLI::Range(0.0, 86400.0))
       ->needs(listen);
+  auto* profile_flag = run->add_flag(
+      "--profile", run_args.profile,
+      "after measuring, profile the headline listings (public, admin), naive against optimized, under perf "
+      "(as certbench profile): profile/ beside the results, linked from the report");
+  run->add_option("--profile-seconds", run_args.profile_seconds, "with --profile: sampled seconds per implementation")
+      ->check(CLI::Range(0.5, 600.0))
+      ->needs(profile_flag);
   run->add_flag("--require-claims", run_args.require_claims,
                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                 "the review's, not certbench's)");

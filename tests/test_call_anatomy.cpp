@@ -14,6 +14,7 @@
 #include "certbench/harness/scenarios.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/redis/embedded_redis.hpp"
+#include "certbench/results/statistics.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "support/cluster.hpp"
 
@@ -155,6 +156,42 @@ TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
   ASSERT_TRUE(naive.waiting.has_value());
   ASSERT_TRUE(best.waiting.has_value());
   EXPECT_GT(*naive.waiting, *best.waiting);
+}
+
+TEST_F(CallAnatomy, ServerTimeReadAroundTheTimedCallsLeavesWaitingForEveryListing) {
+  harness::ListingRunSpec spec;
+  spec.dsn = dsn();
+  spec.schema = kSchema;
+  spec.listings = {Listing::public_certificates, Listing::all_certificates_with_users};
+  spec.implementations = {"naive", "optimized"};
+  spec.budget_per_listing = std::chrono::milliseconds(200);
+  spec.min_rounds = 9;
+  spec.server_in_rounds_from = std::chrono::milliseconds(0);  // every listing, however fast
+  const auto measured = harness::measure_listings(spec);
+  ASSERT_EQ(measured.size(), 4u);
+  for (const auto& m : measured) {
+    const auto key = std::string(to_string(m.listing)) + " " + m.impl;
+    // One server reading per timed call, from the same calls the clocks timed.
+    ASSERT_EQ(m.server_exec_ms.size(), m.latencies_ms.size()) << key;
+    ASSERT_EQ(m.server_plan_ms.size(), m.latencies_ms.size()) << key;
+    for (std::size_t i = 0; i < m.latencies_ms.size(); ++i) {
+      EXPECT_GT(m.server_exec_ms[i], 0.0) << key << " call " << i;
+      // The server works within the call the client waits for: never longer than the call.
+      EXPECT_LE(m.server_exec_ms[i] + m.server_plan_ms[i], m.latencies_ms[i]) << key << " call " << i;
+    }
+  }
+  const auto series = harness::to_series(measured, 20, 2000, results::family::listing);
+  ASSERT_EQ(series.size(), measured.size());
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const auto& s = series[k];
+    const auto a = results::anatomy_of(s);
+    ASSERT_TRUE(a.has_value()) << s.key();
+    ASSERT_TRUE(a->waiting.has_value()) << s.key() << ": the server's time is read in the call's own window";
+    // The series' server time is the median of the calls' own readings, not of calls run alone.
+    ASSERT_TRUE(a->execution.has_value()) << s.key();
+    EXPECT_NEAR(*a->execution, results::percentile(measured[k].server_exec_ms, 0.5) * 1e-3, 1e-12) << s.key();
+    EXPECT_NEAR(*a->planning, results::percentile(measured[k].server_plan_ms, 0.5) * 1e-3, 1e-12) << s.key();
+  }
 }
 
 TEST_F(CallAnatomy, ACacheHitIsAlmostAllClientCpuAndHasNoServerPart) {

@@ -151,3 +151,40 @@ TEST(CliProfile, BadUsageExitsTwoBeforeAnyWork) {
   EXPECT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
   fs::remove_all(parent);
 }
+
+TEST(CliProfile, RunWithProfileLinksTheHeadlineProfilesFromItsReport) {
+  if (const auto why = perf_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  const auto parent = fresh_dir("run-profile");
+  const auto out = parent / "run";
+  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "1000", "--schema", "cli_profile",
+                                "--profile", "--profile-seconds", "0.5", "--out", out.string(), "--dsn",
+                                shared_cluster().dsn()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* listing : {"get_public_certificates", "get_all_certificates_with_users"}) {
+    for (const char* impl : {"naive", "optimized"})
+      for (const char* file : {"client.svg", "server.svg", "client.top.txt", "explain.txt"})
+        EXPECT_TRUE(fs::exists(out / "profile" / listing / impl / file)) << listing << "/" << impl << "/" << file;
+    EXPECT_TRUE(fs::exists(out / "profile" / listing / "diff.client.txt")) << listing;
+  }
+  for (const auto& entry : fs::directory_iterator(out / "profile"))
+    EXPECT_NE(entry.path().filename().string().front(), '.') << "left behind: " << entry.path();
+  const auto md = slurp(out / "report.md");
+  ASSERT_TRUE(has(md, "## Profiles")) << md.substr(md.size() > 3000 ? md.size() - 3000 : 0);
+  EXPECT_TRUE(has(md, "(profile/get_public_certificates/naive/client.svg)"));
+  EXPECT_TRUE(has(md, "(profile/get_all_certificates_with_users/optimized/server.svg)"));
+  EXPECT_TRUE(has(md, "(profile/get_public_certificates/diff.client.txt)"));
+  fs::remove_all(parent);
+}
+
+TEST(CliProfile, RunWithProfileButNoPerfExitsThreeBeforeMeasuring) {
+  const auto parent = fresh_dir("run-profile-noperf");
+  const auto out = parent / "run";
+  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--profile", "--out", out.string(), "--dsn",
+                                "postgresql://127.0.0.1:1/none"},
+                               {"CERTBENCH_PERF=/nonexistent/perf"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_TRUE(has(r.err, "perf is not installed")) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  fs::remove_all(parent);
+}

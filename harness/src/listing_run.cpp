@@ -65,6 +65,7 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
   rs.min_rounds_slow = spec.min_rounds_slow;
   rs.slow_call = spec.slow_call;
   rs.max_rounds = spec.max_rounds;
+  rs.server_time_from = spec.server_in_rounds_from;
   // Counted after the warm-up: preparing the statements is not part of a call's cost.
   rs.after_warmup = [&subjects] {
     for (auto& s : subjects) s.session->db->reset_stats();
@@ -81,19 +82,24 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
       out.bytes_received = static_cast<double>(st.bytes_received) / made;
     }
   };
+  std::optional<ServerStatements> server;
+  if (spec.server_calls > 0) {
+    server.emplace(spec.dsn);
+    if (server->available()) rs.server_time = [&server] { return server->time_so_far(); };
+  }
   harness::run_rounds(rounds, rs);
   for (std::size_t k = 0; k < subjects.size(); ++k) {
     auto& out = *subjects[k].out;
     for (double sec : rounds[k].seconds) out.latencies_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].cpu_seconds) out.cpu_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].statement_cpu_seconds) out.statement_cpu_ms.push_back(sec * 1e3);
+    for (double sec : rounds[k].server_exec_seconds) out.server_exec_ms.push_back(sec * 1e3);
+    for (double sec : rounds[k].server_plan_seconds) out.server_plan_ms.push_back(sec * 1e3);
     out.peak_heap_bytes = std::move(rounds[k].peak_heap);
     out.allocations = std::move(rounds[k].allocations);
     out.bytes_allocated = std::move(rounds[k].bytes_allocated);
   }
   if (spec.server_calls == 0 && !spec.count_index_scans) return;
-  std::optional<ServerStatements> server;
-  if (spec.server_calls > 0) server.emplace(spec.dsn);
   if (!spec.count_index_scans && !server->available()) return;
   // The rounds' scans of every session counted now, before any subject's window.
   if (spec.count_index_scans)

@@ -42,6 +42,26 @@ void summarise_explain(std::string_view explain_json, results::Plan& plan) {
   }
 }
 
+std::vector<CallStatement> statements_of_one_call(ListingSession& session, Listing listing, std::int64_t user,
+                                                  const PageRequest& page) {
+  std::vector<db::ExecutedStatement> executed;
+  session.db->record_statements(&executed);
+  try {
+    session.listings->list(listing, user, page);
+  } catch (...) {
+    session.db->record_statements(nullptr);
+    throw;
+  }
+  session.db->record_statements(nullptr);
+  std::vector<CallStatement> out;
+  for (auto& e : executed) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const CallStatement& s) { return s.sql == e.sql; });
+    if (it == out.end()) it = out.insert(out.end(), CallStatement{std::move(e.sql), {}});
+    it->executions.push_back(std::move(e.params));
+  }
+  return out;
+}
+
 std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64_t scale,
                                          const std::function<void(std::string_view)>& progress) {
   std::vector<results::Plan> out;
@@ -55,18 +75,7 @@ std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64
       auto session = open_listing_session(spec.dsn, spec.schema, impl);
       if (user < 0) user = impl::busiest_owner(*session.db);
       session.listings->list(listing, user, spec.page);  // statements prepared, caches filled
-      std::vector<db::ExecutedStatement> executed;
-      session.db->record_statements(&executed);
-      session.listings->list(listing, user, spec.page);
-      session.db->record_statements(nullptr);
-      // Distinct statements in the order first run, with how often the call ran each.
-      std::vector<std::pair<const db::ExecutedStatement*, std::uint64_t>> distinct;
-      for (const auto& e : executed) {
-        auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first->sql == e.sql; });
-        if (it == distinct.end()) distinct.emplace_back(&e, 1);
-        else ++it->second;
-      }
-      for (const auto& [statement, executions] : distinct) {
+      for (const auto& statement : statements_of_one_call(session, listing, user, spec.page)) {
         results::Plan plan;
         plan.family = "listing";
         plan.path = std::string(to_string(listing));
@@ -74,10 +83,10 @@ std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64
         plan.parameters = {{"scale", static_cast<double>(scale)},
                            {"page", static_cast<double>(spec.page.page)},
                            {"size", static_cast<double>(spec.page.size)}};
-        plan.statement = statement->sql;
-        plan.executions = executions;
-        const auto r = session.db->exec_params("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement->sql,
-                                               statement->params);
+        plan.statement = statement.sql;
+        plan.executions = statement.executions.size();
+        const auto r = session.db->exec_params("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement.sql,
+                                               statement.executions.front());
         summarise_explain(r.text(0, 0), plan);
         out.push_back(std::move(plan));
       }

@@ -16,6 +16,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/plans.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"
@@ -254,22 +255,17 @@ double plan_ms(const std::string& plan) {
 }
 
 std::vector<ExplainedStatement> explain_one_call(ListingSession& session, const ProfileSpec& spec, std::int64_t user) {
-  std::vector<db::ExecutedStatement> executed;
-  session.db->record_statements(&executed);
-  session.listings->list(spec.listing, user, spec.page);
-  session.db->record_statements(nullptr);
   std::vector<ExplainedStatement> out;
-  for (const auto& e : executed) {
-    const auto r = session.db->exec_params("EXPLAIN (ANALYZE, BUFFERS) " + e.sql, e.params);
-    std::string plan;
-    for (std::size_t i = 0; i < r.rows(); ++i) plan += std::string(r.text(i, 0)) + "\n";
-    auto it = std::find_if(out.begin(), out.end(), [&](const ExplainedStatement& s) { return s.sql == e.sql; });
-    if (it == out.end()) {
-      out.push_back({e.sql, e.params, 0, 0, plan});
-      it = std::prev(out.end());
+  for (const auto& statement : statements_of_one_call(session, spec.listing, user, spec.page)) {
+    ExplainedStatement explained{statement.sql, statement.executions.front(), statement.executions.size(), 0, ""};
+    for (const auto& params : statement.executions) {
+      const auto r = session.db->exec_params("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, params);
+      std::string plan;
+      for (std::size_t i = 0; i < r.rows(); ++i) plan += std::string(r.text(i, 0)) + "\n";
+      if (explained.plan.empty()) explained.plan = plan;
+      explained.server_ms += plan_ms(plan);
     }
-    ++it->executions;
-    it->server_ms += plan_ms(plan);
+    out.push_back(std::move(explained));
   }
   return out;
 }

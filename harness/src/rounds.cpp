@@ -12,13 +12,18 @@ namespace certbench::harness {
 unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec) {
   using Clock = std::chrono::steady_clock;
   Clock::duration slowest{};
-  for (auto& s : subjects)
+  std::vector<bool> read_server(subjects.size(), false);
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    auto& s = subjects[k];
     for (std::size_t i = 0; i < s.warmup_calls; ++i) {
       if (s.before) s.before();
       const auto t0 = Clock::now();
       s.calls(i, 1);
-      slowest = std::max(slowest, Clock::now() - t0);
+      const auto took = Clock::now() - t0;
+      slowest = std::max(slowest, took);
+      if (spec.server_time && took >= spec.server_time_from) read_server[k] = true;
     }
+  }
   if (spec.after_warmup) spec.after_warmup();
   const unsigned min_rounds = slowest < spec.slow_call ? spec.min_rounds : spec.min_rounds_slow;
   const auto deadline = Clock::now() + spec.budget;
@@ -28,9 +33,12 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
     // Each round starts with the next subject, so that none is always first (after a pause, with
     // cold caches) or always after the same neighbour.
     for (std::size_t k = 0; k < subjects.size(); ++k) {
-      auto& s = subjects[(k + round) % subjects.size()];
-      double seconds = 0, cpu = 0, statement_cpu = 0;
+      const std::size_t which = (k + round) % subjects.size();
+      auto& s = subjects[which];
+      double seconds = 0, cpu = 0, statement_cpu = 0, server_exec = 0, server_plan = 0;
+      bool server_known = read_server[which], plan_known = true;
       auto timed = [&](std::size_t first, std::size_t count) {
+        const auto server0 = server_known ? spec.server_time() : std::nullopt;
         const double c0 = sys::thread_cpu_seconds(), s0 = db::statement_cpu_seconds();
         const auto t0 = Clock::now();
         s.calls(first, count);
@@ -38,6 +46,17 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
         cpu += sys::thread_cpu_seconds() - c0;
         statement_cpu += db::statement_cpu_seconds() - s0;
         seconds += std::chrono::duration<double>(t1 - t0).count();
+        if (!server_known) return;
+        const auto server1 = spec.server_time();
+        if (!server0 || !server1) {
+          server_known = false;
+          return;
+        }
+        server_exec += server1->exec_seconds - server0->exec_seconds;
+        if (server0->plan_seconds && server1->plan_seconds)
+          server_plan += *server1->plan_seconds - *server0->plan_seconds;
+        else
+          plan_known = false;
       };
       if (s.before) {  // call by call, each after its untimed preparation
         for (std::size_t n = 0; n < s.batch; ++n) {
@@ -51,6 +70,10 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
       s.seconds.push_back(seconds / static_cast<double>(s.batch));
       s.cpu_seconds.push_back(cpu / static_cast<double>(s.batch));
       s.statement_cpu_seconds.push_back(statement_cpu / static_cast<double>(s.batch));
+      if (server_known) {
+        s.server_exec_seconds.push_back(server_exec / static_cast<double>(s.batch));
+        if (plan_known) s.server_plan_seconds.push_back(server_plan / static_cast<double>(s.batch));
+      }
       s.calls_made += s.batch;
     }
   if (spec.after_rounds) spec.after_rounds();

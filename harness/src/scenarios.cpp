@@ -45,14 +45,22 @@ void add_load(Series& s, const LoopLoadResult& l) {
 }
 
 // The anatomy of a call (results/anatomy.hpp): per sample, the thread's CPU outside the database
-// wrapper's calls (client_cpu) and inside them (statement_cpu); per call, the server's planning and
-// execution; and waiting — the median of each sample's time outside the client's own CPU, less the
-// server's time. libpq's CPU inside the wrapper overlaps the server's work (rows are parsed as they
-// arrive), so it lies within waiting, not beside it. Waiting is absent when the server's time is
-// unknown, or exceeds that time: sessions working at once (parallel) overlap their server time,
-// which then is no part of the wall time.
+// wrapper's calls (client_cpu) and inside them (statement_cpu); the server's planning and
+// execution; and waiting — each sample's time outside the client's own CPU, less the server's
+// time. libpq's CPU inside the wrapper overlaps the server's work (rows are parsed as they arrive),
+// so it lies within waiting, not beside it.
+//
+// The server's time comes from the very calls the clocks timed where it was read around them (a
+// slow subject: `in_rounds`, per sample), otherwise from calls run alone after the rounds (`alone`,
+// per call). Waiting is absent when the server's time is unknown, or exceeds the time it is taken
+// from: sessions working at once (parallel) overlap their server time, which then is no part of the
+// wall time.
+struct ServerPerSample {
+  std::vector<double> exec_seconds, plan_seconds;
+};
+
 void add_anatomy(Series& s, const std::vector<double>& cpu_seconds, const std::vector<double>& statement_cpu_seconds,
-                 const std::optional<ServerCounts>& server, bool reaches_server) {
+                 const std::optional<ServerCounts>& alone, const ServerPerSample& in_rounds, bool reaches_server) {
   const auto* latency = s.samples_of(Metric::latency);
   const std::size_t n = cpu_seconds.size();
   if (n == 0 || latency == nullptr || latency->size() != n || statement_cpu_seconds.size() != n) return;
@@ -62,16 +70,23 @@ void add_anatomy(Series& s, const std::vector<double>& cpu_seconds, const std::v
     outside[i] = std::max(0.0, (*latency)[i] - own[i]);
   }
   s.samples[Metric::client_cpu] = own;
-  if (reaches_server) s.samples[Metric::statement_cpu] = statement_cpu_seconds;
-  std::optional<double> server_seconds;
-  if (!reaches_server) {
-    server_seconds = 0;  // no statement was sent: the server had no part in the call
-  } else if (server && server->plan_seconds) {
-    s.values[Metric::server_planning] = *server->plan_seconds;
-    server_seconds = server->exec_seconds + *server->plan_seconds;
+  if (!reaches_server) {  // no statement was sent: the server had no part in the call
+    s.values[Metric::waiting] = results::percentile(outside, 0.5);
+    return;
   }
-  if (!server_seconds) return;
-  const double waiting = results::percentile(outside, 0.5) - *server_seconds;
+  s.samples[Metric::statement_cpu] = statement_cpu_seconds;
+  if (in_rounds.exec_seconds.size() == n) {
+    s.values[Metric::server_execution] = results::percentile(in_rounds.exec_seconds, 0.5);
+    if (in_rounds.plan_seconds.size() != n) return;
+    s.values[Metric::server_planning] = results::percentile(in_rounds.plan_seconds, 0.5);
+    std::vector<double> waiting(n);
+    for (std::size_t i = 0; i < n; ++i) waiting[i] = outside[i] - in_rounds.exec_seconds[i] - in_rounds.plan_seconds[i];
+    if (const double w = results::percentile(waiting, 0.5); w >= 0) s.values[Metric::waiting] = w;
+    return;
+  }
+  if (!alone || !alone->plan_seconds) return;
+  s.values[Metric::server_planning] = *alone->plan_seconds;
+  const double waiting = results::percentile(outside, 0.5) - alone->exec_seconds - *alone->plan_seconds;
   if (waiting >= 0) s.values[Metric::waiting] = waiting;
 }
 
@@ -102,7 +117,8 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
       s.values[Metric::shared_buffers] = m.server->shared_buffers;
       s.values[Metric::server_execution] = m.server->exec_seconds;
     }
-    add_anatomy(s, scaled(m.cpu_ms, 1e-3), scaled(m.statement_cpu_ms, 1e-3), m.server, true);
+    add_anatomy(s, scaled(m.cpu_ms, 1e-3), scaled(m.statement_cpu_ms, 1e-3), m.server,
+                {scaled(m.server_exec_ms, 1e-3), scaled(m.server_plan_ms, 1e-3)}, true);
     out.push_back(std::move(s));
   }
   return out;
@@ -139,7 +155,7 @@ std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurement
     s.samples[Metric::latency] = scaled(m.ns_per_call, 1e-9);
     s.values[Metric::batch] = static_cast<double>(m.batch);
     if (m.server) s.values[Metric::server_execution] = m.server->exec_seconds;
-    add_anatomy(s, scaled(m.cpu_ns_per_call, 1e-9), scaled(m.statement_cpu_ns_per_call, 1e-9), m.server,
+    add_anatomy(s, scaled(m.cpu_ns_per_call, 1e-9), scaled(m.statement_cpu_ns_per_call, 1e-9), m.server, {},
                 m.db_round_trips > 0);
     if (s.family == results::family::caching) {
       s.values[Metric::db_round_trips] = m.db_round_trips;

@@ -54,4 +54,12 @@ std::optional<ServerCounts> ServerStatements::per_call(const std::function<void(
   return out;
 }
 
+std::optional<ServerTime> ServerStatements::time_so_far() {
+  if (!available()) return std::nullopt;
+  const auto t = totals();
+  ServerTime out{t.exec_ms / 1e3, std::nullopt};
+  if (track_planning_) out.plan_seconds = t.plan_ms / 1e3;
+  return out;
+}
+
 }  // namespace certbench::harness

@@ -100,6 +100,19 @@ bool correlated(const Series& s, Metric m) {
   return load && (m == Metric::latency || m == Metric::event_loop_lag);
 }
 
+RatioInterval ratio_interval(std::span<const double> numerator, std::span<const double> denominator, bool paired,
+                             std::string_view key) {
+  // Too few samples on a side for a bootstrap: order statistics, with the confidence they have
+  // (independent samples only while every pair's ratio is cheap to list).
+  const bool few = std::min(numerator.size(), denominator.size()) < kBootstrapMinSamples;
+  if (few && (paired || numerator.size() * denominator.size() <= kRankSumMaxPairs)) {
+    const auto r = rank_ratio_interval(numerator, denominator, paired);
+    return {r.interval, r.coverage >= 0.95 ? (paired ? method::sign_test : method::rank_sum) : method::range};
+  }
+  return {ratio_of_medians(numerator, denominator, paired, seed_of(key)),
+          paired ? method::paired_bootstrap : method::bootstrap};
+}
+
 std::optional<Delta> compare(const Series& baseline, const Series& other, Metric metric) {
   const auto better = info(metric).better;
   if (better == Better::neither || correlated(baseline, metric) || correlated(other, metric)) return std::nullopt;
@@ -114,18 +127,9 @@ std::optional<Delta> compare(const Series& baseline, const Series& other, Metric
     const bool paired = interleaved(baseline.family) && baseline.family == other.family && bs->size() == os->size();
     const auto& num = better == Better::lower ? *bs : *os;
     const auto& den = better == Better::lower ? *os : *bs;
-    // Too few samples on a side for a bootstrap: order statistics, with the confidence they have
-    // (independent samples only while every pair's ratio is cheap to list).
-    const bool few = std::min(bs->size(), os->size()) < kBootstrapMinSamples;
-    if (few && (paired || bs->size() * os->size() <= kRankSumMaxPairs)) {
-      const auto r = rank_ratio_interval(num, den, paired);
-      d.factor = r.interval;
-      d.method = r.coverage >= 0.95 ? (paired ? method::sign_test : method::rank_sum) : method::range;
-    } else {
-      const auto seed = seed_of(d.baseline_key + "|" + d.other_key + "|" + std::string(name(metric)));
-      d.factor = ratio_of_medians(num, den, paired, seed);
-      d.method = paired ? method::paired_bootstrap : method::bootstrap;
-    }
+    const auto r = ratio_interval(num, den, paired, d.baseline_key + "|" + d.other_key + "|" + std::string(name(metric)));
+    d.factor = r.factor;
+    d.method = r.method;
     d.baseline_n = bs->size();
     d.other_n = os->size();
     return d;

@@ -237,8 +237,7 @@ struct Writer {
       const auto* hs = head->samples_of(Metric::latency);
       const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
       if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
-      const auto r = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
-                                               results::seed_of("head_base|" + head->key()));
+      const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key()).factor;
       line("| {} | {} | {} | {:.0f} | {} | {} | {} ({} to {}) |", head->path, head->implementation, hs->size(),
            head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
            duration(results::percentile(*hs, 0.5)), factor(r.estimate), factor(r.low), factor(r.high));
@@ -653,7 +652,7 @@ ReportFiles write_report(const Run& run, const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& c : charts) names.push_back(c.name);
   files.markdown = dir / "report.md";
-  sys::write_file_atomic(files.markdown, report_markdown(run, names));
+  sys::write_file_atomic(files.markdown, report_markdown(run, names) + detail::profiles_section(dir));
   return files;
 }
 

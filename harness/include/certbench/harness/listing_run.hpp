@@ -23,6 +23,10 @@ struct ListingMeasurement {
   std::vector<double> latencies_ms;  ///< one per measured call, in call order
   std::vector<double> cpu_ms;        ///< the thread's CPU time of each of those calls …
   std::vector<double> statement_cpu_ms;  ///< … of which inside the database wrapper's calls
+  /// The server's execution and planning of each of those calls, where they were read around
+  /// them (a slow subject, RoundsSpec::server_time); empty otherwise.
+  std::vector<double> server_exec_ms;
+  std::vector<double> server_plan_ms;
   double round_trips = 0;            ///< per call
   double rows_received = 0;          ///< per call
   double bytes_received = 0;         ///< per call
@@ -56,6 +60,9 @@ struct ListingRunSpec {
   /// Calls of each subject run alone after the rounds for the server's counts: at least this many
   /// (as many as fit in about 0.1 s, up to ten times this), one when a call is slow; 0: none.
   unsigned server_calls = 3;
+  /// A listing whose warm-up call took at least this long has the server's time read around each
+  /// of its timed calls (RoundsSpec::server_time_from) when server_calls > 0.
+  std::chrono::milliseconds server_in_rounds_from{5};
   /// Also count each index's scans around the server calls (at least one call per subject when
   /// set). Every session flushes its statistics first (pg_stat_force_next_flush, PostgreSQL 15),
   /// so a subject's window holds its own scans only — as long as nothing else reads the schema.

@@ -15,7 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
+
+#include "certbench/harness/server_counts.hpp"
 
 namespace certbench::harness {
 
@@ -38,6 +41,10 @@ struct RoundSubject {
   /// out: the part of cpu_seconds spent inside the database wrapper's statement calls
   /// (db::statement_cpu_seconds).
   std::vector<double> statement_cpu_seconds;
+  /// out, when the server's time was read around this subject's calls (RoundsSpec::server_time):
+  /// one per round, the mean call's server execution, and planning where the server tracks it.
+  std::vector<double> server_exec_seconds;
+  std::vector<double> server_plan_seconds;
   /// out, when metered: one per metered call — its peak heap (empty without jemalloc), and, when
   /// exact, its allocations and bytes allocated.
   std::vector<double> peak_heap;
@@ -56,6 +63,12 @@ struct RoundsSpec {
   /// After the timed rounds, before the heap's calls: read counters here, so that those calls are
   /// not counted.
   std::function<void()> after_rounds;
+  /// The server's time so far (ServerStatements::time_so_far), read untimed around each timed
+  /// batch of a subject whose warm-up call took at least `server_time_from`, so that its server
+  /// time comes from the very calls its clocks timed. A faster subject is not read: the reading is
+  /// a statement of its own, which would cost it more rounds than the window is worth.
+  std::function<std::optional<ServerTime>()> server_time;
+  std::chrono::milliseconds server_time_from{5};
   /// Metered calls per subject with meter_heap, paired across subjects like the rounds: at least 6,
   /// the fewest whose range is a 95% interval (the sign test) …
   unsigned heap_calls = 9;

@@ -31,6 +31,12 @@ struct ServerCounts {
   std::optional<double> plan_seconds;
 };
 
+/// The server's time so far for this user in this database: cumulative, to be diffed around calls.
+struct ServerTime {
+  double exec_seconds = 0;
+  std::optional<double> plan_seconds;  ///< std::nullopt unless the server tracks planning
+};
+
 class ServerStatements {
  public:
   /// Opens its own connection to `dsn`; available() says whether pg_stat_statements can be read.
@@ -44,6 +50,12 @@ class ServerStatements {
   /// Runs `call` `calls` times (nothing else may use this database meanwhile) and returns what the
   /// server counted, per call; std::nullopt when pg_stat_statements is not available.
   std::optional<ServerCounts> per_call(const std::function<void()>& call, unsigned calls);
+
+  /// The cumulative planning and execution time so far (one statement on this object's own
+  /// connection, not counted); std::nullopt when pg_stat_statements is not available. Diffed around
+  /// calls that nothing else runs beside, it is their server time — in the same window as their
+  /// clocks (harness/rounds.hpp reads it around a slow subject's timed calls).
+  std::optional<ServerTime> time_so_far();
 
  private:
   struct Totals {

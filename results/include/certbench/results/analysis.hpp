@@ -45,6 +45,20 @@ std::vector<ClaimEntry> parse_claims(std::string_view json);
 /// Families whose implementations were called in interleaved rounds (sample i of each in round i).
 bool interleaved(std::string_view family) noexcept;
 
+/// A ratio of medians, numerator/denominator, with the interval its samples support and how it
+/// was made (a `method::` name): from kBootstrapMinSamples a side a bootstrap, paired when
+/// `paired` (sample i of each in round i); below, order statistics — the sign test's interval of
+/// paired rounds, Mann–Whitney's of independent samples — or, where even those fall short of 95%,
+/// the range of the ratios (method::range: no verdict is drawn on it). `key` seeds the bootstrap.
+/// The one choice behind every ratio certbench prints. Throws std::invalid_argument for empty or
+/// (paired) unequal samples.
+struct RatioInterval {
+  Interval factor;
+  std::string_view method;
+};
+RatioInterval ratio_interval(std::span<const double> numerator, std::span<const double> denominator, bool paired,
+                             std::string_view key);
+
 /// `other` against `baseline` on `metric`: from samples when both have them (a bootstrap interval,
 /// paired where interleaved), else from values (exact). std::nullopt when either side lacks the
 /// metric or a side is zero (no finite factor).

@@ -8,7 +8,8 @@
 //      caching with which cache to choose; file saves beside the disk's ceiling;
 //   3. how cost grows (after --full): the fitted growth order;
 //   4. why: the statements each implementation ran, as PostgreSQL executed them;
-//   5. the environment and the command that reproduces the run.
+//   5. the environment and the command that reproduces the run;
+//   6. with `run --profile`, links to the profiles beside it (dir/profile/).
 //
 // Thread safety: writes files in `dir`; one call at a time per directory.
 #include <filesystem>
