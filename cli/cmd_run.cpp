@@ -218,13 +218,6 @@ int run(const RunArgs& args) {
     note(std::string("could not write the results: ") + e.what());
     return static_cast<int>(ExitCode::environment);
   }
-  bool profiled = true;  // a profile that fails leaves the run's own outputs whole, and exits 3
-  if (args.profile && code == ExitCode::ok) try {
-      profile_headlines(args, dataset, perf, out);
-    } catch (const Error& e) {
-      note(std::string("the profiles could not be made: ") + e.what());
-      profiled = false;
-    }
   try {
     const auto t0 = std::chrono::steady_clock::now();
     reports::write_report(run, out);
@@ -232,6 +225,21 @@ int run(const RunArgs& args) {
   } catch (const Error& e) {
     note(fmt::format("results.json is in {}, but the report could not be written: {}", out.string(), e.what()));
     return static_cast<int>(ExitCode::environment);
+  }
+  bool profiled = true;  // a profile that fails leaves the run's own outputs whole, and exits 3
+  if (args.profile && code == ExitCode::ok) {
+    try {
+      profile_headlines(args, dataset, perf, out);
+    } catch (const std::exception& e) {
+      note(std::string("the profiles could not be made: ") + e.what());
+      profiled = false;
+    }
+    try {
+      reports::write_report(run, out);  // again, now linking the profiles (written whole, or not at all)
+    } catch (const Error& e) {
+      note(fmt::format("the report could not be written again with the profiles: {}", e.what()));
+      return static_cast<int>(ExitCode::environment);
+    }
   }
   if (args.out.empty()) link_latest(out);
   const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);

@@ -190,6 +190,7 @@ TEST_F(CallAnatomy, ServerTimeReadAroundTheTimedCallsLeavesWaitingForEveryListin
     // The series' server time is the median of the calls' own readings, not of calls run alone.
     ASSERT_TRUE(a->execution.has_value()) << s.key();
     EXPECT_NEAR(*a->execution, results::percentile(measured[k].server_exec_ms, 0.5) * 1e-3, 1e-12) << s.key();
+    ASSERT_TRUE(a->planning.has_value()) << s.key();
     EXPECT_NEAR(*a->planning, results::percentile(measured[k].server_plan_ms, 0.5) * 1e-3, 1e-12) << s.key();
   }
 }

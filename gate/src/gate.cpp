@@ -578,10 +578,10 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
     j.key = in.key;
     j.base_median = results::percentile(in.base, 0.5);
     j.head_median = results::percentile(in.head, 0.5);
+    const auto seed = results::seed_of("head_base|" + in.key);
     const bool paired = in.paired && in.base.size() == in.head.size();
-    const auto key = "head_base|" + in.key;
-    j.slowdown = in.better == results::Better::higher ? results::ratio_interval(in.base, in.head, paired, key).factor
-                                                      : results::ratio_interval(in.head, in.base, paired, key).factor;
+    j.slowdown = in.better == results::Better::higher ? results::ratio_of_medians(in.base, in.head, paired, seed)
+                                                      : results::ratio_of_medians(in.head, in.base, paired, seed);
     j.test = results::mann_whitney_u(in.head, in.base);
     p.push_back(j.test.p);
     out.push_back(std::move(j));

@@ -180,7 +180,8 @@ struct Writer {
          "allocation.");
     line("");
     line("*server statements*, *buffers* (shared, hit + read) and *server time* are what PostgreSQL itself counted "
-         "per call (`pg_stat_statements`, a few calls of each implementation run alone after the rounds): the cost "
+         "per call (`pg_stat_statements`: for a listing whose call takes 5 ms or more, read around each of its timed "
+         "calls; otherwise a few calls of each implementation run alone after the rounds): the cost "
          "without the client, and without a clock for the first two.");
     line("");
     line("| path | implementation | n | median | p95 | p99 | statements | round trips | rows | received | "
@@ -237,7 +238,8 @@ struct Writer {
       const auto* hs = head->samples_of(Metric::latency);
       const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
       if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
-      const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key()).factor;
+      const auto r = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
+                                               results::seed_of("head_base|" + head->key()));
       line("| {} | {} | {} | {:.0f} | {} | {} | {} ({} to {}) |", head->path, head->implementation, hs->size(),
            head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
            duration(results::percentile(*hs, 0.5)), factor(r.estimate), factor(r.low), factor(r.high));
