@@ -5,37 +5,16 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/http/cursor.hpp"
+#include "certbench/http/json.hpp"
 #include "certbench/impl_optimized/listing.hpp"
 #include "certbench/impl_optimized/per_kind_listing.hpp"
 #include "commands.hpp"
-#include "cursor.hpp"
 #include "dataset.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
 namespace {
-
-nlohmann::json row_json(const CertificateRow& r) {
-  nlohmann::json j = {{"kind", r.kind},
-                      {"id", r.id},
-                      {"certificate_number", r.certificate_number},
-                      {"generated_at", r.generated_at},
-                      {"recipient_name", r.recipient_name},
-                      {"is_public", r.is_public},
-                      {"created_by", r.created_by},
-                      {"spa_id", r.spa_id},
-                      {"template_id", r.template_id},
-                      {"file_path", r.file_path},
-                      {"image_path", r.image_path ? nlohmann::json(*r.image_path) : nlohmann::json()}};
-  auto add = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) j[key] = *v;
-  };
-  add("spa_name", r.spa_name);
-  add("template_name", r.template_name);
-  add("user_email", r.user_email);
-  add("user_full_name", r.user_full_name);
-  return j;
-}
 
 // One statement with $n as pgbench variables :<prefix><n>, set by \set (numbers) or by pgbench -D
 // (text, added to `defines`). Returns the \set lines and the statement.
@@ -83,7 +62,7 @@ void print_pgbench_pipeline(const std::vector<db::PreparedCall>& calls, const st
 int show(const ShowArgs& args) {
   const PageArgs& a = args.page;
   PageRequest page{a.page, a.size, std::nullopt};
-  if (!args.after.empty()) page.after = decode_cursor(args.after, a.listing, a.user_id());
+  if (!args.after.empty()) page.after = http::decode_cursor(args.after, a.listing, a.user_id());
   page.validate();
   if (args.pgbench_script && (a.impl == "naive" || a.impl == "parallel"))
     throw UsageError("--pgbench-script: the " + a.impl + " implementation's statements do not run on one session " +
@@ -118,11 +97,11 @@ int show(const ShowArgs& args) {
   }
   const auto stats = connection.stats();
   const std::optional<std::string> next =
-      result.next ? std::optional<std::string>(encode_cursor(a.listing, a.user_id(), *result.next)) : std::nullopt;
+      result.next ? std::optional<std::string>(http::encode_cursor(a.listing, a.user_id(), *result.next)) : std::nullopt;
 
   if (args.json) {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : result.rows) rows.push_back(row_json(r));
+    for (const auto& r : result.rows) rows.push_back(http::certificate_json(r));
     nlohmann::json out = {{"listing", to_string(a.listing)},
                           {"impl", a.impl},
                           {"rows", rows},

@@ -89,6 +89,7 @@ const std::map<std::string, std::string> kOptionOf = {
     {"foreign_schema", "--force, or --schema NAME"},
     {"data_dir", "--data-dir"},
     {"keyset_review", "--page N, or --impl optimized"},
+    {"after", "--after"},
 };
 
 std::string phrase(const Error& e) {

@@ -1,4 +1,4 @@
-#include "cursor.hpp"
+#include "certbench/http/cursor.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,7 +11,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 
-namespace certbench::cli {
+namespace certbench::http {
 namespace {
 
 constexpr std::size_t kTagBytes = 12;
@@ -67,10 +67,10 @@ std::string encode_cursor(Listing listing, std::int64_t user_id, const ListingPo
 ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::int64_t user_id) {
   const auto bytes = from_base64url(cursor);
   if (!bytes || bytes->size() <= kTagBytes || bytes->rfind("v1|", 0) != 0)
-    throw InputError("--after: not a certbench cursor (pass next_cursor from the previous page as it is)");
+    throw InputError("not a certbench cursor (pass next_cursor from the previous page as it is)", "after");
   const std::string payload = bytes->substr(0, bytes->size() - kTagBytes);
   if (tag(payload) != bytes->substr(bytes->size() - kTagBytes))
-    throw InputError("--after: the cursor was altered (its signature does not match)");
+    throw InputError("the cursor was altered (its signature does not match)", "after");
   // v1|listing|user|generated_at_us|kind|id
   std::vector<std::string> f;
   for (std::size_t start = 0, bar;; start = bar + 1) {
@@ -78,22 +78,22 @@ ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::i
     f.push_back(payload.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
     if (bar == std::string::npos) break;
   }
-  if (f.size() != 6) throw InputError("--after: not a certbench cursor");
+  if (f.size() != 6) throw InputError("not a certbench cursor", "after");
   if (f[1] != to_string(listing) ||
       f[2] != std::to_string(listing == Listing::user_certificates ? user_id : 0))
-    throw InputError("--after: this cursor belongs to another listing (" + f[1] + ")");
+    throw InputError("the cursor belongs to another listing (" + f[1] + ")", "after");
   ListingPosition p;
   try {
     p = ListingPosition{std::stoll(f[3]), f[4], std::stoll(f[5])};
   } catch (const std::exception&) {
-    throw InputError("--after: not a certbench cursor");
+    throw InputError("not a certbench cursor", "after");
   }
   const auto kinds = certificate_kinds();
   const bool known_kind = std::any_of(kinds.begin(), kinds.end(), [&](const auto& k) { return k.name == p.kind; });
   // 0001-01-01 .. 9999-12-31: what a timestamp can be.
   if (!known_kind || p.id < 0 || p.generated_at_us < -62135596800000000 || p.generated_at_us > 253402300799999999)
-    throw InputError("--after: not a certbench cursor");
+    throw InputError("not a certbench cursor", "after");
   return p;
 }
 
-}  // namespace certbench::cli
+}  // namespace certbench::http
