@@ -1,0 +1,60 @@
+#pragma once
+// `certbench serve`: the API (docs/api.md) over HTTP/1.1 with keep-alive, every implementation
+// side by side under its own prefix. One event-loop thread accepts, parses and writes (and runs
+// the file saves, as the backend's async server does); the listings' and templates' blocking
+// database calls run on `threads` worker threads.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "certbench/core/file_saves.hpp"
+#include "certbench/http/api.hpp"
+
+namespace certbench::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  ///< an IPv4 or IPv6 address
+  std::uint16_t port = 8080;       ///< 0: a free port (port() says which)
+  std::uint64_t max_body = 16ull << 20;     ///< larger bodies get 413, refused from their headers
+  std::uint32_t max_header = 8u << 10;      ///< larger request headers get 431
+  unsigned max_connections = 256;           ///< connections beyond it get 503 and are closed
+  std::chrono::milliseconds idle_timeout{30'000};  ///< a connection silent this long is closed
+  unsigned threads = 4;                     ///< worker threads for the database calls
+  ApiOptions api;                           ///< api.sessions is set to `threads`
+  std::filesystem::path save_dir;           ///< where the saves write; must exist
+  SaveOptions save;
+};
+
+class Server {
+ public:
+  /// Opens what the API needs, binds, listens and starts serving on threads of its own. Throws
+  /// UsageError for a bad address or an address in use, ConnectionError when the database is not
+  /// there.
+  explicit Server(ServerOptions options);
+  /// stop().
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  /// "http://host:port".
+  [[nodiscard]] std::string url() const;
+
+  /// Stops accepting, closes idle connections, lets every request already read finish (its
+  /// response is sent with Connection: close), then ends the threads. Blocks until then; any
+  /// thread may call it, any number of times.
+  void stop();
+  /// Blocks until stop() has finished.
+  void wait();
+
+  /// Requests answered so far (any status).
+  [[nodiscard]] std::uint64_t requests() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace certbench::http
