@@ -15,6 +15,10 @@
 #include <filesystem>
 #include "dataset.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace certbench::cli {
 
 struct DbArgs {
@@ -166,6 +170,22 @@ struct SaveArgs {
   bool json = false;
 };
 int save(const SaveArgs& args);
+
+struct ServeArgs {
+  DatasetArgs dataset;
+  std::string listen = "127.0.0.1:8080";
+  std::string redis;        ///< redis://…: the redis template variant ("" = not served)
+  std::string save_dir;     ///< "" = a fresh directory, removed at exit unless keep_files
+  bool keep_files = false;
+  std::string max_body = "16M";
+  std::string max_header = "8k";
+  unsigned max_connections = 256;
+  double idle_timeout = 30;  ///< seconds
+  unsigned threads = 4;
+};
+/// Declares `serve` and its own options on `app` (the dataset's are added by the caller).
+CLI::App* add_serve(CLI::App& app, ServeArgs& args);
+int serve(const ServeArgs& args);
 
 struct ReportArgs {
   std::string results;   ///< a results.json

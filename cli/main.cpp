@@ -21,7 +21,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|profile|bench|save|saves> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|profile|bench|save|saves|serve> [OPTIONS]"},
     {"gate", "certbench gate [--baseline BASE.json] --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
     {"worker", "certbench worker   (internal: run --compare-binary's line protocol on stdin and stdout)"},
     {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
@@ -50,6 +50,9 @@ const std::map<std::string, std::string> kUsage = {
               "[--schema NAME] [--dsn DSN | --data-dir DIR]"},
     {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
+    {"serve", "certbench serve [--listen HOST:PORT] [--redis URL] [--save-dir DIR | --keep-files] [--max-body N] "
+              "[--max-header N] [--max-connections N] [--idle-timeout S] [--threads N] [--scale N] [--schema NAME] "
+              "[--dsn DSN | --data-dir DIR]"},
     {"show", "certbench show public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] "
              "[--page N] [--size M] [--after CURSOR] [--user ID] [--json] [--scale N] [--schema NAME] "
              "[--dsn DSN | --data-dir DIR]"},
@@ -565,6 +568,12 @@ int main(int argc, char** argv) {
                "hidden temporary file in --dir and renamed into place: readers never see a part of it. "
                "No database is needed.");
 
+  // serve
+  cli::ServeArgs serve_args;
+  DatasetOptions serve_dataset;
+  auto* serve = cli::add_serve(app, serve_args);
+  serve_dataset.add(*serve, serve_args.dataset);
+
   // worker: internal, for run --compare-binary (harness/worker.hpp); not in the help's list
   auto* worker = app.add_subcommand("worker", "internal: the listing paths behind run --compare-binary's line protocol "
                                               "on stdin and stdout");
@@ -710,6 +719,10 @@ int main(int argc, char** argv) {
         throw UsageError("--against names the implementation --impl already profiles");
       profile_dataset.finish();
       return cli::profile(profile_args);
+    }
+    if (*serve) {
+      serve_dataset.finish();
+      return cli::serve(serve_args);
     }
     if (*show) {
       show_page.finish();
