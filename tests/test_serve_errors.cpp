@@ -1,0 +1,201 @@
+// certbench serve refuses what it must with the right status and a JSON error, writes nothing for
+// a refused save, refuses an oversized body from its headers, and drains on stop.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "certbench/db/connection.hpp"
+#include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/http/cursor.hpp"
+#include "certbench/http/server.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/impl_common/file_saves.hpp"
+#include "certbench/sys/files.hpp"
+#include "support/cluster.hpp"
+#include "support/http_client.hpp"
+
+using namespace certbench;
+using certbench::testing::HttpConnection;
+using certbench::testing::http_request;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSchema = "serve";
+
+struct Served {
+  fs::path dir = sys::make_unique_dir(fs::temp_directory_path(), "certbench-serve-test-");
+  std::unique_ptr<http::Server> server;
+  explicit Served(std::uint64_t max_body = 16'000'000) {
+    fixtures::SeedOptions o;
+    o.spec = {2000, 5, fixtures::IndexSet::best};
+    o.schema = kSchema;
+    fixtures::seed(certbench::testing::shared_cluster().dsn(), o);
+    http::ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    options.max_body = max_body;
+    options.api.dsn = certbench::testing::shared_cluster().dsn();
+    options.api.schema = kSchema;
+    options.save_dir = dir;
+    server = std::make_unique<http::Server>(options);
+  }
+  ~Served() {
+    server.reset();
+    fs::remove_all(dir);
+  }
+};
+
+TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
+  Served s;
+  const std::string cursor = http::encode_cursor(Listing::public_certificates, 0, {1'600'000'000'000'000, "spa_therapist", 5});
+  const std::string png64 = impl::encode_base64(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
+  const std::string jpeg64 = impl::encode_base64(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
+  const std::string save = "/optimized/certificates/spa_therapist/1/image";
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string allow;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/naive/certificates/public?page=0", "", 400, ""},
+      {"GET", "/naive/certificates/public?page=x", "", 400, ""},
+      {"GET", "/naive/certificates/public?size=0", "", 400, ""},
+      {"GET", "/optimized/certificates/public?size=1001", "", 400, ""},
+      {"GET", "/optimized/certificates/public?size=%zz", "", 400, ""},
+      {"GET", "/optimized/users/abc/certificates", "", 400, ""},
+      {"GET", "/optimized/users/-4/certificates", "", 400, ""},
+      {"GET", "/optimized/certificates/public?after=not-a-cursor", "", 400, ""},
+      {"GET", "/optimized/admin/certificates?after=" + cursor, "", 400, ""},  // another listing's cursor
+      {"GET", "/naive/certificates/public?after=" + cursor, "", 400, ""},     // no keyset pages there
+      {"GET", "/naive/templates/x", "", 400, ""},
+      {"GET", "/fastest/certificates/public", "", 404, ""},
+      {"GET", "/naive/certificates/public/", "", 404, ""},
+      {"GET", "/naive/nothing", "", 404, ""},
+      {"GET", "/", "", 404, ""},
+      {"GET", "/naive/templates/987654321", "", 404, ""},
+      {"GET", "/redis/templates/1", "", 404, ""},  // not served without --redis
+      {"GET", "/optimized/certificates/poetry/1/image", "", 404, ""},
+      {"POST", "/naive/certificates/public", "x", 405, "GET"},
+      {"DELETE", "/health", "", 405, "GET"},
+      {"GET", save, "", 405, "POST"},
+      {"POST", save, "not json", 400, ""},
+      {"POST", save, R"({"data_url": 5})", 400, ""},
+      {"POST", save, R"({"data_url": "data:image/png;base64,!!!!"})", 400, ""},
+      {"POST", save, R"({"data_url": "data:text/plain;base64,aGVsbG8="})", 400, ""},
+      {"POST", save, R"({"data_url": "data:image/png;base64,)" + jpeg64 + "\"}", 400, ""},  // bytes of another type
+      {"POST", save, R"({"data_url": "data:image/tiff;base64,)" + png64 + "\"}", 400, ""},  // a type not allowed
+      {"POST", "/optimized/certificates/spa_therapist/1/file", "", 400, ""},
+      {"POST", "/naive/certificates/spa_therapist/987654321/image", R"({"data_url": "data:image/png;base64,)" + png64 + "\"}", 404, ""},
+      {"POST", "/optimized/certificates/spa_therapist/987654321/file", "%PDF-1.4", 404, ""},
+  };
+  for (const auto& c : cases) {
+    const auto r = http_request(s.server->port(), c.method, c.target, c.body);
+    ASSERT_TRUE(r) << c.method << " " << c.target;
+    EXPECT_EQ(r->status, c.status) << c.method << " " << c.target << ": " << r->body;
+    const auto json = nlohmann::json::parse(r->body, nullptr, false);
+    EXPECT_TRUE(json.is_object() && json.contains("error") && json["error"].is_string()) << r->body;
+    if (!c.allow.empty()) {
+      EXPECT_EQ(r->header("allow"), c.allow) << c.target;
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(s.dir)) << "a refused save wrote into " << s.dir;
+  EXPECT_EQ(http_request(s.server->port(), "GET", "/health")->status, 200) << "the server survived them all";
+}
+
+TEST(ServeErrors, ABodyOverTheLimitIsRefusedFromItsHeaders) {
+  Served s(1000);
+  HttpConnection c(s.server->port());
+  // Promises far more than it sends: only a server that reads the headers first can answer.
+  c.send_raw("POST /optimized/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
+             "Content-Length: 100000000\r\n\r\n%PDF-1.4");
+  const auto r = c.read(20);
+  ASSERT_TRUE(r) << "no answer before the body";
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(nlohmann::json::parse(r->body).contains("error"));
+  EXPECT_TRUE(fs::is_empty(s.dir));
+
+  // A chunked body gives no length up front: refused when it passes the limit.
+  HttpConnection chunked(s.server->port());
+  chunked.send_raw("POST /optimized/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n7d0\r\n" + std::string(2000, 'x') + "\r\n");
+  const auto rc = chunked.read(20);
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc->status, 413);
+
+  HttpConnection big_header(s.server->port());
+  big_header.send_raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(20000, 'h') + "\r\n\r\n");
+  const auto rh = big_header.read(20);
+  ASSERT_TRUE(rh);
+  EXPECT_EQ(rh->status, 431);
+
+  HttpConnection garbage(s.server->port());
+  garbage.send_raw("THIS IS NOT HTTP\r\n\r\n");
+  const auto rg = garbage.read(20);
+  ASSERT_TRUE(rg);
+  EXPECT_EQ(rg->status, 400);
+}
+
+// A listing that answers only when the test lets it: a request held in flight.
+class HeldListing final : public ListingPaths {
+ public:
+  explicit HeldListing(std::shared_future<void> release, std::promise<void>* entered)
+      : release_(std::move(release)), entered_(entered) {}
+  [[nodiscard]] std::string_view name() const noexcept override { return "review"; }
+  [[nodiscard]] bool serves_keyset() const noexcept override { return false; }
+
+ protected:
+  ListingPage hold(const PageRequest& page) {
+    entered_->set_value();
+    release_.wait();
+    return make_page({}, page.size);
+  }
+  ListingPage do_public_certificates(const PageRequest& p) override { return hold(p); }
+  ListingPage do_user_certificates(std::int64_t, const PageRequest& p) override { return hold(p); }
+  ListingPage do_all_certificates_with_users(const PageRequest& p) override { return hold(p); }
+  ListingPage do_certificates_endpoint(const PageRequest& p) override { return hold(p); }
+
+ private:
+  std::shared_future<void> release_;
+  std::promise<void>* entered_;
+};
+
+TEST(ServeErrors, StopDrainsTheRequestInFlightAndClosesIdleConnections) {
+  std::promise<void> release, entered;
+  const std::shared_future<void> released = release.get_future().share();
+  const harness::ListingReplacement held("review", [&](harness::ListingSession&) {
+    return std::make_unique<HeldListing>(released, &entered);
+  });
+  Served s;
+  const auto port = s.server->port();
+  HttpConnection idle(port);
+  ASSERT_TRUE(idle.request("GET", "/health"));  // now idle, kept alive
+  HttpConnection busy(port);
+  busy.send("GET", "/review/certificates/public?size=3");
+  entered.get_future().wait();
+
+  std::thread stopper([&] { s.server->stop(); });
+  EXPECT_TRUE(idle.closed_by_server()) << "an idle connection stays open during the drain";
+  EXPECT_TRUE(certbench::testing::eventually([&] {
+    try {
+      HttpConnection late(port);
+      return false;
+    } catch (const std::runtime_error&) {
+      return true;  // refused: no longer accepting
+    }
+  }, 30));
+  release.set_value();
+  const auto r = busy.read();
+  stopper.join();
+  ASSERT_TRUE(r) << "the request in flight was dropped";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_EQ(nlohmann::json::parse(r->body)["rows"].size(), 0u);
+}
+
+}  // namespace
