@@ -16,7 +16,8 @@ namespace certbench::http {
 /// template_name, user_email and user_full_name present only when the listing fills them.
 nlohmann::json certificate_json(const CertificateRow& row);
 
-/// A listing page: {"listing", "page", "size", "after", "rows", "next_cursor"} (docs/api.md).
+/// A listing page: {"after", "listing", "next_cursor", "page", "rows", "size"} and, for the user
+/// listing, "user_id" (docs/api.md); compact, keys sorted.
 /// `after` is the cursor the page was asked for ("" = a numbered page).
 std::string listing_body(Listing listing, std::int64_t user_id, const PageRequest& page, std::string_view after,
                          const ListingPage& result);
