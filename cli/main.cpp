@@ -93,6 +93,7 @@ const std::map<std::string, std::string> kOptionOf = {
     {"data_dir", "--data-dir"},
     {"keyset_review", "--page N, or --impl optimized"},
     {"after", "--after"},
+    {"listen", "--listen"},
 };
 
 std::string phrase(const Error& e) {

@@ -65,6 +65,12 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"saves", "--image-size", "1"},
       {"saves", "--file-size", "1"},
       {"saves", "--path", "save_base64_image,save_everything"},
+      {"serve", "--listen", "8080"},
+      {"serve", "--listen", "127.0.0.1:70000"},
+      {"serve", "--threads", "0"},
+      {"serve", "--max-header", "1"},
+      {"serve", "--idle-timeout", "0"},
+      {"serve", "--redis", "http://x"},
   };
   for (const auto& args : cases) {
     auto r = run_certbench(args);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <csignal>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "certbench/db/connection.hpp"
@@ -15,6 +17,7 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
 
@@ -30,7 +33,7 @@ constexpr const char* kSchema = "serve";
 struct Served {
   fs::path dir = sys::make_unique_dir(fs::temp_directory_path(), "certbench-serve-test-");
   std::unique_ptr<http::Server> server;
-  explicit Served(std::uint64_t max_body = 16'000'000) {
+  explicit Served(std::uint64_t max_body = 16'000'000, unsigned max_connections = 256) {
     fixtures::SeedOptions o;
     o.spec = {2000, 5, fixtures::IndexSet::best};
     o.schema = kSchema;
@@ -39,6 +42,7 @@ struct Served {
     options.port = 0;
     options.threads = 2;
     options.max_body = max_body;
+    options.max_connections = max_connections;
     options.api.dsn = certbench::testing::shared_cluster().dsn();
     options.api.schema = kSchema;
     options.save_dir = dir;
@@ -141,6 +145,18 @@ TEST(ServeErrors, ABodyOverTheLimitIsRefusedFromItsHeaders) {
   EXPECT_EQ(rg->status, 400);
 }
 
+TEST(ServeErrors, ConnectionsOverTheLimitGet503) {
+  Served s(16'000'000, 1);
+  HttpConnection first(s.server->port());
+  ASSERT_TRUE(first.request("GET", "/health"));  // served, and kept open
+  HttpConnection second(s.server->port());
+  const auto r = second.read(20);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(second.closed_by_server());
+  EXPECT_EQ(first.request("GET", "/health")->status, 200);
+}
+
 // A listing that answers only when the test lets it: a request held in flight.
 class HeldListing final : public ListingPaths {
  public:
@@ -196,6 +212,24 @@ TEST(ServeErrors, StopDrainsTheRequestInFlightAndClosesIdleConnections) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("connection"), "close");
   EXPECT_EQ(nlohmann::json::parse(r->body)["rows"].size(), 0u);
+}
+
+// The command as users run it: its URL as the one line on stdout, a free port for :0, and on
+// SIGTERM an orderly stop with 128 + 15.
+TEST(ServeErrors, TheCommandPrintsItsUrlAndExits143OnSigterm) {
+  sys::LineProcess serve({CERTBENCH_BINARY, "serve", "--listen", "127.0.0.1:0", "--dsn",
+                          certbench::testing::shared_cluster().dsn(), "--schema", kSchema, "--scale", "2000", "--seed",
+                          "5", "--threads", "1"});
+  const auto line = serve.read_line(std::chrono::seconds(120));
+  ASSERT_EQ(line.status, sys::LineProcess::Read::line) << serve.error_output();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(line.text, m, std::regex(R"(certbench serve: listening on http://127\.0\.0\.1:(\d+))")))
+      << line.text;
+  const auto port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  EXPECT_EQ(http_request(port, "GET", "/health")->status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/optimized/certificates/public?size=2")->status, 200);
+  ::kill(serve.pid(), SIGTERM);
+  EXPECT_EQ(serve.exit_status(std::chrono::seconds(60)), 143) << serve.error_output();
 }
 
 }  // namespace
