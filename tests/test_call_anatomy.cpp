@@ -80,6 +80,7 @@ TEST(PreparedStatements, ASessionKeepsTheMostRecentlyUsedUpToItsLimit) {
 
 TEST(PreparedStatements, TheWrappersCpuIsCountedOnItsThreadAndNotTheCallersOwn) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
+  const db::StatementCpuMeter meter;
   const double before = db::statement_cpu_seconds();
   c.exec("SELECT count(*) FROM generate_series(1, 200000)");  // the server's work: little client CPU
   for (int i = 0; i < 50; ++i) c.exec_prepared("tiny", "SELECT 1", {});
@@ -88,6 +89,24 @@ TEST(PreparedStatements, TheWrappersCpuIsCountedOnItsThreadAndNotTheCallersOwn) 
   volatile double x = 0;  // the caller's own work is not the wrapper's
   for (int i = 0; i < 2'000'000; ++i) x = x + 1.0 / (i + 1);
   EXPECT_EQ(db::statement_cpu_seconds() - before, in_statements);
+}
+
+TEST(PreparedStatements, TheWrappersCpuIsReadOnlyUnderAMeter) {
+  db::Connection c(certbench::testing::shared_cluster().dsn());
+  const double before = db::statement_cpu_seconds();
+  for (int i = 0; i < 20; ++i) c.exec_prepared("tiny", "SELECT 1", {});
+  c.exec("SELECT count(*) FROM generate_series(1, 200000)");
+  EXPECT_EQ(db::statement_cpu_seconds(), before);
+  double metered = 0;
+  {
+    const db::StatementCpuMeter outer;
+    { const db::StatementCpuMeter nested; }  // its end leaves the outer one metering
+    for (int i = 0; i < 20; ++i) c.exec_prepared("tiny", "SELECT 1", {});
+    metered = db::statement_cpu_seconds();
+    EXPECT_GT(metered, before);
+  }
+  c.exec_prepared("tiny", "SELECT 1", {});
+  EXPECT_EQ(db::statement_cpu_seconds(), metered);
 }
 
 TEST_F(CallAnatomy, TheBestListingsArePlannedOnceTheReviewsOnEveryCall) {

@@ -21,15 +21,18 @@ namespace certbench::db {
 
 // ---- Result ---------------------------------------------------------------------------------
 
-// A result is a table of fields, indexed once when it arrives (by the pass that counts bytes);
-// the fields point into whichever object owns the data: a pqxx::result, or a PGresult from the
-// prepared-statement path, which talks to libpq directly.
+// A result points into whichever object owns the data: a PGresult from the prepared-statement
+// path (every measured call), which talks to libpq directly and is read in place — libpq keeps
+// each field's pointer, length and NULL flag already, so copying them into an index of our own
+// would only cost a second pass and an allocation —, or a pqxx::result from exec and exec_params,
+// whose per-field accessors cost more, indexed once when it arrives.
 struct Result::Impl {
-  pqxx::result result;
   PGresult* raw = nullptr;
-  std::vector<std::optional<std::string_view>> fields;
-  std::vector<std::string> column_names;
+  std::optional<pqxx::result> result;  // only for the libpqxx path: an empty one allocates
+  std::vector<std::optional<std::string_view>> fields;  // the libpqxx path's fields, row by row
+  std::vector<std::string_view> column_names;            // the libpqxx path's
   std::size_t rows = 0;
+  std::size_t columns = 0;
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -44,19 +47,28 @@ Result::Result(Result&&) noexcept = default;
 Result& Result::operator=(Result&&) noexcept = default;
 
 std::size_t Result::rows() const noexcept { return impl_->rows; }
-std::size_t Result::columns() const noexcept { return impl_->column_names.size(); }
+std::size_t Result::columns() const noexcept { return impl_->columns; }
 
-std::string_view Result::column_name(std::size_t column) const { return impl_->column_names.at(column); }
+std::string_view Result::column_name(std::size_t column) const {
+  if (column >= impl_->columns) throw std::out_of_range("Result::column_name: no such column");
+  return impl_->raw != nullptr ? std::string_view(PQfname(impl_->raw, static_cast<int>(column)))
+                               : impl_->column_names[column];
+}
 
 std::size_t Result::column(std::string_view name) const {
-  for (std::size_t i = 0; i < impl_->column_names.size(); ++i)
-    if (impl_->column_names[i] == name) return i;
+  for (std::size_t i = 0; i < impl_->columns; ++i)
+    if (column_name(i) == name) return i;
   throw QueryError("the result has no column named " + std::string(name), "");
 }
 
 std::optional<std::string_view> Result::get(std::size_t row, std::size_t column) const {
-  if (row >= impl_->rows || column >= columns()) throw std::out_of_range("Result::get: no such field");
-  return impl_->fields[row * columns() + column];
+  if (row >= impl_->rows || column >= impl_->columns) throw std::out_of_range("Result::get: no such field");
+  if (const PGresult* r = impl_->raw) {
+    const int i = static_cast<int>(row), c = static_cast<int>(column);
+    if (PQgetisnull(r, i, c)) return std::nullopt;
+    return std::string_view(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c)));
+  }
+  return impl_->fields[row * impl_->columns + column];
 }
 
 std::string_view Result::text(std::size_t row, std::size_t column) const {
@@ -81,22 +93,30 @@ bool Result::boolean(std::size_t row, std::size_t column) const {
 // ---- Connection -----------------------------------------------------------------------------
 
 namespace {
-thread_local double thread_statement_cpu = 0;  // db::statement_cpu_seconds()
+thread_local double thread_statement_cpu = 0;    // db::statement_cpu_seconds()
+thread_local unsigned thread_statement_meters = 0;  // StatementCpuMeters alive on the thread
 
-// Adds the calling thread's CPU time during its lifetime to thread_statement_cpu.
+// Adds the calling thread's CPU time during its lifetime to thread_statement_cpu, when a
+// StatementCpuMeter is alive at its start.
 class StatementCpu {
  public:
-  StatementCpu() noexcept : start_(sys::thread_cpu_seconds()) {}
-  ~StatementCpu() { thread_statement_cpu += sys::thread_cpu_seconds() - start_; }
+  StatementCpu() noexcept : metered_(thread_statement_meters > 0), start_(metered_ ? sys::thread_cpu_seconds() : 0) {}
+  ~StatementCpu() {
+    if (metered_) thread_statement_cpu += sys::thread_cpu_seconds() - start_;
+  }
   StatementCpu(const StatementCpu&) = delete;
   StatementCpu& operator=(const StatementCpu&) = delete;
 
  private:
+  bool metered_;
   double start_;
 };
 }  // namespace
 
 double statement_cpu_seconds() noexcept { return thread_statement_cpu; }
+
+StatementCpuMeter::StatementCpuMeter() noexcept { ++thread_statement_meters; }
+StatementCpuMeter::~StatementCpuMeter() { --thread_statement_meters; }
 
 namespace {
 
@@ -188,26 +208,24 @@ namespace {
   }
 }
 
-// Counts the rows and bytes a result brought and indexes its fields for Result::get, in one pass.
+// Counts the rows and bytes a result brought; a libpqxx result is also indexed for Result::get,
+// in the same pass.
 void index(CallStats& stats, Result::Impl& impl) {
   if (impl.raw != nullptr) {
     const PGresult* r = impl.raw;
     const int rows = PQntuples(r), columns = PQnfields(r);
     impl.rows = static_cast<std::size_t>(rows);
-    for (int c = 0; c < columns; ++c) impl.column_names.emplace_back(PQfname(r, c));
-    impl.fields.reserve(impl.rows * static_cast<std::size_t>(columns));
+    impl.columns = static_cast<std::size_t>(columns);
+    std::uint64_t bytes = 0;
     for (int i = 0; i < rows; ++i)
-      for (int c = 0; c < columns; ++c) {
-        const auto length = static_cast<std::size_t>(PQgetlength(r, i, c));
-        stats.bytes_received += length;
-        impl.fields.push_back(PQgetisnull(r, i, c) ? std::nullopt
-                                                   : std::optional<std::string_view>(std::string_view(PQgetvalue(r, i, c), length)));
-      }
+      for (int c = 0; c < columns; ++c) bytes += static_cast<std::uint64_t>(PQgetlength(r, i, c));
+    stats.bytes_received += bytes;
   } else {
-    const pqxx::result& r = impl.result;
+    const pqxx::result& r = *impl.result;
     impl.rows = r.size();
+    impl.columns = static_cast<std::size_t>(r.columns());
     for (pqxx::row::size_type c = 0; c < r.columns(); ++c) impl.column_names.emplace_back(r.column_name(c));
-    impl.fields.reserve(impl.rows * impl.column_names.size());
+    impl.fields.reserve(impl.rows * impl.columns);
     for (const auto& row : r)
       for (const auto& field : row) {
         stats.bytes_received += field.size();
@@ -273,7 +291,7 @@ Result Connection::exec(std::string_view sql) {
   const StatementCpu cpu;
   Result out;
   try {
-    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) { return t.exec(std::string(sql)); });
+    out.impl_->result.emplace(impl_->run([&](pqxx::transaction_base& t) { return t.exec(std::string(sql)); }));
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }
@@ -299,9 +317,9 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
   const auto raw = raw_params(params);
   Result out;
   try {
-    out.impl_->result = impl_->run([&](pqxx::transaction_base& t) {
+    out.impl_->result.emplace(impl_->run([&](pqxx::transaction_base& t) {
       return t.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(raw));
-    });
+    }));
   } catch (const pqxx::failure&) {
     rethrow_as_certbench(server());
   }

@@ -11,6 +11,7 @@ namespace certbench::harness {
 
 unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec) {
   using Clock = std::chrono::steady_clock;
+  const db::StatementCpuMeter statement_meter;  // the wrapper's part of each call's CPU
   Clock::duration slowest{};
   std::vector<bool> read_server(subjects.size(), false);
   for (std::size_t k = 0; k < subjects.size(); ++k) {

@@ -1,5 +1,6 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 
@@ -94,29 +95,44 @@ std::string iso8601(std::int64_t us) {
 }
 
 namespace {
-std::optional<std::size_t> optional_column(const db::Result& r, std::string_view name) {
-  for (std::size_t i = 0; i < r.columns(); ++i)
-    if (r.column_name(i) == name) return i;
-  return std::nullopt;
-}
+// The columns a certificate row may have, in CertificateColumns' order: the first ten required.
+constexpr std::array<std::string_view, 15> kCertificateColumns{
+    "id",        "certificate_number", "generated_at", "recipient_name", "is_public",
+    "created_by", "spa_id",            "template_id",  "file_path",      "image_path",
+    "kind",      "spa_name",           "template_name", "user_email",    "user_full_name"};
+constexpr std::size_t kRequiredColumns = 10;
 }  // namespace
 
-CertificateColumns::CertificateColumns(const db::Result& r)
-    : id(r.column("id")),
-      certificate_number(r.column("certificate_number")),
-      generated_at(r.column("generated_at")),
-      recipient_name(r.column("recipient_name")),
-      is_public(r.column("is_public")),
-      created_by(r.column("created_by")),
-      spa_id(r.column("spa_id")),
-      template_id(r.column("template_id")),
-      file_path(r.column("file_path")),
-      image_path(r.column("image_path")),
-      kind(optional_column(r, "kind")),
-      spa_name(optional_column(r, "spa_name")),
-      template_name(optional_column(r, "template_name")),
-      user_email(optional_column(r, "user_email")),
-      user_full_name(optional_column(r, "user_full_name")) {}
+CertificateColumns::CertificateColumns(const db::Result& r) {
+  // One pass over the result's columns (a decoded page looks its columns up once per result, a
+  // per-kind listing five times a call), the first column of a name winning as in Result::column.
+  std::array<std::optional<std::size_t>, kCertificateColumns.size()> found;
+  for (std::size_t i = 0; i < r.columns(); ++i) {
+    const std::string_view name = r.column_name(i);
+    for (std::size_t k = 0; k < kCertificateColumns.size(); ++k)
+      if (!found[k] && kCertificateColumns[k] == name) {
+        found[k] = i;
+        break;
+      }
+  }
+  for (std::size_t k = 0; k < kRequiredColumns; ++k)
+    if (!found[k]) throw QueryError("the result has no column named " + std::string(kCertificateColumns[k]), "");
+  id = *found[0];
+  certificate_number = *found[1];
+  generated_at = *found[2];
+  recipient_name = *found[3];
+  is_public = *found[4];
+  created_by = *found[5];
+  spa_id = *found[6];
+  template_id = *found[7];
+  file_path = *found[8];
+  image_path = *found[9];
+  kind = found[10];
+  spa_name = found[11];
+  template_name = found[12];
+  user_email = found[13];
+  user_full_name = found[14];
+}
 
 CertificateRow decode_certificate(const db::Result& r, const CertificateColumns& c, std::size_t row,
                                   std::string_view kind) {
