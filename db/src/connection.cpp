@@ -411,9 +411,10 @@ struct PendingResults {
   PendingResults(const PendingResults&) = delete;
   PendingResults& operator=(const PendingResults&) = delete;
   /// One PGresult of call `i`, pipelined or fanned out alike: the first success is the call's
-  /// result, the first failure of the whole exchange its error, anything else is freed.
-  void take(std::size_t i, PGresult* r, std::exception_ptr& error, PGconn* raw, const std::string& server) {
-    if (!succeeded(r) && !error) error = failure_of(raw, r, server);
+  /// result, the first failure of the whole exchange its error (naming `session`'s server, which
+  /// is looked up only then: every result passes here), anything else is freed.
+  void take(std::size_t i, PGresult* r, std::exception_ptr& error, PGconn* raw, const Connection& session) {
+    if (!succeeded(r) && !error) error = failure_of(raw, r, session.server());
     if (results[i] == nullptr && succeeded(r)) results[i] = r;
     else PQclear(r);
   }
@@ -456,7 +457,7 @@ std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> call
     // Each statement's results end with a null; the Sync's own result comes last. A statement
     // after a failed one is answered PGRES_PIPELINE_ABORTED.
     for (std::size_t i = 0; i < sent; ++i) {
-      while (PGresult* r = PQgetResult(raw)) pending.take(i, r, error, raw, server());
+      while (PGresult* r = PQgetResult(raw)) pending.take(i, r, error, raw, *this);
       if (PQstatus(raw) == CONNECTION_BAD) break;
     }
     while (PGresult* r = PQgetResult(raw)) {
@@ -545,7 +546,7 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
         send(lane);
         continue;
       }
-      pending.take(lane.current, r, error, lane.raw, lane.session->server());
+      pending.take(lane.current, r, error, lane.raw, *lane.session);
     }
   };
   std::vector<pollfd> fds;

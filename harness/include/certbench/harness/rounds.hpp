@@ -6,7 +6,10 @@
 // results model pair them (results/statistics.hpp).
 //
 // The harness's own cost per sample is two clock pairs (wall and thread CPU) and one indirect call
-// per batch; scripts/bench-overhead measures it against a bare loop. The heap is metered in calls
+// per batch; scripts/bench-overhead measures it against a bare loop. The rounds hold a
+// db::StatementCpuMeter, so the database wrapper also reads the thread CPU clock around each of
+// its statement calls (the statement_cpu split): measured calls that send statements pay that
+// here, and nowhere else (load, profile). The heap is metered in calls
 // of its own after the rounds, under jemalloc's allocation hook (harness/heap_meter.hpp), which
 // would slow the timed calls.
 //
