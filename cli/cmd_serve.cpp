@@ -64,7 +64,7 @@ int serve(const ServeArgs& args) {
   o.max_header = static_cast<std::uint32_t>(max_header);
   if (args.max_connections < 1) throw UsageError("--max-connections must be at least 1");
   o.max_connections = args.max_connections;
-  if (!(args.idle_timeout > 0 && args.idle_timeout <= 86400)) throw UsageError("--idle-timeout must be 0 to 86400 s");
+  if (!(args.idle_timeout > 0 && args.idle_timeout <= 86400)) throw UsageError("--idle-timeout must be more than 0 and at most 86400 s");
   o.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.idle_timeout * 1e3));
   if (args.threads < 1 || args.threads > 256) throw UsageError("--threads must be 1 to 256");
   o.threads = args.threads;

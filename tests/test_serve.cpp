@@ -77,6 +77,49 @@ TEST_F(Serve, HealthAnswersWithoutTheDatabaseAndWithTheStandardHeaders) {
   EXPECT_TRUE(r.headers.at("date").ends_with(" GMT")) << r.headers.at("date");
 }
 
+// The Server-Timing header's entries, name to dur.
+std::map<std::string, double> timings(const std::string& header) {
+  std::map<std::string, double> out;
+  std::size_t at = 0;
+  while (at < header.size()) {
+    const auto end = std::min(header.find(", ", at), header.size());
+    const std::string entry = header.substr(at, end - at);
+    const auto dur = entry.find("dur=");
+    if (dur != std::string::npos) out[entry.substr(0, entry.find(';'))] = std::stod(entry.substr(dur + 4));
+    at = end + 2;
+  }
+  return out;
+}
+
+TEST_F(Serve, AListingsServerTimingSaysWhereItsTimeWent) {
+  const std::string target = "/naive/admin/certificates?page=1&size=5";
+  // A session's first call also prepares its statements: of three requests over the server's two
+  // sessions, the one with the fewest statements ran on a session that had prepared them.
+  std::map<std::string, double> t;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = get(target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto timing = timings(r.headers.at("server-timing"));
+    for (const char* part : {"queue", "call", "cpu", "dbcpu", "wait", "json", "stmt", "rt"})
+      ASSERT_TRUE(timing.contains(part)) << part << " missing from " << r.headers.at("server-timing");
+    if (t.empty() || timing.at("stmt") < t.at("stmt")) t = timing;
+  }
+  // The same statements and round trips as the same page called in process, statements prepared.
+  auto naive = harness::open_listing_session(dsn(), kSchema, "naive");
+  const PageRequest page{1, 5, std::nullopt};
+  (void)naive.listings->list(Listing::all_certificates_with_users, 0, page);
+  const db::CallStats before = naive.db->stats();
+  (void)naive.listings->list(Listing::all_certificates_with_users, 0, page);
+  const db::CallStats after = naive.db->stats();
+  EXPECT_EQ(t.at("stmt"), static_cast<double>(after.statements - before.statements));
+  EXPECT_EQ(t.at("rt"), static_cast<double>(after.round_trips - before.round_trips));
+  EXPECT_GE(t.at("stmt"), 6);  // the N+1: at least the page, then each of its 5 rows' user
+  // The wrapper's CPU is read on the worker's thread: its statements cost some, within the call's.
+  EXPECT_GT(t.at("dbcpu"), 0);
+  EXPECT_LE(t.at("dbcpu"), t.at("cpu"));
+  EXPECT_NEAR(t.at("wait"), t.at("call") - t.at("cpu"), 0.002);
+}
+
 TEST_F(Serve, EveryListingImplementationAnswersTheInProcessBytes) {
   auto reference = harness::open_listing_session(dsn(), kSchema, "optimized");
   const auto first = reference.listings->public_certificates({1, 5, std::nullopt});

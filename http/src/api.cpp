@@ -62,6 +62,8 @@ using Pool = impl::IdlePool<std::unique_ptr<Slot>>;
 class CallMeter {
  public:
   CallMeter() : wall_(Clock::now()), cpu_(sys::thread_cpu_seconds()), db_cpu_(db::statement_cpu_seconds()) {}
+  CallMeter(const CallMeter&) = delete;
+  CallMeter& operator=(const CallMeter&) = delete;
   // queue, call, cpu, dbcpu, wait; the counts follow when there are any.
   [[nodiscard]] std::string entries(double queue_seconds) const {
     const double call = seconds_between(wall_, Clock::now());
@@ -72,6 +74,7 @@ class CallMeter {
   }
 
  private:
+  db::StatementCpuMeter db_meter_;  // the wrapper reads the CPU clock around its statements while it lives
   Clock::time_point wall_;
   double cpu_, db_cpu_;
 };
