@@ -151,8 +151,10 @@ int run(const RunArgs& args) {
   if (!args.compare_binary.empty())
     note("comparing with " + args.compare_binary + " (" + harness::WorkerClient(args.compare_binary).build().version + ")");
   const std::string perf = args.profile ? harness::find_perf() : "";  // no perf: exit 3 before measuring
-  const fs::path out = make_out_dir(args.out);
   const auto dataset = ensure_dataset(args.dataset);
+  // Nor may perf sample this server's backends (perf_event_paranoid, another host): exit 3, nothing made.
+  if (args.profile) harness::check_profile_access(dataset.target.dsn());
+  const fs::path out = make_out_dir(args.out);
   const bool caching = wants(args, "caching");
   std::optional<redis::RedisTarget> redis;
   if (caching) redis.emplace(redis::RedisTarget::resolve(args.redis, note));

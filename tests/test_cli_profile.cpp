@@ -176,6 +176,38 @@ TEST(CliProfile, RunWithProfileLinksTheHeadlineProfilesFromItsReport) {
   fs::remove_all(parent);
 }
 
+// A perf that runs but will not record: the run's own outputs stay whole, no profile is left
+// half-made, and the run says why and exits 3.
+TEST(CliProfile, RunWhoseProfilesFailKeepsItsResultsAndExitsThree) {
+  const auto parent = fresh_dir("run-profile-fails");
+  const auto out = parent / "run";
+  const auto perf = parent / "perf";
+  {
+    std::ofstream script(perf);
+    script << "#!/bin/sh\n"
+              "[ \"$1\" = --version ] && { echo 'perf version 6.1'; exit 0; }\n"
+              "echo 'this perf records nothing' >&2\n"
+              "exit 1\n";
+  }
+  fs::permissions(perf, fs::perms::owner_all);
+  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "1000", "--schema", "cli_profile",
+                                "--profile", "--profile-seconds", "0.5", "--out", out.string(), "--dsn",
+                                shared_cluster().dsn()},
+                               {"CERTBENCH_PERF=" + perf.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(has(r.err, "the profiles could not be made")) << r.err;
+  EXPECT_TRUE(has(r.err, "this perf records nothing")) << r.err;
+  EXPECT_TRUE(fs::exists(out / "results.json"));
+  const auto md = slurp(out / "report.md");
+  EXPECT_TRUE(has(md, "get_public_certificates")) << md.substr(0, 2000);
+  EXPECT_FALSE(has(md, "## Profiles"));
+  if (fs::exists(out / "profile")) {
+    EXPECT_EQ(std::distance(fs::directory_iterator(out / "profile"), fs::directory_iterator()), 0)
+        << "a half-made profile was left in " << (out / "profile");
+  }
+  fs::remove_all(parent);
+}
+
 TEST(CliProfile, RunWithProfileButNoPerfExitsThreeBeforeMeasuring) {
   const auto parent = fresh_dir("run-profile-noperf");
   const auto out = parent / "run";

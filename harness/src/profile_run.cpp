@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
@@ -223,6 +224,15 @@ void check_access(const std::vector<pid_t>& backends) {
                              ", not as you: perf may not attach to it; run certbench as root (or as that user)");
   }
 }
+
+}  // namespace
+
+void check_profile_access(const std::string& dsn) {
+  db::Connection session(dsn);
+  check_access({static_cast<pid_t>(session.exec("SELECT pg_backend_pid()").int64(0, 0))});
+}
+
+namespace {
 
 struct Window {
   std::uint64_t calls = 0;

@@ -72,6 +72,11 @@ struct ProfileSide {
 /// line: the cause and the fix) when there is none, or when it does not run on this kernel.
 std::string find_perf();
 
+/// Whether perf may sample certbench and the PostgreSQL backend serving `dsn` here (one session
+/// is opened to learn its backend's pid): throws EnvironmentError, one line with the cause and the
+/// fix, when it may not — what run_profile would find only after a run's measuring.
+void check_profile_access(const std::string& dsn);
+
 /// Profiles spec.impls in turn. Throws EnvironmentError with one line naming the cause and the
 /// fix when perf cannot sample here (not installed, perf_event_paranoid, a container, a backend
 /// of another user, a server on another machine); UsageError for an unknown implementation;
