@@ -119,18 +119,15 @@ std::string write_side(const harness::ProfileSide& side, const Sides& folded, Li
 }  // namespace
 
 std::string write_profile(const std::vector<harness::ProfileSide>& sides, Listing listing, unsigned frequency,
-                          const fs::path& perf_data, const fs::path& dir) {
+                          const fs::path& dir) {
   fs::create_directories(dir);
   std::vector<Sides> folded;
   std::string summary;
   for (const auto& side : sides) {
     folded.push_back({reports::collapse_perf_script(side.client_script), reports::collapse_perf_script(side.server_script)});
     summary += (summary.empty() ? "" : "\n") + write_side(side, folded.back(), listing, frequency, dir / side.impl);
-    if (!perf_data.empty())
-      for (const char* part : {"client", "server"}) {
-        const auto data = perf_data / fmt::format("{}.{}.perf.data", side.impl, part);
-        fs::rename(data, dir / side.impl / fmt::format("{}.perf.data", part));
-      }
+    for (const auto& data : side.recordings)  // <impl>.X.perf.data -> <impl>/X.perf.data
+      fs::rename(data, dir / side.impl / data.filename().string().substr(side.impl.size() + 1));
   }
   if (sides.size() == 2) {
     const auto& before = sides[0].impl;
@@ -187,7 +184,7 @@ int profile(const ProfileArgs& args) {
     });
   }
   const std::string summary =
-      write_profile(sides, a.listing, args.frequency, args.keep_perf_data ? work : fs::path(), work);
+      write_profile(sides, a.listing, args.frequency, work);
   fmt::print("{}", summary);
   std::fflush(stdout);
   std::error_code ec;

@@ -136,7 +136,7 @@ void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const s
                            : fmt::format("profile {}: {}", to_string(listing), what));
       });
     }
-    write_profile(sides, listing, frequency, fs::path(), work);
+    write_profile(sides, listing, frequency, work);
     std::error_code ec;
     fs::rename(work, dir, ec);
     if (ec) throw EnvironmentError("cannot move the profile into " + dir.string() + ": " + ec.message());

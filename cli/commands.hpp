@@ -133,10 +133,10 @@ int profile(const ProfileArgs& args);
 
 /// Writes the profile of `sides` (harness::run_profile) into `dir`: per implementation its folded
 /// stacks, flame graphs, top functions and EXPLAIN; with two sides, the functions whose share
-/// changed most (diff.client.txt, diff.server.txt); summary.txt. Moves perf's recordings from
-/// `perf_data` beside them unless it is empty. Returns the summary, as the terminal shows it.
+/// changed most (diff.client.txt, diff.server.txt); summary.txt. Moves the sides' kept perf
+/// recordings into their implementation's folder. Returns the summary, as the terminal shows it.
 std::string write_profile(const std::vector<harness::ProfileSide>& sides, Listing listing, unsigned frequency,
-                          const std::filesystem::path& perf_data, const std::filesystem::path& dir);
+                          const std::filesystem::path& dir);
 
 struct SavesArgs {
   DatasetArgs dataset;

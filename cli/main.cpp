@@ -509,7 +509,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10u, 20000u))->capture_default_str();
   profile->add_option("--out", profile_args.out,
                       "the folder to write (new or empty; default: reports/out/profile-<UTC time>/)");
-  profile->add_flag("--keep-perf-data", profile_args.keep_perf_data, "keep perf's recordings (client.perf.data, "
+  profile->add_flag("--keep-perf-data", profile_args.keep_perf_data, "keep perf's recordings (perf.data, or client.perf.data and "
                                                                      "server.perf.data) for perf report");
   profile_dataset.add(*profile, profile_args.dataset);
   profile->footer(std::string(profile->get_footer()) +

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
@@ -55,8 +56,8 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   const auto parent = fresh_dir("profile");
   const auto out = parent / "p";
   const auto r = run_certbench({"profile", "public", "--impl", "naive", "--against", "optimized", "--seconds", "1",
-                                "--scale", "1000", "--schema", "cli_profile", "--out", out.string(), "--dsn",
-                                shared_cluster().dsn()});
+                                "--scale", "1000", "--schema", "cli_profile", "--out", out.string(), "--keep-perf-data",
+                                "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.out, "calls/s")) << r.out;
   EXPECT_TRUE(has(r.out, "without perf")) << r.out;
@@ -70,6 +71,15 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
       EXPECT_GT(fs::file_size(path), 0u) << path;
     }
   for (const char* file : {"summary.txt", "diff.client.txt", "diff.server.txt"}) EXPECT_TRUE(fs::exists(out / file)) << file;
+  // Kept: as root one recording of every CPU, split by thread into the two sides; else one a side.
+  for (const char* impl : {"naive", "optimized"}) {
+    if (::geteuid() == 0) {
+      EXPECT_TRUE(fs::exists(out / impl / "perf.data")) << impl;
+    } else {
+      EXPECT_TRUE(fs::exists(out / impl / "client.perf.data")) << impl;
+      EXPECT_TRUE(fs::exists(out / impl / "server.perf.data")) << impl;
+    }
+  }
   // Nothing but the folder itself is left beside it.
   EXPECT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
 
@@ -85,6 +95,9 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   // as [postgres] (unless its debug symbols are installed), the heap scan they call by name.
   EXPECT_TRUE(any_of_in(naive_server, {"ExecSeqScan", "SeqNext", "heap_getnextslot"})) << naive_server.substr(0, 4000);
   EXPECT_TRUE(has(naive_server, "PostgresMain")) << "the backend's stacks unwind to its main loop";
+  // Each side holds its own processes' samples and none of the other's.
+  EXPECT_FALSE(has(naive_client, "PostgresMain")) << naive_client.substr(0, 4000);
+  EXPECT_FALSE(has(naive_server, "certbench::")) << naive_server.substr(0, 4000);
   // The optimized one reads each table's newest public rows through an index.
   const auto optimized_server = slurp(out / "optimized" / "server.folded");
   EXPECT_TRUE(any_of_in(optimized_server, {"ExecIndexScan", "IndexNext", "index_getnext_slot", "btgettuple"}))

@@ -194,12 +194,22 @@ class PerfRecording {
 
 // perf script's text of a recording: frames with symbol and file, no source lines, no inlined
 // frames (none without debug information, and looking for them is slow).
-std::string script(const std::string& perf, const fs::path& data) {
-  const auto r = sys::run_capture(
-      {perf, "script", "-i", data.string(), "-F", "comm,tid,time,event,ip,sym,dso", "--no-inline"});
+// `only` narrows a system-wide recording to some threads or processes ("--tid=…", "--pid=…").
+std::string script(const std::string& perf, const fs::path& data, const std::string& only = "") {
+  std::vector<std::string> argv{perf, "script", "-i", data.string(), "-F", "comm,tid,time,event,ip,sym,dso",
+                                "--no-inline"};
+  if (!only.empty()) argv.push_back(only);
+  const auto r = sys::run_capture(argv);
   if (r.exit_code != 0) throw EnvironmentError("perf script could not read " + data.string() + ": " +
                                                perf_complaint(r.err));
   return r.out;
+}
+
+// Whether perf may sample every CPU (perf record -a): root, or perf_event_paranoid at 0 or below.
+bool samples_every_cpu() {
+  if (::geteuid() == 0) return true;
+  const auto level = perf_event_paranoid();
+  return level && *level <= 0;
 }
 
 // Before starting perf: what would stop it from sampling these processes, as one line with the fix.
@@ -314,36 +324,50 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   side.reference_calls = ref.calls;
   side.reference_seconds = ref.seconds;
 
-  const auto client_data = spec.work_dir / (impl + ".client.perf.data");
-  const auto server_data = spec.work_dir / (impl + ".server.perf.data");
+  const std::string client_what = "certbench's thread " + std::to_string(side.client_tid);
+  const std::string server_what = "the PostgreSQL backend" + std::string(side.backends.size() > 1 ? "s " : " ") +
+                                  pid_list(side.backends);
+  // Sampling every CPU costs the sampled processes far less than following two of them: a task's
+  // own sampling timer is stopped and restarted at every switch, and a client and its backend
+  // switch at every call (docs/profiling.md). It needs root (or perf_event_paranoid <= 0); then
+  // one recording with DWARF stacks (the backend has no frame pointers) is split by thread.
+  const bool whole_machine = samples_every_cpu();
+  const auto client_data = spec.work_dir / (impl + (whole_machine ? ".perf.data" : ".client.perf.data"));
+  const auto server_data = whole_machine ? client_data : spec.work_dir / (impl + ".server.perf.data");
   {
     say("starting perf", 0);
-    PerfRecording client(perf, {"-t", std::to_string(side.client_tid)}, "fp", spec.frequency, client_data,
-                         "certbench's thread " + std::to_string(side.client_tid));
-    PerfRecording server(perf, {"-p", pid_list(side.backends)}, "dwarf", spec.frequency, server_data,
-                         "the PostgreSQL backend" + std::string(side.backends.size() > 1 ? "s " : " ") +
-                             pid_list(side.backends));
+    std::optional<PerfRecording> both, client, server;
+    if (whole_machine) {
+      both.emplace(perf, std::vector<std::string>{"-a"}, "dwarf", spec.frequency, client_data,
+                   client_what + " and " + server_what);
+    } else {
+      client.emplace(perf, std::vector<std::string>{"-t", std::to_string(side.client_tid)}, "fp", spec.frequency,
+                     client_data, client_what);
+      server.emplace(perf, std::vector<std::string>{"-p", pid_list(side.backends)}, "dwarf", spec.frequency,
+                     server_data, server_what);
+    }
     const auto w = loop(*session.listings, spec, side.user, spec.duration,
                         [&](double left) { say("profiling", left); });
     side.calls = w.calls;
     side.seconds = w.seconds;
     say("stopping perf", 0);
-    server.stop();
-    client.stop();
+    for (auto* recording : {&both, &server, &client})
+      if (*recording) (*recording)->stop();
   }
   if (sys::shutdown_requested()) throw EnvironmentError("interrupted");
   say("EXPLAIN (ANALYZE, BUFFERS)", 0);
   side.statements = explain_one_call(session, spec, side.user);
   say("perf script (certbench)", 0);
-  side.client_script = script(perf, client_data);
+  side.client_script = script(perf, client_data, whole_machine ? "--tid=" + std::to_string(side.client_tid) : "");
   say("perf script (PostgreSQL)", 0);
-  side.server_script = script(perf, server_data);
-  if (!spec.keep_perf_data) {
-    fs::remove(client_data);
-    fs::remove(server_data);
-  }
-  for (const auto& data : {client_data, server_data})
+  side.server_script = script(perf, server_data, whole_machine ? "--pid=" + pid_list(side.backends) : "");
+  std::vector<fs::path> recordings{client_data};
+  if (server_data != client_data) recordings.push_back(server_data);
+  for (const auto& data : recordings) {
+    if (spec.keep_perf_data) side.recordings.push_back(data);
+    else fs::remove(data);
     for (const char* suffix : {".log", ".ctl", ".ack"}) fs::remove(fs::path(data).concat(suffix));
+  }
   return side;
 }
 

@@ -36,7 +36,7 @@ struct ProfileSpec {
   unsigned frequency = 997;                     ///< samples per second (software event cpu-clock)
   std::string perf;                             ///< the perf program ("" = find_perf())
   std::filesystem::path work_dir;               ///< where perf's data and logs go (must exist)
-  bool keep_perf_data = false;                  ///< keep <impl>.client.perf.data, <impl>.server.perf.data
+  bool keep_perf_data = false;                  ///< keep perf's recordings (ProfileSide::recordings)
 };
 
 /// One statement the path ran in one call, under EXPLAIN (ANALYZE, BUFFERS): executions with the
@@ -62,6 +62,9 @@ struct ProfileSide {
   std::string client_script;           ///< perf script's output for the client thread
   std::string server_script;           ///< … and for the backends
   std::vector<ExplainedStatement> statements;  ///< in the order first run
+  /// With keep_perf_data, perf's recordings in work_dir: <impl>.perf.data (every CPU, as root),
+  /// else <impl>.client.perf.data and <impl>.server.perf.data.
+  std::vector<std::filesystem::path> recordings;
   [[nodiscard]] double calls_per_second() const noexcept { return seconds > 0 ? static_cast<double>(calls) / seconds : 0; }
   [[nodiscard]] double reference_calls_per_second() const noexcept {
     return reference_seconds > 0 ? static_cast<double>(reference_calls) / reference_seconds : 0;
