@@ -157,12 +157,13 @@ TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
     EXPECT_GT(*a->execution, 0.0) << key;
     EXPECT_GT(a->client_cpu, 0.0) << key;
     EXPECT_LE(a->client_cpu, a->latency) << key;
-    // The parts add up to the median call — medians of different samples, so closely, not
-    // exactly: a wide margin here, as the machine is shared (how close, a run's figures show).
-    if (const auto share = a->sum_share()) {
-      EXPECT_GT(*share, 0.5) << key;
-      EXPECT_LT(*share, 1.5) << key;
+    // The anatomy is the median call's: its parts add up to the series' median latency.
+    EXPECT_EQ(a->latency, results::percentile(*s.samples_of(Metric::latency), 0.5)) << key;
+    if (a->waiting) {  // absent only where the calls run alone took the server longer than this one
+      EXPECT_GE(*a->waiting, 0.0) << key;
+      EXPECT_NEAR(a->client_cpu + *a->planning + *a->execution + *a->waiting, a->latency, 1e-12) << key;
     }
+    EXPECT_EQ(s.value(Metric::waiting), a->waiting) << key << ": results.json's waiting is the anatomy's";
     by[key] = *a;
   }
   // Planned once against planned every call: the best listing's planning per call is nothing.
@@ -249,3 +250,38 @@ TEST_F(CallAnatomy, ACacheHitIsAlmostAllClientCpuAndHasNoServerPart) {
 }
 
 }  // namespace
+
+// The anatomy reads every per-sample part from one call, the median one, so that a slow call's
+// CPU and a fast call's latency never meet in one table row.
+TEST(CallAnatomyOfASeries, TakesEveryPartFromTheMedianCall) {
+  results::Series s;
+  s.samples[Metric::latency] = {0.030, 0.010, 0.020, 0.050, 0.012};  // the median call is the third
+  s.samples[Metric::client_cpu] = {0.001, 0.009, 0.004, 0.002, 0.008};
+  s.samples[Metric::statement_cpu] = {0.0001, 0.0002, 0.0003, 0.0004, 0.0005};
+  s.values[Metric::server_planning] = 0.001;
+  s.values[Metric::server_execution] = 0.006;
+  auto a = results::anatomy_of(s);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->latency, 0.020);
+  EXPECT_EQ(a->client_cpu, 0.004);
+  EXPECT_EQ(a->statement_cpu, 0.0003);
+  ASSERT_TRUE(a->waiting.has_value());
+  EXPECT_NEAR(*a->waiting, 0.020 - 0.004 - 0.001 - 0.006, 1e-15);
+
+  // A server part unknown: waiting cannot be told apart.
+  s.values.erase(Metric::server_planning);
+  EXPECT_FALSE(results::anatomy_of(s)->waiting.has_value());
+  // The server's time beyond the call's time off its CPU (sessions at once): no waiting either.
+  s.values[Metric::server_planning] = 0.001;
+  s.values[Metric::server_execution] = 0.018;
+  EXPECT_FALSE(results::anatomy_of(s)->waiting.has_value());
+  // No statement sent: no server part, the time off the CPU is all waiting.
+  s.samples.erase(Metric::statement_cpu);
+  s.values.clear();
+  a = results::anatomy_of(s);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_NEAR(*a->waiting, 0.016, 1e-15);
+  // Not a CPU reading per latency sample: no anatomy.
+  s.samples[Metric::client_cpu].pop_back();
+  EXPECT_FALSE(results::anatomy_of(s).has_value());
+}

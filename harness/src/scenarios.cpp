@@ -8,6 +8,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/results/analysis.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
@@ -45,16 +46,13 @@ void add_load(Series& s, const LoopLoadResult& l) {
 }
 
 // The anatomy of a call (results/anatomy.hpp): per sample, the thread's CPU outside the database
-// wrapper's calls (client_cpu) and inside them (statement_cpu); the server's planning and
-// execution; and waiting — each sample's time outside the client's own CPU, less the server's
-// time. libpq's CPU inside the wrapper overlaps the server's work (rows are parsed as they arrive),
-// so it lies within waiting, not beside it.
+// wrapper's calls (client_cpu) and inside them (statement_cpu); per call, the server's planning and
+// execution; and waiting, the rest of the median call. libpq's CPU inside the wrapper overlaps the
+// server's work (rows are parsed as they arrive), so it lies within waiting, not beside it.
 //
 // The server's time comes from the very calls the clocks timed where it was read around them (a
-// slow subject: `in_rounds`, per sample), otherwise from calls run alone after the rounds (`alone`,
-// per call). Waiting is absent when the server's time is unknown, or exceeds the time it is taken
-// from: sessions working at once (parallel) overlap their server time, which then is no part of the
-// wall time.
+// slow subject: `in_rounds`, per sample: the median of the readings), otherwise from calls run
+// alone after the rounds (`alone`, per call).
 struct ServerPerSample {
   std::vector<double> exec_seconds, plan_seconds;
 };
@@ -64,30 +62,20 @@ void add_anatomy(Series& s, const std::vector<double>& cpu_seconds, const std::v
   const auto* latency = s.samples_of(Metric::latency);
   const std::size_t n = cpu_seconds.size();
   if (n == 0 || latency == nullptr || latency->size() != n || statement_cpu_seconds.size() != n) return;
-  std::vector<double> own(n), outside(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    own[i] = std::max(0.0, cpu_seconds[i] - statement_cpu_seconds[i]);
-    outside[i] = std::max(0.0, (*latency)[i] - own[i]);
-  }
+  std::vector<double> own(n);
+  for (std::size_t i = 0; i < n; ++i) own[i] = std::max(0.0, cpu_seconds[i] - statement_cpu_seconds[i]);
   s.samples[Metric::client_cpu] = own;
-  if (!reaches_server) {  // no statement was sent: the server had no part in the call
-    s.values[Metric::waiting] = results::percentile(outside, 0.5);
-    return;
+  if (reaches_server) {  // otherwise no statement was sent: the server had no part in the call
+    s.samples[Metric::statement_cpu] = statement_cpu_seconds;
+    if (in_rounds.exec_seconds.size() == n) {
+      s.values[Metric::server_execution] = results::percentile(in_rounds.exec_seconds, 0.5);
+      if (in_rounds.plan_seconds.size() == n)
+        s.values[Metric::server_planning] = results::percentile(in_rounds.plan_seconds, 0.5);
+    } else if (alone && alone->plan_seconds) {
+      s.values[Metric::server_planning] = *alone->plan_seconds;
+    }
   }
-  s.samples[Metric::statement_cpu] = statement_cpu_seconds;
-  if (in_rounds.exec_seconds.size() == n) {
-    s.values[Metric::server_execution] = results::percentile(in_rounds.exec_seconds, 0.5);
-    if (in_rounds.plan_seconds.size() != n) return;
-    s.values[Metric::server_planning] = results::percentile(in_rounds.plan_seconds, 0.5);
-    std::vector<double> waiting(n);
-    for (std::size_t i = 0; i < n; ++i) waiting[i] = outside[i] - in_rounds.exec_seconds[i] - in_rounds.plan_seconds[i];
-    if (const double w = results::percentile(waiting, 0.5); w >= 0) s.values[Metric::waiting] = w;
-    return;
-  }
-  if (!alone || !alone->plan_seconds) return;
-  s.values[Metric::server_planning] = *alone->plan_seconds;
-  const double waiting = results::percentile(outside, 0.5) - alone->exec_seconds - *alone->plan_seconds;
-  if (waiting >= 0) s.values[Metric::waiting] = waiting;
+  if (const auto a = results::anatomy_of(s); a && a->waiting) s.values[Metric::waiting] = *a->waiting;
 }
 
 }  // namespace

@@ -1,26 +1,35 @@
 #include "certbench/results/anatomy.hpp"
 
-#include "certbench/results/statistics.hpp"
+#include <algorithm>
+#include <numeric>
 
 namespace certbench::results {
-
-std::optional<double> Anatomy::sum_share() const {
-  if (!waiting || latency <= 0) return std::nullopt;
-  return (client_cpu + planning.value_or(0) + execution.value_or(0) + *waiting) / latency;
-}
 
 std::optional<Anatomy> anatomy_of(const Series& s) {
   const auto* latency = s.samples_of(Metric::latency);
   const auto* cpu = s.samples_of(Metric::client_cpu);
-  if (latency == nullptr || cpu == nullptr || latency->empty() || cpu->empty()) return std::nullopt;
+  if (latency == nullptr || cpu == nullptr || latency->empty() || cpu->size() != latency->size()) return std::nullopt;
+  // The median call: the sample percentile() reports, at rank n/2 of the latencies in order.
+  std::vector<std::size_t> order(latency->size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
+  std::nth_element(order.begin(), middle, order.end(),
+                   [&](std::size_t a, std::size_t b) { return (*latency)[a] < (*latency)[b]; });
+  const std::size_t call = *middle;
   Anatomy a;
-  a.latency = percentile(*latency, 0.5);
-  a.client_cpu = percentile(*cpu, 0.5);
-  if (const auto* st = s.samples_of(Metric::statement_cpu); st != nullptr && !st->empty())
-    a.statement_cpu = percentile(*st, 0.5);
+  a.latency = (*latency)[call];
+  a.client_cpu = (*cpu)[call];
+  const auto* st = s.samples_of(Metric::statement_cpu);
+  if (st != nullptr && st->size() == latency->size()) a.statement_cpu = (*st)[call];
   a.planning = s.value(Metric::server_planning);
   a.execution = s.value(Metric::server_execution);
-  a.waiting = s.value(Metric::waiting);
+  if (st == nullptr) {  // no statement sent: the server has no part, the time off the CPU is waiting
+    a.waiting = std::max(0.0, a.latency - a.client_cpu);
+  } else if (a.planning && a.execution) {
+    // What the call spent neither on its thread's CPU nor in the server; below zero, the server's
+    // time overlapped itself (sessions at once) and is no part of the wall time.
+    if (const double rest = a.latency - a.client_cpu - *a.planning - *a.execution; rest >= 0) a.waiting = rest;
+  }
   return a;
 }
 

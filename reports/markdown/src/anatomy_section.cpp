@@ -13,28 +13,25 @@ std::string anatomy_section(const results::Run& run, const std::vector<std::stri
   if (rows.empty()) return "";
   std::string out =
       "## Where the time goes\n\n"
-      "Each call's median split into its parts: the calling thread's own CPU outside the database calls — decoding, "
+      "The median call split into its parts: its thread's own CPU outside the database calls — decoding, "
       "sorting, building the result (`CLOCK_THREAD_CPUTIME_ID` around the same calls as the latency, less the CPU "
-      "inside the database wrapper) —, the server's planning and execution of the call's statements "
-      "(`pg_stat_statements` with `track_planning`: around each timed call of a listing taking 5 ms or more, "
-      "otherwise over calls run alone after the rounds), and *waiting*: the "
-      "median time outside the client's own CPU less the server's time — round trips, libpq, the kernel, "
-      "scheduling. *libpq CPU* is the thread's CPU inside the database calls (sending, receiving and parsing rows "
-      "as they arrive, while the server works): part of waiting, shown apart. *sum* is the parts over the median "
-      "call. A part that was not measured is left blank (—), never estimated; a path that sends no statement has no "
-      "server part.\n\n";
+      "inside the database wrapper) —, the server's planning and execution of a call's statements "
+      "(`pg_stat_statements` with `track_planning`, per call: the median of readings around each timed call of a "
+      "listing taking 5 ms or more, otherwise over calls run alone after the rounds), and *waiting*: the rest of "
+      "the call — round trips, libpq, the kernel, scheduling. *libpq CPU* is the thread's CPU inside the database "
+      "calls (sending, receiving and parsing rows as they arrive, while the server works): part of waiting, shown "
+      "apart. A part that was not measured is left blank (—), never estimated, and then so is waiting; a path that "
+      "sends no statement has no server part.\n\n";
   if (std::find(charts.begin(), charts.end(), "listing_anatomy") != charts.end())
     out += "![each listing call's parts as shares of its median](charts/listing_anatomy.svg)\n\n";
   out += "| path | implementation | mode | median | client CPU | server planning | server execution | waiting | "
-         "round trips | sum | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+         "round trips | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|\n";
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
   std::vector<std::string> planning_heavy;
   for (const auto& [s, a, trips] : rows) {
-    const auto share = a.sum_share();
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
                        s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution),
-                       part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : "—",
-                       share ? fmt::format("{:.0f}%", 100 * *share) : "—", part(a.statement_cpu));
+                       part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : "—", part(a.statement_cpu));
     if (a.planning_dominates()) planning_heavy.push_back(fmt::format("{} ({})", s->path, s->implementation));
   }
   out += "\n";

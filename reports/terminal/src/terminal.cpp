@@ -79,18 +79,16 @@ void print_listings(const Printer& p) {
 void print_anatomy(const Printer& p) {
   const auto rows = results::anatomies_of(p.run);
   if (rows.empty()) return;
-  p.print("\nwhere the time goes: the median call = client CPU + the server's planning + its execution + waiting "
-          "(round trips, libpq, the kernel, scheduling); '-' not measured\n");
-  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", "path", "impl", "mode",
-          "median", "client cpu", "planning", "execution", "waiting", "trips", "sum", "libpq cpu");
+  p.print("\nwhere the time goes: the median call = its client CPU + the server's planning + its execution + "
+          "waiting, the rest (round trips, libpq, the kernel, scheduling); '-' not measured\n");
+  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", "path", "impl", "mode",
+          "median", "client cpu", "planning", "execution", "waiting", "trips", "libpq cpu");
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
   std::string planning_heavy;
   for (const auto& [s, a, trips] : rows) {
-    const auto share = a.sum_share();
-    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:>10}\n", s->path, s->implementation,
+    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", s->path, s->implementation,
             s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
-            trips ? fmt::format("{:.0f}", *trips) : std::string("-"),
-            share ? fmt::format("{:.0f}%", 100 * *share) : std::string("-"), part(a.statement_cpu));
+            trips ? fmt::format("{:.0f}", *trips) : std::string("-"), part(a.statement_cpu));
     if (a.planning_dominates()) planning_heavy += (planning_heavy.empty() ? "" : ", ") + s->path + " " + s->implementation;
   }
   if (!planning_heavy.empty())

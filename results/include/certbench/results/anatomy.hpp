@@ -1,10 +1,12 @@
 #pragma once
-// The anatomy of a call: where its time went, from a series' own figures. The parts are the
-// calling thread's own CPU (client_cpu: outside the database wrapper's calls — decoding, sorting,
-// building the result; the median of its samples), the server's planning and execution per call
-// (pg_stat_statements), and waiting (the median time outside the client's own CPU less the
-// server's time: round trips, libpq, the kernel, scheduling). A part that was not measured is absent,
-// never estimated; a series whose calls send no statement has no server part at all.
+// The anatomy of a call: where the median call's time went, from a series' own figures. The parts
+// are that call's thread CPU outside the database wrapper's calls (client_cpu: decoding, sorting,
+// building the result), the server's planning and execution per call (pg_stat_statements: the
+// median of the per-call readings where they were read around the timed calls, else per call over
+// calls run alone), and waiting, the rest of that call's latency: round trips, libpq, the kernel,
+// scheduling. So the parts add up to the median call exactly wherever waiting is known. A part that
+// was not measured is absent, never estimated; a series whose calls send no statement has no
+// server part at all.
 //
 // Thread safety: pure functions over values.
 #include <optional>
@@ -15,21 +17,22 @@
 namespace certbench::results {
 
 struct Anatomy {
-  double latency = 0;                  ///< seconds: the median call
-  double client_cpu = 0;               ///< seconds: the median call's thread CPU outside the database wrapper
+  double latency = 0;                  ///< seconds: the median call (the series' median latency)
+  double client_cpu = 0;               ///< seconds: that call's thread CPU outside the database wrapper
   /// seconds: the median call's thread CPU inside the database wrapper (libpq), which overlaps the
   /// server's work and lies within waiting; absent for a path that sends no statement.
   std::optional<double> statement_cpu;
   std::optional<double> planning;      ///< seconds per call; absent when not measured or no server part
   std::optional<double> execution;     ///< seconds per call; absent when not measured or no server part
-  std::optional<double> waiting;       ///< seconds per call; absent when it cannot be told apart
-  /// The parts' sum over the median latency, when every part is known (1 = they add up exactly).
-  [[nodiscard]] std::optional<double> sum_share() const;
+  /// seconds: the rest of the call; absent when a server part is unknown, or the server's time
+  /// exceeds the call's time off its thread's CPU (sessions working at once)
+  std::optional<double> waiting;
   /// The server spent longer planning than executing the call's statements.
   [[nodiscard]] bool planning_dominates() const { return planning && execution && *planning > *execution; }
 };
 
-/// The anatomy of `s`; std::nullopt when it has no client_cpu samples beside its latency's.
+/// The anatomy of `s`'s median call; std::nullopt unless it has a client_cpu sample for every
+/// latency sample.
 std::optional<Anatomy> anatomy_of(const Series& s);
 
 /// A series' anatomy, with the round trips beside it (the listings' round_trips, a cache
