@@ -5,6 +5,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/http/api.hpp"
 #include "certbench/http/cursor.hpp"
+#include "certbench/http/json.hpp"
 #include "certbench/http/routes.hpp"
 
 using namespace certbench;
@@ -71,6 +72,49 @@ TEST(ServeRoutes, RefusalsCarryTheirStatus) {
   EXPECT_EQ(status_of("GET", "/naive/users/1x/certificates"), 400);
   EXPECT_EQ(status_of("POST", "/naive/certificates/spa_therapist/-1/image"), 400);
   EXPECT_EQ(status_of("PUT", "/naive/certificates/spa_therapist/1/image"), 405);
+}
+
+// A listing page is written without building a JSON tree: its bytes must be those nlohmann's
+// dump() gives the same page, whatever the strings hold — quotes, control characters, non-ASCII
+// text, bytes that are not UTF-8 (replaced) — and whichever optional fields a listing fills.
+TEST(ServeJson, AListingPageIsTheBytesNlohmannWouldWrite) {
+  auto reference = [](Listing listing, std::int64_t user, const PageRequest& page, std::string_view after,
+                      const ListingPage& result) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : result.rows) rows.push_back(certificate_json(r));
+    nlohmann::json out = {
+        {"listing", to_string(listing)},
+        {"page", page.after ? nlohmann::json() : nlohmann::json(page.page)},
+        {"size", page.size},
+        {"after", page.after ? nlohmann::json(std::string(after)) : nlohmann::json()},
+        {"rows", rows},
+        {"next_cursor", result.next ? nlohmann::json(encode_cursor(listing, user, *result.next)) : nlohmann::json()}};
+    if (listing == Listing::user_certificates) out["user_id"] = user;
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  CertificateRow plain{"spa_therapist", 7, "CERT-7", 0, "2023-05-17T13:45:12.123456Z", "Ana", true, 3, 4, 5,
+                       "/files/7.pdf", std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  CertificateRow odd = plain;
+  odd.id = -9223372036854775807 - 1;
+  odd.recipient_name = std::string("q\"b\\s/\b\f\n\r\t\x01\x1f\x7f ") + "Zo\xc3\xab \xe6\x97\xa5 \xf0\x9f\x8e\x93";
+  odd.certificate_number = "bad \xff\xc3 utf-8 \xed\xa0\x80 \xc0\xaf";
+  odd.is_public = false;
+  odd.image_path = "/img/\"x\".png";
+  odd.spa_name = "Spa \u00e9";
+  odd.template_name = "";
+  odd.user_email = "a@b.c";
+  odd.user_full_name = "\x02";
+  ListingPage result{{plain, odd}, ListingPosition{odd.generated_at_us, odd.kind, odd.id}};
+  for (const auto listing : {Listing::public_certificates, Listing::user_certificates,
+                             Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
+    PageRequest numbered{3, 2, std::nullopt};
+    EXPECT_EQ(listing_body(listing, 42, numbered, "", result), reference(listing, 42, numbered, "", result));
+    PageRequest keyset{1, 2, ListingPosition{1, "esthetician", 2}};
+    const std::string after = "cur\"sor\xfe";
+    EXPECT_EQ(listing_body(listing, 42, keyset, after, result), reference(listing, 42, keyset, after, result));
+    const ListingPage empty{};
+    EXPECT_EQ(listing_body(listing, 42, numbered, "", empty), reference(listing, 42, numbered, "", empty));
+  }
 }
 
 }  // namespace
