@@ -16,12 +16,15 @@
 #include "certbench/redis/embedded_redis.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/results/anatomy.hpp"
+#include "certbench/sys/cpu_time.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
 using results::Metric;
 
 namespace {
+
+double statement_cpu() { return sys::cpu_part_seconds(sys::CpuPart::statement); }
 
 constexpr const char* kSchema = "anatomy";
 
@@ -80,33 +83,33 @@ TEST(PreparedStatements, ASessionKeepsTheMostRecentlyUsedUpToItsLimit) {
 
 TEST(PreparedStatements, TheWrappersCpuIsCountedOnItsThreadAndNotTheCallersOwn) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
-  const db::StatementCpuMeter meter;
-  const double before = db::statement_cpu_seconds();
+  const sys::CpuMeter meter;
+  const double before = statement_cpu();
   c.exec("SELECT count(*) FROM generate_series(1, 200000)");  // the server's work: little client CPU
   for (int i = 0; i < 50; ++i) c.exec_prepared("tiny", "SELECT 1", {});
-  const double in_statements = db::statement_cpu_seconds() - before;
+  const double in_statements = statement_cpu() - before;
   EXPECT_GT(in_statements, 0.0);
   volatile double x = 0;  // the caller's own work is not the wrapper's
   for (int i = 0; i < 2'000'000; ++i) x = x + 1.0 / (i + 1);
-  EXPECT_EQ(db::statement_cpu_seconds() - before, in_statements);
+  EXPECT_EQ(statement_cpu() - before, in_statements);
 }
 
 TEST(PreparedStatements, TheWrappersCpuIsReadOnlyUnderAMeter) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
-  const double before = db::statement_cpu_seconds();
+  const double before = statement_cpu();
   for (int i = 0; i < 20; ++i) c.exec_prepared("tiny", "SELECT 1", {});
   c.exec("SELECT count(*) FROM generate_series(1, 200000)");
-  EXPECT_EQ(db::statement_cpu_seconds(), before);
+  EXPECT_EQ(statement_cpu(), before);
   double metered = 0;
   {
-    const db::StatementCpuMeter outer;
-    { const db::StatementCpuMeter nested; }  // its end leaves the outer one metering
+    const sys::CpuMeter outer;
+    { const sys::CpuMeter nested; }  // its end leaves the outer one metering
     for (int i = 0; i < 20; ++i) c.exec_prepared("tiny", "SELECT 1", {});
-    metered = db::statement_cpu_seconds();
+    metered = statement_cpu();
     EXPECT_GT(metered, before);
   }
   c.exec_prepared("tiny", "SELECT 1", {});
-  EXPECT_EQ(db::statement_cpu_seconds(), metered);
+  EXPECT_EQ(statement_cpu(), metered);
 }
 
 TEST_F(CallAnatomy, TheBestListingsArePlannedOnceTheReviewsOnEveryCall) {
@@ -176,6 +179,41 @@ TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
   ASSERT_TRUE(naive.waiting.has_value());
   ASSERT_TRUE(best.waiting.has_value());
   EXPECT_GT(*naive.waiting, *best.waiting);
+}
+
+// Decoding is marked by the implementations that decode in one loop (naive, optimized); the
+// pipelined listing decodes inside its merge and does not mark it: absent, not zero.
+TEST_F(CallAnatomy, DecodingIsApartWithinTheClientsCpuWhereTheImplementationMarksIt) {
+  harness::ListingRunSpec spec;
+  spec.dsn = dsn();
+  spec.schema = kSchema;
+  spec.listings = {Listing::public_certificates};
+  spec.implementations = {"naive", "optimized", "pipelined"};
+  spec.budget_per_listing = std::chrono::milliseconds(200);
+  spec.min_rounds = 5;
+  const auto series = harness::to_series(harness::measure_listings(spec), 20, 2000, results::family::listing);
+  std::map<std::string, results::Anatomy> by;
+  for (const auto& s : series) {
+    const auto a = results::anatomy_of(s);
+    ASSERT_TRUE(a.has_value()) << s.key();
+    by[s.implementation] = *a;
+    const auto* decode = s.samples_of(Metric::decode_cpu);
+    if (s.implementation == "pipelined") {
+      EXPECT_EQ(decode, nullptr) << s.key();
+      EXPECT_FALSE(a->decode_cpu.has_value()) << s.key();
+      continue;
+    }
+    ASSERT_NE(decode, nullptr) << s.key();
+    const auto& own = *s.samples_of(Metric::client_cpu);
+    ASSERT_EQ(decode->size(), own.size()) << s.key();
+    for (std::size_t i = 0; i < own.size(); ++i) {
+      EXPECT_GT((*decode)[i], 0.0) << s.key() << " round " << i;
+      EXPECT_LE((*decode)[i], own[i] + 1e-9) << s.key() << " round " << i << ": decoding is part of the client's CPU";
+    }
+  }
+  // The naive page decodes every public row (about 1,000 here), the optimized one its 20.
+  ASSERT_TRUE(by["naive"].decode_cpu && by["optimized"].decode_cpu);
+  EXPECT_GT(*by["naive"].decode_cpu, 10 * *by["optimized"].decode_cpu);
 }
 
 TEST_F(CallAnatomy, ServerTimeReadAroundTheTimedCallsLeavesWaitingForEveryListing) {

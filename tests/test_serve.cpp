@@ -118,6 +118,15 @@ TEST_F(Serve, AListingsServerTimingSaysWhereItsTimeWent) {
   EXPECT_GT(t.at("dbcpu"), 0);
   EXPECT_LE(t.at("dbcpu"), t.at("cpu"));
   EXPECT_NEAR(t.at("wait"), t.at("call") - t.at("cpu"), 0.002);
+  // naive marks its decoding of the rows: a part of the call's CPU beside the wrapper's.
+  ASSERT_TRUE(t.contains("decode"));
+  EXPECT_GT(t.at("decode"), 0);
+  EXPECT_LE(t.at("decode") + t.at("dbcpu"), t.at("cpu") + 0.002);
+  // pipelined decodes inside its merge and does not mark it: no entry rather than a zero.
+  const auto pipelined = get("/pipelined/certificates/public?page=1&size=5");
+  ASSERT_EQ(pipelined.status, 200) << pipelined.body;
+  EXPECT_FALSE(timings(pipelined.headers.at("server-timing")).contains("decode"))
+      << pipelined.headers.at("server-timing");
 }
 
 TEST_F(Serve, EveryListingImplementationAnswersTheInProcessBytes) {

@@ -93,30 +93,11 @@ bool Result::boolean(std::size_t row, std::size_t column) const {
 // ---- Connection -----------------------------------------------------------------------------
 
 namespace {
-thread_local double thread_statement_cpu = 0;    // db::statement_cpu_seconds()
-thread_local unsigned thread_statement_meters = 0;  // StatementCpuMeters alive on the thread
-
-// Adds the calling thread's CPU time during its lifetime to thread_statement_cpu, when a
-// StatementCpuMeter is alive at its start.
-class StatementCpu {
- public:
-  StatementCpu() noexcept : metered_(thread_statement_meters > 0), start_(metered_ ? sys::thread_cpu_seconds() : 0) {}
-  ~StatementCpu() {
-    if (metered_) thread_statement_cpu += sys::thread_cpu_seconds() - start_;
-  }
-  StatementCpu(const StatementCpu&) = delete;
-  StatementCpu& operator=(const StatementCpu&) = delete;
-
- private:
-  bool metered_;
-  double start_;
+// The statement calls' part of the thread's CPU, under a sys::CpuMeter (the anatomy of a call).
+struct StatementCpu : sys::CpuSpan {
+  StatementCpu() noexcept : sys::CpuSpan(sys::CpuPart::statement) {}
 };
 }  // namespace
-
-double statement_cpu_seconds() noexcept { return thread_statement_cpu; }
-
-StatementCpuMeter::StatementCpuMeter() noexcept { ++thread_statement_meters; }
-StatementCpuMeter::~StatementCpuMeter() { --thread_statement_meters; }
 
 namespace {
 

@@ -93,6 +93,7 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
     for (double sec : rounds[k].seconds) out.latencies_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].cpu_seconds) out.cpu_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].statement_cpu_seconds) out.statement_cpu_ms.push_back(sec * 1e3);
+    for (double sec : rounds[k].decode_cpu_seconds) out.decode_cpu_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].server_exec_seconds) out.server_exec_ms.push_back(sec * 1e3);
     for (double sec : rounds[k].server_plan_seconds) out.server_plan_ms.push_back(sec * 1e3);
     out.peak_heap_bytes = std::move(rounds[k].peak_heap);

@@ -11,7 +11,7 @@ namespace certbench::harness {
 
 unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec) {
   using Clock = std::chrono::steady_clock;
-  const db::StatementCpuMeter statement_meter;  // the wrapper's part of each call's CPU
+  const sys::CpuMeter cpu_meter;  // the wrapper's and the decoding's parts of each call's CPU
   Clock::duration slowest{};
   std::vector<bool> read_server(subjects.size(), false);
   for (std::size_t k = 0; k < subjects.size(); ++k) {
@@ -36,16 +36,21 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
     for (std::size_t k = 0; k < subjects.size(); ++k) {
       const std::size_t which = (k + round) % subjects.size();
       auto& s = subjects[which];
-      double seconds = 0, cpu = 0, statement_cpu = 0, server_exec = 0, server_plan = 0;
+      double seconds = 0, cpu = 0, statement_cpu = 0, decode_cpu = 0, server_exec = 0, server_plan = 0;
+      std::uint64_t decode_spans = 0;
       bool server_known = read_server[which], plan_known = true;
       auto timed = [&](std::size_t first, std::size_t count) {
         const auto server0 = server_known ? spec.server_time() : std::nullopt;
-        const double c0 = sys::thread_cpu_seconds(), s0 = db::statement_cpu_seconds();
+        const double c0 = sys::thread_cpu_seconds(), s0 = sys::cpu_part_seconds(sys::CpuPart::statement),
+                     d0 = sys::cpu_part_seconds(sys::CpuPart::decode);
+        const auto n0 = sys::cpu_part_spans(sys::CpuPart::decode);
         const auto t0 = Clock::now();
         s.calls(first, count);
         const auto t1 = Clock::now();
         cpu += sys::thread_cpu_seconds() - c0;
-        statement_cpu += db::statement_cpu_seconds() - s0;
+        statement_cpu += sys::cpu_part_seconds(sys::CpuPart::statement) - s0;
+        decode_cpu += sys::cpu_part_seconds(sys::CpuPart::decode) - d0;
+        decode_spans += sys::cpu_part_spans(sys::CpuPart::decode) - n0;
         seconds += std::chrono::duration<double>(t1 - t0).count();
         if (!server_known) return;
         const auto server1 = spec.server_time();
@@ -71,6 +76,7 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
       s.seconds.push_back(seconds / static_cast<double>(s.batch));
       s.cpu_seconds.push_back(cpu / static_cast<double>(s.batch));
       s.statement_cpu_seconds.push_back(statement_cpu / static_cast<double>(s.batch));
+      if (decode_spans > 0) s.decode_cpu_seconds.push_back(decode_cpu / static_cast<double>(s.batch));
       if (server_known) {
         s.server_exec_seconds.push_back(server_exec / static_cast<double>(s.batch));
         if (plan_known) s.server_plan_seconds.push_back(server_plan / static_cast<double>(s.batch));

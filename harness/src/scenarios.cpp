@@ -105,6 +105,9 @@ std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurement
       s.values[Metric::shared_buffers] = m.server->shared_buffers;
       s.values[Metric::server_execution] = m.server->exec_seconds;
     }
+    // Decoding is part of client_cpu where every round marked it.
+    if (!m.decode_cpu_ms.empty() && m.decode_cpu_ms.size() == m.cpu_ms.size())
+      s.samples[Metric::decode_cpu] = scaled(m.decode_cpu_ms, 1e-3);
     add_anatomy(s, scaled(m.cpu_ms, 1e-3), scaled(m.statement_cpu_ms, 1e-3), m.server,
                 {scaled(m.server_exec_ms, 1e-3), scaled(m.server_plan_ms, 1e-3)}, true);
     out.push_back(std::move(s));

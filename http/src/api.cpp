@@ -61,22 +61,33 @@ using Pool = impl::IdlePool<std::unique_ptr<Slot>>;
 // What one call cost, on the thread that made it (docs/api.md, "Server-Timing").
 class CallMeter {
  public:
-  CallMeter() : wall_(Clock::now()), cpu_(sys::thread_cpu_seconds()), db_cpu_(db::statement_cpu_seconds()) {}
+  CallMeter()
+      : wall_(Clock::now()),
+        cpu_(sys::thread_cpu_seconds()),
+        db_cpu_(sys::cpu_part_seconds(sys::CpuPart::statement)),
+        decode_cpu_(sys::cpu_part_seconds(sys::CpuPart::decode)),
+        decode_spans_(sys::cpu_part_spans(sys::CpuPart::decode)) {}
   CallMeter(const CallMeter&) = delete;
   CallMeter& operator=(const CallMeter&) = delete;
-  // queue, call, cpu, dbcpu, wait; the counts follow when there are any.
+  // queue, call, cpu, dbcpu, decode (where the implementation marks it), wait.
   [[nodiscard]] std::string entries(double queue_seconds) const {
     const double call = seconds_between(wall_, Clock::now());
     const double cpu = sys::thread_cpu_seconds() - cpu_;
-    const double db_cpu = db::statement_cpu_seconds() - db_cpu_;
-    return fmt::format("{}, {}, {}, {}, {}", timing_entry("queue", queue_seconds), timing_entry("call", call),
-                       timing_entry("cpu", cpu), timing_entry("dbcpu", db_cpu), timing_entry("wait", call - cpu));
+    const double db_cpu = sys::cpu_part_seconds(sys::CpuPart::statement) - db_cpu_;
+    std::string decode;
+    if (sys::cpu_part_spans(sys::CpuPart::decode) != decode_spans_)
+      decode = timing_entry("decode", sys::cpu_part_seconds(sys::CpuPart::decode) - decode_cpu_) + ", ";
+    return fmt::format("{}, {}, {}, {}, {}{}", timing_entry("queue", queue_seconds), timing_entry("call", call),
+                       timing_entry("cpu", cpu), timing_entry("dbcpu", db_cpu), decode, timing_entry("wait", call - cpu));
   }
 
  private:
-  db::StatementCpuMeter db_meter_;  // the wrapper reads the CPU clock around its statements while it lives
+  // The wrapper and the implementations read the CPU clock around their statements and decoding
+  // while it lives.
+  sys::CpuMeter cpu_meter_;
   Clock::time_point wall_;
-  double cpu_, db_cpu_;
+  double cpu_, db_cpu_, decode_cpu_;
+  std::uint64_t decode_spans_;
 };
 
 }  // namespace

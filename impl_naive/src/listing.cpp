@@ -4,6 +4,7 @@
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/sys/cpu_time.hpp"
 
 namespace certbench::naive {
 namespace {
@@ -25,6 +26,7 @@ std::vector<CertificateModel> load_every(db::Connection& db, std::string_view fi
   for (const auto& kind : certificate_kinds()) {
     const auto r = db.exec_prepared("naive_" + std::string(kind.table) + "_" + std::string(filter_name),
                                     "SELECT * FROM " + std::string(kind.table) + std::string(where), params);
+    const sys::CpuSpan decoding(sys::CpuPart::decode);
     const impl::CertificateColumns columns(r);
     const auto email = r.column("recipient_email"), payload = r.column("payload");
     for (std::size_t i = 0; i < r.rows(); ++i) {

@@ -5,6 +5,7 @@
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/sys/cpu_time.hpp"
 #include "listing_sql.hpp"
 
 namespace certbench::optimized {
@@ -80,9 +81,12 @@ ListingPage Listings::run(certbench::Listing listing, std::int64_t user_id, cons
   const auto st = statement(listing, user_id, page);
   const auto r = db_.exec_prepared(st.name, st.sql, st.params);
   std::vector<CertificateRow> rows;
-  rows.reserve(r.rows());
-  const impl::CertificateColumns columns(r);
-  for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i));
+  {
+    const sys::CpuSpan decoding(sys::CpuPart::decode);
+    rows.reserve(r.rows());
+    const impl::CertificateColumns columns(r);
+    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i));
+  }
   return make_page(std::move(rows), page.size);
 }
 

@@ -21,6 +21,8 @@ std::optional<Anatomy> anatomy_of(const Series& s) {
   a.client_cpu = (*cpu)[call];
   const auto* st = s.samples_of(Metric::statement_cpu);
   if (st != nullptr && st->size() == latency->size()) a.statement_cpu = (*st)[call];
+  if (const auto* d = s.samples_of(Metric::decode_cpu); d != nullptr && d->size() == latency->size())
+    a.decode_cpu = (*d)[call];  // its span lies within the call's CPU, outside the statements'
   a.planning = s.value(Metric::server_planning);
   a.execution = s.value(Metric::server_execution);
   if (st == nullptr) {  // no statement sent: the server has no part, the time off the CPU is waiting

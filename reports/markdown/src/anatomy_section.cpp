@@ -20,17 +20,20 @@ std::string anatomy_section(const results::Run& run, const std::vector<std::stri
       "listing taking 5 ms or more, otherwise over calls run alone after the rounds), and *waiting*: the rest of "
       "the call — round trips, libpq, the kernel, scheduling. *libpq CPU* is the thread's CPU inside the database "
       "calls (sending, receiving and parsing rows as they arrive, while the server works): part of waiting, shown "
-      "apart. A part that was not measured is left blank (—), never estimated, and then so is waiting; a path that "
+      "apart. *decoding* is the part of client CPU spent decoding result rows into certificates, where the "
+      "implementation marks its decoding loop (the rest is sorting, merging, building the page). A part that was "
+      "not measured is left blank (—), never estimated, and then so is waiting; a path that "
       "sends no statement has no server part.\n\n";
   if (std::find(charts.begin(), charts.end(), "listing_anatomy") != charts.end())
     out += "![each listing call's parts as shares of its median](charts/listing_anatomy.svg)\n\n";
-  out += "| path | implementation | mode | median | client CPU | server planning | server execution | waiting | "
-         "round trips | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|\n";
+  out += "| path | implementation | mode | median | client CPU | of which decoding | server planning | "
+         "server execution | waiting | round trips | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
   std::vector<std::string> planning_heavy;
   for (const auto& [s, a, trips] : rows) {
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
-                       s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution),
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
+                       s->mode, duration(a.latency), duration(a.client_cpu), part(a.decode_cpu), part(a.planning),
+                       part(a.execution),
                        part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : "—", part(a.statement_cpu));
     if (a.planning_dominates()) planning_heavy.push_back(fmt::format("{} ({})", s->path, s->implementation));
   }

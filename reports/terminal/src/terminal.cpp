@@ -81,20 +81,22 @@ void print_anatomy(const Printer& p) {
   if (rows.empty()) return;
   p.print("\nwhere the time goes: the median call = its client CPU + the server's planning + its execution + "
           "waiting, the rest (round trips, libpq, the kernel, scheduling); '-' not measured\n");
-  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", "path", "impl", "mode",
-          "median", "client cpu", "planning", "execution", "waiting", "trips", "libpq cpu");
+  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", "path", "impl", "mode",
+          "median", "client cpu", "decoding", "planning", "execution", "waiting", "trips", "libpq cpu");
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
   std::string planning_heavy;
   for (const auto& [s, a, trips] : rows) {
-    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", s->path, s->implementation,
-            s->mode, duration(a.latency), duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
+    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", s->path,
+            s->implementation, s->mode, duration(a.latency), duration(a.client_cpu), part(a.decode_cpu),
+            part(a.planning), part(a.execution), part(a.waiting),
             trips ? fmt::format("{:.0f}", *trips) : std::string("-"), part(a.statement_cpu));
     if (a.planning_dominates()) planning_heavy += (planning_heavy.empty() ? "" : ", ") + s->path + " " + s->implementation;
   }
   if (!planning_heavy.empty())
     p.print("  the server spends longer planning than executing for: {}\n", planning_heavy);
-  p.print("  client cpu: the thread's own (decoding, sorting, building the result); libpq cpu: inside the database "
-          "calls, overlapping the server's work, counted within waiting\n");
+  p.print("  client cpu: the thread's own (decoding, sorting, building the result), of which decoding the rows where "
+          "the implementation marks it; libpq cpu: inside the database calls, overlapping the server's work, "
+          "counted within waiting\n");
 }
 
 // run --compare-binary: each path's head (this build) against its base (the old build), the same

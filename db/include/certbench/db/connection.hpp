@@ -177,27 +177,6 @@ class Transaction {
   bool open_ = true;
 };
 
-/// The CPU time (user and system) the calling thread has spent inside Connection's statement calls
-/// (exec, exec_params, exec_prepared, exec_pipeline, exec_concurrently) while a StatementCpuMeter
-/// was alive on it: libpq sending, waiting and receiving, and the results' parsing. Read before
-/// and after a call made under a meter, it splits the call's CPU into the database wrapper's part
-/// and the caller's own.
-double statement_cpu_seconds() noexcept;
-
-/// While one is alive on a thread, Connection's statement calls on that thread read the thread's
-/// CPU clock before and after themselves and add the difference to statement_cpu_seconds().
-/// Without one they do not read it: the clock is a system call (about a microsecond; several in a
-/// VM, where it is no vDSO call), as long as a small statement's whole client side, so only a
-/// measurement that reports the split pays for it. Nested meters share the one count. Thread
-/// safety: it meters the thread that made it; destroy it on that thread.
-class StatementCpuMeter {
- public:
-  StatementCpuMeter() noexcept;
-  ~StatementCpuMeter();
-  StatementCpuMeter(const StatementCpuMeter&) = delete;
-  StatementCpuMeter& operator=(const StatementCpuMeter&) = delete;
-};
-
 /// `name` as a quoted SQL identifier. Throws InputError unless it is a plain lower-case
 /// identifier ([a-z_][a-z0-9_]*, at most 63 bytes): certbench never needs anything else.
 std::string quote_identifier(std::string_view name);

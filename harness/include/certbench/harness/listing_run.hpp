@@ -23,6 +23,7 @@ struct ListingMeasurement {
   std::vector<double> latencies_ms;  ///< one per measured call, in call order
   std::vector<double> cpu_ms;        ///< the thread's CPU time of each of those calls …
   std::vector<double> statement_cpu_ms;  ///< … of which inside the database wrapper's calls
+  std::vector<double> decode_cpu_ms;  ///< … and decoding rows, where the implementation marks it (else empty)
   /// The server's execution and planning of each of those calls, where they were read around
   /// them (a slow subject, RoundsSpec::server_time); empty otherwise.
   std::vector<double> server_exec_ms;

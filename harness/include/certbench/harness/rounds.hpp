@@ -7,9 +7,10 @@
 //
 // The harness's own cost per sample is two clock pairs (wall and thread CPU) and one indirect call
 // per batch; scripts/bench-overhead measures it against a bare loop. The rounds hold a
-// db::StatementCpuMeter, so the database wrapper also reads the thread CPU clock around each of
-// its statement calls (the statement_cpu split): measured calls that send statements pay that
-// here, and nowhere else (load, profile). The heap is metered in calls
+// sys::CpuMeter, so the database wrapper also reads the thread CPU clock around each of its
+// statement calls (the statement_cpu split), and an implementation that marks its decoding around
+// that (decode_cpu): measured calls pay those reads here, and nowhere else (load, profile, serve's
+// decoding). The heap is metered in calls
 // of its own after the rounds, under jemalloc's allocation hook (harness/heap_meter.hpp), which
 // would slow the timed calls.
 //
@@ -42,8 +43,11 @@ struct RoundSubject {
   /// of its batch, read around the same calls as `seconds`.
   std::vector<double> cpu_seconds;
   /// out: the part of cpu_seconds spent inside the database wrapper's statement calls
-  /// (db::statement_cpu_seconds).
+  /// (sys::CpuPart::statement).
   std::vector<double> statement_cpu_seconds;
+  /// out: the part of cpu_seconds spent decoding rows (sys::CpuPart::decode), one per round where
+  /// the subject's calls mark it; empty for code that does not.
+  std::vector<double> decode_cpu_seconds;
   /// out, when the server's time was read around this subject's calls (RoundsSpec::server_time):
   /// one per round, the mean call's server execution, and planning where the server tracks it.
   std::vector<double> server_exec_seconds;

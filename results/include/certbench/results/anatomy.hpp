@@ -22,6 +22,9 @@ struct Anatomy {
   /// seconds: the median call's thread CPU inside the database wrapper (libpq), which overlaps the
   /// server's work and lies within waiting; absent for a path that sends no statement.
   std::optional<double> statement_cpu;
+  /// seconds: the part of client_cpu that call spent decoding rows; absent where the
+  /// implementation does not mark its decoding. client_cpu less it is sorting, merging, building.
+  std::optional<double> decode_cpu;
   std::optional<double> planning;      ///< seconds per call; absent when not measured or no server part
   std::optional<double> execution;     ///< seconds per call; absent when not measured or no server part
   /// seconds: the rest of the call; absent when a server part is unknown, or the server's time

@@ -48,6 +48,7 @@ enum class Metric {
   statement_cpu,      ///< seconds of the calling thread's CPU per call inside them: libpq (samples; within waiting)
   server_planning,    ///< seconds the server spent planning one call's statements (pg_stat_statements)
   waiting,            ///< seconds per call neither on the client's CPU nor in the server's planning and execution
+  decode_cpu,         ///< seconds of client_cpu per call spent decoding rows, where the implementation marks it (samples)
 };
 
 enum class Better { lower, higher, neither };
