@@ -141,10 +141,12 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
         auto with_part = labels;
         with_part.push_back({"part", name});
         f.gauge("certbench_call_anatomy_seconds",
-                "Where the median call's time went: client_cpu, planning and execution (the server's), waiting",
+                "Where the median call's time went: client_cpu, decode, planning and execution (the server's), waiting",
                 with_part, *seconds);
       };
-      part("client_cpu", a->client_cpu);
+      // Decoding, where marked, is a part of its own; client_cpu is then the rest of the client's CPU.
+      part("client_cpu", a->client_cpu - a->decode_cpu.value_or(0));
+      part("decode", a->decode_cpu);
       part("planning", a->planning);
       part("execution", a->execution);
       part("waiting", a->waiting);
