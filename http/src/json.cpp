@@ -38,23 +38,63 @@ namespace {
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
-  void raw(std::string_view text) { out_ += text; }
+  // Objects and arrays: members and elements after the first are preceded by a comma.
+  void open(char bracket) {
+    separate();
+    out_ += bracket;
+    first_ = true;
+  }
+  void close(char bracket) {
+    out_ += bracket;
+    first_ = false;
+  }
   void key(std::string_view name) {  // keys are ASCII identifiers: nothing to escape
+    separate();
     out_ += '"';
     out_ += name;
     out_ += "\":";
+    first_ = true;  // the value follows without a comma
   }
-  void field(std::string_view name) {  // a key after the object's first
-    out_ += ',';
+  void integer(std::string_view name, std::int64_t v) {
     key(name);
+    value(std::to_string(v));
   }
-  void optional_field(std::string_view name, const std::optional<std::string>& v) {
-    if (!v) return;
-    field(name);
-    string(*v);
+  void flag(std::string_view name, bool v) {
+    key(name);
+    value(v ? "true" : "false");
   }
-  void number(std::int64_t v) { out_ += std::to_string(v); }
-  void boolean(bool v) { out_ += v ? "true" : "false"; }
+  void text(std::string_view name, std::string_view v) {
+    key(name);
+    string(v);
+    first_ = false;
+  }
+  /// null when absent, or, with `omit`, no member at all.
+  void nullable(std::string_view name, const std::optional<std::string_view>& v, bool omit = false) {
+    if (v) {
+      text(name, *v);
+    } else if (!omit) {
+      key(name);
+      value("null");
+    }
+  }
+  void nullable(std::string_view name, const std::optional<std::int64_t>& v) {
+    if (v) {
+      integer(name, *v);
+    } else {
+      key(name);
+      value("null");
+    }
+  }
+
+ private:
+  void separate() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void value(std::string_view literal) {  // a number, true, false or null
+    out_ += literal;
+    first_ = false;
+  }
   void string(std::string_view v) {
     if (!valid_utf8(v)) {  // what nlohmann replaces, it replaces
       out_ += dump(nlohmann::json(std::string(v)));
@@ -86,12 +126,6 @@ class Writer {
     out_.append(v.data() + plain, v.size() - plain);
     out_ += '"';
   }
-  void optional(const std::optional<std::string>& v) {
-    if (v) string(*v);
-    else raw("null");
-  }
-
- private:
   static bool valid_utf8(std::string_view v) {
     for (std::size_t i = 0; i < v.size();) {
       const auto c = static_cast<unsigned char>(v[i]);
@@ -120,37 +154,31 @@ class Writer {
     return true;
   }
   std::string& out_;
+  bool first_ = true;  // nothing written yet in the current object or array, or a key just written
 };
 
+// Keys in sorted order, as nlohmann's objects (std::map) write them.
 void write_certificate(Writer& w, const CertificateRow& r) {
-  w.raw("{");
-  w.key("certificate_number");
-  w.string(r.certificate_number);
-  w.field("created_by");
-  w.number(r.created_by);
-  w.field("file_path");
-  w.string(r.file_path);
-  w.field("generated_at");
-  w.string(r.generated_at);
-  w.field("id");
-  w.number(r.id);
-  w.field("image_path");
-  w.optional(r.image_path);
-  w.field("is_public");
-  w.boolean(r.is_public);
-  w.field("kind");
-  w.string(r.kind);
-  w.field("recipient_name");
-  w.string(r.recipient_name);
-  w.field("spa_id");
-  w.number(r.spa_id);
-  w.optional_field("spa_name", r.spa_name);
-  w.field("template_id");
-  w.number(r.template_id);
-  w.optional_field("template_name", r.template_name);
-  w.optional_field("user_email", r.user_email);
-  w.optional_field("user_full_name", r.user_full_name);
-  w.raw("}");
+  auto optional = [](const std::optional<std::string>& v) {
+    return v ? std::optional<std::string_view>(*v) : std::nullopt;
+  };
+  w.open('{');
+  w.text("certificate_number", r.certificate_number);
+  w.integer("created_by", r.created_by);
+  w.text("file_path", r.file_path);
+  w.text("generated_at", r.generated_at);
+  w.integer("id", r.id);
+  w.nullable("image_path", optional(r.image_path));
+  w.flag("is_public", r.is_public);
+  w.text("kind", r.kind);
+  w.text("recipient_name", r.recipient_name);
+  w.integer("spa_id", r.spa_id);
+  w.nullable("spa_name", optional(r.spa_name), true);
+  w.integer("template_id", r.template_id);
+  w.nullable("template_name", optional(r.template_name), true);
+  w.nullable("user_email", optional(r.user_email), true);
+  w.nullable("user_full_name", optional(r.user_full_name), true);
+  w.close('}');
 }
 }  // namespace
 
@@ -159,32 +187,19 @@ std::string listing_body(Listing listing, std::int64_t user_id, const PageReques
   std::string out;
   out.reserve(256 + 360 * result.rows.size());
   Writer w(out);
-  w.raw("{");
-  w.key("after");
-  if (page.after) w.string(after);
-  else w.raw("null");
-  w.field("listing");
-  w.string(to_string(listing));
-  w.field("next_cursor");
-  if (result.next) w.string(encode_cursor(listing, user_id, *result.next));
-  else w.raw("null");
-  w.field("page");
-  if (page.after) w.raw("null");
-  else w.number(page.page);
-  w.field("rows");
-  w.raw("[");
-  for (std::size_t i = 0; i < result.rows.size(); ++i) {
-    if (i > 0) w.raw(",");
-    write_certificate(w, result.rows[i]);
-  }
-  w.raw("]");
-  w.field("size");
-  w.number(page.size);
-  if (listing == Listing::user_certificates) {
-    w.field("user_id");
-    w.number(user_id);
-  }
-  w.raw("}");
+  w.open('{');
+  w.nullable("after", page.after ? std::optional<std::string_view>(after) : std::nullopt);
+  w.text("listing", to_string(listing));
+  const std::string next = result.next ? encode_cursor(listing, user_id, *result.next) : std::string();
+  w.nullable("next_cursor", result.next ? std::optional<std::string_view>(next) : std::nullopt);
+  w.nullable("page", page.after ? std::nullopt : std::optional<std::int64_t>(page.page));
+  w.key("rows");
+  w.open('[');
+  for (const auto& row : result.rows) write_certificate(w, row);
+  w.close(']');
+  w.integer("size", page.size);
+  if (listing == Listing::user_certificates) w.integer("user_id", user_id);
+  w.close('}');
   return out;
 }
 
