@@ -293,32 +293,35 @@ TEST_F(CallAnatomy, ACacheHitIsAlmostAllClientCpuAndHasNoServerPart) {
 // CPU and a fast call's latency never meet in one table row.
 TEST(CallAnatomyOfASeries, TakesEveryPartFromTheMedianCall) {
   results::Series s;
-  s.samples[Metric::latency] = {0.030, 0.010, 0.020, 0.050, 0.012};  // the median call is the third
-  s.samples[Metric::client_cpu] = {0.001, 0.009, 0.004, 0.002, 0.008};
-  s.samples[Metric::statement_cpu] = {0.0001, 0.0002, 0.0003, 0.0004, 0.0005};
+  // The median call is the third; its CPU figures are none of their own medians.
+  s.samples[Metric::latency] = {0.030, 0.010, 0.020, 0.050, 0.012};
+  s.samples[Metric::client_cpu] = {0.001, 0.003, 0.009, 0.002, 0.004};          // median 0.003
+  s.samples[Metric::statement_cpu] = {0.0001, 0.0002, 0.0009, 0.0004, 0.0005};  // median 0.0004
+  s.samples[Metric::decode_cpu] = {0.0005, 0.0015, 0.006, 0.001, 0.002};        // median 0.0015
   s.values[Metric::server_planning] = 0.001;
   s.values[Metric::server_execution] = 0.006;
   auto a = results::anatomy_of(s);
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->latency, 0.020);
-  EXPECT_EQ(a->client_cpu, 0.004);
-  EXPECT_EQ(a->statement_cpu, 0.0003);
+  EXPECT_EQ(a->client_cpu, 0.009);
+  EXPECT_EQ(a->statement_cpu, 0.0009);
+  EXPECT_EQ(a->decode_cpu, 0.006);
   ASSERT_TRUE(a->waiting.has_value());
-  EXPECT_NEAR(*a->waiting, 0.020 - 0.004 - 0.001 - 0.006, 1e-15);
+  EXPECT_NEAR(*a->waiting, 0.020 - 0.009 - 0.001 - 0.006, 1e-15);
 
   // A server part unknown: waiting cannot be told apart.
   s.values.erase(Metric::server_planning);
   EXPECT_FALSE(results::anatomy_of(s)->waiting.has_value());
   // The server's time beyond the call's time off its CPU (sessions at once): no waiting either.
   s.values[Metric::server_planning] = 0.001;
-  s.values[Metric::server_execution] = 0.018;
+  s.values[Metric::server_execution] = 0.012;
   EXPECT_FALSE(results::anatomy_of(s)->waiting.has_value());
   // No statement sent: no server part, the time off the CPU is all waiting.
   s.samples.erase(Metric::statement_cpu);
   s.values.clear();
   a = results::anatomy_of(s);
   ASSERT_TRUE(a.has_value());
-  EXPECT_NEAR(*a->waiting, 0.016, 1e-15);
+  EXPECT_NEAR(*a->waiting, 0.011, 1e-15);
   // Not a CPU reading per latency sample: no anatomy.
   s.samples[Metric::client_cpu].pop_back();
   EXPECT_FALSE(results::anatomy_of(s).has_value());

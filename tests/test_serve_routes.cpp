@@ -97,13 +97,16 @@ TEST(ServeJson, AListingPageIsTheBytesNlohmannWouldWrite) {
   CertificateRow odd = plain;
   odd.id = -9223372036854775807 - 1;
   odd.recipient_name = std::string("q\"b\\s/\b\f\n\r\t\x01\x1f\x7f ") + "Zo\xc3\xab \xe6\x97\xa5 \xf0\x9f\x8e\x93";
-  odd.certificate_number = "bad \xff\xc3 utf-8 \xed\xa0\x80 \xc0\xaf";
+  // Each string escaped on its own: one kind of invalid UTF-8 each.
+  odd.certificate_number = "bad \xff\xc3 utf-8";
+  odd.file_path = "/surrogate/\xed\xa0\x80";
   odd.is_public = false;
   odd.image_path = "/img/\"x\".png";
-  odd.spa_name = "Spa \u00e9";
-  odd.template_name = "";
-  odd.user_email = "a@b.c";
+  odd.spa_name = "overlong \xc0\xaf";
+  odd.template_name = "truncated \xe2\x82";
+  odd.user_email = "beyond U+10FFFF \xf4\x90\x80\x80";
   odd.user_full_name = "\x02";
+  plain.spa_name = "";  // an empty string is still a member
   ListingPage result{{plain, odd}, ListingPosition{odd.generated_at_us, odd.kind, odd.id}};
   for (const auto listing : {Listing::public_certificates, Listing::user_certificates,
                              Listing::all_certificates_with_users, Listing::certificates_endpoint}) {

@@ -330,21 +330,31 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   // Sampling every CPU costs the sampled processes far less than following two of them: a task's
   // own sampling timer is stopped and restarted at every switch, and a client and its backend
   // switch at every call (docs/profiling.md). It needs root (or perf_event_paranoid <= 0); then
-  // one recording with DWARF stacks (the backend has no frame pointers) is split by thread.
-  const bool whole_machine = samples_every_cpu();
-  const auto client_data = spec.work_dir / (impl + (whole_machine ? ".perf.data" : ".client.perf.data"));
-  const auto server_data = whole_machine ? client_data : spec.work_dir / (impl + ".server.perf.data");
+  // one recording with DWARF stacks (the backend has no frame pointers) is split by thread. Root
+  // without CAP_PERFMON (a container) may not: then each side is followed on its own.
+  const auto machine_data = spec.work_dir / (impl + ".perf.data");
+  auto forget = [](const fs::path& data, bool keep_data) {  // perf's FIFOs and log, and its data unless kept
+    if (!keep_data) fs::remove(data);
+    for (const char* suffix : {".log", ".ctl", ".ack"}) fs::remove(fs::path(data).concat(suffix));
+  };
+  bool whole_machine = samples_every_cpu();
   {
     say("starting perf", 0);
     std::optional<PerfRecording> both, client, server;
     if (whole_machine) {
-      both.emplace(perf, std::vector<std::string>{"-a"}, "dwarf", spec.frequency, client_data,
-                   client_what + " and " + server_what);
-    } else {
+      try {
+        both.emplace(perf, std::vector<std::string>{"-a"}, "dwarf", spec.frequency, machine_data,
+                     client_what + " and " + server_what);
+      } catch (const EnvironmentError&) {
+        whole_machine = false;
+        forget(machine_data, false);
+      }
+    }
+    if (!whole_machine) {
       client.emplace(perf, std::vector<std::string>{"-t", std::to_string(side.client_tid)}, "fp", spec.frequency,
-                     client_data, client_what);
+                     spec.work_dir / (impl + ".client.perf.data"), client_what);
       server.emplace(perf, std::vector<std::string>{"-p", pid_list(side.backends)}, "dwarf", spec.frequency,
-                     server_data, server_what);
+                     spec.work_dir / (impl + ".server.perf.data"), server_what);
     }
     const auto w = loop(*session.listings, spec, side.user, spec.duration,
                         [&](double left) { say("profiling", left); });
@@ -357,6 +367,8 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   if (sys::shutdown_requested()) throw EnvironmentError("interrupted");
   say("EXPLAIN (ANALYZE, BUFFERS)", 0);
   side.statements = explain_one_call(session, spec, side.user);
+  const auto client_data = whole_machine ? machine_data : spec.work_dir / (impl + ".client.perf.data");
+  const auto server_data = whole_machine ? machine_data : spec.work_dir / (impl + ".server.perf.data");
   say("perf script (certbench)", 0);
   side.client_script = script(perf, client_data, whole_machine ? "--tid=" + std::to_string(side.client_tid) : "");
   say("perf script (PostgreSQL)", 0);
@@ -365,8 +377,7 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   if (server_data != client_data) recordings.push_back(server_data);
   for (const auto& data : recordings) {
     if (spec.keep_perf_data) side.recordings.push_back(data);
-    else fs::remove(data);
-    for (const char* suffix : {".log", ".ctl", ".ack"}) fs::remove(fs::path(data).concat(suffix));
+    forget(data, spec.keep_perf_data);
   }
   return side;
 }

@@ -5,7 +5,7 @@
 
 namespace certbench::sys {
 namespace {
-constexpr std::size_t kParts = 2;
+constexpr std::size_t kParts = static_cast<std::size_t>(CpuPart::decode) + 1;  // the last part + 1
 thread_local std::array<double, kParts> part_seconds{};          // cpu_part_seconds()
 thread_local std::array<std::uint64_t, kParts> part_spans{};     // cpu_part_spans()
 thread_local unsigned meters = 0;                                // CpuMeters alive on the thread

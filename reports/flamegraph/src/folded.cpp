@@ -194,7 +194,7 @@ FrameKind frame_kind(std::string_view frame) {
   if (ends_with(frame, "_[k]")) return FrameKind::kernel;
   if (starts_with(frame, "certbench::")) return FrameKind::certbench;
   if (starts_with(frame, "pqxx::") || starts_with(frame, "PQ") || starts_with(frame, "pq") ||
-      frame == "[libpq.so.5]" || starts_with(frame, "[libpqxx"))
+      starts_with(frame, "[libpq.so") || starts_with(frame, "[libpqxx"))
     return FrameKind::database;
   if (starts_with(frame, "std::") || starts_with(frame, "__gnu_cxx::") || starts_with(frame, "__cxx") ||
       starts_with(frame, "operator new") || starts_with(frame, "operator delete") || starts_with(frame, "je_") ||

@@ -62,7 +62,7 @@ struct ProfileSide {
   std::string client_script;           ///< perf script's output for the client thread
   std::string server_script;           ///< … and for the backends
   std::vector<ExplainedStatement> statements;  ///< in the order first run
-  /// With keep_perf_data, perf's recordings in work_dir: <impl>.perf.data (every CPU, as root),
+  /// With keep_perf_data, perf's recordings in work_dir: <impl>.perf.data (every CPU, where perf may),
   /// else <impl>.client.perf.data and <impl>.server.perf.data.
   std::vector<std::filesystem::path> recordings;
   [[nodiscard]] double calls_per_second() const noexcept { return seconds > 0 ? static_cast<double>(calls) / seconds : 0; }

@@ -9,8 +9,8 @@
 // per batch; scripts/bench-overhead measures it against a bare loop. The rounds hold a
 // sys::CpuMeter, so the database wrapper also reads the thread CPU clock around each of its
 // statement calls (the statement_cpu split), and an implementation that marks its decoding around
-// that (decode_cpu): measured calls pay those reads here, and nowhere else (load, profile, serve's
-// decoding). The heap is metered in calls
+// that (decode_cpu): measured calls pay those reads here and in serve (its Server-Timing), and
+// nowhere else (load, profile). The heap is metered in calls
 // of its own after the rounds, under jemalloc's allocation hook (harness/heap_meter.hpp), which
 // would slow the timed calls.
 //

@@ -43,7 +43,7 @@ enum class Metric {
   index_build_seconds,///< seconds one CREATE INDEX took
   index_scans,        ///< scans of an index during the listings' counted calls (pg_stat_user_indexes.idx_scan)
   insert_rate,        ///< rows inserted per second into a certificate table (samples: one per repetition)
-  // The anatomy of a call: client_cpu + server_planning + server_execution + waiting ≈ latency.
+  // The anatomy of the median call: client_cpu + server_planning + server_execution + waiting = latency.
   client_cpu,         ///< seconds of the calling thread's CPU per call outside the database wrapper's calls (samples)
   statement_cpu,      ///< seconds of the calling thread's CPU per call inside them: libpq (samples; within waiting)
   server_planning,    ///< seconds the server spent planning one call's statements (pg_stat_statements)
