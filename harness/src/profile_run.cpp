@@ -333,6 +333,8 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   // one recording with DWARF stacks (the backend has no frame pointers) is split by thread. Root
   // without CAP_PERFMON (a container) may not: then each side is followed on its own.
   const auto machine_data = spec.work_dir / (impl + ".perf.data");
+  const auto client_data = spec.work_dir / (impl + ".client.perf.data");
+  const auto server_data = spec.work_dir / (impl + ".server.perf.data");
   auto forget = [](const fs::path& data, bool keep_data) {  // perf's FIFOs and log, and its data unless kept
     if (!keep_data) fs::remove(data);
     for (const char* suffix : {".log", ".ctl", ".ack"}) fs::remove(fs::path(data).concat(suffix));
@@ -352,9 +354,9 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
     }
     if (!whole_machine) {
       client.emplace(perf, std::vector<std::string>{"-t", std::to_string(side.client_tid)}, "fp", spec.frequency,
-                     spec.work_dir / (impl + ".client.perf.data"), client_what);
+                     client_data, client_what);
       server.emplace(perf, std::vector<std::string>{"-p", pid_list(side.backends)}, "dwarf", spec.frequency,
-                     spec.work_dir / (impl + ".server.perf.data"), server_what);
+                     server_data, server_what);
     }
     const auto w = loop(*session.listings, spec, side.user, spec.duration,
                         [&](double left) { say("profiling", left); });
@@ -367,14 +369,13 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   if (sys::shutdown_requested()) throw EnvironmentError("interrupted");
   say("EXPLAIN (ANALYZE, BUFFERS)", 0);
   side.statements = explain_one_call(session, spec, side.user);
-  const auto client_data = whole_machine ? machine_data : spec.work_dir / (impl + ".client.perf.data");
-  const auto server_data = whole_machine ? machine_data : spec.work_dir / (impl + ".server.perf.data");
   say("perf script (certbench)", 0);
-  side.client_script = script(perf, client_data, whole_machine ? "--tid=" + std::to_string(side.client_tid) : "");
+  side.client_script = whole_machine ? script(perf, machine_data, "--tid=" + std::to_string(side.client_tid))
+                                     : script(perf, client_data);
   say("perf script (PostgreSQL)", 0);
-  side.server_script = script(perf, server_data, whole_machine ? "--pid=" + pid_list(side.backends) : "");
-  std::vector<fs::path> recordings{client_data};
-  if (server_data != client_data) recordings.push_back(server_data);
+  side.server_script = whole_machine ? script(perf, machine_data, "--pid=" + pid_list(side.backends))
+                                     : script(perf, server_data);
+  const auto recordings = whole_machine ? std::vector<fs::path>{machine_data} : std::vector<fs::path>{client_data, server_data};
   for (const auto& data : recordings) {
     if (spec.keep_perf_data) side.recordings.push_back(data);
     forget(data, spec.keep_perf_data);
