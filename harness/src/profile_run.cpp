@@ -375,7 +375,8 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   say("perf script (PostgreSQL)", 0);
   side.server_script = whole_machine ? script(perf, machine_data, "--pid=" + pid_list(side.backends))
                                      : script(perf, server_data);
-  const auto recordings = whole_machine ? std::vector<fs::path>{machine_data} : std::vector<fs::path>{client_data, server_data};
+  const auto recordings =
+      whole_machine ? std::vector<fs::path>{machine_data} : std::vector<fs::path>{client_data, server_data};
   for (const auto& data : recordings) {
     if (spec.keep_perf_data) side.recordings.push_back(data);
     forget(data, spec.keep_perf_data);
