@@ -183,7 +183,7 @@ TEST(CompareCli, TheSameBuildOnBothSidesIsMeasuredAndNeverARegression) {
     }
     ++compare;
     EXPECT_TRUE(s["mode"] == "base" || s["mode"] == "head") << s["key"];
-    EXPECT_EQ(s["samples"]["latency"].size(), 8u) << s["key"];  // one per block, each on fresh sessions
+    EXPECT_EQ(s["samples"]["latency"].size(), 16u) << s["key"];  // one per block, each on fresh sessions
     EXPECT_GE(s["values"]["batch"].get<double>(), 1) << s["key"];
   }
   EXPECT_EQ(compare, 10u);  // optimized on four listings, cached at the endpoint; base and head each

@@ -440,6 +440,22 @@ TEST(Gate, HeadBaseRegressesOnlyWhenTestIntervalAndAbsoluteFloorAgree) {
   j = gate::judge_timings(noisy);
   EXPECT_EQ(j[0].outcome, Outcome::inconclusive) << j[0].detail;
 
+  // Sixteen paired blocks (a --compare-binary run) get the sign test's interval, which catches a
+  // 2x head; five pairs are too few for any 95% interval: a range, and no verdict even at 2x.
+  const auto blocks = samples(500e-6, 16);
+  std::vector<double> doubled;
+  for (double b : blocks) doubled.push_back(2 * b * noise(rng));
+  std::vector<gate::TimingInput> paired{{"blocks", blocks, doubled, true, results::Better::lower, t}};
+  j = gate::judge_timings(paired);
+  EXPECT_EQ(j[0].method, results::method::sign_test);
+  EXPECT_EQ(j[0].outcome, Outcome::regression) << j[0].detail;
+  paired[0].base = std::span(blocks).first(5);
+  paired[0].head = std::span(doubled).first(5);
+  j = gate::judge_timings(paired);
+  EXPECT_EQ(j[0].method, results::method::range);
+  EXPECT_EQ(j[0].outcome, Outcome::inconclusive) << j[0].detail;
+  EXPECT_TRUE(j[0].detail.find("(range ") != std::string::npos) << j[0].detail;
+
   // Throughput: higher is better, so a head with half the throughput is the 2x slowdown.
   const auto tp_base = samples(1000, 30), tp_head = samples(500, 30);
   std::vector<gate::TimingInput> tp{{"tp", tp_base, tp_head, false, results::Better::higher, {1.1, 1, 0.05}}};

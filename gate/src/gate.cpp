@@ -578,10 +578,12 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
     j.key = in.key;
     j.base_median = results::percentile(in.base, 0.5);
     j.head_median = results::percentile(in.head, 0.5);
-    const auto seed = results::seed_of("head_base|" + in.key);
     const bool paired = in.paired && in.base.size() == in.head.size();
-    j.slowdown = in.better == results::Better::higher ? results::ratio_of_medians(in.base, in.head, paired, seed)
-                                                      : results::ratio_of_medians(in.head, in.base, paired, seed);
+    const bool higher = in.better == results::Better::higher;
+    const auto r = results::ratio_interval(higher ? in.base : in.head, higher ? in.head : in.base, paired,
+                                           "head_base|" + in.key);
+    j.slowdown = r.factor;
+    j.method = r.method;
     j.test = results::mann_whitney_u(in.head, in.base);
     p.push_back(j.test.p);
     out.push_back(std::move(j));
@@ -596,10 +598,15 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
     const double worse_by = higher ? j.base_median - j.head_median : j.head_median - j.base_median;
     const double worst_plausible = higher ? j.base_median * (1 - 1 / j.slowdown.high) : j.base_median * (j.slowdown.high - 1);
     const bool rejects = j.p_adjusted < t.alpha;
-    const auto ratio_text = "head/base " + text::interval(j.slowdown);
+    const bool range = j.method == results::method::range;
+    const auto ratio_text =
+        "head/base " + (range ? text::range(j.slowdown) : text::interval(j.slowdown));
     char p_text[64];
     std::snprintf(p_text, sizeof p_text, "p = %.3g after Holm", j.p_adjusted);
-    if (rejects && j.slowdown.low > t.threshold && worse_by > t.absolute_floor) {
+    if (range) {
+      j.outcome = Outcome::inconclusive;
+      j.detail = ratio_text + ": too few samples for a 95% interval";
+    } else if (rejects && j.slowdown.low > t.threshold && worse_by > t.absolute_floor) {
       j.outcome = Outcome::regression;
       j.detail = ratio_text + " above " + text::factor(t.threshold) + ", " + p_text;
     } else if (rejects && j.slowdown.high < 1) {

@@ -68,6 +68,10 @@ std::string interval(const results::Interval& i) {
   return factor(i.estimate) + " [" + factor(i.low) + ", " + factor(i.high) + "]";
 }
 
+std::string range(const results::Interval& i) {
+  return factor(i.estimate) + " (range " + factor(i.low) + " to " + factor(i.high) + ")";
+}
+
 std::string nodes(const std::vector<std::string>& list) {
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < list.size();) {

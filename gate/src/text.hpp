@@ -18,6 +18,8 @@ std::string seconds(double v);
 std::string factor(double f);
 /// "12.6x [9.78x, 15.1x]".
 std::string interval(const results::Interval& i);
+/// "1.31x (range 0.92x to 1.87x)": the smallest and largest ratio, too few samples for 95%.
+std::string range(const results::Interval& i);
 /// A plan's node types, repeats folded: "Limit, Incremental Sort, Merge Append, 5x(Limit, Index Scan)".
 std::string nodes(const std::vector<std::string>& nodes);
 

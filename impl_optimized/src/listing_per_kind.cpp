@@ -5,6 +5,7 @@
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/sys/cpu_time.hpp"
 #include "listing_sql.hpp"
 
 namespace certbench::optimized {
@@ -99,6 +100,8 @@ ListingPage PerKindListings::run(Listing listing, std::int64_t user_id, const Pa
   const auto results = fanout_ == Fanout::pipeline ? db_.exec_pipeline(calls) : db_.exec_concurrently(all_, calls);
 
   // The k-way merge: the head of every kind's list, the first in listing order taken each time.
+  // Its CPU is decoding (each kind's sort keys, the page's rows), marked as the others mark theirs.
+  const sys::CpuSpan decoding(sys::CpuPart::decode);
   std::vector<KindList> lists;
   lists.reserve(results.size());
   for (std::size_t k = 0; k < results.size(); ++k) {

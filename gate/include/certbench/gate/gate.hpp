@@ -114,12 +114,13 @@ struct TimingInput {
 };
 
 /// How one path's head compares with its base. `slowdown` is head/base for lower-is-better
-/// metrics (base/head for higher-is-better), with a 95% bootstrap interval (paired when the
-/// input is): > 1 means head is worse.
+/// metrics (base/head for higher-is-better), with the 95% interval its sample count supports
+/// (results::ratio_interval, paired when the input is; `method` names it): > 1 means head is worse.
 struct TimingJudgement {
   std::string key;
   double base_median = 0, head_median = 0;
   results::Interval slowdown;
+  std::string_view method;  ///< results::method::*; `range` is no 95% interval, and no verdict
   results::RankTest test;
   double p_adjusted = 1;  ///< Holm-Bonferroni across every input of the call
   Outcome outcome = Outcome::pass;
@@ -131,7 +132,7 @@ struct TimingJudgement {
 /// threshold AND the median got worse by more than the absolute floor; it passes when the
 /// interval's high end is within the threshold or the worsening is within the absolute floor
 /// (improved when the corrected test rejects and the interval lies below 1); otherwise it is
-/// inconclusive. Throws std::invalid_argument for an input without samples.
+/// inconclusive, as it is whenever the samples are too few for a 95% interval. Throws std::invalid_argument for an input without samples.
 std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs);
 
 /// The same on series: each pair (base, head) of one path, compared on `metric`'s samples under

@@ -30,7 +30,7 @@ struct CompareRunSpec {
   std::chrono::milliseconds budget_per_pair{2000};  ///< per (listing, implementation); then the round ends
   /// The budget is split into blocks, each on fresh sessions of both workers (compare_run.cpp says
   /// why); a side's sample is a block's median round.
-  unsigned blocks = 8;
+  unsigned blocks = 16;
   unsigned min_rounds_per_block = 5;  ///< whatever the budget
   unsigned max_rounds = 2000;
   /// A side's batch is sized so that it takes at least this long (the clock and the request's own
