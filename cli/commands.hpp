@@ -40,7 +40,7 @@ int seed(const SeedArgs& args);
 
 /// The file-save load (run and saves).
 struct SaveLoadArgs {
-  std::vector<std::string> impls{"naive", "optimized", "io_uring"};
+  std::vector<std::string> impls{"naive", "aiofiles", "thread_pool", "io_uring"};
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   double seconds = 0.5;               ///< per (implementation, concurrency) point
   unsigned repetitions = 3;           ///< interleaved windows the seconds are split into: the samples of each interval
@@ -48,7 +48,7 @@ struct SaveLoadArgs {
   std::uint64_t image_bytes = 200'000;  ///< the PNG of save_base64_image
   std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file
   bool fsync = true;
-  unsigned pool_threads = aiofiles_pool_threads();  ///< the thread-pool implementation's threads
+  unsigned pool_threads = aiofiles_pool_threads();  ///< the I/O threads of aiofiles and thread_pool
   unsigned decode_threads = SaveOptions{}.decode_threads;  ///< the decoding pool's threads (thread pool, io_uring)
   std::string save_dir;               ///< parent of the run's directory ("" = /tmp)
   bool keep_files = false;
@@ -160,7 +160,7 @@ struct BenchArgs {
 int bench(const BenchArgs& args);
 
 struct SaveArgs {
-  std::string impl = "optimized";
+  std::string impl = "thread_pool";
   std::string name;         ///< the file name in dir
   std::string base64_file;  ///< --base64-file: its text goes to save_base64_image
   std::string file;         ///< --file: its bytes go to save_certificate_file

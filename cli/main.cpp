@@ -44,11 +44,11 @@ const std::map<std::string, std::string> kUsage = {
             "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--profile [--profile-seconds S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
-    {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,optimized,io_uring] "
+    {"saves", "certbench saves [--path save_base64_image,save_certificate_file] [--impl naive,aiofiles,thread_pool,io_uring] "
               "[--concurrency 1,2,4,8,16,32,64] [--seconds S] [--image-size 200k] [--file-size 200k] [--no-fsync] "
               "[--repetitions N] [--pool-threads N] [--decode-threads N] [--no-record | --goals] [--save-dir DIR] [--keep-files] [--scale N] "
               "[--schema NAME] [--dsn DSN | --data-dir DIR]"},
-    {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|optimized|io_uring] "
+    {"save", "certbench save --name NAME (--base64-file F | --file F) --dir DIR [--impl naive|aiofiles|thread_pool|io_uring] "
              "[--max-bytes N] [--fsync] [--json]"},
     {"serve", "certbench serve [--listen HOST:PORT] [--redis URL] [--save-dir DIR | --keep-files] [--max-body N] "
               "[--max-header N] [--max-connections N] [--idle-timeout S] [--threads N] [--scale N] [--schema NAME] "
@@ -414,7 +414,7 @@ int main(int argc, char** argv) {
   // saves
   cli::SavesArgs saves_args;
   DatasetOptions saves_dataset;
-  std::string saves_impls = "naive,optimized,io_uring", saves_concurrency = "1,2,4,8,16,32,64", saves_image = "200k",
+  std::string saves_impls = "naive,aiofiles,thread_pool,io_uring", saves_concurrency = "1,2,4,8,16,32,64", saves_image = "200k",
               saves_file = "200k", saves_paths = "save_base64_image,save_certificate_file";
   bool saves_no_fsync = false;
   saves_args.load.seconds = 2;
@@ -424,7 +424,7 @@ int main(int argc, char** argv) {
                "ceiling (the atomic write alone on as many threads)");
   saves->add_option("--path", saves_paths, "save paths, comma-separated: save_base64_image, save_certificate_file")
       ->capture_default_str();
-  saves->add_option("--impl", saves_impls, "implementations, comma-separated: naive, optimized, io_uring")
+  saves->add_option("--impl", saves_impls, "implementations, comma-separated: naive, aiofiles (the review's fix), thread_pool, io_uring")
       ->capture_default_str();
   saves->add_option("--concurrency", saves_concurrency, "concurrent requests on the loop, comma-separated (1..1024)")
       ->capture_default_str();
@@ -440,10 +440,10 @@ int main(int argc, char** argv) {
   saves->add_flag("--no-fsync", saves_no_fsync,
                   "do not fsync before the rename (by default a file is durable before its row points at it)");
   saves->add_option("--pool-threads", saves_args.load.pool_threads,
-                    "threads of the thread-pool implementation (default: aiofiles' executor, min(32, cores + 4))")
+                    "I/O threads of aiofiles and thread_pool (default: aiofiles' executor, min(32, cores + 4))")
       ->check(CLI::Range(1u, 256u))->capture_default_str();
   saves->add_option("--decode-threads", saves_args.load.decode_threads,
-                    "threads that check and decode images off the loop, for the thread pool and io_uring (default: "
+                    "threads that check and decode images off the loop, for thread_pool and io_uring (default: "
                     "the cores)")
       ->check(CLI::Range(1u, 256u))->capture_default_str();
   saves->add_option("--save-dir", saves_args.load.save_dir, "where the run's own directory of saved files is made "
@@ -550,8 +550,8 @@ int main(int argc, char** argv) {
   auto* save = app.add_subcommand("save", "save one file as the backend's save_base64_image or save_certificate_file "
                                           "does, on one event loop; prints the saved path");
   save->add_option("--impl", save_args.impl,
-                   "naive (decode and write on the event loop), optimized (on a thread pool, the review's fix) "
-                   "or io_uring")
+                   "naive (decode and write on the event loop), aiofiles (the review's fix: the write on a thread "
+                   "pool, the decode on the loop), thread_pool (both off the loop) or io_uring")
       ->capture_default_str();
   save->add_option("--name", save_args.name, "the file name in --dir: one name, no path")->required();
   auto* base64_file = save->add_option("--base64-file", save_args.base64_file,
@@ -708,7 +708,7 @@ int main(int argc, char** argv) {
     if (*save) {
       const auto names = harness::file_save_implementations();
       if (std::find(names.begin(), names.end(), save_args.impl) == names.end())
-        throw UsageError("--impl must be naive, optimized or io_uring (got '" + save_args.impl + "')");
+        throw UsageError("--impl must be naive, aiofiles, thread_pool or io_uring (got '" + save_args.impl + "')");
       if (save_args.base64_file.empty() && save_args.file.empty())
         throw UsageError("give the content to save: --base64-file F (an image) or --file F (any bytes)");
       return cli::save(save_args);

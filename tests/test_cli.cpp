@@ -269,7 +269,7 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   EXPECT_TRUE(has(r.out, "of 10000 bytes, then its path recorded on the certificate row;")) << r.out;
   EXPECT_TRUE(has(r.out, "file saves on one event loop: save_base64_image")) << r.out;
   EXPECT_TRUE(has(r.out, "file saves on one event loop: save_certificate_file")) << r.out;
-  for (const char* impl : {"naive", "optimized", "io_uring", "write-only"})
+  for (const char* impl : {"naive", "aiofiles", "thread_pool", "io_uring", "write-only"})
     for (const char* c : {"1", "2"}) {
       const std::regex row(std::string("\\n  save_\\w+ +") + impl + " +" + c + " +" + c + " ");
       const auto rows = std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator());
@@ -279,7 +279,7 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   EXPECT_TRUE(has(r.out, "at 2 concurrent, share of the disk's write-only ceiling")) << r.out;
   EXPECT_TRUE(std::filesystem::is_empty(parent));  // the run's directory of saved files is gone
   auto kept = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
-                             "0.05", "--impl", "optimized", "--image-size", "10k", "--save-dir", parent.string(),
+                             "0.05", "--impl", "thread_pool", "--image-size", "10k", "--save-dir", parent.string(),
                              "--pool-threads", "2", "--decode-threads", "1", "--keep-files", "--dsn",
                              shared_cluster().dsn()});
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
@@ -289,22 +289,22 @@ TEST(Cli, SavesMeasuresEveryImplementationAtEachConcurrencyAndCleansUp) {
   // The seconds of a point split into more windows (the samples of its intervals), or refused
   // when a window would be too short to hold a p99.
   auto two = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "1", "--seconds",
-                            "0.1", "--repetitions", "2", "--impl", "optimized", "--path", "save_certificate_file",
+                            "0.1", "--repetitions", "2", "--impl", "thread_pool", "--path", "save_certificate_file",
                             "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(two.exit_code, 0) << two.err;
-  EXPECT_TRUE(std::regex_search(two.out, std::regex("\\n  save_certificate_file +optimized +1 +1 "))) << two.out;
+  EXPECT_TRUE(std::regex_search(two.out, std::regex("\\n  save_certificate_file +thread_pool +1 +1 "))) << two.out;
   // The save alone: every request saves, none updates its certificate row (each does by default).
   const auto before = newest_certificate_row("cli_saves");
   auto alone = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "2", "--seconds",
-                              "0.1", "--impl", "optimized", "--image-size", "10k", "--no-record", "--dsn",
+                              "0.1", "--impl", "thread_pool", "--image-size", "10k", "--no-record", "--dsn",
                               shared_cluster().dsn()});
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   EXPECT_TRUE(has(alone.out, "not recorded on the certificate row (--no-record: the save alone)")) << alone.out;
-  EXPECT_TRUE(std::regex_search(alone.out, std::regex("\\n  save_base64_image +optimized +2 +2 +[1-9]"))) << alone.out;
+  EXPECT_TRUE(std::regex_search(alone.out, std::regex("\\n  save_base64_image +thread_pool +2 +2 +[1-9]"))) << alone.out;
   EXPECT_TRUE(has(alone.out, "at 2 concurrent, share of the disk's write-only ceiling")) << alone.out;
   EXPECT_EQ(newest_certificate_row("cli_saves"), before) << "a certificate row was updated";
   auto recorded = run_certbench({"saves", "--scale", "1000", "--schema", "cli_saves", "--concurrency", "2", "--seconds",
-                                 "0.1", "--impl", "optimized", "--path", "save_certificate_file", "--dsn",
+                                 "0.1", "--impl", "thread_pool", "--path", "save_certificate_file", "--dsn",
                                  shared_cluster().dsn()});
   ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
   EXPECT_GT(newest_certificate_row("cli_saves"), before) << "no certificate row was updated";

@@ -48,7 +48,7 @@ TEST(CliSave, SavesWithEveryImplementationAndPrintsThePath) {
   write(in.path / "url.b64", "data:image/png;base64," + base64(kPng));
   const std::string pdf = std::string("%PDF-1.7\n\0\xff", 11) + std::string(3000, 'c');
   write(in.path / "c.pdf", pdf);
-  for (const std::string impl : {"naive", "optimized", "io_uring"}) {
+  for (const std::string impl : {"naive", "aiofiles", "thread_pool", "io_uring"}) {
     const std::string dir = out.path.string();
     auto plain = run_certbench({"save", "--impl", impl, "--name", impl + ".png", "--base64-file",
                                 (in.path / "plain.b64").string(), "--dir", dir});
@@ -71,7 +71,7 @@ TEST(CliSave, SavesWithEveryImplementationAndPrintsThePath) {
     ASSERT_EQ(file.exit_code, 0) << file.err;
     EXPECT_EQ(read_all(out.path / (impl + ".pdf")), pdf);
   }
-  EXPECT_EQ(std::distance(fs::directory_iterator(out.path), fs::directory_iterator()), 9);
+  EXPECT_EQ(std::distance(fs::directory_iterator(out.path), fs::directory_iterator()), 12);  // three files each
 }
 
 TEST(CliSave, RefusedInputExitsTwoWithOneLineAndWritesNothing) {
@@ -99,7 +99,7 @@ TEST(CliSave, RefusedInputExitsTwoWithOneLineAndWritesNothing) {
       {"--name", "x.png", "--base64-file", ok, "--dir", (in.path / "no-such-dir").string()},
       {"--name", "x.png", "--base64-file", ok, "--dir", (in.path / "dir-link").string()},
   };
-  for (const std::string impl : {"naive", "optimized", "io_uring"}) {
+  for (const std::string impl : {"naive", "aiofiles", "thread_pool", "io_uring"}) {
     for (auto args : cases) {
       args.insert(args.begin(), {"save", "--impl", impl});
       auto r = run_certbench(args);
@@ -153,7 +153,7 @@ TEST(CliSave, AFailingDiskExitsThree) {
   write(in.path / "c.pdf", std::string(100'000, 'c'));
   const std::string pdf = (in.path / "c.pdf").string();
   if (fs::is_directory("/sys/kernel")) {
-    for (const std::string impl : {"naive", "optimized", "io_uring"}) {
+    for (const std::string impl : {"naive", "aiofiles", "thread_pool", "io_uring"}) {
       auto r = run_certbench({"save", "--impl", impl, "--name", "x.pdf", "--file", pdf, "--dir", "/sys/kernel"});
       EXPECT_EQ(r.exit_code, 3) << impl << ": " << r.err;
       EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -162,7 +162,7 @@ TEST(CliSave, AFailingDiskExitsThree) {
     }
   }
   if (!fs::exists("/usr/bin/prlimit")) GTEST_SKIP() << "prlimit (util-linux) is not installed";
-  for (const std::string impl : {"naive", "optimized", "io_uring"}) {
+  for (const std::string impl : {"naive", "aiofiles", "thread_pool", "io_uring"}) {
     auto r = certbench::sys::run_capture({"/usr/bin/prlimit", "--fsize=4096", CERTBENCH_BINARY, "save", "--impl", impl,
                                           "--name", "x.pdf", "--file", pdf, "--dir", out.path.string()});
     EXPECT_EQ(r.exit_code, 3) << impl << ": " << r.err;

@@ -174,7 +174,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
       std::vector<std::string> order;
       for (const auto& p : points)
         if (p.path == path && p.load.concurrency == c) order.push_back(p.impl);
-      EXPECT_EQ(order, (std::vector<std::string>{"naive", "optimized", "io_uring", "write-only"}));
+      EXPECT_EQ(order, (std::vector<std::string>{"naive", "aiofiles", "thread_pool", "io_uring", "write-only"}));
     }
   // Every file is the image or the PDF, byte for byte, under a certificate's file name.
   SaveOptions options;

@@ -59,7 +59,7 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
   const std::string cursor = http::encode_cursor(Listing::public_certificates, 0, {1'600'000'000'000'000, "spa_therapist", 5});
   const std::string png64 = impl::encode_base64(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
   const std::string jpeg64 = impl::encode_base64(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
-  const std::string save = "/optimized/certificates/spa_therapist/1/image";
+  const std::string save = "/thread_pool/certificates/spa_therapist/1/image";
   struct Case {
     std::string method, target, body;
     int status;
@@ -83,7 +83,7 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
       {"GET", "/", "", 404, ""},
       {"GET", "/naive/templates/987654321", "", 404, ""},
       {"GET", "/redis/templates/1", "", 404, ""},  // not served without --redis
-      {"GET", "/optimized/certificates/poetry/1/image", "", 404, ""},
+      {"GET", "/thread_pool/certificates/poetry/1/image", "", 404, ""},
       {"POST", "/naive/certificates/public", "x", 405, "GET"},
       {"DELETE", "/health", "", 405, "GET"},
       {"GET", save, "", 405, "POST"},
@@ -93,9 +93,9 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
       {"POST", save, R"({"data_url": "data:text/plain;base64,aGVsbG8="})", 400, ""},
       {"POST", save, R"({"data_url": "data:image/png;base64,)" + jpeg64 + "\"}", 400, ""},  // bytes of another type
       {"POST", save, R"({"data_url": "data:image/tiff;base64,)" + png64 + "\"}", 400, ""},  // a type not allowed
-      {"POST", "/optimized/certificates/spa_therapist/1/file", "", 400, ""},
+      {"POST", "/thread_pool/certificates/spa_therapist/1/file", "", 400, ""},
       {"POST", "/naive/certificates/spa_therapist/987654321/image", R"({"data_url": "data:image/png;base64,)" + png64 + "\"}", 404, ""},
-      {"POST", "/optimized/certificates/spa_therapist/987654321/file", "%PDF-1.4", 404, ""},
+      {"POST", "/thread_pool/certificates/spa_therapist/987654321/file", "%PDF-1.4", 404, ""},
   };
   for (const auto& c : cases) {
     const auto r = http_request(s.server->port(), c.method, c.target, c.body);
@@ -115,7 +115,7 @@ TEST(ServeErrors, ABodyOverTheLimitIsRefusedFromItsHeaders) {
   Served s(1000);
   HttpConnection c(s.server->port());
   // Promises far more than it sends: only a server that reads the headers first can answer.
-  c.send_raw("POST /optimized/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
+  c.send_raw("POST /thread_pool/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
              "Content-Length: 100000000\r\n\r\n%PDF-1.4");
   const auto r = c.read(20);
   ASSERT_TRUE(r) << "no answer before the body";
@@ -126,7 +126,7 @@ TEST(ServeErrors, ABodyOverTheLimitIsRefusedFromItsHeaders) {
 
   // A chunked body gives no length up front: refused when it passes the limit.
   HttpConnection chunked(s.server->port());
-  chunked.send_raw("POST /optimized/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
+  chunked.send_raw("POST /thread_pool/certificates/spa_therapist/1/file HTTP/1.1\r\nHost: x\r\n"
                    "Transfer-Encoding: chunked\r\n\r\n7d0\r\n" + std::string(2000, 'x') + "\r\n");
   const auto rc = chunked.read(20);
   ASSERT_TRUE(rc);

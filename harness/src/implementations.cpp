@@ -113,18 +113,20 @@ std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view nam
 }
 
 std::span<const std::string_view> file_save_implementations() noexcept {
-  static constexpr std::array<std::string_view, 3> names{"naive", "optimized", "io_uring"};
+  static constexpr std::array<std::string_view, 4> names{"naive", "aiofiles", "thread_pool", "io_uring"};
   return names;
 }
 
 std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asio::io_context& io,
                                                std::filesystem::path dir, SaveOptions options) {
   if (name == "naive") return std::make_unique<naive::FileSaves>(std::move(dir), std::move(options));
-  if (name == "optimized")
+  if (name == "aiofiles") return std::make_unique<optimized::AiofilesFileSaves>(std::move(dir), std::move(options));
+  if (name == "thread_pool")
     return std::make_unique<optimized::ThreadPoolFileSaves>(std::move(dir), std::move(options));
   if (name == "io_uring")
     return std::make_unique<optimized::IoUringFileSaves>(io, std::move(dir), std::move(options));
-  throw UsageError("the implementation must be naive, optimized or io_uring (got '" + std::string(name) + "')", "impl");
+  throw UsageError("the implementation must be naive, aiofiles, thread_pool or io_uring (got '" + std::string(name) + "')",
+                   "impl");
 }
 
 }  // namespace certbench::harness

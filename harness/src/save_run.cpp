@@ -143,7 +143,7 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
                                     ? impl::decode_base64_image(payload, spec.options).bytes
                                     : payload;
     for (unsigned c : spec.concurrency) {
-      // Repetitions interleaved: naive, optimized, io_uring, ceiling, naive, …
+      // Repetitions interleaved: naive, aiofiles, thread_pool, io_uring, ceiling, naive, …
       std::vector<std::string> names = spec.impls;
       if (spec.write_ceiling) names.emplace_back(kWriteCeiling);
       std::vector<std::vector<LoopLoadResult>> reps(names.size());

@@ -30,7 +30,7 @@ struct SaveRunSpec {
   std::string dsn;
   std::string schema;
   std::filesystem::path dir;            ///< where files go (must exist); the caller removes it
-  std::vector<std::string> impls{"naive", "optimized", "io_uring"};
+  std::vector<std::string> impls{"naive", "aiofiles", "thread_pool", "io_uring"};
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   std::chrono::milliseconds duration_per_point{1000};  ///< split into `repetitions` interleaved windows
   unsigned repetitions = 3;  ///< per point: each repetition's throughput is a sample of the interval

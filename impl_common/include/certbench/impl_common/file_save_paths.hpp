@@ -36,7 +36,7 @@ class FileSavePaths {
   FileSavePaths(const FileSavePaths&) = delete;
   FileSavePaths& operator=(const FileSavePaths&) = delete;
 
-  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "optimized", "io_uring"
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "aiofiles", "thread_pool", "io_uring"
 
   /// save_base64_image(name, payload): `payload` is plain base64 or a data:image/<type>;base64,
   /// URL of an allowed image type whose bytes carry that type's signature.
