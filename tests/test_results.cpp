@@ -296,8 +296,11 @@ TEST(Results, TheCompiledClaimsTableHoldsTheReviewsFourClaims) {
     if (e.kind == "claim") claims.insert(e.id);
   EXPECT_EQ(claims, (std::set<std::string>{"query_time", "memory", "concurrency", "response_time"}));
   // Each is judged on the review's fix taken literally, never on a better variant.
-  for (const auto& e : table)
-    if (e.kind == "claim") EXPECT_EQ(e.subject, e.family == "file_save" ? "aiofiles" : "review") << e.id;
+  for (const auto& e : table) {
+    if (e.kind == "claim") {
+      EXPECT_EQ(e.subject, e.family == "file_save" ? "aiofiles" : "review") << e.id;
+    }
+  }
 }
 
 TEST(Results, BadClaimsTablesNameTheEntry) {
