@@ -607,7 +607,7 @@ int main(int argc, char** argv) {
       const auto known = harness::file_save_implementations();
       for (const auto& name : split_list(saves_impls)) {
         if (std::find(known.begin(), known.end(), name) == known.end())
-          throw UsageError("--impl takes naive, optimized and io_uring (got '" + name + "')");
+          throw UsageError("--impl takes naive, aiofiles, thread_pool and io_uring (got '" + name + "')");
         saves_args.load.impls.push_back(name);
       }
       saves_args.load.concurrency.clear();

@@ -455,6 +455,15 @@ TEST(Gate, HeadBaseRegressesOnlyWhenTestIntervalAndAbsoluteFloorAgree) {
   EXPECT_EQ(j[0].method, results::method::range);
   EXPECT_EQ(j[0].outcome, Outcome::inconclusive) << j[0].detail;
   EXPECT_TRUE(j[0].detail.find("(range ") != std::string::npos) << j[0].detail;
+  // Eight pairs whose ratios lie either side of the threshold: the sign test's interval straddles it.
+  const std::vector<double> eight{1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
+  const std::vector<double> mixed{0.95e-3, 1.3e-3, 1.02e-3, 1.25e-3, 0.98e-3, 1.2e-3, 1.05e-3, 1.15e-3};
+  std::vector<gate::TimingInput> straddling{{"eight", eight, mixed, true, results::Better::lower, t}};
+  j = gate::judge_timings(straddling);
+  EXPECT_EQ(j[0].method, results::method::sign_test);
+  EXPECT_LT(j[0].slowdown.low, t.threshold);
+  EXPECT_GT(j[0].slowdown.high, t.threshold);
+  EXPECT_EQ(j[0].outcome, Outcome::inconclusive) << j[0].detail;
 
   // Throughput: higher is better, so a head with half the throughput is the 2x slowdown.
   const auto tp_base = samples(1000, 30), tp_head = samples(500, 30);

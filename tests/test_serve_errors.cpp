@@ -94,6 +94,9 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
       {"POST", save, R"({"data_url": "data:image/png;base64,)" + jpeg64 + "\"}", 400, ""},  // bytes of another type
       {"POST", save, R"({"data_url": "data:image/tiff;base64,)" + png64 + "\"}", 400, ""},  // a type not allowed
       {"POST", "/thread_pool/certificates/spa_therapist/1/file", "", 400, ""},
+      // aiofiles checks and decodes in the request's coroutine, on the loop: refused the same way.
+      {"POST", "/aiofiles/certificates/spa_therapist/1/image", R"({"data_url": "data:image/png;base64,!!!!"})", 400, ""},
+      {"POST", "/aiofiles/certificates/spa_therapist/1/file", "", 400, ""},
       {"POST", "/naive/certificates/spa_therapist/987654321/image", R"({"data_url": "data:image/png;base64,)" + png64 + "\"}", 404, ""},
       {"POST", "/thread_pool/certificates/spa_therapist/987654321/file", "%PDF-1.4", 404, ""},
   };

@@ -666,7 +666,9 @@ std::vector<Check> judge_head_base(std::span<const std::pair<const Series*, cons
     check.baseline.text = show(j.base_median);
     check.current.value = j.head_median;
     check.current.interval = j.slowdown;
-    check.current.text = show(j.head_median) + " (" + text::interval(j.slowdown) + ")";
+    check.current.text = show(j.head_median) + " (" +
+                         (j.method == results::method::range ? text::range(j.slowdown) : text::interval(j.slowdown)) +
+                         ")";
     check.outcome = j.outcome;
     check.detail = j.detail;
     check.p = j.test.p;

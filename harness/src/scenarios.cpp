@@ -271,7 +271,8 @@ double RunPlan::estimated_seconds() const {
   if (compare) {
     double pairs = 0;
     for (Listing l : compare_spec.listings) pairs += static_cast<double>(compared_implementations(l).size());
-    total += pairs * (sec(compare_spec.budget_per_pair) + 0.2) + 1;
+    // Each block opens two sessions and makes an untimed call on each.
+    total += pairs * (sec(compare_spec.budget_per_pair) + 0.2 + 0.03 * compare_spec.blocks) + 1;
   }
   if (indexes)  // every set's listings interleaved; per set the builds, the plans and the inserts
     total += 4 * sec(index_spec.listing.budget_per_listing) + 6 * static_cast<double>(index_spec.copies.size());

@@ -25,20 +25,24 @@ AiofilesFileSaves::AiofilesFileSaves(std::filesystem::path dir, SaveOptions opti
 
 AiofilesFileSaves::~AiofilesFileSaves() { pool_->io.join(); }
 
-// Plain functions returning the awaitable (offload.hpp's GCC 12 caveat); the checks and the decode
-// run here, on the calling (loop) thread, before the write is handed over.
-asio::awaitable<SavedFile> AiofilesFileSaves::save_base64_image(std::string name, std::string payload) {
-  std::string bytes = impl::checked_image_bytes(name, payload, options());
+// A plain function returning the awaitable (offload.hpp's GCC 12 caveat).
+asio::awaitable<SavedFile> AiofilesFileSaves::write(std::string name, std::string bytes) {
   return impl::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
     return impl::write_file_atomically(directory(), name, bytes, options().fsync);
   });
 }
 
+// Coroutines: the checks and the decode run when the save is awaited, on the loop, and a refused
+// request throws out of the co_await, as with every implementation.
+asio::awaitable<SavedFile> AiofilesFileSaves::save_base64_image(std::string name, std::string payload) {
+  std::string bytes = impl::checked_image_bytes(name, payload, options());
+  payload = {};
+  co_return co_await write(std::move(name), std::move(bytes));
+}
+
 asio::awaitable<SavedFile> AiofilesFileSaves::save_certificate_file(std::string name, std::string bytes) {
   impl::check_certificate_file(name, bytes, options());
-  return impl::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
-    return impl::write_file_atomically(directory(), name, bytes, options().fsync);
-  });
+  co_return co_await write(std::move(name), std::move(bytes));
 }
 
 }  // namespace certbench::optimized

@@ -44,6 +44,37 @@ bool head_before(const KindList& a, const KindList& b) {
   return a.row_id > b.row_id;
 }
 
+// The k-way merge of the kinds' lists into the page: the head of every kind's list, the first in
+// listing order taken each time; only the page's rows are decoded.
+std::vector<CertificateRow> merge_page(const std::vector<db::Result>& results, const PageRequest& page) {
+  std::vector<KindList> lists;
+  lists.reserve(results.size());
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    KindList list{&results[k], k, results[k].column("generated_at"), results[k].column("id")};
+    if (list.load()) lists.push_back(list);
+  }
+  std::uint64_t skip = page.after ? 0 : page.offset();
+  std::vector<CertificateRow> rows;
+  rows.reserve(static_cast<std::size_t>(page.size));
+  std::vector<std::optional<impl::CertificateColumns>> columns(results.size());
+  while (!lists.empty() && rows.size() < static_cast<std::size_t>(page.size)) {
+    std::size_t first = 0;
+    for (std::size_t i = 1; i < lists.size(); ++i)
+      if (head_before(lists[i], lists[first])) first = i;
+    auto& list = lists[first];
+    if (skip > 0) {
+      --skip;
+    } else {
+      auto& c = columns[list.kind];
+      if (!c) c.emplace(*list.result);
+      rows.push_back(impl::decode_certificate(*list.result, *c, list.next));
+    }
+    ++list.next;
+    if (!list.load()) lists.erase(lists.begin() + static_cast<std::ptrdiff_t>(first));
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::size_t PerKindListings::default_sessions() noexcept { return certificate_kinds().size(); }
@@ -99,33 +130,11 @@ ListingPage PerKindListings::run(Listing listing, std::int64_t user_id, const Pa
   const auto calls = statements(listing, user_id, page);
   const auto results = fanout_ == Fanout::pipeline ? db_.exec_pipeline(calls) : db_.exec_concurrently(all_, calls);
 
-  // The k-way merge: the head of every kind's list, the first in listing order taken each time.
-  // Its CPU is decoding (each kind's sort keys, the page's rows), marked as the others mark theirs.
-  const sys::CpuSpan decoding(sys::CpuPart::decode);
-  std::vector<KindList> lists;
-  lists.reserve(results.size());
-  for (std::size_t k = 0; k < results.size(); ++k) {
-    KindList list{&results[k], k, results[k].column("generated_at"), results[k].column("id")};
-    if (list.load()) lists.push_back(list);
-  }
-  std::uint64_t skip = page.after ? 0 : page.offset();
+  // The merge's CPU is decoding (each kind's sort keys, the page's rows), marked as the others mark theirs.
   std::vector<CertificateRow> rows;
-  rows.reserve(static_cast<std::size_t>(page.size));
-  std::vector<std::optional<impl::CertificateColumns>> columns(results.size());
-  while (!lists.empty() && rows.size() < static_cast<std::size_t>(page.size)) {
-    std::size_t first = 0;
-    for (std::size_t i = 1; i < lists.size(); ++i)
-      if (head_before(lists[i], lists[first])) first = i;
-    auto& list = lists[first];
-    if (skip > 0) {
-      --skip;
-    } else {
-      auto& c = columns[list.kind];
-      if (!c) c.emplace(*list.result);
-      rows.push_back(impl::decode_certificate(*list.result, *c, list.next));
-    }
-    ++list.next;
-    if (!list.load()) lists.erase(lists.begin() + static_cast<std::ptrdiff_t>(first));
+  {
+    const sys::CpuSpan decoding(sys::CpuPart::decode);
+    rows = merge_page(results, page);
   }
   return make_page(std::move(rows), page.size);
 }

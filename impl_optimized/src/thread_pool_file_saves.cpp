@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 
 namespace certbench::optimized {
 
-// aiofiles' executor as it is: plain threads at the process's own priority. (They ran at nice +5
+// The I/O pool is aiofiles' executor as it is: plain threads at the process's own priority. (They ran at nice +5
 // until issue #10, which roughly halved the loop's lag p99 on two cores; aiofiles sets no priority,
 // so that flattered the review's fix. Figures in docs/file-saves.md.)
 //

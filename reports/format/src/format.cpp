@@ -38,13 +38,15 @@ std::string factor(double f) {
   return fmt::format("{:.3f}x", f);
 }
 
-std::string delta_text(const results::Delta& d) {
-  if (d.method == results::method::exact) return factor(d.factor.estimate);
+std::string ratio_text(const results::Interval& f, std::string_view method) {
+  if (method == results::method::exact) return factor(f.estimate);
   // Too few samples for a 95% interval: the range of what was seen, said to be one.
-  if (d.method == results::method::range)
-    return fmt::format("{} (range {} to {})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
-  return fmt::format("{} ({} to {})", factor(d.factor.estimate), factor(d.factor.low), factor(d.factor.high));
+  if (method == results::method::range)
+    return fmt::format("{} (range {} to {})", factor(f.estimate), factor(f.low), factor(f.high));
+  return fmt::format("{} ({} to {})", factor(f.estimate), factor(f.low), factor(f.high));
 }
+
+std::string delta_text(const results::Delta& d) { return ratio_text(d.factor, d.method); }
 
 std::string verdict_figure(const results::Verdict& v) {
   if (!v.measured) return "not measured";

@@ -238,11 +238,10 @@ struct Writer {
       const auto* hs = head->samples_of(Metric::latency);
       const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
       if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
-      const auto r = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
-                                               results::seed_of("head_base|" + head->key()));
-      line("| {} | {} | {} | {:.0f} | {} | {} | {} ({} to {}) |", head->path, head->implementation, hs->size(),
+      const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key());
+      line("| {} | {} | {} | {:.0f} | {} | {} | {} |", head->path, head->implementation, hs->size(),
            head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
-           duration(results::percentile(*hs, 0.5)), factor(r.estimate), factor(r.low), factor(r.high));
+           duration(results::percentile(*hs, 0.5)), ratio_text(r.factor, r.method));
     }
     line("");
   }
@@ -377,8 +376,8 @@ struct Writer {
     line("");
     line("Each request saves a file (a {:.0f}-byte image as a data URL, or a PDF) and records its path on the "
          "certificate's row, at 1 to 64 concurrent requests on one event loop. *naive* decodes and writes on the "
-         "loop; *optimized* offloads to a thread pool (the review's `aiofiles` model); *io_uring* submits every step "
-         "to the kernel; *write-only* is the disk's ceiling: the atomic write alone on as many threads.",
+         "loop; *aiofiles*, the review's fix, writes on a thread pool and decodes on the loop; *thread_pool* also "
+         "decodes off the loop; *io_uring* submits every step to the kernel; *write-only* is the disk's ceiling: the atomic write alone on as many threads.",
          series.front()->parameter("bytes").value_or(0));
     line("");
     const auto paths = paths_of(series);

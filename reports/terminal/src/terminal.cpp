@@ -116,11 +116,10 @@ void print_compare(const Printer& p) {
     const auto* hs = head->samples_of(Metric::latency);
     const auto* bs = base == nullptr ? nullptr : base->samples_of(Metric::latency);
     if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
-    const auto ratio = results::ratio_of_medians(*hs, *bs, bs->size() == hs->size(),
-                                                 results::seed_of("head_base|" + head->key()));
-    p.print("  {:<32} {:<10} {:>5} {:>6.0f} {:>11} {:>11}  {} [{}, {}]\n", head->path, head->implementation, hs->size(),
+    const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key());
+    p.print("  {:<32} {:<10} {:>5} {:>6.0f} {:>11} {:>11}  {}\n", head->path, head->implementation, hs->size(),
             head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
-            duration(results::percentile(*hs, 0.5)), factor(ratio.estimate), factor(ratio.low), factor(ratio.high));
+            duration(results::percentile(*hs, 0.5)), ratio_text(r.factor, r.method));
   }
   p.print("  (above 1: the head is slower; certbench gate --current RESULTS.json judges it)\n");
 }

@@ -49,7 +49,7 @@ struct SaveOptions {
   std::vector<std::string> allowed_image_types = {"image/png", "image/jpeg", "image/gif", "image/webp"};
   /// fsync the file before it is renamed into place, and the directory after: durable on return.
   bool fsync = false;
-  /// Threads of the pool the thread-pool implementation offloads to (others ignore it). By default
+  /// Threads of the pool aiofiles and thread_pool offload the write to (others ignore it). By default
   /// as many as aiofiles gets: it runs on asyncio's default executor, a ThreadPoolExecutor of
   /// min(32, cores + 4) threads.
   unsigned pool_threads = aiofiles_pool_threads();

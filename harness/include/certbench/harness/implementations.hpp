@@ -81,7 +81,8 @@ std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const 
 std::span<const std::string_view> certificate_data_implementations() noexcept;
 std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings);
 
-/// "naive" (on the loop), "optimized" (a thread pool, the review's fix), "io_uring".
+/// "naive" (on the loop), "aiofiles" (the review's fix: the write on a thread pool, the decode on the
+/// loop), "thread_pool" (both off the loop), "io_uring".
 std::span<const std::string_view> file_save_implementations() noexcept;
 
 /// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.

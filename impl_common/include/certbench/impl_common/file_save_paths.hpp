@@ -1,6 +1,6 @@
 #pragma once
 // The file-save paths of the review (save_base64_image, save_certificate_file): the one interface
-// the naive, thread-pool and io_uring implementations satisfy. It speaks Asio coroutines, as the
+// the naive, aiofiles, thread_pool and io_uring implementations satisfy. It speaks Asio coroutines, as the
 // backend's async handlers do; only this header and the implementations' sources include Asio.
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 

@@ -26,6 +26,7 @@ class AiofilesFileSaves final : public FileSavePaths {
  private:
   struct Pool;
   std::unique_ptr<Pool> pool_;
+  boost::asio::awaitable<SavedFile> write(std::string name, std::string bytes);
 };
 
 /// The best measured offloaded save: the blocking write runs on a thread pool (options().pool_threads

@@ -17,7 +17,10 @@ std::string human_bytes(std::uint64_t bytes);
 std::string duration(double seconds);
 /// A factor: "412x", "2.31x", "0.873x".
 std::string factor(double f);
-/// A delta's factor with its interval: "41.3x (37.0x to 43.8x)"; an exact count's alone.
+/// A factor with its interval, made by `method` (results::method::*): "41.3x (37.0x to 43.8x)";
+/// a range labelled as one, "1.31x (range 0.92x to 1.87x)"; an exact count's alone.
+std::string ratio_text(const results::Interval& factor, std::string_view method);
+/// ratio_text of a delta.
 std::string delta_text(const results::Delta& d);
 /// A verdict's measured figure in its unit, with its interval: "97.6% (97.3% to 97.7%)", "44 ns
 /// (exact)", "1.71x (1 sample: no interval)", or "not measured".
