@@ -149,7 +149,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
   spec.file_bytes = 12'000;
   spec.max_ceiling_threads = 3;
   const auto points = harness::measure_saves(spec);
-  ASSERT_EQ(points.size(), 16u);  // 2 paths x 2 concurrencies x (3 implementations + the ceiling)
+  ASSERT_EQ(points.size(), 20u);  // 2 paths x 2 concurrencies x (4 implementations + the ceiling)
   for (const auto& p : points) {
     EXPECT_GT(p.load.requests, 0u) << p.impl;
     EXPECT_EQ(p.load.failures, 0u) << p.impl;
