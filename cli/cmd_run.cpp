@@ -12,6 +12,7 @@
 #include "certbench/harness/environment.hpp"
 #include "certbench/harness/profile_run.hpp"
 #include "certbench/harness/scenarios.hpp"
+#include "certbench/loadgen/http_run.hpp"
 #include "certbench/redis/redis_target.hpp"
 #include "certbench/reports/gbench.hpp"
 #include "certbench/reports/markdown.hpp"
@@ -98,6 +99,17 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.index_spec.listing.budget_per_listing = milliseconds(3000);  // every set's implementations interleaved
   for (auto set : {fixtures::IndexSet::none, fixtures::IndexSet::review, fixtures::IndexSet::best})
     plan.index_spec.copies.push_back({set, harness::index_copy_schema(args.dataset.schema, set)});
+  if (wants(args, "http")) {
+    loadgen::HttpRunSpec http;
+    http.dsn = dsn;
+    http.schema = args.dataset.schema;
+    http.scale = dataset.spec.scale;
+    if (args.quick) loadgen::make_quick(http);
+    plan.http = harness::OuterScenario{"the API over HTTP", http.estimated_seconds(), [http](const auto& tell) {
+                                         auto r = loadgen::measure_http(http, tell);
+                                         return harness::OuterScenario::Result{std::move(r.series), std::move(r.wrong)};
+                                       }};
+  }
   if (args.quick) {
     harness::make_quick(plan);
     if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays

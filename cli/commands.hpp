@@ -187,6 +187,18 @@ struct ServeArgs {
 CLI::App* add_serve(CLI::App& app, ServeArgs& args);
 int serve(const ServeArgs& args);
 
+struct LoadHttpArgs {
+  std::string url;
+  double rate = 0;          ///< requests per second
+  double seconds = 10;
+  unsigned connections = 64;
+  double deadline = 2;      ///< seconds
+  bool json = false;
+};
+/// Declares `load-http` and its options on `app`.
+CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args);
+int load_http(const LoadHttpArgs& args);
+
 struct ReportArgs {
   std::string results;   ///< a results.json
   std::string out;       ///< "" = the results file's folder

@@ -21,7 +21,7 @@ namespace {
 using namespace certbench;
 
 const std::map<std::string, std::string> kUsage = {
-    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|profile|bench|save|saves|serve> [OPTIONS]"},
+    {"certbench", "certbench [--help] [--version] <db|seed|run|report|gate|baseline|show|load|load-http|profile|bench|save|saves|serve> [OPTIONS]"},
     {"gate", "certbench gate [--baseline BASE.json] --current RUN.json [--policy POLICY.json] [--out VERDICT.json] [--summary FILE.md]"},
     {"worker", "certbench worker   (internal: run --compare-binary's line protocol on stdin and stdout)"},
     {"baseline", "certbench baseline update RUN.json [--to FILE] [--keep-samples]"},
@@ -29,6 +29,7 @@ const std::map<std::string, std::string> kUsage = {
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
+    {"load-http", "certbench load-http URL --rate R [--seconds S] [--connections N] [--deadline S] [--json]"},
     {"profile", "certbench profile public|user|admin|endpoint [--impl I] [--against J] [--seconds N] [--frequency HZ] "
                 "[--out DIR] [--keep-perf-data] [--page N] [--size M] [--user ID] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -40,7 +41,7 @@ const std::map<std::string, std::string> kUsage = {
     {"db down", "certbench db down [--data-dir DIR]"},
     {"seed", "certbench seed --scale N [--seed S] [--indexes none|review|best] [--schema NAME] "
              "[--force] [--json] [--jobs N] [--dsn DSN | --data-dir DIR]"},
-    {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves,compare] [--compare-binary OLD_CERTBENCH] [--out DIR] [--require-claims] "
+    {"run", "certbench run [--quick] [--paths listing,loop,caching,derived,saves,http,compare] [--compare-binary OLD_CERTBENCH] [--out DIR] [--require-claims] "
             "[--full [--scales 1k,10k,100k,1M]] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]] [--listen ADDR [--linger S]] [--profile [--profile-seconds S]] [--scale N] [--seed S] [--indexes none|review|best] [--schema NAME] "
             "[--redis URL] [--loop-concurrency 1,8] [--loop-sessions N] [--loop-seconds S] [--save-seconds S] [--save-dir DIR] "
             "[--keep-files] [--dsn DSN | --data-dir DIR]"},
@@ -315,7 +316,7 @@ int main(int argc, char** argv) {
   std::string run_paths;
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                  "(prepare_certificate_data), saves, compare (with --compare-binary), indexes (the index sets none, "
+                  "(prepare_certificate_data), saves, http (the listing endpoints over HTTP under wrk; docs/api.md), compare (with --compare-binary), indexes (the index sets none, "
                   "review and best judged side by side, each on a copy of the dataset, SCHEMA_ix_<set>; docs/indexes.md) (default: all but "
                   "indexes, which --full adds; with --compare-binary: compare)");
   run->add_option("--compare-binary", run_args.compare_binary,
@@ -575,6 +576,10 @@ int main(int argc, char** argv) {
   auto* serve = cli::add_serve(app, serve_args);
   serve_dataset.add(*serve, serve_args.dataset);
 
+  // load-http
+  cli::LoadHttpArgs load_http_args;
+  auto* load_http = cli::add_load_http(app, load_http_args);
+
   // worker: internal, for run --compare-binary (harness/worker.hpp); not in the help's list
   auto* worker = app.add_subcommand("worker", "internal: the listing paths behind run --compare-binary's line protocol "
                                               "on stdin and stdout");
@@ -641,11 +646,11 @@ int main(int argc, char** argv) {
       if (!run_args.redis.empty()) redis::Endpoint::parse(run_args.redis);  // bad URL: before any work
       if (!run_paths.empty())
         for (const auto& name : split_list(run_paths)) {
-          static const std::vector<std::string> known{"listing", "loop",    "caching", "derived",
-                                                      "saves",   "compare", "indexes"};
+          static const std::vector<std::string> known{"listing", "loop", "caching", "derived",
+                                                      "saves",   "http", "compare", "indexes"};
           if (std::find(known.begin(), known.end(), name) == known.end())
-            throw UsageError("--paths takes listing, loop, caching, derived, saves, compare and indexes (got '" + name +
-                             "')");
+            throw UsageError("--paths takes listing, loop, caching, derived, saves, http, compare and indexes (got '" +
+                             name + "')");
           run_args.paths.push_back(name);
         }
       if (!run_args.compare_binary.empty()) {
@@ -721,6 +726,7 @@ int main(int argc, char** argv) {
       profile_dataset.finish();
       return cli::profile(profile_args);
     }
+    if (*load_http) return cli::load_http(load_http_args);
     if (*serve) {
       serve_dataset.finish();
       return cli::serve(serve_args);

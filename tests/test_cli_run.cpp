@@ -58,7 +58,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   // The terminal: every family, the claims judged, the headline.
   for (const char* part : {"listings: page 1", "listings on one event loop", "caching and derived data",
                            "file saves on one event loop: save_base64_image",
-                           "file saves on one event loop: save_certificate_file", "the review's claims",
+                           "file saves on one event loop: save_certificate_file", "the API over HTTP",
+                           "the review's claims",
                            "Query Time: 60-80% reduction", "headline deltas"})
     EXPECT_TRUE(has(r.out, part)) << part << "\n" << r.out;
   EXPECT_FALSE(has(r.out, "certbench: ")) << "notes belong on stderr";
@@ -90,7 +91,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   // (one statement per certificate type) and of the endpoint (two more per row shown).
   std::set<std::string> families;
   for (const auto& s : run.series) families.insert(s.family);
-  EXPECT_EQ(families, (std::set<std::string>{"listing", "listing_loop", "caching", "derived", "file_save", "ceiling"}));
+  EXPECT_EQ(families,
+            (std::set<std::string>{"listing", "listing_loop", "caching", "derived", "file_save", "ceiling", "http"}));
   const auto* naive = run.find("listing/get_public_certificates/naive/page=1/scale=1000/size=20");
   const auto* optimized = run.find("listing/get_public_certificates/optimized/page=1/scale=1000/size=20");
   ASSERT_NE(naive, nullptr);
@@ -103,6 +105,16 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_LT(*optimized->value(results::Metric::shared_buffers), *naive->value(results::Metric::shared_buffers));
   EXPECT_GT(*optimized->value(results::Metric::server_execution), 0.0);
   EXPECT_GE(naive->samples_of(results::Metric::latency)->size(), 9u);  // enough for an interval
+  // Over HTTP (wrk, closed loop): each request runs the statements of the in-process call (its
+  // Server-Timing count), every answer a 200, and the body the same bytes for every implementation.
+  const auto* http_naive = run.find("http/get_public_certificates/naive/closed_loop/connections=8/page=1/scale=1000/size=20");
+  const auto* http_review = run.find("http/get_public_certificates/review/closed_loop/connections=8/page=1/scale=1000/size=20");
+  ASSERT_NE(http_naive, nullptr);
+  ASSERT_NE(http_review, nullptr);
+  EXPECT_EQ(http_naive->value(results::Metric::statements), naive->value(results::Metric::statements));
+  EXPECT_EQ(http_naive->value(results::Metric::failures), 0.0);
+  EXPECT_EQ(http_naive->value(results::Metric::response_bytes), http_review->value(results::Metric::response_bytes));
+  EXPECT_EQ(http_naive->samples_of(results::Metric::throughput)->size(), 6u);  // the sign test's six windows
   // Cache hits and misses per call, counted by each cache (naive has none); the loads' session
   // pools: its size, how many were held, one wait per request.
   std::size_t caches = 0, pools = 0;
@@ -172,7 +184,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
 TEST(CliRun, BadOptionsExitTwoBeforeAnyWork) {
   auto paths = run_certbench({"run", "--paths", "listing,everything"});
   EXPECT_EQ(paths.exit_code, 2);
-  EXPECT_TRUE(has(paths.err, "--paths takes listing, loop, caching, derived, saves, compare and indexes (got 'everything')")) << paths.err;
+  EXPECT_TRUE(has(paths.err, "--paths takes listing, loop, caching, derived, saves, http, compare and indexes (got 'everything')")) << paths.err;
   auto out = run_certbench({"run", "--out", "/proc/certbench-cannot-be-here"});
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_TRUE(has(out.err, "--out /proc/certbench-cannot-be-here: cannot make the folder")) << out.err;

@@ -195,6 +195,8 @@ const std::vector<Tier1Figure>& tier1_figures() {
       {figure::server_buffers, S::value, Metric::shared_buffers, false, true},
       {figure::cache_hits, S::value, Metric::cache_hits, false, false, true},
       {figure::cache_misses, S::value, Metric::cache_misses},
+      // An HTTP endpoint's answer: the verified body's bytes (the API's JSON, exact for a dataset).
+      {figure::response_bytes, S::value, Metric::response_bytes, true},
   };
   return figures;
 }

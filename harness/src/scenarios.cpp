@@ -282,6 +282,7 @@ double RunPlan::estimated_seconds() const {
     total += static_cast<double>(save_spec.paths.size() * save_spec.concurrency.size() *
                                  (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
              (sec(save_spec.duration_per_point) + 0.05 * save_spec.repetitions);
+  if (http) total += http->seconds;
   return total;
 }
 
@@ -359,6 +360,12 @@ ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(cons
     if (plan.saves) {
       scenario = "file saves";
       add(to_series(measure_saves(plan.save_spec, tell), plan.save_spec, plan.scale));
+    }
+    if (plan.http) {
+      scenario = plan.http->name;
+      auto measured = plan.http->measure(tell);
+      add(std::move(measured.series));
+      if (!measured.wrong.empty()) throw EnvironmentError("a wrong answer: " + measured.wrong);
     }
     if (!plan.sweep.empty()) {
       scenario = "how cost grows";

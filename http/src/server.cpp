@@ -3,6 +3,7 @@
 
 #include "certbench/http/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -85,6 +86,7 @@ struct ServerState {
   bool stopping = false;                 // the loop thread's only
   std::uint16_t port = 0;
   std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::int64_t> in_flight{0};  // requests read whose answer is not made yet
   std::thread loop;
   std::once_flag stop_once;
   std::promise<void> stopped;
@@ -219,7 +221,9 @@ asio::awaitable<void> session(State& s, tcp::socket socket) {
     auto request = parser.release();
     const bool keep_alive = request.keep_alive();
     const std::string method(request.method_string()), target(request.target());
+    ++s.in_flight;
     const Response response = co_await respond(s, method, target, request.body());
+    --s.in_flight;
     const bool keep = keep_alive && !s.stopping;
     co_await send(s, stream, response, keep, ec);
     if (ec || !keep_alive) break;
@@ -295,6 +299,10 @@ std::string Server::url() const {
 }
 
 std::uint64_t Server::requests() const noexcept { return state_->requests.load(); }
+
+std::uint64_t Server::in_flight() const noexcept {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->in_flight.load()));
+}
 
 void Server::stop() {
   detail::ServerState& s = *state_;

@@ -89,7 +89,7 @@ constexpr std::size_t kRankSumMaxPairs = 20'000;
 
 bool interleaved(std::string_view f) noexcept {
   return f == family::listing || f == family::caching || f == family::derived || f == family::overhead ||
-         f == family::compare || f == family::indexes || f == family::index_writes;
+         f == family::compare || f == family::indexes || f == family::index_writes || f == family::http;
 }
 
 // Loads (requests on the event loop, the disk's ceiling) keep every request's latency and every lag

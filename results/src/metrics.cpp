@@ -78,6 +78,16 @@ constexpr std::array kMetrics{
                "the part of client_cpu per call spent decoding result rows into certificates, where the "
                "implementation marks it (CLOCK_THREAD_CPUTIME_ID around its decoding loop)",
                Better::lower},
+    MetricInfo{Metric::latency_p50, "latency_p50", "seconds", "the median response time of one window of an HTTP load",
+               Better::lower},
+    MetricInfo{Metric::latency_p90, "latency_p90", "seconds", "the p90 response time of one window of an HTTP load",
+               Better::lower},
+    MetricInfo{Metric::latency_p99, "latency_p99", "seconds", "the p99 response time of one window of an HTTP load",
+               Better::lower},
+    MetricInfo{Metric::latency_p999, "latency_p999", "seconds",
+               "the p99.9 response time of one window of an HTTP load", Better::lower},
+    MetricInfo{Metric::response_bytes, "response_bytes", "bytes", "bytes of an HTTP response's body (its JSON)",
+               Better::lower},
 };
 
 }  // namespace

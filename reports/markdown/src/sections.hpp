@@ -13,6 +13,9 @@ namespace certbench::reports::detail {
 /// server's planning and execution, and waiting (results/anatomy.hpp).
 std::string anatomy_section(const results::Run& run, const std::vector<std::string>& charts);
 
+/// "The API over HTTP": each endpoint, implementation and load (family http), "" without one.
+std::string http_section(const results::Run& run);
+
 /// "Profiles": links to the profiles `certbench run --profile` wrote into dir/profile/ (empty
 /// when there are none): each listing's flame graphs, top functions and EXPLAIN, per implementation.
 std::string profiles_section(const std::filesystem::path& dir);

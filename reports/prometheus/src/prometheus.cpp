@@ -70,7 +70,7 @@ Labels series_labels(const std::string& runner, const Series& s) {
   // Every parameter that tells two series of one path and implementation apart (a series' key is
   // unique in a run, and so is its label set). The sizes of saved files and the page size are
   // fixed within a run and left out.
-  for (const char* p : {"scale", "concurrency", "page", "keyset", "threads", "sessions"})
+  for (const char* p : {"scale", "concurrency", "connections", "page", "keyset", "threads", "sessions"})
     if (auto v = s.parameter(p)) l.push_back({p, results::number_text(*v)});
   return l;
 }
@@ -154,6 +154,18 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
                 "implementation marks its decoding)",
                 labels, *a->decode_cpu);
     }
+    // An HTTP load's response times: the median over its windows of each window's percentile, as wrk
+    // reports them (closed loop).
+    for (const auto& [metric, quantile] : {std::pair{Metric::latency_p50, "0.5"}, std::pair{Metric::latency_p90, "0.9"},
+                                           std::pair{Metric::latency_p99, "0.99"}, std::pair{Metric::latency_p999, "0.999"}})
+      if (const auto* v = s.samples_of(metric); v != nullptr && !v->empty()) {
+        auto with_quantile = labels;
+        with_quantile.push_back({"quantile", quantile});
+        f.gauge("certbench_http_response_seconds",
+                "An HTTP endpoint's response time at a quantile, the median over the load's windows (mode: closed_loop "
+                "under wrk)",
+                with_quantile, results::percentile(*v, 0.5));
+      }
     if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
       f.gauge("certbench_index_insert_rows_per_second",
               "Rows inserted per second into a certificate table under an index set, the median over batches", labels,
@@ -175,6 +187,7 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"},
              Value{Metric::requests, "certbench_requests", "Requests completed in a load's measured window"},
              Value{Metric::failures, "certbench_failures", "Requests of a load that failed"},
+             Value{Metric::response_bytes, "certbench_http_response_bytes", "Bytes of an HTTP response's body"},
              Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"},
              Value{Metric::cache_hits, "certbench_cache_hits_per_call", "Lookups the cache answered itself, per call"},
              Value{Metric::cache_misses, "certbench_cache_misses_per_call", "Lookups the cache had to load, per call"},

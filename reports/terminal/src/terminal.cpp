@@ -10,6 +10,7 @@
 #include "certbench/results/anatomy.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
+#include "printer.hpp"
 
 namespace certbench::reports {
 namespace {
@@ -18,24 +19,8 @@ using results::Delta;
 using results::Metric;
 using results::Run;
 using results::Series;
-
-struct Printer {
-  const Run& run;
-  std::FILE* out;
-
-  template <typename... Args>
-  void print(fmt::format_string<Args...> f, Args&&... args) const {
-    fmt::print(out, f, std::forward<Args>(args)...);
-  }
-
-  [[nodiscard]] std::vector<const Series*> family(std::string_view f) const { return run.of_family(f); }
-  [[nodiscard]] const Delta* delta(const Series& other, Metric m) const { return run.against_naive(other, m); }
-};
-
-results::Summary summary(const Series& s, Metric m) {
-  const auto* v = s.samples_of(m);
-  return v == nullptr ? results::Summary{} : results::summarize(*v);
-}
+using terminal::Printer;
+using terminal::summary;
 
 void print_listings(const Printer& p) {
   // The run's own dataset here; the other scales of a sweep under "how cost grows".
@@ -350,9 +335,9 @@ void print_headline(const Printer& p) {
   p.print("\nheadline deltas (the largest of each family in this run):\n");
   for (const auto* d : deltas) {
     const auto* s = p.run.find(d->other_key);
-    p.print("  {} {} — {}, {}{} ({}), 95% interval {} to {}\n", factor(d->factor.estimate),
+    p.print("  {} {} — {}, {}{} ({})\n", delta_text(*d),
             d->metric == Metric::latency ? "faster than naive" : "naive's throughput", s->path, s->implementation,
-            s->mode.empty() ? "" : " " + s->mode, s->family, factor(d->factor.low), factor(d->factor.high));
+            s->mode.empty() ? "" : " " + s->mode, s->family);
   }
 }
 
@@ -399,6 +384,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_caching(p);
   print_anatomy(p);
   print_saves(p);
+  terminal::print_http(p);
   print_growth(p);
   print_depth(p);
   print_indexes(p);

@@ -41,6 +41,7 @@ inline constexpr std::string_view server_statements = "server_statements";
 inline constexpr std::string_view server_buffers = "server_buffers";
 inline constexpr std::string_view cache_hits = "cache_hits";
 inline constexpr std::string_view cache_misses = "cache_misses";
+inline constexpr std::string_view response_bytes = "response_bytes";
 inline constexpr std::string_view plan_shape = "plan_shape";
 }  // namespace figure
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,18 @@ struct ScalePoint {
   std::string schema;
 };
 
+/// A scenario measured by a layer above the harness and handed in by the caller: the API over HTTP
+/// (loadgen/http_run.hpp) needs `certbench serve`, which builds on the harness's registry.
+struct OuterScenario {
+  std::string name;     ///< for the progress line
+  double seconds = 0;   ///< planned, for the estimate of time left
+  struct Result {
+    std::vector<results::Series> series;
+    std::string wrong;  ///< a check the answers failed ("" = none): the run fails (exit 3), figures kept
+  };
+  std::function<Result(const std::function<void(std::string_view)>& tell)> measure;
+};
+
 /// The scenarios a run measures (in this order) and the spec of each.
 struct RunPlan {
   std::uint64_t scale = 0;
@@ -70,6 +83,7 @@ struct RunPlan {
   SaveRunSpec save_spec;
   CompareRunSpec compare_spec;
   IndexRunSpec index_spec;
+  std::optional<OuterScenario> http;  ///< after the file saves
   /// Seconds the plan should take, for the estimate of time left (from the specs' budgets).
   [[nodiscard]] double estimated_seconds() const;
 };

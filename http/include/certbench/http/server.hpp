@@ -51,6 +51,9 @@ class Server {
 
   /// Requests answered so far (any status).
   [[nodiscard]] std::uint64_t requests() const noexcept;
+  /// Requests read whose response is not made yet (queued or running on a worker, or saving): a
+  /// load that ends leaves the server busy with what it had read until this is 0.
+  [[nodiscard]] std::uint64_t in_flight() const noexcept;
 
  private:
   struct State;

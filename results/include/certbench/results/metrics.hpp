@@ -49,6 +49,12 @@ enum class Metric {
   server_planning,    ///< seconds the server spent planning one call's statements (pg_stat_statements)
   waiting,            ///< seconds per call neither on the client's CPU nor in the server's planning and execution
   decode_cpu,         ///< seconds of client_cpu per call spent decoding rows, where the implementation marks it (samples)
+  // An HTTP load's response times, as a load generator reports them: one sample per window.
+  latency_p50,        ///< seconds: the median response time of one window of an HTTP load
+  latency_p90,        ///< seconds: … its p90
+  latency_p99,        ///< seconds: … its p99
+  latency_p999,       ///< seconds: … its p99.9
+  response_bytes,     ///< bytes of an HTTP response's body (the JSON checked before the load)
 };
 
 enum class Better { lower, higher, neither };

@@ -55,6 +55,10 @@ inline constexpr std::string_view compare = "compare";
 inline constexpr std::string_view indexes = "indexes";
 inline constexpr std::string_view index = "index";
 inline constexpr std::string_view index_writes = "index_writes";
+/// The API over HTTP (`certbench serve`, loadgen/): path the listing an endpoint serves, mode the
+/// load — "closed_loop" (wrk: each connection waits for its answer) or "open_loop" (requests on
+/// a fixed schedule).
+inline constexpr std::string_view http = "http";
 }  // namespace family
 
 struct Series {

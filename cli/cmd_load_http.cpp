@@ -1,0 +1,124 @@
+// certbench load-http URL: certbench's open-loop generator against any HTTP server (docs/api.md):
+// GET URL at a fixed rate, latency from each request's intended start.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/loadgen/open_loop.hpp"
+#include "commands.hpp"
+#include "terminal.hpp"
+
+namespace certbench::cli {
+namespace {
+
+using reports::duration;
+
+struct Url {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string target;
+};
+
+// http://HOST[:PORT][/PATH[?QUERY]], HOST an IPv4 address, a bracketed IPv6 one or localhost.
+Url parse_url(const std::string& url) {
+  constexpr std::string_view scheme = "http://";
+  if (!url.starts_with(scheme))
+    throw UsageError("load-http takes an http:// URL (got '" + url + "'; https is not supported)");
+  const std::string rest = url.substr(scheme.size());
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  Url u;
+  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  std::string host = authority, port;
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    if (close == std::string::npos) throw UsageError("load-http: unclosed [ in '" + url + "'");
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.empty()) throw UsageError("load-http: no host in '" + url + "'");
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+        std::stoul(port) > 65535)
+      throw UsageError("load-http: the port must be 1 to 65535 (got '" + port + "')");
+    u.port = static_cast<std::uint16_t>(std::stoul(port));
+  }
+  u.host = host;
+  return u;
+}
+
+}  // namespace
+
+CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args) {
+  auto* sub = app.add_subcommand("load-http", "GET a URL at a fixed rate with certbench's open-loop generator "
+                                              "(latency from each request's intended start; docs/api.md)");
+  sub->add_option("url", args.url, "http://HOST:PORT/PATH?QUERY (HOST: an IP address or localhost)")->required();
+  sub->add_option("--rate", args.rate, "requests per second, sent on schedule whatever the server does")->required()
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--seconds", args.seconds, "how long the schedule runs")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--connections", args.connections, "keep-alive connections: at most this many requests in flight")
+      ->check(CLI::Range(1u, 10000u))->capture_default_str();
+  sub->add_option("--deadline", args.deadline,
+                  "seconds from a request's intended start to be sent and answered; later, it is dropped")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_flag("--json", args.json, "print one JSON object instead of the summary");
+  sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped).");
+  return sub;
+}
+
+int load_http(const LoadHttpArgs& args) {
+  const Url url = parse_url(args.url);
+  loadgen::OpenLoopOptions o;
+  o.host = url.host;
+  o.port = url.port;
+  o.target = url.target;
+  o.rate = args.rate;
+  o.connections = args.connections;
+  o.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.seconds * 1000));
+  o.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(args.deadline * 1000));
+  if (o.duration.count() <= 0) throw UsageError("--seconds must be at least 0.001");
+  if (o.deadline.count() <= 0) throw UsageError("--deadline must be at least 0.001");
+  if (!args.json)
+    note(fmt::format("GET {} at {} requests/s for {} s over at most {} connections", args.url, args.rate, args.seconds,
+                     args.connections));
+  const auto r = loadgen::run_open_loop(o);
+  const auto& l = r.latency;
+  const auto& s = r.service;
+  const double on_schedule = r.sent > 0 ? 100.0 * static_cast<double>(r.on_schedule) / static_cast<double>(r.sent) : 0;
+  if (args.json) {
+    auto ms = [](const loadgen::LogHistogram& h) {
+      return nlohmann::json{{"p50", h.quantile(0.5) * 1e3},    {"p90", h.quantile(0.9) * 1e3},
+                            {"p99", h.quantile(0.99) * 1e3},   {"p999", h.quantile(0.999) * 1e3},
+                            {"max", h.max() * 1e3}};
+    };
+    nlohmann::json out = {{"url", args.url},          {"seconds", r.seconds},         {"offered_rate", r.offered_rate()},
+                          {"achieved_rate", r.achieved_rate()}, {"scheduled", r.scheduled}, {"sent", r.sent},
+                          {"on_schedule", r.on_schedule}, {"answered", r.answered},   {"non_2xx", r.non_2xx},
+                          {"errors", r.errors},         {"dropped", r.dropped},       {"latency_ms", ms(l)},
+                          {"service_ms", ms(s)}};
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print("offered {:.1f} requests/s, achieved {:.1f} (2xx answers per second of the schedule)\n", r.offered_rate(),
+               r.achieved_rate());
+    fmt::print("scheduled {}, sent {} ({:.2f}% within 1 ms of their intended start, {} later), answered {}; "
+               "non-2xx {}, errors {}, dropped {} (not sent or not answered within {} s)\n",
+               thousands(r.scheduled), thousands(r.sent), on_schedule, thousands(r.sent - r.on_schedule),
+               thousands(r.answered), thousands(r.non_2xx), thousands(r.errors), thousands(r.dropped), args.deadline);
+    fmt::print("latency from the intended start: p50 {} p90 {} p99 {} p99.9 {} max {}\n", duration(l.quantile(0.5)),
+               duration(l.quantile(0.9)), duration(l.quantile(0.99)), duration(l.quantile(0.999)), duration(l.max()));
+    fmt::print("service time (send to answer, what a closed loop times): p50 {} p99 {} p99.9 {}\n",
+               duration(s.quantile(0.5)), duration(s.quantile(0.99)), duration(s.quantile(0.999)));
+  }
+  if (r.answered == 0) {
+    note(fmt::format("nothing answered at {} ({} errors, {} dropped)", args.url, r.errors, r.dropped));
+    return static_cast<int>(ExitCode::environment);
+  }
+  return 0;
+}
+
+}  // namespace certbench::cli

@@ -1,0 +1,59 @@
+#pragma once
+// The API over HTTP as `certbench run --paths http` measures it (docs/api.md): `certbench serve`
+// started in this process on a free loopback port, each listing endpoint of every implementation
+// driven by wrk (closed loop) at each connection count, implementations interleaved in
+// repetitions so every figure has an interval, and every endpoint's answer verified.
+//
+// Verification: before and after each endpoint's load, one request per implementation is read
+// whole and checked — status 200, Content-Type application/json, a Server-Timing header, and the
+// body byte for byte against the in-process naive implementation's page for the same request
+// (what the backend answered before the review). Under load, every response's status is checked
+// by wrk (any status outside 2xx/3xx counts as a failure).
+//
+// Thread safety: measure_http runs on the calling thread (the server on threads of its own).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/core/listing.hpp"
+#include "certbench/results/run.hpp"
+
+namespace certbench::loadgen {
+
+struct HttpRunSpec {
+  std::string dsn;
+  std::string schema = "certbench";
+  std::uint64_t scale = 0;              ///< the dataset's, a parameter of every series
+  std::vector<Listing> listings{kListings.begin(), kListings.end()};
+  /// The review's subjects; empty: every implementation of each listing.
+  std::vector<std::string> impls{"naive", "review", "optimized"};
+  std::vector<unsigned> connections{1, 8, 64};
+  PageRequest page{1, 20, {}};
+  std::chrono::seconds window{1};       ///< each measured wrk run (wrk counts whole seconds)
+  unsigned repetitions = 6;             ///< interleaved windows per point: the samples of each interval (6: the sign test's)
+  unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
+  std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
+  std::string wrk;                      ///< "" = wrk on $PATH
+  /// Seconds the scenario should take, for the estimate of time left.
+  [[nodiscard]] double estimated_seconds() const;
+};
+
+struct HttpRunResult {
+  std::vector<results::Series> series;  ///< family http, mode closed_loop
+  /// What failed verification ("" = every check passed): the first wrong answer, in one line.
+  std::string wrong;
+};
+
+/// `tell`: the point under way, for a progress line.
+HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell = {});
+
+/// `run --quick`: the public listing only, at 8 connections.
+void make_quick(HttpRunSpec& spec);
+
+/// The path of `listing`'s endpoint for `impl` (docs/api.md), with its page query.
+std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t user_id, const PageRequest& page);
+
+}  // namespace certbench::loadgen

@@ -1,0 +1,63 @@
+#pragma once
+// certbench's open-loop HTTP load generator (Boost.Asio and Beast): GET requests sent on a fixed
+// schedule — request i is due at start + i / rate — whatever the server does, over at most
+// `connections` keep-alive connections. Each response's latency counts from its request's
+// *intended* start, as wrk2, k6's constant-arrival-rate executor and pgbench --rate count it, so
+// a server that stalls is charged for every request the stall held back (no coordinated omission).
+//
+// Bounded: a request that cannot be sent, or is not answered, within `deadline` of its intended
+// start is dropped (counted, its connection closed), never queued without end; a slow server
+// makes the generator fall behind, visibly (late and dropped), rather than slow its clock.
+//
+// Thread safety: run_open_loop runs on the calling thread (its own io_context); call it from one
+// thread at a time per result.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "certbench/loadgen/histogram.hpp"
+
+namespace certbench::loadgen {
+
+struct OpenLoopOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string target = "/";                         ///< path and query of the GET
+  double rate = 100;                                ///< requests per second: the schedule
+  unsigned connections = 64;                        ///< at most this many requests in flight
+  std::chrono::milliseconds duration{1000};         ///< the schedule's window
+  std::chrono::milliseconds deadline{2000};         ///< to be sent and answered, from the intended start
+  std::chrono::microseconds on_time{1000};          ///< sent within this of its intended start: on schedule
+  /// Every `check_every`th good answer (0: none) is handed to `check` with its body; a non-empty
+  /// return says what is wrong with it (the first is kept).
+  std::uint64_t check_every = 0;
+  std::function<std::string(const std::string& body)> check;
+};
+
+struct OpenLoopResult {
+  double seconds = 0;             ///< the schedule's window
+  std::uint64_t scheduled = 0;    ///< requests the schedule held in the window
+  std::uint64_t sent = 0;
+  std::uint64_t on_schedule = 0;  ///< sent within on_time of their intended start
+  std::uint64_t answered = 0;     ///< responses read whole (any status)
+  std::uint64_t non_2xx = 0;
+  std::uint64_t errors = 0;       ///< connections refused, reset or closed mid-answer
+  std::uint64_t dropped = 0;      ///< not sent, or not answered, within the deadline
+  std::uint64_t checked = 0;      ///< answers handed to the check
+  std::string wrong;              ///< the first check that failed ("" = none)
+  LogHistogram latency;           ///< intended start to the answer's end: what a user of the schedule waited
+  LogHistogram service;           ///< send to the answer's end: what a closed loop would have timed
+  [[nodiscard]] double offered_rate() const noexcept { return seconds > 0 ? static_cast<double>(scheduled) / seconds : 0; }
+  [[nodiscard]] double achieved_rate() const noexcept {
+    return seconds > 0 ? static_cast<double>(answered - non_2xx) / seconds : 0;
+  }
+  /// Requests that got no good answer: non-2xx, errors and dropped.
+  [[nodiscard]] std::uint64_t failures() const noexcept { return non_2xx + errors + dropped; }
+};
+
+/// Runs one window of the schedule and returns when every request sent has been answered or has
+/// passed its deadline. Throws UsageError for a rate or duration that is not positive.
+OpenLoopResult run_open_loop(const OpenLoopOptions& options);
+
+}  // namespace certbench::loadgen

@@ -1,0 +1,45 @@
+#pragma once
+// Debian's wrk 4.1, the closed-loop load engineers already reach for, driven as a child process:
+// a Lua done() hands certbench wrk's own summary and percentiles as JSON (no parsing of its text).
+// Closed loop: each connection sends its next request only after the answer, so when the server
+// stalls the load stalls with it and the stall hides from the percentiles (coordinated omission).
+//
+// Thread safety: run_wrk may be called from any thread; each call runs its own wrk.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace certbench::loadgen {
+
+struct WrkOptions {
+  std::string wrk;                         ///< the program ("" = wrk on $PATH)
+  std::string url;                         ///< http://host:port/path?query
+  unsigned connections = 8;
+  unsigned threads = 1;                    ///< wrk's threads (at most `connections`)
+  std::chrono::seconds duration{1};        ///< wrk counts whole seconds
+  std::chrono::seconds timeout{30};        ///< a response later than this counts as a timeout
+};
+
+/// What one wrk run reports: wrk's own figures, in seconds and counts.
+struct WrkResult {
+  double seconds = 0;           ///< the window wrk measured
+  std::uint64_t requests = 0;   ///< responses read whole (any status)
+  std::uint64_t bytes = 0;      ///< bytes read, headers included
+  std::uint64_t connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0;
+  std::uint64_t non_2xx = 0;    ///< responses with a status outside 200-399 (wrk's "status" errors)
+  double mean = 0, max = 0;     ///< response time
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0;
+  /// Requests that got no good answer: non-2xx, socket errors and timeouts.
+  [[nodiscard]] std::uint64_t failures() const noexcept {
+    return non_2xx + connect_errors + read_errors + write_errors + timeouts;
+  }
+};
+
+/// The wrk on $PATH, or throws EnvironmentError naming the Debian package.
+std::string find_wrk();
+
+/// Runs wrk once and reads its figures. Throws EnvironmentError when wrk cannot run or says
+/// nothing readable (its stderr quoted).
+WrkResult run_wrk(const WrkOptions& options);
+
+}  // namespace certbench::loadgen

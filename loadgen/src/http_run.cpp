@@ -1,0 +1,237 @@
+#include "certbench/loadgen/http_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/http/json.hpp"
+#include "certbench/http/server.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/loadgen/fetch.hpp"
+#include "certbench/loadgen/wrk.hpp"
+#include "certbench/sys/files.hpp"
+#include "certbench/sys/shutdown.hpp"
+
+namespace certbench::loadgen {
+namespace {
+
+namespace fs = std::filesystem;
+using results::Metric;
+using results::Series;
+
+// The implementations of `listing` to measure: the spec's, in registry order, or all of them.
+std::vector<std::string> impls_of(const HttpRunSpec& spec, Listing listing) {
+  std::vector<std::string> out;
+  for (auto name : harness::listing_implementations(listing))
+    if (spec.impls.empty() || std::find(spec.impls.begin(), spec.impls.end(), name) != spec.impls.end())
+      out.emplace_back(name);
+  return out;
+}
+
+// Waits until the server has answered everything a finished load left it (a closed loop's last
+// requests, still queued for a worker when wrk closed its connections).
+void drain(const http::Server& server, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (server.in_flight() > 0) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw EnvironmentError(fmt::format("the server was still answering {} requests {} s after a load ended",
+                                         server.in_flight(), limit.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// The statements one request ran, from its Server-Timing entry stmt;desc="statements";dur=N.
+std::optional<double> statements_of(const std::string& server_timing) {
+  static const std::regex entry(R"((?:^|,)\s*stmt;[^,]*dur=([0-9.]+))");
+  std::smatch m;
+  if (!std::regex_search(server_timing, m, entry)) return std::nullopt;
+  return std::stod(m[1].str());
+}
+
+// One endpoint's answer read whole and checked; "" when right, else what is wrong.
+struct Checked {
+  std::string wrong;
+  std::optional<double> statements;
+  double body_bytes = 0;
+};
+Checked check(const std::string& url, const std::string& expected) {
+  const Reply r = fetch(url);
+  Checked c;
+  c.statements = statements_of(r.header("server-timing"));
+  c.body_bytes = static_cast<double>(r.body.size());
+  if (r.status != 200)
+    c.wrong = fmt::format("status {} ({})", r.status, first_line(r.body));
+  else if (r.header("content-type") != "application/json")
+    c.wrong = "Content-Type " + r.header("content-type");
+  else if (r.header("server-timing").empty())
+    c.wrong = "no Server-Timing header";
+  else if (r.body != expected)
+    c.wrong = fmt::format("the body ({} bytes) is not the in-process naive page ({} bytes)", r.body.size(),
+                          expected.size());
+  return c;
+}
+
+struct Point {
+  Listing listing;
+  std::string impl;
+  unsigned connections = 0;
+  std::string url;
+  std::vector<WrkResult> windows;
+  std::optional<double> statements;
+  double body_bytes = 0;
+};
+
+Series series_of(const Point& p, const HttpRunSpec& spec) {
+  Series s;
+  s.family = results::family::http;
+  s.path = std::string(to_string(p.listing));
+  s.implementation = p.impl;
+  s.mode = "closed_loop";
+  s.parameters = {{"scale", static_cast<double>(spec.scale)},
+                  {"connections", static_cast<double>(p.connections)},
+                  {"page", static_cast<double>(spec.page.page)},
+                  {"size", static_cast<double>(spec.page.size)}};
+  double seconds = 0, good = 0, requests = 0, failures = 0;
+  for (const auto& w : p.windows) {
+    const double ok = static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
+    s.samples[Metric::throughput].push_back(w.seconds > 0 ? ok / w.seconds : 0);
+    if (w.requests > 0) {  // a window that saw no answer has no response times
+      s.samples[Metric::latency_p50].push_back(w.p50);
+      s.samples[Metric::latency_p90].push_back(w.p90);
+      s.samples[Metric::latency_p99].push_back(w.p99);
+      s.samples[Metric::latency_p999].push_back(w.p999);
+    }
+    seconds += w.seconds;
+    good += ok;
+    requests += static_cast<double>(w.requests);
+    failures += static_cast<double>(w.failures());
+  }
+  if (seconds > 0) s.values[Metric::throughput] = good / seconds;
+  s.values[Metric::requests] = requests;
+  s.values[Metric::failures] = failures;
+  if (p.body_bytes > 0) s.values[Metric::response_bytes] = p.body_bytes;
+  if (p.statements) s.values[Metric::statements] = *p.statements;
+  return s;
+}
+
+}  // namespace
+
+std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t user_id, const PageRequest& page) {
+  std::string path;
+  switch (listing) {
+    case Listing::public_certificates: path = "/certificates/public"; break;
+    case Listing::user_certificates: path = fmt::format("/users/{}/certificates", user_id); break;
+    case Listing::all_certificates_with_users: path = "/admin/certificates"; break;
+    case Listing::certificates_endpoint: path = "/certificates"; break;
+  }
+  return fmt::format("/{}{}?page={}&size={}", impl, path, page.page, page.size);
+}
+
+double HttpRunSpec::estimated_seconds() const {
+  double points = 0;  // (listing, implementation) pairs
+  for (Listing l : listings)
+    for (auto name : harness::listing_implementations(l))
+      if (impls.empty() || std::find(impls.begin(), impls.end(), name) != impls.end()) points += 1;
+  const double w = static_cast<double>(window.count());
+  return points * (1.2 + static_cast<double>(connections.size() * repetitions) * (w + 0.1)) + 1;
+}
+
+void make_quick(HttpRunSpec& spec) {
+  spec.listings = {Listing::public_certificates};
+  spec.connections = {8};
+}
+
+HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell) {
+  auto say = [&](const std::string& what) {
+    if (tell) tell(what);
+  };
+  const std::string wrk = spec.wrk.empty() ? find_wrk() : spec.wrk;
+  const fs::path save_dir = sys::make_unique_dir(sys::throwaway_parent(), "certbench-http-");
+  sys::ScopedCleanup remove_saves([&save_dir] {
+    std::error_code ec;
+    fs::remove_all(save_dir, ec);
+  });
+  unsigned most = 1;
+  for (unsigned c : spec.connections) most = std::max(most, c);
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = spec.server_threads;
+  options.max_connections = std::max(options.max_connections, 2 * most);
+  options.api.dsn = spec.dsn;
+  options.api.schema = spec.schema;
+  options.save_dir = save_dir;
+  say("starting the server");
+  http::Server server(options);
+  const std::string base = server.url();
+  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
+  auto reference = harness::open_listing_session(spec.dsn, spec.schema, "naive");
+
+  HttpRunResult result;
+  auto verify = [&](Point& p, const std::string& expected) {
+    const Checked c = check(p.url, expected);
+    if (c.statements) p.statements = c.statements;
+    p.body_bytes = c.body_bytes;
+    const std::string& url = p.url;
+    if (!c.wrong.empty() && result.wrong.empty()) result.wrong = url + ": " + c.wrong;
+  };
+  auto window = [&](const std::string& url, unsigned connections, std::chrono::seconds seconds) {
+    WrkOptions w;
+    w.wrk = wrk;
+    w.url = url;
+    w.connections = connections;
+    w.threads = 1;  // one wrk thread keeps up with serve here and leaves the server the second core
+    w.duration = seconds;
+    const WrkResult r = run_wrk(w);
+    drain(server, spec.drain);
+    return r;
+  };
+
+  for (Listing listing : spec.listings) {
+    const auto impls = impls_of(spec, listing);
+    if (impls.empty()) continue;
+    const std::int64_t user_id = listing == Listing::user_certificates ? user : 0;
+    const std::string expected =
+        http::listing_body(listing, user_id, spec.page, "", reference.listings->list(listing, user_id, spec.page));
+    std::vector<Point> points;
+    for (unsigned c : spec.connections)
+      for (const auto& impl : impls)
+        points.push_back({listing, impl, c, base + endpoint_target(impl, listing, user_id, spec.page), {}, {}});
+    // Each implementation warms up for one window the load does not count (its sessions open, its
+    // statements are prepared), then answers once, checked: the statements of a request in the
+    // steady state, as the in-process figures count them.
+    for (std::size_t i = 0; i < impls.size(); ++i) {
+      auto& p = points[i];
+      say(fmt::format("{} {}: warming up, checking the answer", to_string(listing), p.impl));
+      window(p.url, std::min(8u, most), std::chrono::seconds(1));
+      verify(p, expected);
+    }
+    for (std::size_t i = impls.size(); i < points.size(); ++i) {  // the same endpoint at other connection counts
+      points[i].statements = points[i % impls.size()].statements;
+      points[i].body_bytes = points[i % impls.size()].body_bytes;
+    }
+    // The windows: per connection count, the implementations in a rotating order each repetition.
+    for (std::size_t c = 0; c < spec.connections.size(); ++c)
+      for (unsigned rep = 0; rep < spec.repetitions; ++rep)
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+          auto& p = points[c * impls.size() + (k + rep) % impls.size()];
+          say(fmt::format("{} {} at {} connections, window {} of {}", to_string(listing), p.impl, p.connections,
+                          rep + 1, spec.repetitions));
+          p.windows.push_back(window(p.url, p.connections, spec.window));
+        }
+    for (std::size_t i = 0; i < impls.size(); ++i) {  // and once more after the load, its figures kept
+      Point after = points[i];
+      verify(after, expected);
+    }
+    for (const auto& p : points) result.series.push_back(series_of(p, spec));
+  }
+  server.stop();
+  return result;
+}
+
+}  // namespace certbench::loadgen

@@ -1,0 +1,130 @@
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include "certbench/loadgen/open_loop.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cmath>
+
+#include "certbench/core/errors.hpp"
+
+namespace certbench::loadgen {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct Schedule {
+  const OpenLoopOptions& o;
+  tcp::endpoint server;
+  Clock::time_point start;
+  std::uint64_t total = 0;  // requests due in the window
+  std::uint64_t next = 0;   // the next request no connection has taken
+  OpenLoopResult r;
+
+  [[nodiscard]] Clock::time_point due(std::uint64_t i) const {
+    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+  }
+};
+
+double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// One keep-alive connection: takes the next request due, waits for its time, sends it, reads the
+// answer; reconnects after an error or a dropped request. All on the generator's one thread.
+asio::awaitable<void> connection(Schedule& s) {
+  const auto executor = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(executor);
+  asio::steady_timer timer(executor);
+  beast::flat_buffer buffer;
+  bool open = false;
+  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, s.o.target, 11};
+  request.set(bhttp::field::host, s.o.host + ":" + std::to_string(s.o.port));
+  request.set(bhttp::field::user_agent, "certbench-open-loop");
+  request.keep_alive(true);
+  const auto deadline = std::chrono::duration_cast<Clock::duration>(s.o.deadline);
+  while (s.next < s.total) {
+    const std::uint64_t i = s.next++;
+    const auto intended = s.due(i);
+    beast::error_code ec;
+    if (Clock::now() < intended) {
+      timer.expires_at(intended);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (Clock::now() - intended > deadline) {  // this connection fell too far behind to send it
+      ++s.r.dropped;
+      continue;
+    }
+    stream.expires_at(intended + deadline);
+    if (!open) {
+      co_await stream.async_connect(s.server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == beast::error::timeout) ++s.r.dropped; else ++s.r.errors;
+        stream.socket().close(ec);
+        continue;
+      }
+      open = true;
+    }
+    const auto sent = Clock::now();
+    ++s.r.sent;
+    if (sent - intended <= s.o.on_time) ++s.r.on_schedule;
+    co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
+    bhttp::response<bhttp::string_body> response;
+    if (!ec) co_await bhttp::async_read(stream, buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+    const auto done = Clock::now();
+    if (ec) {
+      if (ec == beast::error::timeout) ++s.r.dropped; else ++s.r.errors;
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+      buffer.clear();
+      open = false;
+      continue;
+    }
+    ++s.r.answered;
+    s.r.latency.record(seconds_between(intended, done));
+    s.r.service.record(seconds_between(sent, done));
+    const unsigned status = response.result_int();
+    if (status < 200 || status > 299) {
+      ++s.r.non_2xx;
+    } else if (s.o.check_every > 0 && s.o.check && (s.r.answered - s.r.non_2xx) % s.o.check_every == 0) {
+      ++s.r.checked;
+      std::string wrong = s.o.check(response.body());
+      if (!wrong.empty() && s.r.wrong.empty()) s.r.wrong = std::move(wrong);
+    }
+    if (!response.keep_alive()) {
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+      open = false;
+    }
+  }
+}
+
+}  // namespace
+
+OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
+  if (!(o.rate > 0) || !std::isfinite(o.rate)) throw UsageError("the open-loop rate must be a positive number of requests per second");
+  if (o.duration.count() <= 0) throw UsageError("the open-loop window must be longer than 0 ms");
+  asio::io_context io(1);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(o.host, ec);
+  if (ec) throw UsageError("the open-loop generator takes an IP address, not '" + o.host + "'");
+  Schedule s{o, tcp::endpoint(address, o.port), {}, 0, 0, {}};
+  s.r.seconds = std::chrono::duration<double>(o.duration).count();
+  s.total = static_cast<std::uint64_t>(std::floor(s.r.seconds * o.rate));
+  s.r.scheduled = s.total;
+  s.start = Clock::now() + std::chrono::milliseconds(5);  // every connection waits for its first request
+  for (unsigned c = 0; c < std::max(1u, o.connections); ++c) asio::co_spawn(io, connection(s), asio::detached);
+  io.run();
+  return std::move(s.r);
+}
+
+}  // namespace certbench::loadgen

@@ -1,0 +1,140 @@
+// certbench run's API scenario (loadgen/http_run.hpp): serve in process, wrk's figures read into
+// series of family http, and every endpoint's answer checked against the in-process naive page.
+#include <gtest/gtest.h>
+
+#include "certbench/core/errors.hpp"
+#include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/implementations.hpp"
+#include "certbench/impl_optimized/listing.hpp"
+#include "certbench/loadgen/fetch.hpp"
+#include "certbench/loadgen/http_run.hpp"
+#include "certbench/loadgen/wrk.hpp"
+#include "support/cluster.hpp"
+
+using namespace certbench;
+using results::Metric;
+
+namespace {
+
+constexpr const char* kSchema = "http_run";
+
+const std::string& dataset() {
+  static const std::string dsn = [] {
+    const auto d = certbench::testing::shared_cluster().dsn();
+    fixtures::SeedOptions o;
+    o.spec = {1000, 7, fixtures::IndexSet::best};
+    o.schema = kSchema;
+    fixtures::seed(d, o);
+    return d;
+  }();
+  return dsn;
+}
+
+loadgen::HttpRunSpec small_spec() {
+  loadgen::HttpRunSpec spec;
+  spec.dsn = dataset();
+  spec.schema = kSchema;
+  spec.scale = 1000;
+  spec.listings = {Listing::public_certificates};
+  spec.impls = {"naive", "optimized"};
+  spec.connections = {2};
+  spec.repetitions = 2;
+  spec.server_threads = 2;
+  return spec;
+}
+
+// The optimized listing with the last row of each page left out: an answer fast and wrong.
+class ShortPages final : public ListingPaths {
+ public:
+  explicit ShortPages(db::Connection& c) : inner_(c, optimized::Strategy::per_branch_limit) {}
+  std::string_view name() const noexcept override { return "optimized"; }
+  bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
+
+ protected:
+  static ListingPage shorter(ListingPage page) {
+    if (!page.rows.empty()) page.rows.pop_back();
+    return page;
+  }
+  ListingPage do_public_certificates(const PageRequest& p) override { return shorter(inner_.public_certificates(p)); }
+  ListingPage do_user_certificates(std::int64_t u, const PageRequest& p) override {
+    return shorter(inner_.user_certificates(u, p));
+  }
+  ListingPage do_all_certificates_with_users(const PageRequest& p) override {
+    return shorter(inner_.all_certificates_with_users(p));
+  }
+  ListingPage do_certificates_endpoint(const PageRequest& p) override {
+    return shorter(inner_.certificates_endpoint(p));
+  }
+
+ private:
+  optimized::Listings inner_;
+};
+
+}  // namespace
+
+TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
+  const auto spec = small_spec();
+  const auto r = loadgen::measure_http(spec);
+  EXPECT_EQ(r.wrong, "");
+  ASSERT_EQ(r.series.size(), 2u);
+  for (const auto& s : r.series) {
+    EXPECT_EQ(s.family, "http");
+    EXPECT_EQ(s.mode, "closed_loop");
+    EXPECT_EQ(s.path, "get_public_certificates");
+    EXPECT_EQ(s.parameter("connections"), 2.0);
+    EXPECT_EQ(s.parameter("scale"), 1000.0);
+    ASSERT_NE(s.samples_of(Metric::throughput), nullptr) << s.key();
+    EXPECT_EQ(s.samples_of(Metric::throughput)->size(), 2u) << "one sample per window";
+    for (double t : *s.samples_of(Metric::throughput)) EXPECT_GT(t, 0) << s.key();
+    for (Metric m : {Metric::latency_p50, Metric::latency_p90, Metric::latency_p99, Metric::latency_p999}) {
+      ASSERT_NE(s.samples_of(m), nullptr) << s.key();
+      EXPECT_EQ(s.samples_of(m)->size(), 2u);
+    }
+    // wrk's percentiles are ordered, and a page over loopback takes more than a microsecond.
+    EXPECT_GT(s.samples_of(Metric::latency_p50)->front(), 1e-6);
+    EXPECT_LE(s.samples_of(Metric::latency_p50)->front(), s.samples_of(Metric::latency_p99)->front());
+    EXPECT_EQ(s.value(Metric::failures), 0.0);
+    EXPECT_GT(s.value(Metric::requests).value_or(0), 0.0);
+    EXPECT_GT(s.value(Metric::statements).value_or(0), 0.0) << "from the answer's Server-Timing";
+  }
+  // Every implementation answers the same bytes: the same body size, checked byte for byte.
+  EXPECT_EQ(r.series[0].value(Metric::response_bytes), r.series[1].value(Metric::response_bytes));
+  EXPECT_GT(r.series[0].value(Metric::response_bytes).value_or(0), 100.0);
+  EXPECT_GT(r.series[0].value(Metric::statements), r.series[1].value(Metric::statements)) << "naive's N+1";
+}
+
+TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {
+  auto spec = small_spec();
+  spec.repetitions = 1;
+  const harness::ListingReplacement wrong("optimized",
+                                          [](harness::ListingSession& s) { return std::make_unique<ShortPages>(*s.db); });
+  const auto r = loadgen::measure_http(spec);
+  EXPECT_NE(r.wrong.find("/optimized/certificates/public?page=1&size=20"), std::string::npos) << r.wrong;
+  EXPECT_NE(r.wrong.find("is not the in-process naive page"), std::string::npos) << r.wrong;
+  EXPECT_EQ(r.series.size(), 2u) << "the figures are kept";
+}
+
+TEST(HttpRun, EndpointTargetsAreTheApisPaths) {
+  const PageRequest page{2, 5, {}};
+  EXPECT_EQ(loadgen::endpoint_target("naive", Listing::public_certificates, 0, page),
+            "/naive/certificates/public?page=2&size=5");
+  EXPECT_EQ(loadgen::endpoint_target("review", Listing::user_certificates, 42, page),
+            "/review/users/42/certificates?page=2&size=5");
+  EXPECT_EQ(loadgen::endpoint_target("optimized", Listing::all_certificates_with_users, 0, page),
+            "/optimized/admin/certificates?page=2&size=5");
+  EXPECT_EQ(loadgen::endpoint_target("cached", Listing::certificates_endpoint, 0, page),
+            "/cached/certificates?page=2&size=5");
+}
+
+TEST(HttpRun, AServerThatCannotBeReachedIsAnEnvironmentErrorNamingWhy) {
+  loadgen::WrkOptions o;
+  o.url = "http://127.0.0.1:1/health";  // nothing listens on port 1
+  o.connections = 1;
+  try {
+    loadgen::run_wrk(o);
+    FAIL() << "wrk reached port 1";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("Connection refused"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(loadgen::fetch("http://127.0.0.1:1/health"), EnvironmentError);
+}
