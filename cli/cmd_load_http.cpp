@@ -1,6 +1,7 @@
 // certbench load-http URL: certbench's open-loop generator against any HTTP server (docs/api.md):
 // GET URL at a fixed rate, latency from each request's intended start.
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -24,28 +25,35 @@ struct Url {
 Url parse_url(const std::string& url) {
   constexpr std::string_view scheme = "http://";
   if (!url.starts_with(scheme))
-    throw UsageError("load-http takes an http:// URL (got '" + url + "'; https is not supported)");
+    throw UsageError("the URL must start with http:// (got '" + url + "'; https is not supported)");
   const std::string rest = url.substr(scheme.size());
-  const auto slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
+  const auto end = rest.find_first_of("/?#");
+  const std::string authority = rest.substr(0, end);
   Url u;
-  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  u.target = end == std::string::npos ? "/" : rest.substr(end);
+  if (u.target.front() != '/') u.target.insert(0, "/");
   std::string host = authority, port;
   if (authority.starts_with("[")) {
     const auto close = authority.find(']');
-    if (close == std::string::npos) throw UsageError("load-http: unclosed [ in '" + url + "'");
+    if (close == std::string::npos) throw UsageError("unclosed [ in the URL '" + url + "'");
     host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') throw UsageError("unexpected text after ] in the URL '" + url + "'");
+      port = authority.substr(close + 2);
+    }
   } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
   if (host == "localhost") host = "127.0.0.1";
-  if (host.empty()) throw UsageError("load-http: no host in '" + url + "'");
+  if (host.empty()) throw UsageError("no host in the URL '" + url + "'");
+  in6_addr scratch{};
+  if (::inet_pton(AF_INET, host.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, host.c_str(), &scratch) != 1)
+    throw UsageError("the URL's host must be an IP address or localhost (got '" + host + "')");
   if (!port.empty()) {
     if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
         std::stoul(port) > 65535)
-      throw UsageError("load-http: the port must be 1 to 65535 (got '" + port + "')");
+      throw UsageError("the URL's port must be 1 to 65535 (got '" + port + "')");
     u.port = static_cast<std::uint16_t>(std::stoul(port));
   }
   u.host = host;
@@ -79,6 +87,10 @@ int load_http(const LoadHttpArgs& args) {
   o.target = url.target;
   o.rate = args.rate;
   o.connections = args.connections;
+  if (args.seconds > 86'400) throw UsageError("--seconds must be at most 86400");
+  if (args.deadline > 3'600) throw UsageError("--deadline must be at most 3600");
+  if (args.rate > loadgen::kMaxOpenLoopRate) throw UsageError("--rate must be at most 1000000");
+  if (args.rate * args.seconds < 1) throw UsageError("--rate x --seconds must be at least 1: the schedule holds no request");
   o.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.seconds * 1000));
   o.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(args.deadline * 1000));
   if (o.duration.count() <= 0) throw UsageError("--seconds must be at least 0.001");

@@ -13,6 +13,7 @@
 #include "certbench/harness/profile_run.hpp"
 #include "certbench/harness/scenarios.hpp"
 #include "certbench/loadgen/http_run.hpp"
+#include "certbench/loadgen/wrk.hpp"
 #include "certbench/redis/redis_target.hpp"
 #include "certbench/reports/gbench.hpp"
 #include "certbench/reports/markdown.hpp"
@@ -163,6 +164,7 @@ int run(const RunArgs& args) {
   if (!args.compare_binary.empty())
     note("comparing with " + args.compare_binary + " (" + harness::WorkerClient(args.compare_binary).build().version + ")");
   const std::string perf = args.profile ? harness::find_perf() : "";  // no perf: exit 3 before measuring
+  if (wants(args, "http")) loadgen::find_wrk();  // no wrk: exit 3 before measuring
   const auto dataset = ensure_dataset(args.dataset);
   // Nor may perf sample this server's backends (perf_event_paranoid, another host): exit 3, nothing made.
   if (args.profile) harness::check_profile_access(dataset.target.dsn());

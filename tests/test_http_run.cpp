@@ -114,6 +114,20 @@ TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {
   EXPECT_EQ(r.series.size(), 2u) << "the figures are kept";
 }
 
+TEST(HttpRun, APointWhoseWindowWouldBeTooLongIsKeptWithoutWindows) {
+  auto spec = small_spec();
+  spec.max_window = std::chrono::seconds(0);  // no window fits
+  const auto r = loadgen::measure_http(spec);
+  EXPECT_EQ(r.wrong, "");
+  ASSERT_EQ(r.series.size(), 2u);
+  for (const auto& s : r.series) {
+    EXPECT_EQ(s.samples_of(Metric::throughput), nullptr) << s.key();
+    EXPECT_FALSE(s.value(Metric::requests).has_value());
+    EXPECT_GT(s.value(Metric::statements).value_or(0), 0.0) << "the checked answer's figures stay";
+    EXPECT_GT(s.value(Metric::response_bytes).value_or(0), 0.0);
+  }
+}
+
 TEST(HttpRun, EndpointTargetsAreTheApisPaths) {
   const PageRequest page{2, 5, {}};
   EXPECT_EQ(loadgen::endpoint_target("naive", Listing::public_certificates, 0, page),

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "certbench/loadgen/histogram.hpp"
 #include "certbench/loadgen/open_loop.hpp"
 #include "certbench/loadgen/wrk.hpp"
+#include "support/cluster.hpp"
 
 using namespace certbench;
 
@@ -24,11 +27,13 @@ namespace {
 // HTTP/1.1 keep-alive on loopback, a thread per connection, answering `{}` to every request. One
 // answer at a time (a lock held while answering): when `stall_every` > 0, every stall_every-th
 // request holds it for `stall` — the whole server stops, as in a garbage-collection pause.
-// `answer` false: requests are read and never answered.
+// `answer` false: requests are read and never answered. `idle_close` > 0: a connection silent that
+// long is closed, as servers close idle keep-alive connections.
 class StallingServer {
  public:
-  StallingServer(unsigned stall_every, std::chrono::milliseconds stall, bool answer = true)
-      : stall_every_(stall_every), stall_(stall), answer_(answer) {
+  StallingServer(unsigned stall_every, std::chrono::milliseconds stall, bool answer = true,
+                 std::chrono::milliseconds idle_close = std::chrono::milliseconds(0))
+      : stall_every_(stall_every), stall_(stall), answer_(answer), idle_close_(idle_close) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -62,6 +67,10 @@ class StallingServer {
         if (stopping_) return;
         continue;
       }
+      if (idle_close_.count() > 0) {
+        timeval t{0, static_cast<suseconds_t>(idle_close_.count() * 1000)};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+      }
       std::lock_guard lock(clients_mutex_);
       clients_.push_back(c);
       threads_.emplace_back([this, c] { serve(c); });
@@ -93,6 +102,7 @@ class StallingServer {
   unsigned stall_every_;
   std::chrono::milliseconds stall_;
   bool answer_;
+  std::chrono::milliseconds idle_close_;
   int fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -150,7 +160,7 @@ TEST(OpenLoop, EveryScheduledRequestIsSentAndAnsweredOrCounted) {
   };
   const auto r = loadgen::run_open_loop(o);
   EXPECT_EQ(r.scheduled, 400u);
-  EXPECT_EQ(r.sent + r.dropped + r.errors, r.scheduled) << "each request sent, or counted as not";
+  EXPECT_EQ(r.answered + r.dropped + r.errors, r.scheduled) << "each request answered, or counted as not";
   EXPECT_EQ(r.answered, 400u);
   EXPECT_EQ(r.dropped, 0u);
   EXPECT_EQ(r.errors, 0u);
@@ -187,8 +197,20 @@ TEST(OpenLoop, AServerThatNeverAnswersCostsTheDeadlineNotMore) {
   EXPECT_EQ(r.scheduled, 20u);
   EXPECT_EQ(r.answered, 0u);
   EXPECT_EQ(r.dropped, 20u) << "each request dropped at its deadline, sent or not";
+  EXPECT_EQ(r.answered + r.dropped + r.errors, r.scheduled);
   EXPECT_EQ(r.latency.count(), 0u);
   EXPECT_LT(took, 30.0) << "bounded by the window and the deadline, not by the server";
+}
+
+TEST(OpenLoop, AConnectionTheServerClosedWhileIdleIsReopenedNotCountedAsAnError) {
+  StallingServer server(0, std::chrono::milliseconds(0), true, std::chrono::milliseconds(50));
+  auto o = options_for(server, 40, std::chrono::milliseconds(1000));
+  o.connections = 4;  // each connection idles about 100 ms between its requests: longer than 50
+  const auto r = loadgen::run_open_loop(o);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.dropped, 0u);
+  EXPECT_EQ(r.answered, 40u);
+  EXPECT_EQ(server.requests(), 40u);
 }
 
 TEST(OpenLoop, BadRatesAreUsageErrors) {
@@ -198,6 +220,39 @@ TEST(OpenLoop, BadRatesAreUsageErrors) {
   o.rate = 10;
   o.duration = std::chrono::milliseconds(0);
   EXPECT_THROW(loadgen::run_open_loop(o), UsageError);
+  o.duration = std::chrono::milliseconds(50);  // 10/s for 50 ms: no request due
+  EXPECT_THROW(loadgen::run_open_loop(o), UsageError);
+  o.rate = 2e6;
+  EXPECT_THROW(loadgen::run_open_loop(o), UsageError);
+}
+
+// certbench load-http: the generator from the command line, its exit codes and its JSON.
+TEST(LoadHttpCli, ItPrintsTheScheduleAndExitsTwoOnBadInputAndThreeWhenNothingAnswers) {
+  StallingServer server(0, std::chrono::milliseconds(0));
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/x?y=1";
+  const auto ok = certbench::testing::run_certbench({"load-http", url, "--rate", "200", "--seconds", "0.5", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j.at("scheduled"), 100);
+  EXPECT_EQ(j.at("answered"), 100);
+  EXPECT_EQ(j.at("dropped"), 0);
+  EXPECT_GT(j.at("latency_ms").at("p50").get<double>(), 0.0);
+  EXPECT_EQ(server.requests(), 100u);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"load-http", "https://127.0.0.1/", "--rate", "10"},
+        {"load-http", "http://example.com/", "--rate", "10"},
+        {"load-http", "http://127.0.0.1:99999/", "--rate", "10"},
+        {"load-http", url, "--rate", "0"},
+        {"load-http", url, "--rate", "5000000"},
+        {"load-http", url, "--rate", "1", "--seconds", "0.5"},
+        {"load-http", url}}) {
+    const auto r = certbench::testing::run_certbench(bad);
+    EXPECT_EQ(r.exit_code, 2) << bad[1] << " " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << "one line and the usage: " << r.err;
+  }
+  const auto none = certbench::testing::run_certbench({"load-http", "http://127.0.0.1:1/", "--rate", "10", "--seconds", "0.3"});
+  EXPECT_EQ(none.exit_code, 3) << none.err;
+  EXPECT_NE(none.err.find("nothing answered"), std::string::npos) << none.err;
 }
 
 // The coordinated-omission demonstration (docs/api.md): the server stops for 100 ms every 500th

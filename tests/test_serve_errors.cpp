@@ -2,6 +2,8 @@
 // a refused save, refuses an oversized body from its headers, and drains on stop.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <filesystem>
 #include <csignal>
 #include <future>
@@ -160,17 +162,19 @@ TEST(ServeErrors, ConnectionsOverTheLimitGet503) {
   EXPECT_EQ(first.request("GET", "/health")->status, 200);
 }
 
-// A listing that answers only when the test lets it: a request held in flight.
+// A listing that answers only when the test lets it: a request held in flight. `entered` (if
+// given) is set by the first call; `calls` (if given) counts them.
 class HeldListing final : public ListingPaths {
  public:
-  explicit HeldListing(std::shared_future<void> release, std::promise<void>* entered)
-      : release_(std::move(release)), entered_(entered) {}
+  HeldListing(std::shared_future<void> release, std::promise<void>* entered, std::atomic<int>* calls = nullptr)
+      : release_(std::move(release)), entered_(entered), calls_(calls) {}
   [[nodiscard]] std::string_view name() const noexcept override { return "review"; }
   [[nodiscard]] bool serves_keyset() const noexcept override { return false; }
 
  protected:
   ListingPage hold(const PageRequest& page) {
-    entered_->set_value();
+    if (calls_ != nullptr) ++*calls_;
+    if (entered_ != nullptr) std::exchange(entered_, nullptr)->set_value();
     release_.wait();
     return make_page({}, page.size);
   }
@@ -182,6 +186,7 @@ class HeldListing final : public ListingPaths {
  private:
   std::shared_future<void> release_;
   std::promise<void>* entered_;
+  std::atomic<int>* calls_;
 };
 
 TEST(ServeErrors, StopDrainsTheRequestInFlightAndClosesIdleConnections) {
@@ -236,3 +241,34 @@ TEST(ServeErrors, TheCommandPrintsItsUrlAndExits143OnSigterm) {
 }
 
 }  // namespace
+
+TEST(ServeErrors, ARequestWhoseClientLeftWhileItWaitedForAWorkerIsNotRun) {
+  std::promise<void> release;
+  const std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> calls{0};
+  const harness::ListingReplacement held("review", [&](harness::ListingSession&) {
+    return std::make_unique<HeldListing>(released, nullptr, &calls);
+  });
+  Served s;  // two worker threads
+  const auto port = s.server->port();
+  HttpConnection first(port), second(port);
+  first.send("GET", "/review/certificates/public?size=3");
+  second.send("GET", "/review/certificates/public?size=3");
+  ASSERT_TRUE(certbench::testing::eventually([&] { return calls.load() == 2; }, 30)) << "both workers busy";
+  {
+    HttpConnection leaving(port);
+    leaving.send("GET", "/review/certificates/public?size=3");
+    ASSERT_TRUE(certbench::testing::eventually([&] { return s.server->in_flight() == 3; }, 30));
+  }  // closed while its request waits for a worker
+  release.set_value();
+  EXPECT_EQ(first.read()->status, 200);
+  EXPECT_EQ(second.read()->status, 200);
+  EXPECT_TRUE(certbench::testing::eventually([&] { return s.server->in_flight() == 0; }, 30));
+  EXPECT_EQ(calls.load(), 2) << "the request of the client that left was not run";
+  // A client still there is served as before.
+  HttpConnection staying(port);
+  const auto r = staying.request("GET", "/review/certificates/public?size=3");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(calls.load(), 3);
+}

@@ -688,7 +688,8 @@ Run make_baseline(const Run& run, std::string_view origin, bool keep_samples) {
   out.environment.builds.clear();
   if (!keep_samples)
     for (auto& s : out.series)
-      for (Metric m : {Metric::latency, Metric::event_loop_lag, Metric::event_loop_lag_p99, Metric::throughput})
+      for (Metric m : {Metric::latency, Metric::event_loop_lag, Metric::event_loop_lag_p99, Metric::throughput,
+                       Metric::latency_p50, Metric::latency_p90, Metric::latency_p99, Metric::latency_p999})
         s.samples.erase(m);
   return out;
 }

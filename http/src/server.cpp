@@ -21,11 +21,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <ctime>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sys/socket.h>
 #include <thread>
 
 #include "certbench/core/errors.hpp"
@@ -57,18 +59,33 @@ struct Connection {
   bool busy = false;
 };
 
+// True when the client has closed its connection (or reset it) while its request waited for a
+// worker: nobody will read the answer, so the work is not done. One recv() that does not block.
+// The session keeps its socket open until the job returns, so `fd` is still this connection's.
+bool client_gone(int fd) noexcept {
+  char byte;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+// nginx's status for a request whose client closed the connection first: written to a connection
+// whose client has gone, so nobody reads it.
+Response client_closed() { return error_response(499, "the client closed the connection before the answer"); }
+
 // Database calls taken off the loop; plain function objects, as offload() wants.
 struct ListingJob {
   Api* api;
   ListingRoute route;
   Clock::time_point asked;
-  Response operator()() { return api->listing(route, asked); }
+  int client;
+  Response operator()() { return client_gone(client) ? client_closed() : api->listing(route, asked); }
 };
 struct TemplateJob {
   Api* api;
   TemplateRoute route;
   Clock::time_point asked;
-  Response operator()() { return api->templates(route, asked); }
+  int client;
+  Response operator()() { return client_gone(client) ? client_closed() : api->templates(route, asked); }
 };
 
 }  // namespace
@@ -102,14 +119,15 @@ using State = detail::ServerState;
 
 // Plain functions, not coroutines: GCC 12 mis-copies a non-trivial temporary that lives across a
 // co_await, so coroutines here pass only references and named values into co_await expressions.
-asio::awaitable<Response> on_workers(State& s, const ListingRoute& route_) {
-  return impl::offload(*s.workers, ListingJob{s.api.get(), route_, Clock::now()});
+asio::awaitable<Response> on_workers(State& s, const ListingRoute& route_, int client) {
+  return impl::offload(*s.workers, ListingJob{s.api.get(), route_, Clock::now(), client});
 }
-asio::awaitable<Response> on_workers(State& s, const TemplateRoute& route_) {
-  return impl::offload(*s.workers, TemplateJob{s.api.get(), route_, Clock::now()});
+asio::awaitable<Response> on_workers(State& s, const TemplateRoute& route_, int client) {
+  return impl::offload(*s.workers, TemplateJob{s.api.get(), route_, Clock::now(), client});
 }
 
-asio::awaitable<Response> respond(State& s, const std::string& method, const std::string& target, std::string& body) {
+asio::awaitable<Response> respond(State& s, const std::string& method, const std::string& target, std::string& body,
+                                  int client) {
   Route route_;
   Response response;
   bool routed = false;
@@ -123,9 +141,9 @@ asio::awaitable<Response> respond(State& s, const std::string& method, const std
   if (std::holds_alternative<HealthRoute>(route_)) {
     response = health_response();
   } else if (const auto* listing = std::get_if<ListingRoute>(&route_)) {
-    response = co_await on_workers(s, *listing);
+    response = co_await on_workers(s, *listing, client);
   } else if (const auto* templates = std::get_if<TemplateRoute>(&route_)) {
-    response = co_await on_workers(s, *templates);
+    response = co_await on_workers(s, *templates, client);
   } else {
     response = co_await s.saves->save(std::get<SaveRoute>(route_), body);
   }
@@ -222,7 +240,7 @@ asio::awaitable<void> session(State& s, tcp::socket socket) {
     const bool keep_alive = request.keep_alive();
     const std::string method(request.method_string()), target(request.target());
     ++s.in_flight;
-    const Response response = co_await respond(s, method, target, request.body());
+    const Response response = co_await respond(s, method, target, request.body(), stream.socket().native_handle());
     --s.in_flight;
     const bool keep = keep_alive && !s.stopping;
     co_await send(s, stream, response, keep, ec);

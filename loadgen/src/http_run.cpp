@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cmath>
 #include <regex>
 #include <thread>
 
@@ -58,10 +59,13 @@ struct Checked {
   std::string wrong;
   std::optional<double> statements;
   double body_bytes = 0;
+  double seconds = 0;  // the request's time, alone
 };
 Checked check(const std::string& url, const std::string& expected) {
+  const auto started = std::chrono::steady_clock::now();
   const Reply r = fetch(url);
   Checked c;
+  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   c.statements = statements_of(r.header("server-timing"));
   c.body_bytes = static_cast<double>(r.body.size());
   if (r.status != 200)
@@ -84,6 +88,8 @@ struct Point {
   std::vector<WrkResult> windows;
   std::optional<double> statements;
   double body_bytes = 0;
+  double alone = 0;                   // one request's time on its own
+  std::chrono::seconds window{0};     // 0: not measured
 };
 
 Series series_of(const Point& p, const HttpRunSpec& spec) {
@@ -96,6 +102,11 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
                   {"connections", static_cast<double>(p.connections)},
                   {"page", static_cast<double>(spec.page.page)},
                   {"size", static_cast<double>(spec.page.size)}};
+  // A point not measured (its round would not fit the longest window) keeps the figures of its
+  // checked answer only, so that it is there, without windows, in every run.
+  if (p.statements) s.values[Metric::statements] = *p.statements;
+  if (p.body_bytes > 0) s.values[Metric::response_bytes] = p.body_bytes;
+  if (p.windows.empty()) return s;
   double seconds = 0, good = 0, requests = 0, failures = 0;
   for (const auto& w : p.windows) {
     const double ok = static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
@@ -114,8 +125,6 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   if (seconds > 0) s.values[Metric::throughput] = good / seconds;
   s.values[Metric::requests] = requests;
   s.values[Metric::failures] = failures;
-  if (p.body_bytes > 0) s.values[Metric::response_bytes] = p.body_bytes;
-  if (p.statements) s.values[Metric::statements] = *p.statements;
   return s;
 }
 
@@ -138,7 +147,9 @@ double HttpRunSpec::estimated_seconds() const {
     for (auto name : harness::listing_implementations(l))
       if (impls.empty() || std::find(impls.begin(), impls.end(), name) != impls.end()) points += 1;
   const double w = static_cast<double>(window.count());
-  return points * (1.2 + static_cast<double>(connections.size() * repetitions) * (w + 0.1)) + 1;
+  double windows = 0;
+  for (unsigned c : connections) windows += c == judged_connections ? repetitions : std::min(repetitions, other_repetitions);
+  return points * (1.2 + windows * (w + 0.1)) + 1;
 }
 
 void make_quick(HttpRunSpec& spec) {
@@ -177,6 +188,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     const Checked c = check(p.url, expected);
     if (c.statements) p.statements = c.statements;
     p.body_bytes = c.body_bytes;
+    p.alone = c.seconds;
     const std::string& url = p.url;
     if (!c.wrong.empty() && result.wrong.empty()) result.wrong = url + ": " + c.wrong;
   };
@@ -202,28 +214,47 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     for (unsigned c : spec.connections)
       for (const auto& impl : impls)
         points.push_back({listing, impl, c, base + endpoint_target(impl, listing, user_id, spec.page), {}, {}});
-    // Each implementation warms up for one window the load does not count (its sessions open, its
-    // statements are prepared), then answers once, checked: the statements of a request in the
-    // steady state, as the in-process figures count them.
+    // Each implementation warms up (its sessions open, its statements are prepared): one request,
+    // then, unless that took half a second or more, a window the load does not count. Then it
+    // answers once more, checked and timed: the statements of a request in the steady state, as
+    // the in-process figures count them.
     for (std::size_t i = 0; i < impls.size(); ++i) {
       auto& p = points[i];
       say(fmt::format("{} {}: warming up, checking the answer", to_string(listing), p.impl));
-      window(p.url, std::min(8u, most), std::chrono::seconds(1));
+      verify(p, expected);
+      if (p.alone < 0.5) window(p.url, std::min(8u, most), std::chrono::seconds(1));
       verify(p, expected);
     }
-    for (std::size_t i = impls.size(); i < points.size(); ++i) {  // the same endpoint at other connection counts
-      points[i].statements = points[i % impls.size()].statements;
-      points[i].body_bytes = points[i % impls.size()].body_bytes;
+    // Each point's window: long enough for its implementation to answer every connection once and
+    // at least three requests, or not measured at all when that would not fit the longest window.
+    const double cores = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      auto& p = points[i];
+      const auto& first = points[i % impls.size()];
+      p.statements = first.statements;
+      p.body_bytes = first.body_bytes;
+      p.alone = first.alone;
+      const double parallel = std::min<double>(p.connections, cores);
+      const double round = p.alone * p.connections / parallel;  // every connection answered once
+      // At least three answers, and one round: every connection answered once.
+      const double wanted = std::ceil(std::max(3 * p.alone / parallel, round));
+      if (wanted > static_cast<double>(spec.max_window.count())) continue;
+      p.window = std::chrono::seconds(static_cast<std::int64_t>(
+          std::clamp(wanted, static_cast<double>(spec.window.count()), static_cast<double>(spec.max_window.count()))));
     }
     // The windows: per connection count, the implementations in a rotating order each repetition.
-    for (std::size_t c = 0; c < spec.connections.size(); ++c)
-      for (unsigned rep = 0; rep < spec.repetitions; ++rep)
+    for (std::size_t c = 0; c < spec.connections.size(); ++c) {
+      const unsigned reps =
+          spec.connections[c] == spec.judged_connections ? spec.repetitions : std::min(spec.repetitions, spec.other_repetitions);
+      for (unsigned rep = 0; rep < reps; ++rep)
         for (std::size_t k = 0; k < impls.size(); ++k) {
           auto& p = points[c * impls.size() + (k + rep) % impls.size()];
+          if (p.window.count() == 0) continue;
           say(fmt::format("{} {} at {} connections, window {} of {}", to_string(listing), p.impl, p.connections,
-                          rep + 1, spec.repetitions));
-          p.windows.push_back(window(p.url, p.connections, spec.window));
+                          rep + 1, reps));
+          p.windows.push_back(window(p.url, p.connections, p.window));
         }
+    }
     for (std::size_t i = 0; i < impls.size(); ++i) {  // and once more after the load, its figures kept
       Point after = points[i];
       verify(after, expected);

@@ -48,7 +48,8 @@ asio::awaitable<void> connection(Schedule& s) {
   beast::flat_buffer buffer;
   bool open = false;
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, s.o.target, 11};
-  request.set(bhttp::field::host, s.o.host + ":" + std::to_string(s.o.port));
+  const bool v6 = s.o.host.find(':') != std::string::npos;
+  request.set(bhttp::field::host, (v6 ? "[" + s.o.host + "]" : s.o.host) + ":" + std::to_string(s.o.port));
   request.set(bhttp::field::user_agent, "certbench-open-loop");
   request.keep_alive(true);
   const auto deadline = std::chrono::duration_cast<Clock::duration>(s.o.deadline);
@@ -77,9 +78,22 @@ asio::awaitable<void> connection(Schedule& s) {
     const auto sent = Clock::now();
     ++s.r.sent;
     if (sent - intended <= s.o.on_time) ++s.r.on_schedule;
-    co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
     bhttp::response<bhttp::string_body> response;
-    if (!ec) co_await bhttp::async_read(stream, buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+    // A kept-alive connection the server closed while it sat idle fails before any byte of the
+    // answer: reconnect and send again, once, within the same deadline.
+    for (bool fresh = false;; fresh = true) {
+      co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await bhttp::async_read(stream, buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+      const bool closed_while_idle = ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+                                     ec == asio::error::broken_pipe || ec == asio::error::eof;
+      if (fresh || !closed_while_idle) break;
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+      buffer.clear();
+      response = {};
+      co_await stream.async_connect(s.server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
     const auto done = Clock::now();
     if (ec) {
       if (ec == beast::error::timeout) ++s.r.dropped; else ++s.r.errors;
@@ -97,12 +111,18 @@ asio::awaitable<void> connection(Schedule& s) {
       ++s.r.non_2xx;
     } else if (s.o.check_every > 0 && s.o.check && (s.r.answered - s.r.non_2xx) % s.o.check_every == 0) {
       ++s.r.checked;
-      std::string wrong = s.o.check(response.body());
+      std::string wrong;
+      try {
+        wrong = s.o.check(response.body());
+      } catch (const std::exception& e) {
+        wrong = std::string("the check failed: ") + e.what();
+      }
       if (!wrong.empty() && s.r.wrong.empty()) s.r.wrong = std::move(wrong);
     }
     if (!response.keep_alive()) {
       beast::error_code ignored;
       stream.socket().close(ignored);
+      buffer.clear();
       open = false;
     }
   }
@@ -111,8 +131,11 @@ asio::awaitable<void> connection(Schedule& s) {
 }  // namespace
 
 OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
-  if (!(o.rate > 0) || !std::isfinite(o.rate)) throw UsageError("the open-loop rate must be a positive number of requests per second");
+  if (!(o.rate > 0) || !(o.rate <= kMaxOpenLoopRate))
+    throw UsageError("the open-loop rate must be more than 0 and at most 1,000,000 requests per second");
   if (o.duration.count() <= 0) throw UsageError("the open-loop window must be longer than 0 ms");
+  if (o.rate * std::chrono::duration<double>(o.duration).count() < 1)
+    throw UsageError("the open-loop schedule holds no request: rate x duration is under 1");
   asio::io_context io(1);
   beast::error_code ec;
   const auto address = asio::ip::make_address(o.host, ec);

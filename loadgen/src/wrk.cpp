@@ -58,7 +58,7 @@ WrkResult run_wrk(const WrkOptions& o) {
   if (r.exit_code == 0) text = sys::read_file(out).value_or("");
   if (text.empty())
     throw EnvironmentError(fmt::format("wrk {} exited with {}: {}", o.url, r.exit_code,
-                                       first_line(r.err.empty() ? r.out : r.err)));
+                                       r.err.empty() ? "it wrote no summary" : first_line(r.err)));
   try {
     const auto j = nlohmann::json::parse(text);
     WrkResult w;

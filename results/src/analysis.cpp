@@ -57,7 +57,8 @@ std::string subject_of(const Series& s) {
   std::string out = s.path;
   std::string params;
   for (const auto& [k, v] : s.parameters)
-    if (k == "scale" || k == "concurrency") params += (params.empty() ? "" : ", ") + k + " " + number(v);
+    if (k == "scale" || k == "concurrency" || k == "connections")
+      params += (params.empty() ? "" : ", ") + k + " " + number(v);
   if (!s.mode.empty()) params += (params.empty() ? "" : ", ") + s.mode;
   return params.empty() ? out : out + " (" + params + ")";
 }
@@ -149,8 +150,11 @@ std::vector<Delta> compute_deltas(const Run& run) {
     if (s.implementation == "naive" || s.family == family::benchmark || index_family(s.family)) continue;
     const Series* b = baseline_of(run, s, "naive", comparable_family(s.family));
     if (b == nullptr) continue;
-    for (const auto& m : metrics())
+    for (const auto& m : metrics()) {
+      // An HTTP load's p90 and p99.9 are shown, not compared: p50 and p99 say as much with fewer series.
+      if (m.metric == Metric::latency_p90 || m.metric == Metric::latency_p999) continue;
       if (auto d = compare(*b, s, m.metric)) out.push_back(std::move(*d));
+    }
   }
   return out;
 }

@@ -156,15 +156,16 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
     }
     // An HTTP load's response times: the median over its windows of each window's percentile, as wrk
     // reports them (closed loop).
-    for (const auto& [metric, quantile] : {std::pair{Metric::latency_p50, "0.5"}, std::pair{Metric::latency_p90, "0.9"},
-                                           std::pair{Metric::latency_p99, "0.99"}, std::pair{Metric::latency_p999, "0.999"}})
+    // (Not a summary's "quantile" label: these are the median over windows of each window's figure.)
+    for (const auto& [metric, percentile] : {std::pair{Metric::latency_p50, "50"}, std::pair{Metric::latency_p90, "90"},
+                                             std::pair{Metric::latency_p99, "99"}, std::pair{Metric::latency_p999, "99.9"}})
       if (const auto* v = s.samples_of(metric); v != nullptr && !v->empty()) {
-        auto with_quantile = labels;
-        with_quantile.push_back({"quantile", quantile});
+        auto with_percentile = labels;
+        with_percentile.push_back({"percentile", percentile});
         f.gauge("certbench_http_response_seconds",
-                "An HTTP endpoint's response time at a quantile, the median over the load's windows (mode: closed_loop "
-                "under wrk)",
-                with_quantile, results::percentile(*v, 0.5));
+                "An HTTP endpoint's response time at a percentile, the median over the load's windows (mode: "
+                "closed_loop under wrk)",
+                with_percentile, results::percentile(*v, 0.5));
       }
     if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
       f.gauge("certbench_index_insert_rows_per_second",

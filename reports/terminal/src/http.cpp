@@ -9,11 +9,16 @@ void print_http(const Printer& p) {
   const auto series = p.family(results::family::http);
   if (series.empty()) return;
   p.print("\nthe API over HTTP: page {:.0f} of {:.0f} per request, closed loop under wrk (each connection waits for its "
-          "answer), medians of the windows\n",
+          "answer); req/s over all windows, percentiles the medians of the windows'\n",
           series.front()->parameter("page").value_or(0), series.front()->parameter("size").value_or(0));
   p.print("  {:<32} {:<10} {:>5} {:>9} {:>10} {:>10} {:>10} {:>6} {:>5} {:>8}  {}\n", "endpoint", "impl", "conns",
           "req/s", "p50", "p90", "p99", "fails", "stmt", "bytes", "throughput vs naive");
   for (const auto* s : series) {
+    if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: not measured
+      p.print("  {:<32} {:<10} {:>5.0f}  not measured: a round of its closed loop would not fit the longest window\n",
+              s->path, s->implementation, s->parameter("connections").value_or(0));
+      continue;
+    }
     auto med = [&](Metric m) {
       const auto x = summary(*s, m);
       return x.n ? duration(x.median) : std::string("-");
@@ -28,7 +33,7 @@ void print_http(const Printer& p) {
             d ? delta_text(*d) : "");
   }
   p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "
-          "fails: non-2xx answers, socket errors and timeouts\n");
+          "fails: status 400 or more, socket errors and timeouts\n");
 }
 
 }  // namespace certbench::reports::terminal

@@ -32,8 +32,19 @@ struct HttpRunSpec {
   std::vector<std::string> impls{"naive", "review", "optimized"};
   std::vector<unsigned> connections{1, 8, 64};
   PageRequest page{1, 20, {}};
-  std::chrono::seconds window{1};       ///< each measured wrk run (wrk counts whole seconds)
-  unsigned repetitions = 6;             ///< interleaved windows per point: the samples of each interval (6: the sign test's)
+  /// Each measured wrk run lasts at least `window` (wrk counts whole seconds), longer for a slow
+  /// implementation — a round of its closed loop (one request's time alone × connections ÷
+  /// cores: every connection answered once) and three answers at least — up to `max_window`. A
+  /// point that would need a longer window is not measured (its series has no windows): at 100k
+  /// certificates, naive at 64 connections.
+  std::chrono::seconds window{1};
+  std::chrono::seconds max_window{10};
+  /// Interleaved windows per point, the samples of each interval: six (the sign test's, for a
+  /// verdict) at `judged_connections`, where the response-time claim is judged; three (a range)
+  /// at the other connection counts.
+  unsigned repetitions = 6;
+  unsigned judged_connections = 8;
+  unsigned other_repetitions = 3;
   unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
   std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
   std::string wrk;                      ///< "" = wrk on $PATH

@@ -42,8 +42,8 @@ struct OpenLoopResult {
   std::uint64_t on_schedule = 0;  ///< sent within on_time of their intended start
   std::uint64_t answered = 0;     ///< responses read whole (any status)
   std::uint64_t non_2xx = 0;
-  std::uint64_t errors = 0;       ///< connections refused, reset or closed mid-answer
-  std::uint64_t dropped = 0;      ///< not sent, or not answered, within the deadline
+  std::uint64_t errors = 0;       ///< connections refused, reset or closed mid-answer (sent or not)
+  std::uint64_t dropped = 0;      ///< not sent, or not answered, within the deadline (sent or not)
   std::uint64_t checked = 0;      ///< answers handed to the check
   std::string wrong;              ///< the first check that failed ("" = none)
   LogHistogram latency;           ///< intended start to the answer's end: what a user of the schedule waited
@@ -52,12 +52,18 @@ struct OpenLoopResult {
   [[nodiscard]] double achieved_rate() const noexcept {
     return seconds > 0 ? static_cast<double>(answered - non_2xx) / seconds : 0;
   }
-  /// Requests that got no good answer: non-2xx, errors and dropped.
+  /// Requests that got no good answer: non-2xx, errors and dropped. answered + errors + dropped
+  /// = scheduled.
   [[nodiscard]] std::uint64_t failures() const noexcept { return non_2xx + errors + dropped; }
 };
 
+/// The highest rate the generator takes.
+inline constexpr double kMaxOpenLoopRate = 1'000'000;
+
 /// Runs one window of the schedule and returns when every request sent has been answered or has
-/// passed its deadline. Throws UsageError for a rate or duration that is not positive.
+/// passed its deadline. Throws UsageError for a rate that is not positive or above
+/// kMaxOpenLoopRate, a window that is not positive or that holds no request, and a host that is
+/// not an IP address.
 OpenLoopResult run_open_loop(const OpenLoopOptions& options);
 
 }  // namespace certbench::loadgen

@@ -1,8 +1,10 @@
 #pragma once
 // Debian's wrk 4.1, the closed-loop load engineers already reach for, driven as a child process:
 // a Lua done() hands certbench wrk's own summary and percentiles as JSON (no parsing of its text).
-// Closed loop: each connection sends its next request only after the answer, so when the server
-// stalls the load stalls with it and the stall hides from the percentiles (coordinated omission).
+// Closed loop: each connection sends its next request only after the answer, so the load runs at
+// whatever rate the server allows. After its run wrk 4.1 back-fills the requests a stalled
+// connection would have sent at its mean pace (stats_correct): its percentiles are corrected
+// estimates, not the raw timings (docs/api.md).
 //
 // Thread safety: run_wrk may be called from any thread; each call runs its own wrk.
 #include <chrono>
@@ -26,10 +28,10 @@ struct WrkResult {
   std::uint64_t requests = 0;   ///< responses read whole (any status)
   std::uint64_t bytes = 0;      ///< bytes read, headers included
   std::uint64_t connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0;
-  std::uint64_t non_2xx = 0;    ///< responses with a status outside 200-399 (wrk's "status" errors)
+  std::uint64_t non_2xx = 0;    ///< responses with a status of 400 or more (wrk's "status" errors)
   double mean = 0, max = 0;     ///< response time
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0;
-  /// Requests that got no good answer: non-2xx, socket errors and timeouts.
+  /// Requests that got no good answer: status 400 or more, socket errors and timeouts.
   [[nodiscard]] std::uint64_t failures() const noexcept {
     return non_2xx + connect_errors + read_errors + write_errors + timeouts;
   }
