@@ -121,7 +121,7 @@ int load_http(const LoadHttpArgs& args) {
                "non-2xx {}, errors {}, dropped {} (not sent or not answered within {} s)\n",
                thousands(r.scheduled), thousands(r.sent), on_schedule, thousands(r.sent - r.on_schedule),
                thousands(r.answered), thousands(r.non_2xx), thousands(r.errors), thousands(r.dropped), args.deadline);
-    fmt::print("latency from the intended start: p50 {} p90 {} p99 {} p99.9 {} max {}\n", duration(l.quantile(0.5)),
+    fmt::print("latency of the 2xx answers from the intended start: p50 {} p90 {} p99 {} p99.9 {} max {}\n", duration(l.quantile(0.5)),
                duration(l.quantile(0.9)), duration(l.quantile(0.99)), duration(l.quantile(0.999)), duration(l.max()));
     fmt::print("service time (send to answer, what a closed loop times): p50 {} p99 {} p99.9 {}\n",
                duration(s.quantile(0.5)), duration(s.quantile(0.99)), duration(s.quantile(0.999)));

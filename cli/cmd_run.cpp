@@ -105,6 +105,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
     http.dsn = dsn;
     http.schema = args.dataset.schema;
     http.scale = dataset.spec.scale;
+    if (args.full) loadgen::make_full(http);
     if (args.quick) loadgen::make_quick(http);
     plan.http = harness::OuterScenario{"the API over HTTP", http.estimated_seconds(), [http](const auto& tell) {
                                          auto r = loadgen::measure_http(http, tell);

@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
   std::string run_paths;
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                  "(prepare_certificate_data), saves, http (the listing endpoints over HTTP under wrk; docs/api.md), compare (with --compare-binary), indexes (the index sets none, "
+                  "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 connections, then an open loop at 50% and 90% of the capacity; docs/api.md), compare (with --compare-binary), indexes (the index sets none, "
                   "review and best judged side by side, each on a copy of the dataset, SCHEMA_ix_<set>; docs/indexes.md) (default: all but "
                   "indexes, which --full adds; with --compare-binary: compare)");
   run->add_option("--compare-binary", run_args.compare_binary,
@@ -331,8 +331,9 @@ int main(int argc, char** argv) {
   auto* full = run->add_flag("--full", run_args.full,
                              "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
-                             "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; and the index "
-                             "sets judged (--paths indexes)");
+                             "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
+                             "sets judged (--paths indexes); and the API over HTTP under wrk at 1 and 64 connections "
+                             "besides 8");
   run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->needs(full);

@@ -115,6 +115,15 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_EQ(http_naive->value(results::Metric::failures), 0.0);
   EXPECT_EQ(http_naive->value(results::Metric::response_bytes), http_review->value(results::Metric::response_bytes));
   EXPECT_EQ(http_naive->samples_of(results::Metric::throughput)->size(), 6u);  // the sign test's six windows
+  // And under the open loop, at half the capacity, the same schedule for each implementation.
+  const auto* open_naive =
+      run.find("http/get_public_certificates/naive/open_loop/capacity_share=0.5/connections=64/page=1/scale=1000/size=20");
+  const auto* open_optimized =
+      run.find("http/get_public_certificates/optimized/open_loop/capacity_share=0.5/connections=64/page=1/scale=1000/size=20");
+  ASSERT_NE(open_naive, nullptr);
+  ASSERT_NE(open_optimized, nullptr);
+  EXPECT_EQ(open_naive->value(results::Metric::offered_rate), open_optimized->value(results::Metric::offered_rate));
+  EXPECT_TRUE(open_optimized->latency_buckets.has_value());
   // Cache hits and misses per call, counted by each cache (naive has none); the loads' session
   // pools: its size, how many were held, one wait per request.
   std::size_t caches = 0, pools = 0;

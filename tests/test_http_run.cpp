@@ -2,6 +2,9 @@
 // series of family http, and every endpoint's answer checked against the in-process naive page.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "certbench/core/errors.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -40,6 +43,7 @@ loadgen::HttpRunSpec small_spec() {
   spec.connections = {2};
   spec.repetitions = 2;
   spec.server_threads = 2;
+  spec.capacity_shares = {};  // the closed loop only, but in the open loop's test
   return spec;
 }
 
@@ -101,6 +105,63 @@ TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
   EXPECT_EQ(r.series[0].value(Metric::response_bytes), r.series[1].value(Metric::response_bytes));
   EXPECT_GT(r.series[0].value(Metric::response_bytes).value_or(0), 100.0);
   EXPECT_GT(r.series[0].value(Metric::statements), r.series[1].value(Metric::statements)) << "naive's N+1";
+}
+
+// The open loop: every implementation gets the same schedule, half of optimized's closed-loop
+// rate; its figures count every request the schedule held, and its histogram adds up. The next
+// share is offered only to an implementation that kept up: here none can (keep_up over 1).
+TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate) {
+  auto spec = small_spec();
+  spec.capacity_shares = {0.5, 0.9};
+  spec.keep_up = 1.01;
+  spec.open_repetitions = 2;
+  spec.open_connections = 4;
+  spec.check_every = 3;
+  const auto r = loadgen::measure_http(spec);
+  EXPECT_EQ(r.wrong, "");
+  ASSERT_EQ(r.series.size(), 6u);
+  const auto& optimized_closed = r.series[1];
+  ASSERT_EQ(optimized_closed.implementation, "optimized");
+  ASSERT_EQ(optimized_closed.mode, "closed_loop");
+  const double capacity = optimized_closed.value(Metric::throughput).value_or(0);
+  ASSERT_GT(capacity, 0);
+  for (std::size_t i = 2; i < 4; ++i) {
+    const auto& s = r.series[i];
+    EXPECT_EQ(s.mode, "open_loop") << s.key();
+    EXPECT_EQ(s.implementation, i == 2 ? "naive" : "optimized");
+    EXPECT_EQ(s.parameter("capacity_share"), 0.5);
+    EXPECT_EQ(s.parameter("connections"), 4.0);
+    EXPECT_DOUBLE_EQ(s.value(Metric::offered_rate).value_or(0), 0.5 * capacity) << s.key();
+    // Two windows of one second on the schedule: every request due in them is counted.
+    const double requests = s.value(Metric::requests).value_or(0);
+    EXPECT_EQ(requests, 2 * std::floor(0.5 * capacity)) << s.key();
+    ASSERT_NE(s.samples_of(Metric::throughput), nullptr);
+    EXPECT_EQ(s.samples_of(Metric::throughput)->size(), 2u);
+    ASSERT_TRUE(s.latency_buckets.has_value()) << s.key();
+    const auto& b = *s.latency_buckets;
+    EXPECT_EQ(b.count, static_cast<std::uint64_t>(requests)) << "every request, the unanswered in +Inf only";
+    ASSERT_EQ(b.cumulative.size(), b.upper_bounds.size());
+    EXPECT_TRUE(std::is_sorted(b.upper_bounds.begin(), b.upper_bounds.end()));
+    EXPECT_TRUE(std::is_sorted(b.cumulative.begin(), b.cumulative.end()));
+    // Answered requests are in the last finite bucket (10 s, beyond the 1 s deadline): the
+    // failures are what is left.
+    EXPECT_EQ(static_cast<double>(b.count - b.cumulative.back()), s.value(Metric::failures).value_or(-1)) << s.key();
+    EXPECT_GT(b.sum, 0);
+  }
+  // Optimized keeps up with half its own capacity: nothing fails, and its percentiles exist.
+  const auto& o = r.series[3];
+  EXPECT_EQ(o.value(Metric::failures), 0.0);
+  ASSERT_NE(o.samples_of(Metric::latency_p99), nullptr);
+  EXPECT_LE(o.samples_of(Metric::latency_p50)->front(), o.samples_of(Metric::latency_p99)->front());
+  EXPECT_GT(o.value(Metric::throughput).value_or(0), 0.0);
+  // 90% was not offered: its series say at what rate, and have no windows.
+  for (std::size_t i = 4; i < 6; ++i) {
+    const auto& s = r.series[i];
+    EXPECT_EQ(s.parameter("capacity_share"), 0.9) << s.key();
+    EXPECT_DOUBLE_EQ(s.value(Metric::offered_rate).value_or(0), 0.9 * capacity);
+    EXPECT_EQ(s.samples_of(Metric::throughput), nullptr) << s.key();
+    EXPECT_FALSE(s.latency_buckets.has_value());
+  }
 }
 
 TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {

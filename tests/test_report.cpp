@@ -49,7 +49,8 @@ TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
                               "## Caching and derived data", "**Which cache.**", "## File saves", "### save_base64_image",
                               "### save_certificate_file", "## How cost grows", "### Deep pages",
                               "## Why: the statements behind the listing figures", "EXPLAIN (ANALYZE, BUFFERS)",
-                              "## Environment and how to reproduce", "scripts/certbench run --quick"})
+                              "## Environment and how to reproduce", "scripts/certbench run --quick",
+                              "## The API over HTTP", "### Under an open loop"})
     EXPECT_TRUE(has(md, section)) << section;
   EXPECT_FALSE(has(md, "Incomplete run"));
 
@@ -60,7 +61,8 @@ TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
     linked.insert((*it)[1]);
   for (const char* expected : {"listing_latency", "loop_get_public_certificates_throughput", "caching_latency",
                                "saves_save_base64_image_throughput", "saves_save_certificate_file_lag",
-                               "growth_get_public_certificates"})
+                               "growth_get_public_certificates", "http_get_public_certificates_p99",
+                               "http_get_public_certificates_answered"})
     EXPECT_TRUE(linked.count(expected)) << expected;
   std::set<std::string> drawn;
   for (const auto& entry : fs::directory_iterator(dir / "charts"))
@@ -144,11 +146,19 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
                              "certbench_latency_seconds", "certbench_round_trips_per_call", "certbench_peak_heap_bytes",
                              "certbench_throughput_requests_per_second", "certbench_event_loop_lag_seconds",
                              "certbench_http_response_seconds", "certbench_http_response_bytes",
+                             "certbench_http_open_loop_latency_seconds", "certbench_http_offered_requests_per_second",
                              "certbench_delta_factor", "certbench_verdict", "certbench_db_execution_seconds_per_call",
                              "certbench_db_shared_buffers_per_call", "certbench_cache_hits_per_call",
                              "certbench_cache_misses_per_call", "certbench_pool_sessions", "certbench_pool_sessions_in_use",
                              "certbench_pool_sessions_in_use_max", "certbench_pool_wait_seconds"})
     EXPECT_TRUE(families.count(family)) << family;
+  // The open loop's histogram: the +Inf bucket is the count (every request of the schedule), and
+  // the buckets only grow.
+  std::smatch inf, count;
+  ASSERT_TRUE(std::regex_search(text, inf, std::regex(R"(certbench_http_open_loop_latency_seconds_bucket\{[^}]*impl="optimized"[^}]*le="\+Inf"\} (\d+))")));
+  ASSERT_TRUE(std::regex_search(text, count, std::regex(R"(certbench_http_open_loop_latency_seconds_count\{[^}]*impl="optimized"[^}]*\} (\d+))")));
+  EXPECT_EQ(inf[1].str(), count[1].str());
+  EXPECT_GT(std::stoll(count[1].str()), 0);
   // The naive public listing's N+1, as a series: five statements per call.
   EXPECT_TRUE(std::regex_search(text, std::regex(R"(certbench_round_trips_per_call\{[^}]*path="get_public_certificates",impl="naive"[^}]*\} 5\b)")))
       << "no round-trip series for the naive public listing";

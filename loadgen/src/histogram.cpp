@@ -27,12 +27,14 @@ LogHistogram::LogHistogram() : buckets_(kBuckets, 0) {}
 void LogHistogram::record(double seconds) noexcept {
   ++buckets_[bucket_of(seconds)];
   ++count_;
+  sum_ += seconds;
   max_ = std::max(max_, seconds);
 }
 
 void LogHistogram::merge(const LogHistogram& other) {
   for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
   count_ += other.count_;
+  sum_ += other.sum_;
   max_ = std::max(max_, other.max_);
 }
 

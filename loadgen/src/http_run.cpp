@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <cmath>
 #include <regex>
@@ -14,6 +15,7 @@
 #include "certbench/http/server.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/loadgen/fetch.hpp"
+#include "certbench/loadgen/open_loop.hpp"
 #include "certbench/loadgen/wrk.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
@@ -128,6 +130,99 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   return s;
 }
 
+// The open loop's histogram bounds (seconds): fixed, so that every run's buckets add up in
+// Prometheus.
+constexpr std::array kBucketBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+
+// The response time at quantile q over every request the schedule held, those without a good
+// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
+// when they reach q.
+std::optional<double> quantile_of_all(const OpenLoopResult& r, double q) {
+  const double rank = q * static_cast<double>(r.scheduled);
+  const double good = static_cast<double>(r.latency.count());
+  if (good == 0 || rank > good) return std::nullopt;
+  return r.latency.quantile(rank / good);
+}
+
+struct OpenPoint {
+  Listing listing;
+  std::string impl;
+  double share = 0;  // of the endpoint's capacity
+  double rate = 0;   // requests per second, the schedule
+  std::string target;
+  std::vector<OpenLoopResult> windows;
+};
+
+Series series_of(const OpenPoint& p, const HttpRunSpec& spec) {
+  Series s;
+  s.family = results::family::http;
+  s.path = std::string(to_string(p.listing));
+  s.implementation = p.impl;
+  s.mode = "open_loop";
+  s.parameters = {{"scale", static_cast<double>(spec.scale)},
+                  {"capacity_share", p.share},
+                  {"connections", static_cast<double>(spec.open_connections)},
+                  {"page", static_cast<double>(spec.page.page)},
+                  {"size", static_cast<double>(spec.page.size)}};
+  s.values[Metric::offered_rate] = p.rate;
+  if (p.windows.empty()) return s;  // not offered: it fell behind at the share before
+  LogHistogram latency;
+  double seconds = 0, good = 0, scheduled = 0, failures = 0;
+  for (const auto& w : p.windows) {
+    const double ok = static_cast<double>(w.answered - w.non_2xx);
+    s.samples[Metric::throughput].push_back(ok / w.seconds);
+    for (auto [m, q] : {std::pair{Metric::latency_p50, 0.5}, std::pair{Metric::latency_p90, 0.9},
+                        std::pair{Metric::latency_p99, 0.99}, std::pair{Metric::latency_p999, 0.999}})
+      if (const auto v = quantile_of_all(w, q)) s.samples[m].push_back(*v);
+    latency.merge(w.latency);
+    seconds += w.seconds;
+    good += ok;
+    scheduled += static_cast<double>(w.scheduled);
+    failures += static_cast<double>(w.failures());
+  }
+  if (seconds > 0) s.values[Metric::throughput] = good / seconds;
+  s.values[Metric::requests] = scheduled;
+  s.values[Metric::failures] = failures;
+  results::Buckets b;
+  for (double bound : kBucketBounds) {
+    b.upper_bounds.push_back(bound);
+    b.cumulative.push_back(latency.count_at_or_below(bound));
+  }
+  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer only here: +Inf
+  b.sum = latency.sum();
+  s.latency_buckets = std::move(b);
+  return s;
+}
+
+// True when the point's windows answered at least `share` of their schedule well.
+bool kept_up(const OpenPoint& p, double share) {
+  double scheduled = 0, good = 0;
+  for (const auto& w : p.windows) {
+    scheduled += static_cast<double>(w.scheduled);
+    good += static_cast<double>(w.answered - w.non_2xx);
+  }
+  return scheduled > 0 && good >= share * scheduled;
+}
+
+// The endpoint's capacity: the most good answers per second of `optimized` at any connection
+// count, else of the fastest implementation measured; 0 when none was.
+double capacity_of(const std::vector<Point>& points) {
+  double optimized = 0, any = 0;
+  for (const auto& p : points) {
+    if (p.windows.empty()) continue;
+    double seconds = 0, good = 0;
+    for (const auto& w : p.windows) {
+      seconds += w.seconds;
+      good += static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
+    }
+    const double rate = seconds > 0 ? good / seconds : 0;
+    any = std::max(any, rate);
+    if (p.impl == "optimized") optimized = std::max(optimized, rate);
+  }
+  return optimized > 0 ? optimized : any;
+}
+
 }  // namespace
 
 std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t user_id, const PageRequest& page) {
@@ -143,19 +238,22 @@ std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t
 
 double HttpRunSpec::estimated_seconds() const {
   double points = 0;  // (listing, implementation) pairs
-  for (Listing l : listings)
-    for (auto name : harness::listing_implementations(l))
-      if (impls.empty() || std::find(impls.begin(), impls.end(), name) != impls.end()) points += 1;
+  for (Listing l : listings) points += static_cast<double>(impls_of(*this, l).size());
   const double w = static_cast<double>(window.count());
   double windows = 0;
   for (unsigned c : connections) windows += c == judged_connections ? repetitions : std::min(repetitions, other_repetitions);
-  return points * (1.2 + windows * (w + 0.1)) + 1;
+  const double open = static_cast<double>(capacity_shares.size() * open_repetitions) *
+                      (std::chrono::duration<double>(open_window).count() + 0.2);
+  return points * (1.2 + windows * (w + 0.1) + open) + 1;
 }
 
 void make_quick(HttpRunSpec& spec) {
   spec.listings = {Listing::public_certificates};
   spec.connections = {8};
+  spec.capacity_shares = {0.5};
 }
+
+void make_full(HttpRunSpec& spec) { spec.connections = {1, 8, 64}; }
 
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell) {
   auto say = [&](const std::string& what) {
@@ -173,7 +271,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
   options.host = "127.0.0.1";
   options.port = 0;
   options.threads = spec.server_threads;
-  options.max_connections = std::max(options.max_connections, 2 * most);
+  options.max_connections = std::max(options.max_connections, 2 * std::max(most, spec.open_connections));
   options.api.dsn = spec.dsn;
   options.api.schema = spec.schema;
   options.save_dir = save_dir;
@@ -255,11 +353,53 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
           p.windows.push_back(window(p.url, p.connections, p.window));
         }
     }
+    // The open loop: the same schedule for every implementation, at each share of the capacity.
+    const double capacity = capacity_of(points);
+    std::vector<OpenPoint> open;
+    const double window_seconds = std::chrono::duration<double>(spec.open_window).count();
+    if (!spec.capacity_shares.empty() &&
+        capacity * window_seconds * *std::min_element(spec.capacity_shares.begin(), spec.capacity_shares.end()) >= 1)
+      for (double share : spec.capacity_shares)
+        for (const auto& impl : impls)
+          open.push_back({listing, impl, share, std::min(kMaxOpenLoopRate, share * capacity), endpoint_target(impl, listing, user_id, spec.page), {}});
+    const auto check_body = [&expected](const std::string& body) {
+      return body == expected ? std::string()
+                              : fmt::format("the body ({} bytes) is not the in-process naive page ({} bytes)",
+                                            body.size(), expected.size());
+    };
+    // An implementation steps up to the next share only while it keeps up with the schedule.
+    std::vector<bool> offered(impls.size(), true);
+    for (std::size_t r = 0; r < spec.capacity_shares.size() && !open.empty(); ++r) {
+      if (r > 0)
+        for (std::size_t k = 0; k < impls.size(); ++k) offered[k] = offered[k] && kept_up(open[(r - 1) * impls.size() + k], spec.keep_up);
+      for (unsigned rep = 0; rep < spec.open_repetitions; ++rep)
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+          const std::size_t i = (k + rep) % impls.size();
+          if (!offered[i]) continue;
+          auto& p = open[r * impls.size() + i];
+          say(fmt::format("{} {} at {:.0f} req/s ({:.0f}% of its capacity), open loop, window {} of {}",
+                          to_string(listing), p.impl, p.rate, 100 * p.share, rep + 1, spec.open_repetitions));
+          OpenLoopOptions o;
+          o.port = server.port();
+          o.target = p.target;
+          o.rate = p.rate;
+          o.connections = spec.open_connections;
+          o.duration = spec.open_window;
+          o.deadline = spec.open_deadline;
+          o.check_every = spec.check_every;
+          o.check = check_body;
+          p.windows.push_back(run_open_loop(o));
+          drain(server, spec.drain);
+          if (const auto& w = p.windows.back().wrong; !w.empty() && result.wrong.empty())
+            result.wrong = base + p.target + " under the open loop: " + w;
+        }
+    }
     for (std::size_t i = 0; i < impls.size(); ++i) {  // and once more after the load, its figures kept
       Point after = points[i];
       verify(after, expected);
     }
     for (const auto& p : points) result.series.push_back(series_of(p, spec));
+    for (const auto& p : open) result.series.push_back(series_of(p, spec));
   }
   server.stop();
   return result;

@@ -104,12 +104,15 @@ asio::awaitable<void> connection(Schedule& s) {
       continue;
     }
     ++s.r.answered;
-    s.r.latency.record(seconds_between(intended, done));
-    s.r.service.record(seconds_between(sent, done));
     const unsigned status = response.result_int();
     if (status < 200 || status > 299) {
       ++s.r.non_2xx;
-    } else if (s.o.check_every > 0 && s.o.check && (s.r.answered - s.r.non_2xx) % s.o.check_every == 0) {
+    } else {
+      s.r.latency.record(seconds_between(intended, done));
+      s.r.service.record(seconds_between(sent, done));
+    }
+    if (status >= 200 && status <= 299 && s.o.check_every > 0 && s.o.check &&
+        (s.r.answered - s.r.non_2xx) % s.o.check_every == 0) {
       ++s.r.checked;
       std::string wrong;
       try {

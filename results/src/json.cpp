@@ -27,9 +27,12 @@ json to_json(const Series& s) {
   json samples = json::object(), values = json::object();
   for (const auto& [m, v] : s.samples) samples[std::string(name(m))] = v;
   for (const auto& [m, v] : s.values) values[std::string(name(m))] = v;
-  return {{"key", s.key()},         {"family", s.family},     {"path", s.path},
-          {"implementation", s.implementation}, {"mode", s.mode}, {"parameters", s.parameters},
-          {"samples", samples},     {"values", values}};
+  json out = {{"key", s.key()},         {"family", s.family},     {"path", s.path},
+               {"implementation", s.implementation}, {"mode", s.mode}, {"parameters", s.parameters},
+               {"samples", samples},     {"values", values}};
+  if (const auto& b = s.latency_buckets)
+    out["latency_buckets"] = {{"le", b->upper_bounds}, {"cumulative", b->cumulative}, {"count", b->count}, {"sum", b->sum}};
+  return out;
 }
 
 Series series_from(const json& j) {
@@ -41,6 +44,16 @@ Series series_from(const json& j) {
   s.parameters = j.at("parameters").get<std::map<std::string, double>>();
   for (const auto& [k, v] : j.at("samples").items()) s.samples[metric_from(k)] = v.get<std::vector<double>>();
   for (const auto& [k, v] : j.at("values").items()) s.values[metric_from(k)] = v.get<double>();
+  if (const auto b = j.find("latency_buckets"); b != j.end()) {
+    Buckets out;
+    out.upper_bounds = b->at("le").get<std::vector<double>>();
+    out.cumulative = b->at("cumulative").get<std::vector<std::uint64_t>>();
+    out.count = b->at("count").get<std::uint64_t>();
+    out.sum = b->at("sum").get<double>();
+    if (out.upper_bounds.size() != out.cumulative.size())
+      throw std::invalid_argument("latency_buckets: 'le' and 'cumulative' differ in length");
+    s.latency_buckets = std::move(out);
+  }
   return s;
 }
 

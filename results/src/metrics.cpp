@@ -88,6 +88,8 @@ constexpr std::array kMetrics{
                "the p99.9 response time of one window of an HTTP load", Better::lower},
     MetricInfo{Metric::response_bytes, "response_bytes", "bytes", "bytes of an HTTP response's body (its JSON)",
                Better::lower},
+    MetricInfo{Metric::offered_rate, "offered_rate", "per_second",
+               "requests per second an open-loop load's schedule offered", Better::neither},
 };
 
 }  // namespace

@@ -120,7 +120,7 @@ std::string stacked(const std::vector<std::string>& rows, const std::vector<std:
   return s + "\n";
 }
 
-// Lines against concurrency, one per implementation; the disk's ceiling dashed.
+// Lines against x (log 2), one per implementation; the disk's ceiling dashed.
 std::string lines(const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& curves,
                   const std::string& xlabel, const std::string& ylabel, bool log_y) {
   std::string s;
@@ -280,6 +280,45 @@ void caching_charts(const Run& run, std::vector<Chart>& out) {
                  bars(rows, columns, latency, "median latency per call (us, log scale)", true)});
 }
 
+// The open loop, per endpoint: the p99 response time and the good answers per second against the
+// rate offered, one curve per implementation (every implementation got the same schedules).
+void http_charts(const Run& run, std::vector<Chart>& out) {
+  auto series = of_family(run, results::family::http);
+  std::erase_if(series, [](const Series* s) { return s->mode != "open_loop"; });
+  std::vector<std::string> paths;
+  for (const auto* s : series) add_unique(paths, s->path);
+  for (const auto& path : paths) {
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<std::pair<double, double>>> p99, answered;
+    for (const auto* s : series) {
+      if (s->path != path) continue;
+      add_unique(order, s->implementation);
+      const double x = s->value(Metric::offered_rate).value_or(kNone);
+      const auto* v = s->samples_of(Metric::latency_p99);
+      const auto* windows = s->samples_of(Metric::throughput);
+      if (windows == nullptr) continue;  // not offered
+      // A p99 that requests without a good answer reached is not drawn.
+      p99[s->implementation].emplace_back(x, v != nullptr && v->size() == windows->size()
+                                                 ? results::percentile(*v, 0.5) * 1e3
+                                                 : kNone);
+      answered[s->implementation].emplace_back(x, s->value(Metric::throughput).value_or(kNone));
+    }
+    std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> l, a;
+    for (const auto& name : order) {
+      std::sort(p99[name].begin(), p99[name].end());
+      std::sort(answered[name].begin(), answered[name].end());
+      l.emplace_back(name, p99[name]);
+      a.emplace_back(name, answered[name]);
+    }
+    out.push_back({"http_" + path + "_p99",
+                   path + ": p99 response time against the rate offered, open loop (log scale; a point is missing where requests never answered reached the p99)",
+                   lines(l, "requests per second offered (the same schedule for each)", "p99 from the intended start (ms, log scale)", true)});
+    out.push_back({"http_" + path + "_answered",
+                   path + ": good answers per second against the rate offered, open loop (log scale)",
+                   lines(a, "requests per second offered (the same schedule for each)", "good answers per second (log scale)", true)});
+  }
+}
+
 void save_charts(const Run& run, std::vector<Chart>& out) {
   auto series = of_family(run, results::family::file_save);
   for (const auto* s : of_family(run, results::family::ceiling)) series.push_back(s);
@@ -354,6 +393,7 @@ std::vector<Chart> charts_of(const Run& run) {
   loop_charts(run, out);
   caching_charts(run, out);
   save_charts(run, out);
+  http_charts(run, out);
   growth_charts(run, out);
   std::erase_if(out, [](const Chart& c) { return !drawable(c.script); });
   for (auto& c : out) c.script = fmt::format("set title {} noenhanced\n", gp(c.title)) + c.script;

@@ -636,7 +636,7 @@ std::string report_markdown(const Run& run, const std::vector<std::string>& char
   w.caching();
   w.out += detail::anatomy_section(run, chart_names);
   w.saves();
-  w.out += detail::http_section(run);
+  w.out += detail::http_section(run, chart_names);
   w.growth();
   w.indexes();
   w.why();

@@ -14,7 +14,7 @@ namespace certbench::reports::detail {
 std::string anatomy_section(const results::Run& run, const std::vector<std::string>& charts);
 
 /// "The API over HTTP": each endpoint, implementation and load (family http), "" without one.
-std::string http_section(const results::Run& run);
+std::string http_section(const results::Run& run, const std::vector<std::string>& charts);
 
 /// "Profiles": links to the profiles `certbench run --profile` wrote into dir/profile/ (empty
 /// when there are none): each listing's flame graphs, top functions and EXPLAIN, per implementation.

@@ -57,6 +57,15 @@ class Families {
     for (double q : {0.5, 0.95, 0.99}) m.summary.quantile.push_back({q, results::percentile(samples, q)});
     get(name, MetricType::Summary, help).metric.push_back(std::move(m));
   }
+  void histogram(const std::string& name, const std::string& help, Labels labels, const results::Buckets& b) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    m.histogram.sample_count = b.count;
+    m.histogram.sample_sum = b.sum;
+    for (std::size_t i = 0; i < b.upper_bounds.size(); ++i)
+      m.histogram.bucket.push_back({b.cumulative[i], b.upper_bounds[i]});  // +Inf: the serializer's, from the count
+    get(name, MetricType::Histogram, help).metric.push_back(std::move(m));
+  }
   [[nodiscard]] const std::vector<MetricFamily>& all() const { return families_; }
 
  private:
@@ -70,7 +79,7 @@ Labels series_labels(const std::string& runner, const Series& s) {
   // Every parameter that tells two series of one path and implementation apart (a series' key is
   // unique in a run, and so is its label set). The sizes of saved files and the page size are
   // fixed within a run and left out.
-  for (const char* p : {"scale", "concurrency", "connections", "page", "keyset", "threads", "sessions"})
+  for (const char* p : {"scale", "concurrency", "connections", "capacity_share", "page", "keyset", "threads", "sessions"})
     if (auto v = s.parameter(p)) l.push_back({p, results::number_text(*v)});
   return l;
 }
@@ -163,10 +172,15 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
         auto with_percentile = labels;
         with_percentile.push_back({"percentile", percentile});
         f.gauge("certbench_http_response_seconds",
-                "An HTTP endpoint's response time at a percentile, the median over the load's windows (mode: "
-                "closed_loop under wrk)",
+                "An HTTP endpoint's response time at a percentile, the median over the load's windows (mode "
+                "closed_loop: wrk's; open_loop: from each request's intended start)",
                 with_percentile, results::percentile(*v, 0.5));
       }
+    if (const auto& b = s.latency_buckets)
+      f.histogram("certbench_http_open_loop_latency_seconds",
+                  "An HTTP endpoint's response time under an open-loop load, from each request's intended start; "
+                  "requests never answered (dropped) only in +Inf and the count",
+                  labels, *b);
     if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
       f.gauge("certbench_index_insert_rows_per_second",
               "Rows inserted per second into a certificate table under an index set, the median over batches", labels,
@@ -189,6 +203,8 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::requests, "certbench_requests", "Requests completed in a load's measured window"},
              Value{Metric::failures, "certbench_failures", "Requests of a load that failed"},
              Value{Metric::response_bytes, "certbench_http_response_bytes", "Bytes of an HTTP response's body"},
+             Value{Metric::offered_rate, "certbench_http_offered_requests_per_second",
+                   "Requests per second an open-loop load's schedule offered"},
              Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"},
              Value{Metric::cache_hits, "certbench_cache_hits_per_call", "Lookups the cache answered itself, per call"},
              Value{Metric::cache_misses, "certbench_cache_misses_per_call", "Lookups the cache had to load, per call"},

@@ -4,10 +4,51 @@
 
 namespace certbench::reports::terminal {
 
+namespace {
+
+// A percentile's median over windows, "-" where no window had one (requests never answered
+// reached it).
+std::string median_of(const results::Series& s, results::Metric m) {
+  const auto x = summary(s, m);
+  return x.n ? duration(x.median) : std::string("-");
+}
+
+void print_open_loop(const Printer& p, const std::vector<const results::Series*>& series) {
+  using results::Metric;
+  if (series.empty()) return;
+  p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity "
+          "(optimized's most req/s in the closed loop), the same for every implementation; response times from each "
+          "request's intended start, medians of the windows'; '-': requests without a good answer reached that percentile\n");
+  p.print("  {:<32} {:<10} {:>6} {:>9} {:>9} {:>10} {:>10} {:>10} {:>7}  {}\n", "endpoint", "impl", "load", "offered",
+          "answered", "p50", "p90", "p99", "failed", "answered vs naive");
+  for (const auto* s : series) {
+    if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: it fell behind at a lower share
+      p.print("  {:<32} {:<10} {:>5.0f}% {:>9.0f}  not offered: it fell behind at the share before\n", s->path,
+              s->implementation, 100 * s->parameter("capacity_share").value_or(0),
+              s->value(Metric::offered_rate).value_or(0));
+      continue;
+    }
+    const double requests = s->value(Metric::requests).value_or(0);
+    const double failed = requests > 0 ? 100 * s->value(Metric::failures).value_or(0) / requests : 0;
+    const auto* d = p.delta(*s, Metric::throughput);
+    p.print("  {:<32} {:<10} {:>5.0f}% {:>9.0f} {:>9.0f} {:>10} {:>10} {:>10} {:>6.1f}%  {}\n", s->path,
+            s->implementation, 100 * s->parameter("capacity_share").value_or(0),
+            s->value(Metric::offered_rate).value_or(0), s->value(Metric::throughput).value_or(0),
+            median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p90), median_of(*s, Metric::latency_p99),
+            failed, d ? delta_text(*d) : "");
+  }
+  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, status 400 or more\n");
+}
+
+}  // namespace
+
 void print_http(const Printer& p) {
   using results::Metric;
-  const auto series = p.family(results::family::http);
-  if (series.empty()) return;
+  auto series = p.family(results::family::http);
+  auto open = series;
+  std::erase_if(series, [](const results::Series* s) { return s->mode != "closed_loop"; });
+  std::erase_if(open, [](const results::Series* s) { return s->mode != "open_loop"; });
+  if (series.empty()) return print_open_loop(p, open);
   p.print("\nthe API over HTTP: page {:.0f} of {:.0f} per request, closed loop under wrk (each connection waits for its "
           "answer); req/s over all windows, percentiles the medians of the windows'\n",
           series.front()->parameter("page").value_or(0), series.front()->parameter("size").value_or(0));
@@ -19,10 +60,7 @@ void print_http(const Printer& p) {
               s->path, s->implementation, s->parameter("connections").value_or(0));
       continue;
     }
-    auto med = [&](Metric m) {
-      const auto x = summary(*s, m);
-      return x.n ? duration(x.median) : std::string("-");
-    };
+    auto med = [&](Metric m) { return median_of(*s, m); };
     const auto* d = p.delta(*s, Metric::throughput);
     const auto stmt = s->value(Metric::statements);
     p.print("  {:<32} {:<10} {:>5.0f} {:>9.0f} {:>10} {:>10} {:>10} {:>6.0f} {:>5} {:>8}  {}\n", s->path,
@@ -34,6 +72,7 @@ void print_http(const Printer& p) {
   }
   p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "
           "fails: status 400 or more, socket errors and timeouts\n");
+  print_open_loop(p, open);
 }
 
 }  // namespace certbench::reports::terminal

@@ -17,6 +17,7 @@ class LogHistogram {
   void merge(const LogHistogram& other);
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
   [[nodiscard]] double max() const noexcept { return max_; }
+  [[nodiscard]] double sum() const noexcept { return sum_; }  ///< of every value recorded
   /// The value at quantile q in [0, 1] (the upper edge of its bucket, capped at the largest value
   /// recorded); 0 when empty.
   [[nodiscard]] double quantile(double q) const noexcept;
@@ -28,6 +29,7 @@ class LogHistogram {
   std::vector<std::uint64_t> buckets_;
   std::uint64_t count_ = 0;
   double max_ = 0;
+  double sum_ = 0;
 };
 
 }  // namespace certbench::loadgen

@@ -1,14 +1,17 @@
 #pragma once
 // The API over HTTP as `certbench run --paths http` measures it (docs/api.md): `certbench serve`
 // started in this process on a free loopback port, each listing endpoint of every implementation
-// driven by wrk (closed loop) at each connection count, implementations interleaved in
-// repetitions so every figure has an interval, and every endpoint's answer verified.
+// driven by wrk (closed loop) at each connection count, then by the open-loop generator
+// (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum — the same
+// schedule for every implementation — implementations interleaved in repetitions so every
+// figure has an interval, and every endpoint's answer verified.
 //
 // Verification: before and after each endpoint's load, one request per implementation is read
 // whole and checked — status 200, Content-Type application/json, a Server-Timing header, and the
 // body byte for byte against the in-process naive implementation's page for the same request
 // (what the backend answered before the review). Under load, every response's status is checked
-// by wrk (any status outside 2xx/3xx counts as a failure).
+// by wrk (any status outside 2xx/3xx counts as a failure); under the open loop, every
+// `check_every`th good answer's body is checked too.
 //
 // Thread safety: measure_http runs on the calling thread (the server on threads of its own).
 #include <chrono>
@@ -30,7 +33,8 @@ struct HttpRunSpec {
   std::vector<Listing> listings{kListings.begin(), kListings.end()};
   /// The review's subjects; empty: every implementation of each listing.
   std::vector<std::string> impls{"naive", "review", "optimized"};
-  std::vector<unsigned> connections{1, 8, 64};
+  /// The closed loop's connection counts: the judged one by default (make_full: 1, 8 and 64).
+  std::vector<unsigned> connections{8};
   PageRequest page{1, 20, {}};
   /// Each measured wrk run lasts at least `window` (wrk counts whole seconds), longer for a slow
   /// implementation — a round of its closed loop (one request's time alone × connections ÷
@@ -45,6 +49,21 @@ struct HttpRunSpec {
   unsigned repetitions = 6;
   unsigned judged_connections = 8;
   unsigned other_repetitions = 3;
+  /// The open loop: for each share of the endpoint's capacity — the most requests per second
+  /// `optimized` answered at any connection count (else the fastest implementation measured) —
+  /// every implementation gets the same schedule, `open_repetitions` windows of `open_window`
+  /// each, over at most `open_connections` connections; a request not answered within
+  /// `open_deadline` of its intended start is dropped. Empty: no open loop. An implementation
+  /// is offered a share only after it answered at least `keep_up` of the schedule well at the
+  /// share before (a rate sweep stops where the implementation fell behind); a share not offered
+  /// keeps a series without windows.
+  std::vector<double> capacity_shares{0.5, 0.9};
+  double keep_up = 0.9;
+  std::chrono::milliseconds open_window{1000};
+  std::chrono::milliseconds open_deadline{1000};
+  unsigned open_repetitions = 3;
+  unsigned open_connections = 64;
+  std::uint64_t check_every = 101;      ///< under the open loop, every so many good answers' bodies checked
   unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
   std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
   std::string wrk;                      ///< "" = wrk on $PATH
@@ -53,7 +72,7 @@ struct HttpRunSpec {
 };
 
 struct HttpRunResult {
-  std::vector<results::Series> series;  ///< family http, mode closed_loop
+  std::vector<results::Series> series;  ///< family http, mode closed_loop, then open_loop
   /// What failed verification ("" = every check passed): the first wrong answer, in one line.
   std::string wrong;
 };
@@ -61,8 +80,12 @@ struct HttpRunResult {
 /// `tell`: the point under way, for a progress line.
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell = {});
 
-/// `run --quick`: the public listing only, at 8 connections.
+/// `run --quick`: the public listing only, at 8 connections, and under the open loop at half its
+/// capacity.
 void make_quick(HttpRunSpec& spec);
+
+/// `run --full`: the closed loop at 1, 8 and 64 connections.
+void make_full(HttpRunSpec& spec);
 
 /// The path of `listing`'s endpoint for `impl` (docs/api.md), with its page query.
 std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t user_id, const PageRequest& page);

@@ -46,6 +46,7 @@ struct OpenLoopResult {
   std::uint64_t dropped = 0;      ///< not sent, or not answered, within the deadline (sent or not)
   std::uint64_t checked = 0;      ///< answers handed to the check
   std::string wrong;              ///< the first check that failed ("" = none)
+  /// Of the 2xx answers (a refusal's quick 503 is a failure, not a response time):
   LogHistogram latency;           ///< intended start to the answer's end: what a user of the schedule waited
   LogHistogram service;           ///< send to the answer's end: what a closed loop would have timed
   [[nodiscard]] double offered_rate() const noexcept { return seconds > 0 ? static_cast<double>(scheduled) / seconds : 0; }

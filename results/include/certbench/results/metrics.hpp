@@ -55,6 +55,7 @@ enum class Metric {
   latency_p99,        ///< seconds: … its p99
   latency_p999,       ///< seconds: … its p99.9
   response_bytes,     ///< bytes of an HTTP response's body (the JSON checked before the load)
+  offered_rate,       ///< requests per second an open-loop load's schedule offered (throughput: those answered well)
 };
 
 enum class Better { lower, higher, neither };

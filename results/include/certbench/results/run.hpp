@@ -61,6 +61,18 @@ inline constexpr std::string_view index_writes = "index_writes";
 inline constexpr std::string_view http = "http";
 }  // namespace family
 
+/// A latency histogram as Prometheus keeps one: cumulative counts at fixed upper bounds, so that
+/// histogram_quantile over many runs' buckets is right (percentiles cannot be averaged). Values
+/// beyond the last bound — and observations with no value, such as requests never answered —
+/// are only in `count`, Prometheus's +Inf bucket.
+struct Buckets {
+  std::vector<double> upper_bounds;       ///< seconds, ascending, finite
+  std::vector<std::uint64_t> cumulative;  ///< observations at or below each bound
+  std::uint64_t count = 0;                ///< every observation (+Inf)
+  double sum = 0;                         ///< of the observations that have a value
+  friend bool operator==(const Buckets&, const Buckets&) = default;
+};
+
 struct Series {
   std::string family;          ///< one of results::family
   std::string path;            ///< the review's function name, e.g. "get_public_certificates"
@@ -73,6 +85,8 @@ struct Series {
   std::map<Metric, std::vector<double>> samples;
   /// Per-call or per-window figures that have no samples (round trips per call, …).
   std::map<Metric, double> values;
+  /// The response time's histogram, where a load generator kept one (family http, open_loop).
+  std::optional<Buckets> latency_buckets;
 
   /// "family/path/implementation[/mode][/name=value…]": unique within a run, stable across runs.
   [[nodiscard]] std::string key() const;
