@@ -43,7 +43,8 @@ loadgen::HttpRunSpec small_spec() {
   spec.connections = {2};
   spec.repetitions = 2;
   spec.server_threads = 2;
-  spec.capacity_shares = {};  // the closed loop only, but in the open loop's test
+  spec.capacity_shares = {};  // the closed loop only, but in the open loop's and mixed traffic's tests
+  spec.uploads = {};
   return spec;
 }
 
@@ -162,6 +163,47 @@ TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate
     EXPECT_EQ(s.samples_of(Metric::throughput), nullptr) << s.key();
     EXPECT_FALSE(s.latency_buckets.has_value());
   }
+}
+
+// Mixed traffic: the public listing on a fixed schedule, alone and beside uploads to each save
+// implementation; serve's event-loop lag measured meanwhile; the uploaded rows put back.
+TEST(HttpRun, MixedTrafficMeasuresTheListingsBesideUploadsAndPutsTheRowsBack) {
+  auto spec = small_spec();
+  spec.listings = {};  // the mixed traffic alone
+  spec.uploads = {2};
+  spec.save_impls = {"naive", "thread_pool"};
+  spec.mixed_rate = 50;
+  spec.mixed_window = std::chrono::milliseconds(1000);
+  spec.mixed_repetitions = 2;
+  spec.image_bytes = 20'000;
+  const auto before = certbench::testing::table_checksums(spec.dsn, kSchema);
+  const auto r = loadgen::measure_http(spec);
+  EXPECT_EQ(r.wrong, "");
+  EXPECT_EQ(certbench::testing::table_checksums(spec.dsn, kSchema), before) << "every uploaded row as it was";
+  ASSERT_EQ(r.series.size(), 3u);
+  for (const auto& s : r.series) {
+    EXPECT_EQ(s.family, "http");
+    EXPECT_EQ(s.mode, "mixed");
+    EXPECT_EQ(s.path, "save_base64_image");
+    EXPECT_EQ(s.parameter("listing_rate"), 50.0);
+    EXPECT_EQ(s.value(Metric::failures), 0.0) << s.key();
+    EXPECT_EQ(s.value(Metric::requests), 2 * 50.0) << "two windows of a second at 50 requests/s";
+    ASSERT_NE(s.samples_of(Metric::latency_p99), nullptr) << s.key();
+    EXPECT_EQ(s.samples_of(Metric::latency_p99)->size(), 2u);
+    ASSERT_NE(s.samples_of(Metric::event_loop_lag_p99), nullptr) << s.key();
+    EXPECT_EQ(s.samples_of(Metric::event_loop_lag_p99)->size(), 2u);
+  }
+  EXPECT_EQ(r.series[0].implementation, "none");
+  EXPECT_EQ(r.series[0].parameter("uploads"), 0.0);
+  EXPECT_EQ(r.series[0].samples_of(Metric::throughput), nullptr) << "no uploads";
+  for (std::size_t i = 1; i < 3; ++i) {
+    const auto& s = r.series[i];
+    EXPECT_EQ(s.parameter("uploads"), 2.0);
+    ASSERT_NE(s.samples_of(Metric::throughput), nullptr) << s.key();
+    for (double t : *s.samples_of(Metric::throughput)) EXPECT_GT(t, 0) << s.key() << ": uploads per second";
+  }
+  EXPECT_EQ(r.series[1].implementation, "naive");
+  EXPECT_EQ(r.series[2].implementation, "thread_pool");
 }
 
 TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {

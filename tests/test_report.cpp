@@ -50,7 +50,8 @@ TEST(Report, EverySectionAndEveryChartFromAStoredRun) {
                               "### save_certificate_file", "## How cost grows", "### Deep pages",
                               "## Why: the statements behind the listing figures", "EXPLAIN (ANALYZE, BUFFERS)",
                               "## Environment and how to reproduce", "scripts/certbench run --quick",
-                              "## The API over HTTP", "### Under an open loop"})
+                              "## The API over HTTP", "### Under an open loop",
+                              "### Mixed traffic: listings beside uploads"})
     EXPECT_TRUE(has(md, section)) << section;
   EXPECT_FALSE(has(md, "Incomplete run"));
 
@@ -147,6 +148,7 @@ TEST(Report, PrometheusExpositionPassesPromtoolWithBoundedSeries) {
                              "certbench_throughput_requests_per_second", "certbench_event_loop_lag_seconds",
                              "certbench_http_response_seconds", "certbench_http_response_bytes",
                              "certbench_http_open_loop_latency_seconds", "certbench_http_offered_requests_per_second",
+                             "certbench_http_event_loop_lag_p99_seconds",
                              "certbench_delta_factor", "certbench_verdict", "certbench_db_execution_seconds_per_call",
                              "certbench_db_shared_buffers_per_call", "certbench_cache_hits_per_call",
                              "certbench_cache_misses_per_call", "certbench_pool_sessions", "certbench_pool_sessions_in_use",

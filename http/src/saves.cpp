@@ -98,6 +98,12 @@ SaveEndpoints::SaveEndpoints(asio::io_context& io, const std::string& dsn, const
 
 SaveEndpoints::~SaveEndpoints() = default;
 
+std::vector<std::string> SaveEndpoints::available() const {
+  std::vector<std::string> out;
+  for (const auto& [name, saves] : saves_) out.push_back(name);
+  return out;
+}
+
 asio::awaitable<Response> SaveEndpoints::save(const SaveRoute& route, std::string& body) {
   Response response;
   try {

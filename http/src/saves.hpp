@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "certbench/core/file_saves.hpp"
 #include "certbench/http/api.hpp"
@@ -33,6 +34,8 @@ class SaveEndpoints {
   /// The save `route` asks for, with the request's `body` (taken). Run it on the io_context's
   /// thread. Never throws: errors are responses; a refused save writes nothing.
   boost::asio::awaitable<Response> save(const SaveRoute& route, std::string& body);
+  /// The implementations that can save here (io_uring may not).
+  [[nodiscard]] std::vector<std::string> available() const;
 
  private:
   std::map<std::string, std::unique_ptr<FileSavePaths>, std::less<>> saves_;

@@ -108,6 +108,10 @@ struct ServerState {
   std::once_flag stop_once;
   std::promise<void> stopped;
   std::shared_future<void> stopped_future = stopped.get_future().share();
+  std::mutex lag_mutex;
+  std::vector<double> lag;               // seconds, under lag_mutex
+  std::atomic<unsigned> lag_probe{0};    // the running probe's number; 0: none
+  unsigned lag_probes = 0;               // probes started (the caller's thread)
 };
 }  // namespace detail
 
@@ -281,6 +285,22 @@ asio::awaitable<void> accept_loop(State& s) {
   }
 }
 
+// Wakes every millisecond on the loop thread and keeps how late each wake was, until another
+// probe starts or stop_lag_probe() ends it.
+asio::awaitable<void> lag_probe(State& s, unsigned number) {
+  asio::steady_timer timer(s.io);
+  beast::error_code ec;
+  constexpr auto period = std::chrono::milliseconds(1);
+  while (s.lag_probe.load() == number && !s.stopping) {
+    const auto due = Clock::now() + period;
+    timer.expires_at(due);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    const double late = std::chrono::duration<double>(Clock::now() - due).count();
+    std::lock_guard lock(s.lag_mutex);
+    if (s.lag_probe.load() == number) s.lag.push_back(std::max(0.0, late));
+  }
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : state_(std::make_unique<State>()) {
@@ -320,6 +340,26 @@ std::uint64_t Server::requests() const noexcept { return state_->requests.load()
 
 std::uint64_t Server::in_flight() const noexcept {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->in_flight.load()));
+}
+
+std::vector<std::string> Server::save_implementations() const { return state_->saves->available(); }
+
+void Server::start_lag_probe() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.lag_mutex);
+    s.lag.clear();
+  }
+  const unsigned number = ++s.lag_probes;
+  s.lag_probe.store(number);
+  asio::co_spawn(s.io, lag_probe(s, number), ignore);
+}
+
+std::vector<double> Server::stop_lag_probe() {
+  State& s = *state_;
+  std::lock_guard lock(s.lag_mutex);
+  s.lag_probe.store(0);
+  return std::exchange(s.lag, {});
 }
 
 void Server::stop() {

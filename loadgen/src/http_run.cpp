@@ -16,12 +16,66 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/loadgen/fetch.hpp"
 #include "certbench/loadgen/open_loop.hpp"
+#include "run_parts.hpp"
 #include "certbench/loadgen/wrk.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 
 namespace certbench::loadgen {
+
+namespace detail {
+
+// Waits until the server has answered everything a finished load left it (a closed loop's last
+// requests, still queued for a worker when wrk closed its connections).
+void drain(const http::Server& server, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (server.in_flight() > 0) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw EnvironmentError(fmt::format("the server was still answering {} requests {} s after a load ended",
+                                         server.in_flight(), limit.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// The response time at quantile q over every request the schedule held, those without a good
+// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
+// when they reach q.
+std::optional<double> quantile_of_all(const OpenLoopResult& r, double q) {
+  const double rank = q * static_cast<double>(r.scheduled);
+  const double good = static_cast<double>(r.latency.count());
+  if (good == 0 || rank > good) return std::nullopt;
+  return r.latency.quantile(rank / good);
+}
+
 namespace {
+// The body check of a listing's answers: "" when `body` is `expected`.
+std::string check_body(const std::string& expected, const std::string& body) {
+  return body == expected ? std::string()
+                          : fmt::format("the body ({} bytes) is not the in-process naive page ({} bytes)", body.size(),
+                                        expected.size());
+}
+}  // namespace
+
+OpenLoopOptions listing_load(const HttpRunSpec& spec, const http::Server& server, const std::string& target, double rate,
+                             std::chrono::milliseconds duration, const std::string& expected) {
+  OpenLoopOptions o;
+  o.port = server.port();
+  o.target = target;
+  o.rate = rate;
+  o.connections = spec.open_connections;
+  o.duration = duration;
+  o.deadline = spec.open_deadline;
+  o.check_every = spec.check_every;
+  o.check = [&expected](const std::string& body) { return check_body(expected, body); };
+  return o;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::drain;
+using detail::quantile_of_all;
 
 namespace fs = std::filesystem;
 using results::Metric;
@@ -34,18 +88,6 @@ std::vector<std::string> impls_of(const HttpRunSpec& spec, Listing listing) {
     if (spec.impls.empty() || std::find(spec.impls.begin(), spec.impls.end(), name) != spec.impls.end())
       out.emplace_back(name);
   return out;
-}
-
-// Waits until the server has answered everything a finished load left it (a closed loop's last
-// requests, still queued for a worker when wrk closed its connections).
-void drain(const http::Server& server, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (server.in_flight() > 0) {
-    if (std::chrono::steady_clock::now() > deadline)
-      throw EnvironmentError(fmt::format("the server was still answering {} requests {} s after a load ended",
-                                         server.in_flight(), limit.count()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 // The statements one request ran, from its Server-Timing entry stmt;desc="statements";dur=N.
@@ -134,16 +176,6 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
 // Prometheus.
 constexpr std::array kBucketBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                    0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
-
-// The response time at quantile q over every request the schedule held, those without a good
-// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
-// when they reach q.
-std::optional<double> quantile_of_all(const OpenLoopResult& r, double q) {
-  const double rank = q * static_cast<double>(r.scheduled);
-  const double good = static_cast<double>(r.latency.count());
-  if (good == 0 || rank > good) return std::nullopt;
-  return r.latency.quantile(rank / good);
-}
 
 struct OpenPoint {
   Listing listing;
@@ -244,16 +276,23 @@ double HttpRunSpec::estimated_seconds() const {
   for (unsigned c : connections) windows += c == judged_connections ? repetitions : std::min(repetitions, other_repetitions);
   const double open = static_cast<double>(capacity_shares.size() * open_repetitions) *
                       (std::chrono::duration<double>(open_window).count() + 0.2);
-  return points * (1.2 + windows * (w + 0.1) + open) + 1;
+  const double mixed = static_cast<double>(mixed_repetitions * (1 + uploads.size() * save_impls.size())) *
+                       (std::chrono::duration<double>(mixed_window).count() + 0.8);
+  return points * (1.2 + windows * (w + 0.1) + open) + (uploads.empty() ? 0 : mixed) + 1;
 }
 
 void make_quick(HttpRunSpec& spec) {
   spec.listings = {Listing::public_certificates};
   spec.connections = {8};
   spec.capacity_shares = {0.5};
+  spec.uploads = {};
 }
 
-void make_full(HttpRunSpec& spec) { spec.connections = {1, 8, 64}; }
+void make_full(HttpRunSpec& spec) {
+  spec.connections = {1, 8, 64};
+  spec.uploads = {8, 32, 64};
+  spec.save_impls = {"naive", "aiofiles", "thread_pool", "io_uring"};
+}
 
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell) {
   auto say = [&](const std::string& what) {
@@ -290,6 +329,19 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     const std::string& url = p.url;
     if (!c.wrong.empty() && result.wrong.empty()) result.wrong = url + ": " + c.wrong;
   };
+  // A burst on a schedule over 8 connections, a fifth of a second: every worker's session opens
+  // and prepares its statements (about four requests per request's time alone, 20 to 400 per second).
+  auto warm_up = [&](const std::string& target, double alone) {
+    OpenLoopOptions o;
+    o.port = server.port();
+    o.target = target;
+    o.rate = std::clamp(4 / std::max(alone, 1e-6), 20.0, 400.0);
+    o.connections = 8;
+    o.duration = std::chrono::milliseconds(200);
+    o.deadline = spec.open_deadline;
+    (void)run_open_loop(o);
+    drain(server, spec.drain);
+  };
   auto window = [&](const std::string& url, unsigned connections, std::chrono::seconds seconds) {
     WrkOptions w;
     w.wrk = wrk;
@@ -313,14 +365,15 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
       for (const auto& impl : impls)
         points.push_back({listing, impl, c, base + endpoint_target(impl, listing, user_id, spec.page), {}, {}});
     // Each implementation warms up (its sessions open, its statements are prepared): one request,
-    // then, unless that took half a second or more, a window the load does not count. Then it
-    // answers once more, checked and timed: the statements of a request in the steady state, as
-    // the in-process figures count them.
+    // checked and timed; unless that took half a second or more, a burst the load does not count,
+    // then one more request, checked and timed: the statements of a request in the steady state,
+    // as the in-process figures count them.
     for (std::size_t i = 0; i < impls.size(); ++i) {
       auto& p = points[i];
       say(fmt::format("{} {}: warming up, checking the answer", to_string(listing), p.impl));
       verify(p, expected);
-      if (p.alone < 0.5) window(p.url, std::min(8u, most), std::chrono::seconds(1));
+      if (p.alone >= 0.5) continue;  // a slow request is its own warm-up: its figures stand
+      warm_up(endpoint_target(p.impl, listing, user_id, spec.page), p.alone);
       verify(p, expected);
     }
     // Each point's window: long enough for its implementation to answer every connection once and
@@ -362,11 +415,6 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
       for (double share : spec.capacity_shares)
         for (const auto& impl : impls)
           open.push_back({listing, impl, share, std::min(kMaxOpenLoopRate, share * capacity), endpoint_target(impl, listing, user_id, spec.page), {}});
-    const auto check_body = [&expected](const std::string& body) {
-      return body == expected ? std::string()
-                              : fmt::format("the body ({} bytes) is not the in-process naive page ({} bytes)",
-                                            body.size(), expected.size());
-    };
     // An implementation steps up to the next share only while it keeps up with the schedule.
     std::vector<bool> offered(impls.size(), true);
     for (std::size_t r = 0; r < spec.capacity_shares.size() && !open.empty(); ++r) {
@@ -379,16 +427,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
           auto& p = open[r * impls.size() + i];
           say(fmt::format("{} {} at {:.0f} req/s ({:.0f}% of its capacity), open loop, window {} of {}",
                           to_string(listing), p.impl, p.rate, 100 * p.share, rep + 1, spec.open_repetitions));
-          OpenLoopOptions o;
-          o.port = server.port();
-          o.target = p.target;
-          o.rate = p.rate;
-          o.connections = spec.open_connections;
-          o.duration = spec.open_window;
-          o.deadline = spec.open_deadline;
-          o.check_every = spec.check_every;
-          o.check = check_body;
-          p.windows.push_back(run_open_loop(o));
+          p.windows.push_back(run_open_loop(detail::listing_load(spec, server, p.target, p.rate, spec.open_window, expected)));
           drain(server, spec.drain);
           if (const auto& w = p.windows.back().wrong; !w.empty() && result.wrong.empty())
             result.wrong = base + p.target + " under the open loop: " + w;
@@ -400,6 +439,16 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     }
     for (const auto& p : points) result.series.push_back(series_of(p, spec));
     for (const auto& p : open) result.series.push_back(series_of(p, spec));
+  }
+  if (!spec.uploads.empty()) {  // mixed traffic: optimized's public listing beside uploads
+    const PageRequest& page = spec.page;
+    const std::string expected = http::listing_body(Listing::public_certificates, 0, page, "",
+                                                    reference.listings->list(Listing::public_certificates, 0, page));
+    std::string wrong;
+    auto mixed = detail::measure_mixed(spec, server, wrk, endpoint_target("optimized", Listing::public_certificates, 0, page),
+                                       expected, [&](std::string_view what) { say(std::string(what)); }, wrong);
+    for (auto& s : mixed) result.series.push_back(std::move(s));
+    if (result.wrong.empty()) result.wrong = wrong;
   }
   server.stop();
   return result;

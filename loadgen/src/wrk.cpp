@@ -47,13 +47,15 @@ WrkResult run_wrk(const WrkOptions& o) {
   });
   const fs::path script = dir / "done.lua";
   const fs::path out = dir / "result.json";
-  sys::write_file_atomic(script, std::string(kDoneScript));
+  sys::write_file_atomic(script, o.lua + "\n" + std::string(kDoneScript));
   const unsigned threads = std::clamp(o.threads, 1u, std::max(1u, o.connections));
+  std::vector<std::string> env = o.env;
+  env.push_back("CERTBENCH_WRK_OUT=" + out.string());
   const auto r = sys::run_capture(
       {wrk, "--threads", std::to_string(threads), "--connections", std::to_string(o.connections), "--duration",
        std::to_string(o.duration.count()) + "s", "--timeout", std::to_string(o.timeout.count()) + "s", "--script",
        script.string(), o.url},
-      {"CERTBENCH_WRK_OUT=" + out.string()});
+      env);
   std::string text;
   if (r.exit_code == 0) text = sys::read_file(out).value_or("");
   if (text.empty())

@@ -57,7 +57,7 @@ std::string subject_of(const Series& s) {
   std::string out = s.path;
   std::string params;
   for (const auto& [k, v] : s.parameters)
-    if (k == "scale" || k == "concurrency" || k == "connections" || k == "capacity_share")
+    if (k == "scale" || k == "concurrency" || k == "connections" || k == "capacity_share" || k == "uploads")
       params += (params.empty() ? "" : ", ") + k + " " + number(v);
   if (!s.mode.empty()) params += (params.empty() ? "" : ", ") + s.mode;
   return params.empty() ? out : out + " (" + params + ")";

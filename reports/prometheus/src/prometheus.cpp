@@ -79,7 +79,7 @@ Labels series_labels(const std::string& runner, const Series& s) {
   // Every parameter that tells two series of one path and implementation apart (a series' key is
   // unique in a run, and so is its label set). The sizes of saved files and the page size are
   // fixed within a run and left out.
-  for (const char* p : {"scale", "concurrency", "connections", "capacity_share", "page", "keyset", "threads", "sessions"})
+  for (const char* p : {"scale", "concurrency", "connections", "capacity_share", "uploads", "page", "keyset", "threads", "sessions"})
     if (auto v = s.parameter(p)) l.push_back({p, results::number_text(*v)});
   return l;
 }
@@ -176,6 +176,11 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
                 "closed_loop: wrk's; open_loop: from each request's intended start)",
                 with_percentile, results::percentile(*v, 0.5));
       }
+    if (const auto* v = s.samples_of(Metric::event_loop_lag_p99);
+        v != nullptr && !v->empty() && s.family == results::family::http)
+      f.gauge("certbench_http_event_loop_lag_p99_seconds",
+              "serve's event-loop lag p99 under mixed traffic (a 1 ms timer on its loop), the median over windows",
+              labels, results::percentile(*v, 0.5));
     if (const auto& b = s.latency_buckets)
       f.histogram("certbench_http_open_loop_latency_seconds",
                   "An HTTP endpoint's response time under an open-loop load, from each request's intended start; "

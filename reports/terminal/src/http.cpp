@@ -40,15 +40,47 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
   p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, status 400 or more\n");
 }
 
+void print_mixed(const Printer& p, const std::vector<const results::Series*>& series) {
+  using results::Metric;
+  if (series.empty()) return;
+  const results::Series* alone = nullptr;
+  for (const auto* s : series)
+    if (s->parameter("uploads") == 0.0) alone = s;
+  p.print("\nmixed traffic over HTTP: optimized's public listing at {:.0f} req/s on a fixed schedule, alone and beside "
+          "uploads (save_base64_image, {:.0f} kB) that serve saves on its event loop; listings' response times from "
+          "the intended start and the loop's lag p99, medians of the windows'\n",
+          series.front()->parameter("listing_rate").value_or(0),
+          series.front()->parameter("image_bytes").value_or(0) / 1000);
+  p.print("  {:<12} {:>7} {:>9} {:>10} {:>10} {:>9} {:>10} {:>6}  {}\n", "saves", "uploads", "uploads/s", "p50", "p99",
+          "p99/alone", "lag p99", "fails", "listings' p99 vs naive's");
+  const auto p99_alone = alone != nullptr ? summary(*alone, Metric::latency_p99) : results::Summary{};
+  for (const auto* s : series) {
+    const auto p99 = summary(*s, Metric::latency_p99);
+    const auto* d = p.delta(*s, Metric::latency_p99);
+    const auto uploads = summary(*s, Metric::throughput);
+    p.print("  {:<12} {:>7.0f} {:>9} {:>10} {:>10} {:>9} {:>10} {:>6.0f}  {}\n", s->implementation,
+            s->parameter("uploads").value_or(0), uploads.n ? fmt::format("{:.0f}", uploads.median) : "-",
+            median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
+            p99.n && p99_alone.n && p99_alone.median > 0 && s != alone
+                ? fmt::format("{:.2f}x", p99.median / p99_alone.median)
+                : "",
+            median_of(*s, Metric::event_loop_lag_p99), s->value(Metric::failures).value_or(0), d ? delta_text(*d) : "");
+  }
+}
+
 }  // namespace
 
 void print_http(const Printer& p) {
   using results::Metric;
   auto series = p.family(results::family::http);
-  auto open = series;
+  auto open = series, mixed = series;
   std::erase_if(series, [](const results::Series* s) { return s->mode != "closed_loop"; });
   std::erase_if(open, [](const results::Series* s) { return s->mode != "open_loop"; });
-  if (series.empty()) return print_open_loop(p, open);
+  std::erase_if(mixed, [](const results::Series* s) { return s->mode != "mixed"; });
+  if (series.empty()) {
+    print_open_loop(p, open);
+    return print_mixed(p, mixed);
+  }
   p.print("\nthe API over HTTP: page {:.0f} of {:.0f} per request, closed loop under wrk (each connection waits for its "
           "answer); req/s over all windows, percentiles the medians of the windows'\n",
           series.front()->parameter("page").value_or(0), series.front()->parameter("size").value_or(0));
@@ -73,6 +105,7 @@ void print_http(const Printer& p) {
   p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "
           "fails: status 400 or more, socket errors and timeouts\n");
   print_open_loop(p, open);
+  print_mixed(p, mixed);
 }
 
 }  // namespace certbench::reports::terminal

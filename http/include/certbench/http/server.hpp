@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "certbench/core/file_saves.hpp"
 #include "certbench/http/api.hpp"
@@ -54,6 +55,15 @@ class Server {
   /// Requests read whose response is not made yet (queued or running on a worker, or saving): a
   /// load that ends leaves the server busy with what it had read until this is 0.
   [[nodiscard]] std::uint64_t in_flight() const noexcept;
+
+  /// The event loop's lag: from start_lag_probe() a timer on the loop thread asks to wake every
+  /// millisecond and each wake's lateness is kept; stop_lag_probe() ends it and returns them
+  /// (seconds). What a request waits for the loop before its bytes are read or written.
+  /// The file-save implementations that can save on this machine (io_uring may not).
+  [[nodiscard]] std::vector<std::string> save_implementations() const;
+
+  void start_lag_probe();
+  std::vector<double> stop_lag_probe();
 
  private:
   struct State;

@@ -64,6 +64,21 @@ struct HttpRunSpec {
   unsigned open_repetitions = 3;
   unsigned open_connections = 64;
   std::uint64_t check_every = 101;      ///< under the open loop, every so many good answers' bodies checked
+  /// Mixed traffic (the review's concurrency problem as users meet it): `optimized`'s public
+  /// listing at `mixed_rate` requests per second on a fixed schedule while wrk keeps `uploads`
+  /// image saves (save_base64_image, `image_bytes`) in flight on each save implementation — and
+  /// with no uploads, the reference. Figures: the listings' response times from the schedule
+  /// and serve's event-loop lag. `mixed_repetitions` interleaved windows per point, each
+  /// `mixed_window` of listings inside the uploads' (wrk's whole seconds). Empty: none.
+  std::vector<unsigned> uploads{64};  ///< make_full: 8, 32 and 64
+  /// The review's save (naive), its fix (aiofiles) and the best measured (thread_pool); make_full
+  /// adds io_uring.
+  std::vector<std::string> save_impls{"naive", "aiofiles", "thread_pool"};
+  double mixed_rate = 400;
+  std::chrono::milliseconds mixed_window{700};  ///< inside wrk's whole seconds of uploads, after 200 ms
+  /// Six: the sign test's interval, for the concurrency claim and the mixed-traffic goal.
+  unsigned mixed_repetitions = 6;
+  std::size_t image_bytes = 200'000;
   unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
   std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
   std::string wrk;                      ///< "" = wrk on $PATH
@@ -72,7 +87,7 @@ struct HttpRunSpec {
 };
 
 struct HttpRunResult {
-  std::vector<results::Series> series;  ///< family http, mode closed_loop, then open_loop
+  std::vector<results::Series> series;  ///< family http, mode closed_loop, open_loop, then mixed
   /// What failed verification ("" = every check passed): the first wrong answer, in one line.
   std::string wrong;
 };
@@ -81,10 +96,10 @@ struct HttpRunResult {
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell = {});
 
 /// `run --quick`: the public listing only, at 8 connections, and under the open loop at half its
-/// capacity.
+/// capacity; no mixed traffic.
 void make_quick(HttpRunSpec& spec);
 
-/// `run --full`: the closed loop at 1, 8 and 64 connections.
+/// `run --full`: the closed loop at 1, 8 and 64 connections, uploads at 8, 32 and 64.
 void make_full(HttpRunSpec& spec);
 
 /// The path of `listing`'s endpoint for `impl` (docs/api.md), with its page query.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace certbench::loadgen {
 
@@ -20,6 +21,9 @@ struct WrkOptions {
   unsigned threads = 1;                    ///< wrk's threads (at most `connections`)
   std::chrono::seconds duration{1};        ///< wrk counts whole seconds
   std::chrono::seconds timeout{30};        ///< a response later than this counts as a timeout
+  /// Lua run before certbench's done(): a request() of its own, say (wrk's scripting API).
+  std::string lua;
+  std::vector<std::string> env;            ///< NAME=VALUE for wrk's environment (os.getenv in `lua`)
 };
 
 /// What one wrk run reports: wrk's own figures, in seconds and counts.

@@ -1,0 +1,37 @@
+#pragma once
+// The pieces of `run --paths http` (http_run.hpp) that its parts share. Internal to loadgen.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certbench/http/server.hpp"
+#include "certbench/loadgen/http_run.hpp"
+#include "certbench/loadgen/open_loop.hpp"
+
+namespace certbench::loadgen::detail {
+
+/// Waits until the server has answered everything a finished load left it; throws
+/// EnvironmentError after `limit`.
+void drain(const http::Server& server, std::chrono::seconds limit);
+
+/// The response time at quantile q over every request the schedule held, those without a good
+/// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
+/// when they reach q.
+std::optional<double> quantile_of_all(const OpenLoopResult& r, double q);
+
+/// The open-loop generator's options for `target` on `server` at `rate` for `duration`, over
+/// the spec's open-loop connections and deadline, every spec.check_every-th good answer's body
+/// checked against `expected` (kept by reference: it must outlive the load).
+OpenLoopOptions listing_load(const HttpRunSpec& spec, const http::Server& server, const std::string& target, double rate,
+                             std::chrono::milliseconds duration, const std::string& expected);
+
+/// Mixed traffic (HttpRunSpec::uploads): `listing_target`'s answers checked against `expected`;
+/// the first wrong answer or failed upload into `wrong`. Series of family http, mode mixed.
+std::vector<results::Series> measure_mixed(const HttpRunSpec& spec, http::Server& server, const std::string& wrk,
+                                           const std::string& listing_target, const std::string& expected,
+                                           const std::function<void(std::string_view)>& say, std::string& wrong);
+
+}  // namespace certbench::loadgen::detail
