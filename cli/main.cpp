@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
   std::string run_paths;
   run->add_option("--paths", run_paths,
                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                  "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 connections, then an open loop at 50% and 90% of the capacity; docs/api.md), compare (with --compare-binary), indexes (the index sets none, "
+                  "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 connections, an open loop at 50% and 90% of the capacity, and the public listing beside 64 uploads per save implementation; docs/api.md), compare (with --compare-binary), indexes (the index sets none, "
                   "review and best judged side by side, each on a copy of the dataset, SCHEMA_ix_<set>; docs/indexes.md) (default: all but "
                   "indexes, which --full adds; with --compare-binary: compare)");
   run->add_option("--compare-binary", run_args.compare_binary,
@@ -333,7 +333,7 @@ int main(int argc, char** argv) {
                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
                              "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
                              "sets judged (--paths indexes); and the API over HTTP under wrk at 1 and 64 connections "
-                             "besides 8");
+                             "besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
   run->add_option("--scales", run_scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->needs(full);

@@ -111,6 +111,7 @@ struct ServerState {
   std::mutex lag_mutex;
   std::vector<double> lag;               // seconds, under lag_mutex
   std::atomic<unsigned> lag_probe{0};    // the running probe's number; 0: none
+  std::atomic<std::int64_t> lag_due{0};  // the probe's next wake (steady_clock ticks); 0: none
   unsigned lag_probes = 0;               // probes started (the caller's thread)
 };
 }  // namespace detail
@@ -293,6 +294,7 @@ asio::awaitable<void> lag_probe(State& s, unsigned number) {
   constexpr auto period = std::chrono::milliseconds(1);
   while (s.lag_probe.load() == number && !s.stopping) {
     const auto due = Clock::now() + period;
+    s.lag_due.store(due.time_since_epoch().count());
     timer.expires_at(due);
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     const double late = std::chrono::duration<double>(Clock::now() - due).count();
@@ -359,6 +361,10 @@ std::vector<double> Server::stop_lag_probe() {
   State& s = *state_;
   std::lock_guard lock(s.lag_mutex);
   s.lag_probe.store(0);
+  // The wake still awaited: a loop blocked at the end of the window is late by now already.
+  const Clock::time_point due{Clock::duration(s.lag_due.exchange(0))};
+  if (due.time_since_epoch().count() != 0 && Clock::now() > due)
+    s.lag.push_back(std::chrono::duration<double>(Clock::now() - due).count());
   return std::exchange(s.lag, {});
 }
 

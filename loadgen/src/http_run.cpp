@@ -47,6 +47,17 @@ std::optional<double> quantile_of_all(const OpenLoopResult& r, double q) {
   return r.latency.quantile(rank / good);
 }
 
+void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& windows) {
+  using results::Metric;
+  for (auto [m, q] : {std::pair{Metric::latency_p50, 0.5}, std::pair{Metric::latency_p90, 0.9},
+                      std::pair{Metric::latency_p99, 0.99}, std::pair{Metric::latency_p999, 0.999}}) {
+    std::vector<double> v;
+    for (const auto& w : windows)
+      if (const auto x = quantile_of_all(w, q)) v.push_back(*x);
+    if (!v.empty() && v.size() == windows.size()) s.samples[m] = std::move(v);
+  }
+}
+
 namespace {
 // The body check of a listing's answers: "" when `body` is `expected`.
 std::string check_body(const std::string& expected, const std::string& body) {
@@ -75,7 +86,6 @@ OpenLoopOptions listing_load(const HttpRunSpec& spec, const http::Server& server
 namespace {
 
 using detail::drain;
-using detail::quantile_of_all;
 
 namespace fs = std::filesystem;
 using results::Metric;
@@ -204,15 +214,13 @@ Series series_of(const OpenPoint& p, const HttpRunSpec& spec) {
   for (const auto& w : p.windows) {
     const double ok = static_cast<double>(w.answered - w.non_2xx);
     s.samples[Metric::throughput].push_back(ok / w.seconds);
-    for (auto [m, q] : {std::pair{Metric::latency_p50, 0.5}, std::pair{Metric::latency_p90, 0.9},
-                        std::pair{Metric::latency_p99, 0.99}, std::pair{Metric::latency_p999, 0.999}})
-      if (const auto v = quantile_of_all(w, q)) s.samples[m].push_back(*v);
     latency.merge(w.latency);
     seconds += w.seconds;
     good += ok;
     scheduled += static_cast<double>(w.scheduled);
     failures += static_cast<double>(w.failures());
   }
+  detail::add_percentiles(s, p.windows);
   if (seconds > 0) s.values[Metric::throughput] = good / seconds;
   s.values[Metric::requests] = scheduled;
   s.values[Metric::failures] = failures;
@@ -221,7 +229,7 @@ Series series_of(const OpenPoint& p, const HttpRunSpec& spec) {
     b.upper_bounds.push_back(bound);
     b.cumulative.push_back(latency.count_at_or_below(bound));
   }
-  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer only here: +Inf
+  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer (not 2xx too) only here: +Inf
   b.sum = latency.sum();
   s.latency_buckets = std::move(b);
   return s;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -45,25 +46,35 @@ void certificates_on(const nlohmann::json& j, std::set<std::string>& out) {
     for (const auto& v : j) certificates_on(v, out);
 }
 
-// Up to 64 certificates (the lowest ids of each kind), none on the listing's checked page: its
-// answer must not change while their rows do.
+// Up to 64 certificates (the lowest ids, the kinds in turn), none on the listing's checked page:
+// its answer must not change while their rows do.
 std::vector<Target> upload_targets(const HttpRunSpec& spec, const std::string& expected) {
   std::set<std::string> on_page;
   certificates_on(nlohmann::json::parse(expected), on_page);
   db::Connection c(spec.dsn);
   impl::use_dataset(c, spec.schema);
-  std::vector<Target> out;
+  std::vector<std::vector<Target>> of_kind;
   for (const auto& kind : certificate_kinds()) {
     auto r = c.exec("SELECT id, image_path FROM " + std::string(kind.table) + " ORDER BY id LIMIT 64");
+    auto& mine = of_kind.emplace_back();
     for (std::size_t i = 0; i < r.rows(); ++i) {
       const std::int64_t id = r.int64(i, 0);
       if (on_page.count(std::string(kind.name) + ":" + std::to_string(id)) > 0) continue;
       std::optional<std::string> path;
       if (const auto v = r.get(i, 1)) path = std::string(*v);
-      out.push_back({std::string(kind.table), std::string(kind.name), id, std::move(path)});
+      mine.push_back({std::string(kind.table), std::string(kind.name), id, std::move(path)});
     }
   }
-  if (out.size() > 64) out.resize(64);
+  std::vector<Target> out;  // the kinds in turn
+  for (std::size_t i = 0; out.size() < 64; ++i) {
+    bool any = false;
+    for (auto& mine : of_kind)
+      if (i < mine.size() && out.size() < 64) {
+        out.push_back(std::move(mine[i]));
+        any = true;
+      }
+    if (!any) break;
+  }
   if (out.empty()) throw EnvironmentError("mixed traffic: the dataset has no certificate to upload an image for");
   return out;
 }
@@ -76,7 +87,8 @@ void restore(const HttpRunSpec& spec, const std::vector<Target>& targets) {
     c.exec_params("UPDATE " + t.table + " SET image_path = $1 WHERE id = $2", {t.image_path, std::to_string(t.id)});
 }
 
-// wrk's request(): each upload to the next target, the body read once from the file wrk is given.
+// wrk's request(): each upload to the next target, every request made once (init) from the body
+// in the file wrk is given.
 std::string upload_lua(const std::string& impl, const std::vector<Target>& targets) {
   std::string names;
   for (const auto& t : targets) names += fmt::format("\"{}/{}\",", t.kind, t.id);
@@ -86,10 +98,16 @@ local file = assert(io.open(os.getenv("CERTBENCH_UPLOAD_BODY"), "rb"))
 local body = file:read("*a")
 file:close()
 local headers = {{ ["Content-Type"] = "application/json" }}
+local requests = {{}}
 local n = 0
+init = function(args)
+  for i, target in ipairs(targets) do
+    requests[i] = wrk.format("POST", "/{}/certificates/" .. target .. "/image", headers, body)
+  end
+end
 request = function()
-  n = n + 1
-  return wrk.format("POST", "/{}/certificates/" .. targets[n % #targets + 1] .. "/image", headers, body)
+  n = n % #requests + 1
+  return requests[n]
 end
 )lua",
                      names, impl);
@@ -116,21 +134,22 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
                   {"uploads", static_cast<double>(p.uploads)},
                   {"listing_rate", spec.mixed_rate},
                   {"image_bytes", static_cast<double>(spec.image_bytes)}};
+  add_percentiles(s, p.listings);
   double scheduled = 0, failures = 0;
   for (const auto& w : p.listings) {
-    for (auto [m, q] : {std::pair{Metric::latency_p50, 0.5}, std::pair{Metric::latency_p90, 0.9},
-                        std::pair{Metric::latency_p99, 0.99}, std::pair{Metric::latency_p999, 0.999}})
-      if (const auto v = quantile_of_all(w, q)) s.samples[m].push_back(*v);
     scheduled += static_cast<double>(w.scheduled);
     failures += static_cast<double>(w.failures());
   }
-  s.samples[Metric::event_loop_lag_p99] = p.lag_p99;
+  if (p.lag_p99.size() == p.listings.size()) s.samples[Metric::event_loop_lag_p99] = p.lag_p99;
+  double seconds = 0, uploads = 0;  // any failed upload fails the run (measure_mixed)
   for (const auto& w : p.saves) {
-    s.samples[Metric::throughput].push_back(
-        w.seconds > 0 ? static_cast<double>(w.requests - std::min(w.requests, w.non_2xx)) / w.seconds : 0);
-    failures += static_cast<double>(w.failures());
+    const double good = static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
+    s.samples[Metric::throughput].push_back(w.seconds > 0 ? good / w.seconds : 0);
+    seconds += w.seconds;
+    uploads += good;
   }
-  s.values[Metric::requests] = scheduled;
+  if (seconds > 0) s.values[Metric::throughput] = uploads / seconds;
+  s.values[Metric::requests] = scheduled;  // the listings'
   s.values[Metric::failures] = failures;
   return s;
 }
@@ -146,11 +165,21 @@ std::vector<Series> measure_mixed(const HttpRunSpec& spec, http::Server& server,
   for (const auto& name : spec.save_impls)
     if (std::find(available.begin(), available.end(), name) != available.end()) impls.push_back(name);
   const auto targets = upload_targets(spec, expected);
-  sys::ScopedCleanup put_back([&] {
+  // The rows as they were, once the server has finished every save a load left it (a save still
+  // running would record its path after the restore). From the shutdown thread too, on a signal.
+  std::atomic<bool> restored{false};
+  auto put_back = [&] {
+    if (restored.exchange(true)) return;
     try {
-      restore(spec, targets);
-    } catch (const std::exception& e) {
-      if (wrong.empty()) wrong = std::string("mixed traffic: the uploaded rows were not restored: ") + e.what();
+      drain(server, spec.drain);
+    } catch (const std::exception&) {  // restore what can be restored
+    }
+    restore(spec, targets);
+  };
+  sys::ScopedCleanup put_back_on_failure([&] {
+    try {
+      put_back();
+    } catch (const std::exception&) {  // the run is failing already; nothing more to say from here
     }
   });
   const fs::path dir = sys::make_unique_dir(sys::throwaway_parent(), "certbench-upload-");
@@ -182,8 +211,8 @@ std::vector<Series> measure_mixed(const HttpRunSpec& spec, http::Server& server,
     const auto o = listing_load(spec, server, listing_target, spec.mixed_rate, spec.mixed_window, expected);
     server.start_lag_probe();
     p.listings.push_back(run_open_loop(o));
-    auto lag = server.stop_lag_probe();
-    p.lag_p99.push_back(lag.empty() ? 0 : results::percentile(lag, 0.99));
+    const auto lag = server.stop_lag_probe();
+    if (!lag.empty()) p.lag_p99.push_back(results::percentile(lag, 0.99));
     if (uploads.valid()) {
       p.saves.push_back(uploads.get());
       const auto& w = p.saves.back();
@@ -195,18 +224,20 @@ std::vector<Series> measure_mixed(const HttpRunSpec& spec, http::Server& server,
     if (const auto& w = p.listings.back().wrong; !w.empty() && wrong.empty())
       wrong = listing_target + " under mixed traffic: " + w;
   };
-  // Each repetition: the listings alone, then per upload count the implementations in a rotating order.
-  for (unsigned rep = 0; rep < spec.mixed_repetitions; ++rep) {
-    say(fmt::format("mixed traffic: listings at {:.0f} req/s alone, window {} of {}", spec.mixed_rate, rep + 1,
-                    spec.mixed_repetitions));
-    window(points[0]);
-    for (std::size_t c = 0; c < spec.uploads.size(); ++c)
-      for (std::size_t k = 0; k < impls.size(); ++k) {
-        auto& p = points[1 + c * impls.size() + (k + rep) % impls.size()];
-        say(fmt::format("mixed traffic: listings at {:.0f} req/s beside {} uploads to {}, window {} of {}",
-                        spec.mixed_rate, p.uploads, p.impl, rep + 1, spec.mixed_repetitions));
-        window(p);
-      }
+  // Each repetition: every point — the listings alone among them — in a rotating order.
+  for (unsigned rep = 0; rep < spec.mixed_repetitions; ++rep)
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      auto& p = points[(k + rep) % points.size()];
+      say(p.uploads == 0 ? fmt::format("mixed traffic: listings at {:.0f} req/s alone, window {} of {}", spec.mixed_rate,
+                                       rep + 1, spec.mixed_repetitions)
+                         : fmt::format("mixed traffic: listings at {:.0f} req/s beside {} uploads to {}, window {} of {}",
+                                       spec.mixed_rate, p.uploads, p.impl, rep + 1, spec.mixed_repetitions));
+      window(p);
+    }
+  try {
+    put_back();
+  } catch (const std::exception& e) {
+    if (wrong.empty()) wrong = std::string("mixed traffic: the uploaded rows were not restored: ") + e.what();
   }
   std::vector<Series> out;
   for (const auto& p : points) out.push_back(series_of(p, spec));

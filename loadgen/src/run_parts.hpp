@@ -18,9 +18,14 @@ namespace certbench::loadgen::detail {
 void drain(const http::Server& server, std::chrono::seconds limit);
 
 /// The response time at quantile q over every request the schedule held, those without a good
-/// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
-/// when they reach q.
+/// answer (dropped, failed connections, not 2xx) counted beyond every good one: none when they
+/// reach q.
 std::optional<double> quantile_of_all(const OpenLoopResult& r, double q);
+
+/// latency_p50 … latency_p999 of open-loop windows into `s`, one sample per window — or none at
+/// all for a percentile that requests without a good answer reached in any window: a median over
+/// the windows that went well would be the lucky few's.
+void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& windows);
 
 /// The open-loop generator's options for `target` on `server` at `rate` for `duration`, over
 /// the spec's open-loop connections and deadline, every spec.check_every-th good answer's body

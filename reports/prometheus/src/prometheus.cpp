@@ -176,6 +176,10 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
                 "closed_loop: wrk's; open_loop: from each request's intended start)",
                 with_percentile, results::percentile(*v, 0.5));
       }
+    // The rate an open loop offered, where it ran (a share not offered keeps its would-be rate).
+    if (const auto rate = s.value(Metric::offered_rate); rate && s.samples_of(Metric::throughput) != nullptr)
+      f.gauge("certbench_http_offered_requests_per_second", "Requests per second an open-loop load's schedule offered",
+              labels, *rate);
     if (const auto* v = s.samples_of(Metric::event_loop_lag_p99);
         v != nullptr && !v->empty() && s.family == results::family::http)
       f.gauge("certbench_http_event_loop_lag_p99_seconds",
@@ -184,7 +188,8 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
     if (const auto& b = s.latency_buckets)
       f.histogram("certbench_http_open_loop_latency_seconds",
                   "An HTTP endpoint's response time under an open-loop load, from each request's intended start; "
-                  "requests never answered (dropped) only in +Inf and the count",
+                  "requests without a 2xx answer (dropped, failed connections, other statuses) only in +Inf and the "
+                  "count, not in the sum",
                   labels, *b);
     if (const auto* v = s.samples_of(Metric::insert_rate); v != nullptr && !v->empty())
       f.gauge("certbench_index_insert_rows_per_second",
@@ -205,11 +210,11 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
              Value{Metric::throughput, "certbench_throughput_requests_per_second", "Successful requests per second"},
              Value{Metric::process_heap, "certbench_process_heap_bytes", "The most heap the process held during a load"},
              Value{Metric::files_written, "certbench_files_written", "Files saved in the measured window"},
-             Value{Metric::requests, "certbench_requests", "Requests completed in a load's measured window"},
+             Value{Metric::requests, "certbench_requests",
+                   "Requests of a load's measured windows: completed, or scheduled under an open loop"},
              Value{Metric::failures, "certbench_failures", "Requests of a load that failed"},
              Value{Metric::response_bytes, "certbench_http_response_bytes", "Bytes of an HTTP response's body"},
-             Value{Metric::offered_rate, "certbench_http_offered_requests_per_second",
-                   "Requests per second an open-loop load's schedule offered"},
+
              Value{Metric::concurrency_reached, "certbench_concurrency_reached", "The most requests in flight at once"},
              Value{Metric::cache_hits, "certbench_cache_hits_per_call", "Lookups the cache answered itself, per call"},
              Value{Metric::cache_misses, "certbench_cache_misses_per_call", "Lookups the cache had to load, per call"},

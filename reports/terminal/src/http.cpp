@@ -37,7 +37,7 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
             median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p90), median_of(*s, Metric::latency_p99),
             failed, d ? delta_text(*d) : "");
   }
-  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, status 400 or more\n");
+  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, not 2xx\n");
 }
 
 void print_mixed(const Printer& p, const std::vector<const results::Series*>& series) {

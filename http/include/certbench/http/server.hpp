@@ -56,12 +56,13 @@ class Server {
   /// load that ends leaves the server busy with what it had read until this is 0.
   [[nodiscard]] std::uint64_t in_flight() const noexcept;
 
-  /// The event loop's lag: from start_lag_probe() a timer on the loop thread asks to wake every
-  /// millisecond and each wake's lateness is kept; stop_lag_probe() ends it and returns them
-  /// (seconds). What a request waits for the loop before its bytes are read or written.
   /// The file-save implementations that can save on this machine (io_uring may not).
   [[nodiscard]] std::vector<std::string> save_implementations() const;
 
+  /// The event loop's lag: from start_lag_probe() a timer on the loop thread asks to wake every
+  /// millisecond and each wake's lateness is kept; stop_lag_probe() ends it and returns them
+  /// (seconds), the wake still awaited among them when it is late already. One sample per wake:
+  /// a loop blocked for 50 ms gives one sample of about 50 ms. Start and stop from one thread.
   void start_lag_probe();
   std::vector<double> stop_lag_probe();
 
