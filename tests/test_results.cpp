@@ -310,6 +310,30 @@ TEST(Results, TheCompiledClaimsTableHoldsTheReviewsFourClaims) {
   }
 }
 
+// One claim may be judged in several families (concurrency: in process and over HTTP); its
+// verdicts stay apart by subject even when nothing was measured (Prometheus needs unique labels).
+TEST(Results, VerdictsAreNamedApartEvenWhenNotMeasured) {
+  auto run = sample_run();
+  auto http = run.series.front();
+  http.family = "http";
+  http.path = "save_base64_image";
+  http.implementation = "none";
+  http.mode = "mixed";
+  run.series.push_back(http);  // the families present, none of the claims' subjects measured
+  auto save = http;
+  save.family = "file_save";
+  save.mode = "";
+  run.series.push_back(save);
+  analyse(run);
+  std::set<std::string> seen;
+  std::size_t concurrency = 0;
+  for (const auto& v : run.verdicts) {
+    EXPECT_TRUE(seen.insert(v.id + "|" + v.kind + "|" + v.subject).second) << v.id << " " << v.subject;
+    if (v.id == "concurrency" && v.subject.rfind("save_base64_image", 0) == 0) ++concurrency;
+  }
+  EXPECT_EQ(concurrency, 2u) << "in process and over HTTP";
+}
+
 TEST(Results, BadClaimsTablesNameTheEntry) {
   EXPECT_THROW(parse_claims("["), InputError);
   try {

@@ -309,8 +309,8 @@ std::vector<Verdict> judge(const Run& run, std::span<const ClaimEntry> entries, 
         for (const auto* s : subjects) top = std::max(top, s->parameter(e.at_highest).value_or(-INFINITY));
         std::erase_if(subjects, [&](const Series* s) { return s->parameter(e.at_highest).value_or(-INFINITY) != top; });
       }
-      if (subjects.empty()) {
-        out.push_back(verdict_for(path));
+      if (subjects.empty()) {  // named by its mode too: one claim may be judged under several
+        out.push_back(verdict_for(e.mode.empty() ? path : path + " (" + e.mode + ")"));
         continue;
       }
       for (const auto* s : subjects) {
