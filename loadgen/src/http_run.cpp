@@ -25,8 +25,7 @@ namespace certbench::loadgen {
 
 namespace detail {
 
-// Waits until the server has answered everything a finished load left it (a closed loop's last
-// requests, still queued for a worker when wrk closed its connections).
+// A closed loop's last requests are still queued for a worker when wrk closes its connections.
 void drain(const http::Server& server, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (server.in_flight() > 0) {
@@ -37,9 +36,7 @@ void drain(const http::Server& server, std::chrono::seconds limit) {
   }
 }
 
-// The response time at quantile q over every request the schedule held, those without a good
-// answer (dropped, failed connections, status 400 or more) counted beyond every good one: none
-// when they reach q.
+// run_parts.hpp says what it is.
 std::optional<double> quantile_of_all(const OpenLoopResult& r, double q) {
   const double rank = q * static_cast<double>(r.scheduled);
   const double good = static_cast<double>(r.latency.count());
