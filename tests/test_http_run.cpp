@@ -7,11 +7,13 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_optimized/listing.hpp"
 #include "certbench/loadgen/fetch.hpp"
 #include "certbench/loadgen/http_run.hpp"
 #include "certbench/loadgen/wrk.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
@@ -101,7 +103,29 @@ TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
     EXPECT_EQ(s.value(Metric::failures), 0.0);
     EXPECT_GT(s.value(Metric::requests).value_or(0), 0.0);
     EXPECT_GT(s.value(Metric::statements).value_or(0), 0.0) << "from the answer's Server-Timing";
+    // Where a request's time went in the server, per window: its parts add up to its server time.
+    const auto a = results::request_anatomy_of(s);
+    ASSERT_TRUE(a) << s.key();
+    EXPECT_EQ(s.samples_of(Metric::server_time)->size(), 2u);
+    EXPECT_GT(a->server_time, 0.0);
+    EXPECT_GT(a->client_cpu, 0.0) << "the JSON at least";
+    EXPECT_GT(a->statement_cpu, 0.0) << "libpq";
+    EXPECT_GE(a->queue, 0.0);
+    ASSERT_TRUE(a->planning && a->execution) << "the embedded cluster tracks planning";
+    EXPECT_GT(*a->execution, 0.0);
+    if (a->waiting)
+      EXPECT_NEAR(a->queue + a->client_cpu + *a->planning + *a->execution + *a->waiting, a->server_time,
+                  1e-9 * std::max(1.0, a->server_time));
+    EXPECT_GT(a->resident_bytes.value_or(0), 1e6) << "the process serving holds megabytes";
+    // The request's heap, metered exactly on a request alone: where jemalloc is the allocator.
+    if (harness::HeapMeter::available()) {
+      EXPECT_GT(s.value(Metric::peak_heap).value_or(0), s.value(Metric::response_bytes).value_or(0))
+          << "the page and its JSON body";
+      EXPECT_GT(s.value(Metric::allocations).value_or(0), 0.0);
+    }
   }
+  // The database server's time per request: naive's N+1 executes more than optimized's one statement.
+  EXPECT_GT(*results::request_anatomy_of(r.series[0])->execution, *results::request_anatomy_of(r.series[1])->execution);
   // Every implementation answers the same bytes: the same body size, checked byte for byte.
   EXPECT_EQ(r.series[0].value(Metric::response_bytes), r.series[1].value(Metric::response_bytes));
   EXPECT_GT(r.series[0].value(Metric::response_bytes).value_or(0), 100.0);

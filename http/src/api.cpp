@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
+#include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/http/json.hpp"
 #include "certbench/sys/cpu_time.hpp"
@@ -59,6 +61,18 @@ struct Slot {
 using Pool = impl::IdlePool<std::unique_ptr<Slot>>;
 
 // What one call cost, on the thread that made it (docs/api.md, "Server-Timing").
+struct CallCost {
+  double call = 0, cpu = 0, statement_cpu = 0;
+  std::optional<double> decode_cpu;  // where the implementation marks its decoding
+  // queue, call, cpu, dbcpu, decode, wait.
+  [[nodiscard]] std::string entries(double queue) const {
+    return fmt::format("{}, {}, {}, {}, {}{}", timing_entry("queue", queue), timing_entry("call", call),
+                       timing_entry("cpu", cpu), timing_entry("dbcpu", statement_cpu),
+                       decode_cpu ? timing_entry("decode", *decode_cpu) + ", " : std::string(),
+                       timing_entry("wait", call - cpu));
+  }
+};
+
 class CallMeter {
  public:
   CallMeter()
@@ -69,16 +83,14 @@ class CallMeter {
         decode_spans_(sys::cpu_part_spans(sys::CpuPart::decode)) {}
   CallMeter(const CallMeter&) = delete;
   CallMeter& operator=(const CallMeter&) = delete;
-  // queue, call, cpu, dbcpu, decode (where the implementation marks it), wait.
-  [[nodiscard]] std::string entries(double queue_seconds) const {
-    const double call = seconds_between(wall_, Clock::now());
-    const double cpu = sys::thread_cpu_seconds() - cpu_;
-    const double db_cpu = sys::cpu_part_seconds(sys::CpuPart::statement) - db_cpu_;
-    std::string decode;
+  [[nodiscard]] CallCost read() const {
+    CallCost c;
+    c.call = seconds_between(wall_, Clock::now());
+    c.cpu = sys::thread_cpu_seconds() - cpu_;
+    c.statement_cpu = sys::cpu_part_seconds(sys::CpuPart::statement) - db_cpu_;
     if (sys::cpu_part_spans(sys::CpuPart::decode) != decode_spans_)
-      decode = timing_entry("decode", sys::cpu_part_seconds(sys::CpuPart::decode) - decode_cpu_) + ", ";
-    return fmt::format("{}, {}, {}, {}, {}{}", timing_entry("queue", queue_seconds), timing_entry("call", call),
-                       timing_entry("cpu", cpu), timing_entry("dbcpu", db_cpu), decode, timing_entry("wait", call - cpu));
+      c.decode_cpu = sys::cpu_part_seconds(sys::CpuPart::decode) - decode_cpu_;
+    return c;
   }
 
  private:
@@ -90,11 +102,18 @@ class CallMeter {
   std::uint64_t decode_spans_;
 };
 
+// Each listing implementation's sums (Api::anatomy).
+struct Sums {
+  mutable std::mutex mutex;
+  Anatomy anatomy;
+};
+
 }  // namespace
 
 struct Api::State {
   ApiOptions options;
   std::map<std::string, Pool, std::less<>> pools;
+  std::map<std::string, Sums, std::less<>> sums;  // the pools' names, made in the constructor
   std::map<std::string, std::unique_ptr<ReferenceData>, std::less<>> references;
 };
 
@@ -103,6 +122,7 @@ Api::Api(ApiOptions options) : state_(std::make_unique<State>()) {
   const auto& o = state_->options;
   for (auto name : harness::listing_implementations()) {
     auto& pool = state_->pools[std::string(name)];
+    state_->sums[std::string(name)];
     for (unsigned i = 0; i < std::max(1u, o.sessions); ++i) pool.add(std::make_unique<Slot>());
   }
   for (auto name : harness::reference_implementations()) {
@@ -127,15 +147,34 @@ Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexce
     if (route.page.after && !session.listings->serves_keyset())
       throw InputError("the " + route.impl + " implementation serves numbered pages only (use page=N)");
     const db::CallStats before = session.db->stats();
+    std::optional<harness::HeapMeter> heap;  // per request only where the figures are exact: never under load
+    if (harness::HeapMeter::exact()) heap.emplace().start();
     const CallMeter meter;
     const ListingPage page = session.listings->list(route.listing, route.user_id, route.page);
-    std::string timing = meter.entries(queue);
+    const CallCost call = meter.read();
     const db::CallStats after = session.db->stats();
     const auto json_start = Clock::now();
     Response r{200, listing_body(route.listing, route.user_id, route.page, route.after, page), {}, {}};
-    r.server_timing = fmt::format("{}, {}, {}, {}", timing, timing_entry("json", seconds_between(json_start, Clock::now())),
+    const double json = seconds_between(json_start, Clock::now());
+    const CallCost whole = meter.read();  // the call and its JSON
+    r.server_timing = fmt::format("{}, {}, {}, {}", call.entries(queue), timing_entry("json", json),
                                   count_entry("stmt", "statements", after.statements - before.statements),
                                   count_entry("rt", "round trips", after.round_trips - before.round_trips));
+    if (heap)
+      if (const auto peak = heap->peak(); peak && heap->allocations())
+        r.server_timing += fmt::format(", {}, {}", count_entry("heap", "peak heap bytes", *peak),
+                                       count_entry("allocs", "allocations", *heap->allocations()));
+    auto& sums = state_->sums.at(route.impl);
+    const std::lock_guard lock(sums.mutex);
+    auto& a = sums.anatomy;
+    ++a.requests;
+    a.queue += queue;
+    a.call += whole.call;
+    a.cpu += whole.cpu;
+    a.statement_cpu += whole.statement_cpu;
+    a.decode_cpu += whole.decode_cpu.value_or(0);
+    a.statements += after.statements - before.statements;
+    a.round_trips += after.round_trips - before.round_trips;
     return r;
   } catch (...) {
     return current_error_response();
@@ -159,11 +198,30 @@ Response Api::templates(const TemplateRoute& route, Clock::time_point asked) noe
       body = {{"templates", nlohmann::json::array()}};
       for (const auto& t : *list) body["templates"].push_back(template_json(t));
     }
-    Response r{200, body.dump(), {}, meter.entries(queue)};
+    Response r{200, body.dump(), {}, meter.read().entries(queue)};
     return r;
   } catch (...) {
     return current_error_response();
   }
+}
+
+Anatomy& Anatomy::operator-=(const Anatomy& o) noexcept {
+  requests -= o.requests;
+  queue -= o.queue;
+  call -= o.call;
+  cpu -= o.cpu;
+  statement_cpu -= o.statement_cpu;
+  decode_cpu -= o.decode_cpu;
+  statements -= o.statements;
+  round_trips -= o.round_trips;
+  return *this;
+}
+
+Anatomy Api::anatomy(std::string_view impl) const {
+  const auto it = state_->sums.find(impl);
+  if (it == state_->sums.end()) return {};
+  const std::lock_guard lock(it->second.mutex);
+  return it->second.anatomy;
 }
 
 impl::PoolUsage Api::pool_usage(std::string_view impl) const {

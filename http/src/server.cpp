@@ -346,6 +346,8 @@ std::uint64_t Server::in_flight() const noexcept {
 
 std::vector<std::string> Server::save_implementations() const { return state_->saves->available(); }
 
+Anatomy Server::anatomy(std::string_view impl) const { return state_->api->anatomy(impl); }
+
 void Server::start_lag_probe() {
   State& s = *state_;
   {

@@ -6,11 +6,14 @@
 #include <array>
 #include <filesystem>
 #include <cmath>
+#include <map>
 #include <regex>
 #include <thread>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/server_counts.hpp"
 #include "certbench/http/json.hpp"
 #include "certbench/http/server.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
@@ -19,6 +22,7 @@
 #include "run_parts.hpp"
 #include "certbench/loadgen/wrk.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"
 
 namespace certbench::loadgen {
@@ -97,9 +101,9 @@ std::vector<std::string> impls_of(const HttpRunSpec& spec, Listing listing) {
   return out;
 }
 
-// The statements one request ran, from its Server-Timing entry stmt;desc="statements";dur=N.
-std::optional<double> statements_of(const std::string& server_timing) {
-  static const std::regex entry(R"((?:^|,)\s*stmt;[^,]*dur=([0-9.]+))");
+// A count of one request's Server-Timing entry `name`;desc="…";dur=N (stmt, heap, allocs).
+std::optional<double> timing_count(const std::string& server_timing, const std::string& name) {
+  const std::regex entry("(?:^|,)\\s*" + name + ";[^,]*dur=([0-9.]+)");
   std::smatch m;
   if (!std::regex_search(server_timing, m, entry)) return std::nullopt;
   return std::stod(m[1].str());
@@ -109,6 +113,7 @@ std::optional<double> statements_of(const std::string& server_timing) {
 struct Checked {
   std::string wrong;
   std::optional<double> statements;
+  std::optional<double> peak_heap, allocations;  // where serve metered it exactly (harness::ExactHeap)
   double body_bytes = 0;
   double seconds = 0;  // the request's time, alone
 };
@@ -117,7 +122,10 @@ Checked check(const std::string& url, const std::string& expected) {
   const Reply r = fetch(url);
   Checked c;
   c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  c.statements = statements_of(r.header("server-timing"));
+  const std::string timing = r.header("server-timing");
+  c.statements = timing_count(timing, "stmt");
+  c.peak_heap = timing_count(timing, "heap");
+  c.allocations = timing_count(timing, "allocs");
   c.body_bytes = static_cast<double>(r.body.size());
   if (r.status != 200)
     c.wrong = fmt::format("status {} ({})", r.status, first_line(r.body));
@@ -131,17 +139,65 @@ Checked check(const std::string& url, const std::string& expected) {
   return c;
 }
 
+// What the server spent on one window's requests: its answers' sums, the database server's time
+// (pg_stat_statements, when readable) and the process's resident bytes after.
+struct WindowCost {
+  http::Anatomy anatomy;
+  std::optional<harness::ServerTime> database;
+  std::optional<std::uint64_t> resident;
+};
+
 struct Point {
   Listing listing;
   std::string impl;
   unsigned connections = 0;
   std::string url;
   std::vector<WrkResult> windows;
+  std::vector<WindowCost> costs;      // the server's side of each window
   std::optional<double> statements;
+  std::optional<double> peak_heap, allocations;
   double body_bytes = 0;
   double alone = 0;                   // one request's time on its own
   std::chrono::seconds window{0};     // 0: not measured
 };
+
+// The mean request of each window as the server saw it (results/anatomy.hpp, request_anatomy_of):
+// one sample per window of each part; a part some window lacks is left out.
+void add_anatomy(Series& s, const std::vector<WindowCost>& costs) {
+  std::map<Metric, std::vector<double>> parts;
+  bool database = true, decode = false;
+  for (const auto& c : costs) {
+    const auto& a = c.anatomy;
+    if (a.requests == 0) return;  // a window with no answer has no mean request
+    const double n = static_cast<double>(a.requests);
+    parts[Metric::server_time].push_back((a.queue + a.call) / n);
+    parts[Metric::pool_wait].push_back(a.queue / n);
+    parts[Metric::client_cpu].push_back((a.cpu - a.statement_cpu) / n);
+    parts[Metric::statement_cpu].push_back(a.statement_cpu / n);
+    parts[Metric::decode_cpu].push_back(a.decode_cpu / n);
+    decode = decode || a.decode_cpu > 0;
+    if (c.resident) parts[Metric::resident_bytes].push_back(static_cast<double>(*c.resident));
+    if (!c.database || !c.database->plan_seconds) {
+      database = false;
+      continue;
+    }
+    const double planning = *c.database->plan_seconds / n, execution = c.database->exec_seconds / n;
+    parts[Metric::server_planning].push_back(planning);
+    parts[Metric::server_execution].push_back(execution);
+    // What a request spent neither on its worker's CPU outside libpq nor in the database server
+    // (libpq's CPU within it, as in the in-process anatomy); below zero the server's time
+    // overlapped itself (sessions at once) and waiting is not known.
+    const double rest = (a.call - (a.cpu - a.statement_cpu)) / n - planning - execution;
+    if (rest >= 0) parts[Metric::waiting].push_back(rest);
+  }
+  if (!database) {
+    parts.erase(Metric::server_planning);
+    parts.erase(Metric::server_execution);
+  }
+  if (!decode) parts.erase(Metric::decode_cpu);
+  for (auto& [metric, v] : parts)
+    if (v.size() == costs.size()) s.samples[metric] = std::move(v);
+}
 
 Series series_of(const Point& p, const HttpRunSpec& spec) {
   Series s;
@@ -157,10 +213,13 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   // checked answer only, so that it is there, without windows, in every run.
   if (p.statements) s.values[Metric::statements] = *p.statements;
   if (p.body_bytes > 0) s.values[Metric::response_bytes] = p.body_bytes;
+  if (p.peak_heap) s.values[Metric::peak_heap] = *p.peak_heap;
+  if (p.allocations) s.values[Metric::allocations] = *p.allocations;
   if (p.windows.empty()) return s;
+  add_anatomy(s, p.costs);
   double seconds = 0, good = 0, requests = 0, failures = 0;
   for (const auto& w : p.windows) {
-    const double ok = static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
+    const double ok = static_cast<double>(w.good());
     s.samples[Metric::throughput].push_back(w.seconds > 0 ? ok / w.seconds : 0);
     if (w.requests > 0) {  // a window that saw no answer has no response times
       s.samples[Metric::latency_p50].push_back(w.p50);
@@ -179,83 +238,14 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   return s;
 }
 
-// The open loop's histogram bounds (seconds): fixed, so that every run's buckets add up in
-// Prometheus.
-constexpr std::array kBucketBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
-
-struct OpenPoint {
-  Listing listing;
-  std::string impl;
-  double share = 0;  // of the endpoint's capacity
-  double rate = 0;   // requests per second, the schedule
-  std::string target;
-  std::vector<OpenLoopResult> windows;
-};
-
-Series series_of(const OpenPoint& p, const HttpRunSpec& spec) {
-  Series s;
-  s.family = results::family::http;
-  s.path = std::string(to_string(p.listing));
-  s.implementation = p.impl;
-  s.mode = "open_loop";
-  s.parameters = {{"scale", static_cast<double>(spec.scale)},
-                  {"capacity_share", p.share},
-                  {"connections", static_cast<double>(spec.open_connections)},
-                  {"page", static_cast<double>(spec.page.page)},
-                  {"size", static_cast<double>(spec.page.size)}};
-  s.values[Metric::offered_rate] = p.rate;
-  if (p.windows.empty()) return s;  // not offered: it fell behind at the share before
-  LogHistogram latency;
-  double seconds = 0, good = 0, scheduled = 0, failures = 0;
-  for (const auto& w : p.windows) {
-    const double ok = static_cast<double>(w.answered - w.non_2xx);
-    s.samples[Metric::throughput].push_back(ok / w.seconds);
-    latency.merge(w.latency);
-    seconds += w.seconds;
-    good += ok;
-    scheduled += static_cast<double>(w.scheduled);
-    failures += static_cast<double>(w.failures());
-  }
-  detail::add_percentiles(s, p.windows);
-  if (seconds > 0) s.values[Metric::throughput] = good / seconds;
-  s.values[Metric::requests] = scheduled;
-  s.values[Metric::failures] = failures;
-  results::Buckets b;
-  for (double bound : kBucketBounds) {
-    b.upper_bounds.push_back(bound);
-    b.cumulative.push_back(latency.count_at_or_below(bound));
-  }
-  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer (not 2xx too) only here: +Inf
-  b.sum = latency.sum();
-  s.latency_buckets = std::move(b);
-  return s;
-}
-
-// True when the point's windows answered at least `share` of their schedule well.
-bool kept_up(const OpenPoint& p, double share) {
-  double scheduled = 0, good = 0;
-  for (const auto& w : p.windows) {
-    scheduled += static_cast<double>(w.scheduled);
-    good += static_cast<double>(w.answered - w.non_2xx);
-  }
-  return scheduled > 0 && good >= share * scheduled;
-}
-
 // The endpoint's capacity: the most good answers per second of `optimized` at any connection
 // count, else of the fastest implementation measured; 0 when none was.
-double capacity_of(const std::vector<Point>& points) {
+double capacity_of(const std::vector<Series>& closed_loop) {
   double optimized = 0, any = 0;
-  for (const auto& p : points) {
-    if (p.windows.empty()) continue;
-    double seconds = 0, good = 0;
-    for (const auto& w : p.windows) {
-      seconds += w.seconds;
-      good += static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
-    }
-    const double rate = seconds > 0 ? good / seconds : 0;
+  for (const auto& s : closed_loop) {
+    const double rate = s.value(Metric::throughput).value_or(0);
     any = std::max(any, rate);
-    if (p.impl == "optimized") optimized = std::max(optimized, rate);
+    if (s.implementation == "optimized") optimized = std::max(optimized, rate);
   }
   return optimized > 0 ? optimized : any;
 }
@@ -327,8 +317,11 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
 
   HttpRunResult result;
   auto verify = [&](Point& p, const std::string& expected) {
+    const harness::ExactHeap exact;  // serve meters this request's heap (nothing else runs)
     const Checked c = check(p.url, expected);
     if (c.statements) p.statements = c.statements;
+    p.peak_heap = c.peak_heap;
+    p.allocations = c.allocations;
     p.body_bytes = c.body_bytes;
     p.alone = c.seconds;
     const std::string& url = p.url;
@@ -347,7 +340,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     (void)run_open_loop(o);
     drain(server, spec.drain);
   };
-  auto window = [&](const std::string& url, unsigned connections, std::chrono::seconds seconds) {
+  auto wrk_window = [&](const std::string& url, unsigned connections, std::chrono::seconds seconds) {
     WrkOptions w;
     w.wrk = wrk;
     w.url = url;
@@ -357,6 +350,27 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     const WrkResult r = run_wrk(w);
     drain(server, spec.drain);
     return r;
+  };
+  harness::ServerStatements database(spec.dsn);
+  auto database_time = [&]() -> std::optional<harness::ServerTime> {
+    return database.available() ? database.time_so_far() : std::nullopt;
+  };
+  auto window = [&](Point& p) {
+    const http::Anatomy before = server.anatomy(p.impl);
+    const auto database_before = database_time();
+    p.windows.push_back(wrk_window(p.url, p.connections, p.window));
+    WindowCost cost{server.anatomy(p.impl), database_time(), sys::resident_bytes()};
+    cost.anatomy -= before;
+    if (cost.database && database_before) {
+      cost.database->exec_seconds -= database_before->exec_seconds;
+      if (cost.database->plan_seconds && database_before->plan_seconds)
+        *cost.database->plan_seconds -= *database_before->plan_seconds;
+      else
+        cost.database->plan_seconds.reset();
+    } else {
+      cost.database.reset();
+    }
+    p.costs.push_back(cost);
   };
 
   for (Listing listing : spec.listings) {
@@ -388,6 +402,8 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
       auto& p = points[i];
       const auto& first = points[i % impls.size()];
       p.statements = first.statements;
+      p.peak_heap = first.peak_heap;
+      p.allocations = first.allocations;
       p.body_bytes = first.body_bytes;
       p.alone = first.alone;
       const double parallel = std::min<double>(p.connections, cores);
@@ -408,42 +424,20 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
           if (p.window.count() == 0) continue;
           say(fmt::format("{} {} at {} connections, window {} of {}", to_string(listing), p.impl, p.connections,
                           rep + 1, reps));
-          p.windows.push_back(window(p.url, p.connections, p.window));
+          window(p);
         }
     }
+    std::vector<Series> closed;
+    for (const auto& p : points) closed.push_back(series_of(p, spec));
     // The open loop: the same schedule for every implementation, at each share of the capacity.
-    const double capacity = capacity_of(points);
-    std::vector<OpenPoint> open;
-    const double window_seconds = std::chrono::duration<double>(spec.open_window).count();
-    if (!spec.capacity_shares.empty() &&
-        capacity * window_seconds * *std::min_element(spec.capacity_shares.begin(), spec.capacity_shares.end()) >= 1)
-      for (double share : spec.capacity_shares)
-        for (const auto& impl : impls)
-          open.push_back({listing, impl, share, std::min(kMaxOpenLoopRate, share * capacity), endpoint_target(impl, listing, user_id, spec.page), {}});
-    // An implementation steps up to the next share only while it keeps up with the schedule.
-    std::vector<bool> offered(impls.size(), true);
-    for (std::size_t r = 0; r < spec.capacity_shares.size() && !open.empty(); ++r) {
-      if (r > 0)
-        for (std::size_t k = 0; k < impls.size(); ++k) offered[k] = offered[k] && kept_up(open[(r - 1) * impls.size() + k], spec.keep_up);
-      for (unsigned rep = 0; rep < spec.open_repetitions; ++rep)
-        for (std::size_t k = 0; k < impls.size(); ++k) {
-          const std::size_t i = (k + rep) % impls.size();
-          if (!offered[i]) continue;
-          auto& p = open[r * impls.size() + i];
-          say(fmt::format("{} {} at {:.0f} req/s ({:.0f}% of its capacity), open loop, window {} of {}",
-                          to_string(listing), p.impl, p.rate, 100 * p.share, rep + 1, spec.open_repetitions));
-          p.windows.push_back(run_open_loop(detail::listing_load(spec, server, p.target, p.rate, spec.open_window, expected)));
-          drain(server, spec.drain);
-          if (const auto& w = p.windows.back().wrong; !w.empty() && result.wrong.empty())
-            result.wrong = base + p.target + " under the open loop: " + w;
-        }
-    }
+    auto open = detail::measure_open_loop(spec, server, listing, impls, user_id, capacity_of(closed), expected,
+                                          [&](std::string_view what) { say(std::string(what)); }, result.wrong);
     for (std::size_t i = 0; i < impls.size(); ++i) {  // and once more after the load, its figures kept
       Point after = points[i];
       verify(after, expected);
     }
-    for (const auto& p : points) result.series.push_back(series_of(p, spec));
-    for (const auto& p : open) result.series.push_back(series_of(p, spec));
+    for (auto& c : closed) result.series.push_back(std::move(c));
+    for (auto& o : open) result.series.push_back(std::move(o));
   }
   if (!spec.uploads.empty()) {  // mixed traffic: optimized's public listing beside uploads
     const PageRequest& page = spec.page;

@@ -143,7 +143,7 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   if (p.lag_p99.size() == p.listings.size()) s.samples[Metric::event_loop_lag_p99] = p.lag_p99;
   double seconds = 0, uploads = 0;  // any failed upload fails the run (measure_mixed)
   for (const auto& w : p.saves) {
-    const double good = static_cast<double>(w.requests - std::min(w.requests, w.non_2xx));
+    const double good = static_cast<double>(w.good());
     s.samples[Metric::throughput].push_back(w.seconds > 0 ? good / w.seconds : 0);
     seconds += w.seconds;
     uploads += good;

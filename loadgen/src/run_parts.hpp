@@ -1,6 +1,7 @@
 #pragma once
 // The pieces of `run --paths http` (http_run.hpp) that its parts share. Internal to loadgen.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +33,15 @@ void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& wind
 /// checked against `expected` (kept by reference: it must outlive the load).
 OpenLoopOptions listing_load(const HttpRunSpec& spec, const http::Server& server, const std::string& target, double rate,
                              std::chrono::milliseconds duration, const std::string& expected);
+
+/// The open loop (HttpRunSpec::capacity_shares) on `listing`'s endpoint of each of `impls`, at
+/// shares of `capacity` (good answers per second); every spec.check_every-th good answer checked
+/// against `expected`, the first wrong one into `wrong`. Series of family http, mode open_loop —
+/// none when the capacity is too low for a window to hold a request.
+std::vector<results::Series> measure_open_loop(const HttpRunSpec& spec, const http::Server& server, Listing listing,
+                                               const std::vector<std::string>& impls, std::int64_t user_id,
+                                               double capacity, const std::string& expected,
+                                               const std::function<void(std::string_view)>& say, std::string& wrong);
 
 /// Mixed traffic (HttpRunSpec::uploads): `listing_target`'s answers checked against `expected`;
 /// the first wrong answer or failed upload into `wrong`. Series of family http, mode mixed.

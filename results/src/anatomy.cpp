@@ -35,6 +35,40 @@ std::optional<Anatomy> anatomy_of(const Series& s) {
   return a;
 }
 
+std::optional<RequestAnatomy> request_anatomy_of(const Series& s) {
+  const auto* server = s.samples_of(Metric::server_time);
+  if (server == nullptr || server->empty()) return std::nullopt;
+  const std::size_t n = server->size();
+  auto part = [&](Metric m) -> const std::vector<double>* {
+    const auto* v = s.samples_of(m);
+    return v != nullptr && v->size() == n ? v : nullptr;
+  };
+  const auto* queue = part(Metric::pool_wait);
+  const auto* cpu = part(Metric::client_cpu);
+  const auto* libpq = part(Metric::statement_cpu);
+  if (queue == nullptr || cpu == nullptr || libpq == nullptr) return std::nullopt;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto middle = order.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(order.begin(), middle, order.end(), [&](std::size_t a, std::size_t b) { return (*server)[a] < (*server)[b]; });
+  const std::size_t w = *middle;
+  RequestAnatomy a;
+  a.server_time = (*server)[w];
+  a.queue = (*queue)[w];
+  a.client_cpu = (*cpu)[w];
+  a.statement_cpu = (*libpq)[w];
+  auto optional_part = [&](Metric m) -> std::optional<double> {
+    const auto* v = part(m);
+    return v != nullptr ? std::optional((*v)[w]) : std::nullopt;
+  };
+  a.decode_cpu = optional_part(Metric::decode_cpu);
+  a.planning = optional_part(Metric::server_planning);
+  a.execution = optional_part(Metric::server_execution);
+  a.waiting = optional_part(Metric::waiting);
+  a.resident_bytes = optional_part(Metric::resident_bytes);
+  return a;
+}
+
 std::vector<SeriesAnatomy> anatomies_of(const Run& run) {
   std::vector<SeriesAnatomy> out;
   for (auto f : {family::listing, family::caching, family::derived})

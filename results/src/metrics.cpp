@@ -90,6 +90,13 @@ constexpr std::array kMetrics{
                Better::lower},
     MetricInfo{Metric::offered_rate, "offered_rate", "per_second",
                "requests per second an open-loop load's schedule offered", Better::neither},
+    MetricInfo{Metric::server_time, "server_time", "seconds",
+               "the mean time a request of an HTTP load's window spent in the server: queued for a worker and a "
+               "session, then its listing and JSON (the sums of its answers' Server-Timing)",
+               Better::lower},
+    MetricInfo{Metric::resident_bytes, "resident_bytes", "bytes",
+               "bytes resident in the process serving the API at the end of an HTTP load's window (VmRSS)",
+               Better::lower},
 };
 
 }  // namespace

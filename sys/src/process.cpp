@@ -132,6 +132,17 @@ bool process_alive(pid_t pid) noexcept {
   return process_start_time(pid).has_value();
 }
 
+std::optional<std::uint64_t> resident_bytes() noexcept {
+  try {
+    std::ifstream in("/proc/self/statm");
+    std::uint64_t size = 0, resident = 0;
+    if (!(in >> size >> resident)) return std::nullopt;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 std::string process_name(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
   std::string name;

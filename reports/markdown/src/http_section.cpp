@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "certbench/reports/format.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 #include "sections.hpp"
 
@@ -14,6 +15,39 @@ namespace {
 std::string median_of(const results::Series& s, results::Metric m) {
   const auto* v = s.samples_of(m);
   return v != nullptr && !v->empty() ? duration(results::percentile(*v, 0.5)) : std::string("—");
+}
+
+// Where a request's time went in serve: each closed-loop series' request anatomy.
+std::string request_anatomy_part(const std::vector<const results::Series*>& series) {
+  std::string rows;
+  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
+  for (const auto* s : series) {
+    const auto a = results::request_anatomy_of(*s);
+    if (!a) continue;
+    const auto heap = s->value(results::Metric::peak_heap);
+    const auto allocations = s->value(results::Metric::allocations);
+    rows += fmt::format("| {} | {} | {:.0f} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path,
+                        s->implementation, s->parameter("connections").value_or(0), duration(a->server_time),
+                        duration(a->queue), duration(a->client_cpu), part(a->planning), part(a->execution),
+                        part(a->waiting), duration(a->statement_cpu),
+                        heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "—",
+                        allocations ? fmt::format("{:.0f}", *allocations) : "—",
+                        a->resident_bytes ? human_bytes(static_cast<std::uint64_t>(*a->resident_bytes)) : "—");
+  }
+  if (rows.empty()) return "";
+  return "### Where a request's time went in the server\n\n"
+         "Each window's mean request as serve saw it — the sums of its answers' `Server-Timing` entries and the "
+         "database server's time over the window (`pg_stat_statements`), divided by the requests answered — for the "
+         "window whose mean time *in server* is the median: *queue* (for a worker thread and a session of the "
+         "implementation's pool), *client CPU* (the worker's CPU outside libpq: decoding, building the page and its "
+         "JSON), the database server's *planning* and *execution*, and *waiting*, the rest (round trips, libpq, the "
+         "kernel, scheduling): they add up to *in server*. *libpq CPU* lies within waiting. *Peak heap* and "
+         "*allocations*: one request's, metered exactly (jemalloc) on a request alone, apart from the timed ones. "
+         "*RSS*: the serving process's resident bytes after the window (certbench's own: serve runs in it).\n\n"
+         "| endpoint | implementation | connections | in server | queue | client CPU | planning | execution | "
+         "waiting | libpq CPU | peak heap | allocations | RSS |\n"
+         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n" +
+         rows + "\n";
 }
 
 std::string open_loop_part(const results::Run& run, const std::vector<const results::Series*>& series,
@@ -135,7 +169,7 @@ std::string http_section(const results::Run& run, const std::vector<std::string>
                        human_bytes(static_cast<std::uint64_t>(s->value(Metric::response_bytes).value_or(0))),
                        d ? delta_text(*d) : "—");
   }
-  return out + "\n" + open_loop_part(run, open, charts) + mixed_part(run, mixed);
+  return out + "\n" + request_anatomy_part(series) + open_loop_part(run, open, charts) + mixed_part(run, mixed);
 }
 
 }  // namespace certbench::reports::detail

@@ -137,7 +137,8 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
                 "Time per call (per request on the event loop; per call of a batch for nanosecond paths)", labels, *v);
     if (const auto* v = s.samples_of(Metric::event_loop_lag); v != nullptr && !v->empty())
       f.summary("certbench_event_loop_lag_seconds", "How late a 1 ms timer fired on the event loop", labels, *v);
-    if (const auto* v = s.samples_of(Metric::pool_wait); v != nullptr && !v->empty())
+    if (const auto* v = s.samples_of(Metric::pool_wait);
+        v != nullptr && !v->empty() && s.family != results::family::http)  // http: a window's mean, below
       f.summary("certbench_pool_wait_seconds", "How long a request waited for a database session of the driver's pool",
                 labels, *v);
     if (const auto* v = s.samples_of(Metric::peak_heap); v != nullptr && !v->empty())
@@ -185,6 +186,30 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
       f.gauge("certbench_http_event_loop_lag_p99_seconds",
               "serve's event-loop lag p99 under mixed traffic (a 1 ms timer on its loop), the median over windows",
               labels, results::percentile(*v, 0.5));
+    if (const auto a = results::request_anatomy_of(s)) {
+      // One family, a series per part: a stacked panel adds them up to the time in the server.
+      auto part = [&](const char* name, const std::optional<double>& seconds) {
+        if (!seconds) return;
+        auto with_part = labels;
+        with_part.push_back({"part", name});
+        f.gauge("certbench_http_request_anatomy_seconds",
+                "Where an HTTP request's time went in the server (the closed loop's median window, its mean request): "
+                "queue, client_cpu, planning and execution (the database's), waiting",
+                with_part, *seconds);
+      };
+      part("queue", a->queue);
+      part("client_cpu", a->client_cpu);
+      part("planning", a->planning);
+      part("execution", a->execution);
+      part("waiting", a->waiting);
+      if (a->resident_bytes)
+        f.gauge("certbench_http_resident_bytes", "Bytes resident in the process serving the API after that window",
+                labels, *a->resident_bytes);
+      if (const auto heap = s.value(Metric::peak_heap))
+        f.gauge("certbench_http_request_peak_heap_bytes",
+                "Peak heap one request held in the server, metered exactly on a request alone (jemalloc)", labels,
+                *heap);
+    }
     if (const auto& b = s.latency_buckets)
       f.histogram("certbench_http_open_loop_latency_seconds",
                   "An HTTP endpoint's response time under an open-loop load, from each request's intended start; "

@@ -1,5 +1,6 @@
 // The terminal's table of the API over HTTP (family http, loadgen/http_run.hpp).
 #include "certbench/reports/format.hpp"
+#include "certbench/results/anatomy.hpp"
 #include "printer.hpp"
 
 namespace certbench::reports::terminal {
@@ -11,6 +12,30 @@ namespace {
 std::string median_of(const results::Series& s, results::Metric m) {
   const auto x = summary(s, m);
   return x.n ? duration(x.median) : std::string("-");
+}
+
+// Where a request's time went in serve, at the judged connection count (or the one measured).
+void print_request_anatomy(const Printer& p, const std::vector<const results::Series*>& series) {
+  std::vector<std::pair<const results::Series*, results::RequestAnatomy>> rows;
+  for (const auto* s : series)
+    if (const auto a = results::request_anatomy_of(*s)) rows.emplace_back(s, *a);
+  if (rows.empty()) return;
+  p.print("\nwhere a request's time went in the server (the closed loop's window with the median mean request; "
+          "queue + client CPU + planning + execution + waiting = in server; libpq CPU lies within waiting)\n");
+  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n", "endpoint", "impl",
+          "conns", "in server", "queue", "client CPU", "planning", "execution", "waiting", "libpq CPU", "peak heap",
+          "RSS");
+  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
+  for (const auto& [s, a] : rows) {
+    const auto heap = s->value(results::Metric::peak_heap);
+    p.print("  {:<32} {:<10} {:>5.0f} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n", s->path,
+            s->implementation, s->parameter("connections").value_or(0), duration(a.server_time), duration(a.queue),
+            duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting), duration(a.statement_cpu),
+            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-",
+            a.resident_bytes ? human_bytes(static_cast<std::uint64_t>(*a.resident_bytes)) : "-");
+  }
+  p.print("  client CPU: the worker's CPU outside libpq (decoding, building the page, its JSON); planning, execution: "
+          "the database server's (pg_stat_statements); peak heap: one request's, metered alone\n");
 }
 
 void print_open_loop(const Printer& p, const std::vector<const results::Series*>& series) {
@@ -104,6 +129,7 @@ void print_http(const Printer& p) {
   }
   p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "
           "fails: status 400 or more, socket errors and timeouts\n");
+  print_request_anatomy(p, series);
   print_open_loop(p, open);
   print_mixed(p, mixed);
 }

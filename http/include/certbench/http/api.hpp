@@ -52,6 +52,20 @@ struct ApiOptions {
   std::optional<redis::Endpoint> redis;
 };
 
+/// What a listing implementation's answers have cost so far, summed from the first request:
+/// read twice around a load and subtracted, divided by the requests, it is the load's mean
+/// request as the server saw it — the sums of the Server-Timing entries of every answer.
+struct Anatomy {
+  std::uint64_t requests = 0;  ///< listing pages answered (200)
+  double queue = 0;            ///< seconds waiting for a worker and a session
+  double call = 0;             ///< seconds from the session to the JSON body made (call + json)
+  double cpu = 0;              ///< the worker thread's CPU in them (decoding, sorting, JSON, libpq)
+  double statement_cpu = 0;    ///< of which inside the database wrapper (libpq)
+  double decode_cpu = 0;       ///< of which decoding rows, where the implementation marks it
+  std::uint64_t statements = 0, round_trips = 0;
+  Anatomy& operator-=(const Anatomy& o) noexcept;
+};
+
 class Api {
  public:
   /// Opens the template variants' sessions now (throws ConnectionError when the database is not
@@ -69,6 +83,10 @@ class Api {
   Response listing(const ListingRoute& route, Clock::time_point asked) noexcept;
   /// A template, or the public templates, from the route's variant. Never throws.
   Response templates(const TemplateRoute& route, Clock::time_point asked) noexcept;
+
+  /// The sums of the listing implementation `impl`'s answers so far (all zero for a name that is
+  /// not one).
+  [[nodiscard]] Anatomy anatomy(std::string_view impl) const;
 
   /// How the listing implementation `impl`'s pool was used (sessions held, waits).
   [[nodiscard]] impl::PoolUsage pool_usage(std::string_view impl) const;

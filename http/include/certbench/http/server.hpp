@@ -59,6 +59,9 @@ class Server {
   /// The file-save implementations that can save on this machine (io_uring may not).
   [[nodiscard]] std::vector<std::string> save_implementations() const;
 
+  /// The sums of the listing implementation `impl`'s answers so far (Api::anatomy).
+  [[nodiscard]] Anatomy anatomy(std::string_view impl) const;
+
   /// The event loop's lag: from start_lag_probe() a timer on the loop thread asks to wake every
   /// millisecond and each wake's lateness is kept; stop_lag_probe() ends it and returns them
   /// (seconds), the wake still awaited among them when it is late already. One sample per wake:

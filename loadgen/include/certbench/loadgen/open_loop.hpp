@@ -49,10 +49,10 @@ struct OpenLoopResult {
   /// Of the 2xx answers (a refusal's quick 503 is a failure, not a response time):
   LogHistogram latency;           ///< intended start to the answer's end: what a user of the schedule waited
   LogHistogram service;           ///< send to the answer's end: what a closed loop would have timed
+  /// The 2xx answers: the good ones.
+  [[nodiscard]] std::uint64_t good() const noexcept { return answered - non_2xx; }
   [[nodiscard]] double offered_rate() const noexcept { return seconds > 0 ? static_cast<double>(scheduled) / seconds : 0; }
-  [[nodiscard]] double achieved_rate() const noexcept {
-    return seconds > 0 ? static_cast<double>(answered - non_2xx) / seconds : 0;
-  }
+  [[nodiscard]] double achieved_rate() const noexcept { return seconds > 0 ? static_cast<double>(good()) / seconds : 0; }
   /// Requests that got no good answer: non-2xx, errors and dropped. answered + errors + dropped
   /// = scheduled.
   [[nodiscard]] std::uint64_t failures() const noexcept { return non_2xx + errors + dropped; }

@@ -7,6 +7,7 @@
 // estimates, not the raw timings (docs/api.md).
 //
 // Thread safety: run_wrk may be called from any thread; each call runs its own wrk.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -35,6 +36,8 @@ struct WrkResult {
   std::uint64_t non_2xx = 0;    ///< responses with a status of 400 or more (wrk's "status" errors)
   double mean = 0, max = 0;     ///< response time
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0;
+  /// Responses read whole with a status below 400: the good answers.
+  [[nodiscard]] std::uint64_t good() const noexcept { return requests - std::min(requests, non_2xx); }
   /// Requests that got no good answer: status 400 or more, socket errors and timeouts.
   [[nodiscard]] std::uint64_t failures() const noexcept {
     return non_2xx + connect_errors + read_errors + write_errors + timeouts;

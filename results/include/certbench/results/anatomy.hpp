@@ -38,6 +38,26 @@ struct Anatomy {
 /// latency sample.
 std::optional<Anatomy> anatomy_of(const Series& s);
 
+/// Where an HTTP request's time went in the server (family http, closed loop): the mean request of
+/// the window whose mean server time is the median, split as its answers' Server-Timing sums and
+/// the database server's time (pg_stat_statements) over that window split it:
+/// queue + client_cpu + planning + execution + waiting = server_time wherever waiting is known.
+struct RequestAnatomy {
+  double server_time = 0;              ///< seconds: queued, then the listing and its JSON
+  double queue = 0;                    ///< seconds waiting for a worker and a session
+  double client_cpu = 0;               ///< seconds of the worker's CPU outside libpq (JSON included)
+  double statement_cpu = 0;            ///< seconds of the worker's CPU inside libpq (within waiting)
+  std::optional<double> decode_cpu;    ///< of client_cpu, decoding rows (where marked)
+  std::optional<double> planning;      ///< the database server's, per request
+  std::optional<double> execution;
+  std::optional<double> waiting;       ///< the rest; absent when the database's time is not known
+  std::optional<double> resident_bytes;  ///< the serving process's, after that window
+};
+
+/// The request anatomy of an http closed-loop series; std::nullopt unless it has the server's
+/// sums for every window.
+std::optional<RequestAnatomy> request_anatomy_of(const Series& s);
+
 /// A series' anatomy, with the round trips beside it (the listings' round_trips, a cache
 /// variant's db_round_trips; absent for a path with neither).
 struct SeriesAnatomy {

@@ -56,6 +56,8 @@ enum class Metric {
   latency_p999,       ///< seconds: … its p99.9
   response_bytes,     ///< bytes of an HTTP response's body (the JSON checked before the load)
   offered_rate,       ///< requests per second an open-loop load's schedule offered (throughput: those answered well)
+  server_time,        ///< seconds a request spent in the HTTP server, queued and handled (samples: a window's mean)
+  resident_bytes,     ///< bytes resident in the serving process at the end of a window (samples)
 };
 
 enum class Better { lower, higher, neither };

@@ -2,6 +2,7 @@
 // Child processes: PostgreSQL's initdb and postgres (run as an unprivileged user when we are root),
 // pgbench, and the certbench binary itself in tests.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ bool process_alive(pid_t pid) noexcept;
 /// The process start time (clock ticks since boot, /proc/PID/stat field 22): with the pid it
 /// identifies a process even after the pid is reused. std::nullopt if there is no such process.
 std::optional<unsigned long long> process_start_time(pid_t pid) noexcept;
+
+/// Bytes of this process resident in memory now (/proc/self/statm's resident pages), std::nullopt
+/// if unreadable.
+std::optional<std::uint64_t> resident_bytes() noexcept;
 
 /// The executable name (/proc/PID/comm) of a process, "" if unknown.
 std::string process_name(pid_t pid);
