@@ -6,7 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/harness/environment.hpp"
 #include "certbench/loadgen/open_loop.hpp"
+#include "certbench/reports/prometheus.hpp"
+#include "certbench/results/json.hpp"
+#include "certbench/sys/files.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"
 
@@ -75,7 +79,14 @@ CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args) {
                   "seconds from a request's intended start to be sent and answered; later, it is dropped")
       ->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_flag("--json", args.json, "print one JSON object instead of the summary");
-  sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped).");
+  sub->add_option("--name", args.name, "the series' path label (default: the URL's path)");
+  sub->add_option("--out", args.out, "write DIR/results.json and DIR/metrics.prom (family http, mode open_loop)");
+  sub->add_option("--runner", args.runner, "the runner label of the pushed or written series (default: the host name)");
+  auto* push = sub->add_option("--pushgateway", args.pushgateway,
+                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)");
+  sub->add_flag("--require-push", args.require_push, "exit 3 when the push fails (default: a warning)")->needs(push);
+  sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped); the results are "
+              "written and pushed all the same (complete: false).");
   return sub;
 }
 
@@ -95,6 +106,16 @@ int load_http(const LoadHttpArgs& args) {
   o.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(args.deadline * 1000));
   if (o.duration.count() <= 0) throw UsageError("--seconds must be at least 0.001");
   if (o.deadline.count() <= 0) throw UsageError("--deadline must be at least 0.001");
+  if (!args.out.empty()) {  // made before the load, so that a bad --out fails at once
+    std::error_code ec;
+    std::filesystem::create_directories(args.out, ec);
+    if (ec || !std::filesystem::is_directory(args.out))
+      throw InputError("--out " + args.out + ": cannot make the folder (" + ec.message() + ")");
+  }
+  results::Run run;
+  run.environment.started_utc = harness::utc_now();
+  harness::describe_machine(run.environment);
+  run.environment.options = args.command_line;
   if (!args.json)
     note(fmt::format("GET {} at {} requests/s for {} s over at most {} connections", args.url, args.rate, args.seconds,
                      args.connections));
@@ -126,11 +147,30 @@ int load_http(const LoadHttpArgs& args) {
     fmt::print("service time (send to answer, what a closed loop times): p50 {} p99 {} p99.9 {}\n",
                duration(s.quantile(0.5)), duration(s.quantile(0.99)), duration(s.quantile(0.999)));
   }
+  int code = 0;
   if (r.answered == 0) {
     note(fmt::format("nothing answered at {} ({} errors, {} dropped)", args.url, r.errors, r.dropped));
-    return static_cast<int>(ExitCode::environment);
+    code = static_cast<int>(ExitCode::environment);
   }
-  return 0;
+  if (args.out.empty() && args.pushgateway.empty()) return code;
+  run.environment.ended_utc = harness::utc_now();
+  run.complete = r.answered > 0;
+  if (!run.complete) run.failure = fmt::format("nothing answered at {}", args.url);
+  auto series = loadgen::open_loop_series({r}, r.offered_rate());
+  series.path = args.name.empty() ? url.target.substr(0, url.target.find('?')) : args.name;
+  series.implementation = url.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", url.host, url.port)
+                                                                  : fmt::format("{}:{}", url.host, url.port);
+  series.parameters = {{"connections", static_cast<double>(args.connections)}, {"rate", args.rate}};
+  run.series.push_back(std::move(series));
+  const std::string runner = args.runner.empty() ? run.environment.host : args.runner;
+  if (!args.out.empty()) {
+    const std::filesystem::path dir(args.out);
+    sys::write_file_atomic(dir / "results.json", results::to_json(run));
+    reports::write_textfile(run, runner, dir / "metrics.prom");
+    note(fmt::format("results in {} (results.json, metrics.prom)", dir.string()));
+  }
+  const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);
+  return code != 0 ? code : pushed;
 }
 
 }  // namespace certbench::cli

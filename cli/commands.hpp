@@ -194,6 +194,12 @@ struct LoadHttpArgs {
   unsigned connections = 64;
   double deadline = 2;      ///< seconds
   bool json = false;
+  std::string name;         ///< the series' path label ("" = the URL's path)
+  std::string out;          ///< --out DIR: results.json and metrics.prom
+  std::string runner;       ///< the runner label ("" = the host name)
+  std::string pushgateway;
+  bool require_push = false;
+  std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 /// Declares `load-http` and its options on `app`.
 CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args);

@@ -29,7 +29,8 @@ const std::map<std::string, std::string> kUsage = {
     {"report", "certbench report RESULTS.json [--out DIR] [--textfile PATH] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"load", "certbench load public|user|admin|endpoint [--impl naive|review|optimized|pipelined|parallel|cached] [--clients N] [--event-loop [--sessions N]] "
              "[--seconds S] [--page N] [--size M] [--user ID] [--json] [--scale N] [--dsn DSN | --data-dir DIR]"},
-    {"load-http", "certbench load-http URL --rate R [--seconds S] [--connections N] [--deadline S] [--json]"},
+    {"load-http", "certbench load-http URL --rate R [--seconds S] [--connections N] [--deadline S] [--json] [--name PATH] "
+                  "[--out DIR] [--runner NAME] [--pushgateway URL [--require-push]]"},
     {"profile", "certbench profile public|user|admin|endpoint [--impl I] [--against J] [--seconds N] [--frequency HZ] "
                 "[--out DIR] [--keep-perf-data] [--page N] [--size M] [--user ID] [--scale N] [--dsn DSN | --data-dir DIR]"},
     {"bench", "certbench bench [--suite listing|caching|all] [--scales 1k,10k,100k,1M] [--naive-max N] "
@@ -727,7 +728,10 @@ int main(int argc, char** argv) {
       profile_dataset.finish();
       return cli::profile(profile_args);
     }
-    if (*load_http) return cli::load_http(load_http_args);
+    if (*load_http) {
+      load_http_args.command_line = recorded_command_line(argc, argv);
+      return cli::load_http(load_http_args);
+    }
     if (*serve) {
       serve_dataset.finish();
       return cli::serve(serve_args);

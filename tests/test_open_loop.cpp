@@ -10,7 +10,9 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <cmath>
+#include <fstream>
 #include <mutex>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,11 @@
 #include "certbench/loadgen/histogram.hpp"
 #include "certbench/loadgen/open_loop.hpp"
 #include "certbench/loadgen/wrk.hpp"
+#include "certbench/results/json.hpp"
+#include "certbench/sys/files.hpp"
+#include "certbench/sys/net.hpp"
+#include "certbench/sys/shutdown.hpp"
+#include "support/services.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
@@ -253,6 +260,47 @@ TEST(LoadHttpCli, ItPrintsTheScheduleAndExitsTwoOnBadInputAndThreeWhenNothingAns
   const auto none = certbench::testing::run_certbench({"load-http", "http://127.0.0.1:1/", "--rate", "10", "--seconds", "0.3"});
   EXPECT_EQ(none.exit_code, 3) << none.err;
   EXPECT_NE(none.err.find("nothing answered"), std::string::npos) << none.err;
+}
+
+// load-http's figures as certbench's own: results.json and metrics.prom under --out, and the same
+// series pushed to a real Pushgateway — the open loop's histogram with every scheduled request in
+// its count.
+TEST(LoadHttpCli, ItWritesAndPushesTheOpenLoopsSeries) {
+  StallingServer server(0, std::chrono::milliseconds(0));
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/x?y=1";
+  const auto dir = sys::make_unique_dir(sys::throwaway_parent(), "certbench-test-load-http-");
+  sys::ScopedCleanup cleanup([&dir] { std::filesystem::remove_all(dir); });
+  const int port = sys::free_loopback_port();
+  const std::string gateway_url = "http://127.0.0.1:" + std::to_string(port);
+  auto gateway = certbench::testing::start_process({"/usr/bin/prometheus-pushgateway",
+                                                    "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                                    "--persistence.file=" + (dir / "pushgateway.data").string()},
+                                                   dir / "pushgateway.log");
+  ASSERT_TRUE(certbench::testing::eventually(
+      [&] { return certbench::testing::http_get(gateway_url + "/metrics").status == 200; }, 30));
+  const auto r = certbench::testing::run_certbench({"load-http", url, "--rate", "200", "--seconds", "0.5", "--out",
+                                                    (dir / "out").string(), "--pushgateway", gateway_url,
+                                                    "--runner", "team-a", "--require-push"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto run = results::load(dir / "out" / "results.json");
+  EXPECT_TRUE(run.complete);
+  ASSERT_EQ(run.series.size(), 1u);
+  const auto& s = run.series.front();
+  EXPECT_EQ(s.family, "http");
+  EXPECT_EQ(s.mode, "open_loop");
+  EXPECT_EQ(s.path, "/x") << "the URL's path, its query left out";
+  EXPECT_EQ(s.value(results::Metric::requests), 100.0);
+  EXPECT_EQ(s.value(results::Metric::offered_rate), 200.0);
+  ASSERT_TRUE(s.latency_buckets);
+  EXPECT_EQ(s.latency_buckets->count, 100u);
+  EXPECT_EQ(s.latency_buckets->cumulative.back(), 100u) << "every answer within 10 s";
+  std::ifstream in(dir / "out" / "metrics.prom");
+  const std::string prom((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(prom.find("certbench_http_open_loop_latency_seconds_count{"), std::string::npos) << prom;
+  const auto pushed = certbench::testing::http_get(gateway_url + "/metrics").body;
+  EXPECT_TRUE(std::regex_search(
+      pushed, std::regex(R"(certbench_http_open_loop_latency_seconds_count\{[^}]*path="/x"[^}]*runner="team-a"[^}]*\} 100\b)")))
+      << pushed.substr(0, 4000);
 }
 
 // The coordinated-omission demonstration (docs/api.md): the server stops for 100 ms every 500th

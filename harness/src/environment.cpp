@@ -36,8 +36,7 @@ std::string utc_now() {
   return buf;
 }
 
-void describe_environment(results::Environment& env, const std::string& dsn,
-                          const std::optional<redis::Endpoint>& redis) {
+void describe_machine(results::Environment& env) {
   env.certbench_version = std::string(version());
   env.git_commit = std::string(git_commit());
   env.git_dirty = git_dirty();
@@ -47,7 +46,11 @@ void describe_environment(results::Environment& env, const std::string& dsn,
   if (uname(&u) == 0) env.kernel = std::string(u.sysname) + " " + u.release;
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) == 0) env.host = host;
+}
 
+void describe_environment(results::Environment& env, const std::string& dsn,
+                          const std::optional<redis::Endpoint>& redis) {
+  describe_machine(env);
   db::Connection c(dsn);
   env.postgres_version = std::string(c.exec("SHOW server_version").text(0, 0));
   std::string names;

@@ -148,7 +148,7 @@ struct WindowCost {
 };
 
 struct Point {
-  Listing listing;
+  Listing listing = Listing::public_certificates;
   std::string impl;
   unsigned connections = 0;
   std::string url;
@@ -381,8 +381,14 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
         http::listing_body(listing, user_id, spec.page, "", reference.listings->list(listing, user_id, spec.page));
     std::vector<Point> points;
     for (unsigned c : spec.connections)
-      for (const auto& impl : impls)
-        points.push_back({listing, impl, c, base + endpoint_target(impl, listing, user_id, spec.page), {}, {}});
+      for (const auto& impl : impls) {
+        Point p;
+        p.listing = listing;
+        p.impl = impl;
+        p.connections = c;
+        p.url = base + endpoint_target(impl, listing, user_id, spec.page);
+        points.push_back(std::move(p));
+      }
     // Each implementation warms up (its sessions open, its statements are prepared): one request,
     // checked and timed; unless that took half a second or more, a burst the load does not count,
     // then one more request, checked and timed: the statements of a request in the steady state,

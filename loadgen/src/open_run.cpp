@@ -14,11 +14,6 @@ namespace {
 using results::Metric;
 using results::Series;
 
-// The open loop's histogram bounds (seconds): fixed, so that every run's buckets add up in
-// Prometheus.
-constexpr std::array kBucketBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
-
 struct OpenPoint {
   Listing listing;
   std::string impl;
@@ -29,41 +24,14 @@ struct OpenPoint {
 };
 
 Series series_of(const OpenPoint& p, const HttpRunSpec& spec) {
-  Series s;
-  s.family = results::family::http;
+  Series s = open_loop_series(p.windows, p.rate);
   s.path = std::string(to_string(p.listing));
   s.implementation = p.impl;
-  s.mode = "open_loop";
   s.parameters = {{"scale", static_cast<double>(spec.scale)},
                   {"capacity_share", p.share},
                   {"connections", static_cast<double>(spec.open_connections)},
                   {"page", static_cast<double>(spec.page.page)},
                   {"size", static_cast<double>(spec.page.size)}};
-  s.values[Metric::offered_rate] = p.rate;
-  if (p.windows.empty()) return s;  // not offered: it fell behind at the share before
-  LogHistogram latency;
-  double seconds = 0, good = 0, scheduled = 0, failures = 0;
-  for (const auto& w : p.windows) {
-    const double ok = static_cast<double>(w.good());
-    s.samples[Metric::throughput].push_back(ok / w.seconds);
-    latency.merge(w.latency);
-    seconds += w.seconds;
-    good += ok;
-    scheduled += static_cast<double>(w.scheduled);
-    failures += static_cast<double>(w.failures());
-  }
-  detail::add_percentiles(s, p.windows);
-  if (seconds > 0) s.values[Metric::throughput] = good / seconds;
-  s.values[Metric::requests] = scheduled;
-  s.values[Metric::failures] = failures;
-  results::Buckets b;
-  for (double bound : kBucketBounds) {
-    b.upper_bounds.push_back(bound);
-    b.cumulative.push_back(latency.count_at_or_below(bound));
-  }
-  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer (not 2xx too) only here: +Inf
-  b.sum = latency.sum();
-  s.latency_buckets = std::move(b);
   return s;
 }
 
@@ -114,3 +82,46 @@ std::vector<Series> measure_open_loop(const HttpRunSpec& spec, const http::Serve
 }
 
 }  // namespace certbench::loadgen::detail
+
+namespace certbench::loadgen {
+namespace {
+// The open loop's histogram bounds (seconds): fixed, so that every run's buckets add up in
+// Prometheus.
+constexpr std::array kBucketBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+}  // namespace
+
+results::Series open_loop_series(const std::vector<OpenLoopResult>& windows, double offered_rate) {
+  using results::Metric;
+  results::Series s;
+  s.family = results::family::http;
+  s.mode = "open_loop";
+  s.values[Metric::offered_rate] = offered_rate;
+  if (windows.empty()) return s;  // not offered
+  LogHistogram latency;
+  double seconds = 0, good = 0, scheduled = 0, failures = 0;
+  for (const auto& w : windows) {
+    const double ok = static_cast<double>(w.good());
+    s.samples[Metric::throughput].push_back(w.seconds > 0 ? ok / w.seconds : 0);
+    latency.merge(w.latency);
+    seconds += w.seconds;
+    good += ok;
+    scheduled += static_cast<double>(w.scheduled);
+    failures += static_cast<double>(w.failures());
+  }
+  detail::add_percentiles(s, windows);
+  if (seconds > 0) s.values[Metric::throughput] = good / seconds;
+  s.values[Metric::requests] = scheduled;
+  s.values[Metric::failures] = failures;
+  results::Buckets b;
+  for (double bound : kBucketBounds) {
+    b.upper_bounds.push_back(bound);
+    b.cumulative.push_back(latency.count_at_or_below(bound));
+  }
+  b.count = static_cast<std::uint64_t>(scheduled);  // those without a good answer (not 2xx too) only here: +Inf
+  b.sum = latency.sum();
+  s.latency_buckets = std::move(b);
+  return s;
+}
+
+}  // namespace certbench::loadgen

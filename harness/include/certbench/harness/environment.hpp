@@ -15,6 +15,9 @@ inline constexpr const char* kRecordedSettings[] = {
     "max_parallel_workers_per_gather", "synchronous_commit", "fsync", "effective_io_concurrency",
     "shared_preload_libraries"};
 
+/// Fills the machine's part of `env`: certbench's version and commit, CPU, cores, kernel, host.
+void describe_machine(results::Environment& env);
+
 /// Fills the machine's and the servers' parts of `env` (certbench's version and commit, CPU,
 /// cores, kernel, host, PostgreSQL version and settings, Redis version when `redis` is given).
 /// Throws ConnectionError if PostgreSQL cannot be reached; a Redis that does not answer leaves its

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "certbench/loadgen/histogram.hpp"
+#include "certbench/results/run.hpp"
 
 namespace certbench::loadgen {
 
@@ -57,6 +58,14 @@ struct OpenLoopResult {
   /// = scheduled.
   [[nodiscard]] std::uint64_t failures() const noexcept { return non_2xx + errors + dropped; }
 };
+
+/// One open-loop point's windows as a Series of family http, mode open_loop, to be named and
+/// given its parameters by the caller: throughput (good answers per second, one sample per
+/// window), latency_p50 … latency_p999 from the schedule (a percentile that requests without a
+/// good answer reached in any window has no samples), requests (scheduled), failures,
+/// offered_rate and latency_buckets, the response times at fixed bounds (0.1 ms … 10 s) with the
+/// requests without a good answer in the count only. No windows: offered_rate alone.
+results::Series open_loop_series(const std::vector<OpenLoopResult>& windows, double offered_rate);
 
 /// The highest rate the generator takes.
 inline constexpr double kMaxOpenLoopRate = 1'000'000;
