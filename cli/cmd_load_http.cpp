@@ -85,8 +85,8 @@ CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args) {
   auto* push = sub->add_option("--pushgateway", args.pushgateway,
                                "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)");
   sub->add_flag("--require-push", args.require_push, "exit 3 when the push fails (default: a warning)")->needs(push);
-  sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped); the results are "
-              "written and pushed all the same (complete: false).");
+  sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped) — the results are "
+              "written and pushed all the same (complete: false) — or when --out could not be written.");
   return sub;
 }
 
@@ -156,7 +156,7 @@ int load_http(const LoadHttpArgs& args) {
   run.environment.ended_utc = harness::utc_now();
   run.complete = r.answered > 0;
   if (!run.complete) run.failure = fmt::format("nothing answered at {}", args.url);
-  auto series = loadgen::open_loop_series({r}, r.offered_rate());
+  auto series = loadgen::open_loop_series({r}, args.rate);
   series.path = args.name.empty() ? url.target.substr(0, url.target.find('?')) : args.name;
   series.implementation = url.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", url.host, url.port)
                                                                   : fmt::format("{}:{}", url.host, url.port);
@@ -165,9 +165,14 @@ int load_http(const LoadHttpArgs& args) {
   const std::string runner = args.runner.empty() ? run.environment.host : args.runner;
   if (!args.out.empty()) {
     const std::filesystem::path dir(args.out);
-    sys::write_file_atomic(dir / "results.json", results::to_json(run));
-    reports::write_textfile(run, runner, dir / "metrics.prom");
-    note(fmt::format("results in {} (results.json, metrics.prom)", dir.string()));
+    try {  // each file whole or not at all; a failure still lets the push go
+      sys::write_file_atomic(dir / "results.json", results::to_json(run));
+      reports::write_textfile(run, runner, dir / "metrics.prom");
+      note(fmt::format("results in {} (results.json, metrics.prom)", dir.string()));
+    } catch (const Error& e) {
+      note(fmt::format("could not write the results in {}: {}", dir.string(), e.what()));
+      code = static_cast<int>(ExitCode::environment);
+    }
   }
   const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);
   return code != 0 ? code : pushed;

@@ -301,6 +301,15 @@ TEST(LoadHttpCli, ItWritesAndPushesTheOpenLoopsSeries) {
   EXPECT_TRUE(std::regex_search(
       pushed, std::regex(R"(certbench_http_open_loop_latency_seconds_count\{[^}]*path="/x"[^}]*runner="team-a"[^}]*\} 100\b)")))
       << pushed.substr(0, 4000);
+  // Nothing answered: exit 3, and what was measured written all the same, marked incomplete.
+  const auto none = certbench::testing::run_certbench(
+      {"load-http", "http://127.0.0.1:1/", "--rate", "10", "--seconds", "0.3", "--out", (dir / "none").string()});
+  EXPECT_EQ(none.exit_code, 3) << none.err;
+  const auto failed = results::load(dir / "none" / "results.json");
+  EXPECT_FALSE(failed.complete);
+  EXPECT_NE(failed.failure.find("nothing answered"), std::string::npos) << failed.failure;
+  ASSERT_EQ(failed.series.size(), 1u);
+  EXPECT_EQ(failed.series.front().value(results::Metric::failures), 3.0) << "every scheduled request";
 }
 
 // The coordinated-omission demonstration (docs/api.md): the server stops for 100 ms every 500th

@@ -173,8 +173,6 @@ Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexce
     a.cpu += whole.cpu;
     a.statement_cpu += whole.statement_cpu;
     a.decode_cpu += whole.decode_cpu.value_or(0);
-    a.statements += after.statements - before.statements;
-    a.round_trips += after.round_trips - before.round_trips;
     return r;
   } catch (...) {
     return current_error_response();
@@ -212,8 +210,6 @@ Anatomy& Anatomy::operator-=(const Anatomy& o) noexcept {
   cpu -= o.cpu;
   statement_cpu -= o.statement_cpu;
   decode_cpu -= o.decode_cpu;
-  statements -= o.statements;
-  round_trips -= o.round_trips;
   return *this;
 }
 

@@ -319,7 +319,9 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
 
   HttpRunResult result;
   auto verify = [&](Point& p, const std::string& expected) {
-    const harness::ExactHeap exact;  // serve meters this request's heap (nothing else runs)
+    // serve meters this request's heap (nothing else runs); the hook slows its allocations a
+    // little, so `alone` is a request's time with it — it sizes windows, it is no figure.
+    const harness::ExactHeap exact;
     const Checked c = check(p.url, expected);
     if (c.statements) p.statements = c.statements;
     p.peak_heap = c.peak_heap;

@@ -96,7 +96,7 @@ constexpr std::array kMetrics{
                Better::lower},
     MetricInfo{Metric::resident_bytes, "resident_bytes", "bytes",
                "bytes resident in the process serving the API at the end of an HTTP load's window (VmRSS)",
-               Better::lower},
+               Better::neither},
 };
 
 }  // namespace

@@ -205,11 +205,10 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
       if (a->resident_bytes)
         f.gauge("certbench_http_resident_bytes", "Bytes resident in the process serving the API after that window",
                 labels, *a->resident_bytes);
-      if (const auto heap = s.value(Metric::peak_heap))
-        f.gauge("certbench_http_request_peak_heap_bytes",
-                "Peak heap one request held in the server, metered exactly on a request alone (jemalloc)", labels,
-                *heap);
     }
+    if (const auto heap = s.value(Metric::peak_heap); heap && s.family == results::family::http)
+      f.gauge("certbench_http_request_peak_heap_bytes",
+              "Peak heap one request held in the server, metered exactly on a request alone (jemalloc)", labels, *heap);
     if (const auto& b = s.latency_buckets)
       f.histogram("certbench_http_open_loop_latency_seconds",
                   "An HTTP endpoint's response time under an open-loop load, from each request's intended start; "

@@ -14,7 +14,7 @@ std::string median_of(const results::Series& s, results::Metric m) {
   return x.n ? duration(x.median) : std::string("-");
 }
 
-// Where a request's time went in serve, at the judged connection count (or the one measured).
+// Where a request's time went in serve: every closed-loop series with the server's sums.
 void print_request_anatomy(const Printer& p, const std::vector<const results::Series*>& series) {
   std::vector<std::pair<const results::Series*, results::RequestAnatomy>> rows;
   for (const auto* s : series)

@@ -62,7 +62,6 @@ struct Anatomy {
   double cpu = 0;              ///< the worker thread's CPU in them (decoding, sorting, JSON, libpq)
   double statement_cpu = 0;    ///< of which inside the database wrapper (libpq)
   double decode_cpu = 0;       ///< of which decoding rows, where the implementation marks it
-  std::uint64_t statements = 0, round_trips = 0;
   Anatomy& operator-=(const Anatomy& o) noexcept;
 };
 
