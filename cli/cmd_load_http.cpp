@@ -10,6 +10,7 @@
 #include "certbench/loadgen/open_loop.hpp"
 #include "certbench/reports/prometheus.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"
@@ -133,15 +134,16 @@ int load_http(const LoadHttpArgs& args) {
                           {"achieved_rate", r.achieved_rate()}, {"scheduled", r.scheduled}, {"sent", r.sent},
                           {"on_schedule", r.on_schedule}, {"answered", r.answered},   {"non_2xx", r.non_2xx},
                           {"errors", r.errors},         {"dropped", r.dropped},       {"latency_ms", ms(l)},
-                          {"service_ms", ms(s)}};
+                          {"service_ms", ms(s)},        {"realtime", r.realtime}};
     fmt::print("{}\n", out.dump());
   } else {
     fmt::print("offered {:.1f} requests/s, achieved {:.1f} (2xx answers per second of the schedule)\n", r.offered_rate(),
                r.achieved_rate());
-    fmt::print("scheduled {}, sent {} ({:.2f}% within 1 ms of their intended start, {} later), answered {}; "
-               "non-2xx {}, errors {}, dropped {} (not sent or not answered within {} s)\n",
+    fmt::print("scheduled {}, sent {} ({:.2f}% within 1 ms of their intended start, {} later; the generator's thread {}), "
+               "answered {}; non-2xx {}, errors {}, dropped {} (not sent or not answered within {} s)\n",
                thousands(r.scheduled), thousands(r.sent), on_schedule, thousands(r.sent - r.on_schedule),
-               thousands(r.answered), thousands(r.non_2xx), thousands(r.errors), thousands(r.dropped), args.deadline);
+               r.realtime ? "under SCHED_FIFO" : "at normal priority (SCHED_FIFO not permitted)", thousands(r.answered),
+               thousands(r.non_2xx), thousands(r.errors), thousands(r.dropped), args.deadline);
     fmt::print("latency of the 2xx answers from the intended start: p50 {} p90 {} p99 {} p99.9 {} max {}\n", duration(l.quantile(0.5)),
                duration(l.quantile(0.9)), duration(l.quantile(0.99)), duration(l.quantile(0.999)), duration(l.max()));
     fmt::print("service time (send to answer, what a closed loop times): p50 {} p99 {} p99.9 {}\n",

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -181,6 +183,15 @@ TEST(OpenLoop, EveryScheduledRequestIsSentAndAnsweredOrCounted) {
   EXPECT_EQ(r.wrong, "");
   // The latency from the intended start is never shorter than the service time it contains.
   EXPECT_GE(r.latency.quantile(0.5), r.service.quantile(0.5) * (1 - 1.0 / 64));
+  // The thread ran under SCHED_FIFO only where the process may, and is back to its policy after.
+  int policy = -1;
+  sched_param param{};
+  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
+  EXPECT_EQ(policy, SCHED_OTHER) << "the calling thread's policy restored";
+  const sched_param fifo{1};
+  const bool permitted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0;
+  if (permitted) (void)pthread_setschedparam(pthread_self(), policy, &param);
+  EXPECT_EQ(r.realtime, permitted);
 }
 
 TEST(OpenLoop, AWrongBodyIsReported) {

@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cmath>
+#include <pthread.h>
+#include <sched.h>
 
 #include "certbench/core/errors.hpp"
 
@@ -131,6 +133,28 @@ asio::awaitable<void> connection(Schedule& s) {
   }
 }
 
+// The calling thread under SCHED_FIFO priority 1 while this lives, where the process may; its
+// policy restored after.
+class RealtimeThread {
+ public:
+  explicit RealtimeThread(bool wanted) {
+    if (!wanted || ::pthread_getschedparam(::pthread_self(), &policy_, &param_) != 0) return;
+    const sched_param fifo{1};
+    raised_ = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &fifo) == 0;
+  }
+  ~RealtimeThread() {
+    if (raised_) (void)::pthread_setschedparam(::pthread_self(), policy_, &param_);
+  }
+  RealtimeThread(const RealtimeThread&) = delete;
+  RealtimeThread& operator=(const RealtimeThread&) = delete;
+  [[nodiscard]] bool raised() const noexcept { return raised_; }
+
+ private:
+  int policy_ = SCHED_OTHER;
+  sched_param param_{};
+  bool raised_ = false;
+};
+
 }  // namespace
 
 OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
@@ -149,6 +173,8 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
   s.r.scheduled = s.total;
   s.start = Clock::now() + std::chrono::milliseconds(5);  // every connection waits for its first request
   for (unsigned c = 0; c < std::max(1u, o.connections); ++c) asio::co_spawn(io, connection(s), asio::detached);
+  const RealtimeThread realtime(o.realtime);
+  s.r.realtime = realtime.raised();
   io.run();
   return std::move(s.r);
 }
