@@ -1,6 +1,5 @@
 // The decode of an image save's payload (a 200 kB PNG as a 267 kB data URL, the harness's own), by
-// OpenSSL's EVP_DecodeBlock (certbench's decoder before issue #14, without the form checks it
-// needed around it) and by each kernel of impl::base64 that this CPU runs. Bytes per second are
+// OpenSSL's EVP_DecodeBlock (without the form checks certbench's decoder makes) and by each kernel of impl::base64 that this CPU runs. Bytes per second are
 // of the base64 text.
 //   bench_base64 [--benchmark_* options]
 #include <benchmark/benchmark.h>

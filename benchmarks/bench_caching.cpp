@@ -1,4 +1,4 @@
-// The caching and derived-data paths (issue #4), every variant:
+// The caching and derived-data paths, every variant:
 //
 //   get_template_by_id/<variant>[/hit|/miss]     naive, in_process, redis
 //   get_public_templates/<variant>[/hit|/miss]
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -187,7 +188,7 @@ void print_goals(const bench::CollectingReporter& r) {
     else name += "/real_time";
     return r.median_ns(name);
   };
-  bench::judge_goals(r, "goals of issue #4 (medians over this run's repetitions, judged by results/claims.json):");
+  bench::judge_goals(r, "the caching goals (medians over this run's repetitions, judged by results/claims.json):");
   std::FILE* out = r.notes();
   const auto hit = ns("get_template_by_id/in_process/hit/threads:1");
   const auto naive = ns("get_template_by_id/naive");
@@ -217,55 +218,35 @@ void print_goals(const bench::CollectingReporter& r) {
 
 int main(int argc, char** argv) {
   Config config;
-  std::vector<char*> rest{argv[0]};
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string_view a(argv[i]);
-      if (a.starts_with("--certbench_dsn=")) config.dsn = a.substr(16);
-      else if (a.starts_with("--certbench_scale=")) config.scale = std::stoull(std::string(a.substr(18)));
-      else if (a.starts_with("--certbench_redis=")) config.redis_url = a.substr(18);
-      else if (a == "--certbench_goals") config.goals = true;
-      else if (a.starts_with("--certbench_results=")) config.results = a.substr(20);
-      else rest.push_back(argv[i]);
-    }
-  } catch (const std::exception&) {
-    std::cerr << "bench_caching: bad --certbench_ flag\n";
-    return 2;
-  }
-  if (auto problem = bench::output_flags_problem(rest)) {  // before any work
-    std::cerr << "bench_caching: " << *problem << "\n";
-    return 2;
-  }
   std::optional<db::EmbeddedPostgres> cluster;
   std::optional<redis::EmbeddedRedis> redis_server;
-  try {
-    if (config.dsn.empty()) {  // on our own: a throwaway cluster with the dataset
-      cluster = db::EmbeddedPostgres::start_throwaway();
-      config.dsn = cluster->dsn();
-      fixtures::SeedOptions o;
-      o.spec = {config.scale, 42, fixtures::IndexSet::best};
-      o.schema = config.schema();
-      fixtures::seed(config.dsn, o);
-    }
-    if (config.redis_url.empty()) {
-      redis_server = redis::EmbeddedRedis::start();
-      config.redis = redis_server->endpoint();
-    } else {
-      config.redis = redis::Endpoint::parse(config.redis_url);
-    }
-    int rest_argc = static_cast<int>(rest.size());
-    benchmark::Initialize(&rest_argc, rest.data());
-    if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
-    register_all(config);
-    // Google Benchmark's own reporters, as its flags ask; the runs are kept for the goals.
-    bench::CollectingReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    if (config.goals) print_goals(reporter);
-    if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
-    benchmark::Shutdown();
-  } catch (const std::exception& e) {
-    std::cerr << "bench_caching: " << e.what() << "\n";
-    return 3;
-  }
-  return 0;
+  const bench::Program program{
+      "bench_caching",
+      {{"dsn", [&](std::string_view v) { config.dsn = v; }},
+       {"scale", [&](std::string_view v) { config.scale = std::stoull(std::string(v)); }},
+       {"redis", [&](std::string_view v) { config.redis_url = v; }},
+       {"goals", [&](std::string_view) { config.goals = true; }, false},
+       {"results", [&](std::string_view v) { config.results = v; }}},
+      [&] {
+        if (config.dsn.empty()) {  // on our own: a throwaway cluster with the dataset
+          cluster = db::EmbeddedPostgres::start_throwaway();
+          config.dsn = cluster->dsn();
+          fixtures::SeedOptions o;
+          o.spec = {config.scale, 42, fixtures::IndexSet::best};
+          o.schema = config.schema();
+          fixtures::seed(config.dsn, o);
+        }
+        if (config.redis_url.empty()) {
+          redis_server = redis::EmbeddedRedis::start();
+          config.redis = redis_server->endpoint();
+        } else {
+          config.redis = redis::Endpoint::parse(config.redis_url);
+        }
+      },
+      [&] { register_all(config); },
+      [&](const bench::CollectingReporter& reporter) {
+        if (config.goals) print_goals(reporter);
+        if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
+      }};
+  return bench::run_main(program, argc, argv);
 }

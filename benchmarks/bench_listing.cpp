@@ -1,4 +1,4 @@
-// The listing paths, every implementation, on datasets of several scales (issue #3).
+// The listing paths, every implementation, on datasets of several scales.
 //
 //   <review function>/<implementation>/scale:N/page:P/keyset:K
 //
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -169,50 +170,30 @@ std::vector<std::uint64_t> parse_scales(const std::string& text) {
 
 int main(int argc, char** argv) {
   Config config;
-  std::vector<char*> rest{argv[0]};
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string_view a(argv[i]);
-      if (a.starts_with("--certbench_dsn=")) config.dsn = a.substr(16);
-      else if (a.starts_with("--certbench_scales=")) config.scales = parse_scales(std::string(a.substr(19)));
-      else if (a.starts_with("--certbench_naive_max=")) config.naive_max = std::stoull(std::string(a.substr(22)));
-      else if (a == "--certbench_goals") config.goals = true;
-      else if (a.starts_with("--certbench_results=")) config.results = a.substr(20);
-      else rest.push_back(argv[i]);
-    }
-  } catch (const std::exception&) {
-    std::cerr << "bench_listing: bad --certbench_ flag\n";
-    return 2;
-  }
-  if (auto problem = bench::output_flags_problem(rest)) {  // before any work
-    std::cerr << "bench_listing: " << *problem << "\n";
-    return 2;
-  }
   std::optional<db::EmbeddedPostgres> cluster;
-  try {
-    if (config.dsn.empty()) {  // on our own: a throwaway cluster with small datasets
-      cluster = db::EmbeddedPostgres::start_throwaway();
-      config.dsn = cluster->dsn();
-      for (auto scale : config.scales) {
-        fixtures::SeedOptions o;
-        o.spec = {scale, 42, fixtures::IndexSet::best};
-        o.schema = schema_of(scale);
-        fixtures::seed(config.dsn, o);
-      }
-    }
-    int rest_argc = static_cast<int>(rest.size());
-    benchmark::Initialize(&rest_argc, rest.data());
-    if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
-    register_all(config);
-    // Google Benchmark's own reporters, as its flags ask; the runs are kept for the goals.
-    bench::CollectingReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    if (config.goals) bench::judge_goals(reporter, "goals of issue #3 (figures from this run, judged by results/claims.json):");
-    if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
-    benchmark::Shutdown();
-  } catch (const std::exception& e) {
-    std::cerr << "bench_listing: " << e.what() << "\n";
-    return 3;
-  }
-  return 0;
+  const bench::Program program{
+      "bench_listing",
+      {{"dsn", [&](std::string_view v) { config.dsn = v; }},
+       {"scales", [&](std::string_view v) { config.scales = parse_scales(std::string(v)); }},
+       {"naive_max", [&](std::string_view v) { config.naive_max = std::stoull(std::string(v)); }},
+       {"goals", [&](std::string_view) { config.goals = true; }, false},
+       {"results", [&](std::string_view v) { config.results = v; }}},
+      [&] {
+        if (!config.dsn.empty()) return;
+        // On our own: a throwaway cluster with small datasets.
+        cluster = db::EmbeddedPostgres::start_throwaway();
+        config.dsn = cluster->dsn();
+        for (auto scale : config.scales) {
+          fixtures::SeedOptions o;
+          o.spec = {scale, 42, fixtures::IndexSet::best};
+          o.schema = schema_of(scale);
+          fixtures::seed(config.dsn, o);
+        }
+      },
+      [&] { register_all(config); },
+      [&](const bench::CollectingReporter& reporter) {
+        if (config.goals) bench::judge_goals(reporter, "the listing goals (figures from this run, judged by results/claims.json):");
+        if (!config.results.empty()) bench::write_results(reporter, config.dsn, config.results);
+      }};
+  return bench::run_main(program, argc, argv);
 }

@@ -1,4 +1,4 @@
-// The harness's own overhead (issue #10's goal: at most 2% of every figure it reports): the same
+// The harness's own overhead (the goal: at most 2% of every figure it reports): the same
 // work timed by a bare loop and through harness::run_rounds — the measurement path of `certbench
 // run`'s listing and caching scenarios — interleaved, repetition by repetition, in one process.
 //

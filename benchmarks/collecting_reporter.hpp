@@ -22,6 +22,7 @@
 #include "certbench/harness/environment.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/reports/terminal.hpp"
 #include "certbench/results/analysis.hpp"

@@ -1,5 +1,5 @@
-// certbench bench: the Google Benchmark programs on prepared datasets: bench_listing (issue #3)
-// and bench_caching (issue #4).
+// certbench bench: the Google Benchmark programs on prepared datasets: bench_listing and
+// bench_caching.
 #include <fmt/format.h>
 
 #include <cctype>

@@ -8,6 +8,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/gate/gate.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "commands.hpp"
 #include "terminal.hpp"

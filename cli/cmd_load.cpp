@@ -18,16 +18,16 @@ int load_on_loop(const harness::LoadSpec& spec, const LoadArgs& args) {
                           {"event_loop", true}, {"concurrency", r.concurrency}, {"reached", r.max_in_flight},
                           {"sessions", args.sessions}, {"seconds", r.seconds}, {"calls", r.requests},
                           {"calls_per_second", r.requests_per_second},
-                          {"latency_ms", {{"p50", r.latency_p50_ms}, {"p95", r.latency_p95_ms}, {"p99", r.latency_p99_ms}}},
-                          {"lag_ms", {{"p50", r.lag_p50_ms}, {"p99", r.lag_p99_ms}, {"max", r.lag_max_ms}}}};
+                          {"latency_ms", {{"p50", r.latency_ms.median}, {"p95", r.latency_ms.p95}, {"p99", r.latency_ms.p99}}},
+                          {"lag_ms", {{"p50", r.lag_ms.median}, {"p99", r.lag_ms.p99}, {"max", r.lag_ms.max}}}};
     fmt::print("{}\n", out.dump());
   } else {
     fmt::print("{} ({}), {} concurrent on one event loop ({} reached), {} database sessions, {:.1f} s: {} calls, "
                "{:.1f} calls/s; latency p50 {:.3f} ms, p95 {:.3f}, p99 {:.3f}; event-loop lag p50 {:.3f} ms, "
                "p99 {:.3f}, max {:.3f}\n",
                to_string(spec.listing), spec.impl, r.concurrency, r.max_in_flight, args.sessions, r.seconds,
-               thousands(r.requests), r.requests_per_second, r.latency_p50_ms, r.latency_p95_ms, r.latency_p99_ms,
-               r.lag_p50_ms, r.lag_p99_ms, r.lag_max_ms);
+               thousands(r.requests), r.requests_per_second, r.latency_ms.median, r.latency_ms.p95, r.latency_ms.p99,
+               r.lag_ms.median, r.lag_ms.p99, r.lag_ms.max);
   }
   return 0;
 }
@@ -54,13 +54,13 @@ int load(const LoadArgs& args) {
     nlohmann::json out = {{"listing", to_string(a.listing)}, {"impl", a.impl},
                           {"clients", args.clients},            {"seconds", r.seconds},
                           {"calls", r.calls},                   {"calls_per_second", r.calls_per_second},
-                          {"latency_ms", {{"mean", r.mean_ms}, {"p50", r.p50_ms}, {"p95", r.p95_ms}, {"p99", r.p99_ms}}}};
+                          {"latency_ms", {{"mean", r.latency_ms.mean}, {"p50", r.latency_ms.median}, {"p95", r.latency_ms.p95}, {"p99", r.latency_ms.p99}}}};
     fmt::print("{}\n", out.dump());
   } else {
     fmt::print("{} ({}), {} client(s), {:.1f} s: {} calls, {:.1f} calls/s; latency mean {:.3f} ms, "
                "p50 {:.3f}, p95 {:.3f}, p99 {:.3f}\n",
                to_string(a.listing), a.impl, args.clients, r.seconds, thousands(r.calls),
-               r.calls_per_second, r.mean_ms, r.p50_ms, r.p95_ms, r.p99_ms);
+               r.calls_per_second, r.latency_ms.mean, r.latency_ms.median, r.latency_ms.p95, r.latency_ms.p99);
   }
   return 0;
 }

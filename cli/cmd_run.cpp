@@ -21,6 +21,7 @@
 #include "certbench/reports/terminal.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "commands.hpp"

@@ -123,8 +123,8 @@ int show(const ShowArgs& args) {
     fmt::print("  {:<27} {:<17} {:>8}  {:<22}{}\n", r.generated_at, r.kind, r.id, r.recipient_name, extra);
   }
   fmt::print("cost: {} statement(s) in {} round trip(s), {} row(s) and {} received, peak heap {}\n", stats.statements,
-             stats.round_trips, thousands(stats.rows_received), human_bytes(stats.bytes_received),
-             peak ? human_bytes(*peak) : std::string("not measured (sanitizer build)"));
+             stats.round_trips, thousands(stats.rows_received), human_bytes(static_cast<double>(stats.bytes_received)),
+             peak ? human_bytes(static_cast<double>(*peak)) : std::string("not measured (sanitizer build)"));
   if (next) fmt::print("next page: --after {}\n", *next);
   return 0;
 }

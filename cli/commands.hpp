@@ -150,8 +150,8 @@ struct BenchArgs {
   db::TargetOptions target;
   std::vector<std::uint64_t> scales;
   std::uint64_t naive_max = 1'000'000;
-  bool listing = true;                       ///< run bench_listing (issue #3)
-  bool caching = true;                       ///< run bench_caching (issue #4)
+  bool listing = true;                       ///< run bench_listing
+  bool caching = true;                       ///< run bench_caching
   std::string redis;                         ///< --redis URL for bench_caching ("" = embedded)
   std::string results;                       ///< --results DIR: each suite's runs as results.json there
   bool goals = false;                        ///< judge the issues' goals after the run

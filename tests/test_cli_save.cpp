@@ -10,6 +10,7 @@
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/impl_common/file_saves.hpp"
+#include "certbench/impl_common/base64.hpp"
 #include "support/cluster.hpp"
 
 namespace fs = std::filesystem;
@@ -36,7 +37,7 @@ std::string read_all(const fs::path& path) {
 }
 void write(const fs::path& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
 
-std::string base64(const std::string& bytes) { return certbench::impl::encode_base64(bytes); }
+std::string base64(const std::string& bytes) { return certbench::impl::base64::encode(bytes); }
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(500, 'p');
 

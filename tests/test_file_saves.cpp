@@ -31,6 +31,8 @@
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/offload.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/atomic_file.hpp"
+#include "certbench/impl_common/base64.hpp"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -61,9 +63,9 @@ std::string read_all(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Test data is encoded by OpenSSL's encoder (impl::encode_base64): the decoder under test is
+// Test data is encoded by OpenSSL's encoder (impl::base64::encode): the decoder under test is
 // never checked against an encoder of ours.
-std::string base64(std::string_view bytes) { return impl::encode_base64(bytes); }
+std::string base64(std::string_view bytes) { return impl::base64::encode(bytes); }
 
 // Bytes that start with an image type's signature, `size` of them in all.
 std::string image_bytes(std::string_view type, std::size_t size, char fill = 'x') {
@@ -577,14 +579,14 @@ TEST(FileSaves, TemporaryNamesAreHiddenUniqueAndFit) {
   const std::string longest(impl::kMaxFileNameBytes, 'n');
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
-    const std::string tmp = impl::temporary_name(i % 2 ? "a.png" : longest);
-    EXPECT_TRUE(impl::is_temporary_name(tmp)) << tmp;
+    const std::string tmp = sys::temporary_name(i % 2 ? "a.png" : longest);
+    EXPECT_TRUE(sys::is_temporary_name(tmp)) << tmp;
     EXPECT_LE(tmp.size(), impl::kMaxFileNameBytes);
     EXPECT_EQ(tmp.front(), '.');
     seen.insert(tmp);
   }
   EXPECT_EQ(seen.size(), 100u);
-  EXPECT_FALSE(impl::is_temporary_name("a.png"));
+  EXPECT_FALSE(sys::is_temporary_name("a.png"));
 }
 
 TEST(FileSaves, RefusesBadOptionsAndUnknownImplementations) {

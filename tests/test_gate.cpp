@@ -17,6 +17,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
@@ -83,7 +84,7 @@ results::Delta speedup(const std::string& other_key, const std::string& naive_ke
 }
 
 // A small complete run: one listing, naive and optimized, with plans and the optimized speed-up
-// 12x [10x, 15x]; one cache path with its database trips.
+// 12x (10x to 15x); one cache path with its database trips.
 results::Run sample_run() {
   results::Run run;
   auto& e = run.environment;
@@ -233,7 +234,7 @@ TEST(Gate, ToleranceAbsorbsHeapNoiseAndImprovementsPass) {
   series_of(current, "optimized").samples[Metric::peak_heap] = std::vector<double>(30, 1711504);
   r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
-  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 17.6 KiB -> 1.63 MiB (allowed: within max(25%, 64.0 KiB))");
+  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 18.0 kB -> 1.7 MB (allowed: within max(25%, 65.5 kB))");
 }
 
 TEST(Gate, PeakHeapIsNotApplicableWithoutSamples) {
@@ -371,12 +372,12 @@ TEST(Gate, SpeedupFloorsAreJudgedOnTheInterval) {
   EXPECT_EQ(find(r, "speedup:latency")->limit, ">= 2.00x (the interval's low end)");
   r = judged({1.5, 1.2, 1.9});  // the speed-up is lost
   EXPECT_EQ(r.verdict, Verdict::regression);
-  EXPECT_EQ(find(r, "speedup:latency")->detail, "latency speed-up 1.50x [1.20x, 1.90x] is below the floor 2.00x");
+  EXPECT_EQ(find(r, "speedup:latency")->detail, "latency speed-up 1.50x (1.20x to 1.90x) is below the floor 2.00x");
   r = judged({2.5, 1.5, 4});  // too noisy to tell
   EXPECT_EQ(r.verdict, Verdict::inconclusive);
   EXPECT_EQ(gate::exit_code(r.verdict), ExitCode::inconclusive);
   EXPECT_TRUE(has(find(r, "speedup:latency")->detail, "straddles the floor 2.00x"));
-  EXPECT_EQ(find(r, "speedup:latency")->baseline.text, "12.0x [10.0x, 15.0x]");
+  EXPECT_EQ(find(r, "speedup:latency")->baseline.text, "12.0x (10.0x to 15.0x)");
 
   // Regression wins over inconclusive.
   series_of(current, "optimized").values[Metric::round_trips] = 2;
@@ -751,7 +752,7 @@ TEST(GateCli, ALostSpeedupExits1AndANoisyOneExits4) {
   write_run(dir / "noisy.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "noisy.json").string()});
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
-  EXPECT_TRUE(has(r.out, "inconclusive: tier 2 " + kPublicOptimized + ": latency speed-up 2.20x [1.40x, 3.50x] straddles"))
+  EXPECT_TRUE(has(r.out, "inconclusive: tier 2 " + kPublicOptimized + ": latency speed-up 2.20x (1.40x to 3.50x) straddles"))
       << r.out;
   d->factor = {1.1, 0.9, 1.3};
   write_run(dir / "lost.json", run);

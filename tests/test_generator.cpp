@@ -1,4 +1,4 @@
-// The generator alone: determinism, format, and the realism BRIEF.md asks of the data.
+// The generator alone: determinism, format, and the realism docs/dataset.md describes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -83,7 +83,7 @@ TEST(Generator, SizesScaleWithTheCertificateCount) {
   EXPECT_GT(large.templates(), small.templates() * 50);
 }
 
-// BRIEF.md and the foundation issue: about three quarters public; ownership skewed (a few users
+// docs/dataset.md: about three quarters public; ownership skewed (a few users
 // own many certificates, many own one or none); generated_at over years with exact ties across
 // kinds; spas and templates referenced unevenly; JSON payloads of realistic size.
 TEST(Generator, DataIsRealistic) {

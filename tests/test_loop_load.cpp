@@ -25,6 +25,7 @@
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "support/cluster.hpp"
 
 using namespace certbench;
@@ -61,9 +62,9 @@ TEST(LoopLoad, ReachesTheConcurrencyAskedForAndMeasuresLagOnTheLoop) {
   EXPECT_EQ(r.max_in_flight, 8u);
   EXPECT_EQ(r.requests, 64u);
   EXPECT_EQ(r.failures, 0u);
-  EXPECT_GT(r.lag_samples, 0u);
+  EXPECT_GT(r.lag_ms.n, 0u);
   EXPECT_TRUE(r.lag_on_loop_thread);
-  EXPECT_GE(r.latency_p50_ms, 5.0);  // a timer never fires early
+  EXPECT_GE(r.latency_ms.median, 5.0);  // a timer never fires early
   EXPECT_GT(r.requests_per_second, 0.0);
 }
 
@@ -75,7 +76,7 @@ TEST(LoopLoad, ABlockedLoopShowsAsLag) {
   const auto r = harness::run_loop_load(io, spec, [](std::uint64_t) { return blocks(30ms); });
   EXPECT_EQ(r.requests, 6u);
   // The probe's timer was due 1 ms after it was set, and the thread slept 30 ms at a time.
-  EXPECT_GE(r.lag_max_ms, 25.0);
+  EXPECT_GE(r.lag_ms.max, 25.0);
   EXPECT_TRUE(r.lag_on_loop_thread);
 }
 
@@ -155,7 +156,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
     EXPECT_EQ(p.load.failures, 0u) << p.impl;
     if (p.impl == harness::kWriteCeiling) {
       EXPECT_EQ(p.load.max_in_flight, std::min(p.load.concurrency, 3u));  // threads, capped
-      EXPECT_EQ(p.load.lag_samples, 0u);  // no loop: no lag
+      EXPECT_EQ(p.load.lag_ms.n, 0u);  // no loop: no lag
       EXPECT_FALSE(p.load.pool.has_value());  // no database
     } else {
       EXPECT_EQ(p.load.max_in_flight, p.load.concurrency) << p.impl;
@@ -184,7 +185,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
   EXPECT_TRUE(pdf.starts_with("%PDF-"));
   std::size_t pngs = 0, pdfs = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    EXPECT_FALSE(impl::is_temporary_name(entry.path().filename().string())) << entry.path();
+    EXPECT_FALSE(sys::is_temporary_name(entry.path().filename().string())) << entry.path();
     const auto bytes = sys::read_file(entry.path()).value_or("");
     if (entry.path().extension() == ".png") {
       ++pngs;
@@ -226,7 +227,7 @@ TEST(ThreadLoad, EveryThreadPreparesOnItsOwnThreadBeforeAnyCallAndErrorsComeBack
   EXPECT_FALSE(called_early);
   EXPECT_EQ(r.threads, 4u);
   EXPECT_GE(r.calls, 4u);
-  EXPECT_GE(r.p50_ms, 1.0);  // a 1 ms sleep never ends early
+  EXPECT_GE(r.latency_ms.median, 1.0);  // a 1 ms sleep never ends early
   EXPECT_GE(r.seconds, 0.1);
 
   std::atomic<int> calls{0};

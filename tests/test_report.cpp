@@ -13,6 +13,7 @@
 #include "certbench/results/json.hpp"
 #include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
 #include "support/services.hpp"

@@ -14,6 +14,7 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/impl_common/base64.hpp"
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
 
@@ -217,7 +218,7 @@ TEST_F(Serve, SavesWriteTheFileAndRecordItTheSameWayForEveryImplementation) {
   impl::use_dataset(db, kSchema);
   const std::int64_t id = db.exec("SELECT min(id) FROM spa_therapist_certificates").int64(0, 0);
   const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(300, 'p');
-  const std::string image_body = nlohmann::json{{"data_url", "data:image/png;base64," + impl::encode_base64(png)}}.dump();
+  const std::string image_body = nlohmann::json{{"data_url", "data:image/png;base64," + impl::base64::encode(png)}}.dump();
   const std::string pdf = "%PDF-1.4\n" + std::string(500, 'x');
   const std::string base = "/certificates/spa_therapist/" + std::to_string(id);
   std::optional<std::string> image_answer, file_answer;

@@ -20,6 +20,7 @@
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
+#include "certbench/impl_common/base64.hpp"
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
 
@@ -59,8 +60,8 @@ struct Served {
 TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
   Served s;
   const std::string cursor = http::encode_cursor(Listing::public_certificates, 0, {1'600'000'000'000'000, "spa_therapist", 5});
-  const std::string png64 = impl::encode_base64(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
-  const std::string jpeg64 = impl::encode_base64(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
+  const std::string png64 = impl::base64::encode(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
+  const std::string jpeg64 = impl::base64::encode(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
   const std::string save = "/thread_pool/certificates/spa_therapist/1/image";
   struct Case {
     std::string method, target, body;

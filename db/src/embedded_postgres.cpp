@@ -14,6 +14,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
@@ -247,32 +248,17 @@ fs::path EmbeddedPostgres::throwaway_parent() { return sys::throwaway_parent(); 
 
 int EmbeddedPostgres::clean_stale_clusters() {
   int cleaned = 0;
-  std::error_code ec;
   const auto run_as = sys::postgres_run_as();
-  for (const auto& entry : fs::directory_iterator(throwaway_parent(), ec)) {
-    const auto name = entry.path().filename().string();
-    // Only real directories that we or our PostgreSQL user own: never follow a link, never act
-    // on a directory someone else planted.
-    if (name.rfind(kThrowawayPrefix, 0) != 0 || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
-    struct stat st {};
-    if (lstat(entry.path().c_str(), &st) != 0 ||
-        (st.st_uid != geteuid() && (!run_as || st.st_uid != run_as->uid)))
-      continue;
-    const fs::path owner = entry.path() / "owner";
-    if (!fs::exists(owner)) {
-      // Being created right now, or half-created long ago: only the latter is stale.
-      auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
-      if (ec || age < std::chrono::minutes(10)) continue;
-    } else if (sys::owner_alive(owner)) {
-      continue;
-    }
-    const fs::path data = entry.path() / "data";
+  for (const auto& dir : sys::stale_throwaway_dirs(throwaway_parent(), kThrowawayPrefix,
+                                                   run_as ? std::optional(run_as->uid) : std::nullopt)) {
+    const fs::path data = dir / "data";
     if (auto p = read_pid_file(data); p && is_our_postmaster(p->pid, data)) {
       sys::signal_and_wait(p->pid, SIGQUIT, 10s);
       if (is_our_postmaster(p->pid, data)) sys::signal_and_wait(p->pid, SIGKILL, 5s);
     }
-    fs::remove_all(entry.path(), ec);
-    if (!fs::exists(entry.path())) ++cleaned;
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (!fs::exists(dir, ec)) ++cleaned;
   }
   return cleaned;
 }

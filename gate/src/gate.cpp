@@ -8,6 +8,7 @@
 #include <set>
 
 #include "certbench/results/analysis.hpp"
+#include "certbench/reports/format.hpp"
 #include "text.hpp"
 
 namespace certbench::gate {
@@ -110,9 +111,9 @@ std::optional<double> peak_heap_of(const Series& s) {
 
 std::string limit_text(const Tolerance& t, bool bytes) {
   if (t.relative == 0 && t.absolute == 0) return "exact";
-  const auto abs_text = [&] { return bytes ? text::bytes(t.absolute) : text::count(t.absolute); };
+  const auto abs_text = [&] { return bytes ? reports::human_bytes(t.absolute) : reports::count(t.absolute); };
   if (t.relative == 0) return "within " + abs_text();
-  const auto rel_text = text::count(t.relative * 100) + "%";
+  const auto rel_text = reports::count(t.relative * 100) + "%";
   if (t.absolute == 0) return "within " + rel_text;
   return "within max(" + rel_text + ", " + abs_text() + ")";
 }
@@ -120,7 +121,7 @@ std::string limit_text(const Tolerance& t, bool bytes) {
 // A lower-is-better figure against its baseline within a tolerance.
 void judge_count(Check& c, double before, double after, const Tolerance& t, bool bytes, std::string_view unit_words,
                  bool higher_better = false) {
-  const auto show = [&](double v) { return bytes ? text::bytes(v) : text::count(v); };
+  const auto show = [&](double v) { return bytes ? reports::human_bytes(v) : reports::count(v); };
   c.baseline.value = before;
   c.baseline.text = show(before);
   c.current.value = after;
@@ -164,16 +165,16 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
         const auto before = b.value(*f->metric), after = c->value(*f->metric);
         if (!after) {
           check.baseline.value = before;
-          check.baseline.text = text::count(*before);
+          check.baseline.text = reports::count(*before);
           check.current.text = "absent";
           check.limit = limit_text(t, f->bytes);
           check.outcome = Outcome::regression;
           check.detail = check.figure + " is no longer measured for this series";
         } else if (f->server && !server_diff.empty()) {
           check.baseline.value = before;
-          check.baseline.text = text::count(*before);
+          check.baseline.text = reports::count(*before);
           check.current.value = after;
-          check.current.text = text::count(*after);
+          check.current.text = reports::count(*after);
           check.limit = limit_text(t, f->bytes);
           check.outcome = Outcome::not_applicable;
           check.detail = "not comparable: " + server_diff;
@@ -183,8 +184,8 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
       } else {
         const auto before = peak_heap_of(b), after = peak_heap_of(*c);
         if (!before || !after) {
-          check.baseline.text = before ? text::bytes(*before) : "n/a";
-          check.current.text = after ? text::bytes(*after) : "n/a";
+          check.baseline.text = before ? reports::human_bytes(*before) : "n/a";
+          check.current.text = after ? reports::human_bytes(*after) : "n/a";
           if (before) check.baseline.value = before;
           if (after) check.current.value = after;
           check.limit = limit_text(t, true);
@@ -372,7 +373,7 @@ Figure speedup_figure(const results::Delta& d) {
   Figure f;
   f.value = d.factor.estimate;
   f.interval = d.factor;
-  f.text = d.method == results::method::exact ? text::factor(d.factor.estimate) + " (exact)" : text::interval(d.factor);
+  f.text = reports::ratio_text(d.factor, d.method) + (d.method == results::method::exact ? " (exact)" : "");
   return f;
 }
 
@@ -399,7 +400,7 @@ void tier2_speedups(const Run& baseline, const Run& current, const Policy& polic
     const auto b = before.find(key);
     const Gated& g = n != now.end() ? n->second : b->second;
     auto check = check_of(*g.series, 2, "speedup:" + metric_name);
-    check.limit = ">= " + text::factor(g.floor) + " (the interval's low end)";
+    check.limit = ">= " + reports::factor(g.floor) + " (the interval's low end)";
     if (b != before.end()) check.baseline = speedup_figure(*b->second.delta);
     else check.baseline.text = "-";
     if (n == now.end()) {
@@ -426,10 +427,10 @@ void tier2_speedups(const Run& baseline, const Run& current, const Policy& polic
       check.outcome = Outcome::pass;
     } else if (d.factor.high < g.floor) {
       check.outcome = Outcome::regression;
-      check.detail = what + " is below the floor " + text::factor(g.floor);
+      check.detail = what + " is below the floor " + reports::factor(g.floor);
     } else {
       check.outcome = Outcome::inconclusive;
-      check.detail = what + " straddles the floor " + text::factor(g.floor);
+      check.detail = what + " straddles the floor " + reports::factor(g.floor);
     }
     out.push_back(std::move(check));
   }
@@ -599,8 +600,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
     const double worst_plausible = higher ? j.base_median * (1 - 1 / j.slowdown.high) : j.base_median * (j.slowdown.high - 1);
     const bool rejects = j.p_adjusted < t.alpha;
     const bool range = j.method == results::method::range;
-    const auto ratio_text =
-        "head/base " + (range ? text::range(j.slowdown) : text::interval(j.slowdown));
+    const auto ratio_text = "head/base " + reports::ratio_text(j.slowdown, j.method);
     char p_text[64];
     std::snprintf(p_text, sizeof p_text, "p = %.3g after Holm", j.p_adjusted);
     if (range) {
@@ -608,7 +608,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
       j.detail = ratio_text + ": too few samples for a 95% interval";
     } else if (rejects && j.slowdown.low > t.threshold && worse_by > t.absolute_floor) {
       j.outcome = Outcome::regression;
-      j.detail = ratio_text + " above " + text::factor(t.threshold) + ", " + p_text;
+      j.detail = ratio_text + " above " + reports::factor(t.threshold) + ", " + p_text;
     } else if (rejects && j.slowdown.high < 1) {
       j.outcome = Outcome::improved;
       j.detail = ratio_text + ", " + p_text;
@@ -619,7 +619,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
       j.detail = "slower by less than the absolute floor";
     } else {
       j.outcome = Outcome::inconclusive;
-      j.detail = ratio_text + (rejects ? " straddles " + text::factor(t.threshold)
+      j.detail = ratio_text + (rejects ? " straddles " + reports::factor(t.threshold)
                                        : std::string(": the test does not reject (") + p_text + ")");
     }
   }
@@ -638,8 +638,8 @@ std::vector<Check> judge_head_base(std::span<const std::pair<const Series*, cons
     const auto* bs = base->samples_of(metric);
     const auto* hs = head->samples_of(metric);
     const auto settings = policy.settings_for(*head);
-    check.limit = "head/base <= " + text::factor(settings.timing.threshold) + " or within " +
-                  (seconds ? text::seconds(settings.timing.absolute_floor) : text::count(settings.timing.absolute_floor));
+    check.limit = "head/base <= " + reports::factor(settings.timing.threshold) + " or within " +
+                  (seconds ? reports::duration(settings.timing.absolute_floor) : reports::count(settings.timing.absolute_floor));
     if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) {
       check.outcome = Outcome::not_measured;
       check.detail = "no " + metric_name + " samples on " + (bs == nullptr || bs->empty() ? "base" : "head");
@@ -661,14 +661,12 @@ std::vector<Check> judge_head_base(std::span<const std::pair<const Series*, cons
   for (std::size_t i = 0; i < judgements.size(); ++i) {
     auto& check = out[judged[i]];
     const auto& j = judgements[i];
-    const auto show = [&](double v) { return seconds ? text::seconds(v) : text::count(v); };
+    const auto show = [&](double v) { return seconds ? reports::duration(v) : reports::count(v); };
     check.baseline.value = j.base_median;
     check.baseline.text = show(j.base_median);
     check.current.value = j.head_median;
     check.current.interval = j.slowdown;
-    check.current.text = show(j.head_median) + " (" +
-                         (j.method == results::method::range ? text::range(j.slowdown) : text::interval(j.slowdown)) +
-                         ")";
+    check.current.text = show(j.head_median) + ", head/base " + reports::ratio_text(j.slowdown, j.method);
     check.outcome = j.outcome;
     check.detail = j.detail;
     check.p = j.test.p;

@@ -14,64 +14,6 @@ namespace certbench::gate {
 
 namespace text {
 
-namespace {
-// v with `decimals` decimals and a suffix: fixed(17.625, 1, " KiB") = "17.6 KiB".
-std::string fixed(double v, int decimals, const char* suffix = "") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f%s", decimals, v, suffix);
-  return buf;
-}
-// Three significant figures for numbers people compare at a glance.
-int decimals_for(double v) { return std::fabs(v) >= 100 ? 0 : std::fabs(v) >= 10 ? 1 : 2; }
-}  // namespace
-
-std::string count(double v) {
-  if (!std::isfinite(v)) return "?";
-  if (v != std::floor(v) || std::fabs(v) >= 1e15) {
-    auto t = fixed(v, 3);
-    while (t.back() == '0') t.pop_back();
-    if (t.back() == '.') t.pop_back();
-    return t;
-  }
-  const auto digits = std::to_string(static_cast<long long>(std::fabs(v)));
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < 0 ? "-" : "") + out;
-}
-
-std::string bytes(double v) {
-  const double a = std::fabs(v);
-  if (a < 1024) return count(v) + " B";
-  if (a < 1024 * 1024) return fixed(v / 1024, a < 10 * 1024 ? 2 : 1, " KiB");
-  return fixed(v / (1024 * 1024), 2, " MiB");
-}
-
-std::string seconds(double v) {
-  const double a = std::fabs(v);
-  const auto three = [](double x, const char* unit) { return fixed(x, decimals_for(x), unit); };
-  if (a == 0) return "0 s";
-  if (a < 1e-6) return three(v * 1e9, " ns");
-  if (a < 1e-3) return three(v * 1e6, " us");
-  if (a < 1) return three(v * 1e3, " ms");
-  return three(v, " s");
-}
-
-std::string factor(double f) {
-  if (f >= std::numeric_limits<double>::max() / 2) return "unbounded";
-  return fixed(f, decimals_for(f), "x");
-}
-
-std::string interval(const results::Interval& i) {
-  return factor(i.estimate) + " [" + factor(i.low) + ", " + factor(i.high) + "]";
-}
-
-std::string range(const results::Interval& i) {
-  return factor(i.estimate) + " (range " + factor(i.low) + " to " + factor(i.high) + ")";
-}
-
 std::string nodes(const std::vector<std::string>& list) {
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < list.size();) {

@@ -17,7 +17,7 @@ namespace certbench::harness {
 std::vector<std::string> compared_implementations(Listing listing) {
   std::vector<std::string> out;
   for (auto name : listing_implementations(listing))
-    // The per-kind variants (#14) are candidates the run weighs, not the product's path, and a
+    // The per-kind variants are candidates the run weighs, not the product's path, and a
     // base build from before them has no such implementation.
     if (name != "naive" && name != "review" && name != "pipelined" && name != "parallel") out.emplace_back(name);
   return out;

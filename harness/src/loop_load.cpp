@@ -117,18 +117,12 @@ LoopLoadResult run_phase(asio::io_context& io, const LoopLoadSpec& spec, const L
   p.result.requests = p.latencies.size();
   p.result.seconds = std::max(1e-9, std::chrono::duration<double>(p.ended - start).count());
   p.result.requests_per_second = static_cast<double>(p.result.requests - p.result.failures) / p.result.seconds;
-  p.result.latency_p50_ms = results::percentile(p.latencies, 0.50);
-  p.result.latency_p95_ms = results::percentile(p.latencies, 0.95);
-  p.result.latency_p99_ms = results::percentile(p.latencies, 0.99);
-  p.result.latency_max_ms = results::percentile(p.latencies, 1.0);
-  p.result.lag_samples = p.lags.size();
-  p.result.lag_p50_ms = results::percentile(p.lags, 0.50);
-  p.result.lag_p99_ms = results::percentile(p.lags, 0.99);
-  p.result.lag_max_ms = results::percentile(p.lags, 1.0);
+  p.result.latency_ms = results::summarize(p.latencies);
+  p.result.lag_ms = results::summarize(p.lags);
   p.result.latencies_ms = std::move(p.latencies);
   p.result.lags_ms = std::move(p.lags);
   p.result.throughput_samples = {p.result.requests_per_second};
-  if (p.result.lag_samples > 0) p.result.lag_p99_samples_ms = {p.result.lag_p99_ms};
+  if (p.result.lag_ms.n > 0) p.result.lag_p99_samples_ms = {p.result.lag_ms.p99};
   return p.result;
 }
 
@@ -147,14 +141,13 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
     if (m.first_failure.empty()) m.first_failure = r.first_failure;
     m.seconds += r.seconds;
     succeeded += r.requests - r.failures;
-    m.lag_samples += r.lag_samples;
     m.lag_on_loop_thread = m.lag_on_loop_thread && r.lag_on_loop_thread;
     if (r.peak_allocated_bytes)
       m.peak_allocated_bytes = std::max(m.peak_allocated_bytes.value_or(0), *r.peak_allocated_bytes);
     m.latencies_ms.insert(m.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
     m.lags_ms.insert(m.lags_ms.end(), r.lags_ms.begin(), r.lags_ms.end());
     m.throughput_samples.push_back(r.requests_per_second);
-    if (r.lag_samples > 0) m.lag_p99_samples_ms.push_back(r.lag_p99_ms);
+    if (r.lag_ms.n > 0) m.lag_p99_samples_ms.push_back(r.lag_ms.p99);
     if (r.pool) {
       if (!m.pool) m.pool = SessionPoolFigures{r.pool->sessions, 0, 0, {}, {}};
       m.pool->max_in_use = std::max(m.pool->max_in_use, r.pool->max_in_use);
@@ -165,13 +158,8 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
   }
   if (m.pool && m.seconds > 0) m.pool->mean_in_use /= m.seconds;
   m.requests_per_second = m.seconds > 0 ? static_cast<double>(succeeded) / m.seconds : 0;
-  m.latency_p50_ms = results::percentile(m.latencies_ms, 0.50);
-  m.latency_p95_ms = results::percentile(m.latencies_ms, 0.95);
-  m.latency_p99_ms = results::percentile(m.latencies_ms, 0.99);
-  m.latency_max_ms = results::percentile(m.latencies_ms, 1.0);
-  m.lag_p50_ms = results::percentile(m.lags_ms, 0.50);
-  m.lag_p99_ms = results::percentile(m.lags_ms, 0.99);
-  m.lag_max_ms = results::percentile(m.lags_ms, 1.0);
+  m.latency_ms = results::summarize(m.latencies_ms);
+  m.lag_ms = results::summarize(m.lags_ms);
   return m;
 }
 

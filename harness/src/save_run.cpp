@@ -16,6 +16,7 @@
 #include "certbench/impl_common/file_records.hpp"
 #include "certbench/impl_common/file_save_paths.hpp"
 #include "certbench/impl_common/file_saves.hpp"
+#include "certbench/impl_common/base64.hpp"
 
 namespace asio = boost::asio;
 
@@ -89,10 +90,7 @@ LoopLoadResult write_ceiling(const SaveRunSpec& spec, SavePath path, const std::
   out.requests = r.calls;
   out.seconds = r.seconds;
   out.requests_per_second = r.calls_per_second;
-  out.latency_p50_ms = r.p50_ms;
-  out.latency_p95_ms = r.p95_ms;
-  out.latency_p99_ms = r.p99_ms;
-  out.latency_max_ms = r.max_ms;
+  out.latency_ms = r.latency_ms;
   out.latencies_ms = std::move(r.latencies_ms);
   out.throughput_samples = {r.calls_per_second};
   return out;
@@ -118,7 +116,7 @@ std::string realistic_png_data_url(std::size_t bytes) {
   // IHDR: 1024 x 768, 8-bit RGB (length, type, data, CRC left as zeros: nothing here parses it).
   png += std::string("\0\0\0\x0dIHDR\0\0\x04\0\0\0\x03\0\x08\x02\0\0\0\0\0\0\0", 25);
   append_noise(png, bytes);
-  return "data:image/png;base64," + impl::encode_base64(png);
+  return "data:image/png;base64," + impl::base64::encode(png);
 }
 
 std::string realistic_pdf(std::size_t bytes) {

@@ -26,7 +26,7 @@ std::vector<double> scaled(const std::vector<double>& v, double factor) {
 // The figures of a load on the event loop (or on threads, for the ceiling).
 void add_load(Series& s, const LoopLoadResult& l) {
   s.samples[Metric::latency] = scaled(l.latencies_ms, 1e-3);
-  if (l.lag_samples > 0) {
+  if (l.lag_ms.n > 0) {
     s.samples[Metric::event_loop_lag] = scaled(l.lags_ms, 1e-3);
     s.samples[Metric::event_loop_lag_p99] = scaled(l.lag_p99_samples_ms, 1e-3);
   }

@@ -65,11 +65,7 @@ ThreadLoadResult run_on_threads(unsigned threads, std::chrono::milliseconds dura
   r.seconds = std::chrono::duration<double>(end - start).count();
   if (all.empty()) return r;
   r.calls_per_second = static_cast<double>(r.calls) / r.seconds;
-  r.mean_ms = std::accumulate(all.begin(), all.end(), 0.0) / static_cast<double>(all.size());
-  r.p50_ms = results::percentile(all, 0.50);
-  r.p95_ms = results::percentile(all, 0.95);
-  r.p99_ms = results::percentile(all, 0.99);
-  r.max_ms = results::percentile(all, 1.0);
+  r.latency_ms = results::summarize(all);
   r.latencies_ms = std::move(all);
   return r;
 }

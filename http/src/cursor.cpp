@@ -9,7 +9,7 @@
 
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
-#include "certbench/impl_common/file_saves.hpp"
+#include "certbench/impl_common/base64.hpp"
 
 namespace certbench::http {
 namespace {
@@ -30,28 +30,6 @@ std::string tag(const std::string& payload) {
   return std::string(reinterpret_cast<const char*>(mac), kTagBytes);
 }
 
-std::string base64url(const std::string& bytes) {
-  std::string s = impl::encode_base64(bytes);
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
-
-std::optional<std::string> from_base64url(std::string s) {
-  if (s.empty() || s.size() > 512 || s.find_first_not_of(
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
-    return std::nullopt;
-  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  const std::size_t pad = (4 - s.size() % 4) % 4;
-  if (pad == 3) return std::nullopt;
-  s.append(pad, '=');
-  std::vector<unsigned char> out(s.size());
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(s.data()),
-                                static_cast<int>(s.size()));
-  if (n < 0) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n) - pad);
-}
-
 std::string payload_of(Listing listing, std::int64_t user_id, const ListingPosition& p) {
   return fmt::format("v1|{}|{}|{}|{}|{}", to_string(listing),
                      listing == Listing::user_certificates ? user_id : 0, p.generated_at_us, p.kind, p.id);
@@ -61,11 +39,11 @@ std::string payload_of(Listing listing, std::int64_t user_id, const ListingPosit
 
 std::string encode_cursor(Listing listing, std::int64_t user_id, const ListingPosition& position) {
   const std::string payload = payload_of(listing, user_id, position);
-  return base64url(payload + tag(payload));
+  return impl::base64::encode_url(payload + tag(payload));
 }
 
 ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::int64_t user_id) {
-  const auto bytes = from_base64url(cursor);
+  const auto bytes = impl::base64::decode_url(cursor);
   if (!bytes || bytes->size() <= kTagBytes || bytes->rfind("v1|", 0) != 0)
     throw InputError("not a certbench cursor (pass next_cursor from the previous page as it is)", "after");
   const std::string payload = bytes->substr(0, bytes->size() - kTagBytes);

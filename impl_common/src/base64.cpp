@@ -1,5 +1,7 @@
 #include "certbench/impl_common/base64.hpp"
 
+#include <openssl/evp.h>
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -124,6 +126,33 @@ bool decode(std::string_view text, std::string& out, Kernel kernel) {
   const char bytes[3] = {static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
   out.append(bytes, 3 - pad);
   return true;
+}
+
+std::string encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string encode_url(std::string_view bytes) {
+  std::string s = encode(bytes);
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::optional<std::string> decode_url(std::string_view text) {
+  if (text.empty() || text.size() > 512 || text.find_first_of("+/=") != std::string_view::npos) return std::nullopt;
+  std::string s(text);
+  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  const std::size_t pad = (4 - s.size() % 4) % 4;
+  if (pad == 3) return std::nullopt;
+  s.append(pad, '=');
+  std::string out;
+  if (!decode(s, out)) return std::nullopt;
+  return out;
 }
 
 }  // namespace certbench::impl::base64

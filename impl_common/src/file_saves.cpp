@@ -6,13 +6,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
-#include <openssl/evp.h>
 #include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/base64.hpp"
+#include "certbench/sys/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -23,23 +23,6 @@ constexpr std::array<std::string_view, 4> kKnownImageTypes{"image/png", "image/j
                                                           "image/webp"};
 
 // A name as it may appear in a one-line message: control bytes escaped, long names cut.
-std::string printable(std::string_view text) {
-  constexpr std::size_t kShown = 80;
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kShown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kShown) out += "…";
-  return out;
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -61,7 +44,7 @@ std::string allowed_list(const SaveOptions& options) {
 
 void check_allowed(const SaveOptions& options, std::string_view type) {
   if (!allowed(options, type))
-    throw InputError("image type " + printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
+    throw InputError("image type " + sys::printable(type) + " is not allowed (allowed: " + allowed_list(options) + ")");
 }
 
 // Decodes strict base64 (base64::decode, a SIMD kernel where the CPU has one: docs/file-saves.md).
@@ -79,26 +62,6 @@ std::string decode_base64(std::string_view text) {
   throw InputError("the payload is not valid base64 (a character outside the alphabet, or bad padding)");
 }
 
-// File descriptors closed on every path out of write_file_atomically.
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  /// Closes now and reports close()'s result (0 or errno); on Linux the descriptor is gone either way.
-  int close() noexcept {
-    const int r = ::close(fd_);
-    fd_ = -1;
-    return r == 0 || errno == EINTR ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -112,7 +75,7 @@ void check_save_options(const SaveOptions& options) {
     throw UsageError("the decoding pool takes 1 to 256 threads (got " + std::to_string(options.decode_threads) + ")");
   for (const auto& type : options.allowed_image_types)
     if (std::find(kKnownImageTypes.begin(), kKnownImageTypes.end(), type) == kKnownImageTypes.end())
-      throw UsageError("unknown image type " + printable(type) +
+      throw UsageError("unknown image type " + sys::printable(type) +
                        " in the allow-list (known: image/png, image/jpeg, image/gif, image/webp)");
 }
 
@@ -123,16 +86,16 @@ void check_file_name(std::string_view name) {
                      std::to_string(kMaxFileNameBytes) + " are allowed");
   for (char c : name)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      throw InputError("the file name '" + printable(name) + "' contains a control character");
+      throw InputError("the file name '" + sys::printable(name) + "' contains a control character");
   if (name == "." || name == "..") throw InputError("'" + std::string(name) + "' is not a file name");
-  if (name.front() == '/') throw InputError("the file name '" + printable(name) + "' is an absolute path");
+  if (name.front() == '/') throw InputError("the file name '" + sys::printable(name) + "' is an absolute path");
   if (name.find_first_of("/\\") != std::string_view::npos)
-    throw InputError("the file name '" + printable(name) + "' contains a path separator");
+    throw InputError("the file name '" + sys::printable(name) + "' contains a path separator");
   if (name.find("..") != std::string_view::npos)
-    throw InputError("the file name '" + printable(name) + "' contains '..'");
+    throw InputError("the file name '" + sys::printable(name) + "' contains '..'");
   // Hidden files are refused too: they include .htaccess-like files a web server obeys, and the
   // temporary files of the atomic write.
-  if (name.front() == '.') throw InputError("the file name '" + printable(name) + "' starts with '.'");
+  if (name.front() == '.') throw InputError("the file name '" + sys::printable(name) + "' starts with '.'");
 }
 
 std::string_view sniff_image_type(std::string_view bytes) noexcept {
@@ -170,7 +133,7 @@ DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& op
     if (!header.ends_with(kSuffix) || !header.starts_with("image/") ||
         header.find(';') != header.size() - kSuffix.size())
       throw InputError("a data URL must read data:image/<type>;base64,<data> (got '" +
-                       printable(payload.substr(0, std::min(comma, std::size_t{40}))) + "')");
+                       sys::printable(payload.substr(0, std::min(comma, std::size_t{40}))) + "')");
     declared = header.substr(0, header.size() - kSuffix.size());
     check_allowed(options, declared);
     text = payload.substr(comma + 1);
@@ -206,87 +169,9 @@ void check_certificate_file(std::string_view name, std::string_view bytes, const
                      std::to_string(options.max_bytes) + "-byte size cap");
 }
 
-std::string temporary_name(std::string_view name) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof kAlphabet - 2);
-  std::string tmp = ".";
-  tmp += name.substr(0, kMaxFileNameBytes - 12);  // "." + "." + 6 + ".tmp" = 12 bytes more
-  tmp += '.';
-  for (int i = 0; i < 6; ++i) tmp += kAlphabet[pick(random)];
-  tmp += ".tmp";
-  return tmp;
-}
-
-bool is_temporary_name(std::string_view name) noexcept {
-  if (name.size() < 13 || name.front() != '.' || !name.ends_with(".tmp")) return false;
-  const std::string_view suffix = name.substr(name.size() - 11, 7);  // ".XXXXXX"
-  return suffix.front() == '.' && std::all_of(suffix.begin() + 1, suffix.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-         });
-}
-
-void throw_directory_error(const fs::path& dir, int err) {
-  struct stat st {};
-  if (err == ELOOP || (err == ENOTDIR && lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)))
-    throw InputError("the directory " + printable(dir.string()) +
-                     " is a symbolic link; certbench does not follow it (name the real directory)");
-  if (err == ENOTDIR) throw InputError(printable(dir.string()) + " is not a directory");
-  if (err == ENOENT) throw InputError("the directory " + printable(dir.string()) + " does not exist");
-  throw EnvironmentError("cannot open the directory " + printable(dir.string()) + ": " + std::strerror(err));
-}
-
-void throw_not_regular_target(const fs::path& dir, std::string_view name, unsigned mode) {
-  const char* what = S_ISLNK(mode) ? "a symbolic link" : S_ISDIR(mode) ? "a directory" : "not a regular file";
-  throw InputError(printable((dir / name).string()) + " exists and is " + what +
-                   "; certbench neither follows nor replaces it");
-}
-
-void throw_write_error(const fs::path& dir, std::string_view name, std::string_view step, int err) {
-  throw EnvironmentError("cannot save " + printable((dir / name).string()) + ": " + std::string(step) +
-                         " failed: " + std::strerror(err));
-}
-
 SavedFile write_file_atomically(const fs::path& dir, std::string_view name, std::string_view bytes, bool fsync) {
   check_file_name(name);  // the protocol takes a name in `dir`, never a path
-  const std::string target(name);
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (dir_fd.get() < 0) throw_directory_error(dir, errno);
-  struct stat st {};
-  if (fstatat(dir_fd.get(), target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISREG(st.st_mode)) throw_not_regular_target(dir, name, st.st_mode);
-  } else if (errno != ENOENT) {
-    throw_write_error(dir, name, "stat", errno);
-  }
-
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp = temporary_name(name);
-    fd = openat(dir_fd.get(), tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) throw_write_error(dir, name, "creating a temporary file", errno);
-  Fd file(fd);
-  // From here on a failure removes the temporary file before it reports.
-  auto fail = [&](std::string_view step, int err) {
-    if (file.get() >= 0) file.close();
-    unlinkat(dir_fd.get(), tmp.c_str(), 0);
-    throw_write_error(dir, name, step, err);
-  };
-  constexpr std::size_t kMaxWrite = 1u << 30;
-  for (std::size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::write(file.get(), bytes.data() + done, std::min(kMaxWrite, bytes.size() - done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("write", errno);
-    if (n == 0) fail("write", EIO);  // no progress on a regular file: never loop forever
-    done += static_cast<std::size_t>(n);
-  }
-  if (fsync && ::fsync(file.get()) != 0) fail("fsync", errno);
-  if (const int err = file.close(); err != 0) fail("close", err);
-  if (renameat(dir_fd.get(), tmp.c_str(), dir_fd.get(), target.c_str()) != 0) fail("rename", errno);
-  // The file is in place now; only its durability can still fail.
-  if (fsync && ::fsync(dir_fd.get()) != 0) throw_write_error(dir, name, "fsync of the directory", errno);
+  sys::write_file_atomic(dir / name, bytes, {.fsync = fsync, .refuse_links = true});
   return SavedFile{dir / name, bytes.size()};
 }
 
@@ -304,14 +189,6 @@ SavedFile save_certificate_file_blocking(const fs::path& dir, std::string_view n
                                          const SaveOptions& options) {
   check_certificate_file(name, bytes, options);
   return write_file_atomically(dir, name, bytes, options.fsync);
-}
-
-std::string encode_base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 }  // namespace certbench::impl

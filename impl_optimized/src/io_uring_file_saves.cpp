@@ -26,6 +26,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/file_saves.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/impl_common/offload.hpp"
 
 namespace asio = boost::asio;
@@ -43,8 +44,8 @@ class IoUringFileSaves::Ring {
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
-  /// Submits the operation `prepare` sets up on an SQE; completes with its result (cqe->res:
-  /// >= 0, or -errno). What the operation points to must live until then.
+  /// Submits the operation `prepare` sets up on an SQE (run_linked with one step); completes with
+  /// its result (cqe->res: >= 0, or -errno). What the operation points to must live until then.
   template <typename Prepare>
   asio::awaitable<int> run(Prepare prepare);
 
@@ -78,13 +79,10 @@ class IoUringFileSaves::Ring {
     std::vector<int> results;
   };
   static_assert(alignof(std::max_align_t) >= (1u << kStepBits), "the step index lives in a waiter's low bits");
-  template <typename Handler, bool kOneResult>  // run() gets an int, run_linked() all of them
+  template <typename Handler>
   struct WaiterFor final : Waiter {
     WaiterFor(Handler h, std::size_t steps) : Waiter(steps), handler(std::move(h)) {}
-    void resume() override {
-      if constexpr (kOneResult) handler(results.front());
-      else handler(std::move(results));
-    }
+    void resume() override { handler(std::move(results)); }
     Handler handler;
   };
   /// Takes `count` SQEs at once (submitting what is queued if the ring is short of them).
@@ -182,17 +180,10 @@ void IoUringFileSaves::Ring::submit(std::unique_ptr<Waiter> waiter, std::span<io
 
 template <typename Prepare>
 asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(int)>(
-      [this](auto handler, Prepare prep) {
-        if (!reserve(1)) {
-          asio::post(eventfd_.get_executor(), [h = std::move(handler)]() mutable { h(-EBUSY); });
-          return;
-        }
-        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-        prep(sqe);
-        submit(std::make_unique<WaiterFor<decltype(handler), true>>(std::move(handler), 1), std::span(&sqe, 1));
-      },
-      asio::use_awaitable, std::move(prepare));
+  std::vector<std::function<void(io_uring_sqe*)>> one;
+  one.emplace_back(std::move(prepare));
+  const std::vector<int> results = co_await run_linked(std::move(one));  // a chain of one: no link
+  co_return results.front();
 }
 
 asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
@@ -214,7 +205,7 @@ asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
           chain[k](sqes[k]);
           if (k + 1 < n) sqes[k]->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
         }
-        submit(std::make_unique<WaiterFor<decltype(handler), false>>(std::move(handler), n), sqes);
+        submit(std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler), n), sqes);
       },
       asio::use_awaitable, std::move(steps));
 }
@@ -253,7 +244,7 @@ void IoUringFileSaves::Ring::reap() {
 }
 
 // The decode and the checks are CPU work without I/O: on the loop they held it for the length of
-// the decode (an image's lag p99 7-9 ms at 64 concurrent on two busy cores, issue #14), so they
+// the decode (an image's lag p99 7-9 ms at 64 concurrent on two busy cores), so they
 // run on threads of their own, as many as the cores, and the loop only submits and reaps.
 struct IoUringFileSaves::DecodePool {
   explicit DecodePool(unsigned count) : threads(count) {}
@@ -286,7 +277,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::save_certificate_file(std::string n
   co_return co_await write_atomically(std::move(name), bytes);
 }
 
-// impl::write_file_atomically, step for step, each step an io_uring operation. A coroutine cannot
+// sys::write_file_atomic with refuse_links (sys/atomic_file.hpp), step for step, each step an io_uring operation. A coroutine cannot
 // co_await in a catch block, so failures are collected and the clean-up runs before the throw.
 asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, const std::string& bytes) {
   Ring& ring = *ring_;
@@ -297,7 +288,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
   const int dir_fd = co_await ring.run([&](io_uring_sqe* sqe) {
     io_uring_prep_openat(sqe, AT_FDCWD, dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
   });
-  if (dir_fd < 0) impl::throw_directory_error(dir, -dir_fd);
+  if (dir_fd < 0) sys::throw_directory_error(dir, -dir_fd);
 
   struct Failure {
     std::string step;
@@ -320,7 +311,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
   bool temporary_exists = false;
   if (!failure && !not_regular) {
     for (int attempt = 0; attempt < 100; ++attempt) {
-      tmp = impl::temporary_name(name);
+      tmp = sys::temporary_name(name);
       fd = co_await ring.run([&](io_uring_sqe* sqe) {
         io_uring_prep_openat(sqe, dir_fd, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
       });
@@ -332,7 +323,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
 
   // The write, its fsync and the close go as one chain, and so do the rename, the directory's
   // fsync and its close: the loop wakes twice for the six steps when all goes well, not six times
-  // (issue #14: the loop's lag). A failure, or a short write (a full disk, a signal), cancels the
+  // (the loop's lag). A failure, or a short write (a full disk, a signal), cancels the
   // rest of its chain; the file or the directory is still open then, and the steps go on one at a
   // time below, as they always did.
   constexpr std::size_t kMaxWrite = 1u << 30;
@@ -402,8 +393,8 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
     co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_unlinkat(sqe, dir_fd, tmp.c_str(), 0); });
   if (!dir_closed) co_await ring.run([&](io_uring_sqe* sqe) { io_uring_prep_close(sqe, dir_fd); });
 
-  if (not_regular) impl::throw_not_regular_target(dir, name, *not_regular);
-  if (failure) impl::throw_write_error(dir, name, failure->step, failure->err);
+  if (not_regular) sys::throw_not_regular_target(dir / name, *not_regular);
+  if (failure) sys::throw_write_error(dir / name, failure->step, failure->err);
   co_return SavedFile{dir / name, bytes.size()};
 }
 

@@ -7,6 +7,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/impl_common/reference_queries.hpp"
+#include "certbench/impl_common/idle_pool.hpp"
 
 namespace certbench::optimized {
 namespace {
@@ -137,35 +138,25 @@ struct RedisReferenceData::State {
   std::mutex stored_mutex;
   std::unordered_set<std::string> stored;
 
-  // Idle connections; a lookup leases one.
-  std::mutex pool_mutex;
-  std::vector<std::unique_ptr<redis::Client>> idle;
+  // Connections; a lookup leases one, and the pool grows by one when none is idle.
+  impl::IdlePool<std::unique_ptr<redis::Client>> clients;
 
+  // A leased connection whose round trips count towards redis_round_trips when it goes back.
   class Lease {
    public:
-    explicit Lease(State& s) : s_(s) {
-      {
-        std::lock_guard lock(s.pool_mutex);
-        if (!s.idle.empty()) {
-          client_ = std::move(s.idle.back());
-          s.idle.pop_back();
-        }
-      }
-      if (!client_) client_ = std::make_unique<redis::Client>(s.options.endpoint, redis::ClientOptions{s.options.timeout});
-      start_ = client_->round_trips();
-    }
-    ~Lease() {
-      s_.redis_round_trips += client_->round_trips() - start_;
-      std::lock_guard lock(s_.pool_mutex);
-      s_.idle.push_back(std::move(client_));
-    }
+    explicit Lease(State& s)
+        : s_(s), lease_(s.clients.take_or_make([&s] {
+            return std::make_unique<redis::Client>(s.options.endpoint, redis::ClientOptions{s.options.timeout});
+          })),
+          start_((*lease_)->round_trips()) {}
+    ~Lease() { s_.redis_round_trips += (*lease_)->round_trips() - start_; }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    redis::Client* operator->() const noexcept { return client_.get(); }
+    redis::Client* operator->() noexcept { return lease_->get(); }
 
    private:
     State& s_;
-    std::unique_ptr<redis::Client> client_;
+    impl::IdlePool<std::unique_ptr<redis::Client>>::Lease lease_;
     std::uint64_t start_ = 0;
   };
 

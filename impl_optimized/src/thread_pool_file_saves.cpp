@@ -9,11 +9,11 @@ namespace asio = boost::asio;
 
 namespace certbench::optimized {
 
-// The I/O pool is aiofiles' executor as it is: plain threads at the process's own priority. (They ran at nice +5
-// until issue #10, which roughly halved the loop's lag p99 on two cores; aiofiles sets no priority,
-// so that flattered the review's fix. Figures in docs/file-saves.md.)
+// The I/O pool is aiofiles' executor as it is: plain threads at the process's own priority (aiofiles
+// sets none; a lower priority for the pool would halve the loop's lag p99 on two cores and flatter
+// the review's fix).
 //
-// An image's decode runs on threads of its own, as many as the cores (issue #14): on the I/O
+// An image's decode runs on threads of its own, as many as the cores: on the I/O
 // threads it held one of the six for the length of the decode, and on two busy cores that
 // decode waited for a core, while the disk had one write fewer in flight. That cost the image
 // path 10-40% of the disk's ceiling where the PDF path, with no decode, reached it

@@ -20,6 +20,7 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/loadgen/wrk.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "run_parts.hpp"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"

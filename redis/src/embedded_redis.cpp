@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
@@ -31,20 +32,9 @@ fs::path server_binary() {
 
 // Directories left by runs that were killed outright (their server got the parent-death signal).
 void clean_stale(const fs::path& parent) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(parent, ec)) {
-    const auto name = entry.path().filename().string();
-    if (!name.starts_with(kPrefix) || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
-    struct stat st {};
-    if (lstat(entry.path().c_str(), &st) != 0 || st.st_uid != geteuid()) continue;
-    const auto owner = entry.path() / "owner";
-    if (!fs::exists(owner)) {
-      auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
-      if (ec || age < std::chrono::minutes(10)) continue;
-    } else if (sys::owner_alive(owner)) {
-      continue;
-    }
-    fs::remove_all(entry.path(), ec);
+  for (const auto& dir : sys::stale_throwaway_dirs(parent, kPrefix)) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "certbench/sys/files.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -35,31 +36,6 @@ void give_tree_to(const fs::path& dir, const std::optional<UserIdentity>& owner)
   };
   chown_one(dir);
   for (const auto& entry : fs::recursive_directory_iterator(dir)) chown_one(entry.path());
-}
-
-void write_file_atomic(const fs::path& path, std::string_view content) {
-  fs::path tmp = path;
-  tmp += ".tmp-" + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    throw EnvironmentError("cannot write " + path.string() + ": " + std::strerror(err));
-  }
 }
 
 std::optional<std::string> read_file(const fs::path& path) {
@@ -115,6 +91,30 @@ bool owner_alive(const fs::path& owner_file) {
   if (!(in >> pid >> start)) return false;
   auto actual = process_start_time(static_cast<pid_t>(pid));
   return actual && *actual == start;
+}
+
+std::vector<fs::path> stale_throwaway_dirs(const fs::path& parent, std::string_view prefix,
+                                           std::optional<uid_t> also_owned_by) {
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const auto name = entry.path().filename().string();
+    // Only real directories that we (or the user our servers run as) own: never follow a link,
+    // never act on a directory someone else planted.
+    if (!name.starts_with(prefix) || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
+    struct stat st {};
+    if (lstat(entry.path().c_str(), &st) != 0 || (st.st_uid != geteuid() && st.st_uid != also_owned_by)) continue;
+    const fs::path owner = entry.path() / "owner";
+    if (!fs::exists(owner)) {
+      // Being created right now, or half-created long ago: only the latter is stale.
+      const auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
+      if (ec || age < std::chrono::minutes(10)) continue;
+    } else if (owner_alive(owner)) {
+      continue;
+    }
+    stale.push_back(entry.path());
+  }
+  return stale;
 }
 
 }  // namespace certbench::sys

@@ -14,11 +14,23 @@ std::string thousands(std::uint64_t n) {
   return out;
 }
 
+std::string count(double v) {
+  if (!std::isfinite(v)) return "?";
+  if (v != std::floor(v) || std::fabs(v) >= 1e15) {
+    auto t = fmt::format("{:.3f}", v);
+    while (t.back() == '0') t.pop_back();
+    if (t.back() == '.') t.pop_back();
+    return t;
+  }
+  return (v < 0 ? "-" : "") + thousands(static_cast<std::uint64_t>(std::fabs(v)));
+}
+
 std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
 
-std::string human_bytes(std::uint64_t bytes) {
-  if (bytes < 1'000'000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
-  return megabytes(bytes);
+std::string human_bytes(double bytes) {
+  if (std::fabs(bytes) < 1'000) return count(std::round(bytes)) + " B";
+  if (std::fabs(bytes) < 1'000'000) return fmt::format("{:.1f} kB", bytes / 1e3);
+  return fmt::format("{:.1f} MB", bytes / 1e6);
 }
 
 std::string duration(double s) {
@@ -54,7 +66,7 @@ std::string verdict_figure(const results::Verdict& v) {
     if (v.unit == "percent") return fmt::format("{:.1f}%", x);
     if (v.unit == "factor") return factor(x);
     if (v.unit == "seconds") return duration(x);
-    if (v.unit == "bytes") return human_bytes(static_cast<std::uint64_t>(x));
+    if (v.unit == "bytes") return human_bytes(x);
     return fmt::format("{:.3g}", x);
   };
   const auto& m = *v.measured;

@@ -12,6 +12,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
 

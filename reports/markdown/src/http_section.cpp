@@ -30,9 +30,9 @@ std::string request_anatomy_part(const std::vector<const results::Series*>& seri
                         s->implementation, s->parameter("connections").value_or(0), duration(a->server_time),
                         duration(a->queue), duration(a->client_cpu), part(a->planning), part(a->execution),
                         part(a->waiting), duration(a->statement_cpu),
-                        heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "—",
+                        heap ? human_bytes(*heap) : "—",
                         allocations ? fmt::format("{:.0f}", *allocations) : "—",
-                        a->resident_bytes ? human_bytes(static_cast<std::uint64_t>(*a->resident_bytes)) : "—");
+                        a->resident_bytes ? human_bytes(*a->resident_bytes) : "—");
   }
   if (rows.empty()) return "";
   return "### Where a request's time went in the server\n\n"
@@ -166,7 +166,7 @@ std::string http_section(const results::Run& run, const std::vector<std::string>
                        s->value(Metric::throughput).value_or(0), med(Metric::latency_p50), med(Metric::latency_p90),
                        med(Metric::latency_p99), med(Metric::latency_p999), s->value(Metric::failures).value_or(0),
                        stmt ? fmt::format("{:.0f}", *stmt) : "—",
-                       human_bytes(static_cast<std::uint64_t>(s->value(Metric::response_bytes).value_or(0))),
+                       human_bytes(s->value(Metric::response_bytes).value_or(0)),
                        d ? delta_text(*d) : "—");
   }
   return out + "\n" + request_anatomy_part(series) + open_loop_part(run, open, charts) + mixed_part(run, mixed);

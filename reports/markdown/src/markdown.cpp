@@ -13,6 +13,7 @@
 #include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "charts.hpp"
 #include "sections.hpp"
@@ -198,7 +199,7 @@ struct Writer {
       auto count = [&](Metric m, bool bytes) {
         const auto v = s->value(m);
         if (!v) return std::string("—");
-        return bytes ? human_bytes(static_cast<std::uint64_t>(*v)) : fmt::format("{:.0f}", *v);
+        return bytes ? human_bytes(*v) : fmt::format("{:.0f}", *v);
       };
       const auto server_time = s->value(Metric::server_execution);
       line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path,
@@ -206,9 +207,9 @@ struct Writer {
            s->value(Metric::statements) ? count(Metric::statements, false) : count(Metric::round_trips, false),
            count(Metric::round_trips, false),
            count(Metric::rows_received, false), count(Metric::bytes_received, true),
-           heap.n ? human_bytes(static_cast<std::uint64_t>(heap.max)) : "n/a",
+           heap.n ? human_bytes(heap.max) : "n/a",
            allocs.n ? thousands(static_cast<std::uint64_t>(allocs.median)) : "n/a",
-           allocated.n ? human_bytes(static_cast<std::uint64_t>(allocated.median)) : "n/a", count(Metric::server_statements, false),
+           allocated.n ? human_bytes(allocated.median) : "n/a", count(Metric::server_statements, false),
            count(Metric::shared_buffers, false), server_time ? duration(*server_time) : "—", dl ? delta_text(*dl) : "—",
            dh ? delta_text(*dh) : "—");
     }
@@ -470,7 +471,7 @@ struct Writer {
         for (const auto* x : family(results::family::index))
           if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
         line("| {} | `{}`{} | {} | {} | {} | {:.0f} | {} | **{}** | {} |", v.set, v.index, v.adds ? " (best adds it)" : "",
-             v.table, s ? human_bytes(static_cast<std::uint64_t>(s->value(Metric::index_size_bytes).value_or(0))) : "",
+             v.table, s ? human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
              s ? duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans,
              v.read_by.empty() ? "—" : cell(fmt::format("{}", fmt::join(v.read_by, ", "))), v.outcome, cell(v.reason));
       }

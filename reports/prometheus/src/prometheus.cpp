@@ -20,6 +20,7 @@
 
 #include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 
 namespace certbench::reports {

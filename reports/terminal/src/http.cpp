@@ -31,8 +31,8 @@ void print_request_anatomy(const Printer& p, const std::vector<const results::Se
     p.print("  {:<32} {:<10} {:>5.0f} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n", s->path,
             s->implementation, s->parameter("connections").value_or(0), duration(a.server_time), duration(a.queue),
             duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting), duration(a.statement_cpu),
-            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-",
-            a.resident_bytes ? human_bytes(static_cast<std::uint64_t>(*a.resident_bytes)) : "-");
+            heap ? human_bytes(*heap) : "-",
+            a.resident_bytes ? human_bytes(*a.resident_bytes) : "-");
   }
   p.print("  client CPU: the worker's CPU outside libpq (decoding, building the page, its JSON); planning, execution: "
           "the database server's (pg_stat_statements); peak heap: one request's, metered alone\n");
@@ -124,7 +124,7 @@ void print_http(const Printer& p) {
             s->implementation, s->parameter("connections").value_or(0), s->value(Metric::throughput).value_or(0),
             med(Metric::latency_p50), med(Metric::latency_p90), med(Metric::latency_p99),
             s->value(Metric::failures).value_or(0), stmt ? fmt::format("{:.0f}", *stmt) : "-",
-            human_bytes(static_cast<std::uint64_t>(s->value(Metric::response_bytes).value_or(0))),
+            human_bytes(s->value(Metric::response_bytes).value_or(0)),
             d ? delta_text(*d) : "");
   }
   p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "

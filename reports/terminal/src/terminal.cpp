@@ -41,10 +41,10 @@ void print_listings(const Printer& p) {
     p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>6.0f} {:>9} {:>10} {:>10} {:>8} {:>10}\n", s->path,
             s->implementation, lat.n, duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips),
             trips, thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
-            human_bytes(static_cast<std::uint64_t>(s->value(Metric::bytes_received).value_or(0))),
-            heap.n > 0 ? human_bytes(static_cast<std::uint64_t>(heap.max)) : std::string("n/a"),
+            human_bytes(s->value(Metric::bytes_received).value_or(0)),
+            heap.n > 0 ? human_bytes(heap.max) : std::string("n/a"),
             allocs.n > 0 ? thousands(static_cast<std::uint64_t>(allocs.median)) : std::string("n/a"),
-            allocated.n > 0 ? human_bytes(static_cast<std::uint64_t>(allocated.median)) : std::string("n/a"));
+            allocated.n > 0 ? human_bytes(allocated.median) : std::string("n/a"));
   }
   p.print("\n  against naive, times better (95% interval; paired rounds):\n");
   for (const auto* s : series) {
@@ -123,7 +123,7 @@ void print_growth(const Printer& p) {
           if (const auto* v = s.samples_of(f.metric)) {
             const double m = results::percentile(*v, 0.5);
             medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", thousands(static_cast<std::uint64_t>(scale)),
-                                   f.metric == Metric::latency ? duration(m) : human_bytes(static_cast<std::uint64_t>(m)));
+                                   f.metric == Metric::latency ? duration(m) : human_bytes(m));
           }
     p.print("  {:<32} {:<10} {:<10} {:>22}   {}\n", f.path, f.implementation, results::name(f.metric),
             fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
@@ -162,7 +162,7 @@ void print_load_table(const Printer& p, const std::vector<const Series*>& series
             s->implementation, s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
             s->value(Metric::requests).value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
             duration(lat.p99), lag.n ? duration(lag.median) : "-", lagmax.n ? duration(lagmax.max) : "-",
-            heap ? human_bytes(static_cast<std::uint64_t>(*heap)) : "-", pool, wait.n ? duration(wait.p99) : "-");
+            heap ? human_bytes(*heap) : "-", pool, wait.n ? duration(wait.p99) : "-");
   }
 }
 
@@ -322,7 +322,7 @@ void print_indexes(const Printer& p) {
       for (const auto* x : p.family(results::family::index))
         if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
       p.print("  {:<6} {:<46} {:>9} {:>10} {:>7.0f}  {:<8}{} {}\n", v.set, v.index,
-              s ? human_bytes(static_cast<std::uint64_t>(s->value(Metric::index_size_bytes).value_or(0))) : "",
+              s ? human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
               s ? duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans, v.outcome,
               v.adds ? " (best adds it)" : "", v.reason);
     }

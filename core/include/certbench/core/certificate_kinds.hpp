@@ -1,5 +1,5 @@
 #pragma once
-// The certificate types of the backend under review: one table per type (BRIEF.md, "The domain").
+// The certificate types of the backend under review: one table per type (docs/dataset.md).
 #include <span>
 #include <string_view>
 

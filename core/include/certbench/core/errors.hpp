@@ -1,12 +1,12 @@
 #pragma once
-// The error hierarchy every certbench layer throws, and the exit codes of BRIEF.md they map to.
+// The error hierarchy every certbench layer throws, and the exit codes they map to (README.md).
 // Messages are one line naming what to fix; the CLI prints them as "certbench: <message>".
 #include <stdexcept>
 #include <string>
 
 namespace certbench {
 
-/// Exit codes shared by all subcommands (BRIEF.md, "Exit codes").
+/// Exit codes shared by all subcommands (README.md, "Exit codes").
 enum class ExitCode : int {
   ok = 0,
   regression = 1,    ///< a gate found a regression, or a run's required claim failed

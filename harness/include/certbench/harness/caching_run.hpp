@@ -1,5 +1,5 @@
 #pragma once
-// The caching and derived-data measurements of `certbench run` (issue #4): for each path, every
+// The caching and derived-data measurements of `certbench run` (docs/caching.md): for each path, every
 // variant — the database on every call, in-process and Redis hits and misses, prepare_certificate_data
 // naive and optimized — in interleaved rounds, so that drift on a shared machine hits all alike.
 // Calls that take nanoseconds are timed in batches (one clock reading per batch); misses one by

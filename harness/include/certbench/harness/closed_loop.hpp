@@ -1,8 +1,8 @@
 #pragma once
 // A closed-loop listing load on threads (thread_load.hpp): `clients` threads, each with its own
-// database session, call one listing page back to back for a fixed duration. (The event-loop driver of
-// issue #5 measures concurrency on one thread; this one mirrors pgbench's clients, for comparing
-// with it on identical SQL.)
+// database session, call one listing page back to back for a fixed duration. (The event-loop driver,
+// loop_load.hpp, measures concurrency on one thread; this one mirrors pgbench's clients, for
+// comparing with it on identical SQL.)
 #include <chrono>
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The index scenario (issue #14; docs/indexes.md): the review's index recommendations judged on
+// The index scenario (docs/indexes.md): the review's index recommendations judged on
 // the run's data. Each index set (none, review, best) gets a copy of the dataset that certbench
 // owns (a schema seeded by the caller with the same scale and seed, index set none):
 //  - the set's secondary indexes are built in its copy one at a time: each CREATE INDEX timed,

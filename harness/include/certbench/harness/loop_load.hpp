@@ -1,5 +1,5 @@
 #pragma once
-// The closed-loop driver on one event loop (issue #5). C coroutines on one io_context, run by one
+// The closed-loop driver on one event loop. C coroutines on one io_context, run by one
 // thread as the backend's asyncio loop is, each issue requests back to back, for a fixed count or
 // a duration. Beside them a probe coroutine asks a timer to wake it every `lag_period` and records
 // how late it woke: the event-loop lag that every request on the loop suffers while something
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "certbench/impl_common/idle_pool.hpp"
+#include "certbench/results/statistics.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -49,9 +50,8 @@ struct LoopLoadResult {
   std::string first_failure;
   double seconds = 0;
   double requests_per_second = 0;      ///< successful requests per second
-  double latency_p50_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
-  std::uint64_t lag_samples = 0;
-  double lag_p50_ms = 0, lag_p99_ms = 0, lag_max_ms = 0;
+  results::Summary latency_ms;         ///< of latencies_ms, milliseconds
+  results::Summary lag_ms;             ///< of lags_ms, milliseconds (lag_ms.n: the probe's samples)
   bool lag_on_loop_thread = false;     ///< every lag sample was taken on the thread running the loop
   /// The most heap the process held during the window (jemalloc's stats.allocated, sampled by the
   /// probe every 10 wakes); std::nullopt without jemalloc.

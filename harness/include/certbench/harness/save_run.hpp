@@ -1,5 +1,5 @@
 #pragma once
-// The file-save measurements (issue #5): save_base64_image with a realistic image and
+// The file-save measurements (docs/file-saves.md): save_base64_image with a realistic image and
 // save_certificate_file with a realistic PDF, every implementation, at concurrency 1, 2, 4 … 64 on
 // one event loop (harness/loop_load.hpp). Each request saves the file under its certificate's file
 // name and records the path on the certificate's row (off the loop, the same for every

@@ -2,11 +2,13 @@
 // The closed-loop driver on threads: each of N threads repeats one blocking call back to back for
 // a fixed duration, and every call's latency is recorded. What the listings' `certbench load`
 // (pgbench's model: a client per thread, each with its own session) and the disk's write ceiling
-// of the file-save run (issue #5) measure with. The event-loop driver is loop_load.hpp.
+// of the file-save run measure with. The event-loop driver is loop_load.hpp.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <vector>
+
+#include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
 
@@ -15,7 +17,7 @@ struct ThreadLoadResult {
   std::uint64_t calls = 0;
   double seconds = 0;  ///< wall time of the measured window
   double calls_per_second = 0;
-  double mean_ms = 0, p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+  results::Summary latency_ms;  ///< of latencies_ms, milliseconds
   /// Every call's latency, thread by thread (the raw samples, for the results model).
   std::vector<double> latencies_ms;
 };

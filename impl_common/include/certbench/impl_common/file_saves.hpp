@@ -54,21 +54,14 @@ DecodedImage decode_base64_image(std::string_view payload, const SaveOptions& op
 /// thread.
 std::uint64_t decodes_on_this_thread() noexcept;
 
-/// Standard base64 of `bytes`, padded, one line (OpenSSL): how clients encode what they send.
-std::string encode_base64(std::string_view bytes);
-
 /// Throws InputError unless `name` passes check_file_name and `bytes` fit options.max_bytes
 /// (save_certificate_file takes any bytes, e.g. a PDF).
 void check_certificate_file(std::string_view name, std::string_view bytes, const SaveOptions& options);
 
-/// Writes `bytes` to `dir`/`name` atomically, blocking: a temporary file in the same directory
-/// (hidden, ".<name>.XXXXXX.tmp", created O_EXCL|O_NOFOLLOW), every byte written, fsync'd when
-/// asked, renamed over `name` (and the directory fsync'd). A reader of `name` sees the old file or
-/// the new one, never a part. Nothing is followed: a `dir` that is a symbolic link, or a `name`
-/// that exists and is not a regular file (a symbolic link, a directory…), is refused with an
-/// InputError, as is a `dir` that does not exist or is not a directory. Any other failure removes
-/// the temporary file and throws EnvironmentError naming the file and the reason; `name` is then
-/// unchanged (except when only the directory's fsync after the rename failed).
+/// Writes `bytes` to `dir`/`name` atomically, blocking, after check_file_name(name):
+/// sys::write_file_atomic with refuse_links (sys/atomic_file.hpp) — nothing followed, a wrong
+/// `dir` or a `name` that is not a regular file an InputError, any other failure an
+/// EnvironmentError with `name` unchanged.
 SavedFile write_file_atomically(const std::filesystem::path& dir, std::string_view name,
                                 std::string_view bytes, bool fsync);
 
@@ -84,24 +77,5 @@ SavedFile save_base64_image_blocking(const std::filesystem::path& dir, std::stri
 /// save_certificate_file, blocking: check, then write_file_atomically.
 SavedFile save_certificate_file_blocking(const std::filesystem::path& dir, std::string_view name,
                                          std::string_view bytes, const SaveOptions& options);
-
-// The pieces of the protocol that an implementation doing its own I/O (io_uring) shares, so that
-// its files and errors are the same.
-
-/// A fresh hidden temporary name for `name`: ".<name>.XXXXXX.tmp" (random suffix; `name` is cut
-/// so that the whole stays within 255 bytes).
-std::string temporary_name(std::string_view name);
-/// True for names temporary_name() makes.
-bool is_temporary_name(std::string_view name) noexcept;
-
-/// The error for a target directory that open(O_DIRECTORY|O_NOFOLLOW) refused with `err`:
-/// InputError for ENOENT, ENOTDIR and ELOOP (a wrong --dir), EnvironmentError otherwise.
-[[noreturn]] void throw_directory_error(const std::filesystem::path& dir, int err);
-/// The InputError for a target that exists and is not a regular file (`mode` as in st_mode).
-[[noreturn]] void throw_not_regular_target(const std::filesystem::path& dir, std::string_view name,
-                                           unsigned mode);
-/// The EnvironmentError for a failed `step` (e.g. "write", "rename") of saving `dir`/`name`.
-[[noreturn]] void throw_write_error(const std::filesystem::path& dir, std::string_view name,
-                                    std::string_view step, int err);
 
 }  // namespace certbench::impl

@@ -61,6 +61,29 @@ class IdlePool {
     return Lease(*this, std::move(item));
   }
 
+  /// An idle object, or — when none is idle — a new one from `make()` (called without the pool's
+  /// lock; it may connect somewhere), which joins the pool when its lease ends. If `make` throws,
+  /// nothing changes.
+  template <class Make>
+  Lease take_or_make(Make&& make) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        T item = std::move(idle_.back());
+        idle_.pop_back();
+        ++in_use_;
+        usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+        return Lease(*this, std::move(item));
+      }
+    }
+    T item = make();
+    std::lock_guard lock(mutex_);
+    ++usage_.size;
+    ++in_use_;
+    usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+    return Lease(*this, std::move(item));
+  }
+
   PoolUsage usage() const {
     std::lock_guard lock(mutex_);
     return usage_;

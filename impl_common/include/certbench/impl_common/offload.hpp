@@ -17,6 +17,23 @@
 
 namespace certbench::impl {
 
+namespace detail {
+// Runs `job` on the calling thread and resumes `handler` on `loop` with its result or its exception.
+template <typename Result, typename Job, typename Handler, typename Loop>
+void run_and_resume(Job& job, Handler& handler, const Loop& loop) {
+  std::exception_ptr error;
+  Result result{};
+  try {
+    result = job();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  boost::asio::post(loop, [handler = std::move(handler), error, result = std::move(result)]() mutable {
+    handler(error, std::move(result));
+  });
+}
+}  // namespace detail
+
 /// `work()` on `pool`; the coroutine that awaits this resumes on its executor. Call it from a plain
 /// function returning the awaitable, not inside a co_await expression with a capturing lambda:
 /// GCC 12 frees such a lambda's init-captures twice.
@@ -28,16 +45,7 @@ boost::asio::awaitable<Result> offload(boost::asio::thread_pool& pool, Work work
       [&pool](auto handler, Work job) {
         auto loop = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
         asio::post(pool, [handler = std::move(handler), job = std::move(job), loop]() mutable {
-          std::exception_ptr error;
-          Result result{};
-          try {
-            result = job();
-          } catch (...) {
-            error = std::current_exception();
-          }
-          asio::post(loop, [handler = std::move(handler), error, result = std::move(result)]() mutable {
-            handler(error, std::move(result));
-          });
+          detail::run_and_resume<Result>(job, handler, loop);
         });
       },
       asio::use_awaitable, std::move(work));
@@ -72,16 +80,8 @@ boost::asio::awaitable<Result> offload_then(boost::asio::thread_pool& first_pool
           }
           asio::post(then_pool, [handler = std::move(handler), next = std::move(next), loop,
                                  middle = std::move(*middle)]() mutable {
-            std::exception_ptr thrown;
-            Result result{};
-            try {
-              result = next(std::move(middle));
-            } catch (...) {
-              thrown = std::current_exception();
-            }
-            asio::post(loop, [handler = std::move(handler), thrown, result = std::move(result)]() mutable {
-              handler(thrown, std::move(result));
-            });
+            auto second = [&next, &middle] { return next(std::move(middle)); };
+            detail::run_and_resume<Result>(second, handler, loop);
           });
         });
       },

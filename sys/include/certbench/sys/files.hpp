@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
+#include <vector>
 
 #include "certbench/sys/users.hpp"
 
@@ -13,10 +15,6 @@ std::filesystem::path make_unique_dir(const std::filesystem::path& parent, std::
 
 /// Hands a directory tree to `owner` (when we are root and an owner is given).
 void give_tree_to(const std::filesystem::path& dir, const std::optional<UserIdentity>& owner);
-
-/// Writes a whole file via a temporary in the same directory and rename(): readers never see a
-/// partial file. Throws EnvironmentError naming the path on failure.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 /// The whole file, or std::nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
@@ -39,5 +37,12 @@ std::string owner_line();
 /// True if the process named by the owner file (owner_line) still runs: same pid, same start
 /// time, so a reused pid does not count. False if the file is missing or unreadable.
 bool owner_alive(const std::filesystem::path& owner_file);
+
+/// The directories `<parent>/<prefix>*` that runs killed outright left behind: real directories
+/// (never a link) owned by this user or by `also_owned_by`, whose owner file names a process that
+/// has gone — or that have no owner file and were not touched for ten minutes (one being made
+/// right now has none yet).
+std::vector<std::filesystem::path> stale_throwaway_dirs(const std::filesystem::path& parent, std::string_view prefix,
+                                                        std::optional<uid_t> also_owned_by = std::nullopt);
 
 }  // namespace certbench::sys

@@ -9,15 +9,18 @@ namespace certbench::reports {
 
 /// 1234567 -> "1,234,567".
 std::string thousands(std::uint64_t n);
+/// A count that may have a fraction: 1234567 -> "1,234,567", 2.5 -> "2.5" (up to 3 decimals).
+std::string count(double v);
 /// Bytes in decimal megabytes, e.g. "812.3 MB" (MB = 10^6 bytes, as throughput is reported).
 std::string megabytes(std::uint64_t bytes);
-/// kB below a megabyte, MB above.
-std::string human_bytes(std::uint64_t bytes);
+/// B below a kilobyte, kB below a megabyte, MB above (decimal units, as throughput is reported).
+std::string human_bytes(double bytes);
 /// Seconds as "37 ns", "12.4 us", "1.23 ms", "812 ms", "2.41 s".
 std::string duration(double seconds);
 /// A factor: "412x", "2.31x", "0.873x".
 std::string factor(double f);
 /// A factor with its interval, made by `method` (results::method::*): "41.3x (37.0x to 43.8x)";
+/// exact: the factor alone;
 /// a range labelled as one, "1.31x (range 0.92x to 1.87x)"; an exact count's alone.
 std::string ratio_text(const results::Interval& factor, std::string_view method);
 /// ratio_text of a delta.
