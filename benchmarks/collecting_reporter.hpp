@@ -1,5 +1,5 @@
 #pragma once
-// Every run kept by name, so that a program can judge its issue's goals on the figures of the run
+// Every run kept by name, so that a program can judge the claims table's goals on the figures of the run
 // it just made (--certbench_goals), while the output stays exactly what Google Benchmark's own
 // flags ask for: the runs go on to the display reporter Google Benchmark makes from
 // --benchmark_format and --benchmark_color (CreateDefaultDisplayReporter, the reporter

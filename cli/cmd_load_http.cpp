@@ -99,6 +99,7 @@ int load_http(const LoadHttpArgs& args) {
   o.target = url.target;
   o.rate = args.rate;
   o.connections = args.connections;
+  o.realtime = true;  // the instrument on time (open_loop.hpp)
   if (args.seconds > 86'400) throw UsageError("--seconds must be at most 86400");
   if (args.deadline > 3'600) throw UsageError("--deadline must be at most 3600");
   if (args.rate > loadgen::kMaxOpenLoopRate) throw UsageError("--rate must be at most 1000000");

@@ -154,7 +154,7 @@ struct BenchArgs {
   bool caching = true;                       ///< run bench_caching
   std::string redis;                         ///< --redis URL for bench_caching ("" = embedded)
   std::string results;                       ///< --results DIR: each suite's runs as results.json there
-  bool goals = false;                        ///< judge the issues' goals after the run
+  bool goals = false;                        ///< judge the claims table's goals after the run
   std::vector<std::string> benchmark_flags;  ///< passed to Google Benchmark as they are
 };
 int bench(const BenchArgs& args);

@@ -341,7 +341,7 @@ TEST_P(FileSaveContract, ManySavesInFlightOnOneLoop) {
 
 // Where an image is decoded: on the loop for naive (the code before the review) and aiofiles (the
 // review's fix: only the file operations move), never on the loop for thread_pool and io_uring
-// (issue #14: io_uring decoded on the loop, its lag p99 7-9 ms). The test's thread runs the loop;
+// (on the loop the decode held it: an image's lag p99 7-9 ms). The test's thread runs the loop;
 // impl::decodes_on_this_thread() counts the decodes it ran, refused payloads included.
 TEST_P(FileSaveContract, OnlyNaiveAndAiofilesDecodeOnTheLoopThread) {
   constexpr std::uint64_t kSaves = 12;

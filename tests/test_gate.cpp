@@ -234,7 +234,7 @@ TEST(Gate, ToleranceAbsorbsHeapNoiseAndImprovementsPass) {
   series_of(current, "optimized").samples[Metric::peak_heap] = std::vector<double>(30, 1711504);
   r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
-  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 18.0 kB -> 1.7 MB (allowed: within max(25%, 65.5 kB))");
+  EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 18.0 kB -> 1.71 MB (allowed: within max(25%, 65.5 kB))");
 }
 
 TEST(Gate, PeakHeapIsNotApplicableWithoutSamples) {

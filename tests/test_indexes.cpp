@@ -1,4 +1,4 @@
-// The index scenario (issue #14; docs/indexes.md): every set builds on a copy of the dataset, its
+// The index scenario (docs/indexes.md): every set builds on a copy of the dataset, its
 // figures are all there, and each recommended index's verdict follows from idx_scan — an index no
 // listing can use (the review's templates index) is unused, one the optimized listings read (best's
 // owner feed) is used. Also the verdict rule on figures made by hand, and `certbench run --paths

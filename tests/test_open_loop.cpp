@@ -161,6 +161,10 @@ TEST(LogHistogram, QuantilesAreWithinItsBoundedRelativeError) {
 TEST(OpenLoop, EveryScheduledRequestIsSentAndAnsweredOrCounted) {
   StallingServer server(0, std::chrono::milliseconds(0));
   auto o = options_for(server, 400, std::chrono::milliseconds(1000));
+  o.realtime = true;
+  int policy_before = -1;
+  sched_param param_before{};
+  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy_before, &param_before), 0);
   std::uint64_t bodies = 0;
   o.check_every = 10;
   o.check = [&bodies](const std::string& body) {
@@ -187,10 +191,11 @@ TEST(OpenLoop, EveryScheduledRequestIsSentAndAnsweredOrCounted) {
   int policy = -1;
   sched_param param{};
   ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
-  EXPECT_EQ(policy, SCHED_OTHER) << "the calling thread's policy restored";
+  EXPECT_EQ(policy, policy_before) << "the calling thread's policy restored";
+  EXPECT_EQ(param.sched_priority, param_before.sched_priority);
   const sched_param fifo{1};
-  const bool permitted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0;
-  if (permitted) (void)pthread_setschedparam(pthread_self(), policy, &param);
+  const bool permitted = policy_before == SCHED_OTHER && pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0;
+  if (permitted) (void)pthread_setschedparam(pthread_self(), policy_before, &param_before);
   EXPECT_EQ(r.realtime, permitted);
 }
 

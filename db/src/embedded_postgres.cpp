@@ -258,7 +258,7 @@ int EmbeddedPostgres::clean_stale_clusters() {
     }
     std::error_code ec;
     fs::remove_all(dir, ec);
-    if (!fs::exists(dir, ec)) ++cleaned;
+    if (!ec && !fs::exists(dir, ec) && !ec) ++cleaned;
   }
   return cleaned;
 }

@@ -151,7 +151,7 @@ std::optional<std::string> decode_url(std::string_view text) {
   if (pad == 3) return std::nullopt;
   s.append(pad, '=');
   std::string out;
-  if (!decode(s, out)) return std::nullopt;
+  if (!decode(s, out) || encode_url(out) != text) return std::nullopt;  // one text per bytes: unused bits zero
   return out;
 }
 

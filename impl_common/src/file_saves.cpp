@@ -22,8 +22,6 @@ namespace {
 constexpr std::array<std::string_view, 4> kKnownImageTypes{"image/png", "image/jpeg", "image/gif",
                                                           "image/webp"};
 
-// A name as it may appear in a one-line message: control bytes escaped, long names cut.
-
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -171,7 +169,7 @@ void check_certificate_file(std::string_view name, std::string_view bytes, const
 
 SavedFile write_file_atomically(const fs::path& dir, std::string_view name, std::string_view bytes, bool fsync) {
   check_file_name(name);  // the protocol takes a name in `dir`, never a path
-  sys::write_file_atomic(dir / name, bytes, {.fsync = fsync, .refuse_links = true});
+  sys::write_file_atomic(dir, name, bytes, {.fsync = fsync, .refuse_links = true});
   return SavedFile{dir / name, bytes.size()};
 }
 

@@ -325,7 +325,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
   // fsync and its close: the loop wakes twice for the six steps when all goes well, not six times
   // (the loop's lag). A failure, or a short write (a full disk, a signal), cancels the
   // rest of its chain; the file or the directory is still open then, and the steps go on one at a
-  // time below, as they always did.
+  // time below.
   constexpr std::size_t kMaxWrite = 1u << 30;
   std::size_t done = 0;
   bool synced = !fsync;

@@ -139,6 +139,7 @@ class RealtimeThread {
  public:
   explicit RealtimeThread(bool wanted) {
     if (!wanted || ::pthread_getschedparam(::pthread_self(), &policy_, &param_) != 0) return;
+    if (policy_ == SCHED_FIFO || policy_ == SCHED_RR) return;  // real-time already: left as it is
     const sched_param fifo{1};
     raised_ = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &fifo) == 0;
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "certbench/core/errors.hpp"
@@ -17,6 +18,7 @@ namespace certbench::sys {
 namespace {
 
 constexpr std::size_t kMaxFileNameBytes = 255;  // NAME_MAX
+constexpr std::size_t kWhole = std::numeric_limits<std::size_t>::max();  // a path in a message: all of it
 
 // A descriptor closed on every path out.
 class Fd {
@@ -41,10 +43,9 @@ class Fd {
 
 }  // namespace
 
-std::string printable(std::string_view text) {
-  constexpr std::size_t kShown = 80;
+std::string printable(std::string_view text, std::size_t shown) {
   std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kShown; ++i) {
+  for (std::size_t i = 0; i < text.size() && i < shown; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f) {
       constexpr char kHex[] = "0123456789abcdef";
@@ -55,7 +56,7 @@ std::string printable(std::string_view text) {
       out += static_cast<char>(c);
     }
   }
-  if (text.size() > kShown) out += "…";
+  if (text.size() > shown) out += "…";
   return out;
 }
 
@@ -82,28 +83,32 @@ bool is_temporary_name(std::string_view name) noexcept {
 void throw_directory_error(const fs::path& dir, int err) {
   struct stat st {};
   if (err == ELOOP || (err == ENOTDIR && lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)))
-    throw InputError("the directory " + printable(dir.string()) +
+    throw InputError("the directory " + printable(dir.string(), kWhole) +
                      " is a symbolic link; certbench does not follow it (name the real directory)");
-  if (err == ENOTDIR) throw InputError(printable(dir.string()) + " is not a directory");
-  if (err == ENOENT) throw InputError("the directory " + printable(dir.string()) + " does not exist");
-  throw EnvironmentError("cannot open the directory " + printable(dir.string()) + ": " + std::strerror(err));
+  if (err == ENOTDIR) throw InputError(printable(dir.string(), kWhole) + " is not a directory");
+  if (err == ENOENT) throw InputError("the directory " + printable(dir.string(), kWhole) + " does not exist");
+  throw EnvironmentError("cannot open the directory " + printable(dir.string(), kWhole) + ": " + std::strerror(err));
 }
 
 void throw_not_regular_target(const fs::path& path, unsigned mode) {
   const char* what = S_ISLNK(mode) ? "a symbolic link" : S_ISDIR(mode) ? "a directory" : "not a regular file";
-  throw InputError(printable(path.string()) + " exists and is " + what + "; certbench neither follows nor replaces it");
+  throw InputError(printable(path.string(), kWhole) + " exists and is " + what + "; certbench neither follows nor replaces it");
 }
 
 void throw_write_error(const fs::path& path, std::string_view step, int err) {
-  throw EnvironmentError("cannot write " + printable(path.string()) + ": " + std::string(step) +
+  throw EnvironmentError("cannot write " + printable(path.string(), kWhole) + ": " + std::string(step) +
                          " failed: " + std::strerror(err));
 }
 
 void write_file_atomic(const fs::path& path, std::string_view content, AtomicWrite how) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const std::string target = path.filename().string();
-  if (target.empty() || target == "." || target == "..")
-    throw InputError(printable(path.string()) + " does not name a file");
+  const std::string name = path.filename().string();
+  if (name.empty() || name == "." || name == "..") throw InputError(printable(path.string(), kWhole) + " does not name a file");
+  write_file_atomic(path.has_parent_path() ? path.parent_path() : fs::path("."), name, content, how);
+}
+
+void write_file_atomic(const fs::path& dir, std::string_view name, std::string_view content, AtomicWrite how) {
+  const fs::path path = dir / name;
+  const std::string target(name);
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (how.refuse_links ? O_NOFOLLOW : 0)));
   if (dir_fd.get() < 0) {
     if (how.refuse_links) throw_directory_error(dir, errno);

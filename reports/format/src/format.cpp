@@ -28,9 +28,13 @@ std::string count(double v) {
 std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
 
 std::string human_bytes(double bytes) {
-  if (std::fabs(bytes) < 1'000) return count(std::round(bytes)) + " B";
-  if (std::fabs(bytes) < 1'000'000) return fmt::format("{:.1f} kB", bytes / 1e3);
-  return fmt::format("{:.1f} MB", bytes / 1e6);
+  const double a = std::fabs(bytes);
+  if (a < 1'000) return count(std::round(bytes)) + " B";
+  // Three significant figures: "17.6 kB", "1.63 MB", "812 MB".
+  const double v = a < 1'000'000 ? bytes / 1e3 : bytes / 1e6;
+  const char* unit = a < 1'000'000 ? "kB" : "MB";
+  const int decimals = std::fabs(v) < 10 ? 2 : std::fabs(v) < 100 ? 1 : 0;
+  return fmt::format("{:.{}f} {}", v, decimals, unit);
 }
 
 std::string duration(double s) {

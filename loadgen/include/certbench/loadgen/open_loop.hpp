@@ -10,10 +10,12 @@
 // makes the generator fall behind, visibly (late and dropped), rather than slow its clock.
 //
 // On time: the generator's one thread shares the cores with the server it drives (and, on one
-// machine, its database); a send waits whenever that thread waits for a core. So while it runs
-// the thread is raised to the real-time policy SCHED_FIFO (priority 1) where the process may
-// (root or CAP_SYS_NICE): a timer that fires preempts the server's threads at once. It sleeps
-// between sends, so the server keeps the CPU it needs; the result says whether it was raised.
+// machine, its database); a send waits whenever that thread waits for a core. With `realtime`
+// the thread is raised to the real-time policy SCHED_FIFO (priority 1) while it runs, where the
+// process may (root or CAP_SYS_NICE) and it is not real-time already: a timer that fires
+// preempts the server's threads at once. It sleeps between sends, so the server keeps the CPU it
+// needs; the result says whether it was raised. certbench load-http asks for it; certbench run,
+// whose server runs in the same process, does not.
 //
 // Thread safety: run_open_loop runs on the calling thread (its own io_context); call it from one
 // thread at a time per result.
@@ -36,7 +38,7 @@ struct OpenLoopOptions {
   std::chrono::milliseconds duration{1000};         ///< the schedule's window
   std::chrono::milliseconds deadline{2000};         ///< to be sent and answered, from the intended start
   std::chrono::microseconds on_time{1000};          ///< sent within this of its intended start: on schedule
-  bool realtime = true;                             ///< raise the thread to SCHED_FIFO while it runs, where permitted
+  bool realtime = false;                            ///< raise the thread to SCHED_FIFO while it runs, where permitted
   /// Every `check_every`th good answer (0: none) is handed to `check` with its body; a non-empty
   /// return says what is wrong with it (the first is kept).
   std::uint64_t check_every = 0;

@@ -31,6 +31,9 @@ struct AtomicWrite {
 /// Writes `content` as `path`, whole or not at all (the protocol above). Throws EnvironmentError
 /// naming the path, the step and the reason; with refuse_links, InputError as said there.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, AtomicWrite how = {});
+/// The same for `name` in `dir`, the directory opened exactly as given (a trailing slash and all).
+void write_file_atomic(const std::filesystem::path& dir, std::string_view name, std::string_view content,
+                       AtomicWrite how = {});
 
 // The pieces of the protocol for a writer that does its own I/O (io_uring), so that its files and
 // errors are the same.
@@ -48,7 +51,7 @@ bool is_temporary_name(std::string_view name) noexcept;
 /// The EnvironmentError for a failed `step` (e.g. "write", "rename") of writing `path`.
 [[noreturn]] void throw_write_error(const std::filesystem::path& path, std::string_view step, int err);
 
-/// `text` for a one-line message: control bytes as \xNN, at most its first 80 bytes.
-std::string printable(std::string_view text);
+/// `text` for a one-line message: control bytes as \xNN, at most its first `shown` bytes.
+std::string printable(std::string_view text, std::size_t shown = 80);
 
 }  // namespace certbench::sys
