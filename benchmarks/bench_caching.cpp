@@ -36,7 +36,6 @@
 #include "certbench/impl_common/reference_queries.hpp"
 #include "certbench/redis/embedded_redis.hpp"
 #include "collecting_reporter.hpp"
-#include "output_flags.hpp"
 
 namespace {
 

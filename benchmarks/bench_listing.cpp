@@ -34,7 +34,6 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "collecting_reporter.hpp"
-#include "output_flags.hpp"
 
 namespace {
 

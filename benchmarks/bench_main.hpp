@@ -1,7 +1,7 @@
 #pragma once
 // The main() of certbench's Google Benchmark programs: their own --certbench_NAME[=VALUE] flags
 // taken out of the command line, Google Benchmark's output flags checked before any work
-// (output_flags.hpp), then the program's preparation (datasets, servers), its benchmarks under
+// (reports/gbench_flags.hpp), then the program's preparation (datasets, servers), its benchmarks under
 // Google Benchmark's own reporters, and what the program does with the runs kept (goals, results).
 // Exit codes as certbench's: 2 bad flags, 3 anything failing on the way.
 #include <benchmark/benchmark.h>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "collecting_reporter.hpp"
-#include "output_flags.hpp"
+#include "certbench/reports/gbench_flags.hpp"
 
 namespace certbench::bench {
 
@@ -54,7 +54,7 @@ inline int run_main(const Program& program, int argc, char** argv) {
     }
     if (!taken) rest.push_back(argv[i]);
   }
-  if (auto problem = output_flags_problem(rest)) {  // before any work
+  if (auto problem = reports::gbench_output_problem(rest)) {  // before any work
     std::cerr << program.name << ": " << *problem << "\n";
     return 2;
   }

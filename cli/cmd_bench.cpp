@@ -13,27 +13,15 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/fixtures/seeder.hpp"
+#include "certbench/reports/gbench_flags.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
 namespace {
-
-// The value of Google Benchmark's flag `name` as the programs will see it: the last --name=VALUE,
-// else the environment variable Google Benchmark also reads ($BENCHMARK_FORMAT for
-// benchmark_format), else none.
-std::optional<std::string> flag_value(const std::vector<std::string>& flags, std::string_view name) {
-  std::optional<std::string> value;
-  std::string env(name);
-  for (auto& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (const char* e = std::getenv(env.c_str())) value = e;
-  const std::string prefix = "--" + std::string(name) + "=";
-  for (const auto& f : flags)
-    if (f.starts_with(prefix)) value = f.substr(prefix.size());
-  return value;
-}
 
 // FILE with ".<suite>" before its extension: results.json -> results.listing.json.
 std::string suite_file(const std::string& file, std::string_view suite) {
@@ -46,18 +34,16 @@ std::string suite_file(const std::string& file, std::string_view suite) {
 int bench(const BenchArgs& args) {
   // Google Benchmark's output flags, before any work: left to the programs, a bad format prints
   // their usage text and exits 0.
-  for (std::string_view name : {"benchmark_format", "benchmark_out_format"})
-    if (auto v = flag_value(args.benchmark_flags, name); v && *v != "console" && *v != "json" && *v != "csv")
-      throw UsageError(fmt::format("--{} must be console, json or csv (got '{}')", name, *v));
+  if (const auto problem = reports::gbench_format_problem(args.benchmark_flags)) throw UsageError(*problem);
   const bool both = args.listing && args.caching;
-  const auto format = flag_value(args.benchmark_flags, "benchmark_format").value_or("console");
+  const auto format = reports::gbench_flag(args.benchmark_flags, "benchmark_format").value_or("console");
   if (both && format != "console")
     throw UsageError(fmt::format("--benchmark_format={} on stdout is one program's document: add --suite listing "
                                  "or --suite caching (or keep the console and add --benchmark_out=FILE)",
                                  format));
   // Two programs must not write one --benchmark_out file (the second would replace the first).
   std::vector<std::string> listing_out, caching_out;
-  if (const auto out = flag_value(args.benchmark_flags, "benchmark_out"); both && out && !out->empty()) {
+  if (const auto out = reports::gbench_flag(args.benchmark_flags, "benchmark_out"); both && out && !out->empty()) {
     listing_out.push_back("--benchmark_out=" + suite_file(*out, "listing"));
     caching_out.push_back("--benchmark_out=" + suite_file(*out, "caching"));
     note(fmt::format("--benchmark_out: the listing runs go to {}, the caching runs to {}", suite_file(*out, "listing"),
@@ -132,6 +118,54 @@ int bench(const BenchArgs& args) {
     run_program(std::move(argv), caching_out);
   }
   return status;
+}
+
+Command add_bench(CLI::App& app) {
+  struct State {
+    BenchArgs args;
+    std::string scales = "1k,10k,100k,1M", naive_max = "1M", suite = "all";
+  };
+  auto st = std::make_shared<State>();
+  auto& a = st->args;
+  auto* sub = app.add_subcommand("bench", "the benchmarks (Google Benchmark) on datasets it seeds once and keeps");
+  sub->add_option("--suite", st->suite,
+                  "listing (the listing paths at every scale), caching (templates, spas and "
+                  "prepare_certificate_data, on the largest dataset) or all")
+      ->type_name("listing|caching|all")
+      ->check(CLI::IsMember({"listing", "caching", "all"}))
+      ->capture_default_str();
+  sub->add_option("--scales", st->scales, "dataset sizes, comma-separated")->type_name("LIST")->capture_default_str();
+  sub->add_option("--naive-max", st->naive_max, "skip the naive implementation above this scale (each call loads every row)")
+      ->type_name("N")
+      ->capture_default_str();
+  sub->add_option("--redis", a.redis, "the Redis of the redis cache variant (default: an embedded redis-server, stopped afterwards)")
+      ->type_name("URL");
+  sub->add_flag("--goals", a.goals, "after the run, judge the claims table's goals (results/claims.json) on its figures");
+  sub->add_option("--results", a.results,
+                  "write each suite's runs as results.json into DIR (listing.results.json, caching.results.json)")
+      ->type_name("DIR");
+  add_target_options(*sub, a.target);
+  sub->allow_extras();
+  sub->footer("Other flags go to Google Benchmark, e.g. --benchmark_filter=public "
+              "--benchmark_repetitions=9 --benchmark_format=json --benchmark_out=results.json.\n"
+              "With both suites (the default), stdout is the console format and --benchmark_out=F.json "
+              "writes F.listing.json and F.caching.json; with --goals the verdicts follow on stdout, "
+              "or on stderr when stdout is JSON or CSV.\n"
+              "Without --dsn the datasets live in the persistent embedded cluster "
+              "(/var/tmp/certbench-UID/pgdata or --data-dir), started for the run and stopped after it.");
+  return {sub, [st, sub] {
+            auto& args = st->args;
+            args.scales = parse_scales(st->scales);
+            args.naive_max = parse_count(st->naive_max, "--naive-max");
+            if (!args.redis.empty()) redis::Endpoint::parse(args.redis);
+            args.listing = st->suite != "caching";
+            args.caching = st->suite != "listing";
+            args.benchmark_flags = sub->remaining();
+            for (const auto& flag : args.benchmark_flags)
+              if (!flag.starts_with("--benchmark_"))
+                throw UsageError("unknown option " + flag + " (Google Benchmark's flags start with --benchmark_)");
+            return bench(args);
+          }};
 }
 
 }  // namespace certbench::cli

@@ -3,6 +3,7 @@
 
 #include "certbench/db/embedded_postgres.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -42,6 +43,24 @@ int db_down(const DbArgs& args) {
   else
     fmt::print("not running: no embedded PostgreSQL in {}\n", std::filesystem::absolute(dir).string());
   return 0;
+}
+
+Command add_db(CLI::App& app) {
+  auto args = std::make_shared<DbArgs>();
+  auto* db = app.add_subcommand("db", "manage the persistent embedded PostgreSQL cluster");
+  db->require_subcommand(1);
+  auto* up = db->add_subcommand("up", "start (or reuse) it; prints its connection string as the only line on stdout");
+  auto* status = db->add_subcommand("status", "say whether it runs (exit 0) or not (exit 3)");
+  auto* down = db->add_subcommand("down", "stop it (the data directory stays)");
+  for (auto* sub : {up, status, down})
+    sub->add_option("--data-dir", args->data_dir,
+                    "data directory (default: $CERTBENCH_DATA_DIR or /var/tmp/certbench-UID/pgdata)")
+        ->type_name("DIR");
+  return {db, [args, up, status] {
+            if (*up) return db_up(*args);
+            if (*status) return db_status(*args);
+            return db_down(*args);
+          }};
 }
 
 }  // namespace certbench::cli

@@ -11,6 +11,7 @@
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -67,6 +68,46 @@ int baseline_update(const BaselineArgs& args) {
        (baseline.environment.git_commit.empty() ? "" : ", commit " + baseline.environment.git_commit) +
        "); commit it to make it the gate's baseline");
   return 0;
+}
+
+Command add_gate(CLI::App& app) {
+  auto args = std::make_shared<GateArgs>();
+  auto* sub = app.add_subcommand("gate", "judge a run against a baseline: counts that need no clock (tier 1), "
+                                         "speed-ups measured within the run (tier 2); exit 0 pass, 1 regression, "
+                                         "4 inconclusive");
+  sub->add_option("--baseline", args->baseline,
+                  "the baseline, a results.json (certbench baseline update); without it, only the run's head/base "
+                  "comparison is judged (a run --compare-binary)")
+      ->type_name("BASE.json");
+  sub->add_option("--current", args->current, "the run to judge, a results.json (certbench run)")
+      ->type_name("RUN.json")
+      ->required();
+  sub->add_option("--policy", args->policy,
+                  "tolerances, speed-up floors and timing thresholds (default: the built-in "
+                  "reports/baselines/policy.json; docs/gate.md)")
+      ->type_name("POLICY.json");
+  sub->add_option("--out", args->out, "write the verdict as JSON to FILE (docs/gate.md)")->type_name("VERDICT.json");
+  sub->add_option("--summary", args->summary,
+                  "write the verdict as Markdown to FILE (also appended to $GITHUB_STEP_SUMMARY when it is set)")
+      ->type_name("FILE.md");
+  sub->footer("Exit codes: 0 pass, 1 a regression, 2 bad input (a corrupt, truncated or other-version file, "
+              "baselines of another dataset), 3 the run to judge is incomplete (and shows no regression), 4 "
+              "inconclusive (timing only). No database is needed.");
+  return {sub, [args] { return gate(*args); }};
+}
+
+Command add_baseline(CLI::App& app) {
+  auto args = std::make_shared<BaselineArgs>();
+  auto* baseline = app.add_subcommand("baseline", "manage the gate's baseline");
+  baseline->require_subcommand(1);
+  auto* update = baseline->add_subcommand(
+      "update", "make a complete run the gate's baseline, on purpose (a gate never writes one)");
+  update->add_option("run", args->run, "a results.json written by certbench run")->type_name("RUN.json")->required();
+  update->add_option("--to", args->to, "where to write it")->type_name("FILE")->capture_default_str();
+  update->add_flag("--keep-samples", args->keep_samples, "keep the timing samples too (no gate reads them across runs)");
+  update->footer("Refuses an incomplete run (exit 2). No database is needed. Commit the file: CI gates "
+                 "against it (docs/gate.md).");
+  return {baseline, [args] { return baseline_update(*args); }};
 }
 
 }  // namespace certbench::cli

@@ -6,6 +6,7 @@
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -63,6 +64,35 @@ int load(const LoadArgs& args) {
                r.calls_per_second, r.latency_ms.mean, r.latency_ms.median, r.latency_ms.p95, r.latency_ms.p99);
   }
   return 0;
+}
+
+Command add_load(CLI::App& app) {
+  auto st = std::make_shared<PageCommandOptions<LoadArgs>>();
+  auto& a = st->args;
+  auto* sub = app.add_subcommand("load", "a closed-loop load on one listing page: clients x seconds, like pgbench");
+  st->page.add(*sub, a.page);
+  sub->add_option("--clients", a.clients, "concurrent clients, each with its own session")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  sub->add_option("--seconds", a.seconds, "duration of the measured window")
+      ->type_name("S")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  sub->add_flag("--event-loop", a.event_loop,
+                "--clients concurrent requests on one event loop (like the backend's async server), the database "
+                "on a pool of --sessions sessions; reports event-loop lag too");
+  sub->add_option("--sessions", a.sessions, "with --event-loop: database sessions (the driver's pool)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  sub->add_flag("--json", a.json, "print one JSON object");
+  st->dataset.add(*sub, a.dataset);
+  return {sub, [st] {
+            st->page.finish();
+            st->dataset.finish();
+            return load(st->args);
+          }};
 }
 
 }  // namespace certbench::cli

@@ -9,10 +9,10 @@
 #include "certbench/harness/environment.hpp"
 #include "certbench/loadgen/open_loop.hpp"
 #include "certbench/reports/prometheus.hpp"
-#include "certbench/results/json.hpp"
-#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "commands.hpp"
+#include "options.hpp"
+#include "output_dir.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -67,28 +67,33 @@ Url parse_url(const std::string& url) {
 
 }  // namespace
 
-CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args) {
+Command add_load_http(CLI::App& app, const CommandLine& line) {
+  auto shared = std::make_shared<LoadHttpArgs>();
+  auto& args = *shared;
   auto* sub = app.add_subcommand("load-http", "GET a URL at a fixed rate with certbench's open-loop generator "
                                               "(latency from each request's intended start; docs/api.md)");
-  sub->add_option("url", args.url, "http://HOST:PORT/PATH?QUERY (HOST: an IP address or localhost)")->required();
-  sub->add_option("--rate", args.rate, "requests per second, sent on schedule whatever the server does")->required()
+  sub->add_option("url", args.url, "http://HOST:PORT/PATH?QUERY (HOST: an IP address or localhost)")->type_name("URL")->required();
+  sub->add_option("--rate", args.rate, "requests per second, sent on schedule whatever the server does")->type_name("R")->required()
       ->check(CLI::PositiveNumber);
-  sub->add_option("--seconds", args.seconds, "how long the schedule runs")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--connections", args.connections, "keep-alive connections: at most this many requests in flight")
+  sub->add_option("--seconds", args.seconds, "how long the schedule runs")->type_name("S")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--connections", args.connections, "keep-alive connections: at most this many requests in flight")->type_name("N")
       ->check(CLI::Range(1u, 10000u))->capture_default_str();
   sub->add_option("--deadline", args.deadline,
-                  "seconds from a request's intended start to be sent and answered; later, it is dropped")
+                  "seconds from a request's intended start to be sent and answered; later, it is dropped")->type_name("S")
       ->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_flag("--json", args.json, "print one JSON object instead of the summary");
-  sub->add_option("--name", args.name, "the series' path label (default: the URL's path)");
-  sub->add_option("--out", args.out, "write DIR/results.json and DIR/metrics.prom (family http, mode open_loop)");
-  sub->add_option("--runner", args.runner, "the runner label of the pushed or written series (default: the host name)");
+  sub->add_option("--name", args.name, "the series' path label (default: the URL's path)")->type_name("PATH");
+  sub->add_option("--out", args.out, "write DIR/results.json and DIR/metrics.prom (family http, mode open_loop)")->type_name("DIR");
+  sub->add_option("--runner", args.runner, "the runner label of the pushed or written series (default: the host name)")->type_name("NAME");
   auto* push = sub->add_option("--pushgateway", args.pushgateway,
-                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)");
+                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)")->type_name("URL");
   sub->add_flag("--require-push", args.require_push, "exit 3 when the push fails (default: a warning)")->needs(push);
   sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped) — the results are "
               "written and pushed all the same (complete: false) — or when --out could not be written.");
-  return sub;
+  return {sub, [shared, &line] {
+            shared->command_line = line;
+            return load_http(*shared);
+          }};
 }
 
 int load_http(const LoadHttpArgs& args) {
@@ -108,12 +113,8 @@ int load_http(const LoadHttpArgs& args) {
   o.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(args.deadline * 1000));
   if (o.duration.count() <= 0) throw UsageError("--seconds must be at least 0.001");
   if (o.deadline.count() <= 0) throw UsageError("--deadline must be at least 0.001");
-  if (!args.out.empty()) {  // made before the load, so that a bad --out fails at once
-    std::error_code ec;
-    std::filesystem::create_directories(args.out, ec);
-    if (ec || !std::filesystem::is_directory(args.out))
-      throw InputError("--out " + args.out + ": cannot make the folder (" + ec.message() + ")");
-  }
+  std::filesystem::path out_dir;
+  if (!args.out.empty()) out_dir = make_out_dir(args.out);
   results::Run run;
   run.environment.started_utc = harness::utc_now();
   harness::describe_machine(run.environment);
@@ -166,14 +167,12 @@ int load_http(const LoadHttpArgs& args) {
   series.parameters = {{"connections", static_cast<double>(args.connections)}, {"rate", args.rate}};
   run.series.push_back(std::move(series));
   const std::string runner = args.runner.empty() ? run.environment.host : args.runner;
-  if (!args.out.empty()) {
-    const std::filesystem::path dir(args.out);
-    try {  // each file whole or not at all; a failure still lets the push go
-      sys::write_file_atomic(dir / "results.json", results::to_json(run));
-      reports::write_textfile(run, runner, dir / "metrics.prom");
-      note(fmt::format("results in {} (results.json, metrics.prom)", dir.string()));
+  if (!out_dir.empty()) {
+    try {  // a failure still lets the push go
+      write_results(run, out_dir, runner);
+      note(fmt::format("results in {} (results.json, metrics.prom)", out_dir.string()));
     } catch (const Error& e) {
-      note(fmt::format("could not write the results in {}: {}", dir.string(), e.what()));
+      note(fmt::format("could not write the results in {}: {}", out_dir.string(), e.what()));
       code = static_cast<int>(ExitCode::environment);
     }
   }

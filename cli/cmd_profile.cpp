@@ -11,6 +11,7 @@
 #include "certbench/reports/flamegraph.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -195,6 +196,46 @@ int profile(const ProfileArgs& args) {
                    "explain.txt{})",
                    out.string(), sides.size() == 2 ? "; diff.client.txt, diff.server.txt" : ""));
   return 0;
+}
+
+Command add_profile(CLI::App& app) {
+  auto st = std::make_shared<PageCommandOptions<ProfileArgs>>();
+  auto& a = st->args;
+  auto* sub = app.add_subcommand(
+      "profile", "one listing path in a loop under Linux perf: flame graphs, folded stacks and top functions of "
+                 "certbench's thread and of the PostgreSQL backend serving it, EXPLAIN (ANALYZE, BUFFERS) of its "
+                 "statements (docs/profiling.md)");
+  st->page.add(*sub, a.page);
+  sub->add_option("--against", a.against,
+                  "a second implementation, profiled after the first: the same outputs, and the functions whose "
+                  "share of samples grew or shrank the most between the two")
+      ->type_name("IMPL");
+  sub->add_option("--seconds", a.seconds, "seconds of sampled calls per implementation")
+      ->type_name("S")
+      ->check(CLI::Range(0.2, 600.0))
+      ->capture_default_str();
+  sub->add_option("--frequency", a.frequency, "samples per second (perf -F, software event cpu-clock)")
+      ->type_name("HZ")
+      ->check(CLI::Range(10u, 20000u))
+      ->capture_default_str();
+  sub->add_option("--out", a.out, "the folder to write (new or empty; default: reports/out/profile-<UTC time>/)")
+      ->type_name("DIR");
+  sub->add_flag("--keep-perf-data", a.keep_perf_data,
+                "keep perf's recordings (perf.data, or client.perf.data and server.perf.data) for perf report");
+  st->dataset.add(*sub, a.dataset);
+  sub->footer(std::string(sub->get_footer()) +
+              "\nNeeds perf (Debian's linux-perf; $CERTBENCH_PERF names another) and the right to attach to the "
+              "PostgreSQL backend: root, or the backend's own user with kernel.perf_event_paranoid <= 2. The user "
+              "listing shows the busiest owner's certificates unless --user.");
+  return {sub, [st] {
+            auto& args = st->args;
+            st->page.finish(false);
+            if (!args.against.empty()) check_listing_impl(args.against, "--against");
+            if (args.against == args.page.impl)
+              throw UsageError("--against names the implementation --impl already profiles");
+            st->dataset.finish();
+            return profile(args);
+          }};
 }
 
 }  // namespace certbench::cli

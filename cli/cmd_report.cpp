@@ -9,6 +9,7 @@
 #include "certbench/results/json.hpp"
 #include "certbench/core/errors.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -39,6 +40,25 @@ int push_to_gateway(const results::Run& run, const std::string& url, const std::
     note(std::string(required ? "" : "warning: ") + e.what() + (required ? "" : " (the files are written)"));
     return required ? static_cast<int>(ExitCode::environment) : 0;
   }
+}
+
+Command add_report(CLI::App& app) {
+  auto args = std::make_shared<ReportArgs>();
+  auto* sub = app.add_subcommand("report", "write report.md and its charts (gnuplot, SVG and PNG) from a "
+                                           "results.json, without a database");
+  sub->add_option("results", args->results, "a results.json written by certbench run")
+      ->type_name("RESULTS.json")
+      ->required();
+  sub->add_option("--out", args->out, "folder for report.md and charts/ (default: the results file's)")->type_name("DIR");
+  sub->add_option("--textfile", args->textfile,
+                  "also write the run as Prometheus text exposition to PATH (atomically, for node_exporter)")
+      ->type_name("PATH");
+  sub->add_option("--runner", args->runner, "the runner label of the series (default: the run's host)")->type_name("NAME");
+  auto* push = sub->add_option("--pushgateway", args->pushgateway,
+                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)")
+                   ->type_name("URL");
+  sub->add_flag("--require-push", args->require_push, "a failed push exits 3 (default: one warning)")->needs(push);
+  return {sub, [args] { return report(*args); }};
 }
 
 }  // namespace certbench::cli

@@ -3,10 +3,12 @@
 // returns the exit code. Thresholds, arithmetic and tables live below: results/ and reports/.
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/environment.hpp"
@@ -25,6 +27,8 @@
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "commands.hpp"
+#include "options.hpp"
+#include "output_dir.hpp"
 #include "progress.hpp"
 #include "save_directory.hpp"
 #include "terminal.hpp"
@@ -44,18 +48,6 @@ bool wants_indexes(const RunArgs& args) {
   return named || (args.full && args.paths.empty());
 }
 
-// The output folder, made before any measurement so that a bad --out fails at once. The default
-// is new for every run (a second run within the same second gets "-2", …).
-fs::path make_out_dir(const std::string& out) {
-  fs::path dir = out.empty() ? fs::path("reports/out") / harness::utc_now() : fs::path(out);
-  std::error_code ec;
-  if (out.empty())
-    for (int n = 2; fs::exists(dir, ec); ++n) dir = fs::path("reports/out") / (harness::utc_now() + "-" + std::to_string(n));
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw InputError("--out " + dir.string() + ": cannot make the folder (" + ec.message() + ")");
-  return fs::absolute(dir);
-}
-
 // reports/out/latest -> the newest run's folder (default --out only).
 void link_latest(const fs::path& dir) {
   const fs::path link = dir.parent_path() / "latest";
@@ -68,10 +60,9 @@ void link_latest(const fs::path& dir) {
 
 // The results first (nothing measured is lost if a later sink fails), then what reads them.
 void write_outputs(const results::Run& run, const fs::path& dir, const RunArgs& args) {
-  sys::write_file_atomic(dir / "results.json", results::to_json(run));
-  sys::write_file_atomic(dir / "benchmarks.json", reports::to_benchmark_json(run));
   const auto runner = args.runner.empty() ? run.environment.host : args.runner;
-  reports::write_textfile(run, runner, dir / "metrics.prom");
+  write_results(run, dir, runner);
+  sys::write_file_atomic(dir / "benchmarks.json", reports::to_benchmark_json(run));
   if (!args.textfile.empty()) reports::write_textfile(run, runner, args.textfile);
 }
 
@@ -279,6 +270,166 @@ int run(const RunArgs& args) {
         return static_cast<int>(ExitCode::regression);
       }
   return pushed;
+}
+
+namespace {
+
+// What --paths can name.
+constexpr std::array<std::string_view, 8> kRunPaths{"listing", "loop",    "caching", "derived",
+                                                     "saves",   "http", "compare", "indexes"};
+
+// run's options as given, before they are checked.
+struct RunOptions {
+  RunArgs args;
+  DatasetOptions dataset;
+  std::string loop_concurrency = "1,8", paths, scales;
+  CLI::App* sub = nullptr;
+
+  void finish(const CommandLine& line) {
+    if (!args.redis.empty()) redis::Endpoint::parse(args.redis);  // bad URL: before any work
+    if (!paths.empty())
+      for (const auto& name : split_list(paths)) {
+        if (std::find(kRunPaths.begin(), kRunPaths.end(), name) == kRunPaths.end())
+          throw UsageError("--paths takes " + one_of(kRunPaths, "and") + " (got '" + name + "')");
+        args.paths.push_back(name);
+      }
+    if (!args.compare_binary.empty()) {
+      if (!fs::is_regular_file(args.compare_binary) || ::access(args.compare_binary.c_str(), X_OK) != 0)
+        throw UsageError("--compare-binary " + args.compare_binary + ": not an executable file");
+      if (std::find(args.paths.begin(), args.paths.end(), "compare") == args.paths.end())
+        args.paths.push_back("compare");  // alone, unless --paths named more
+    } else if (std::find(args.paths.begin(), args.paths.end(), "compare") != args.paths.end()) {
+      throw UsageError("--paths compare needs --compare-binary OLD_CERTBENCH");
+    }
+    dataset.finish();
+    if (args.full) {
+      if (!args.paths.empty() && std::find(args.paths.begin(), args.paths.end(), "listing") == args.paths.end())
+        throw UsageError("--full measures the listings at every scale: add listing to --paths");
+      args.scales = parse_scales(scales.empty() ? "1k,10k,100k,1M" : scales);
+    }
+    if (args.quick && !args.dataset.scale_given) {
+      args.dataset.spec.scale = harness::kQuickScale;
+      args.dataset.scale_given = true;
+    }
+    args.loop_seconds_given = sub->count("--loop-seconds") > 0;
+    args.loop_concurrency = parse_counts(loop_concurrency, "--loop-concurrency", 1024);
+    args.save_seconds_given = sub->count("--save-seconds") > 0;
+    if (!args.textfile.empty()) {  // before any work, like --out
+      const auto parent = fs::absolute(args.textfile).parent_path();
+      if (!fs::is_directory(parent))
+        throw UsageError("--textfile " + args.textfile + ": " + parent.string() + " is not a directory");
+    }
+    args.command_line = line;
+  }
+};
+
+}  // namespace
+
+Command add_run(CLI::App& app, const CommandLine& line) {
+  auto o = std::make_shared<RunOptions>();
+  RunArgs& a = o->args;
+  a.saves.concurrency = {1, 4, 16, 64};
+  a.saves.seconds = 1.0;
+  auto* run_ = o->sub = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
+  run_->add_flag("--quick", a.quick,
+                 "CI's run, under a minute: 10k certificates unless --scale, shorter budgets, file saves at 1, 8 "
+                 "and 64 concurrent");
+  run_->add_option("--paths", o->paths,
+                   "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
+                   "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 "
+                   "connections, an open loop at 50% and 90% of the capacity, and the public listing beside 64 "
+                   "uploads per save implementation; docs/api.md), compare (with --compare-binary), indexes (the "
+                   "index sets none, review and best judged side by side, each on a copy of the dataset, "
+                   "SCHEMA_ix_<set>; docs/indexes.md) (default: all but indexes, which --full adds; with "
+                   "--compare-binary: compare)")
+      ->type_name("LIST");
+  run_->add_option("--compare-binary", a.compare_binary,
+                   "compare this build with an old certbench binary on timing: both builds' workers serve the "
+                   "listings' optimized and cached paths in interleaved rounds on the run's dataset (series of "
+                   "family compare, mode base/head; certbench gate judges head/base). Only the comparison runs, "
+                   "unless --paths names more (docs/gate.md, \"Comparing two builds\")")
+      ->type_name("OLD_CERTBENCH");
+  run_->add_option("--out", a.out,
+                   "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
+                   "reports/out/latest)")
+      ->type_name("DIR");
+  run_->add_flag("--require-claims", a.require_claims,
+                 "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
+                 "the review's, not certbench's)");
+  auto* full = run_->add_flag("--full", a.full,
+                              "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
+                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
+                              "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
+                              "sets judged (--paths indexes); and the API over HTTP under wrk at 1 and 64 connections "
+                              "besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
+  run_->add_option("--scales", o->scales, "with --full: dataset sizes of the sweep, comma-separated (default "
+                                          "1k,10k,100k,1M)")
+      ->type_name("LIST")
+      ->needs(full);
+  run_->add_option("--textfile", a.textfile,
+                   "also write the Prometheus exposition to PATH, atomically, for node_exporter's textfile collector "
+                   "(it is always in the output folder as metrics.prom)")
+      ->type_name("PATH");
+  run_->add_option("--runner", a.runner,
+                   "the runner label of the Prometheus series: which machine ran it (default: the host name)")
+      ->type_name("NAME");
+  auto* push = run_->add_option("--pushgateway", a.pushgateway,
+                                "push the series to this Pushgateway at the end (job certbench, grouped by --runner; "
+                                "replaces the group; 10 s timeout, one retry); a failed push is a warning, the files "
+                                "are written anyway")
+                   ->type_name("URL");
+  run_->add_flag("--require-push", a.require_push, "a failed push exits 3")->needs(push);
+  auto* listen = run_->add_option("--listen", a.listen,
+                                  "serve /metrics on ADDR (e.g. 127.0.0.1:9464) while the run measures: the series so "
+                                  "far and the scenario under way")
+                     ->type_name("ADDR");
+  run_->add_option("--linger", a.linger, "with --listen: keep serving /metrics this many seconds after the run")
+      ->type_name("S")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->needs(listen);
+  auto* profile_flag = run_->add_flag(
+      "--profile", a.profile,
+      "after measuring, profile the headline listings (public, admin), naive against optimized, under perf "
+      "(as certbench profile): profile/ beside the results, linked from the report");
+  run_->add_option("--profile-seconds", a.profile_seconds, "with --profile: sampled seconds per implementation")
+      ->type_name("S")
+      ->check(CLI::Range(0.5, 600.0))
+      ->needs(profile_flag);
+  run_->add_option("--redis", a.redis,
+                   "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
+                   "else an embedded redis-server on a free loopback port, stopped afterwards)")
+      ->type_name("URL");
+  run_->add_option("--loop-concurrency", o->loop_concurrency,
+                   "listings on one event loop: concurrent requests, comma-separated (1..1024); a naive call that "
+                   "takes a second makes a high concurrency slow to drain")
+      ->type_name("LIST")
+      ->capture_default_str();
+  run_->add_option("--loop-sessions", a.loop_sessions,
+                   "listings on one event loop: database sessions (the pool the requests share)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  run_->add_option("--loop-seconds", a.loop_seconds, "listings on one event loop: seconds per (listing, implementation) point")
+      ->type_name("S")
+      ->check(CLI::Range(0.05, 600.0))
+      ->capture_default_str();
+  run_->add_option("--save-seconds", a.saves.seconds, "file saves: seconds per (implementation, concurrency) point")
+      ->type_name("S")
+      ->check(CLI::Range(0.05, 600.0))
+      ->capture_default_str();
+  run_->add_option("--save-dir", a.saves.save_dir,
+                   "file saves: where the run's own directory of saved files is made (default: /tmp)")
+      ->type_name("DIR");
+  run_->add_flag("--keep-files", a.saves.keep_files, "file saves: keep the saved files (their directory is printed)");
+  o->dataset.add(*run_, a.dataset);
+  run_->footer(std::string(run_->get_footer()) +
+               "\nWrites results.json (the run, reports/schema/results.schema.json) and benchmarks.json (Google "
+               "Benchmark's format: compare.py compares two runs). If the database or Redis dies, what was measured "
+               "is still written, with complete: false, and the exit code is 3.");
+  return {run_, [o, &line] {
+            o->finish(line);
+            return run(o->args);
+          }};
 }
 
 }  // namespace certbench::cli

@@ -19,6 +19,7 @@
 #include "certbench/impl_common/file_save_paths.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 
 namespace asio = boost::asio;
 
@@ -101,6 +102,45 @@ int save(const SaveArgs& args) {
   else
     fmt::print("{}\n", saved.path.string());
   return 0;
+}
+
+Command add_save(CLI::App& app) {
+  auto args = std::make_shared<SaveArgs>();
+  auto* sub = app.add_subcommand("save", "save one file as the backend's save_base64_image or save_certificate_file "
+                                         "does, on one event loop; prints the saved path");
+  sub->add_option("--impl", args->impl,
+                  "the implementation: " + one_of(harness::file_save_implementations()) +
+                      " (naive decodes and writes on the event loop; aiofiles, the review's fix, writes on a thread "
+                      "pool; docs/file-saves.md)")
+      ->type_name("IMPL")
+      ->capture_default_str();
+  sub->add_option("--name", args->name, "the file name in --dir: one name, no path")->type_name("NAME")->required();
+  auto* base64_file = sub->add_option("--base64-file", args->base64_file,
+                                      "a file holding the base64 payload, plain or data:image/<type>;base64,… "
+                                      "(save_base64_image; a final line break is ignored)")
+                          ->type_name("F");
+  sub->add_option("--file", args->file, "a file whose bytes are saved as they are, e.g. a certificate PDF "
+                                        "(save_certificate_file)")
+      ->type_name("F")
+      ->excludes(base64_file);
+  sub->add_option("--dir", args->dir, "the directory to save into; it must exist")->type_name("DIR")->required();
+  sub->add_option("--max-bytes", args->max_bytes, "the size cap of the saved file, in bytes")
+      ->type_name("N")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))
+      ->capture_default_str();
+  sub->add_flag("--fsync", args->fsync, "fsync the file and its directory: durable when the command returns");
+  sub->add_flag("--json", args->json, "print one JSON object: path, bytes, impl");
+  sub->footer("Images must be png, jpeg, gif or webp, by their bytes' signature. The file is written to a "
+              "hidden temporary file in --dir and renamed into place: readers never see a part of it. "
+              "No database is needed.");
+  return {sub, [args] {
+            const auto names = harness::file_save_implementations();
+            if (std::find(names.begin(), names.end(), args->impl) == names.end())
+              throw UsageError("--impl must be " + one_of(names) + " (got '" + args->impl + "')");
+            if (args->base64_file.empty() && args->file.empty())
+              throw UsageError("give the content to save: --base64-file F (an image) or --file F (any bytes)");
+            return save(*args);
+          }};
 }
 
 }  // namespace certbench::cli

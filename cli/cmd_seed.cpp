@@ -6,6 +6,7 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "terminal.hpp"
 
 namespace certbench::cli {
@@ -23,12 +24,12 @@ std::uint64_t parse_count(const std::string& text, const std::string& option) {
 }
 
 int seed(const SeedArgs& args) {
-  args.spec.validate();
-  auto target = db::DatabaseTarget::resolve(args.target, note);
+  args.dataset.spec.validate();
+  auto target = db::DatabaseTarget::resolve(args.dataset.target, note);
   fixtures::SeedReport report;
   {
     SeedProgressLine progress;
-    report = fixtures::seed(target.dsn(), {args.spec, args.schema, args.force, args.jobs},
+    report = fixtures::seed(target.dsn(), {args.dataset.spec, args.dataset.schema, args.force, args.jobs},
                             std::ref(progress), note);
   }
   if (args.json) {
@@ -38,10 +39,10 @@ int seed(const SeedArgs& args) {
     nlohmann::json stages = nlohmann::json::object();
     for (const auto& st : report.stages) stages[st.stage] = st.seconds;
     nlohmann::json out = {{"status", report.reused ? "ready" : "seeded"},
-                          {"schema", args.schema},
-                          {"scale", args.spec.scale},
-                          {"seed", args.spec.seed},
-                          {"indexes", fixtures::to_string(args.spec.indexes)},
+                          {"schema", args.dataset.schema},
+                          {"scale", args.dataset.spec.scale},
+                          {"seed", args.dataset.spec.seed},
+                          {"indexes", fixtures::to_string(args.dataset.spec.indexes)},
                           {"seconds", report.seconds},
                           {"table_bytes", report.table_bytes()},
                           {"rows", report.rows()},
@@ -50,16 +51,35 @@ int seed(const SeedArgs& args) {
     fmt::print("{}\n", out.dump());
   } else if (report.reused) {
     fmt::print("dataset ready: scale {}, seed {}, indexes {} in schema {} ({} of table data)\n",
-               thousands(args.spec.scale), args.spec.seed, fixtures::to_string(args.spec.indexes),
-               args.schema, megabytes(report.table_bytes()));
+               thousands(args.dataset.spec.scale), args.dataset.spec.seed, fixtures::to_string(args.dataset.spec.indexes),
+               args.dataset.schema, megabytes(report.table_bytes()));
   } else {
     fmt::print("seeded {} certificates ({} rows in {} tables, {} of table data) into schema {} "
                "with indexes {} in {:.2f} s: {:.1f} MB/s\n",
-               thousands(args.spec.scale), thousands(report.rows()), report.tables.size(),
-               megabytes(report.table_bytes()), args.schema, fixtures::to_string(args.spec.indexes),
+               thousands(args.dataset.spec.scale), thousands(report.rows()), report.tables.size(),
+               megabytes(report.table_bytes()), args.dataset.schema, fixtures::to_string(args.dataset.spec.indexes),
                report.seconds, static_cast<double>(report.table_bytes()) / 1e6 / report.seconds);
   }
   return 0;
+}
+
+Command add_seed(CLI::App& app) {
+  struct State {
+    SeedArgs args;
+    DatasetOptions options;
+  };
+  auto st = std::make_shared<State>();
+  auto* sub = app.add_subcommand("seed", "build the dataset in certbench's schema (reused when it is already there)");
+  st->options.add(*sub, st->args.dataset, true);
+  sub->add_flag("--force", st->args.force, "drop a schema of that name that certbench did not create");
+  sub->add_flag("--json", st->args.json, "print the result as one JSON object");
+  sub->add_option("--jobs", st->args.jobs, "connections loading tables in parallel (default: one per core, at most 4)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 16));
+  return {sub, [st] {
+            st->options.finish();
+            return seed(st->args);
+          }};
 }
 
 }  // namespace certbench::cli

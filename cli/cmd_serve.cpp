@@ -7,6 +7,7 @@
 #include "certbench/http/server.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "save_directory.hpp"
 #include "terminal.hpp"
 
@@ -29,28 +30,38 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
 
 }  // namespace
 
-CLI::App* add_serve(CLI::App& app, ServeArgs& args) {
-  auto* serve = app.add_subcommand("serve", "serve the backend's endpoints of every implementation over HTTP, each "
+Command add_serve(CLI::App& app) {
+  struct State {
+    ServeArgs args;
+    DatasetOptions dataset;
+  };
+  auto st = std::make_shared<State>();
+  auto& args = st->args;
+  auto* sub = app.add_subcommand("serve", "serve the backend's endpoints of every implementation over HTTP, each "
                                             "under its own prefix (docs/api.md), until SIGINT or SIGTERM");
-  serve->add_option("--listen", args.listen, "HOST:PORT to listen on (port 0: a free one, printed)")
+  sub->add_option("--listen", args.listen, "HOST:PORT to listen on (port 0: a free one, printed)")->type_name("HOST:PORT")
       ->capture_default_str();
-  serve->add_option("--redis", args.redis, "redis://HOST:PORT: serve the redis template variant too");
-  serve->add_option("--save-dir", args.save_dir,
-                    "the directory the save endpoints write into (default: a fresh one under /tmp, removed at exit)");
-  serve->add_flag("--keep-files", args.keep_files, "keep the fresh save directory at exit");
-  serve->add_option("--max-body", args.max_body, "the largest request body, in bytes (k, M: thousands, millions); "
-                                                 "larger ones get 413 before they are read")
+  sub->add_option("--redis", args.redis, "redis://HOST:PORT: serve the redis template variant too")->type_name("URL");
+  sub->add_option("--save-dir", args.save_dir,
+                    "the directory the save endpoints write into (default: a fresh one under /tmp, removed at exit)")->type_name("DIR");
+  sub->add_flag("--keep-files", args.keep_files, "keep the fresh save directory at exit");
+  sub->add_option("--max-body", args.max_body, "the largest request body, in bytes (k, M: thousands, millions); "
+                                                 "larger ones get 413 before they are read")->type_name("BYTES")
       ->capture_default_str();
-  serve->add_option("--max-header", args.max_header, "the largest request header, in bytes; larger ones get 431")
+  sub->add_option("--max-header", args.max_header, "the largest request header, in bytes; larger ones get 431")->type_name("BYTES")
       ->capture_default_str();
-  serve->add_option("--max-connections", args.max_connections, "connections served at once; more get 503")
+  sub->add_option("--max-connections", args.max_connections, "connections served at once; more get 503")->type_name("N")
       ->capture_default_str();
-  serve->add_option("--idle-timeout", args.idle_timeout, "seconds a connection may stay silent before it is closed")
+  sub->add_option("--idle-timeout", args.idle_timeout, "seconds a connection may stay silent before it is closed")->type_name("S")
       ->capture_default_str();
-  serve->add_option("--threads", args.threads, "worker threads for the database calls (and sessions per "
-                                               "implementation)")
+  sub->add_option("--threads", args.threads, "worker threads for the database calls (and sessions per "
+                                               "implementation)")->type_name("N")
       ->capture_default_str();
-  return serve;
+  st->dataset.add(*sub, args.dataset);
+  return {sub, [st] {
+            st->dataset.finish();
+            return serve(st->args);
+          }};
 }
 
 int serve(const ServeArgs& args) {

@@ -10,6 +10,7 @@
 #include "certbench/impl_optimized/listing.hpp"
 #include "certbench/impl_optimized/per_kind_listing.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "dataset.hpp"
 #include "terminal.hpp"
 
@@ -127,6 +128,25 @@ int show(const ShowArgs& args) {
              peak ? human_bytes(static_cast<double>(*peak)) : std::string("not measured (sanitizer build)"));
   if (next) fmt::print("next page: --after {}\n", *next);
   return 0;
+}
+
+Command add_show(CLI::App& app) {
+  auto st = std::make_shared<PageCommandOptions<ShowArgs>>();
+  auto* sub = app.add_subcommand("show", "one page of one listing from one implementation, and what it cost");
+  auto* page = st->page.add(*sub, st->args.page);
+  sub->add_option("--after", st->args.after, "keyset page: the rows after this cursor (next_cursor of the previous page)")
+      ->type_name("CURSOR")
+      ->excludes(page);
+  sub->add_flag("--json", st->args.json, "print one JSON object: rows, stats, next_cursor");
+  sub->add_flag("--pgbench-script", st->args.pgbench_script,
+                "print the page's statement as a pgbench script (review, optimized, cached; pipelined: its statements "
+                "inside \\startpipeline … \\endpipeline), to compare with pgbench");
+  st->dataset.add(*sub, st->args.dataset);
+  return {sub, [st] {
+            st->page.finish();
+            st->dataset.finish();
+            return show(st->args);
+          }};
 }
 
 }  // namespace certbench::cli

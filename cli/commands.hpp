@@ -1,6 +1,8 @@
 #pragma once
-// The subcommands, free of CLI11: main.cpp parses the command line into these structs.
+// The subcommands: each one's add_*() declares it and its options on the parser (CLI11, in its
+// cmd_*.cpp), and its function below does the work on the parsed, checked arguments.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <climits>
@@ -21,6 +23,33 @@ class App;
 
 namespace certbench::cli {
 
+/// A command as main() runs it: declared on the parser by its add_*(); once parsed, `run` checks
+/// what the options could not check alone (throwing UsageError), does the work and returns the
+/// exit code.
+struct Command {
+  CLI::App* sub = nullptr;
+  std::function<int()> run;
+};
+
+/// The command line as results.json records it (passwords masked), for the commands that record it.
+using CommandLine = std::vector<std::string>;
+
+Command add_db(CLI::App& app);
+Command add_seed(CLI::App& app);
+Command add_run(CLI::App& app, const CommandLine& line);
+Command add_report(CLI::App& app);
+Command add_gate(CLI::App& app);
+Command add_baseline(CLI::App& app);
+Command add_show(CLI::App& app);
+Command add_load(CLI::App& app);
+Command add_profile(CLI::App& app);
+Command add_bench(CLI::App& app);
+Command add_saves(CLI::App& app, const CommandLine& line);
+Command add_save(CLI::App& app);
+Command add_serve(CLI::App& app);
+Command add_load_http(CLI::App& app, const CommandLine& line);
+Command add_worker(CLI::App& app);
+
 struct DbArgs {
   std::string data_dir;  ///< "" = EmbeddedPostgres::default_data_dir()
 };
@@ -29,9 +58,7 @@ int db_status(const DbArgs& args);
 int db_down(const DbArgs& args);
 
 struct SeedArgs {
-  db::TargetOptions target;
-  fixtures::DatasetSpec spec;
-  std::string schema = "certbench";
+  DatasetArgs dataset;  ///< the scale is always given
   bool force = false;
   bool json = false;
   unsigned jobs = 0;
@@ -183,8 +210,6 @@ struct ServeArgs {
   double idle_timeout = 30;  ///< seconds
   unsigned threads = 4;
 };
-/// Declares `serve` and its own options on `app` (the dataset's are added by the caller).
-CLI::App* add_serve(CLI::App& app, ServeArgs& args);
 int serve(const ServeArgs& args);
 
 struct LoadHttpArgs {
@@ -201,8 +226,6 @@ struct LoadHttpArgs {
   bool require_push = false;
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
-/// Declares `load-http` and its options on `app`.
-CLI::App* add_load_http(CLI::App& app, LoadHttpArgs& args);
 int load_http(const LoadHttpArgs& args);
 
 struct ReportArgs {

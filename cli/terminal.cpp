@@ -7,7 +7,10 @@
 
 namespace certbench::cli {
 
-void note(std::string_view message) { fmt::print(stderr, "certbench: {}\n", message); }
+void note(std::string_view message) {
+  std::fflush(stdout);  // what was printed before it comes before it, also when both go to one file
+  fmt::print(stderr, "certbench: {}\n", message);
+}
 
 StatusLine::StatusLine() : tty_(isatty(STDERR_FILENO) == 1) {}
 

@@ -922,7 +922,7 @@ TEST(GateEndToEnd, ADroppedIndexFailsTier1AndAnUnchangedRunDoesNot) {
   fs::remove_all(dir);
 }
 
-// ---- a regression brought back on purpose, in-process (harness::ListingReplacement) ------------
+// ---- a regression brought back on purpose, in-process (harness::replacing) ------------
 
 class GateInProcess : public ::testing::Test {
  protected:
@@ -935,20 +935,16 @@ class GateInProcess : public ::testing::Test {
     o.schema = "gate_inproc";
     fixtures::seed(certbench::testing::shared_cluster().dsn(), o);
   }
-  static results::Run measure() {
-    return certbench::testing::measure_listings_run(dataset(), std::chrono::milliseconds(300));
+  static results::Run measure(const harness::ListingOpener& open = harness::open_listing_session) {
+    return certbench::testing::measure_listings_run(dataset(), std::chrono::milliseconds(300), open);
   }
 };
 
 TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheOptimizedPathFailsTier1) {
   const auto baseline = measure();
-  results::Run current;
-  {
-    harness::ListingReplacement nplus1("optimized", [](harness::ListingSession& s) {
-      return std::make_unique<certbench::testing::NPlusOneListings>(*s.db);
-    });
-    current = measure();
-  }
+  const results::Run current = measure(harness::replacing("optimized", [](harness::ListingSession& s) {
+    return std::make_unique<certbench::testing::NPlusOneListings>(*s.db);
+  }));
   const auto report = gate::judge(baseline, "baseline", current, "current", gate::default_policy());
   EXPECT_EQ(report.verdict, Verdict::regression);
   const std::string key = "listing/get_public_certificates/optimized/page=1/scale=5000/size=20";

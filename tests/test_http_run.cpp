@@ -124,8 +124,6 @@ TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
       EXPECT_GT(s.value(Metric::allocations).value_or(0), 0.0);
     }
   }
-  // The database server's time per request: naive's N+1 executes more than optimized's one statement.
-  EXPECT_GT(*results::request_anatomy_of(r.series[0])->execution, *results::request_anatomy_of(r.series[1])->execution);
   // Every implementation answers the same bytes: the same body size, checked byte for byte.
   EXPECT_EQ(r.series[0].value(Metric::response_bytes), r.series[1].value(Metric::response_bytes));
   EXPECT_GT(r.series[0].value(Metric::response_bytes).value_or(0), 100.0);
@@ -233,8 +231,8 @@ TEST(HttpRun, MixedTrafficMeasuresTheListingsBesideUploadsAndPutsTheRowsBack) {
 TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {
   auto spec = small_spec();
   spec.repetitions = 1;
-  const harness::ListingReplacement wrong("optimized",
-                                          [](harness::ListingSession& s) { return std::make_unique<ShortPages>(*s.db); });
+  spec.open_session =
+      harness::replacing("optimized", [](harness::ListingSession& s) { return std::make_unique<ShortPages>(*s.db); });
   const auto r = loadgen::measure_http(spec);
   EXPECT_NE(r.wrong.find("/optimized/certificates/public?page=1&size=20"), std::string::npos) << r.wrong;
   EXPECT_NE(r.wrong.find("is not the in-process naive page"), std::string::npos) << r.wrong;

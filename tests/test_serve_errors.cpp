@@ -36,7 +36,8 @@ constexpr const char* kSchema = "serve";
 struct Served {
   fs::path dir = sys::make_unique_dir(fs::temp_directory_path(), "certbench-serve-test-");
   std::unique_ptr<http::Server> server;
-  explicit Served(std::uint64_t max_body = 16'000'000, unsigned max_connections = 256) {
+  explicit Served(std::uint64_t max_body = 16'000'000, unsigned max_connections = 256,
+                  harness::ListingOpener open = harness::open_listing_session) {
     fixtures::SeedOptions o;
     o.spec = {2000, 5, fixtures::IndexSet::best};
     o.schema = kSchema;
@@ -48,6 +49,7 @@ struct Served {
     options.max_connections = max_connections;
     options.api.dsn = certbench::testing::shared_cluster().dsn();
     options.api.schema = kSchema;
+    options.api.open_session = std::move(open);
     options.save_dir = dir;
     server = std::make_unique<http::Server>(options);
   }
@@ -193,10 +195,9 @@ class HeldListing final : public ListingPaths {
 TEST(ServeErrors, StopDrainsTheRequestInFlightAndClosesIdleConnections) {
   std::promise<void> release, entered;
   const std::shared_future<void> released = release.get_future().share();
-  const harness::ListingReplacement held("review", [&](harness::ListingSession&) {
-    return std::make_unique<HeldListing>(released, &entered);
-  });
-  Served s;
+  Served s(16'000'000, 256, harness::replacing("review", [&](harness::ListingSession&) {
+             return std::make_unique<HeldListing>(released, &entered);
+           }));
   const auto port = s.server->port();
   HttpConnection idle(port);
   ASSERT_TRUE(idle.request("GET", "/health"));  // now idle, kept alive
@@ -247,10 +248,9 @@ TEST(ServeErrors, ARequestWhoseClientLeftWhileItWaitedForAWorkerIsNotRun) {
   std::promise<void> release;
   const std::shared_future<void> released = release.get_future().share();
   std::atomic<int> calls{0};
-  const harness::ListingReplacement held("review", [&](harness::ListingSession&) {
-    return std::make_unique<HeldListing>(released, nullptr, &calls);
-  });
-  Served s;  // two worker threads
+  Served s(16'000'000, 256, harness::replacing("review", [&](harness::ListingSession&) {
+             return std::make_unique<HeldListing>(released, nullptr, &calls);
+           }));  // two worker threads
   const auto port = s.server->port();
   HttpConnection first(port), second(port);
   first.send("GET", "/review/certificates/public?size=3");

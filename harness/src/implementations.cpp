@@ -26,23 +26,24 @@ constexpr std::array<std::string_view, 6> kListingImplementations{"naive",     "
                                                                   "pipelined", "parallel", "cached"};
 constexpr std::string_view kListingNames = "naive, review, optimized, pipelined, parallel or cached";
 
-// The one ListingReplacement alive, if any.
-struct Replacement {
-  std::string name;
-  ListingFactory make;
-};
-std::optional<Replacement>& replacement() {
-  static std::optional<Replacement> r;
-  return r;
+// A session of its own on the dataset in `schema`, without an implementation yet.
+ListingSession session_on(const std::string& dsn, std::string_view schema) {
+  ListingSession s;
+  s.db = std::make_unique<db::Connection>(dsn);
+  impl::use_dataset(*s.db, schema);
+  return s;
 }
 }  // namespace
 
-ListingReplacement::ListingReplacement(std::string_view name, ListingFactory make) {
-  if (replacement()) throw std::logic_error("a listing implementation is already replaced");
-  replacement() = Replacement{std::string(name), std::move(make)};
+ListingOpener replacing(std::string_view name, ListingFactory make) {
+  return [name = std::string(name), make = std::move(make)](const std::string& dsn, std::string_view schema,
+                                                            std::string_view impl) {
+    if (impl != name) return open_listing_session(dsn, schema, impl);
+    ListingSession s = session_on(dsn, schema);
+    s.listings = make(s);
+    return s;
+  };
 }
-
-ListingReplacement::~ListingReplacement() { replacement().reset(); }
 
 std::span<const std::string_view> listing_implementations() noexcept { return kListingImplementations; }
 
@@ -55,12 +56,8 @@ ListingSession open_listing_session(const std::string& dsn, std::string_view sch
   if (std::find(kListingImplementations.begin(), kListingImplementations.end(), impl) == kListingImplementations.end())
     throw UsageError("the implementation must be " + std::string(kListingNames) + " (got '" + std::string(impl) + "')",
                      "impl");
-  ListingSession s;
-  s.db = std::make_unique<db::Connection>(dsn);
-  impl::use_dataset(*s.db, schema);
-  if (const auto& r = replacement(); r && r->name == impl) {
-    s.listings = r->make(s);
-  } else if (impl == "naive") {
+  ListingSession s = session_on(dsn, schema);
+  if (impl == "naive") {
     s.listings = std::make_unique<naive::Listings>(*s.db);
   } else if (impl == "review") {
     s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::union_all);

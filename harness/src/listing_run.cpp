@@ -152,7 +152,7 @@ std::vector<std::vector<ListingMeasurement>> measure_listings_across(
   std::vector<std::vector<ListingSession>> sessions(schemas.size());  // per schema, in registry order
   for (std::size_t k = 0; k < schemas.size(); ++k)
     for (auto name : listing_implementations())
-      if (chosen(name)) sessions[k].push_back(open_listing_session(spec.dsn, schemas[k], name));
+      if (chosen(name)) sessions[k].push_back(spec.open(spec.dsn, schemas[k], name));
   const std::int64_t user = impl::busiest_owner(spec.dsn, schemas.front());
 
   std::vector<std::vector<ListingMeasurement>> out(schemas.size());
@@ -185,7 +185,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
     std::vector<Subject> subjects;
     for (const bool keyset : {false, true})
       for (auto page : pages) {
-        sessions.push_back(open_listing_session(spec.dsn, spec.schema, impl));
+        sessions.push_back(spec.open(spec.dsn, spec.schema, impl));
         auto& s = sessions.back();
         if (user == 0) user = impl::busiest_owner(*s.db);
         PageRequest request{page, spec.page.size, std::nullopt};

@@ -58,11 +58,10 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
           server_known = false;
           return;
         }
-        server_exec += server1->exec_seconds - server0->exec_seconds;
-        if (server0->plan_seconds && server1->plan_seconds)
-          server_plan += *server1->plan_seconds - *server0->plan_seconds;
-        else
-          plan_known = false;
+        const ServerTime spent = *server1 - *server0;
+        server_exec += spent.exec_seconds;
+        if (spent.plan_seconds) server_plan += *spent.plan_seconds;
+        else plan_known = false;
       };
       if (s.before) {  // call by call, each after its untimed preparation
         for (std::size_t n = 0; n < s.batch; ++n) {

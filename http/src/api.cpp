@@ -142,7 +142,7 @@ Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexce
     auto lease = pool.take(asked);
     const double queue = seconds_between(asked, Clock::now());
     Slot& slot = **lease;
-    if (!slot.session) slot.session = harness::open_listing_session(state_->options.dsn, state_->options.schema, route.impl);
+    if (!slot.session) slot.session = state_->options.open_session(state_->options.dsn, state_->options.schema, route.impl);
     auto& session = *slot.session;
     if (route.page.after && !session.listings->serves_keyset())
       throw InputError("the " + route.impl + " implementation serves numbered pages only (use page=N)");

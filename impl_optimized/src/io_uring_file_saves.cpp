@@ -44,8 +44,9 @@ class IoUringFileSaves::Ring {
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
-  /// Submits the operation `prepare` sets up on an SQE (run_linked with one step); completes with
-  /// its result (cqe->res: >= 0, or -errno). What the operation points to must live until then.
+  /// Submits the operation `prepare` sets up on an SQE (a chain of one, without run_linked's
+  /// vectors); completes with its result (cqe->res: >= 0, or -errno). What the operation points to
+  /// must live until then.
   template <typename Prepare>
   asio::awaitable<int> run(Prepare prepare);
 
@@ -79,12 +80,19 @@ class IoUringFileSaves::Ring {
     std::vector<int> results;
   };
   static_assert(alignof(std::max_align_t) >= (1u << kStepBits), "the step index lives in a waiter's low bits");
-  template <typename Handler>
+  template <typename Handler, bool kOneResult>  // run() gets an int, run_linked() all of them
   struct WaiterFor final : Waiter {
     WaiterFor(Handler h, std::size_t steps) : Waiter(steps), handler(std::move(h)) {}
-    void resume() override { handler(std::move(results)); }
+    void resume() override {
+      if constexpr (kOneResult) handler(results.front());
+      else handler(std::move(results));
+    }
     Handler handler;
   };
+  /// Takes `n` SQEs, has `prepare(k, sqe)` set up each, links them and submits them for `handler`;
+  /// a chain the ring has no room for completes like one whose first step failed (-EBUSY).
+  template <bool kOneResult, typename Handler, typename PrepareStep>
+  void start(Handler handler, unsigned n, PrepareStep prepare);
   /// Takes `count` SQEs at once (submitting what is queued if the ring is short of them).
   bool reserve(unsigned count);
   void submit(std::unique_ptr<Waiter> waiter, std::span<io_uring_sqe* const> sqes);
@@ -178,34 +186,42 @@ void IoUringFileSaves::Ring::submit(std::unique_ptr<Waiter> waiter, std::span<io
   watch();
 }
 
+template <bool kOneResult, typename Handler, typename PrepareStep>
+void IoUringFileSaves::Ring::start(Handler handler, unsigned n, PrepareStep prepare) {
+  if (n == 0 || n > (1u << kStepBits) || !reserve(n)) {
+    // Like a chain whose first step failed: the caller's clean-up then runs every step itself.
+    std::vector<int> refused(n, -ECANCELED);
+    if (n > 0) refused.front() = -EBUSY;
+    asio::post(eventfd_.get_executor(), [h = std::move(handler), r = std::move(refused)]() mutable {
+      if constexpr (kOneResult) h(r.empty() ? -EBUSY : r.front());
+      else h(std::move(r));
+    });
+    return;
+  }
+  std::array<io_uring_sqe*, (1u << kStepBits)> sqes{};
+  for (unsigned k = 0; k < n; ++k) {
+    sqes[k] = io_uring_get_sqe(&ring_);
+    prepare(k, sqes[k]);
+    if (k + 1 < n) sqes[k]->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+  }
+  submit(std::make_unique<WaiterFor<Handler, kOneResult>>(std::move(handler), n), std::span(sqes.data(), n));
+}
+
 template <typename Prepare>
 asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
-  std::vector<std::function<void(io_uring_sqe*)>> one;
-  one.emplace_back(std::move(prepare));
-  const std::vector<int> results = co_await run_linked(std::move(one));  // a chain of one: no link
-  co_return results.front();
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(int)>(
+      [this](auto handler, Prepare prep) {
+        start<true>(std::move(handler), 1, [&prep](unsigned, io_uring_sqe* sqe) { prep(sqe); });
+      },
+      asio::use_awaitable, std::move(prepare));
 }
 
 asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
     std::vector<std::function<void(io_uring_sqe*)>> steps) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<int>)>(
       [this](auto handler, std::vector<std::function<void(io_uring_sqe*)>> chain) {
-        const auto n = static_cast<unsigned>(chain.size());
-        if (n == 0 || n > (1u << kStepBits) || !reserve(n)) {
-          // Like a chain whose first step failed: the caller's clean-up then runs every step itself.
-          std::vector<int> refused(n, -ECANCELED);
-          if (n > 0) refused.front() = -EBUSY;
-          asio::post(eventfd_.get_executor(),
-                     [h = std::move(handler), r = std::move(refused)]() mutable { h(std::move(r)); });
-          return;
-        }
-        std::vector<io_uring_sqe*> sqes(n);
-        for (unsigned k = 0; k < n; ++k) {
-          sqes[k] = io_uring_get_sqe(&ring_);
-          chain[k](sqes[k]);
-          if (k + 1 < n) sqes[k]->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-        }
-        submit(std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler), n), sqes);
+        start<false>(std::move(handler), static_cast<unsigned>(chain.size()),
+                     [&chain](unsigned k, io_uring_sqe* sqe) { chain[k](sqe); });
       },
       asio::use_awaitable, std::move(steps));
 }

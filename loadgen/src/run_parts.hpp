@@ -28,6 +28,20 @@ std::optional<double> quantile_of_all(const OpenLoopResult& r, double q);
 /// the windows that went well would be the lucky few's.
 void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& windows);
 
+/// The closed loop (wrk) on `listing`'s endpoint of each of `impls` at each of the spec's
+/// connection counts: each implementation's answer checked against `expected` first (the first
+/// wrong one into `wrong`), then interleaved windows. Series of family http, mode closed_loop —
+/// with no windows for a point whose window would be too long.
+std::vector<results::Series> measure_closed_loop(const HttpRunSpec& spec, const http::Server& server,
+                                                 const std::string& wrk, Listing listing,
+                                                 const std::vector<std::string>& impls, std::int64_t user_id,
+                                                 const std::string& expected,
+                                                 const std::function<void(std::string_view)>& say, std::string& wrong);
+
+/// Checks each of `impls`' answer at `listing`'s endpoint once: the first wrong one into `wrong`.
+void check_answers(const http::Server& server, Listing listing, const std::vector<std::string>& impls,
+                   std::int64_t user_id, const PageRequest& page, const std::string& expected, std::string& wrong);
+
 /// The open-loop generator's options for `target` on `server` at `rate` for `duration`, over
 /// the spec's open-loop connections and deadline, every spec.check_every-th good answer's body
 /// checked against `expected` (kept by reference: it must outlive the load).

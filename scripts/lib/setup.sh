@@ -51,10 +51,27 @@ certbench_install_missing() {
   rm -f "$log"
 }
 
-# certbench_build PRESET: configure once, then build incrementally (serialized: two scripts
-# building the same tree at once would trip over each other).
+# certbench_build_progress LOG PRESET: ninja's latest [n/N] from LOG while a build runs — one line
+# rewritten in place on a terminal, a line every 30 s otherwise (CI logs). Killed by the caller.
+certbench_build_progress() {
+  local log="$1" preset="$2" step waited=0
+  while sleep 2; do
+    waited=$((waited + 2))
+    step="$(tail -c 4096 "$log" 2>/dev/null | grep -o '^\[[0-9]*/[0-9]*\]' | tail -n 1 || true)"
+    [ -n "$step" ] || continue
+    if [ -t 2 ]; then
+      printf '\rcertbench: building (%s) %s' "$preset" "$step" >&2
+    elif [ $((waited % 30)) -eq 0 ]; then
+      certbench_say "building ($preset) $step"
+    fi
+  done
+}
+
+# certbench_build PRESET [TARGET...]: configure once, then build incrementally — the TARGETs and
+# what they need, or everything (serialized: two scripts building the same tree at once would trip
+# over each other), showing ninja's progress.
 certbench_build() {
-  local preset="$1" dir="$CERTBENCH_ROOT/build/$1" log
+  local preset="$1" dir="$CERTBENCH_ROOT/build/$1" log targets=("${@:2}")
   mkdir -p "$dir"
   log="$dir/last-build.log"
   (
@@ -64,12 +81,24 @@ certbench_build() {
       certbench_say "configuring ($preset)"
       cmake --preset "$preset" >"$log" 2>&1 || { tail -n 30 "$log" >&2; certbench_say "configure failed (log: $log)"; exit 3; }
     fi
-    if ninja -C "$dir" -n 2>/dev/null | grep -q '^\['; then certbench_say "building ($preset)"; fi
-    cmake --build --preset "$preset" >"$log" 2>&1 || { grep -E 'error|Error' -m 20 "$log" >&2; tail -n 10 "$log" >&2; certbench_say "build failed (log: $log)"; exit 3; }
+    if ninja -C "$dir" -n "${targets[@]}" 2>/dev/null | grep -q '^\['; then certbench_say "building ($preset)"; fi
+    local build shown status=0
+    cmake --build --preset "$preset" ${targets[@]:+--target "${targets[@]}"} >"$log" 2>&1 &
+    build=$!
+    certbench_build_progress "$log" "$preset" &
+    shown=$!
+    wait "$build" || status=$?
+    kill "$shown" 2>/dev/null || true
+    wait "$shown" 2>/dev/null || true
+    if [ -t 2 ]; then printf '\r\033[K' >&2; fi
+    if [ "$status" -ne 0 ]; then
+      grep -E 'error|Error' -m 20 "$log" >&2; tail -n 10 "$log" >&2; certbench_say "build failed (log: $log)"; exit 3
+    fi
   ) 9>"$dir/.build-lock"
 }
 
+# certbench_setup PRESET [TARGET...]: the packages, then the build.
 certbench_setup() {
   certbench_install_missing
-  certbench_build "$1"
+  certbench_build "$@"
 }

@@ -13,8 +13,10 @@
 
 namespace certbench::testing {
 
-results::Run measure_listings_run(const DatasetOf& dataset, std::chrono::milliseconds budget_per_listing) {
+results::Run measure_listings_run(const DatasetOf& dataset, std::chrono::milliseconds budget_per_listing,
+                                  const harness::ListingOpener& open) {
   harness::ListingRunSpec spec;
+  spec.open = open;
   spec.dsn = dataset.dsn;
   spec.schema = dataset.schema;
   spec.budget_per_listing = budget_per_listing;

@@ -19,9 +19,11 @@ struct DatasetOf {
   std::string indexes = "best";
 };
 
-/// Every listing, every implementation, measured by harness::measure_listings; analysed. The
-/// environment names the dataset only (enough for the gate's checks of the inputs).
-results::Run measure_listings_run(const DatasetOf& dataset, std::chrono::milliseconds budget_per_listing);
+/// Every listing, every implementation, measured by harness::measure_listings on the sessions
+/// `open` opens (a regression comes in there: harness::replacing); analysed. The environment names
+/// the dataset only (enough for the gate's checks of the inputs).
+results::Run measure_listings_run(const DatasetOf& dataset, std::chrono::milliseconds budget_per_listing,
+                                  const harness::ListingOpener& open = harness::open_listing_session);
 
 /// The optimized listings of `dataset`, each on one session: the base as usual, the head made by
 /// `head` on the same session (the usual implementation when empty), measured in interleaved

@@ -1,6 +1,6 @@
 #pragma once
 // Test-only regressions, brought back into the optimized listings under their own name with
-// harness::ListingReplacement — never a switch in the implementations: the gate's tests and
+// harness::replacing — never a switch in the implementations: the gate's tests and
 // scripts/gate-noise show that the gate catches them.
 #include <chrono>
 #include <string>

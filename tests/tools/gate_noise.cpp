@@ -115,10 +115,9 @@ int main(int argc, char** argv) {
   Tally nplus1{"an N+1 in the optimized listings (tier 1)", "caught"};
   for (unsigned i = 0; i < ab; ++i)
     timed(nplus1, [&] {
-      harness::ListingReplacement r("optimized", [](harness::ListingSession& s) {
-        return std::make_unique<testing::NPlusOneListings>(*s.db);
-      });
-      return tier1(testing::measure_listings_run(best, budget));
+      return tier1(testing::measure_listings_run(best, budget, harness::replacing("optimized", [](harness::ListingSession& s) {
+                                                   return std::make_unique<testing::NPlusOneListings>(*s.db);
+                                                 })));
     });
   tallies.push_back(nplus1);
   Tally dropped{"the indexes dropped (tier 1)", "caught"};

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <limits>
+#include <initializer_list>
 #include <optional>
 #include <map>
 #include <sstream>
@@ -66,6 +67,17 @@ class Families {
     for (std::size_t i = 0; i < b.upper_bounds.size(); ++i)
       m.histogram.bucket.push_back({b.cumulative[i], b.upper_bounds[i]});  // +Inf: the serializer's, from the count
     get(name, MetricType::Histogram, help).metric.push_back(std::move(m));
+  }
+  /// One gauge family with a series per part that is there (label "part"): a stacked panel adds
+  /// them up.
+  void parts(const std::string& name, const std::string& help, const Labels& labels,
+             std::initializer_list<std::pair<const char*, std::optional<double>>> values) {
+    for (const auto& [part, value] : values) {
+      if (!value) continue;
+      auto with_part = labels;
+      with_part.push_back({"part", part});
+      gauge(name, help, std::move(with_part), *value);
+    }
   }
   [[nodiscard]] const std::vector<MetricFamily>& all() const { return families_; }
 
@@ -146,19 +158,13 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
       f.gauge("certbench_peak_heap_bytes", "Peak heap one call held, the median over calls (jemalloc)", labels,
               results::percentile(*v, 0.5));
     if (const auto a = results::anatomy_of(s)) {
-      // One family, a series per part: a stacked panel adds them up to the median call.
-      auto part = [&](const char* name, const std::optional<double>& seconds) {
-        if (!seconds) return;
-        auto with_part = labels;
-        with_part.push_back({"part", name});
-        f.gauge("certbench_call_anatomy_seconds",
-                "Where the median call's time went: client_cpu, planning and execution (the server's), waiting",
-                with_part, *seconds);
-      };
-      part("client_cpu", a->client_cpu);
-      part("planning", a->planning);
-      part("execution", a->execution);
-      part("waiting", a->waiting);
+      f.parts("certbench_call_anatomy_seconds",
+              "Where the median call's time went: client_cpu, planning and execution (the server's), waiting",
+              labels,
+              {{"client_cpu", a->client_cpu},
+               {"planning", a->planning},
+               {"execution", a->execution},
+               {"waiting", a->waiting}});
       if (a->decode_cpu)  // within client_cpu, so not one of the stacked parts
         f.gauge("certbench_call_decode_seconds",
                 "The median call's CPU spent decoding result rows, within its client_cpu part (where the "
@@ -188,21 +194,15 @@ Families families_of(const results::Run& run, const std::string& runner, std::op
               "serve's event-loop lag p99 under mixed traffic (a 1 ms timer on its loop), the median over windows",
               labels, results::percentile(*v, 0.5));
     if (const auto a = results::request_anatomy_of(s)) {
-      // One family, a series per part: a stacked panel adds them up to the time in the server.
-      auto part = [&](const char* name, const std::optional<double>& seconds) {
-        if (!seconds) return;
-        auto with_part = labels;
-        with_part.push_back({"part", name});
-        f.gauge("certbench_http_request_anatomy_seconds",
-                "Where an HTTP request's time went in the server (the closed loop's median window, its mean request): "
-                "queue, client_cpu, planning and execution (the database's), waiting",
-                with_part, *seconds);
-      };
-      part("queue", a->queue);
-      part("client_cpu", a->client_cpu);
-      part("planning", a->planning);
-      part("execution", a->execution);
-      part("waiting", a->waiting);
+      f.parts("certbench_http_request_anatomy_seconds",
+              "Where an HTTP request's time went in the server (the closed loop's median window, its mean request): "
+              "queue, client_cpu, planning and execution (the database's), waiting",
+              labels,
+              {{"queue", a->queue},
+               {"client_cpu", a->client_cpu},
+               {"planning", a->planning},
+               {"execution", a->execution},
+               {"waiting", a->waiting}});
       if (a->resident_bytes)
         f.gauge("certbench_http_resident_bytes", "Bytes resident in the process serving the API after that window",
                 labels, *a->resident_bytes);

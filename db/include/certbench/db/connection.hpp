@@ -50,7 +50,7 @@ class Result {
   friend class Connection;
 
  public:
-  struct Impl;  // defined in connection.cpp
+  struct Impl;  // defined in src/connection_parts.hpp
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -46,20 +46,19 @@ struct ListingSession {
 };
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl);
 
+/// How a measurement opens its listing sessions: open_listing_session, unless the caller says
+/// otherwise (the specs that open sessions carry one).
+using ListingOpener =
+    std::function<ListingSession(const std::string& dsn, std::string_view schema, std::string_view impl)>;
+
 /// Makes a listing implementation on a session whose connection is open on the dataset.
 using ListingFactory = std::function<std::unique_ptr<ListingPaths>(ListingSession& session)>;
 
-/// While alive, sessions of the implementation `name` are made by another factory: how the tests
-/// bring a regression back into a path (an N+1, a slower page) under its own name and show that
-/// the gate catches it — no switch in the implementations themselves. One at a time; install it
-/// before any session is opened (not thread-safe against open_listing_session).
-class ListingReplacement {
- public:
-  ListingReplacement(std::string_view name, ListingFactory make);
-  ~ListingReplacement();
-  ListingReplacement(const ListingReplacement&) = delete;
-  ListingReplacement& operator=(const ListingReplacement&) = delete;
-};
+/// An opener whose sessions of the implementation `name` are made by `make`, the others as
+/// open_listing_session makes them: how the tests bring a regression back into a path (an N+1, a
+/// slower page) under its own name and show that the gate catches it — through the spec, with no
+/// switch in the implementations and no global.
+ListingOpener replacing(std::string_view name, ListingFactory make);
 
 /// The reference-data variants: "naive" (the database on every call), "in_process" (a TtlCache),
 /// "redis" (Redis in front of the database).

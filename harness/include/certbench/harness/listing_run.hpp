@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "certbench/core/listing.hpp"
+#include "certbench/harness/implementations.hpp"
 #include "certbench/harness/server_counts.hpp"
 
 namespace certbench::harness {
@@ -71,6 +72,8 @@ struct ListingRunSpec {
   /// The implementations measured (in registry order whatever the order here); empty: all of
   /// listing_implementations().
   std::vector<std::string_view> implementations;
+  /// How the sessions are opened (the tests' regressions come in here: harness::replacing).
+  ListingOpener open = open_listing_session;
 };
 
 /// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing

@@ -35,6 +35,13 @@ struct ServerCounts {
 struct ServerTime {
   double exec_seconds = 0;
   std::optional<double> plan_seconds;  ///< std::nullopt unless the server tracks planning
+
+  /// The time between two readings: planning only when both have it.
+  friend ServerTime operator-(const ServerTime& after, const ServerTime& before) noexcept {
+    ServerTime d{after.exec_seconds - before.exec_seconds, std::nullopt};
+    if (after.plan_seconds && before.plan_seconds) d.plan_seconds = *after.plan_seconds - *before.plan_seconds;
+    return d;
+  }
 };
 
 class ServerStatements {

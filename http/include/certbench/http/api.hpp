@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "certbench/harness/implementations.hpp"
 #include "certbench/http/routes.hpp"
 #include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/redis/client.hpp"
@@ -50,6 +51,9 @@ struct ApiOptions {
   unsigned sessions = 4;
   /// Where Redis is, for the "redis" template variant; without it that variant is not served (404).
   std::optional<redis::Endpoint> redis;
+  /// How the listing sessions are opened (a test's own implementation comes in here:
+  /// harness::replacing).
+  harness::ListingOpener open_session = harness::open_listing_session;
 };
 
 /// What a listing implementation's answers have cost so far, summed from the first request:

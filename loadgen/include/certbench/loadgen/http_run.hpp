@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "certbench/core/listing.hpp"
+#include "certbench/harness/implementations.hpp"
 #include "certbench/results/run.hpp"
 
 namespace certbench::loadgen {
@@ -82,6 +83,10 @@ struct HttpRunSpec {
   unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
   std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
   std::string wrk;                      ///< "" = wrk on $PATH
+  /// How serve opens its listing sessions (a test's wrong implementation comes in here:
+  /// harness::replacing); the in-process reference the answers are checked against is always
+  /// open_listing_session's naive.
+  harness::ListingOpener open_session = harness::open_listing_session;
   /// Seconds the scenario should take, for the estimate of time left.
   [[nodiscard]] double estimated_seconds() const;
 };
