@@ -33,6 +33,23 @@ std::string command_path(const CLI::App& sub) {
   return path;
 }
 
+namespace {
+
+// CLI11 appends each check's description to the type name ("S:FLOAT in [0 - 600]",
+// "R:POSITIVE", "A|B:{A,B}"): the name alone, keeping a name's own colon ("HOST:PORT").
+std::string type_alone(const std::string& type) {
+  for (std::size_t colon = type.find(':'); colon != std::string::npos; colon = type.find(':', colon + 1)) {
+    const std::string_view rest = std::string_view(type).substr(colon + 1);
+    const std::string_view word = rest.substr(0, rest.find(' '));
+    if (rest.starts_with('{') || rest.find(' ') != std::string_view::npos || word == "POSITIVE" ||
+        word == "NONNEGATIVE" || word == "UINT" || word == "INT" || word == "FLOAT" || word == "NUMBER")
+      return type.substr(0, colon);
+  }
+  return type;
+}
+
+}  // namespace
+
 std::string usage_of(const CLI::App& sub) {
   std::string usage = command_path(sub);
   std::vector<std::string> children;
@@ -45,7 +62,7 @@ std::string usage_of(const CLI::App& sub) {
   }
   for (const CLI::Option* o : sub.get_options()) {
     if (o == sub.get_help_ptr() || o == sub.get_help_all_ptr()) continue;
-    const std::string type = o->get_type_name();
+    const std::string type = type_alone(o->get_type_name());
     if (o->get_positional()) {
       usage += " " + (type.empty() || type == "TEXT" ? o->get_name() : type);
       continue;

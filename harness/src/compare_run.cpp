@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <optional>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -78,24 +77,19 @@ CompareResult measure_compare(const CompareRunSpec& spec, const std::function<vo
       for (unsigned b = 0; b < blocks; ++b) {
         if (progress)
           progress(fmt::format("{} {}, base against head (block {} of {})", to_string(listing), impl, b + 1, blocks));
-        // Each block has worker processes and sessions of its own: where a process and its backend
-        // land (the core, the memory layout) is a bias that lasts for their life, so across blocks
-        // it is noise. A session opens at its worker's first call, and where its backend lands
-        // depends on what ran just before: opened in the rounds, the second side's backend always
-        // started right after the first side's batch, which measured 1.13-1.22x slower on one
-        // listing in 9 A/A runs of 10 (the bias followed the position when the sides swapped).
-        // Started here, each with its first call, in the block's order, no side always comes second.
-        std::optional<WorkerClient> workers[2];
-        const std::size_t first = b % 2;
-        for (const std::size_t side : {first, 1 - first}) {
-          workers[side].emplace(side == 0 ? spec.base_binary : spec.head_binary);
-          workers[side]->open(spec.dsn, spec.schema);
-        }
-        for (const std::size_t side : {first, 1 - first}) workers[side]->list(listing, impl, user, spec.page, 1);
+        // A session opens at its worker's first call, and where its backend lands depends on what
+        // ran just before: opened in the rounds, the second side's backend always started right
+        // after the first side's batch, which measured 1.13-1.22x slower on one listing in 9 A/A
+        // runs of 10 (the bias followed the position when the sides swapped). Opened here, each
+        // with its first call, in the block's order, no side always comes second.
+        WorkerClient* order[2] = {&base, &head};
+        if (b % 2 == 1) std::swap(order[0], order[1]);
+        for (WorkerClient* w : order) w->open(spec.dsn, spec.schema);
+        for (WorkerClient* w : order) w->list(listing, impl, user, spec.page, 1);
         std::vector<double> block[2];
         std::vector<RoundSubject> subjects(2);
         for (std::size_t side = 0; side < 2; ++side) {
-          WorkerClient& w = *workers[side];
+          WorkerClient& w = side == 0 ? base : head;
           auto& samples = block[side];
           subjects[side].calls = [&w, &samples, &m, listing, user, &spec](std::size_t, std::size_t count) {
             samples.push_back(w.list(listing, m.impl, user, spec.page, count).seconds_per_call);

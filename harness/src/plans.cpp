@@ -72,7 +72,7 @@ std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64
           std::find(spec.implementations.begin(), spec.implementations.end(), impl) == spec.implementations.end())
         continue;
       if (progress) progress(std::string(to_string(listing)) + ", " + std::string(impl));
-      auto session = open_listing_session(spec.dsn, spec.schema, impl);
+      auto session = spec.open(spec.dsn, spec.schema, impl);
       if (user < 0) user = impl::busiest_owner(*session.db);
       session.listings->list(listing, user, spec.page);  // statements prepared, caches filled
       for (const auto& statement : statements_of_one_call(session, listing, user, spec.page)) {

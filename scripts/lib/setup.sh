@@ -55,7 +55,9 @@ certbench_install_missing() {
 # rewritten in place on a terminal, a line every 30 s otherwise (CI logs). Killed by the caller.
 certbench_build_progress() {
   local log="$1" preset="$2" step waited=0
-  while sleep 2; do
+  # The sleep holds none of the caller's descriptors (its pipes, the build lock): killed with the
+  # loop, a sleep left over must not keep a reader of this script's output waiting.
+  while sleep 2 </dev/null >/dev/null 2>&1 9>&-; do
     waited=$((waited + 2))
     step="$(tail -c 4096 "$log" 2>/dev/null | grep -o '^\[[0-9]*/[0-9]*\]' | tail -n 1 || true)"
     [ -n "$step" ] || continue

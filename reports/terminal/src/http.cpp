@@ -20,35 +20,35 @@ void print_request_anatomy(const Printer& p, const std::vector<const results::Se
   for (const auto* s : series)
     if (const auto a = results::request_anatomy_of(*s)) rows.emplace_back(s, *a);
   if (rows.empty()) return;
-  p.print("\nwhere a request's time went in the server (the closed loop's window with the median mean request; "
-          "queue + client CPU + planning + execution + waiting = in server; libpq CPU lies within waiting)\n");
-  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n", "endpoint", "impl",
-          "conns", "in server", "queue", "client CPU", "planning", "execution", "waiting", "libpq CPU", "peak heap",
-          "RSS");
+  p.print("\nwhere a request's time went in the server: in server = queue + client CPU + planning + execution + "
+          "waiting\n");
+  p.print("  {:<31} {:<9} {:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "endpoint", "impl", "conns",
+          "in server", "queue", "client CPU", "planning", "execution", "waiting", "peak heap");
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
   for (const auto& [s, a] : rows) {
     const auto heap = s->value(results::Metric::peak_heap);
-    p.print("  {:<32} {:<10} {:>5.0f} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n", s->path,
-            s->implementation, s->parameter("connections").value_or(0), duration(a.server_time), duration(a.queue),
-            duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting), duration(a.statement_cpu),
-            heap ? human_bytes(*heap) : "-",
-            a.resident_bytes ? human_bytes(*a.resident_bytes) : "-");
+    p.print("  {:<31} {:<9} {:>5.0f} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n", s->path, s->implementation,
+            s->parameter("connections").value_or(0), duration(a.server_time), duration(a.queue),
+            duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
+            heap ? human_bytes(*heap) : "-");
   }
-  p.print("  client CPU: the worker's CPU outside libpq (decoding, building the page, its JSON); planning, execution: "
-          "the database server's (pg_stat_statements); peak heap: one request's, metered alone\n");
+  p.wrapped("the closed loop's window with the median mean request; client CPU: the worker's CPU outside libpq "
+            "(decoding, building the page, its JSON); planning, execution: the database server's "
+            "(pg_stat_statements); peak heap: one request's, metered alone; libpq's CPU and the RSS: report.md");
 }
 
 void print_open_loop(const Printer& p, const std::vector<const results::Series*>& series) {
   using results::Metric;
   if (series.empty()) return;
-  p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity "
-          "(optimized's most req/s in the closed loop), the same for every implementation; response times from each "
-          "request's intended start, medians of the windows'; '-': requests without a good answer reached that percentile\n");
-  p.print("  {:<32} {:<10} {:>6} {:>9} {:>9} {:>10} {:>10} {:>10} {:>7}  {}\n", "endpoint", "impl", "load", "offered",
-          "answered", "p50", "p90", "p99", "failed", "answered vs naive");
+  p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity\n");
+  p.wrapped("(optimized's most req/s in the closed loop), the same for every implementation; response times from each "
+            "request's intended start, medians of the windows'; '-': requests without a good answer reached that "
+            "percentile");
+  p.print("  {:<31} {:<9} {:>5} {:>8} {:>8} {:>9} {:>9} {:>6}  {}\n", "endpoint", "impl", "load", "offered",
+          "answered", "p50", "p99", "failed", "answered vs naive");
   for (const auto* s : series) {
     if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: it fell behind at a lower share
-      p.print("  {:<32} {:<10} {:>5.0f}% {:>9.0f}  not offered: it fell behind at the share before\n", s->path,
+      p.print("  {:<31} {:<9} {:>4.0f}% {:>8.0f}  not offered: it fell behind at the share before\n", s->path,
               s->implementation, 100 * s->parameter("capacity_share").value_or(0),
               s->value(Metric::offered_rate).value_or(0));
       continue;
@@ -56,13 +56,13 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
     const double requests = s->value(Metric::requests).value_or(0);
     const double failed = requests > 0 ? 100 * s->value(Metric::failures).value_or(0) / requests : 0;
     const auto* d = p.delta(*s, Metric::throughput);
-    p.print("  {:<32} {:<10} {:>5.0f}% {:>9.0f} {:>9.0f} {:>10} {:>10} {:>10} {:>6.1f}%  {}\n", s->path,
+    p.print("  {:<31} {:<9} {:>4.0f}% {:>8.0f} {:>8.0f} {:>9} {:>9} {:>5.1f}%  {}\n", s->path,
             s->implementation, 100 * s->parameter("capacity_share").value_or(0),
             s->value(Metric::offered_rate).value_or(0), s->value(Metric::throughput).value_or(0),
-            median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p90), median_of(*s, Metric::latency_p99),
+            median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
             failed, d ? delta_text(*d) : "");
   }
-  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, not 2xx\n");
+  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, not 2xx (p90: report.md)\n");
 }
 
 void print_mixed(const Printer& p, const std::vector<const results::Series*>& series) {
@@ -72,10 +72,11 @@ void print_mixed(const Printer& p, const std::vector<const results::Series*>& se
   for (const auto* s : series)
     if (s->parameter("uploads") == 0.0) alone = s;
   p.print("\nmixed traffic over HTTP: optimized's public listing at {:.0f} req/s on a fixed schedule, alone and beside "
-          "uploads (save_base64_image, {:.0f} kB) that serve saves on its event loop; listings' response times from "
-          "the intended start and the loop's lag p99, medians of the windows'\n",
-          series.front()->parameter("listing_rate").value_or(0),
-          series.front()->parameter("image_bytes").value_or(0) / 1000);
+          "uploads\n",
+          series.front()->parameter("listing_rate").value_or(0));
+  p.wrapped(fmt::format("(save_base64_image, {:.0f} kB) that serve saves on its event loop; listings' response times "
+                        "from the intended start and the loop's lag p99, medians of the windows'",
+                        series.front()->parameter("image_bytes").value_or(0) / 1000));
   p.print("  {:<12} {:>7} {:>9} {:>10} {:>10} {:>9} {:>10} {:>6}  {}\n", "saves", "uploads", "uploads/s", "p50", "p99",
           "p99/alone", "lag p99", "fails", "listings' p99 vs naive's");
   const auto p99_alone = alone != nullptr ? summary(*alone, Metric::latency_p99) : results::Summary{};
@@ -107,28 +108,27 @@ void print_http(const Printer& p) {
     return print_mixed(p, mixed);
   }
   p.print("\nthe API over HTTP: page {:.0f} of {:.0f} per request, closed loop under wrk (each connection waits for its "
-          "answer); req/s over all windows, percentiles the medians of the windows'\n",
+          "answer)\n",
           series.front()->parameter("page").value_or(0), series.front()->parameter("size").value_or(0));
-  p.print("  {:<32} {:<10} {:>5} {:>9} {:>10} {:>10} {:>10} {:>6} {:>5} {:>8}  {}\n", "endpoint", "impl", "conns",
-          "req/s", "p50", "p90", "p99", "fails", "stmt", "bytes", "throughput vs naive");
+  p.print("  {:<31} {:<9} {:>5} {:>8} {:>9} {:>9} {:>5} {:>4}  {}\n", "endpoint", "impl", "conns", "req/s", "p50",
+          "p99", "fails", "stmt", "throughput vs naive");
   for (const auto* s : series) {
     if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: not measured
-      p.print("  {:<32} {:<10} {:>5.0f}  not measured: a round of its closed loop would not fit the longest window\n",
+      p.print("  {:<31} {:<9} {:>5.0f}  not measured: a round of its closed loop would not fit the longest window\n",
               s->path, s->implementation, s->parameter("connections").value_or(0));
       continue;
     }
     auto med = [&](Metric m) { return median_of(*s, m); };
     const auto* d = p.delta(*s, Metric::throughput);
     const auto stmt = s->value(Metric::statements);
-    p.print("  {:<32} {:<10} {:>5.0f} {:>9.0f} {:>10} {:>10} {:>10} {:>6.0f} {:>5} {:>8}  {}\n", s->path,
-            s->implementation, s->parameter("connections").value_or(0), s->value(Metric::throughput).value_or(0),
-            med(Metric::latency_p50), med(Metric::latency_p90), med(Metric::latency_p99),
-            s->value(Metric::failures).value_or(0), stmt ? fmt::format("{:.0f}", *stmt) : "-",
-            human_bytes(s->value(Metric::response_bytes).value_or(0)),
-            d ? delta_text(*d) : "");
+    p.print("  {:<31} {:<9} {:>5.0f} {:>8.0f} {:>9} {:>9} {:>5.0f} {:>4}  {}\n", s->path, s->implementation,
+            s->parameter("connections").value_or(0), s->value(Metric::throughput).value_or(0),
+            med(Metric::latency_p50), med(Metric::latency_p99),
+            s->value(Metric::failures).value_or(0), stmt ? fmt::format("{:.0f}", *stmt) : "-", d ? delta_text(*d) : "");
   }
-  p.print("  stmt: the statements one request ran (its Server-Timing); bytes: a response's body; "
-          "fails: status 400 or more, socket errors and timeouts\n");
+  p.wrapped("req/s over all windows, percentiles the medians of the windows' (p90 and the body's bytes: report.md); "
+            "stmt: the statements one request ran (its Server-Timing); fails: status 400 or more, socket errors and "
+            "timeouts");
   print_request_anatomy(p, series);
   print_open_loop(p, open);
   print_mixed(p, mixed);

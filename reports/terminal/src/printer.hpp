@@ -2,6 +2,8 @@
 // What the terminal report's sections share: where they print and what they read (the run).
 #include <cstdio>
 #include <fmt/format.h>
+#include <algorithm>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +19,27 @@ struct Printer {
   template <typename... Args>
   void print(fmt::format_string<Args...> f, Args&&... args) const {
     fmt::print(out, f, std::forward<Args>(args)...);
+  }
+
+  /// `text` in lines of at most `width` columns, each after `indent` (a word longer than the line
+  /// keeps its own line): the terminal's prose fits 120 columns as its tables do.
+  void wrapped(std::string_view text, std::string_view indent = "  ", std::size_t width = 118) const {
+    std::string line(indent);
+    bool empty = true;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = std::min(text.find(' ', at), text.size());
+      const std::string_view word = text.substr(at, end - at);
+      at = end + 1;
+      if (word.empty()) continue;
+      if (!empty && line.size() + 1 + word.size() > width) {
+        fmt::print(out, "{}\n", line);
+        line = std::string(indent);
+        empty = true;
+      }
+      line += empty ? std::string(word) : " " + std::string(word);
+      empty = false;
+    }
+    if (!empty) fmt::print(out, "{}\n", line);
   }
 
   [[nodiscard]] std::vector<const results::Series*> family(std::string_view f) const { return run.of_family(f); }

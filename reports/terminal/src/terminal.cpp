@@ -29,33 +29,31 @@ void print_listings(const Printer& p) {
     if (s->parameter("scale") == static_cast<double>(p.run.environment.dataset_scale)) series.push_back(s);
   if (series.empty()) return;
   const auto page = series.front()->parameter("size").value_or(0);
-  p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call\n", page);
-  p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6} {:>6} {:>9} {:>10} {:>10} {:>8} {:>10}\n", "path", "impl", "n",
-          "median", "p95", "stmts", "trips", "rows", "received", "heap max", "allocs", "allocated");
+  p.print("\nlistings: page 1 of {:.0f} rows; calls interleaved across implementations; per call (allocations, bytes "
+          "received: report.md)\n",
+          page);
+  p.print("  {:<31} {:<9} {:>4} {:>9} {:>9} {:>5} {:>5} {:>7} {:>9}\n", "path", "impl", "n", "median", "p95", "stmts",
+          "trips", "rows", "heap max");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto heap = summary(*s, Metric::peak_heap);
-    const auto allocs = summary(*s, Metric::allocations);
-    const auto allocated = summary(*s, Metric::bytes_allocated);
     const auto trips = s->value(Metric::round_trips).value_or(0);
-    p.print("  {:<32} {:<10} {:>5} {:>10} {:>10} {:>6.0f} {:>6.0f} {:>9} {:>10} {:>10} {:>8} {:>10}\n", s->path,
-            s->implementation, lat.n, duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips),
-            trips, thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
-            human_bytes(s->value(Metric::bytes_received).value_or(0)),
-            heap.n > 0 ? human_bytes(heap.max) : std::string("n/a"),
-            allocs.n > 0 ? thousands(static_cast<std::uint64_t>(allocs.median)) : std::string("n/a"),
-            allocated.n > 0 ? human_bytes(allocated.median) : std::string("n/a"));
+    p.print("  {:<31} {:<9} {:>4} {:>9} {:>9} {:>5.0f} {:>5.0f} {:>7} {:>9}\n", s->path, s->implementation, lat.n,
+            duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips), trips,
+            thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
+            heap.n > 0 ? human_bytes(heap.max) : std::string("n/a"));
   }
   p.print("\n  against naive, times better (95% interval; paired rounds):\n");
+  p.print("  {:<31} {:<9} {:<24} {:<24} {}\n", "path", "impl", "latency", "peak heap", "round trips");
   for (const auto* s : series) {
     if (s->implementation == "naive") continue;
     const auto* lat = p.delta(*s, Metric::latency);
     const auto* heap = p.delta(*s, Metric::peak_heap);
     const auto* trips = p.delta(*s, Metric::round_trips);
     // Why a peak-heap delta is missing: no heap figures at all, or a side that held nothing.
-    const char* no_heap = summary(*s, Metric::peak_heap).n > 0 ? "n/a (a side held nothing)" : "n/a (no jemalloc)";
-    p.print("  {:<32} {:<10} latency {:<22} peak heap {:<22} round trips {}\n", s->path, s->implementation,
-            lat ? delta_text(*lat) : "n/a", heap ? delta_text(*heap) : no_heap, trips ? delta_text(*trips) : "n/a");
+    const char* no_heap = summary(*s, Metric::peak_heap).n > 0 ? "n/a (a side held none)" : "n/a (no jemalloc)";
+    p.print("  {:<31} {:<9} {:<24} {:<24} {}\n", s->path, s->implementation, lat ? delta_text(*lat) : "n/a",
+            heap ? delta_text(*heap) : no_heap, trips ? delta_text(*trips) : "n/a");
   }
 }
 
@@ -64,24 +62,22 @@ void print_listings(const Printer& p) {
 void print_anatomy(const Printer& p) {
   const auto rows = results::anatomies_of(p.run);
   if (rows.empty()) return;
-  p.print("\nwhere the time goes: the median call = its client CPU + the server's planning + its execution + "
-          "waiting, the rest (round trips, libpq, the kernel, scheduling); '-' not measured\n");
-  p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", "path", "impl", "mode",
-          "median", "client cpu", "decoding", "planning", "execution", "waiting", "trips", "libpq cpu");
+  p.print("\nwhere the time goes: the median call = client CPU + the server's planning + execution + waiting\n");
+  p.print("  {:<31} {:<9} {:<4} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5}\n", "path", "impl", "mode", "median",
+          "client cpu", "decoding", "planning", "execution", "waiting", "trips");
   auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
   std::string planning_heavy;
   for (const auto& [s, a, trips] : rows) {
-    p.print("  {:<32} {:<10} {:<5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10}\n", s->path,
-            s->implementation, s->mode, duration(a.latency), duration(a.client_cpu), part(a.decode_cpu),
-            part(a.planning), part(a.execution), part(a.waiting),
-            trips ? fmt::format("{:.0f}", *trips) : std::string("-"), part(a.statement_cpu));
+    p.print("  {:<31} {:<9} {:<4} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5}\n", s->path, s->implementation, s->mode,
+            duration(a.latency), duration(a.client_cpu), part(a.decode_cpu), part(a.planning), part(a.execution),
+            part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : std::string("-"));
     if (a.planning_dominates()) planning_heavy += (planning_heavy.empty() ? "" : ", ") + s->path + " " + s->implementation;
   }
   if (!planning_heavy.empty())
-    p.print("  the server spends longer planning than executing for: {}\n", planning_heavy);
-  p.print("  client cpu: the thread's own (decoding, sorting, building the result), of which decoding the rows where "
-          "the implementation marks it; libpq cpu: inside the database calls, overlapping the server's work, "
-          "counted within waiting\n");
+    p.wrapped("the server spends longer planning than executing for: " + planning_heavy);
+  p.wrapped("client cpu: the thread's own (decoding, sorting, building the result), of which decoding the rows where "
+            "the implementation marks it; waiting: the rest (round trips, libpq, the kernel, scheduling); '-' not "
+            "measured; libpq's own CPU per call: report.md");
 }
 
 // run --compare-binary: each path's head (this build) against its base (the old build), the same
@@ -113,7 +109,7 @@ void print_growth(const Printer& p) {
   if (p.run.fits.empty()) return;
   p.print("\nhow cost grows with the dataset: cost ~ scale^k, k fitted on the medians (95% interval); 1 = linear, "
           "0 = flat\n");
-  p.print("  {:<32} {:<10} {:<10} {:>22}   {}\n", "path", "impl", "metric", "k", "medians at each scale");
+  p.print("  {:<31} {:<9} {:<8} {:>22}  {}\n", "path", "impl", "metric", "k", "medians at each scale");
   for (const auto& f : p.run.fits) {
     std::string medians;
     for (double scale : f.scales)
@@ -125,7 +121,7 @@ void print_growth(const Printer& p) {
             medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", thousands(static_cast<std::uint64_t>(scale)),
                                    f.metric == Metric::latency ? duration(m) : human_bytes(m));
           }
-    p.print("  {:<32} {:<10} {:<10} {:>22}   {}\n", f.path, f.implementation, results::name(f.metric),
+    p.print("  {:<31} {:<9} {:<8} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
             fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
   }
 }
@@ -144,25 +140,20 @@ void print_depth(const Printer& p) {
   }
 }
 
+// One row per series at each concurrency: the pool's figures, the heap and the loop's worst lag are in
+// report.md.
 void print_load_table(const Printer& p, const std::vector<const Series*>& series, std::string_view unit) {
-  p.print("  {:<32} {:<10} {:>5} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7} {:>9}\n", "path", "impl",
-          "conc", "reached", "requests", std::string(unit) + "/s", "p50", "p99", "lag p99", "lag max", "peak heap",
-          "pool", "wait p99");
+  p.print("  {:<31} {:<11} {:>4} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}\n", "path", "impl", "conc", "reached",
+          "requests", std::string(unit) + "/s", "p50", "p99", "lag p99", "wait p99");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     const auto lag = summary(*s, Metric::event_loop_lag_p99);  // each repetition's p99
-    const auto lagmax = summary(*s, Metric::event_loop_lag);
-    const auto heap = s->value(Metric::process_heap);
-    // The database sessions: held on average / in the pool, and the p99 of a request's wait for one.
-    const auto sessions = s->value(Metric::pool_sessions);
-    const auto wait = summary(*s, Metric::pool_wait);
-    const std::string pool =
-        sessions ? fmt::format("{:.1f}/{:.0f}", s->value(Metric::pool_in_use).value_or(0), *sessions) : "-";
-    p.print("  {:<32} {:<10} {:>5.0f} {:>7.0f} {:>8.0f} {:>10.1f} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7} {:>9}\n", s->path,
-            s->implementation, s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
-            s->value(Metric::requests).value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-            duration(lat.p99), lag.n ? duration(lag.median) : "-", lagmax.n ? duration(lagmax.max) : "-",
-            heap ? human_bytes(*heap) : "-", pool, wait.n ? duration(wait.p99) : "-");
+    const auto wait = summary(*s, Metric::pool_wait);           // a request's wait for a database session
+    p.print("  {:<31} {:<11} {:>4.0f} {:>7.0f} {:>8.0f} {:>9.1f} {:>8} {:>8} {:>8} {:>8}\n", s->path, s->implementation,
+            s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
+            s->value(Metric::requests).value_or(0),
+            s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
+            lag.n ? duration(lag.median) : "-", wait.n ? duration(wait.p99) : "-");
   }
 }
 
@@ -172,11 +163,12 @@ void print_listing_loop(const Printer& p) {
   p.print("\nlistings on one event loop: page 1, the database on a pool of {:.0f} sessions (off the loop)\n",
           series.front()->parameter("sessions").value_or(0));
   print_load_table(p, series, "calls");
-  p.print("\n  throughput against naive, times better (95% interval over repetitions):\n");
+  p.print("\n  throughput against naive at the same concurrency, times better (95% interval over repetitions):\n");
   for (const auto* s : series)
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::throughput))
-        p.print("  {:<32} {:<10} {}\n", s->path, s->implementation, delta_text(*d));
+        p.print("  {:<31} {:<11} at {:>3.0f} concurrent  {}\n", s->path, s->implementation,
+                s->parameter("concurrency").value_or(0), delta_text(*d));
 }
 
 // Which of the review's fixes for the N+1: results::advise_listing_fix's rule on this run's figures.
@@ -184,7 +176,10 @@ void print_fix_advice(const Printer& p) {
   const auto advice = results::advise_listing_fix(p.run);
   if (advice.empty()) return;
   p.print("\n  which fix for the N+1 (one statement, or the per-kind statements in parallel), from this run:\n");
-  for (const auto& a : advice) p.print("  {:<32} {}\n", a.path, a.reason);
+  for (const auto& a : advice) {
+    p.print("  {}:\n", a.path);
+    p.wrapped(a.reason, "    ");
+  }
 }
 
 void print_caching(const Printer& p) {
@@ -216,9 +211,10 @@ void print_caching(const Printer& p) {
     if (s->path == "get_template_by_id" && s->mode == "hit") (s->implementation == "redis" ? redis : in_process) = s;
   if (in_process != nullptr && redis != nullptr) {
     const double h = summary(*in_process, Metric::latency).median, r = summary(*redis, Metric::latency).median;
-    p.print("\n  which cache: {} — a hit costs {} in-process and {} from Redis (a loopback round trip). Redis earns its "
-            "place when several processes must share entries and invalidations{}.\n",
-            h <= r ? "in-process" : "Redis", duration(h), duration(r), h <= r ? ", not by speed" : "");
+    p.print("\n");
+    p.wrapped(fmt::format("which cache: {} — a hit costs {} in-process and {} from Redis (a loopback round trip). Redis "
+                          "earns its place when several processes must share entries and invalidations{}.",
+                          h <= r ? "in-process" : "Redis", duration(h), duration(r), h <= r ? ", not by speed" : ""));
   }
 }
 
@@ -238,12 +234,11 @@ void print_saves(const Printer& p) {
     });
     const auto* first = mine.front();
     const bool recorded = first->parameter("recorded").value_or(1) != 0;
-    p.print("\nfile saves on one event loop: {} of {} bytes, {}; {}; "
-            "write-only: the disk's ceiling (the atomic write alone on as many threads)\n",
-            path, first->parameter("bytes").value_or(0),
+    p.print("\nfile saves on one event loop: {} of {} bytes, {}; {};\n", path, first->parameter("bytes").value_or(0),
             recorded ? "then its path recorded on the certificate row"
                      : "not recorded on the certificate row (--no-record: the save alone)",
             first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
+    p.print("  write-only: the disk's ceiling (the atomic write alone on as many threads)\n");
     print_load_table(p, mine, "saves");
     double top = 0;
     for (const auto* s : mine) top = std::max(top, s->parameter("concurrency").value_or(0));
@@ -281,24 +276,25 @@ void print_indexes(const Printer& p) {
   const auto listings = p.family(results::family::indexes);
   if (listings.empty() && p.run.index_verdicts.empty()) return;
   const auto* first = listings.empty() ? nullptr : listings.front();
-  p.print("\nindex sets side by side, each on a copy of the dataset{}, in interleaved rounds; per call, median latency and shared buffers\n",
+  p.print("\nindex sets side by side, each on a copy of the dataset{}, in interleaved rounds; per call, median latency\n"
+          "  and shared buffers\n",
           first ? " at scale " + thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
-  p.print("  {:<32} {:<10} {:>10} {:>8} {:>10} {:>8} {:>10} {:>8}  {}\n", "path", "impl", "none", "buffers", "review",
-          "buffers", "best", "buffers", "best against review, latency (95% interval)");
+  p.print("  {:<31} {:<9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7}  {}\n", "path", "impl", "none", "buffers", "review",
+          "buffers", "best", "buffers", "best vs review, latency");
   for (const auto* s : listings) {
     if (s->mode != "none") continue;
-    std::string row = fmt::format("  {:<32} {:<10}", s->path, s->implementation);
+    std::string row = fmt::format("  {:<31} {:<9}", s->path, s->implementation);
     const Series* review = nullptr;
     const Series* best = nullptr;
     for (std::string_view set : {"none", "review", "best"}) {
       const auto* x = results::under_set(p.run, *s, set);
       (set == "review" ? review : set == "best" ? best : x) = x;
       if (x == nullptr) {
-        row += fmt::format(" {:>10} {:>8}", "-", "-");
+        row += fmt::format(" {:>9} {:>7}", "-", "-");
         continue;
       }
       const auto b = x->value(Metric::shared_buffers);
-      row += fmt::format(" {:>10} {:>8}", duration(summary(*x, Metric::latency).median),
+      row += fmt::format(" {:>9} {:>7}", duration(summary(*x, Metric::latency).median),
                          b ? fmt::format("{:.0f}", *b) : std::string("n/a"));
     }
     const auto* d = review && best ? results::find_delta(p.run, *review, *best, Metric::latency) : nullptr;
@@ -355,7 +351,7 @@ void print_verdicts(const Run& run, std::FILE* out) {
     }
     if (v.text != current) {  // the claim in full, then a row per subject
       current = v.text;
-      fmt::print(out, "  {} {}: expected {}\n", v.kind, v.text, v.expected);
+      terminal::Printer{run, out}.wrapped(fmt::format("{} {}: expected {}", v.kind, v.text, v.expected));
     }
     fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, verdict_figure(v), results::to_string(v.outcome));
   }
