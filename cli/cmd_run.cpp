@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -220,7 +221,10 @@ int run(const RunArgs& args) {
 
   auto run = recorder.snapshot();
   run.environment.ended_utc = harness::utc_now();
-  reports::print_run(run);
+  reports::PrintOptions printed;
+  printed.tables = args.tables;
+  reports::print_run(run, stdout, printed);
+  if (!args.tables) std::printf("\nevery table — allocations, pools, where the time goes, plans — is in report.md; --tables prints them here\n");
   try {
     write_outputs(run, out, args);
   } catch (const Error& e) {
@@ -353,6 +357,9 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                    "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
                    "reports/out/latest)")
       ->type_name("DIR");
+  run_->add_flag("--tables", a.tables,
+                 "print every table in the terminal (default: a summary, the implementations side by side; every "
+                 "table is in report.md)");
   run_->add_flag("--require-claims", a.require_claims,
                  "exit 1 when one of the review's claims is judged below its range (off by default: the claims are "
                  "the review's, not certbench's)");

@@ -103,6 +103,7 @@ struct RunArgs {
   double linger = 0;              ///< --linger S: … and this long after it
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
   std::string compare_binary;     ///< --compare-binary: the old build to measure against this one
+  bool tables = false;            ///< --tables: every table in the terminal (default: a summary)
   bool profile = false;           ///< --profile: the headline listings under perf after measuring
   double profile_seconds = 3;     ///< … sampled seconds per implementation
   std::vector<std::string> command_line;  ///< as given, recorded in results.json

@@ -96,7 +96,7 @@ void print_mixed(const Printer& p, const std::vector<const results::Series*>& se
 
 }  // namespace
 
-void print_http(const Printer& p) {
+void print_http(const Printer& p, bool anatomy) {
   using results::Metric;
   auto series = p.family(results::family::http);
   auto open = series, mixed = series;
@@ -129,7 +129,7 @@ void print_http(const Printer& p) {
   p.wrapped("req/s over all windows, percentiles the medians of the windows' (p90 and the body's bytes: report.md); "
             "stmt: the statements one request ran (its Server-Timing); fails: status 400 or more, socket errors and "
             "timeouts");
-  print_request_anatomy(p, series);
+  if (anatomy) print_request_anatomy(p, series);
   print_open_loop(p, open);
   print_mixed(p, mixed);
 }

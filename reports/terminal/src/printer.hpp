@@ -53,7 +53,12 @@ inline results::Summary summary(const results::Series& s, results::Metric m) {
   return v == nullptr ? results::Summary{} : results::summarize(*v);
 }
 
-/// The API over HTTP (family http): one row per endpoint, implementation and load.
-void print_http(const Printer& p);
+/// The API over HTTP (family http): one row per endpoint, implementation and load; `anatomy`:
+/// where a request's time went in the server, too.
+void print_http(const Printer& p, bool anatomy = true);
+
+/// The run in a few small tables (PrintOptions::tables false), the families print_run would print
+/// in full but growth, depth and the index sets, which print_run adds as they are.
+void print_summary(const Printer& p);
 
 }  // namespace certbench::reports::terminal

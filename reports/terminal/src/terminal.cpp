@@ -373,14 +373,19 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
           e.dataset_fingerprint);
   p.print("server   PostgreSQL {}; {} ({} cores), {}\n", e.postgres_version, e.cpu_model, e.cores, e.kernel);
   if (!run.complete) p.print("\nINCOMPLETE RUN: {}\n", run.failure.empty() ? "stopped early" : run.failure);
-  print_listings(p);
-  print_compare(p);
-  print_listing_loop(p);
-  print_fix_advice(p);
-  print_caching(p);
-  print_anatomy(p);
-  print_saves(p);
-  terminal::print_http(p);
+  if (options.tables) {
+    print_listings(p);
+    print_compare(p);
+    print_listing_loop(p);
+    print_fix_advice(p);
+    print_caching(p);
+    print_anatomy(p);
+    print_saves(p);
+    terminal::print_http(p);
+  } else {
+    terminal::print_summary(p);
+    print_compare(p);
+  }
   print_growth(p);
   print_depth(p);
   print_indexes(p);

@@ -12,6 +12,9 @@ namespace certbench::reports {
 
 struct PrintOptions {
   bool verdicts = true;  ///< the claims and goals table and the headline deltas
+  /// Every family's tables in full; false: a few small tables, the implementations side by side
+  /// (the full tables are in report.md).
+  bool tables = true;
 };
 
 void print_run(const results::Run& run, std::FILE* out = stdout, const PrintOptions& options = {});
