@@ -224,7 +224,9 @@ int run(const RunArgs& args) {
   reports::PrintOptions printed;
   printed.tables = args.tables;
   reports::print_run(run, stdout, printed);
-  if (!args.tables) std::printf("\nevery table — allocations, pools, where the time goes, plans — is in report.md; --tables prints them here\n");
+  if (!args.tables)
+    std::printf("\nthe full tables, with allocations, pools, where the time goes and the plans: report.md (--tables "
+                "prints the terminal's full tables here)\n");
   try {
     write_outputs(run, out, args);
   } catch (const Error& e) {

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/fixtures/seeder.hpp"
@@ -38,11 +39,15 @@ namespace {
 // CLI11 appends each check's description to the type name ("S:FLOAT in [0 - 600]",
 // "R:POSITIVE", "A|B:{A,B}"): the name alone, keeping a name's own colon ("HOST:PORT").
 std::string type_alone(const std::string& type) {
+  static constexpr std::array<std::string_view, 12> kChecks{"POSITIVE", "NONNEGATIVE", "UINT",  "INT",
+                                                            "FLOAT",    "NUMBER",      "TEXT",  "FILE",
+                                                            "DIR",      "PATH(existing)", "PATH(non-existing)",
+                                                            "IPV4"};
   for (std::size_t colon = type.find(':'); colon != std::string::npos; colon = type.find(':', colon + 1)) {
     const std::string_view rest = std::string_view(type).substr(colon + 1);
-    const std::string_view word = rest.substr(0, rest.find(' '));
-    if (rest.starts_with('{') || rest.find(' ') != std::string_view::npos || word == "POSITIVE" ||
-        word == "NONNEGATIVE" || word == "UINT" || word == "INT" || word == "FLOAT" || word == "NUMBER")
+    const std::string_view segment = rest.substr(0, rest.find(':'));
+    if (segment.starts_with('{') || segment.find(" in [") != std::string_view::npos ||
+        std::find(kChecks.begin(), kChecks.end(), segment) != kChecks.end())
       return type.substr(0, colon);
   }
   return type;

@@ -55,7 +55,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   auto r = run_certbench({"run", "--quick", "--scale", "1000", "--schema", "cli_run", "--out", (out / "a").string(),
                           "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // The terminal: every family, the claims judged, the headline.
+  // The terminal's summary: every family, the claims judged, the headline.
   for (const char* part : {"listings: page 1", "listings on one event loop", "caching and derived data",
                            "file saves on one event loop: save_base64_image",
                            "file saves on one event loop: save_certificate_file", "the API over HTTP",
@@ -63,6 +63,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
                            "Query Time: 60-80% reduction", "headline deltas"})
     EXPECT_TRUE(has(r.out, part)) << part << "\n" << r.out;
   EXPECT_FALSE(has(r.out, "certbench: ")) << "notes belong on stderr";
+  EXPECT_FALSE(has(r.out, "where the time goes: the median call")) << "the full tables are for --tables and the report";
 
   const auto results_json = out / "a" / "results.json";
   ASSERT_TRUE(fs::exists(results_json));
@@ -245,8 +246,11 @@ TEST(CliRun, DatabaseKilledMidRunExitsThreeAndKeepsWhatWasMeasured) {
 TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
   const auto out = temp_dir("certbench-test-full-");
   auto r = run_certbench({"run", "--quick", "--full", "--scales", "500,2000", "--paths", "listing", "--scale", "2000",
-                          "--schema", "cli_full", "--out", out.string(), "--dsn", shared_cluster().dsn()});
+                          "--schema", "cli_full", "--out", out.string(), "--tables", "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // --tables: the full tables, where the default prints a summary.
+  EXPECT_TRUE(has(r.out, "against naive, times better (95% interval; paired rounds)")) << r.out;
+  EXPECT_TRUE(has(r.out, "where the time goes: the median call")) << r.out;
   EXPECT_TRUE(has(r.out, "how cost grows with the dataset")) << r.out;
   EXPECT_TRUE(has(r.out, "deep pages (optimized at scale 2,000)")) << r.out;
   const auto run = results::load(out / "results.json");

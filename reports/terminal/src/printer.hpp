@@ -21,9 +21,12 @@ struct Printer {
     fmt::print(out, f, std::forward<Args>(args)...);
   }
 
-  /// `text` in lines of at most `width` columns, each after `indent` (a word longer than the line
-  /// keeps its own line): the terminal's prose fits 120 columns as its tables do.
-  void wrapped(std::string_view text, std::string_view indent = "  ", std::size_t width = 118) const {
+  /// `text` in lines of at most `width` columns, the first after `indent`, the others after
+  /// `continued` (default: `indent`); a word longer than the line keeps its own line. The
+  /// terminal's prose fits 120 columns as its tables do.
+  void wrapped(std::string_view text, std::string_view indent = "  ", std::size_t width = 118,
+               std::string_view continued = {}) const {
+    if (continued.empty()) continued = indent;
     std::string line(indent);
     bool empty = true;
     for (std::size_t at = 0; at < text.size();) {
@@ -33,7 +36,7 @@ struct Printer {
       if (word.empty()) continue;
       if (!empty && line.size() + 1 + word.size() > width) {
         fmt::print(out, "{}\n", line);
-        line = std::string(indent);
+        line = std::string(continued);
         empty = true;
       }
       line += empty ? std::string(word) : " " + std::string(word);

@@ -109,7 +109,7 @@ void print_growth(const Printer& p) {
   if (p.run.fits.empty()) return;
   p.print("\nhow cost grows with the dataset: cost ~ scale^k, k fitted on the medians (95% interval); 1 = linear, "
           "0 = flat\n");
-  p.print("  {:<31} {:<9} {:<8} {:>22}  {}\n", "path", "impl", "metric", "k", "medians at each scale");
+  p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", "path", "impl", "metric", "k", "medians at each scale");
   for (const auto& f : p.run.fits) {
     std::string medians;
     for (double scale : f.scales)
@@ -121,7 +121,7 @@ void print_growth(const Printer& p) {
             medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", thousands(static_cast<std::uint64_t>(scale)),
                                    f.metric == Metric::latency ? duration(m) : human_bytes(m));
           }
-    p.print("  {:<31} {:<9} {:<8} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
+    p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
             fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
   }
 }
@@ -351,7 +351,7 @@ void print_verdicts(const Run& run, std::FILE* out) {
     }
     if (v.text != current) {  // the claim in full, then a row per subject
       current = v.text;
-      terminal::Printer{run, out}.wrapped(fmt::format("{} {}: expected {}", v.kind, v.text, v.expected));
+      terminal::Printer{run, out}.wrapped(fmt::format("{} {}: expected {}", v.kind, v.text, v.expected), "  ", 118, "    ");
     }
     fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, verdict_figure(v), results::to_string(v.outcome));
   }
