@@ -2,6 +2,7 @@
 // (the interval's coverage in seeded simulations), and claims judged on synthetic series.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -208,6 +209,20 @@ TEST(Results, FewSamplesGetIntervalsThatHoldAtTheirSize) {
   EXPECT_EQ(r.interval.low, 40.0 / 8);
   EXPECT_EQ(r.interval.high, 52.0 / 1);
   EXPECT_THROW(rank_ratio_interval(three_a, four_b, true), std::invalid_argument);
+  // Sides of very different sizes (a slow naive point beside a fast one): P(U <= 5562) for 9
+  // against 1982 is 33262283912499750385219 / C(1991, 9), from the exact count of arrangements.
+  std::vector<double> many;
+  for (int i = 0; i < 1982; ++i) many.push_back(1.0 + i / 1982.0);
+  for (const bool swapped : {false, true}) {
+    r = swapped ? rank_ratio_interval(many, nine, false) : rank_ratio_interval(nine, many, false);
+    EXPECT_NEAR(r.coverage, 1 - 2 * (33262283912499750385219.0 / 1330498750823264628474440.0), 1e-12);
+    std::vector<double> ratios;
+    for (double a : swapped ? many : nine)
+      for (double b : swapped ? nine : many) ratios.push_back(a / b);
+    std::sort(ratios.begin(), ratios.end());
+    EXPECT_EQ(r.interval.low, ratios[5563 - 1]);  // the 5563rd smallest and largest of 17838
+    EXPECT_EQ(r.interval.high, ratios[ratios.size() - 5563]);
+  }
 
   // Their coverage of a known ratio, small samples with noise.
   std::mt19937_64 rng(11);

@@ -125,25 +125,26 @@ double binomial_half_cdf(std::size_t n, std::size_t j) {  // P(Binomial(n, 1/2) 
   return sum;
 }
 
-// P(U <= j) for the Mann–Whitney U of samples of sizes n and m, exactly (no ties): the count of
-// arrangements with U = u, f(n, m, u) = f(n - 1, m, u - m) + f(n, m - 1, u), over C(n + m, n).
+// P(U <= j) for the Mann–Whitney U of samples of sizes n and m, exactly (no ties). The count of
+// arrangements with U = u is the coefficient of q^u in the Gaussian binomial
+// [n + m choose n] = prod_{i=1..n} (1 - q^(m + i)) / (1 - q^i), over C(n + m, n); U is symmetric
+// about nm/2, so the coefficients up to half of it are enough. O(min(n, m) * nm) time, O(nm) memory.
 std::vector<double> mann_whitney_cdf(std::size_t n, std::size_t m) {
-  const std::size_t top = n * m;
-  // f[j][u]: the arrangements of i of the n samples (the current i) and j of the other with U = u.
-  std::vector<std::vector<double>> f(m + 1, std::vector<double>(top + 1, 0));
-  for (std::size_t j = 0; j <= m; ++j) f[j][0] = 1;  // i = 0: U = 0 one way
+  if (n > m) std::swap(n, m);
+  const std::size_t top = n * m, half = top / 2;
+  std::vector<double> f(half + 1, 0);  // the coefficients of the product so far, up to q^half
+  f[0] = 1;
+  double total = 1;  // C(m + i, i) after step i
   for (std::size_t i = 1; i <= n; ++i) {
-    std::vector<std::vector<double>> g(m + 1, std::vector<double>(top + 1, 0));
-    g[0][0] = 1;  // j = 0: U = 0 one way
-    for (std::size_t j = 1; j <= m; ++j)
-      for (std::size_t u = 0; u <= top; ++u) g[j][u] = (u >= j ? f[j][u - j] : 0) + g[j - 1][u];
-    f = std::move(g);
+    for (std::size_t u = i; u <= half; ++u) f[u] += f[u - i];            // / (1 - q^i)
+    for (std::size_t u = half; u >= m + i; --u) f[u] -= f[u - (m + i)];  // * (1 - q^(m + i))
+    total = total * static_cast<double>(m + i) / static_cast<double>(i);
   }
   std::vector<double> cdf(top + 1);
-  double total = 0;
-  for (double w : f[m]) total += w;
   double run = 0;
-  for (std::size_t u = 0; u <= top; ++u) cdf[u] = (run += f[m][u]) / total;
+  for (std::size_t u = 0; u <= half; ++u) cdf[u] = (run += f[u]) / total;
+  for (std::size_t u = half + 1; u < top; ++u) cdf[u] = 1 - cdf[top - u - 1];  // P(U <= u) = P(U >= nm - u)
+  cdf[top] = 1;
   return cdf;
 }
 }  // namespace
