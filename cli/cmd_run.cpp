@@ -108,6 +108,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   if (args.quick) {
     harness::make_quick(plan);
     if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays
+    if (args.loop_concurrency_given) plan.loop_spec.concurrency = args.loop_concurrency;
     if (args.save_seconds_given) plan.save_spec.duration_per_point = ms(args.saves.seconds);
   }
   return plan;
@@ -319,6 +320,7 @@ struct RunOptions {
     }
     args.loop_seconds_given = sub->count("--loop-seconds") > 0;
     args.loop_concurrency = parse_counts(loop_concurrency, "--loop-concurrency", 1024);
+    args.loop_concurrency_given = sub->count("--loop-concurrency") > 0;
     args.save_seconds_given = sub->count("--save-seconds") > 0;
     if (!args.textfile.empty()) {  // before any work, like --out
       const auto parent = fs::absolute(args.textfile).parent_path();
@@ -338,8 +340,8 @@ Command add_run(CLI::App& app, const CommandLine& line) {
   a.saves.seconds = 1.0;
   auto* run_ = o->sub = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_->add_flag("--quick", a.quick,
-                 "CI's run, under a minute: 10k certificates unless --scale, shorter budgets, file saves at 1, 8 "
-                 "and 64 concurrent");
+                 "CI's run, a minute of measuring: 10k certificates unless --scale, shorter budgets, the listings "
+                 "on one event loop at 8 concurrent, file saves at 1 and 64");
   run_->add_option("--paths", o->paths,
                    "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
                    "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 "

@@ -89,7 +89,8 @@ struct RunArgs {
   std::vector<unsigned> loop_concurrency{1, 8};  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
-  bool loop_seconds_given = false, save_seconds_given = false;  ///< --quick keeps what the user set
+  bool loop_seconds_given = false, loop_concurrency_given = false,
+       save_seconds_given = false;  ///< --quick keeps what the user set
   bool quick = false;             ///< CI's run: a small dataset, shorter budgets
   std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "certbench/core/errors.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -30,26 +32,35 @@ boost::asio::awaitable<void> listing_request(boost::asio::thread_pool& pool, Ses
   co_await page_on_pool(pool, sessions, spec);
 }
 
-}  // namespace
+std::unique_ptr<Sessions> open_sessions(const LoadSpec& spec, unsigned sessions) {
+  auto out = std::make_unique<Sessions>();
+  for (unsigned i = 0; i < sessions; ++i) out->add(open_listing_session(spec.dsn, spec.schema, spec.impl));
+  return out;
+}
 
-LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
-  sessions = std::max(1u, sessions);
-  Sessions pool_sessions;
-  for (unsigned i = 0; i < sessions; ++i)
-    pool_sessions.add(open_listing_session(spec.dsn, spec.schema, spec.impl));
-  boost::asio::thread_pool pool(sessions);
+// One window on `sessions` (their usage counted from its warm-up on): a thread per session. A
+// fresh pool is warmed up first: as many requests as sessions, the statements prepared on each.
+LoopLoadResult run_on_sessions(const LoadSpec& spec, Sessions& sessions, unsigned count, bool fresh) {
+  boost::asio::thread_pool pool(count);
   boost::asio::io_context io;
   LoopLoadSpec load;
   load.concurrency = spec.clients;
   load.duration = spec.duration;
-  load.warmup_requests = sessions;  // statements prepared on every session
-  load.after_warmup = [&pool_sessions] { pool_sessions.reset_usage(); };
-  auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, pool_sessions, spec); });
+  load.warmup_requests = fresh ? count : 0;
+  load.after_warmup = [&sessions] { sessions.reset_usage(); };
+  auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, sessions, spec); });
   pool.join();
-  record_pool(result, pool_sessions.usage());
+  record_pool(result, sessions.usage());
   if (result.failures > 0)
     throw EnvironmentError(fmt::format("{} of {} calls failed: {}", result.failures, result.requests, result.first_failure));
   return result;
+}
+}  // namespace
+
+LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
+  sessions = std::max(1u, sessions);
+  const auto pool = open_sessions(spec, sessions);
+  return run_on_sessions(spec, *pool, sessions, true);
 }
 
 std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
@@ -57,9 +68,13 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
   const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
   std::vector<ListingLoopPoint> out;
   const unsigned repetitions = std::max(1u, spec.repetitions);
-  for (Listing listing : kListings)
+  const unsigned sessions = std::max(1u, spec.sessions);
+  for (Listing listing : kListings) {
+    const auto impls = listing_implementations(listing);
+    // Each implementation's pool lives through its listing's windows, as a server's does: a window
+    // measures requests, not sessions being opened (a parallel session opens several).
+    std::vector<std::unique_ptr<Sessions>> pools(impls.size());
     for (unsigned c : spec.concurrency) {
-      const auto impls = listing_implementations(listing);
       std::vector<std::vector<LoopLoadResult>> reps(impls.size());
       for (unsigned rep = 0; rep < repetitions; ++rep)
         for (std::size_t k = 0; k < impls.size(); ++k) {
@@ -75,11 +90,14 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
           load.page = spec.page;
           load.clients = c;
           load.duration = spec.duration_per_point / repetitions;
-          reps[k].push_back(run_listing_on_loop(load, spec.sessions));
+          const bool fresh = !pools[k];
+          if (fresh) pools[k] = open_sessions(load, sessions);
+          reps[k].push_back(run_on_sessions(load, *pools[k], sessions, fresh));
         }
       for (std::size_t k = 0; k < impls.size(); ++k)
         out.push_back({listing, std::string(impls[k]), merge_repetitions(reps[k])});
     }
+  }
   return out;
 }
 

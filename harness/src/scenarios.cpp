@@ -288,11 +288,12 @@ double RunPlan::estimated_seconds() const {
 
 void make_quick(RunPlan& plan) {
   using std::chrono::milliseconds;
-  plan.listing_spec.budget_per_listing = milliseconds(600);
+  plan.listing_spec.budget_per_listing = milliseconds(500);
   plan.caching_spec.budget_per_path = milliseconds(400);
   plan.loop_spec.duration_per_point = milliseconds(300);
-  plan.save_spec.duration_per_point = milliseconds(600);
-  plan.save_spec.concurrency = {1, 8, 64};
+  plan.loop_spec.concurrency = {8};  // one call at a time is the listings' own family
+  plan.save_spec.duration_per_point = milliseconds(300);
+  plan.save_spec.concurrency = {1, 64};  // one save, and the review's concurrency
   plan.compare_spec.budget_per_pair = milliseconds(1000);
   plan.index_spec.listing.budget_per_listing = milliseconds(900);
 }

@@ -1,263 +1,27 @@
 #include "certbench/impl_optimized/file_saves.hpp"
 
 #include <algorithm>
-#include <array>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstddef>
-#include <cstdint>
-#include <cstring>
 #include <functional>
-#include <limits>
 #include <fcntl.h>
 #include <liburing.h>
 #include <memory>
 #include <optional>
-#include <span>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
-#include "certbench/core/errors.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/impl_common/offload.hpp"
+#include "io_uring_ring.hpp"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace certbench::optimized {
-
-/// One io_uring whose completions wake the loop: the ring signals an eventfd on every completion
-/// (io_uring_register_eventfd), and the loop waits on that eventfd like on any socket. Used from
-/// the loop thread only.
-class IoUringFileSaves::Ring {
- public:
-  explicit Ring(asio::io_context& io);
-  ~Ring();
-  Ring(const Ring&) = delete;
-  Ring& operator=(const Ring&) = delete;
-
-  /// Submits the operation `prepare` sets up on an SQE (a chain of one, without run_linked's
-  /// vectors); completes with its result (cqe->res: >= 0, or -errno). What the operation points to
-  /// must live until then.
-  template <typename Prepare>
-  asio::awaitable<int> run(Prepare prepare);
-
-  /// A result run_linked() reports for an operation that succeeded without a completion.
-  static constexpr int kSucceeded = std::numeric_limits<int>::min();
-
-  /// Submits the operations `steps` set up as one chain (IOSQE_IO_LINK): each starts when the one
-  /// before it succeeded, and the first failure cancels the rest (-ECANCELED). Only the last one
-  /// posts a completion when all succeed (IOSQE_CQE_SKIP_SUCCESS on the others), so the loop wakes
-  /// once for the chain. Completes with one result per step: cqe->res, or kSucceeded for a step
-  /// that succeeded silently. A short read or write counts as a failure: its count is its result.
-  /// A chain the ring cannot take (no room, a failed submission) reads like one whose first step
-  /// failed: that error first, -ECANCELED after it.
-  asio::awaitable<std::vector<int>> run_linked(std::vector<std::function<void(io_uring_sqe*)>> steps);
-
- private:
-  // A coroutine waiting for the completions of one operation or of one chain; the CQE's user data
-  // is the waiter's address with the step's index in its low bits.
-  static constexpr std::uintptr_t kStepBits = 3;  // chains of up to 8 steps (waiters are 8-aligned)
-  struct Waiter {
-    explicit Waiter(std::size_t steps) : results(steps, kSucceeded) {}
-    virtual ~Waiter() = default;
-    /// Takes the one completion a chain posts (IORING_FEAT_CQE_SKIP, Linux 5.17): the last
-    /// step's when every step before it succeeded silently, else the first failure's, and the
-    /// steps after a failure are cancelled without a completion of their own.
-    void take(std::size_t step, int result) {
-      results[step] = result;
-      for (std::size_t k = step + 1; k < results.size(); ++k) results[k] = -ECANCELED;
-    }
-    virtual void resume() = 0;
-    std::vector<int> results;
-  };
-  static_assert(alignof(std::max_align_t) >= (1u << kStepBits), "the step index lives in a waiter's low bits");
-  template <typename Handler, bool kOneResult>  // run() gets an int, run_linked() all of them
-  struct WaiterFor final : Waiter {
-    WaiterFor(Handler h, std::size_t steps) : Waiter(steps), handler(std::move(h)) {}
-    void resume() override {
-      if constexpr (kOneResult) handler(results.front());
-      else handler(std::move(results));
-    }
-    Handler handler;
-  };
-  /// Takes `n` SQEs, has `prepare(k, sqe)` set up each, links them and submits them for `handler`;
-  /// a chain the ring has no room for completes like one whose first step failed (-EBUSY).
-  template <bool kOneResult, typename Handler, typename PrepareStep>
-  void start(Handler handler, unsigned n, PrepareStep prepare);
-  /// Takes `count` SQEs at once (submitting what is queued if the ring is short of them).
-  bool reserve(unsigned count);
-  void submit(std::unique_ptr<Waiter> waiter, std::span<io_uring_sqe* const> sqes);
-
-  void watch();  // waits for the eventfd while operations are in flight
-  void reap();   // completes every operation the ring has finished
-
-  static constexpr unsigned kEntries = 256;
-  io_uring ring_{};
-  asio::posix::stream_descriptor eventfd_;
-  std::size_t in_flight_ = 0;
-  bool watching_ = false;
-};
-
-IoUringFileSaves::Ring::Ring(asio::io_context& io) : eventfd_(io) {
-  if (const int r = io_uring_queue_init(kEntries, &ring_, 0); r < 0)
-    throw EnvironmentError(std::string("io_uring is not available: ") + std::strerror(-r) +
-                           " (disabled by kernel.io_uring_disabled or a seccomp filter?)");
-  int efd = -1;
-  try {
-    // Every operation of the atomic write protocol; the kernel here is new enough for all of them
-    // (5.11+), but a kernel or a filter may deny some.
-    constexpr std::array<std::pair<int, const char*>, 7> kNeeded{{{IORING_OP_OPENAT, "openat"},
-                                                                  {IORING_OP_STATX, "statx"},
-                                                                  {IORING_OP_WRITE, "write"},
-                                                                  {IORING_OP_FSYNC, "fsync"},
-                                                                  {IORING_OP_CLOSE, "close"},
-                                                                  {IORING_OP_RENAMEAT, "renameat"},
-                                                                  {IORING_OP_UNLINKAT, "unlinkat"}}};
-    std::unique_ptr<io_uring_probe, decltype(&io_uring_free_probe)> probe(io_uring_get_probe_ring(&ring_),
-                                                                         &io_uring_free_probe);
-    if (!probe) throw EnvironmentError("io_uring is not available: the kernel cannot list its operations");
-    for (const auto& [op, op_name] : kNeeded)
-      if (!io_uring_opcode_supported(probe.get(), op))
-        throw EnvironmentError(std::string("io_uring is not available: the kernel lacks its ") + op_name +
-                               " operation");
-    if ((ring_.features & IORING_FEAT_CQE_SKIP) == 0)
-      throw EnvironmentError("io_uring is not available: the kernel cannot skip completions (5.17+)");
-    efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (efd < 0) throw EnvironmentError(std::string("cannot create an eventfd: ") + std::strerror(errno));
-    if (const int r = io_uring_register_eventfd(&ring_, efd); r < 0)
-      throw EnvironmentError(std::string("cannot register an eventfd with io_uring: ") + std::strerror(-r));
-    eventfd_.assign(efd);
-  } catch (...) {
-    if (efd >= 0 && !eventfd_.is_open()) ::close(efd);
-    io_uring_queue_exit(&ring_);
-    throw;
-  }
-}
-
-IoUringFileSaves::Ring::~Ring() {
-  // The contract says no save is in flight now. Should one be, the kernel may still write into
-  // its buffers: wait for it, then drop the waiters without resuming their coroutines.
-  io_uring_cqe* cqe = nullptr;
-  while (in_flight_ > 0 && io_uring_wait_cqe(&ring_, &cqe) == 0) {
-    const auto data = reinterpret_cast<std::uintptr_t>(io_uring_cqe_get_data(cqe));
-    if (auto* waiter = reinterpret_cast<Waiter*>(data & ~((std::uintptr_t{1} << kStepBits) - 1))) {
-      delete waiter;
-      --in_flight_;
-    }
-    io_uring_cqe_seen(&ring_, cqe);
-  }
-  io_uring_unregister_eventfd(&ring_);
-  io_uring_queue_exit(&ring_);
-}
-
-bool IoUringFileSaves::Ring::reserve(unsigned count) {
-  if (io_uring_sq_space_left(&ring_) < count) io_uring_submit(&ring_);  // the queue is full: hand it over
-  return io_uring_sq_space_left(&ring_) >= count;
-}
-
-void IoUringFileSaves::Ring::submit(std::unique_ptr<Waiter> waiter, std::span<io_uring_sqe* const> sqes) {
-  for (std::size_t k = 0; k < sqes.size(); ++k)
-    io_uring_sqe_set_data(sqes[k], reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(waiter.get()) | k));
-  int submitted = 0;
-  do submitted = io_uring_submit(&ring_);
-  while (submitted == -EINTR);
-  if (submitted < 0) {
-    // The SQEs stay queued and go with the next submission: make them no-ops no one waits for,
-    // and fail the operations now.
-    for (io_uring_sqe* sqe : sqes) {
-      io_uring_prep_nop(sqe);
-      io_uring_sqe_set_data(sqe, nullptr);
-    }
-    waiter->take(0, submitted);  // like a chain whose first step failed: the rest never ran
-    asio::post(eventfd_.get_executor(), [w = std::move(waiter)]() { w->resume(); });
-    return;
-  }
-  waiter.release();  // reap() owns it from now on
-  ++in_flight_;
-  watch();
-}
-
-template <bool kOneResult, typename Handler, typename PrepareStep>
-void IoUringFileSaves::Ring::start(Handler handler, unsigned n, PrepareStep prepare) {
-  if (n == 0 || n > (1u << kStepBits) || !reserve(n)) {
-    // Like a chain whose first step failed: the caller's clean-up then runs every step itself.
-    std::vector<int> refused(n, -ECANCELED);
-    if (n > 0) refused.front() = -EBUSY;
-    asio::post(eventfd_.get_executor(), [h = std::move(handler), r = std::move(refused)]() mutable {
-      if constexpr (kOneResult) h(r.empty() ? -EBUSY : r.front());
-      else h(std::move(r));
-    });
-    return;
-  }
-  std::array<io_uring_sqe*, (1u << kStepBits)> sqes{};
-  for (unsigned k = 0; k < n; ++k) {
-    sqes[k] = io_uring_get_sqe(&ring_);
-    prepare(k, sqes[k]);
-    if (k + 1 < n) sqes[k]->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-  }
-  submit(std::make_unique<WaiterFor<Handler, kOneResult>>(std::move(handler), n), std::span(sqes.data(), n));
-}
-
-template <typename Prepare>
-asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(int)>(
-      [this](auto handler, Prepare prep) {
-        start<true>(std::move(handler), 1, [&prep](unsigned, io_uring_sqe* sqe) { prep(sqe); });
-      },
-      asio::use_awaitable, std::move(prepare));
-}
-
-asio::awaitable<std::vector<int>> IoUringFileSaves::Ring::run_linked(
-    std::vector<std::function<void(io_uring_sqe*)>> steps) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<int>)>(
-      [this](auto handler, std::vector<std::function<void(io_uring_sqe*)>> chain) {
-        start<false>(std::move(handler), static_cast<unsigned>(chain.size()),
-                     [&chain](unsigned k, io_uring_sqe* sqe) { chain[k](sqe); });
-      },
-      asio::use_awaitable, std::move(steps));
-}
-
-void IoUringFileSaves::Ring::watch() {
-  if (watching_ || in_flight_ == 0) return;
-  watching_ = true;
-  eventfd_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;  // the ring is gone
-    watching_ = false;
-    reap();
-    watch();
-  });
-}
-
-void IoUringFileSaves::Ring::reap() {
-  // Reset the eventfd before looking at the completion queue: a completion after this read makes
-  // it readable again, so none is missed.
-  std::uint64_t signalled = 0;
-  while (::read(eventfd_.native_handle(), &signalled, sizeof signalled) < 0 && errno == EINTR) {
-  }
-  std::vector<Waiter*> done;
-  io_uring_cqe* cqe = nullptr;
-  while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
-    const auto data = reinterpret_cast<std::uintptr_t>(io_uring_cqe_get_data(cqe));
-    if (auto* waiter = reinterpret_cast<Waiter*>(data & ~((std::uintptr_t{1} << kStepBits) - 1))) {
-      waiter->take(data & ((std::uintptr_t{1} << kStepBits) - 1), cqe->res);
-      done.push_back(waiter);
-    }
-    io_uring_cqe_seen(&ring_, cqe);
-  }
-  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);  // left queued by a failed submission
-  in_flight_ -= done.size();
-  // Resume the coroutines only now: they may submit new operations.
-  for (Waiter* waiter : done) std::unique_ptr<Waiter>(waiter)->resume();
-}
 
 // The decode and the checks are CPU work without I/O: on the loop they held it for the length of
 // the decode (an image's lag p99 7-9 ms at 64 concurrent on two busy cores), so they

@@ -174,8 +174,9 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
 
 }  // namespace
 
-std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Server& server, const std::string& wrk,
-                                        Listing listing, const std::vector<std::string>& impls, std::int64_t user_id,
+std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Server& server,
+                                        harness::ServerStatements& database, const std::string& wrk, Listing listing,
+                                        const std::vector<std::string>& impls, std::int64_t user_id,
                                         const std::string& expected, const std::function<void(std::string_view)>& say,
                                         std::string& wrong) {
   const std::string base = server.url();
@@ -216,7 +217,6 @@ std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Ser
     drain(server, spec.drain);
     return r;
   };
-  harness::ServerStatements database(spec.dsn);
   auto database_time = [&]() -> std::optional<harness::ServerTime> {
     return database.available() ? database.time_so_far() : std::nullopt;
   };

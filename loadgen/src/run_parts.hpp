@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "certbench/harness/server_counts.hpp"
 #include "certbench/http/server.hpp"
 #include "certbench/loadgen/http_run.hpp"
 #include "certbench/loadgen/open_loop.hpp"
@@ -30,12 +31,13 @@ void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& wind
 
 /// The closed loop (wrk) on `listing`'s endpoint of each of `impls` at each of the spec's
 /// connection counts: each implementation's answer checked against `expected` first (the first
-/// wrong one into `wrong`), then interleaved windows. Series of family http, mode closed_loop —
-/// with no windows for a point whose window would be too long.
+/// wrong one into `wrong`), then interleaved windows, the database server's time around each read
+/// from `database`. Series of family http, mode closed_loop — with no windows for a point whose
+/// window would be too long.
 std::vector<results::Series> measure_closed_loop(const HttpRunSpec& spec, const http::Server& server,
-                                                 const std::string& wrk, Listing listing,
-                                                 const std::vector<std::string>& impls, std::int64_t user_id,
-                                                 const std::string& expected,
+                                                 harness::ServerStatements& database, const std::string& wrk,
+                                                 Listing listing, const std::vector<std::string>& impls,
+                                                 std::int64_t user_id, const std::string& expected,
                                                  const std::function<void(std::string_view)>& say, std::string& wrong);
 
 /// Checks each of `impls`' answer at `listing`'s endpoint once: the first wrong one into `wrong`.

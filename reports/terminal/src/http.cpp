@@ -7,13 +7,6 @@ namespace certbench::reports::terminal {
 
 namespace {
 
-// A percentile's median over windows, "-" where no window had one (requests never answered
-// reached it).
-std::string median_of(const results::Series& s, results::Metric m) {
-  const auto x = summary(s, m);
-  return x.n ? duration(x.median) : std::string("-");
-}
-
 // Where a request's time went in serve: every closed-loop series with the server's sums.
 void print_request_anatomy(const Printer& p, const std::vector<const results::Series*>& series) {
   std::vector<std::pair<const results::Series*, results::RequestAnatomy>> rows;

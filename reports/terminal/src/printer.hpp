@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "certbench/reports/format.hpp"
 #include "certbench/results/run.hpp"
 #include "certbench/results/statistics.hpp"
 
@@ -54,6 +55,13 @@ struct Printer {
 inline results::Summary summary(const results::Series& s, results::Metric m) {
   const auto* v = s.samples_of(m);
   return v == nullptr ? results::Summary{} : results::summarize(*v);
+}
+
+/// The median of `m` over the series' samples (for a percentile, over windows) as a duration, "-"
+/// where there is none (for a percentile: requests never answered reached it in any window).
+inline std::string median_of(const results::Series& s, results::Metric m) {
+  const auto x = summary(s, m);
+  return x.n ? duration(x.median) : std::string("-");
 }
 
 /// The API over HTTP (family http): one row per endpoint, implementation and load; `anatomy`:

@@ -44,10 +44,7 @@ std::string header(const std::vector<std::string>& impls, std::size_t width) {
   return out;
 }
 
-std::string median_latency(const Series& s) {
-  const auto x = summary(s, Metric::latency);
-  return x.n ? duration(x.median) : std::string("-");
-}
+std::string median_latency(const Series& s) { return median_of(s, Metric::latency); }
 
 // Optimized against naive on `metric`, for the row's last column.
 std::string optimized_against_naive(const Printer& p, const std::vector<const Series*>& row, Metric metric) {
@@ -180,10 +177,8 @@ void saves(const Printer& p) {
       p.print("  {:>4.0f} {:<8}{}\n", concurrency, "saves/s",
               cells(impls, row, 11,
                     [](const Series& s) { return fmt::format("{:.0f}", s.value(Metric::throughput).value_or(0)); }));
-      p.print("  {:>4} {:<8}{}\n", "", "lag p99", cells(impls, row, 11, [](const Series& s) {
-                const auto lag = summary(s, Metric::event_loop_lag_p99);
-                return lag.n ? duration(lag.median) : std::string("-");
-              }));
+      p.print("  {:>4} {:<8}{}\n", "", "lag p99",
+              cells(impls, row, 11, [](const Series& s) { return median_of(s, Metric::event_loop_lag_p99); }));
     }
   }
 }

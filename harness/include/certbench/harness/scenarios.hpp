@@ -88,8 +88,9 @@ struct RunPlan {
   [[nodiscard]] double estimated_seconds() const;
 };
 
-/// `certbench run --quick` (CI: about a minute on 2 cores after build and seed): a small dataset,
-/// shorter budgets and windows, file saves at 1, 8 and 64 concurrent.
+/// `certbench run --quick` (CI: a minute on 2 cores after build and seed): a small dataset,
+/// shorter budgets and windows, the listings on one event loop at 8 concurrent, file saves at 1
+/// and 64.
 inline constexpr std::uint64_t kQuickScale = 10'000;
 void make_quick(RunPlan& plan);
 

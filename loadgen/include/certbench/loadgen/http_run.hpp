@@ -101,7 +101,7 @@ struct HttpRunResult {
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell = {});
 
 /// `run --quick`: the public listing only, at 8 connections, and under the open loop at half its
-/// capacity; no mixed traffic.
+/// capacity in two half-second windows; no mixed traffic.
 void make_quick(HttpRunSpec& spec);
 
 /// `run --full`: the closed loop at 1, 8 and 64 connections, uploads at 8, 32 and 64.
