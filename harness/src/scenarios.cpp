@@ -172,10 +172,17 @@ std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRu
     s.parameters = {{"scale", static_cast<double>(scale)},
                     {"concurrency", static_cast<double>(p.load.concurrency)},
                     {"bytes", static_cast<double>(p.path == SavePath::base64_image ? spec.image_bytes : spec.file_bytes)},
-                    {"fsync", spec.options.fsync ? 1.0 : 0.0}};
-    // Absent: recorded, as in every run before the option. The ceiling never records; it carries the
-    // run's setting so that it is compared with the saves beside it.
-    if (!spec.record) s.parameters["recorded"] = 0;
+                    {"fsync", spec.options.fsync ? 1.0 : 0.0},
+                    // The pools the implementations may use (each uses its own, naive none): every
+                    // series of the run carries them, so each is compared with naive beside it.
+                    {"pool_threads", static_cast<double>(spec.options.pool_threads)},
+                    {"decode_threads", static_cast<double>(spec.options.decode_threads)}};
+    // Absent: recorded (the default), through `sessions` database sessions. The ceiling never
+    // records; it carries the run's settings so that it is compared with the saves beside it.
+    if (spec.record)
+      s.parameters["sessions"] = static_cast<double>(spec.db_sessions);
+    else
+      s.parameters["recorded"] = 0;
     add_load(s, p.load);
     s.values[Metric::files_written] = static_cast<double>(p.load.requests - p.load.failures);
     out.push_back(std::move(s));
