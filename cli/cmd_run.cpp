@@ -89,10 +89,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   plan.compare_spec.dsn = dsn;
   plan.compare_spec.schema = args.dataset.schema;
   plan.compare_spec.base_binary = args.compare_binary;
-  plan.index_spec.listing = plan.listing_spec;
-  plan.index_spec.listing.budget_per_listing = milliseconds(3000);  // every set's implementations interleaved
-  for (auto set : {fixtures::IndexSet::none, fixtures::IndexSet::review, fixtures::IndexSet::best})
-    plan.index_spec.copies.push_back({set, harness::index_copy_schema(args.dataset.schema, set)});
+  plan.index_spec = harness::IndexRunSpec::of_run(plan.listing_spec, args.dataset.schema);
   if (wants(args, "http")) {
     loadgen::HttpRunSpec http;
     http.dsn = dsn;
@@ -173,12 +170,11 @@ int run(const RunArgs& args) {
   auto plan = plan_of(args, dataset, save_dir ? save_dir->path() : fs::path());
   if (args.full)  // how cost grows: the same dataset at other scales, each in a schema of its own
     for (auto scale : args.scales) {
+      auto point = harness::sweep_point(args.dataset.schema, dataset.spec.scale, scale);
       auto spec = dataset.spec;
       spec.scale = scale;
-      const auto schema = scale == dataset.spec.scale ? args.dataset.schema
-                                                      : args.dataset.schema + "_s" + std::to_string(scale);
-      ensure_scale(dataset.target.dsn(), spec, schema);
-      plan.sweep.push_back({scale, schema});
+      ensure_scale(dataset.target.dsn(), spec, point.schema);
+      plan.sweep.push_back(std::move(point));
     }
   if (plan.indexes) {  // the index sets are built and dropped on copies, never on the run's dataset
     auto spec = dataset.spec;

@@ -62,6 +62,15 @@ std::string index_copy_schema(std::string_view schema, fixtures::IndexSet set) {
   return std::string(schema) + "_ix_" + std::string(fixtures::to_string(set));
 }
 
+IndexRunSpec IndexRunSpec::of_run(const ListingRunSpec& listing, std::string_view schema) {
+  IndexRunSpec spec;
+  spec.listing = listing;
+  spec.listing.budget_per_listing = std::chrono::milliseconds(3000);
+  for (auto set : {fixtures::IndexSet::none, fixtures::IndexSet::review, fixtures::IndexSet::best})
+    spec.copies.push_back({set, index_copy_schema(schema, set)});
+  return spec;
+}
+
 std::vector<IndexSetResult> measure_index_sets(const IndexRunSpec& spec, std::uint64_t scale,
                                                const std::function<void(std::string_view)>& progress) {
   if (spec.copies.empty()) return {};

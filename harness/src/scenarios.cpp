@@ -293,6 +293,10 @@ double RunPlan::estimated_seconds() const {
   return total;
 }
 
+ScalePoint sweep_point(std::string_view schema, std::uint64_t run_scale, std::uint64_t scale) {
+  return {scale, scale == run_scale ? std::string(schema) : std::string(schema) + "_s" + std::to_string(scale)};
+}
+
 void make_quick(RunPlan& plan) {
   using std::chrono::milliseconds;
   plan.listing_spec.budget_per_listing = milliseconds(500);

@@ -53,6 +53,9 @@ struct ScalePoint {
   std::uint64_t scale = 0;
   std::string schema;
 };
+/// The sweep's dataset of `scale` beside the run's own in `schema` (of `run_scale`): the run's own
+/// schema at its scale, "<schema>_s<scale>" at the others.
+ScalePoint sweep_point(std::string_view schema, std::uint64_t run_scale, std::uint64_t scale);
 
 /// A scenario measured by a layer above the harness and handed in by the caller: the API over HTTP
 /// (loadgen/http_run.hpp) needs `certbench serve`, which builds on the harness's registry.
