@@ -1,6 +1,6 @@
 #pragma once
 // The SQL pieces the one-statement listings (listing.cpp) and the per-kind ones
-// (listing_per_kind.cpp) share, so that a page asks for the same rows either way. Internal.
+// (per_kind_listing.cpp) share, so that a page asks for the same rows either way. Internal.
 #include <cstdint>
 #include <string>
 #include <string_view>
