@@ -30,6 +30,12 @@ if(CERTBENCH_SANITIZE)
   endif()
 endif()
 
+# Boost 1.74 enables co_await under clang only with libc++'s <experimental/coroutine>; clang 14 with
+# libstdc++ 12 (Debian's, the fuzz preset) has the standard <coroutine> Asio uses under GCC.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_definitions(certbench_options INTERFACE BOOST_ASIO_HAS_CO_AWAIT=1 BOOST_ASIO_HAS_STD_COROUTINE=1)
+endif()
+
 # ccache halves rebuild times in CI and locally; used only when installed.
 find_program(CERTBENCH_CCACHE ccache)
 if(CERTBENCH_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

@@ -41,6 +41,7 @@ pg_stat_statements.track = 'top'
 pg_stat_statements.track_planning = on
 pg_stat_statements.max = 10000
 shared_buffers = '2GB'
+max_connections = 400
 maintenance_work_mem = '512MB'
 wal_level = minimal
 max_wal_senders = 0

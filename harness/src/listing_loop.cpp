@@ -32,21 +32,25 @@ boost::asio::awaitable<void> listing_request(boost::asio::thread_pool& pool, Ses
   co_await page_on_pool(pool, sessions, spec);
 }
 
+// Every session warm before any window: one call each, untimed (statements prepared, caches
+// filled), whichever session a window's requests then take.
 std::unique_ptr<Sessions> open_sessions(const LoadSpec& spec, unsigned sessions) {
   auto out = std::make_unique<Sessions>();
-  for (unsigned i = 0; i < sessions; ++i) out->add(open_listing_session(spec.dsn, spec.schema, spec.impl));
+  for (unsigned i = 0; i < sessions; ++i) {
+    auto session = open_listing_session(spec.dsn, spec.schema, spec.impl);
+    session.listings->list(spec.listing, spec.user_id, spec.page);
+    out->add(std::move(session));
+  }
   return out;
 }
 
-// One window on `sessions` (their usage counted from its warm-up on): a thread per session. A
-// fresh pool is warmed up first: as many requests as sessions, the statements prepared on each.
-LoopLoadResult run_on_sessions(const LoadSpec& spec, Sessions& sessions, unsigned count, bool fresh) {
+// One window on warm `sessions` (their usage counted from its start): a thread per session.
+LoopLoadResult run_on_sessions(const LoadSpec& spec, Sessions& sessions, unsigned count) {
   boost::asio::thread_pool pool(count);
   boost::asio::io_context io;
   LoopLoadSpec load;
   load.concurrency = spec.clients;
   load.duration = spec.duration;
-  load.warmup_requests = fresh ? count : 0;
   load.after_warmup = [&sessions] { sessions.reset_usage(); };
   auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, sessions, spec); });
   pool.join();
@@ -60,7 +64,7 @@ LoopLoadResult run_on_sessions(const LoadSpec& spec, Sessions& sessions, unsigne
 LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
   sessions = std::max(1u, sessions);
   const auto pool = open_sessions(spec, sessions);
-  return run_on_sessions(spec, *pool, sessions, true);
+  return run_on_sessions(spec, *pool, sessions);
 }
 
 std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
@@ -71,8 +75,10 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
   const unsigned sessions = std::max(1u, spec.sessions);
   for (Listing listing : kListings) {
     const auto impls = listing_implementations(listing);
-    // Each implementation's pool lives through its listing's windows, as a server's does: a window
-    // measures requests, not sessions being opened (a parallel session opens several).
+    // Each implementation's pool is opened and warmed once per listing and lives through its
+    // windows, as a server's does: opening (a parallel session opens five connections) and warming
+    // at every window cost run time. All of a listing's pools are open at once: up to 11
+    // connections per session (--loop-sessions).
     std::vector<std::unique_ptr<Sessions>> pools(impls.size());
     for (unsigned c : spec.concurrency) {
       std::vector<std::vector<LoopLoadResult>> reps(impls.size());
@@ -90,9 +96,8 @@ std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& sp
           load.page = spec.page;
           load.clients = c;
           load.duration = spec.duration_per_point / repetitions;
-          const bool fresh = !pools[k];
-          if (fresh) pools[k] = open_sessions(load, sessions);
-          reps[k].push_back(run_on_sessions(load, *pools[k], sessions, fresh));
+          if (!pools[k]) pools[k] = open_sessions(load, sessions);
+          reps[k].push_back(run_on_sessions(load, *pools[k], sessions));
         }
       for (std::size_t k = 0; k < impls.size(); ++k)
         out.push_back({listing, std::string(impls[k]), merge_repetitions(reps[k])});

@@ -177,10 +177,10 @@ std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRu
                     // series of the run carries them, so each is compared with naive beside it.
                     {"pool_threads", static_cast<double>(spec.options.pool_threads)},
                     {"decode_threads", static_cast<double>(spec.options.decode_threads)}};
-    // Absent: recorded (the default), through `sessions` database sessions. The ceiling never
-    // records; it carries the run's settings so that it is compared with the saves beside it.
+    // Absent: recorded (the default), through `record_sessions` database sessions. The ceiling
+    // never records; it carries the run's settings so that it is compared with the saves beside it.
     if (spec.record)
-      s.parameters["sessions"] = static_cast<double>(spec.db_sessions);
+      s.parameters["record_sessions"] = static_cast<double>(spec.db_sessions);
     else
       s.parameters["recorded"] = 0;
     add_load(s, p.load);

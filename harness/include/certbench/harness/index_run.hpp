@@ -41,13 +41,14 @@ struct IndexRunSpec {
   /// dsn, and how the listings are measured (schema unused: the copies'; count_index_scans is set
   /// by the scenario). The budget per listing covers every copy's implementations.
   ListingRunSpec listing;
+  std::vector<IndexCopy> copies;  ///< one per set, all of the same data
+  std::int64_t insert_rows = 2000;    ///< rows per insert batch (fewer when a table has fewer)
+  unsigned insert_repetitions = 5;    ///< batches per table and set: the insert rate's samples
+
   /// The spec of `certbench run`'s index scenario: `listing`'s calls with a budget of 3 s per
   /// listing (every set's implementations interleaved in it), on the copies of `schema` with the
   /// sets none, review and best (index_copy_schema).
   static IndexRunSpec of_run(const ListingRunSpec& listing, std::string_view schema);
-  std::vector<IndexCopy> copies;  ///< one per set, all of the same data
-  std::int64_t insert_rows = 2000;    ///< rows per insert batch (fewer when a table has fewer)
-  unsigned insert_repetitions = 5;    ///< batches per table and set: the insert rate's samples
 };
 
 struct IndexBuild {
