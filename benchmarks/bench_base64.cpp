@@ -1,5 +1,5 @@
 // The decode of an image save's payload (a 200 kB PNG as a 267 kB data URL, the harness's own), by
-// OpenSSL's EVP_DecodeBlock (without the form checks certbench's decoder makes) and by each kernel of impl::base64 that this CPU runs. Bytes per second are
+// OpenSSL's EVP_DecodeBlock (without the form checks certbench's decoder makes) and by each kernel of impl_common::base64 that this CPU runs. Bytes per second are
 // of the base64 text.
 //   bench_base64 [--benchmark_* options]
 #include <benchmark/benchmark.h>
@@ -36,20 +36,20 @@ void openssl_decode_block(benchmark::State& state) {
 }
 BENCHMARK(openssl_decode_block)->Unit(benchmark::kMicrosecond);
 
-void kernel_decode(benchmark::State& state, impl::base64::Kernel kernel) {
+void kernel_decode(benchmark::State& state, impl_common::base64::Kernel kernel) {
   const std::string& text = payload();
   std::string out;
   for (auto _ : state) {
-    if (!impl::base64::decode(text, out, kernel)) state.SkipWithError("the kernel refused the payload");
+    if (!impl_common::base64::decode(text, out, kernel)) state.SkipWithError("the kernel refused the payload");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
 }
 
 const bool registered = [] {
-  for (const auto kernel : impl::base64::kernels())
-    if (impl::base64::runs_here(kernel))
-      benchmark::RegisterBenchmark(("base64_decode/" + std::string(impl::base64::name(kernel))).c_str(), kernel_decode,
+  for (const auto kernel : impl_common::base64::kernels())
+    if (impl_common::base64::runs_here(kernel))
+      benchmark::RegisterBenchmark(("base64_decode/" + std::string(impl_common::base64::name(kernel))).c_str(), kernel_decode,
                                    kernel)
           ->Unit(benchmark::kMicrosecond);
   return true;

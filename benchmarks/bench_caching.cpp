@@ -67,12 +67,12 @@ ReferenceData& variant(const Config& config, std::string_view name) {
   return *it->second;
 }
 
-using Keys = impl::ReferenceIds;
+using Keys = impl_common::ReferenceIds;
 const Keys& keys(const Config& config) {
   static const Keys k = [&] {
     db::Connection c(config.dsn);
-    impl::use_dataset(c, config.schema());
-    return impl::reference_ids(c);
+    impl_common::use_dataset(c, config.schema());
+    return impl_common::reference_ids(c);
   }();
   return k;
 }
@@ -143,8 +143,8 @@ void run_lookup(benchmark::State& state, const Config& config, Path path, std::s
 void run_certificate_data(benchmark::State& state, const Config& config, std::string_view name) {
   static const std::vector<CertificateRow> rows = [&] {
     db::Connection c(config.dsn);
-    impl::use_dataset(c, config.schema());
-    return impl::certificates(c, 200);
+    impl_common::use_dataset(c, config.schema());
+    return impl_common::certificates(c, 200);
   }();
   const auto paths = harness::make_certificate_data(name, StorageSettings{});
   std::size_t i = 0;

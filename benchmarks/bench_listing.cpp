@@ -1,4 +1,4 @@
-// The listing paths, every implementation, on datasets of several scales.
+// The listing functions, every implementation, on datasets of several scales.
 //
 //   <review function>/<implementation>/scale:N/page:P/keyset:K
 //
@@ -59,7 +59,7 @@ Session& session(const Config& config, std::string_view impl_name, std::uint64_t
   auto& s = sessions[{std::string(impl_name), scale}];
   if (!s.db) {
     static_cast<harness::ListingSession&>(s) = harness::open_listing_session(config.dsn, schema_of(scale), impl_name);
-    s.busiest_user = impl::busiest_owner(*s.db);
+    s.busiest_user = impl_common::busiest_owner(*s.db);
   }
   return s;
 }

@@ -2,7 +2,7 @@
 // work timed by a bare loop and through harness::run_rounds — the measurement path of `certbench
 // run`'s listing and caching scenarios — interleaved, repetition by repetition, in one process.
 //
-//   ns path: an in-process cache hit (optimized::TtlCache, the cheapest figure run reports), in
+//   ns path: an in-process cache hit (impl_optimized::TtlCache, the cheapest figure run reports), in
 //            batches of 1000 with one clock pair per batch, as the caching scenario times it;
 //   ms path: a fixed computation of about a millisecond, one call per sample with the wall and
 //            thread-CPU clock pairs around it, heap metered (in calls of its own after the
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   fmt::print("the harness's overhead against a bare loop (medians of {} interleaved repetitions):\n", kRepetitions);
 
   // ns path: cache hits, 1000 per sample.
-  optimized::TtlCache<std::int64_t, std::string> cache;
+  impl_optimized::TtlCache<std::int64_t, std::string> cache;
   for (std::int64_t k = 0; k < 50; ++k)
     cache.get(k, [k] { return std::make_shared<const std::string>(200, static_cast<char>('a' + k % 26)); });
   auto hits = [&cache](std::size_t first, std::size_t count) {

@@ -129,7 +129,7 @@ Command add_bench(CLI::App& app) {
   auto& a = st->args;
   auto* sub = app.add_subcommand("bench", "the benchmarks (Google Benchmark) on datasets it seeds once and keeps");
   sub->add_option("--suite", st->suite,
-                  "listing (the listing paths at every scale), caching (templates, spas and "
+                  "listing (the listing functions at every scale), caching (templates, spas and "
                   "prepare_certificate_data, on the largest dataset) or all")
       ->type_name("listing|caching|all")
       ->check(CLI::IsMember({"listing", "caching", "all"}))

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "certbench/harness/closed_loop.hpp"
+#include "certbench/harness/listing_threads.hpp"
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "commands.hpp"
@@ -50,7 +50,7 @@ int load(const LoadArgs& args) {
   spec.clients = args.clients;
   spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.seconds * 1000));
   if (args.event_loop) return load_on_loop(spec, args);
-  const auto r = harness::run_closed_loop(spec);
+  const auto r = harness::run_listing_on_threads(spec);
   if (args.json) {
     nlohmann::json out = {{"listing", to_string(a.listing)}, {"impl", a.impl},
                           {"clients", args.clients},            {"seconds", r.seconds},

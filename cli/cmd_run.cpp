@@ -104,9 +104,10 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   }
   if (args.quick) {
     harness::make_quick(plan);
-    if (args.loop_seconds_given) plan.loop_spec.duration_per_point = ms(args.loop_seconds);  // the user's stays
-    if (args.loop_concurrency_given) plan.loop_spec.concurrency = args.loop_concurrency;
-    if (args.save_seconds_given) plan.save_spec.duration_per_point = ms(args.saves.seconds);
+    // What the user named outranks --quick's budgets.
+    if (args.named.contains("--loop-seconds")) plan.loop_spec.duration_per_point = ms(args.loop_seconds);
+    if (args.named.contains("--loop-concurrency")) plan.loop_spec.concurrency = args.loop_concurrency;
+    if (args.named.contains("--save-seconds")) plan.save_spec.duration_per_point = ms(args.saves.seconds);
   }
   return plan;
 }
@@ -182,7 +183,7 @@ int run(const RunArgs& args) {
     for (const auto& copy : plan.index_spec.copies) ensure_scale(dataset.target.dsn(), spec, copy.schema);
   }
   if (redis) plan.caching_spec.redis = redis->endpoint();
-  harness::RunRecorder recorder(
+  harness::RunCollector recorder(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));
   const auto runner = args.runner.empty() ? recorder.snapshot().environment.host : args.runner;
   std::optional<reports::MetricsServer> endpoint;  // /metrics while measuring (and lingering)
@@ -314,10 +315,9 @@ struct RunOptions {
       args.dataset.spec.scale = harness::kQuickScale;
       args.dataset.scale_given = true;
     }
-    args.loop_seconds_given = sub->count("--loop-seconds") > 0;
     args.loop_concurrency = parse_counts(loop_concurrency, "--loop-concurrency", 1024);
-    args.loop_concurrency_given = sub->count("--loop-concurrency") > 0;
-    args.save_seconds_given = sub->count("--save-seconds") > 0;
+    for (const CLI::Option* option : sub->get_options())
+      if (option->count() > 0) args.named.insert(option->get_name());
     if (!args.textfile.empty()) {  // before any work, like --out
       const auto parent = fs::absolute(args.textfile).parent_path();
       if (!fs::is_directory(parent))

@@ -16,7 +16,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/file_save_paths.hpp"
+#include "certbench/impl_common/file_save_functions.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "commands.hpp"
 #include "options.hpp"
@@ -70,7 +70,7 @@ int save(const SaveArgs& args) {
   std::string content;
   if (image) {
     // Room for a data-URL header and a line break beyond the base64 of max_bytes.
-    const std::uint64_t limit = impl::max_base64_length(options.max_bytes) + 130;
+    const std::uint64_t limit = impl_common::max_base64_length(options.max_bytes) + 130;
     content = read_input(args.base64_file, limit, "the base64 of a " + std::to_string(options.max_bytes) +
                                                       "-byte image can be (--max-bytes)");
     if (content.ends_with('\n')) content.pop_back();  // a text file's final line break

@@ -48,7 +48,7 @@ int saves(const SavesArgs& args) {
   plan.scale = dataset.spec.scale;
   plan.listing = plan.loop = plan.caching = plan.derived = false;
   plan.save_spec = save_spec(dataset, args.dataset.schema, args.load, dir.path());
-  harness::RunRecorder recorder(describe_run(dataset, std::nullopt, args.command_line));
+  harness::RunCollector recorder(describe_run(dataset, std::nullopt, args.command_line));
   ProgressLine progress;
   const auto code = recorder.measure(plan, std::ref(progress));
   progress.clear();
@@ -92,10 +92,10 @@ struct SavesOptions {
       throw UsageError("--file-size must be between 64 bytes and 64M (got " + file + ")");
     load.paths.clear();
     for (const auto& name : split_list(paths)) {
-      if (name == to_string(SavePath::base64_image))
-        load.paths.push_back(SavePath::base64_image);
-      else if (name == to_string(SavePath::certificate_file))
-        load.paths.push_back(SavePath::certificate_file);
+      if (name == to_string(SaveFunction::base64_image))
+        load.paths.push_back(SaveFunction::base64_image);
+      else if (name == to_string(SaveFunction::certificate_file))
+        load.paths.push_back(SaveFunction::certificate_file);
       else
         throw UsageError("--path takes save_base64_image and save_certificate_file (got '" + name + "')");
     }
@@ -116,7 +116,7 @@ Command add_saves(CLI::App& app, const CommandLine& line) {
       "saves", "the file-save load on one event loop: save_base64_image and save_certificate_file at each "
                "concurrency, every implementation, with throughput, latency and event-loop lag, and the disk's "
                "ceiling (the atomic write alone on as many threads)");
-  sub->add_option("--path", o->paths, "save paths, comma-separated: save_base64_image, save_certificate_file")
+  sub->add_option("--path", o->paths, "save functions, comma-separated: save_base64_image, save_certificate_file")
       ->type_name("LIST")
       ->capture_default_str();
   sub->add_option("--impl", o->impls,

@@ -38,7 +38,7 @@ std::string pgbench_statement(const std::string& text, const std::vector<db::Par
 }
 
 // The page's one statement (review, optimized) as a pgbench script.
-void print_pgbench_script(const optimized::Listings::Statement& st, const std::string& schema) {
+void print_pgbench_script(const impl_optimized::Listings::Statement& st, const std::string& schema) {
   std::string defines;
   const std::string body = pgbench_statement(st.sql, st.params, "p", defines);
   fmt::print("-- {} — run with: PGOPTIONS='-c search_path={}' pgbench -M prepared -n -f SCRIPT{}\n", st.name, schema,
@@ -77,12 +77,12 @@ int show(const ShowArgs& args) {
                      " implementation serves numbered pages only (use --page, or --impl optimized, pipelined, parallel "
                      "or cached)");
   if (args.pgbench_script && a.impl == "pipelined") {
-    print_pgbench_pipeline(optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
+    print_pgbench_pipeline(impl_optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;
   }
   if (args.pgbench_script) {
-    const optimized::Listings listings(connection, a.impl == "review" ? optimized::Strategy::union_all
-                                                                        : optimized::Strategy::per_branch_limit);
+    const impl_optimized::Listings listings(connection, a.impl == "review" ? impl_optimized::Strategy::union_all
+                                                                        : impl_optimized::Strategy::per_branch_limit);
     print_pgbench_script(listings.statement(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;
   }

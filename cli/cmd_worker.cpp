@@ -14,7 +14,7 @@ int worker() {
 
 Command add_worker(CLI::App& app) {
   // Internal, for run --compare-binary: not in the help's list.
-  auto* worker_ = app.add_subcommand("worker", "internal: the listing paths behind run --compare-binary's line protocol "
+  auto* worker_ = app.add_subcommand("worker", "internal: the listing functions behind run --compare-binary's line protocol "
                                               "on stdin and stdout");
   worker_->group("");
   return {worker_, [] { return worker(); }};

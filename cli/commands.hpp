@@ -3,6 +3,7 @@
 // cmd_*.cpp), and its function below does the work on the parsed, checked arguments.
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include <climits>
@@ -71,7 +72,7 @@ struct SaveLoadArgs {
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   double seconds = 0.5;               ///< per (implementation, concurrency) point
   unsigned repetitions = 3;           ///< interleaved windows the seconds are split into: the samples of each interval
-  std::vector<SavePath> paths{SavePath::base64_image, SavePath::certificate_file};
+  std::vector<SaveFunction> paths{SaveFunction::base64_image, SaveFunction::certificate_file};
   std::uint64_t image_bytes = 200'000;  ///< the PNG of save_base64_image
   std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file
   bool fsync = true;
@@ -89,8 +90,7 @@ struct RunArgs {
   std::vector<unsigned> loop_concurrency{1, 8};  ///< the listings on one event loop: concurrent requests
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
-  bool loop_seconds_given = false, loop_concurrency_given = false,
-       save_seconds_given = false;  ///< --quick keeps what the user set
+  std::set<std::string, std::less<>> named;  ///< the options on the command line: they outrank --quick's budgets
   bool quick = false;             ///< CI's run: a small dataset, shorter budgets
   std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)

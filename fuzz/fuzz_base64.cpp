@@ -9,7 +9,7 @@
 #include "certbench/impl_common/base64.hpp"
 #include "check.hpp"
 
-namespace b64 = certbench::impl::base64;
+namespace b64 = certbench::impl_common::base64;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -11,7 +11,7 @@
 #include "certbench/impl_common/file_saves.hpp"
 #include "check.hpp"
 
-namespace impl = certbench::impl;
+namespace impl_common = certbench::impl_common;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view payload = nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1);
 
   try {
-    impl::check_file_name(name);
-    CERTBENCH_FUZZ_CHECK(!name.empty() && name.size() <= impl::kMaxFileNameBytes);
+    impl_common::check_file_name(name);
+    CERTBENCH_FUZZ_CHECK(!name.empty() && name.size() <= impl_common::kMaxFileNameBytes);
     CERTBENCH_FUZZ_CHECK(name.front() != '.' && name.find("..") == std::string_view::npos);
     for (char c : name) {
       const auto b = static_cast<unsigned char>(c);
@@ -33,10 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   certbench::SaveOptions options;
   options.max_bytes = 4096;  // small, so the limit itself is reached
   try {
-    const auto image = impl::decode_base64_image(payload, options);
+    const auto image = impl_common::decode_base64_image(payload, options);
     CERTBENCH_FUZZ_CHECK(image.bytes.size() <= options.max_bytes);
-    CERTBENCH_FUZZ_CHECK(!impl::sniff_image_type(image.bytes).empty());
-    CERTBENCH_FUZZ_CHECK(image.mime_type == impl::sniff_image_type(image.bytes));
+    CERTBENCH_FUZZ_CHECK(!impl_common::sniff_image_type(image.bytes).empty());
+    CERTBENCH_FUZZ_CHECK(image.mime_type == impl_common::sniff_image_type(image.bytes));
   } catch (const certbench::InputError&) {
   }
   return 0;

@@ -18,16 +18,16 @@
 #include "certbench/impl_common/base64.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 
-namespace certbench::impl::base64 {
+namespace certbench::impl_common::base64 {
 void PrintTo(Kernel kernel, std::ostream* out) { *out << name(kernel); }  // for GoogleTest's messages
-}  // namespace certbench::impl::base64
+}  // namespace certbench::impl_common::base64
 
 namespace {
 
-using certbench::impl::base64::Kernel;
-namespace base64 = certbench::impl::base64;
+using certbench::impl_common::base64::Kernel;
+namespace base64 = certbench::impl_common::base64;
 
-using certbench::impl::base64::encode;  // OpenSSL's EVP_EncodeBlock
+using certbench::impl_common::base64::encode;  // OpenSSL's EVP_EncodeBlock
 
 // OpenSSL's block decoder, which tolerates whitespace and '-' at the ends and '=' anywhere, held to
 // RFC 4648's form by plain checks first.

@@ -114,7 +114,7 @@ TEST(PreparedStatements, TheWrappersCpuIsReadOnlyUnderAMeter) {
 
 TEST_F(CallAnatomy, TheBestListingsArePlannedOnceTheReviewsOnEveryCall) {
   db::Connection stats(dsn());
-  const std::int64_t user = impl::busiest_owner(dsn(), kSchema);
+  const std::int64_t user = impl_common::busiest_owner(dsn(), kSchema);
   for (const auto listing : {Listing::public_certificates, Listing::user_certificates, Listing::certificates_endpoint})
     for (const std::string_view impl : {"optimized", "pipelined", "review"}) {
       auto session = harness::open_listing_session(dsn(), kSchema, impl);

@@ -16,8 +16,8 @@ namespace {
 
 std::vector<CertificateRow> every_certificate(const std::string& dsn) {
   db::Connection c(dsn);
-  impl::use_dataset(c, "certdata");
-  return impl::certificates(c);
+  impl_common::use_dataset(c, "certdata");
+  return impl_common::certificates(c);
 }
 
 TEST(CertificateData, BothVariantsAgreeOnEveryCertificateAndSetting) {

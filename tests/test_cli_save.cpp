@@ -37,7 +37,7 @@ std::string read_all(const fs::path& path) {
 }
 void write(const fs::path& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
 
-std::string base64(const std::string& bytes) { return certbench::impl::base64::encode(bytes); }
+std::string base64(const std::string& bytes) { return certbench::impl_common::base64::encode(bytes); }
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(500, 'p');
 

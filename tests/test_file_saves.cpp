@@ -1,4 +1,4 @@
-// The file-save paths: one contract suite run against every implementation (same inputs, same
+// The file-save functions: one contract suite run against every implementation (same inputs, same
 // files, same refusals), the shared checks, and the atomic write's guarantees under failure and
 // under concurrent readers. Nothing here asserts on speed.
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
@@ -27,7 +27,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
-#include "certbench/impl_common/file_save_paths.hpp"
+#include "certbench/impl_common/file_save_functions.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/offload.hpp"
 #include "certbench/sys/files.hpp"
@@ -63,9 +63,9 @@ std::string read_all(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Test data is encoded by OpenSSL's encoder (impl::base64::encode): the decoder under test is
+// Test data is encoded by OpenSSL's encoder (impl_common::base64::encode): the decoder under test is
 // never checked against an encoder of ours.
-std::string base64(std::string_view bytes) { return impl::base64::encode(bytes); }
+std::string base64(std::string_view bytes) { return impl_common::base64::encode(bytes); }
 
 // Bytes that start with an image type's signature, `size` of them in all.
 std::string image_bytes(std::string_view type, std::size_t size, char fill = 'x') {
@@ -109,7 +109,7 @@ struct Saver {
   }
 
   asio::io_context io;  // declared first: destroyed after the implementation
-  std::unique_ptr<FileSavePaths> saves;
+  std::unique_ptr<FileSaveFunctions> saves;
 };
 
 // The message of the InputError `f` throws ("" and a test failure if it throws nothing or else).
@@ -143,7 +143,7 @@ INSTANTIATE_TEST_SUITE_P(Implementations, FileSaveContract,
 TEST_P(FileSaveContract, SavesPlainBase64AndDataUrlsByteForByte) {
   EXPECT_EQ(saver.saves->name(), GetParam());
   std::set<std::string> expected;
-  for (std::string_view type : impl::known_image_types()) {
+  for (std::string_view type : impl_common::known_image_types()) {
     const std::string bytes = image_bytes(type, 3000 + type.size());
     const std::string stem(type.substr(6));
     const auto plain = saver.image(stem + "-plain", base64(bytes));
@@ -172,7 +172,7 @@ TEST_P(FileSaveContract, SavesPlainBase64AndDataUrlsByteForByte) {
 }
 
 TEST_P(FileSaveContract, AcceptsEveryPlainName) {
-  const std::string longest(impl::kMaxFileNameBytes, 'n');
+  const std::string longest(impl_common::kMaxFileNameBytes, 'n');
   for (const std::string& name :
        std::vector<std::string>{"a", "certificate 2024 (1).pdf", "Zertifikat-M\xc3\xbcller.pdf", "a.b.c", longest})
     EXPECT_EQ(saver.file(name, "x").path, dir.path / name) << name;
@@ -249,7 +249,7 @@ TEST_P(FileSaveContract, SizeCapOnTheEncodedLengthAndOnTheBytes) {
             std::string::npos);
   // Longer than any encoding of 1000 bytes: refused before decoding (this payload is not even
   // valid base64, and the message is the cap's).
-  const std::string huge = std::string(impl::max_base64_length(1000) + 4, '*');
+  const std::string huge = std::string(impl_common::max_base64_length(1000) + 4, '*');
   EXPECT_NE(input_error([&] { capped.image("over.gif", huge); }).find("size cap"), std::string::npos);
   EXPECT_NE(input_error([&] { capped.image("over.gif", "data:image/gif;base64," + huge); }).find("size cap"),
             std::string::npos);
@@ -342,16 +342,16 @@ TEST_P(FileSaveContract, ManySavesInFlightOnOneLoop) {
 // Where an image is decoded: on the loop for naive (the code before the review) and aiofiles (the
 // review's fix: only the file operations move), never on the loop for thread_pool and io_uring
 // (on the loop the decode held it: an image's lag p99 7-9 ms). The test's thread runs the loop;
-// impl::decodes_on_this_thread() counts the decodes it ran, refused payloads included.
+// impl_common::decodes_on_this_thread() counts the decodes it ran, refused payloads included.
 TEST_P(FileSaveContract, OnlyNaiveAndAiofilesDecodeOnTheLoopThread) {
   constexpr std::uint64_t kSaves = 12;
-  const std::uint64_t before = impl::decodes_on_this_thread();
+  const std::uint64_t before = impl_common::decodes_on_this_thread();
   for (std::uint64_t i = 0; i < kSaves; ++i) {
     const std::string bytes = image_bytes("image/gif", 3000 + i);
     EXPECT_EQ(read_all(saver.image("g" + std::to_string(i), data_url("image/gif", bytes)).path), bytes);
   }
   EXPECT_FALSE(input_error([&] { saver.image("bad.png", "data:image/png;base64,QUJD"); }).empty());
-  const std::uint64_t on_loop = impl::decodes_on_this_thread() - before;
+  const std::uint64_t on_loop = impl_common::decodes_on_this_thread() - before;
   const bool on_the_loop = GetParam() == "naive" || GetParam() == "aiofiles";
   EXPECT_EQ(on_loop, on_the_loop ? kSaves + 1 : 0) << GetParam();
   EXPECT_EQ(entries(dir.path).size(), kSaves) << "the refused one wrote nothing";
@@ -502,7 +502,7 @@ TEST(FileSaves, EveryImplementationSavesTheSameBytes) {
   for (std::string_view impl_name : harness::file_save_implementations()) {
     TempDir dir;
     Saver saver(std::string(impl_name), dir.path);
-    for (std::string_view type : impl::known_image_types()) {
+    for (std::string_view type : impl_common::known_image_types()) {
       const std::string bytes = image_bytes(type, 10'000 + type.size() * 17, 'A');
       saver.image("plain-" + std::string(type.substr(6)), base64(bytes));
       saver.image("url-" + std::string(type.substr(6)), data_url(type, bytes));
@@ -522,17 +522,17 @@ TEST(FileSaves, EveryImplementationSavesTheSameBytes) {
 TEST(FileSaves, DecodesStrictBase64AndSaysWhyItRefuses) {
   const SaveOptions options;
   const std::string png = image_bytes("image/png", 300);
-  EXPECT_EQ(impl::decode_base64_image(base64(png), options).bytes, png);
-  EXPECT_EQ(impl::decode_base64_image(base64(png), options).mime_type, "image/png");
-  EXPECT_EQ(impl::decode_base64_image(data_url("image/png", png), options).mime_type, "image/png");
+  EXPECT_EQ(impl_common::decode_base64_image(base64(png), options).bytes, png);
+  EXPECT_EQ(impl_common::decode_base64_image(base64(png), options).mime_type, "image/png");
+  EXPECT_EQ(impl_common::decode_base64_image(data_url("image/png", png), options).mime_type, "image/png");
   // What OpenSSL's decoders tolerate and certbench refuses, named as such (docs/file-saves.md).
   for (const std::string& lax : {base64(png) + "-junk", base64(png).insert(4, " "), base64(png).insert(4, "\n")}) {
-    const std::string message = input_error([&] { impl::decode_base64_image(lax, options); });
+    const std::string message = input_error([&] { impl_common::decode_base64_image(lax, options); });
     EXPECT_NE(message.find("RFC 4648"), std::string::npos) << message;
   }
   // Bytes outside the alphabet, '=' inside, a cut text.
   for (const std::string& bad : {base64(png).replace(5, 1, "*"), base64(png) + "=", base64(png).substr(1)}) {
-    const std::string message = input_error([&] { impl::decode_base64_image(bad, options); });
+    const std::string message = input_error([&] { impl_common::decode_base64_image(bad, options); });
     EXPECT_NE(message.find("not valid base64"), std::string::npos) << message;
   }
 }
@@ -551,7 +551,7 @@ TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
       payload[at] = c;
       std::string message;
       try {
-        impl::decode_base64_image(payload, options);
+        impl_common::decode_base64_image(payload, options);
       } catch (const InputError& e) {
         message = e.what();
       }
@@ -562,26 +562,26 @@ TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
         EXPECT_EQ(message.find("RFC 4648"), std::string::npos) << "byte " << byte << " at " << at << ": " << message;
     }
   const std::string two = good.substr(0, 20) + "\n" + good.substr(21, 10) + "-" + good.substr(32);
-  EXPECT_NE(input_error([&] { impl::decode_base64_image(two, options); }).find("whitespace at byte 20;"),
+  EXPECT_NE(input_error([&] { impl_common::decode_base64_image(two, options); }).find("whitespace at byte 20;"),
             std::string::npos)
       << "the first of two is named";
 }
 
 TEST(FileSaves, SniffsTheKnownSignaturesOnly) {
-  for (std::string_view type : impl::known_image_types()) EXPECT_EQ(impl::sniff_image_type(image_bytes(type, 40)), type);
-  EXPECT_EQ(impl::sniff_image_type(""), "");
-  EXPECT_EQ(impl::sniff_image_type("\x89PNG"), "") << "a cut signature is none";
-  EXPECT_EQ(impl::sniff_image_type(std::string("RIFF\x10\x00\x00\x00WAVEfmt ", 16)), "") << "RIFF but not WEBP";
-  EXPECT_EQ(impl::sniff_image_type("BM\x36\x00"), "") << "bmp is not known";
+  for (std::string_view type : impl_common::known_image_types()) EXPECT_EQ(impl_common::sniff_image_type(image_bytes(type, 40)), type);
+  EXPECT_EQ(impl_common::sniff_image_type(""), "");
+  EXPECT_EQ(impl_common::sniff_image_type("\x89PNG"), "") << "a cut signature is none";
+  EXPECT_EQ(impl_common::sniff_image_type(std::string("RIFF\x10\x00\x00\x00WAVEfmt ", 16)), "") << "RIFF but not WEBP";
+  EXPECT_EQ(impl_common::sniff_image_type("BM\x36\x00"), "") << "bmp is not known";
 }
 
 TEST(FileSaves, TemporaryNamesAreHiddenUniqueAndFit) {
-  const std::string longest(impl::kMaxFileNameBytes, 'n');
+  const std::string longest(impl_common::kMaxFileNameBytes, 'n');
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
     const std::string tmp = sys::temporary_name(i % 2 ? "a.png" : longest);
     EXPECT_TRUE(sys::is_temporary_name(tmp)) << tmp;
-    EXPECT_LE(tmp.size(), impl::kMaxFileNameBytes);
+    EXPECT_LE(tmp.size(), impl_common::kMaxFileNameBytes);
     EXPECT_EQ(tmp.front(), '.');
     seen.insert(tmp);
   }
@@ -608,12 +608,12 @@ TEST(FileSaves, RefusesBadOptionsAndUnknownImplementations) {
 
 TEST(FileSaves, TheBlockingWriteRefusesPathsForNames) {
   TempDir dir;
-  EXPECT_THROW(impl::write_file_atomically(dir.path, "../x", "x", false), InputError);
-  EXPECT_EQ(impl::write_file_atomically(dir.path, "x", "abc", false), (SavedFile{dir.path / "x", 3}));
+  EXPECT_THROW(impl_common::write_file_atomically(dir.path, "../x", "x", false), InputError);
+  EXPECT_EQ(impl_common::write_file_atomically(dir.path, "x", "abc", false), (SavedFile{dir.path / "x", 3}));
   EXPECT_EQ(read_all(dir.path / "x"), "abc");
 }
 
-// impl::offload_then: the first stage on its pool, the second on its own, the loop resumed with
+// impl_common::offload_then: the first stage on its pool, the second on its own, the loop resumed with
 // the result; an exception in either stage reaches the awaiting coroutine, and a first stage that
 // threw never hands over.
 TEST(Offload, ThenRunsEachStageOnItsOwnPoolAndCarriesExceptions) {
@@ -630,7 +630,7 @@ TEST(Offload, ThenRunsEachStageOnItsOwnPoolAndCarriesExceptions) {
   std::string result;
   std::vector<std::string> errors;
   auto chain = [&](bool fail_first, bool fail_then) {
-    return impl::offload_then(
+    return impl_common::offload_then(
         first_pool,
         [&, fail_first] {
           ran_first = std::this_thread::get_id();

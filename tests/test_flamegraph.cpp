@@ -18,24 +18,24 @@ const char* kClientScript =
     "Warning:\n"
     "1 out of order events recorded.\n"
     "certbench  4242   100.000001: cpu-clock: \n"
-    "\t    55d5d5 certbench::impl::decode_certificate(certbench::db::Result const&, unsigned long)+0x1f (/b/certbench)\n"
-    "\t    55d000 certbench::naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x40 (/b/certbench)\n"
+    "\t    55d5d5 certbench::impl_common::decode_certificate(certbench::db::Result const&, unsigned long)+0x1f (/b/certbench)\n"
+    "\t    55d000 certbench::impl_naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x40 (/b/certbench)\n"
     "\t    55c000 main+0x10 (/b/certbench)\n"
     "\n"
     "certbench  4242   100.001001: cpu-clock: \n"
     "\tffffffff81000000 clear_page_erms+0x7 ([kernel.kallsyms])\n"
     "\t    561000 void std::__introsort_loop<Model*, long>(Model*, Model*, long)+0x3f (/b/certbench)\n"
     "\t    561000 void std::__introsort_loop<Model*, long>(Model*, Model*, long)+0x3f (/b/certbench)\n"
-    "\t    55d000 certbench::naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x88 (/b/certbench)\n"
+    "\t    55d000 certbench::impl_naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x88 (/b/certbench)\n"
     "\t    55c000 main+0x10 (/b/certbench)\n"
     "\n"
     "certbench  4242   100.002001: cpu-clock: \n"
     "\t    7f1234 [unknown] (/usr/lib/x86_64-linux-gnu/libpq.so.5.15)\n"
-    "\t    55d000 certbench::naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x40 (/b/certbench)\n"
+    "\t    55d000 certbench::impl_naive::Listings::do_public_certificates(certbench::PageRequest const&)+0x40 (/b/certbench)\n"
     "\t    55c000 main+0x10 (/b/certbench)\n";
 
-const char* kDecode = "certbench::impl::decode_certificate";
-const char* kListing = "certbench::naive::Listings::do_public_certificates";
+const char* kDecode = "certbench::impl_common::decode_certificate";
+const char* kListing = "certbench::impl_naive::Listings::do_public_certificates";
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -60,10 +60,10 @@ TEST(FlameGraph, CollapsesPerfScriptRootFirstWithKernelFramesMarked) {
   EXPECT_EQ(folded.samples(), 3u);
   const std::string text = folded_text(folded);
   EXPECT_EQ(text,
-            "certbench;main;certbench::naive::Listings::do_public_certificates;[libpq.so.5.15] 1\n"
-            "certbench;main;certbench::naive::Listings::do_public_certificates;"
-            "certbench::impl::decode_certificate 1\n"
-            "certbench;main;certbench::naive::Listings::do_public_certificates;std::__introsort_loop<Model*, long>;"
+            "certbench;main;certbench::impl_naive::Listings::do_public_certificates;[libpq.so.5.15] 1\n"
+            "certbench;main;certbench::impl_naive::Listings::do_public_certificates;"
+            "certbench::impl_common::decode_certificate 1\n"
+            "certbench;main;certbench::impl_naive::Listings::do_public_certificates;std::__introsort_loop<Model*, long>;"
             "std::__introsort_loop<Model*, long>;clear_page_erms_[k] 1\n");
   // The same stack twice adds up; the folded text reads back as it was.
   const std::string twice = std::string(kClientScript) + "\n" + kClientScript;
@@ -103,7 +103,7 @@ TEST(FlameGraph, TopFunctionsBySelfAndTotalCountRecursionOnce) {
   EXPECT_TRUE(has(table, "3 samples"));
   EXPECT_TRUE(has(table, "by self time"));
   EXPECT_TRUE(has(table, "by total time"));
-  EXPECT_TRUE(std::regex_search(table, std::regex(R"(100\.0%\s+0\.0%\s+certbench::naive::Listings)"))) << table;
+  EXPECT_TRUE(std::regex_search(table, std::regex(R"(100\.0%\s+0\.0%\s+certbench::impl_naive::Listings)"))) << table;
 }
 
 TEST(FlameGraph, SvgHasARectangleWithATitlePerFrameWidthsBySamples) {

@@ -51,9 +51,9 @@ loadgen::HttpRunSpec small_spec() {
 }
 
 // The optimized listing with the last row of each page left out: an answer fast and wrong.
-class ShortPages final : public ListingPaths {
+class ShortPages final : public ListingFunctions {
  public:
-  explicit ShortPages(db::Connection& c) : inner_(c, optimized::Strategy::per_branch_limit) {}
+  explicit ShortPages(db::Connection& c) : inner_(c, impl_optimized::Strategy::per_branch_limit) {}
   std::string_view name() const noexcept override { return "optimized"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
@@ -74,7 +74,7 @@ class ShortPages final : public ListingPaths {
   }
 
  private:
-  optimized::Listings inner_;
+  impl_optimized::Listings inner_;
 };
 
 }  // namespace

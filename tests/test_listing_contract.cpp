@@ -34,7 +34,7 @@ class Contract : public ::testing::Test {
     static std::map<std::string, harness::ListingSession> s;
     return s;
   }
-  static ListingPaths& impl(const std::string& name) { return *sessions().at(name).listings; }
+  static ListingFunctions& impl(const std::string& name) { return *sessions().at(name).listings; }
   static db::Connection& any_db() { return *sessions().begin()->second.db; }
 
   // Every implementation answers `page` of `listing`; all answers must be equal. Returns the answer.

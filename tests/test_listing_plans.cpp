@@ -32,14 +32,14 @@ void collect(const nlohmann::json& node, std::map<std::string, std::set<std::str
 
 using Access = std::map<std::string, std::set<std::string>>;
 
-Access custom_plan(db::Connection& c, const optimized::Listings::Statement& st) {
+Access custom_plan(db::Connection& c, const impl_optimized::Listings::Statement& st) {
   auto r = c.exec_params("EXPLAIN (FORMAT JSON) " + st.sql, st.params);
   Access out;
   collect(nlohmann::json::parse(r.text(0, 0))[0]["Plan"], out);
   return out;
 }
 
-Access generic_plan(db::Connection& c, const optimized::Listings::Statement& st) {
+Access generic_plan(db::Connection& c, const impl_optimized::Listings::Statement& st) {
   std::string args;
   for (const auto& p : st.params) args += (args.empty() ? "'" : ", '") + p.value() + "'";
   c.exec("SET plan_cache_mode = force_generic_plan");
@@ -91,8 +91,8 @@ class ListingPlans : public ::testing::Test {
 
 TEST_F(ListingPlans, EveryCertificateTableIsReadThroughAnIndexInOrder) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
-  impl::use_dataset(c, "plans_best");
-  optimized::Listings listings(c, optimized::Strategy::per_branch_limit);
+  impl_common::use_dataset(c, "plans_best");
+  impl_optimized::Listings listings(c, impl_optimized::Strategy::per_branch_limit);
   const auto user = busiest_user(c);
   for (const auto& k : cases(c)) {
     const auto st = listings.statement(k.listing, user, k.page);
@@ -108,8 +108,8 @@ TEST_F(ListingPlans, EveryCertificateTableIsReadThroughAnIndexInOrder) {
 
 TEST_F(ListingPlans, WithoutTheIndexesThePlannerScans) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
-  impl::use_dataset(c, "plans_none");
-  optimized::Listings listings(c, optimized::Strategy::per_branch_limit);
+  impl_common::use_dataset(c, "plans_none");
+  impl_optimized::Listings listings(c, impl_optimized::Strategy::per_branch_limit);
   const auto st = listings.statement(Listing::public_certificates, 0, {1, 20, std::nullopt});
   const auto access = custom_plan(c, st);
   ASSERT_EQ(access.size(), certificate_kinds().size());

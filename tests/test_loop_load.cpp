@@ -104,10 +104,10 @@ TEST(LoopLoad, ADurationBoundsTheWindow) {
 }
 
 TEST(IdlePool, CountsSessionsHeldAtOnceTheirTimeAndEachWait) {
-  impl::IdlePool<int> pool;
+  impl_common::IdlePool<int> pool;
   pool.add(1);
   pool.add(2);
-  using Clock = impl::IdlePool<int>::Clock;
+  using Clock = impl_common::IdlePool<int>::Clock;
   {
     auto a = pool.take(Clock::now() - 5ms);  // asked 5 ms ago
     auto b = pool.take();                     // no asking time: no wait recorded
@@ -143,7 +143,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
   spec.dsn = dsn;
   spec.schema = "saves";
   spec.dir = dir;
-  spec.paths = {SavePath::base64_image, SavePath::certificate_file};
+  spec.paths = {SaveFunction::base64_image, SaveFunction::certificate_file};
   spec.concurrency = {1, 4};
   spec.duration_per_point = 150ms;
   spec.image_bytes = 10'000;
@@ -171,7 +171,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
     }
   }
   for (unsigned c : {1u, 4u})
-    for (SavePath path : spec.paths) {
+    for (SaveFunction path : spec.paths) {
       std::vector<std::string> order;
       for (const auto& p : points)
         if (p.path == path && p.load.concurrency == c) order.push_back(p.impl);
@@ -179,7 +179,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
     }
   // Every file is the image or the PDF, byte for byte, under a certificate's file name.
   SaveOptions options;
-  const auto image = impl::decode_base64_image(harness::realistic_png_data_url(10'000), options).bytes;
+  const auto image = impl_common::decode_base64_image(harness::realistic_png_data_url(10'000), options).bytes;
   const auto pdf = harness::realistic_pdf(12'000);
   EXPECT_EQ(pdf.size(), 12'000u);
   EXPECT_TRUE(pdf.starts_with("%PDF-"));

@@ -38,7 +38,7 @@ std::vector<db::PreparedCall> numbered(std::initializer_list<const char*> diviso
 
 TEST_F(Pipeline, APipelinedPageIsFiveStatementsInOneRoundTrip) {
   auto s = harness::open_listing_session(dsn(), kSchema, "pipelined");
-  const std::int64_t user = impl::busiest_owner(*s.db);
+  const std::int64_t user = impl_common::busiest_owner(*s.db);
   for (Listing l : kListings) {
     // Warm: statements prepared — for the same page, as most statements carry its bounds.
     s.listings->list(l, user, {2, 20, std::nullopt});
@@ -70,9 +70,9 @@ TEST_F(Pipeline, ParallelSpreadsFiveStatementsOverItsSessionsAndCountsThemAll) {
   EXPECT_EQ(s.db->stats().rows_received, 5u * 60u);
   // Recorded on the session the call was made through, whichever session ran them.
   std::vector<db::ExecutedStatement> executed;
-  s.db->record_statements(&executed);
+  s.db->capture_statements(&executed);
   s.listings->list(Listing::certificates_endpoint, 0, {3, 20, std::nullopt});
-  s.db->record_statements(nullptr);
+  s.db->capture_statements(nullptr);
   EXPECT_EQ(executed.size(), 5u);
 }
 

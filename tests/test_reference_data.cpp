@@ -27,8 +27,8 @@ constexpr const char* kSchema = "reference";
 
 // The clock of the in-process caches made here: tests move it.
 std::atomic<std::int64_t> g_fake_ms{0};
-optimized::CacheOptions::Clock::time_point fake_now() {
-  return optimized::CacheOptions::Clock::time_point(std::chrono::milliseconds(g_fake_ms.load()));
+impl_optimized::CacheOptions::Clock::time_point fake_now() {
+  return impl_optimized::CacheOptions::Clock::time_point(std::chrono::milliseconds(g_fake_ms.load()));
 }
 
 class Reference : public ::testing::TestWithParam<std::string> {
@@ -55,7 +55,7 @@ class Reference : public ::testing::TestWithParam<std::string> {
   static db::Connection& sql() {
     static auto c = [] {
       auto connection = std::make_unique<db::Connection>(dsn());
-      impl::use_dataset(*connection, kSchema);
+      impl_common::use_dataset(*connection, kSchema);
       return connection;
     }();
     return *c;
@@ -161,7 +161,7 @@ TEST_P(Reference, AStampedeOnOneKeyCausesOneDatabaseRoundTrip) {
   const auto before = variant->counters();
   // Hold the first load inside PostgreSQL until every other thread has joined it.
   db::Connection locker(dsn());
-  impl::use_dataset(locker, kSchema);
+  impl_common::use_dataset(locker, kSchema);
   db::Transaction lock(locker);
   locker.exec("LOCK TABLE certificate_templates IN ACCESS EXCLUSIVE MODE");
   constexpr std::size_t kThreads = 16;
@@ -187,10 +187,10 @@ TEST_P(Reference, AStampedeOnOneKeyCausesOneDatabaseRoundTrip) {
 class InProcessCache : public Reference {};
 
 TEST_F(InProcessCache, AStaleEntryIsRefreshedAfterTheTtl) {
-  optimized::CacheOptions o;
+  impl_optimized::CacheOptions o;
   o.ttl = 1000ms;
   o.now = &fake_now;
-  optimized::InProcessReferenceData cache(dsn(), kSchema, o);
+  impl_optimized::InProcessReferenceData cache(dsn(), kSchema, o);
   const auto original = cache.template_by_id(4)->name;
   sql().exec("UPDATE certificate_templates SET name = 'Changed behind its back' WHERE id = 4");
   g_fake_ms += 999;
@@ -200,9 +200,9 @@ TEST_F(InProcessCache, AStaleEntryIsRefreshedAfterTheTtl) {
 }
 
 TEST_F(InProcessCache, TheOldestEntryGoesWhenFull) {
-  optimized::CacheOptions o;
+  impl_optimized::CacheOptions o;
   o.capacity = 3;
-  optimized::InProcessReferenceData cache(dsn(), kSchema, o);
+  impl_optimized::InProcessReferenceData cache(dsn(), kSchema, o);
   for (std::int64_t id : {1, 2, 3, 4}) cache.template_by_id(id);
   EXPECT_EQ(cache.counters().evictions, 1u);
   const auto loads = cache.counters().loads;
@@ -214,7 +214,7 @@ TEST_F(InProcessCache, TheOldestEntryGoesWhenFull) {
 }
 
 TEST(TtlCache, AFailedLoadReachesEveryWaiterAndCachesNothing) {
-  optimized::TtlCache<int, int> cache;
+  impl_optimized::TtlCache<int, int> cache;
   std::atomic<int> calls{0};
   std::barrier start(8);
   std::atomic<int> failures{0};
@@ -239,7 +239,7 @@ TEST(TtlCache, AFailedLoadReachesEveryWaiterAndCachesNothing) {
 }
 
 TEST(TtlCache, AnInvalidationDuringALoadKeepsTheLoadedValueOut) {
-  optimized::TtlCache<int, int> cache;
+  impl_optimized::TtlCache<int, int> cache;
   std::atomic<bool> loading{false}, invalidated{false};
   std::thread loader([&] {
     cache.get(1, [&] {
@@ -259,8 +259,8 @@ TEST(TtlCache, AnInvalidationDuringALoadKeepsTheLoadedValueOut) {
 
 class RedisCache : public Reference {
  protected:
-  static optimized::RedisCacheOptions options(const redis::Endpoint& endpoint) {
-    optimized::RedisCacheOptions o;
+  static impl_optimized::RedisCacheOptions options(const redis::Endpoint& endpoint) {
+    impl_optimized::RedisCacheOptions o;
     o.endpoint = endpoint;
     o.timeout = 200ms;
     o.retry_after = 0ms;  // try Redis again on every call
@@ -271,7 +271,7 @@ class RedisCache : public Reference {
 TEST_F(RedisCache, AStaleEntryIsRefreshedAfterTheTtl) {
   auto o = options(redis_server()->endpoint());
   o.ttl = 300ms;
-  optimized::RedisReferenceData cache(dsn(), kSchema, o);
+  impl_optimized::RedisReferenceData cache(dsn(), kSchema, o);
   const auto original = cache.template_by_id(5)->name;
   sql().exec("UPDATE certificate_templates SET name = 'Changed behind its back' WHERE id = 5");
   EXPECT_EQ(cache.template_by_id(5)->name, original);
@@ -281,7 +281,7 @@ TEST_F(RedisCache, AStaleEntryIsRefreshedAfterTheTtl) {
 
 TEST_F(RedisCache, RedisDownMeansAnswersFromTheDatabaseCounted) {
   auto server = redis::EmbeddedRedis::start();
-  optimized::RedisReferenceData cache(dsn(), kSchema, options(server.endpoint()));
+  impl_optimized::RedisReferenceData cache(dsn(), kSchema, options(server.endpoint()));
   const auto before = *cache.template_by_id(6);
   EXPECT_EQ(*cache.template_by_id(6), before);
   EXPECT_EQ(cache.counters().hits, 1u);
@@ -298,7 +298,7 @@ TEST_F(RedisCache, RedisDownMeansAnswersFromTheDatabaseCounted) {
 
 TEST_F(RedisCache, AnInvalidationMissedWhileRedisHungIsSentBeforeTheNextRead) {
   auto server = redis::EmbeddedRedis::start();
-  optimized::RedisReferenceData cache(dsn(), kSchema, options(server.endpoint()));
+  impl_optimized::RedisReferenceData cache(dsn(), kSchema, options(server.endpoint()));
   ASSERT_TRUE(cache.template_by_id(7));  // now in Redis
   ASSERT_EQ(kill(server.pid(), SIGSTOP), 0);
   TemplateChange change;

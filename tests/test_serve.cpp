@@ -215,10 +215,10 @@ TEST_F(Serve, KeepAliveServesManyRequestsOnOneConnection) {
 
 TEST_F(Serve, SavesWriteTheFileAndRecordItTheSameWayForEveryImplementation) {
   db::Connection db(dsn());
-  impl::use_dataset(db, kSchema);
+  impl_common::use_dataset(db, kSchema);
   const std::int64_t id = db.exec("SELECT min(id) FROM spa_therapist_certificates").int64(0, 0);
   const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(300, 'p');
-  const std::string image_body = nlohmann::json{{"data_url", "data:image/png;base64," + impl::base64::encode(png)}}.dump();
+  const std::string image_body = nlohmann::json{{"data_url", "data:image/png;base64," + impl_common::base64::encode(png)}}.dump();
   const std::string pdf = "%PDF-1.4\n" + std::string(500, 'x');
   const std::string base = "/certificates/spa_therapist/" + std::to_string(id);
   std::optional<std::string> image_answer, file_answer;

@@ -62,8 +62,8 @@ struct Served {
 TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
   Served s;
   const std::string cursor = http::encode_cursor(Listing::public_certificates, 0, {1'600'000'000'000'000, "spa_therapist", 5});
-  const std::string png64 = impl::base64::encode(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
-  const std::string jpeg64 = impl::base64::encode(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
+  const std::string png64 = impl_common::base64::encode(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
+  const std::string jpeg64 = impl_common::base64::encode(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
   const std::string save = "/thread_pool/certificates/spa_therapist/1/image";
   struct Case {
     std::string method, target, body;
@@ -167,7 +167,7 @@ TEST(ServeErrors, ConnectionsOverTheLimitGet503) {
 
 // A listing that answers only when the test lets it: a request held in flight. `entered` (if
 // given) is set by the first call; `calls` (if given) counts them.
-class HeldListing final : public ListingPaths {
+class HeldListing final : public ListingFunctions {
  public:
   HeldListing(std::shared_future<void> release, std::promise<void>* entered, std::atomic<int>* calls = nullptr)
       : release_(std::move(release)), entered_(entered), calls_(calls) {}

@@ -45,7 +45,7 @@ ListingPage make_page(std::vector<CertificateRow> rows, std::int64_t size) {
   return out;
 }
 
-void ListingPaths::check(const PageRequest& page) const {
+void ListingFunctions::check(const PageRequest& page) const {
   page.validate();
   if (page.after && !serves_keyset())
     throw InputError("the " + std::string(name()) +
@@ -53,28 +53,28 @@ void ListingPaths::check(const PageRequest& page) const {
                      "implementation", "keyset_review");
 }
 
-ListingPage ListingPaths::public_certificates(const PageRequest& page) {
+ListingPage ListingFunctions::public_certificates(const PageRequest& page) {
   check(page);
   return do_public_certificates(page);
 }
 
-ListingPage ListingPaths::user_certificates(std::int64_t user_id, const PageRequest& page) {
+ListingPage ListingFunctions::user_certificates(std::int64_t user_id, const PageRequest& page) {
   check(page);
   if (user_id < 0) throw InputError("user ids are not negative (got " + std::to_string(user_id) + ")");
   return do_user_certificates(user_id, page);
 }
 
-ListingPage ListingPaths::all_certificates_with_users(const PageRequest& page) {
+ListingPage ListingFunctions::all_certificates_with_users(const PageRequest& page) {
   check(page);
   return do_all_certificates_with_users(page);
 }
 
-ListingPage ListingPaths::certificates_endpoint(const PageRequest& page) {
+ListingPage ListingFunctions::certificates_endpoint(const PageRequest& page) {
   check(page);
   return do_certificates_endpoint(page);
 }
 
-ListingPage ListingPaths::list(Listing listing, std::int64_t user_id, const PageRequest& page) {
+ListingPage ListingFunctions::list(Listing listing, std::int64_t user_id, const PageRequest& page) {
   switch (listing) {
     case Listing::public_certificates: return public_certificates(page);
     case Listing::user_certificates: return user_certificates(user_id, page);

@@ -166,7 +166,7 @@ Result Connection::exec_prepared(const std::string& name, std::string_view sql,
   const StatementCpu cpu;
   const std::string statement = prepare_once(name, sql, params.size(), stats_);
   PGconn* raw = impl_->raw.handle;
-  if (recorded_ != nullptr) recorded_->push_back({std::string(sql), params});
+  if (captured_ != nullptr) captured_->push_back({std::string(sql), params});
   const auto values = raw_params(params);
   PGresult* r = PQexecPrepared(raw, statement.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                nullptr, 0);

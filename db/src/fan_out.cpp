@@ -29,8 +29,8 @@ std::vector<Result> Connection::exec_concurrently(std::span<Connection* const> s
   names.reserve(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i)
     names.push_back(sessions[i % n]->prepare_once(calls[i].name, calls[i].sql, calls[i].params.size(), stats_));
-  if (recorded_ != nullptr)
-    for (const auto& c : calls) recorded_->push_back({c.sql, c.params});
+  if (captured_ != nullptr)
+    for (const auto& c : calls) captured_->push_back({c.sql, c.params});
 
   struct Lane {
     Connection* session;

@@ -104,8 +104,8 @@ std::vector<Result> Connection::exec_pipeline(std::span<const PreparedCall> call
     throw QueryError("PostgreSQL at " + server() + ": cannot enter pipeline mode: " + first_line(PQerrorMessage(raw)), "");
   PipelineMode pipeline(raw);
   try {
-    if (recorded_ != nullptr)
-      for (const auto& c : calls) recorded_->push_back({c.sql, c.params});
+    if (captured_ != nullptr)
+      for (const auto& c : calls) captured_->push_back({c.sql, c.params});
     for (const auto& c : calls) {
       const auto values = detail::raw_params(c.params);
       const auto i = pipeline.sent_count();

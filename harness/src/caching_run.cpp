@@ -116,8 +116,8 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   }
 
   db::Connection c(spec.dsn);
-  impl::use_dataset(c, spec.schema);
-  const auto ids = impl::reference_ids(c);
+  impl_common::use_dataset(c, spec.schema);
+  const auto ids = impl_common::reference_ids(c);
   const auto& template_ids = ids.templates;
   const auto& spa_ids = ids.spas;
   if (spec.reference && (template_ids.empty() || spa_ids.empty()))
@@ -155,7 +155,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
 
   if (!spec.derived) return out;
   if (progress) progress("prepare_certificate_data");
-  const auto rows = impl::certificates(c, 200);
+  const auto rows = impl_common::certificates(c, 200);
   std::vector<std::unique_ptr<CertificateDataPaths>> data;
   std::vector<Subject> subjects;
   for (auto name : certificate_data_implementations()) {

@@ -50,7 +50,7 @@ CompareResult measure_compare(const CompareRunSpec& spec, const std::function<vo
   out.head = head.build();
   std::error_code ec;  // this build's own path, not /proc/self/exe, in the record
   if (const auto self = std::filesystem::read_symlink(spec.head_binary, ec); !ec) out.head.binary = self.string();
-  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
+  const std::int64_t user = impl_common::busiest_owner(spec.dsn, spec.schema);
   for (Listing listing : spec.listings)
     for (const auto& impl : compared_implementations(listing)) {
       if (progress) progress(fmt::format("{} {}, base against head", to_string(listing), impl));

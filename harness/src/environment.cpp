@@ -54,7 +54,7 @@ void describe_environment(results::Environment& env, const std::string& dsn,
   db::Connection c(dsn);
   env.postgres_version = std::string(c.exec("SHOW server_version").text(0, 0));
   std::string names;
-  for (const char* s : kRecordedSettings) names += std::string(names.empty() ? "" : ",") + "'" + s + "'";
+  for (const char* s : kReportedSettings) names += std::string(names.empty() ? "" : ",") + "'" + s + "'";
   const auto r = c.exec("SELECT name, current_setting(name) FROM pg_settings WHERE name IN (" + names + ")");
   for (std::size_t i = 0; i < r.rows(); ++i) env.postgres_settings[std::string(r.text(i, 0))] = std::string(r.text(i, 1));
 

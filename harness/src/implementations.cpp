@@ -30,7 +30,7 @@ constexpr std::string_view kListingNames = "naive, review, optimized, pipelined,
 ListingSession session_on(const std::string& dsn, std::string_view schema) {
   ListingSession s;
   s.db = std::make_unique<db::Connection>(dsn);
-  impl::use_dataset(*s.db, schema);
+  impl_common::use_dataset(*s.db, schema);
   return s;
 }
 }  // namespace
@@ -58,18 +58,18 @@ ListingSession open_listing_session(const std::string& dsn, std::string_view sch
                      "impl");
   ListingSession s = session_on(dsn, schema);
   if (impl == "naive") {
-    s.listings = std::make_unique<naive::Listings>(*s.db);
+    s.listings = std::make_unique<impl_naive::Listings>(*s.db);
   } else if (impl == "review") {
-    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::union_all);
+    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::union_all);
   } else if (impl == "optimized") {
-    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit);
+    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit);
   } else if (impl == "pipelined") {
-    s.listings = std::make_unique<optimized::PerKindListings>(*s.db, optimized::Fanout::pipeline);
+    s.listings = std::make_unique<impl_optimized::PerKindListings>(*s.db, impl_optimized::Fanout::pipeline);
   } else if (impl == "parallel") {
-    s.listings = std::make_unique<optimized::PerKindListings>(*s.db, optimized::Fanout::sessions, dsn, schema);
+    s.listings = std::make_unique<impl_optimized::PerKindListings>(*s.db, impl_optimized::Fanout::sessions, dsn, schema);
   } else {
-    s.reference = std::make_unique<optimized::InProcessReferenceData>(dsn, schema);
-    s.listings = std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit, s.reference.get());
+    s.reference = std::make_unique<impl_optimized::InProcessReferenceData>(dsn, schema);
+    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit, s.reference.get());
   }
   return s;
 }
@@ -81,19 +81,19 @@ std::span<const std::string_view> reference_implementations() noexcept {
 
 std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const std::string& dsn,
                                                    std::string_view schema, const ReferenceOptions& options) {
-  if (name == "naive") return std::make_unique<naive::ReferenceData>(dsn, schema);
+  if (name == "naive") return std::make_unique<impl_naive::ReferenceData>(dsn, schema);
   if (name == "in_process") {
-    optimized::CacheOptions cache;
+    impl_optimized::CacheOptions cache;
     cache.ttl = options.ttl;
     cache.capacity = options.capacity;
-    return std::make_unique<optimized::InProcessReferenceData>(dsn, schema, cache);
+    return std::make_unique<impl_optimized::InProcessReferenceData>(dsn, schema, cache);
   }
   if (name == "redis") {
-    optimized::RedisCacheOptions redis;
+    impl_optimized::RedisCacheOptions redis;
     redis.endpoint = options.redis;
     redis.ttl = options.ttl;
     redis.key_namespace = options.redis_namespace;
-    return std::make_unique<optimized::RedisReferenceData>(dsn, schema, redis);
+    return std::make_unique<impl_optimized::RedisReferenceData>(dsn, schema, redis);
   }
   throw UsageError("the reference-data variant must be naive, in_process or redis (got '" + std::string(name) + "')");
 }
@@ -104,8 +104,8 @@ std::span<const std::string_view> certificate_data_implementations() noexcept {
 }
 
 std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings) {
-  if (name == "naive") return std::make_unique<naive::CertificateData>(settings);
-  if (name == "optimized") return std::make_unique<optimized::CertificateData>(settings);
+  if (name == "naive") return std::make_unique<impl_naive::CertificateData>(settings);
+  if (name == "optimized") return std::make_unique<impl_optimized::CertificateData>(settings);
   throw UsageError("prepare_certificate_data variants are naive and optimized (got '" + std::string(name) + "')");
 }
 
@@ -114,14 +114,14 @@ std::span<const std::string_view> file_save_implementations() noexcept {
   return names;
 }
 
-std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asio::io_context& io,
+std::unique_ptr<FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
                                                std::filesystem::path dir, SaveOptions options) {
-  if (name == "naive") return std::make_unique<naive::FileSaves>(std::move(dir), std::move(options));
-  if (name == "aiofiles") return std::make_unique<optimized::AiofilesFileSaves>(std::move(dir), std::move(options));
+  if (name == "naive") return std::make_unique<impl_naive::FileSaves>(std::move(dir), std::move(options));
+  if (name == "aiofiles") return std::make_unique<impl_optimized::AiofilesFileSaves>(std::move(dir), std::move(options));
   if (name == "thread_pool")
-    return std::make_unique<optimized::ThreadPoolFileSaves>(std::move(dir), std::move(options));
+    return std::make_unique<impl_optimized::ThreadPoolFileSaves>(std::move(dir), std::move(options));
   if (name == "io_uring")
-    return std::make_unique<optimized::IoUringFileSaves>(io, std::move(dir), std::move(options));
+    return std::make_unique<impl_optimized::IoUringFileSaves>(io, std::move(dir), std::move(options));
   throw UsageError("the implementation must be naive, aiofiles, thread_pool or io_uring (got '" + std::string(name) + "')",
                    "impl");
 }

@@ -84,7 +84,7 @@ std::vector<IndexSetResult> measure_index_sets(const IndexRunSpec& spec, std::ui
     if (!stored || stored->spec.indexes != fixtures::IndexSet::none)
       throw UsageError("the index scenario works on copies of the dataset with index set none; schema " + copy.schema +
                        " is not one");
-    impl::use_dataset(*c, copy.schema);
+    impl_common::use_dataset(*c, copy.schema);
     connections.push_back(std::move(c));
   }
 

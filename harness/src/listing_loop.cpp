@@ -16,13 +16,13 @@ namespace certbench::harness {
 namespace {
 
 // As many as pool threads: a job never waits for one.
-using Sessions = impl::IdlePool<ListingSession>;
+using Sessions = impl_common::IdlePool<ListingSession>;
 
 // One page, on a pool thread with a session of its own. An empty page is an answer like any
 // other (a dataset may have no public certificate).
 boost::asio::awaitable<std::size_t> page_on_pool(boost::asio::thread_pool& pool, Sessions& sessions,
                                                  const LoadSpec& spec) {
-  return impl::offload(pool, [&sessions, &spec, asked = Sessions::Clock::now()] {
+  return impl_common::offload(pool, [&sessions, &spec, asked = Sessions::Clock::now()] {
     auto s = sessions.take(asked);  // the wait includes the queue for a pool thread: one per session
     return s->listings->list(spec.listing, spec.user_id, spec.page).rows.size();
   });
@@ -51,10 +51,10 @@ LoopLoadResult run_on_sessions(const LoadSpec& spec, Sessions& sessions, unsigne
   LoopLoadSpec load;
   load.concurrency = spec.clients;
   load.duration = spec.duration;
-  load.after_warmup = [&sessions] { sessions.reset_usage(); };
+  load.on_window_start = [&sessions] { sessions.reset_usage(); };
   auto result = run_loop_load(io, load, [&](std::uint64_t) { return listing_request(pool, sessions, spec); });
   pool.join();
-  record_pool(result, sessions.usage());
+  fill_pool_figures(result, sessions.usage());
   if (result.failures > 0)
     throw EnvironmentError(fmt::format("{} of {} calls failed: {}", result.failures, result.requests, result.first_failure));
   return result;
@@ -69,7 +69,7 @@ LoopLoadResult run_listing_on_loop(const LoadSpec& spec, unsigned sessions) {
 
 std::vector<ListingLoopPoint> measure_listings_on_loop(const ListingLoopSpec& spec,
                                                        const std::function<void(std::string_view)>& progress) {
-  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
+  const std::int64_t user = impl_common::busiest_owner(spec.dsn, spec.schema);
   std::vector<ListingLoopPoint> out;
   const unsigned repetitions = std::max(1u, spec.repetitions);
   const unsigned sessions = std::max(1u, spec.sessions);

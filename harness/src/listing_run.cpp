@@ -153,7 +153,7 @@ std::vector<std::vector<ListingMeasurement>> measure_listings_across(
   for (std::size_t k = 0; k < schemas.size(); ++k)
     for (auto name : listing_implementations())
       if (chosen(name)) sessions[k].push_back(spec.open(spec.dsn, schemas[k], name));
-  const std::int64_t user = impl::busiest_owner(spec.dsn, schemas.front());
+  const std::int64_t user = impl_common::busiest_owner(spec.dsn, schemas.front());
 
   std::vector<std::vector<ListingMeasurement>> out(schemas.size());
   for (auto& o : out) o.reserve(spec.listings.size() * listing_implementations().size());  // subjects point into them
@@ -187,7 +187,7 @@ std::vector<ListingMeasurement> measure_page_depth(const ListingRunSpec& spec, s
       for (auto page : pages) {
         sessions.push_back(spec.open(spec.dsn, spec.schema, impl));
         auto& s = sessions.back();
-        if (user == 0) user = impl::busiest_owner(*s.db);
+        if (user == 0) user = impl_common::busiest_owner(*s.db);
         PageRequest request{page, spec.page.size, std::nullopt};
         if (keyset) {  // the cursor of page P: walk the P-1 pages before it (not timed)
           PageRequest walk{1, spec.page.size, std::nullopt};

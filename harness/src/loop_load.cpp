@@ -163,7 +163,7 @@ LoopLoadResult merge_repetitions(const std::vector<LoopLoadResult>& reps) {
   return m;
 }
 
-void record_pool(LoopLoadResult& result, const impl::PoolUsage& usage) {
+void fill_pool_figures(LoopLoadResult& result, const impl_common::PoolUsage& usage) {
   SessionPoolFigures f;
   f.sessions = usage.size;
   f.max_in_use = usage.max_in_use;
@@ -176,7 +176,7 @@ void record_pool(LoopLoadResult& result, const impl::PoolUsage& usage) {
 
 LoopLoadResult run_loop_load(asio::io_context& io, const LoopLoadSpec& spec, const LoopRequest& request) {
   if (spec.warmup_requests > 0) run_phase(io, spec, request, spec.warmup_requests, spec.duration);
-  if (spec.after_warmup) spec.after_warmup();
+  if (spec.on_window_start) spec.on_window_start();
   return run_phase(io, spec, request, spec.requests, spec.duration);
 }
 

@@ -45,14 +45,14 @@ void summarise_explain(std::string_view explain_json, results::Plan& plan) {
 std::vector<CallStatement> statements_of_one_call(ListingSession& session, Listing listing, std::int64_t user,
                                                   const PageRequest& page) {
   std::vector<db::ExecutedStatement> executed;
-  session.db->record_statements(&executed);
+  session.db->capture_statements(&executed);
   try {
     session.listings->list(listing, user, page);
   } catch (...) {
-    session.db->record_statements(nullptr);
+    session.db->capture_statements(nullptr);
     throw;
   }
-  session.db->record_statements(nullptr);
+  session.db->capture_statements(nullptr);
   std::vector<CallStatement> out;
   for (auto& e : executed) {
     auto it = std::find_if(out.begin(), out.end(), [&](const CallStatement& s) { return s.sql == e.sql; });
@@ -73,7 +73,7 @@ std::vector<results::Plan> capture_plans(const ListingRunSpec& spec, std::uint64
         continue;
       if (progress) progress(std::string(to_string(listing)) + ", " + std::string(impl));
       auto session = spec.open(spec.dsn, spec.schema, impl);
-      if (user < 0) user = impl::busiest_owner(*session.db);
+      if (user < 0) user = impl_common::busiest_owner(*session.db);
       session.listings->list(listing, user, spec.page);  // statements prepared, caches filled
       for (const auto& statement : statements_of_one_call(session, listing, user, spec.page)) {
         results::Plan plan;

@@ -249,7 +249,7 @@ struct Window {
   double seconds = 0;
 };
 
-Window loop(ListingPaths& listings, const ProfileSpec& spec, std::int64_t user, std::chrono::milliseconds duration,
+Window loop(ListingFunctions& listings, const ProfileSpec& spec, std::int64_t user, std::chrono::milliseconds duration,
             const std::function<void(double)>& tick) {
   Window w;
   const auto start = Clock::now();
@@ -423,7 +423,7 @@ std::vector<ProfileSide> run_profile(const ProfileSpec& spec,
                        "impl");
   const std::string perf = spec.perf.empty() ? find_perf() : spec.perf;
   std::int64_t user = spec.user;
-  if (spec.listing == Listing::user_certificates && user < 0) user = impl::busiest_owner(spec.dsn, spec.schema);
+  if (spec.listing == Listing::user_certificates && user < 0) user = impl_common::busiest_owner(spec.dsn, spec.schema);
   std::vector<ProfileSide> out;
   for (const auto& impl : spec.impls) out.push_back(profile_one(spec, perf, impl, user, progress));
   return out;

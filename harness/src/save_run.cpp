@@ -14,7 +14,7 @@
 #include "certbench/harness/thread_load.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/impl_common/file_records.hpp"
-#include "certbench/impl_common/file_save_paths.hpp"
+#include "certbench/impl_common/file_save_functions.hpp"
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/base64.hpp"
 
@@ -31,10 +31,10 @@ struct Target {
   std::int64_t id = 0;
   std::string image_path, file_path;
 
-  [[nodiscard]] const std::string& recorded(SavePath p) const {
-    return p == SavePath::base64_image ? image_path : file_path;
+  [[nodiscard]] const std::string& recorded(SaveFunction p) const {
+    return p == SaveFunction::base64_image ? image_path : file_path;
   }
-  [[nodiscard]] std::string file_name(SavePath p) const {
+  [[nodiscard]] std::string file_name(SaveFunction p) const {
     const auto& path = recorded(p);
     return path.substr(path.rfind('/') + 1);
   }
@@ -42,7 +42,7 @@ struct Target {
 
 std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
   db::Connection c(dsn);
-  impl::use_dataset(c, schema);
+  impl_common::use_dataset(c, schema);
   std::vector<Target> out;
   for (const auto& kind : certificate_kinds()) {
     auto r = c.exec("SELECT id, image_path, file_path FROM " + std::string(kind.table) +
@@ -56,11 +56,11 @@ std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
 // One request: the save (the implementation under test), then the record (the same for all), unless
 // there is no recorder (SaveRunSpec::record off). A plain coroutine with reference parameters: GCC 12
 // mishandles lambdas with captures there.
-asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder* recorder, SavePath path,
+asio::awaitable<void> save_request(FileSaveFunctions& saves, impl_common::FileRecorder* recorder, SaveFunction path,
                                    const Target& t, const std::string& payload) {
   const auto name = t.file_name(path);
   SavedFile saved;
-  if (path == SavePath::base64_image)
+  if (path == SaveFunction::base64_image)
     saved = co_await saves.save_base64_image(name, payload);
   else
     saved = co_await saves.save_certificate_file(name, payload);
@@ -72,14 +72,14 @@ asio::awaitable<void> save_request(FileSavePaths& saves, impl::FileRecorder* rec
 
 // The disk's ceiling at `concurrency`: the atomic write of the saved bytes alone, on that many
 // threads (at most spec.max_ceiling_threads), onto the same file names.
-LoopLoadResult write_ceiling(const SaveRunSpec& spec, SavePath path, const std::vector<Target>& all,
+LoopLoadResult write_ceiling(const SaveRunSpec& spec, SaveFunction path, const std::vector<Target>& all,
                              const std::string& bytes, unsigned concurrency) {
   std::atomic<std::uint64_t> next{0};
   const unsigned threads = std::clamp(concurrency, 1u, std::max(1u, spec.max_ceiling_threads));
   auto r = run_on_threads(threads, spec.duration_per_repetition(), [&](unsigned) -> ThreadCall {
     auto write = [&] {
       const auto& t = all[next++ % all.size()];
-      impl::write_file_atomically(spec.dir, t.file_name(path), bytes, spec.options.fsync);
+      impl_common::write_file_atomically(spec.dir, t.file_name(path), bytes, spec.options.fsync);
     };
     write();  // warm-up, outside the window
     return write;
@@ -116,7 +116,7 @@ std::string realistic_png_data_url(std::size_t bytes) {
   // IHDR: 1024 x 768, 8-bit RGB (length, type, data, CRC left as zeros: nothing here parses it).
   png += std::string("\0\0\0\x0dIHDR\0\0\x04\0\0\0\x03\0\x08\x02\0\0\0\0\0\0\0", 25);
   append_noise(png, bytes);
-  return "data:image/png;base64," + impl::base64::encode(png);
+  return "data:image/png;base64," + impl_common::base64::encode(png);
 }
 
 std::string realistic_pdf(std::size_t bytes) {
@@ -131,14 +131,14 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
   const auto all = targets(spec.dsn, spec.schema);
   if (all.empty()) return {};
   const auto recorder =
-      spec.record ? std::make_unique<impl::FileRecorder>(spec.dsn, spec.schema, spec.db_sessions) : nullptr;
-  impl::FileRecorder* const recording = recorder.get();
+      spec.record ? std::make_unique<impl_common::FileRecorder>(spec.dsn, spec.schema, spec.db_sessions) : nullptr;
+  impl_common::FileRecorder* const recording = recorder.get();
   std::vector<SavePoint> out;
-  for (SavePath path : spec.paths) {
-    const std::string payload = path == SavePath::base64_image ? realistic_png_data_url(spec.image_bytes)
+  for (SaveFunction path : spec.paths) {
+    const std::string payload = path == SaveFunction::base64_image ? realistic_png_data_url(spec.image_bytes)
                                                                : realistic_pdf(spec.file_bytes);
-    const std::string written = path == SavePath::base64_image
-                                    ? impl::decode_base64_image(payload, spec.options).bytes
+    const std::string written = path == SaveFunction::base64_image
+                                    ? impl_common::decode_base64_image(payload, spec.options).bytes
                                     : payload;
     for (unsigned c : spec.concurrency) {
       // Repetitions interleaved: naive, aiofiles, thread_pool, io_uring, ceiling, naive, …
@@ -162,13 +162,13 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
           load.concurrency = c;
           load.duration = spec.duration_per_repetition();
           load.warmup_requests = c;  // every coroutine once: pools started, statements prepared
-          load.after_warmup = [recording] {
+          load.on_window_start = [recording] {
             if (recording != nullptr) recording->reset_session_usage();
           };
           auto result = run_loop_load(io, load, [&](std::uint64_t i) {
             return save_request(*saves, recording, path, all[i % all.size()], payload);
           });
-          if (recording != nullptr) record_pool(result, recording->session_usage());
+          if (recording != nullptr) fill_pool_figures(result, recording->session_usage());
           if (result.failures > 0)
             throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
                                                result.requests, to_string(path), name, c, result.first_failure));

@@ -171,7 +171,7 @@ std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRu
     s.implementation = p.impl;
     s.parameters = {{"scale", static_cast<double>(scale)},
                     {"concurrency", static_cast<double>(p.load.concurrency)},
-                    {"bytes", static_cast<double>(p.path == SavePath::base64_image ? spec.image_bytes : spec.file_bytes)},
+                    {"bytes", static_cast<double>(p.path == SaveFunction::base64_image ? spec.image_bytes : spec.file_bytes)},
                     {"fsync", spec.options.fsync ? 1.0 : 0.0},
                     // The pools the implementations may use (each uses its own, naive none): every
                     // series of the run carries them, so each is compared with naive beside it.
@@ -272,8 +272,9 @@ double RunPlan::estimated_seconds() const {
   if (loop) {
     double points = 0;  // (listing, implementation) pairs at each concurrency
     for (Listing l : kListings) points += static_cast<double>(listing_implementations(l).size());
-    total += points * static_cast<double>(loop_spec.concurrency.size()) *
-             (sec(loop_spec.duration_per_point) + 0.1 * loop_spec.repetitions);
+    // Each implementation's pool is opened and warmed (one call a session) once per listing.
+    total += points * (static_cast<double>(loop_spec.concurrency.size()) * sec(loop_spec.duration_per_point) +
+                       0.05 * loop_spec.sessions);
   }
   if (compare) {
     double pairs = 0;
@@ -309,22 +310,22 @@ void make_quick(RunPlan& plan) {
   plan.index_spec.listing.budget_per_listing = milliseconds(900);
 }
 
-void RunRecorder::add(std::vector<Series> series) {
+void RunCollector::add(std::vector<Series> series) {
   std::lock_guard lock(mutex_);
   for (auto& s : series) run_.series.push_back(std::move(s));
 }
 
-std::string RunRecorder::progress() const {
+std::string RunCollector::progress() const {
   std::lock_guard lock(mutex_);
   return progress_;
 }
 
-results::Run RunRecorder::snapshot() const {
+results::Run RunCollector::snapshot() const {
   std::lock_guard lock(mutex_);
   return run_;
 }
 
-ExitCode RunRecorder::measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress) {
+ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   const double planned = plan.estimated_seconds();

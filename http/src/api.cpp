@@ -58,7 +58,7 @@ double seconds_between(Clock::time_point a, Clock::time_point b) { return std::c
 struct Slot {
   std::optional<harness::ListingSession> session;
 };
-using Pool = impl::IdlePool<std::unique_ptr<Slot>>;
+using Pool = impl_common::IdlePool<std::unique_ptr<Slot>>;
 
 // What one call cost, on the thread that made it (docs/api.md, "Server-Timing").
 struct CallCost {
@@ -220,9 +220,9 @@ Anatomy Api::anatomy(std::string_view impl) const {
   return it->second.anatomy;
 }
 
-impl::PoolUsage Api::pool_usage(std::string_view impl) const {
+impl_common::PoolUsage Api::pool_usage(std::string_view impl) const {
   const auto it = state_->pools.find(impl);
-  return it == state_->pools.end() ? impl::PoolUsage{} : it->second.usage();
+  return it == state_->pools.end() ? impl_common::PoolUsage{} : it->second.usage();
 }
 
 }  // namespace certbench::http

@@ -39,11 +39,11 @@ std::string payload_of(Listing listing, std::int64_t user_id, const ListingPosit
 
 std::string encode_cursor(Listing listing, std::int64_t user_id, const ListingPosition& position) {
   const std::string payload = payload_of(listing, user_id, position);
-  return impl::base64::encode_url(payload + tag(payload));
+  return impl_common::base64::encode_url(payload + tag(payload));
 }
 
 ListingPosition decode_cursor(const std::string& cursor, Listing listing, std::int64_t user_id) {
-  const auto bytes = impl::base64::decode_url(cursor);
+  const auto bytes = impl_common::base64::decode_url(cursor);
   if (!bytes || bytes->size() <= kTagBytes || bytes->rfind("v1|", 0) != 0)
     throw InputError("not a certbench cursor (pass next_cursor from the previous page as it is)", "after");
   const std::string payload = bytes->substr(0, bytes->size() - kTagBytes);

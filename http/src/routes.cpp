@@ -137,7 +137,7 @@ Route route(std::string_view method, std::string_view target) {
     if (std::none_of(kinds.begin(), kinds.end(), [&](const auto& k) { return k.name == s[2]; }))
       throw RequestError(404, "no certificate kind '" + std::string(s[2]) + "'");
     check_method(method, "POST");
-    return SaveRoute{std::string(impl), s[4] == "image" ? SavePath::base64_image : SavePath::certificate_file,
+    return SaveRoute{std::string(impl), s[4] == "image" ? SaveFunction::base64_image : SaveFunction::certificate_file,
                      std::string(s[2]), id_of(s[3], "the certificate id")};
   }
   throw RequestError(404, "no such path");

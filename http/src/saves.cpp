@@ -8,7 +8,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/impl_common/file_records.hpp"
-#include "certbench/impl_common/file_save_paths.hpp"
+#include "certbench/impl_common/file_save_functions.hpp"
 
 namespace asio = boost::asio;
 
@@ -47,11 +47,11 @@ std::string data_url_of(const std::string& body) {
 // One save: the save path under test, then the row's update; a certificate that does not exist
 // takes its file back, so a 404 leaves nothing behind. Reference parameters and named arguments
 // only: GCC 12 mis-copies non-trivial temporaries that live across a co_await.
-asio::awaitable<Response> save_and_record(FileSavePaths& saves, impl::FileRecorder& recorder, const SaveRoute& r,
+asio::awaitable<Response> save_and_record(FileSaveFunctions& saves, impl_common::FileRecorder& recorder, const SaveRoute& r,
                                           std::string& body) {
   const auto start = Clock::now();
   SavedFile saved;
-  if (r.path == SavePath::base64_image) {
+  if (r.path == SaveFunction::base64_image) {
     std::string data_url = data_url_of(body);
     body.clear();
     const std::string name = image_name(r, data_url);
@@ -86,7 +86,7 @@ asio::awaitable<Response> save_and_record(FileSavePaths& saves, impl::FileRecord
 
 SaveEndpoints::SaveEndpoints(asio::io_context& io, const std::string& dsn, const std::string& schema,
                              std::filesystem::path dir, SaveOptions options, unsigned sessions)
-    : recorder_(std::make_unique<impl::FileRecorder>(dsn, schema, std::max(1u, sessions))) {
+    : recorder_(std::make_unique<impl_common::FileRecorder>(dsn, schema, std::max(1u, sessions))) {
   for (auto name : harness::file_save_implementations()) {
     try {
       saves_[std::string(name)] = harness::make_file_saves(name, io, dir, options);

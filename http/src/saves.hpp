@@ -15,8 +15,8 @@
 #include "certbench/http/api.hpp"
 
 namespace certbench {
-class FileSavePaths;
-namespace impl {
+class FileSaveFunctions;
+namespace impl_common {
 class FileRecorder;
 }
 }  // namespace certbench
@@ -38,8 +38,8 @@ class SaveEndpoints {
   [[nodiscard]] std::vector<std::string> available() const;
 
  private:
-  std::map<std::string, std::unique_ptr<FileSavePaths>, std::less<>> saves_;
-  std::unique_ptr<impl::FileRecorder> recorder_;
+  std::map<std::string, std::unique_ptr<FileSaveFunctions>, std::less<>> saves_;
+  std::unique_ptr<impl_common::FileRecorder> recorder_;
 };
 
 }  // namespace certbench::http

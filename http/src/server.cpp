@@ -125,10 +125,10 @@ using State = detail::ServerState;
 // Plain functions, not coroutines: GCC 12 mis-copies a non-trivial temporary that lives across a
 // co_await, so coroutines here pass only references and named values into co_await expressions.
 asio::awaitable<Response> on_workers(State& s, const ListingRoute& route_, int client) {
-  return impl::offload(*s.workers, ListingJob{s.api.get(), route_, Clock::now(), client});
+  return impl_common::offload(*s.workers, ListingJob{s.api.get(), route_, Clock::now(), client});
 }
 asio::awaitable<Response> on_workers(State& s, const TemplateRoute& route_, int client) {
-  return impl::offload(*s.workers, TemplateJob{s.api.get(), route_, Clock::now(), client});
+  return impl_common::offload(*s.workers, TemplateJob{s.api.get(), route_, Clock::now(), client});
 }
 
 asio::awaitable<Response> respond(State& s, const std::string& method, const std::string& target, std::string& body,

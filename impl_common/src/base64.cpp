@@ -8,7 +8,7 @@
 #include <array>
 #include <cstdint>
 
-namespace certbench::impl::base64 {
+namespace certbench::impl_common::base64 {
 namespace {
 
 constexpr unsigned char kRefused = 0xFF;
@@ -155,4 +155,4 @@ std::optional<std::string> decode_url(std::string_view text) {
   return out;
 }
 
-}  // namespace certbench::impl::base64
+}  // namespace certbench::impl_common::base64

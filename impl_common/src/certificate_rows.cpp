@@ -7,7 +7,7 @@
 #include "certbench/core/certificate_kinds.hpp"
 #include "certbench/core/errors.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 void use_dataset(db::Connection& connection, std::string_view schema) {
   connection.exec("SET search_path TO " + db::quote_identifier(schema));
@@ -172,4 +172,4 @@ std::vector<CertificateRow> certificates(db::Connection& connection, std::option
   return rows;
 }
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

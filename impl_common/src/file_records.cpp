@@ -7,7 +7,7 @@
 #include "certbench/impl_common/idle_pool.hpp"
 #include "certbench/impl_common/offload.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 struct FileRecorder::Pool {
   boost::asio::thread_pool threads;
@@ -26,7 +26,7 @@ FileRecorder::FileRecorder(const std::string& dsn, std::string_view schema, unsi
 
 FileRecorder::~FileRecorder() { pool_->threads.join(); }
 
-boost::asio::awaitable<bool> FileRecorder::record(SavePath saved, std::string kind, std::int64_t id, std::string path) {
+boost::asio::awaitable<bool> FileRecorder::record(SaveFunction saved, std::string kind, std::int64_t id, std::string path) {
   std::string table;
   for (const auto& k : certificate_kinds())
     if (k.name == kind) table = k.table;
@@ -50,4 +50,4 @@ PoolUsage FileRecorder::session_usage() const { return pool_->sessions.usage(); 
 
 void FileRecorder::reset_session_usage() { pool_->sessions.reset_usage(); }
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

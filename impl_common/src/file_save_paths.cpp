@@ -1,12 +1,12 @@
-#include "certbench/impl_common/file_save_paths.hpp"
+#include "certbench/impl_common/file_save_functions.hpp"
 
 #include "certbench/impl_common/file_saves.hpp"
 
 namespace certbench {
 
-FileSavePaths::FileSavePaths(std::filesystem::path dir, SaveOptions options)
+FileSaveFunctions::FileSaveFunctions(std::filesystem::path dir, SaveOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {
-  impl::check_save_options(options_);
+  impl_common::check_save_options(options_);
 }
 
 }  // namespace certbench

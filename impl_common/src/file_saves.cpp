@@ -16,7 +16,7 @@
 
 namespace fs = std::filesystem;
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 namespace {
 
 constexpr std::array<std::string_view, 4> kKnownImageTypes{"image/png", "image/jpeg", "image/gif",
@@ -189,4 +189,4 @@ SavedFile save_certificate_file_blocking(const fs::path& dir, std::string_view n
   return write_file_atomically(dir, name, bytes, options.fsync);
 }
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -2,7 +2,7 @@
 
 #include "certbench/impl_common/certificate_rows.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 namespace {
 
 constexpr std::string_view kTemplateColumns =
@@ -83,4 +83,4 @@ ReferenceIds reference_ids(db::Connection& connection) {
   return ids;
 }
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

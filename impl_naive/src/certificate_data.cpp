@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,4 +31,4 @@ CertificateFiles CertificateData::prepare_certificate_data(const CertificateRow&
   return files;
 }
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

@@ -2,15 +2,15 @@
 
 #include "certbench/impl_common/file_saves.hpp"
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 
 // No co_await before the work: the coroutine runs to its end on the loop thread, blocking it.
 boost::asio::awaitable<SavedFile> FileSaves::save_base64_image(std::string name, std::string payload) {
-  co_return impl::save_base64_image_blocking(directory(), name, payload, options());
+  co_return impl_common::save_base64_image_blocking(directory(), name, payload, options());
 }
 
 boost::asio::awaitable<SavedFile> FileSaves::save_certificate_file(std::string name, std::string bytes) {
-  co_return impl::save_certificate_file_blocking(directory(), name, bytes, options());
+  co_return impl_common::save_certificate_file_blocking(directory(), name, bytes, options());
 }
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

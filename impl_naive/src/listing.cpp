@@ -6,7 +6,7 @@
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/sys/cpu_time.hpp"
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 namespace {
 
 // A certificate as the ORM held it: every column, the payload included.
@@ -27,11 +27,11 @@ std::vector<CertificateModel> load_every(db::Connection& db, std::string_view fi
     const auto r = db.exec_prepared("naive_" + std::string(kind.table) + "_" + std::string(filter_name),
                                     "SELECT * FROM " + std::string(kind.table) + std::string(where), params);
     const sys::CpuSpan decoding(sys::CpuPart::decode);
-    const impl::CertificateColumns columns(r);
+    const impl_common::CertificateColumns columns(r);
     const auto email = r.column("recipient_email"), payload = r.column("payload");
     for (std::size_t i = 0; i < r.rows(); ++i) {
       auto e = r.get(i, email);
-      all.push_back({impl::decode_certificate(r, columns, i, kind.name),
+      all.push_back({impl_common::decode_certificate(r, columns, i, kind.name),
                      e ? std::optional<std::string>(*e) : std::nullopt, std::string(r.text(i, payload))});
     }
   }
@@ -88,4 +88,4 @@ ListingPage Listings::do_certificates_endpoint(const PageRequest& page) {
   return listing;
 }
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

@@ -2,10 +2,10 @@
 
 #include "certbench/impl_common/reference_queries.hpp"
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 
 ReferenceData::ReferenceData(const std::string& dsn, std::string_view schema)
-    : queries_(std::make_unique<impl::ReferenceQueries>(dsn, schema)) {}
+    : queries_(std::make_unique<impl_common::ReferenceQueries>(dsn, schema)) {}
 
 ReferenceData::~ReferenceData() = default;
 
@@ -35,4 +35,4 @@ ReferenceCounters ReferenceData::counters() const {
   return c;
 }
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

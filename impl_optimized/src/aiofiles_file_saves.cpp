@@ -7,7 +7,7 @@
 
 namespace asio = boost::asio;
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 // The review's fix as written ("use aiofiles for async file operations"): what aiofiles makes
 // asynchronous is the file operations, each run in the loop's default executor (Python's
@@ -21,28 +21,28 @@ struct AiofilesFileSaves::Pool {
 };
 
 AiofilesFileSaves::AiofilesFileSaves(std::filesystem::path dir, SaveOptions options)
-    : FileSavePaths(std::move(dir), std::move(options)), pool_(std::make_unique<Pool>(this->options().pool_threads)) {}
+    : FileSaveFunctions(std::move(dir), std::move(options)), pool_(std::make_unique<Pool>(this->options().pool_threads)) {}
 
 AiofilesFileSaves::~AiofilesFileSaves() { pool_->io.join(); }
 
 // A plain function returning the awaitable (offload.hpp's GCC 12 caveat).
 asio::awaitable<SavedFile> AiofilesFileSaves::write(std::string name, std::string bytes) {
-  return impl::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
-    return impl::write_file_atomically(directory(), name, bytes, options().fsync);
+  return impl_common::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
+    return impl_common::write_file_atomically(directory(), name, bytes, options().fsync);
   });
 }
 
 // Coroutines: the checks and the decode run when the save is awaited, on the loop, and a refused
 // request throws out of the co_await, as with every implementation.
 asio::awaitable<SavedFile> AiofilesFileSaves::save_base64_image(std::string name, std::string payload) {
-  std::string bytes = impl::checked_image_bytes(name, payload, options());
+  std::string bytes = impl_common::checked_image_bytes(name, payload, options());
   payload = {};
   co_return co_await write(std::move(name), std::move(bytes));
 }
 
 asio::awaitable<SavedFile> AiofilesFileSaves::save_certificate_file(std::string name, std::string bytes) {
-  impl::check_certificate_file(name, bytes, options());
+  impl_common::check_certificate_file(name, bytes, options());
   co_return co_await write(std::move(name), std::move(bytes));
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 namespace {
 
 std::string join(std::string_view prefix, std::string_view path) {
@@ -37,4 +37,4 @@ CertificateFiles CertificateData::prepare_certificate_data(const CertificateRow&
   return files;
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

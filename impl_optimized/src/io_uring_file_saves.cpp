@@ -21,7 +21,7 @@
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 // The decode and the checks are CPU work without I/O: on the loop they held it for the length of
 // the decode (an image's lag p99 7-9 ms at 64 concurrent on two busy cores), so they
@@ -32,7 +32,7 @@ struct IoUringFileSaves::DecodePool {
 };
 
 IoUringFileSaves::IoUringFileSaves(asio::io_context& io, fs::path dir, SaveOptions options)
-    : FileSavePaths(std::move(dir), std::move(options)),
+    : FileSaveFunctions(std::move(dir), std::move(options)),
       ring_(std::make_unique<Ring>(io)),
       decode_(std::make_unique<DecodePool>(this->options().decode_threads)) {}
 
@@ -41,8 +41,8 @@ IoUringFileSaves::~IoUringFileSaves() { decode_->threads.join(); }
 // A plain function returning the awaitable: GCC 12 frees the init-captures of a lambda made
 // inside a coroutine's co_await expression twice.
 asio::awaitable<std::string> IoUringFileSaves::decode(std::string name, std::string payload) {
-  return impl::offload(decode_->threads, [this, name = std::move(name), payload = std::move(payload)] {
-    return impl::checked_image_bytes(name, payload, options());
+  return impl_common::offload(decode_->threads, [this, name = std::move(name), payload = std::move(payload)] {
+    return impl_common::checked_image_bytes(name, payload, options());
   });
 }
 
@@ -53,7 +53,7 @@ asio::awaitable<SavedFile> IoUringFileSaves::save_base64_image(std::string name,
 
 // A certificate file's checks are a name's and a size's, no pass over the bytes: they stay here.
 asio::awaitable<SavedFile> IoUringFileSaves::save_certificate_file(std::string name, std::string bytes) {
-  impl::check_certificate_file(name, bytes, options());
+  impl_common::check_certificate_file(name, bytes, options());
   co_return co_await write_atomically(std::move(name), bytes);
 }
 
@@ -178,4 +178,4 @@ asio::awaitable<SavedFile> IoUringFileSaves::write_atomically(std::string name, 
   co_return SavedFile{dir / name, bytes.size()};
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -17,7 +17,7 @@
 
 namespace asio = boost::asio;
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 IoUringFileSaves::Ring::Ring(asio::io_context& io) : eventfd_(io) {
   if (const int r = io_uring_queue_init(kEntries, &ring_, 0); r < 0)
@@ -141,4 +141,4 @@ void IoUringFileSaves::Ring::reap() {
   for (Waiter* waiter : done) std::unique_ptr<Waiter>(waiter)->resume();
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -21,7 +21,7 @@
 
 #include "certbench/impl_optimized/file_saves.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// One io_uring whose completions wake the loop: the ring signals an eventfd on every completion
 /// (io_uring_register_eventfd), and the loop waits on that eventfd like on any socket. Used from
@@ -126,4 +126,4 @@ boost::asio::awaitable<int> IoUringFileSaves::Ring::run(Prepare prepare) {
       boost::asio::use_awaitable, std::move(prepare));
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

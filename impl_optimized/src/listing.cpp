@@ -8,7 +8,7 @@
 #include "certbench/sys/cpu_time.hpp"
 #include "listing_sql.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 using namespace detail;
 
 namespace {
@@ -84,8 +84,8 @@ ListingPage Listings::run(certbench::Listing listing, std::int64_t user_id, cons
   {
     const sys::CpuSpan decoding(sys::CpuPart::decode);
     rows.reserve(r.rows());
-    const impl::CertificateColumns columns(r);
-    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl::decode_certificate(r, columns, i));
+    const impl_common::CertificateColumns columns(r);
+    for (std::size_t i = 0; i < r.rows(); ++i) rows.push_back(impl_common::decode_certificate(r, columns, i));
   }
   return make_page(std::move(rows), page.size);
 }
@@ -109,4 +109,4 @@ ListingPage Listings::do_certificates_endpoint(const PageRequest& page) {
   return listing;
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -11,7 +11,7 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
-namespace certbench::optimized::detail {
+namespace certbench::impl_optimized::detail {
 
 constexpr std::string_view kColumns =
     "id, certificate_number, generated_at, recipient_name, is_public, created_by, spa_id, "
@@ -81,7 +81,7 @@ inline std::string extra_columns_of(Listing listing) {
 // Rows of one kind after a keyset position, in listing order (generated_at DESC, kind, id DESC):
 // for this table the kind is fixed, so the condition is one of three simple, indexable ones.
 inline std::string after_condition(const CertificateKind& kind, const ListingPosition& after, Params& params) {
-  const std::string at = params.add(impl::iso8601(after.generated_at_us));
+  const std::string at = params.add(impl_common::iso8601(after.generated_at_us));
   if (kind.name < after.kind) return "generated_at < " + at;
   if (kind.name > after.kind) return "generated_at <= " + at;
   return "(generated_at, id) < (" + at + ", " + params.add(std::to_string(after.id)) + ")";
@@ -94,4 +94,4 @@ inline std::string where_clause(std::string_view filter, std::string_view keyset
   return " WHERE " + std::string(filter) + " AND " + std::string(keyset);
 }
 
-}  // namespace certbench::optimized::detail
+}  // namespace certbench::impl_optimized::detail

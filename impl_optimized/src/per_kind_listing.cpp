@@ -8,7 +8,7 @@
 #include "certbench/sys/cpu_time.hpp"
 #include "listing_sql.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 using namespace detail;
 
@@ -30,7 +30,7 @@ struct KindList {
   std::int64_t at = 0, row_id = 0;  // the key of row `next`
   bool load() {
     if (next >= result->rows()) return false;
-    at = impl::parse_timestamp_us(result->text(next, generated_at));
+    at = impl_common::parse_timestamp_us(result->text(next, generated_at));
     row_id = result->int64(next, id);
     return true;
   }
@@ -56,7 +56,7 @@ std::vector<CertificateRow> merge_page(const std::vector<db::Result>& results, c
   std::uint64_t skip = page.after ? 0 : page.offset();
   std::vector<CertificateRow> rows;
   rows.reserve(static_cast<std::size_t>(page.size));
-  std::vector<std::optional<impl::CertificateColumns>> columns(results.size());
+  std::vector<std::optional<impl_common::CertificateColumns>> columns(results.size());
   while (!lists.empty() && rows.size() < static_cast<std::size_t>(page.size)) {
     std::size_t first = 0;
     for (std::size_t i = 1; i < lists.size(); ++i)
@@ -67,7 +67,7 @@ std::vector<CertificateRow> merge_page(const std::vector<db::Result>& results, c
     } else {
       auto& c = columns[list.kind];
       if (!c) c.emplace(*list.result);
-      rows.push_back(impl::decode_certificate(*list.result, *c, list.next));
+      rows.push_back(impl_common::decode_certificate(*list.result, *c, list.next));
     }
     ++list.next;
     if (!list.load()) lists.erase(lists.begin() + static_cast<std::ptrdiff_t>(first));
@@ -87,7 +87,7 @@ PerKindListings::PerKindListings(db::Connection& db, Fanout fanout, const std::s
   if (sessions == 0) throw UsageError("the parallel implementation needs at least one session", "sessions");
   for (std::size_t i = 1; i < sessions; ++i) {
     extra_.push_back(std::make_unique<db::Connection>(dsn));
-    impl::use_dataset(*extra_.back(), schema);
+    impl_common::use_dataset(*extra_.back(), schema);
     all_.push_back(extra_.back().get());
   }
 }
@@ -152,4 +152,4 @@ ListingPage PerKindListings::do_certificates_endpoint(const PageRequest& page) {
   return run(Listing::certificates_endpoint, 0, page);
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -9,7 +9,7 @@
 #include "certbench/impl_common/reference_queries.hpp"
 #include "certbench/impl_common/idle_pool.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 namespace {
 
 template <class T>
@@ -22,7 +22,7 @@ std::shared_ptr<const T> shared(std::optional<T> value) {
 // ---- in-process --------------------------------------------------------------------------------
 
 InProcessReferenceData::InProcessReferenceData(const std::string& dsn, std::string_view schema, CacheOptions options)
-    : queries_(std::make_unique<impl::ReferenceQueries>(dsn, schema)),
+    : queries_(std::make_unique<impl_common::ReferenceQueries>(dsn, schema)),
       templates_(options),
       public_templates_(options),
       spas_(options) {}
@@ -118,7 +118,7 @@ std::vector<CertificateTemplate> decode<std::vector<CertificateTemplate>>(const 
 }  // namespace
 
 struct RedisReferenceData::State {
-  std::unique_ptr<impl::ReferenceQueries> queries;
+  std::unique_ptr<impl_common::ReferenceQueries> queries;
   RedisCacheOptions options;
   std::string prefix;  // certbench:<schema>:
 
@@ -139,7 +139,7 @@ struct RedisReferenceData::State {
   std::unordered_set<std::string> stored;
 
   // Connections; a lookup leases one, and the pool grows by one when none is idle.
-  impl::IdlePool<std::unique_ptr<redis::Client>> clients;
+  impl_common::IdlePool<std::unique_ptr<redis::Client>> clients;
 
   // A leased connection whose round trips count towards redis_round_trips when it goes back.
   class Lease {
@@ -156,7 +156,7 @@ struct RedisReferenceData::State {
 
    private:
     State& s_;
-    impl::IdlePool<std::unique_ptr<redis::Client>>::Lease lease_;
+    impl_common::IdlePool<std::unique_ptr<redis::Client>>::Lease lease_;
     std::uint64_t start_ = 0;
   };
 
@@ -253,7 +253,7 @@ struct RedisReferenceData::State {
 
 RedisReferenceData::RedisReferenceData(const std::string& dsn, std::string_view schema, RedisCacheOptions options)
     : state_(std::make_unique<State>()) {
-  state_->queries = std::make_unique<impl::ReferenceQueries>(dsn, schema);
+  state_->queries = std::make_unique<impl_common::ReferenceQueries>(dsn, schema);
   state_->options = std::move(options);
   state_->prefix = "certbench:" + std::string(schema) + ":" + state_->options.key_namespace;
 }
@@ -316,4 +316,4 @@ ReferenceCounters RedisReferenceData::counters() const {
   return c;
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

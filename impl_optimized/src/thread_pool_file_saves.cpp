@@ -7,7 +7,7 @@
 
 namespace asio = boost::asio;
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 // The I/O pool is aiofiles' executor as it is: plain threads at the process's own priority (aiofiles
 // sets none; a lower priority for the pool would halve the loop's lag p99 on two cores and flatter
@@ -25,7 +25,7 @@ struct ThreadPoolFileSaves::Pool {
 };
 
 ThreadPoolFileSaves::ThreadPoolFileSaves(std::filesystem::path dir, SaveOptions options)
-    : FileSavePaths(std::move(dir), std::move(options)),
+    : FileSaveFunctions(std::move(dir), std::move(options)),
       pool_(std::make_unique<Pool>(this->options().pool_threads, this->options().decode_threads)) {}
 
 ThreadPoolFileSaves::~ThreadPoolFileSaves() {
@@ -39,21 +39,21 @@ ThreadPoolFileSaves::~ThreadPoolFileSaves() {
 // co_await expression twice.
 asio::awaitable<SavedFile> ThreadPoolFileSaves::save_base64_image(std::string name, std::string payload) {
   std::string target = name;  // each stage has its own copy: argument evaluation order is unspecified
-  return impl::offload_then(
+  return impl_common::offload_then(
       pool_->decode,
       [this, name = std::move(name), payload = std::move(payload)] {
-        return impl::checked_image_bytes(name, payload, options());
+        return impl_common::checked_image_bytes(name, payload, options());
       },
       pool_->io,
       [this, name = std::move(target)](std::string bytes) {
-        return impl::write_file_atomically(directory(), name, bytes, options().fsync);
+        return impl_common::write_file_atomically(directory(), name, bytes, options().fsync);
       });
 }
 
 asio::awaitable<SavedFile> ThreadPoolFileSaves::save_certificate_file(std::string name, std::string bytes) {
-  return impl::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
-    return impl::save_certificate_file_blocking(directory(), name, bytes, options());
+  return impl_common::offload(pool_->io, [this, name = std::move(name), bytes = std::move(bytes)] {
+    return impl_common::save_certificate_file_blocking(directory(), name, bytes, options());
   });
 }
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -179,7 +179,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
   options.save_dir = save_dir;
   say("starting the server");
   http::Server server(options);
-  const std::int64_t user = impl::busiest_owner(spec.dsn, spec.schema);
+  const std::int64_t user = impl_common::busiest_owner(spec.dsn, spec.schema);
   auto reference = harness::open_listing_session(spec.dsn, spec.schema, "naive");
   // The database server's time around each closed-loop window: pg_stat_statements' sums of this
   // user in this database, whatever the listing, so one connection reads them for every listing.

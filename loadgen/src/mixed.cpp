@@ -53,7 +53,7 @@ std::vector<Target> upload_targets(const HttpRunSpec& spec, const std::string& e
   std::set<std::string> on_page;
   certificates_on(nlohmann::json::parse(expected), on_page);
   db::Connection c(spec.dsn);
-  impl::use_dataset(c, spec.schema);
+  impl_common::use_dataset(c, spec.schema);
   std::vector<std::vector<Target>> of_kind;
   for (const auto& kind : certificate_kinds()) {
     auto r = c.exec("SELECT id, image_path FROM " + std::string(kind.table) + " ORDER BY id LIMIT 64");
@@ -83,7 +83,7 @@ std::vector<Target> upload_targets(const HttpRunSpec& spec, const std::string& e
 // The rows as they were: an upload records the saved file's path on its certificate.
 void restore(const HttpRunSpec& spec, const std::vector<Target>& targets) {
   db::Connection c(spec.dsn);
-  impl::use_dataset(c, spec.schema);
+  impl_common::use_dataset(c, spec.schema);
   for (const auto& t : targets)
     c.exec_params("UPDATE " + t.table + " SET image_path = $1 WHERE id = $2", {t.image_path, std::to_string(t.id)});
 }

@@ -36,16 +36,16 @@ std::vector<gate::Check> head_base_trial(const DatasetOf& dataset, const harness
   // Base and head on ONE session: two backends differ by 20-60% on this 2-core machine (where the
   // scheduler puts each relative to the client), a bias no test on the rounds can tell from a
   // regression (docs/gate.md). The head's statements are the base's or have names of their own.
-  const std::int64_t user = impl::busiest_owner(dataset.dsn, dataset.schema);
+  const std::int64_t user = impl_common::busiest_owner(dataset.dsn, dataset.schema);
   struct Path {
     harness::ListingSession session;
-    std::unique_ptr<ListingPaths> head;
+    std::unique_ptr<ListingFunctions> head;
     results::Series base_series, head_series;
   };
   std::vector<Path> paths;
   for (Listing listing : kListings) {
     auto s = harness::open_listing_session(dataset.dsn, dataset.schema, "optimized");
-    auto h = head ? head(s) : std::make_unique<optimized::Listings>(*s.db, optimized::Strategy::per_branch_limit);
+    auto h = head ? head(s) : std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit);
     results::Series series;
     series.family = results::family::listing;
     series.path = std::string(to_string(listing));
@@ -59,7 +59,7 @@ std::vector<gate::Check> head_base_trial(const DatasetOf& dataset, const harness
     const Listing listing = kListings[k];
     std::vector<harness::RoundSubject> subjects(2);
     for (std::size_t side = 0; side < 2; ++side) {
-      ListingPaths* l = side == 0 ? p.session.listings.get() : p.head.get();
+      ListingFunctions* l = side == 0 ? p.session.listings.get() : p.head.get();
       subjects[side].calls = [l, listing, user](std::size_t, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) l->list(listing, user, {1, 20, std::nullopt});
       };

@@ -13,9 +13,9 @@ namespace certbench::testing {
 
 /// The optimized listings with the owner of each row looked up one statement at a time: the N+1
 /// the review is about (a page of 20: 21 statements instead of 1).
-class NPlusOneListings : public ListingPaths {
+class NPlusOneListings : public ListingFunctions {
  public:
-  explicit NPlusOneListings(db::Connection& c) : c_(c), inner_(c, optimized::Strategy::per_branch_limit) {}
+  explicit NPlusOneListings(db::Connection& c) : c_(c), inner_(c, impl_optimized::Strategy::per_branch_limit) {}
   std::string_view name() const noexcept override { return "optimized"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
@@ -36,14 +36,14 @@ class NPlusOneListings : public ListingPaths {
 
  private:
   db::Connection& c_;
-  optimized::Listings inner_;
+  impl_optimized::Listings inner_;
 };
 
 /// The optimized listings made `factor` times slower: each call does its page, then keeps the CPU
 /// busy for (factor - 1) times as long as the page took — the same answer, a known slowdown.
-class SlowedListings : public ListingPaths {
+class SlowedListings : public ListingFunctions {
  public:
-  SlowedListings(db::Connection& c, double factor) : inner_(c, optimized::Strategy::per_branch_limit), extra_(factor - 1) {}
+  SlowedListings(db::Connection& c, double factor) : inner_(c, impl_optimized::Strategy::per_branch_limit), extra_(factor - 1) {}
   std::string_view name() const noexcept override { return "optimized"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
@@ -72,7 +72,7 @@ class SlowedListings : public ListingPaths {
   }
 
  private:
-  optimized::Listings inner_;
+  impl_optimized::Listings inner_;
   double extra_;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// The file-save paths of the review (its problem 3: save_base64_image and save_certificate_file
+// The review's file-save functions (its problem 3: save_base64_image and save_certificate_file
 // block the event loop): the domain types every implementation shares. The interface itself is
-// impl_common/file_save_paths.hpp (it speaks Asio coroutines, which core does not know).
+// impl_common/file_save_functions.hpp (it speaks Asio coroutines, which core does not know).
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -19,16 +19,16 @@ struct SavedFile {
   friend bool operator==(const SavedFile&, const SavedFile&) = default;
 };
 
-/// The review's two save paths, and the certificate column each records the saved file in.
-enum class SavePath {
+/// The review's two save functions, and the certificate column each records the saved file in.
+enum class SaveFunction {
   base64_image,      ///< save_base64_image: a base64 image or data URL; recorded in image_path
   certificate_file,  ///< save_certificate_file: bytes as they are (the certificate's PDF); in file_path
 };
-constexpr std::string_view to_string(SavePath p) noexcept {
-  return p == SavePath::base64_image ? "save_base64_image" : "save_certificate_file";
+constexpr std::string_view to_string(SaveFunction p) noexcept {
+  return p == SaveFunction::base64_image ? "save_base64_image" : "save_certificate_file";
 }
-constexpr std::string_view recorded_column(SavePath p) noexcept {
-  return p == SavePath::base64_image ? "image_path" : "file_path";
+constexpr std::string_view recorded_column(SaveFunction p) noexcept {
+  return p == SaveFunction::base64_image ? "image_path" : "file_path";
 }
 
 /// min(32, cores + 4): the threads of Python's default ThreadPoolExecutor, which aiofiles uses.
@@ -39,13 +39,13 @@ inline unsigned aiofiles_pool_threads() noexcept {
 inline constexpr std::uint64_t kDefaultMaxSaveBytes = 10ull << 20;  // 10 MiB
 
 /// What a save accepts and how it writes. The same options give every implementation the same
-/// behaviour; impl::check_save_options() says which values are valid.
+/// behaviour; impl_common::check_save_options() says which values are valid.
 struct SaveOptions {
   /// The largest file a save writes (decoded bytes); a base64 payload longer than the encoding of
   /// this many bytes is refused before it is decoded.
   std::uint64_t max_bytes = kDefaultMaxSaveBytes;
   /// The image types save_base64_image accepts, as MIME types (lower case). Each must be one whose
-  /// signature certbench knows (impl::known_image_types()).
+  /// signature certbench knows (impl_common::known_image_types()).
   std::vector<std::string> allowed_image_types = {"image/png", "image/jpeg", "image/gif", "image/webp"};
   /// fsync the file before it is renamed into place, and the directory after: durable on return.
   bool fsync = false;

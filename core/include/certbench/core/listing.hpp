@@ -1,5 +1,5 @@
 #pragma once
-// The listing paths of the review (its problems 1, 2 and 5): the domain types and the one
+// The review's listing functions (its problems 1, 2 and 5): the domain types and the one
 // interface that the naive and the optimized implementations both satisfy.
 #include <array>
 #include <cstdint>
@@ -82,13 +82,13 @@ struct ListingPage {
 /// Completes a page: `next` is the position of its last row when the page is full.
 ListingPage make_page(std::vector<CertificateRow> rows, std::int64_t size);
 
-/// The listing paths. Requests are checked here, the same way for every implementation (bad
+/// The listing functions. Requests are checked here, the same way for every implementation (bad
 /// page or size, a negative user id, a keyset page where the implementation serves none:
 /// InputError); implementations provide the do_ functions. One database session each; not
 /// thread-safe.
-class ListingPaths {
+class ListingFunctions {
  public:
-  virtual ~ListingPaths() = default;
+  virtual ~ListingFunctions() = default;
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "optimized", …
   /// False if this implementation serves numbered pages only.
   [[nodiscard]] virtual bool serves_keyset() const noexcept = 0;

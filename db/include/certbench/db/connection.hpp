@@ -131,7 +131,7 @@ class Connection {
 
   /// While `sink` is set, every exec_prepared (exec_pipeline, exec_concurrently) execution is appended to it (for EXPLAIN after a
   /// measurement: which statements a call ran, with which parameters). nullptr stops recording.
-  void record_statements(std::vector<ExecutedStatement>* sink) noexcept { recorded_ = sink; }
+  void capture_statements(std::vector<ExecutedStatement>* sink) noexcept { captured_ = sink; }
 
   /// The most statements this session keeps prepared (default kDefaultPreparedLimit); throws
   /// std::invalid_argument below kMinPreparedLimit (a pipeline's statements must fit at once).
@@ -159,7 +159,7 @@ class Connection {
   std::unique_ptr<Impl> impl_;
   CallStats stats_;
   std::size_t prepared_limit_ = kDefaultPreparedLimit;
-  std::vector<ExecutedStatement>* recorded_ = nullptr;
+  std::vector<ExecutedStatement>* captured_ = nullptr;
 };
 
 /// A transaction on a Connection: statements run through Connection::exec while it is open belong

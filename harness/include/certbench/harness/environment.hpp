@@ -10,7 +10,7 @@
 namespace certbench::harness {
 
 /// The PostgreSQL settings recorded with every run (they change plans and timings).
-inline constexpr const char* kRecordedSettings[] = {
+inline constexpr const char* kReportedSettings[] = {
     "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit",
     "max_parallel_workers_per_gather", "synchronous_commit", "fsync", "effective_io_concurrency",
     "shared_preload_libraries"};

@@ -19,7 +19,7 @@ class io_context;
 }
 
 namespace certbench {
-class FileSavePaths;  // impl_common/file_save_paths.hpp: include it to use what make_file_saves returns
+class FileSaveFunctions;  // impl_common/file_save_functions.hpp: include it to use what make_file_saves returns
 }
 
 namespace certbench::harness {
@@ -42,7 +42,7 @@ std::span<const std::string_view> listing_implementations(Listing listing) noexc
 struct ListingSession {
   std::unique_ptr<db::Connection> db;
   std::unique_ptr<ReferenceData> reference;
-  std::unique_ptr<ListingPaths> listings;
+  std::unique_ptr<ListingFunctions> listings;
 };
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl);
 
@@ -52,7 +52,7 @@ using ListingOpener =
     std::function<ListingSession(const std::string& dsn, std::string_view schema, std::string_view impl)>;
 
 /// Makes a listing implementation on a session whose connection is open on the dataset.
-using ListingFactory = std::function<std::unique_ptr<ListingPaths>(ListingSession& session)>;
+using ListingFactory = std::function<std::unique_ptr<ListingFunctions>(ListingSession& session)>;
 
 /// An opener whose sessions of the implementation `name` are made by `make`, the others as
 /// open_listing_session makes them: how the tests bring a regression back into a path (an N+1, a
@@ -68,7 +68,7 @@ struct ReferenceOptions {
   std::chrono::milliseconds ttl{60'000};
   std::size_t capacity = 100'000;  ///< in_process: entries per cache
   redis::Endpoint redis;           ///< for "redis"
-  std::string redis_namespace;     ///< for "redis": see optimized::RedisCacheOptions::key_namespace
+  std::string redis_namespace;     ///< for "redis": see impl_optimized::RedisCacheOptions::key_namespace
 };
 
 /// The variant called `name` on a session of its own to the dataset in `schema`; throws UsageError
@@ -87,7 +87,7 @@ std::span<const std::string_view> file_save_implementations() noexcept;
 /// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.
 /// Throws UsageError for an unknown name or invalid options, EnvironmentError when io_uring is
 /// not available.
-std::unique_ptr<FileSavePaths> make_file_saves(std::string_view name, boost::asio::io_context& io,
+std::unique_ptr<FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
                                                std::filesystem::path dir, SaveOptions options);
 
 }  // namespace certbench::harness

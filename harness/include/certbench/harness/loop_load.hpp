@@ -29,11 +29,11 @@ struct LoopLoadSpec {
   std::chrono::milliseconds duration{2000};
   std::uint64_t warmup_requests = 0;           ///< run first at the same concurrency, not measured
   std::chrono::microseconds lag_period{1000};  ///< how often the lag probe asks to wake
-  std::function<void()> after_warmup;          ///< e.g. reset a pool's figures, so that the warm-up is not counted
+  std::function<void()> on_window_start;       ///< just before the measured window (after any warm-up): e.g. reset a pool's figures
 };
 
 /// How a driver's pool of database sessions was used during the window (the connection-pool
-/// figures of a server's monitoring): filled in by the driver that owns the pool (record_pool).
+/// figures of a server's monitoring): filled in by the driver that owns the pool (fill_pool_figures).
 struct SessionPoolFigures {
   unsigned sessions = 0;               ///< the pool's size
   unsigned max_in_use = 0;             ///< the most sessions held at once
@@ -65,7 +65,7 @@ struct LoopLoadResult {
 };
 
 /// Puts a pool's usage over the result's window into `result.pool`.
-void record_pool(LoopLoadResult& result, const impl::PoolUsage& usage);
+void fill_pool_figures(LoopLoadResult& result, const impl_common::PoolUsage& usage);
 
 /// One result from repetitions of the same point (run interleaved with other points, so that
 /// drift hits all alike): samples concatenated, counts and time summed, percentiles recomputed,

@@ -1,6 +1,6 @@
 #pragma once
 // The profile of one listing path: the path alone, in a loop, through the same code the
-// measurement uses (open_listing_session, ListingPaths::list), sampled by Linux perf — the thread
+// measurement uses (open_listing_session, ListingFunctions::list), sampled by Linux perf — the thread
 // that makes the calls, and the PostgreSQL backends serving its sessions — each as its own
 // recording, only while the loop runs (perf starts with its events disabled and is switched on
 // and off through its control FIFO). Then one call with its statements recorded, each run again

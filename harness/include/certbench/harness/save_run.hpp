@@ -37,7 +37,7 @@ struct SaveRunSpec {
   [[nodiscard]] std::chrono::milliseconds duration_per_repetition() const {
     return duration_per_point / std::max(1u, repetitions);
   }
-  std::vector<SavePath> paths{SavePath::base64_image};
+  std::vector<SaveFunction> paths{SaveFunction::base64_image};
   std::size_t image_bytes = 200'000;    ///< the PNG of save_base64_image (before base64)
   std::size_t file_bytes = 200'000;     ///< the PDF of save_certificate_file
   bool write_ceiling = true;            ///< measure the disk's ceiling at each concurrency too
@@ -52,7 +52,7 @@ struct SaveRunSpec {
 };
 
 struct SavePoint {
-  SavePath path = SavePath::base64_image;
+  SaveFunction path = SaveFunction::base64_image;
   std::string impl;                     ///< an implementation, or kWriteCeiling (no lag figures then)
   LoopLoadResult load;
 };

@@ -108,9 +108,9 @@ struct RunProgress {
 /// verdicts by results::analyse at the end). A scenario that fails with a certbench Error (the
 /// database or Redis died, …) stops the run: `run.complete` stays false, `run.failure` says why and
 /// the error's exit code is returned; ExitCode::ok otherwise.
-class RunRecorder {
+class RunCollector {
  public:
-  explicit RunRecorder(results::Run run) : run_(std::move(run)) {}
+  explicit RunCollector(results::Run run) : run_(std::move(run)) {}
   ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {});
   /// A copy of the run so far (thread-safe).
   [[nodiscard]] results::Run snapshot() const;

@@ -1,5 +1,5 @@
 #pragma once
-// certbench's worker: the listing paths of one build behind a line protocol on its stdin and
+// certbench's worker: the listing functions of one build behind a line protocol on its stdin and
 // stdout, so that `certbench run --compare-binary OLD` measures two builds — OLD's worker and its
 // own (/proc/self/exe), through exactly the same process and pipe path — in interleaved rounds on
 // one dataset (compare_run.hpp). Both sides of the protocol live here.

@@ -92,7 +92,7 @@ class Api {
   [[nodiscard]] Anatomy anatomy(std::string_view impl) const;
 
   /// How the listing implementation `impl`'s pool was used (sessions held, waits).
-  [[nodiscard]] impl::PoolUsage pool_usage(std::string_view impl) const;
+  [[nodiscard]] impl_common::PoolUsage pool_usage(std::string_view impl) const;
 
  private:
   struct State;

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace certbench::impl::base64 {
+namespace certbench::impl_common::base64 {
 
 /// The decoders this build carries. Each accepts exactly the same texts and produces the same bytes.
 enum class Kernel {
@@ -46,4 +46,4 @@ std::string encode_url(std::string_view bytes);
 /// What encode_url makes, decoded strictly (at most 512 characters); std::nullopt for anything else.
 std::optional<std::string> decode_url(std::string_view text);
 
-}  // namespace certbench::impl::base64
+}  // namespace certbench::impl_common::base64

@@ -11,7 +11,7 @@
 #include "certbench/core/listing.hpp"
 #include "certbench/db/connection.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 /// Points the session at the dataset in `schema` (search_path) with timestamps in UTC, and resets
 /// its counters: what every implementation does once, before any measured call.
@@ -48,4 +48,4 @@ CertificateRow decode_certificate(const db::Result& result, const CertificateCol
 /// each kind when given: the inputs of paths that take a certificate (prepare_certificate_data).
 std::vector<CertificateRow> certificates(db::Connection& connection, std::optional<std::size_t> per_kind = {});
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -14,7 +14,7 @@
 #include "certbench/core/file_saves.hpp"
 #include "certbench/impl_common/idle_pool.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 class FileRecorder {
  public:
@@ -27,7 +27,7 @@ class FileRecorder {
   /// UPDATE <kind>_certificates SET <recorded_column(saved)> = `path` WHERE id = `id` (image_path
   /// or file_path); false if there is no such certificate. Resumes on the awaiting coroutine's
   /// executor.
-  boost::asio::awaitable<bool> record(SavePath saved, std::string kind, std::int64_t id, std::string path);
+  boost::asio::awaitable<bool> record(SaveFunction saved, std::string kind, std::int64_t id, std::string path);
 
   /// Statements sent so far, all sessions.
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return round_trips_.load(); }
@@ -41,4 +41,4 @@ class FileRecorder {
   std::atomic<std::uint64_t> round_trips_{0};
 };
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -14,7 +14,7 @@
 
 #include "certbench/core/file_saves.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 /// Longest file name a save accepts, in bytes (NAME_MAX of Linux file systems).
 inline constexpr std::size_t kMaxFileNameBytes = 255;
@@ -78,4 +78,4 @@ SavedFile save_base64_image_blocking(const std::filesystem::path& dir, std::stri
 SavedFile save_certificate_file_blocking(const std::filesystem::path& dir, std::string_view name,
                                          std::string_view bytes, const SaveOptions& options);
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 /// What a pool's takers saw since the last reset_usage().
 struct PoolUsage {
@@ -113,4 +113,4 @@ class IdlePool {
   Clock::time_point reset_at_{};
 };
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -15,7 +15,7 @@
 #include <optional>
 #include <type_traits>
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 namespace detail {
 // Runs `job` on the calling thread and resumes `handler` on `loop` with its result or its exception.
@@ -88,4 +88,4 @@ boost::asio::awaitable<Result> offload_then(boost::asio::thread_pool& first_pool
       asio::use_awaitable, std::move(first), std::move(then));
 }
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -13,7 +13,7 @@
 #include "certbench/core/reference_data.hpp"
 #include "certbench/db/connection.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 
 /// A database session of its own on the dataset in `schema`. Thread-safe: statements from
 /// several threads take turns on the one session.
@@ -48,4 +48,4 @@ struct ReferenceIds {
 };
 ReferenceIds reference_ids(db::Connection& connection);
 
-}  // namespace certbench::impl
+}  // namespace certbench::impl_common

@@ -1,7 +1,7 @@
 #pragma once
 #include "certbench/core/certificate_data.hpp"
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 
 /// prepare_certificate_data() before the review: every call derives the media directory (made
 /// absolute and normalized) and the URL prefix from the settings again, then joins the
@@ -16,4 +16,4 @@ class CertificateData final : public CertificateDataPaths {
   StorageSettings settings_;
 };
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

@@ -2,15 +2,15 @@
 #include "certbench/core/listing.hpp"
 #include "certbench/db/connection.hpp"
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 
 /// The listings as the backend had them before the review: for every certificate type one query
 /// that loads every matching row (all columns, as the ORM does) into memory, then a sort and a
 /// slice in the application; the admin listing looks up each shown certificate's owner, and the
 /// endpoint each one's spa and template, one query at a time.
-class Listings final : public ListingPaths {
+class Listings final : public ListingFunctions {
  public:
-  /// `db` must already be set up for the dataset (impl::use_dataset).
+  /// `db` must already be set up for the dataset (impl_common::use_dataset).
   explicit Listings(db::Connection& db) : db_(db) {}
   [[nodiscard]] std::string_view name() const noexcept override { return "naive"; }
   [[nodiscard]] bool serves_keyset() const noexcept override { return false; }
@@ -25,4 +25,4 @@ class Listings final : public ListingPaths {
   db::Connection& db_;
 };
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

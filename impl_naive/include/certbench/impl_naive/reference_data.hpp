@@ -4,11 +4,11 @@
 
 #include "certbench/core/reference_data.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 class ReferenceQueries;
 }
 
-namespace certbench::naive {
+namespace certbench::impl_naive {
 
 /// Templates and spas as the backend had them before the review: every get_template_by_id(),
 /// get_public_templates() and spa lookup is a database query (problems 5 and 6).
@@ -27,7 +27,7 @@ class ReferenceData final : public certbench::ReferenceData {
   [[nodiscard]] ReferenceCounters counters() const override;
 
  private:
-  std::unique_ptr<impl::ReferenceQueries> queries_;
+  std::unique_ptr<impl_common::ReferenceQueries> queries_;
 };
 
-}  // namespace certbench::naive
+}  // namespace certbench::impl_naive

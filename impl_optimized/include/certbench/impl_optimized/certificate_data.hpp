@@ -3,7 +3,7 @@
 
 #include "certbench/core/certificate_data.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// prepare_certificate_data() after the review ("cache path calculations at module level"): the
 /// media directory and the URL prefix are derived once, when the object is made (from the
@@ -19,4 +19,4 @@ class CertificateData final : public CertificateDataPaths {
   std::string url_prefix_;  // ending in '/'
 };
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -3,7 +3,7 @@
 #include "certbench/core/reference_data.hpp"
 #include "certbench/db/connection.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// How the one statement per page is written.
 enum class Strategy {
@@ -22,9 +22,9 @@ enum class Strategy {
 ///
 /// With `names` ("cached"), the endpoint takes the review's other answer to its problem 5, "SPA
 /// caching": the public page without joins, then each row's spa and template from the cache.
-class Listings final : public ListingPaths {
+class Listings final : public ListingFunctions {
  public:
-  /// `db` must already be set up for the dataset (impl::use_dataset); `names`, if given, must
+  /// `db` must already be set up for the dataset (impl_common::use_dataset); `names`, if given, must
   /// outlive this object.
   Listings(db::Connection& db, Strategy strategy, certbench::ReferenceData* names = nullptr)
       : db_(db), strategy_(strategy), names_(names) {}
@@ -56,4 +56,4 @@ class Listings final : public ListingPaths {
   certbench::ReferenceData* names_;
 };
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

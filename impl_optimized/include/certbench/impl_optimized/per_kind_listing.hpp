@@ -11,7 +11,7 @@
 #include "certbench/core/listing.hpp"
 #include "certbench/db/connection.hpp"
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// How a page's per-kind statements travel.
 enum class Fanout {
@@ -35,8 +35,8 @@ enum class Fanout {
 /// Counts (db::CallStats of the session it was made with): pipeline — 5 statements, 1 round
 /// trip per page; sessions — 5 statements, 5 round trips per page, whichever session ran them.
 /// Statements are prepared once per session (the first page of a shape costs one more round trip
-/// per statement and session). Not thread-safe, like every ListingPaths.
-class PerKindListings final : public ListingPaths {
+/// per statement and session). Not thread-safe, like every ListingFunctions.
+class PerKindListings final : public ListingFunctions {
  public:
   /// The number of sessions `Fanout::sessions` uses by default: one per certificate kind.
   static std::size_t default_sessions() noexcept;
@@ -44,7 +44,7 @@ class PerKindListings final : public ListingPaths {
   /// Pipeline: on `db` alone (`dsn`, `schema` and `sessions` unused). Sessions: on `db` and
   /// `sessions - 1` more sessions of its own, opened with `dsn` on the dataset in `schema` (throws
   /// ConnectionError when one cannot be opened, UsageError when `sessions` is 0). `db` must already be
-  /// set up for the dataset (impl::use_dataset) and outlive this object.
+  /// set up for the dataset (impl_common::use_dataset) and outlive this object.
   PerKindListings(db::Connection& db, Fanout fanout, const std::string& dsn = {}, std::string_view schema = {},
                   std::size_t sessions = default_sessions());
   ~PerKindListings() override;
@@ -76,4 +76,4 @@ class PerKindListings final : public ListingPaths {
   std::vector<db::Connection*> all_;  // db_, then extra_
 };
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

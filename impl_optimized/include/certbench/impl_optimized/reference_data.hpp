@@ -1,7 +1,7 @@
 #pragma once
 // The review's fixes for problems 5 and 6 ("use joins or implement SPA caching", "implement Redis
 // or in-memory caching for templates"), both: an in-process cache, and Redis in front of the
-// database. The statements behind them are the naive variant's (impl::ReferenceQueries).
+// database. The statements behind them are the naive variant's (impl_common::ReferenceQueries).
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -12,11 +12,11 @@
 #include "certbench/impl_optimized/ttl_cache.hpp"
 #include "certbench/redis/client.hpp"
 
-namespace certbench::impl {
+namespace certbench::impl_common {
 class ReferenceQueries;
 }
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// Templates, the public template list and spas in TtlCaches: bounded, with a TTL, one load per
 /// key however many threads miss at once. update_template and delete_template change the
@@ -36,7 +36,7 @@ class InProcessReferenceData final : public certbench::ReferenceData {
   [[nodiscard]] ReferenceCounters counters() const override;
 
  private:
-  std::unique_ptr<impl::ReferenceQueries> queries_;
+  std::unique_ptr<impl_common::ReferenceQueries> queries_;
   TtlCache<std::int64_t, CertificateTemplate> templates_;
   TtlCache<int, std::vector<CertificateTemplate>> public_templates_;  // one key: 0
   TtlCache<std::int64_t, Spa> spas_;
@@ -81,4 +81,4 @@ class RedisReferenceData final : public certbench::ReferenceData {
   std::unique_ptr<State> state_;
 };
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

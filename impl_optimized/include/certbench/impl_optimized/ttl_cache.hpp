@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace certbench::optimized {
+namespace certbench::impl_optimized {
 
 /// Collapses concurrent loads of one key into one ("single flight"): the first caller loads, the
 /// callers that arrive while it runs wait for its result. forget(key) detaches the running load:
@@ -224,4 +224,4 @@ class TtlCache {
   SingleFlight<Key, Ref, Hash> flights_;
 };
 
-}  // namespace certbench::optimized
+}  // namespace certbench::impl_optimized

@@ -44,7 +44,7 @@ inline constexpr std::string_view file_save = "file_save";        ///< saves on 
 inline constexpr std::string_view ceiling = "ceiling";            ///< the disk's write-only ceiling
 inline constexpr std::string_view benchmark = "benchmark";        ///< a Google Benchmark program's run
 inline constexpr std::string_view overhead = "overhead";          ///< the harness against a bare loop
-/// Two builds' listing paths in interleaved rounds (run --compare-binary): mode "base" (the old
+/// Two builds' listing functions in interleaved rounds (run --compare-binary): mode "base" (the old
 /// build) and "head" (this one), judged head/base by the gate.
 inline constexpr std::string_view compare = "compare";
 /// The index scenario (docs/indexes.md), each index set on a copy of the dataset — mode: the set

@@ -1,5 +1,5 @@
 #pragma once
-// The file-save paths of the review (save_base64_image, save_certificate_file): the one interface
+// The review's file-save functions (save_base64_image, save_certificate_file): the one interface
 // the naive, aiofiles, thread_pool and io_uring implementations satisfy. It speaks Asio coroutines, as the
 // backend's async handlers do; only this header and the implementations' sources include Asio.
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
@@ -20,7 +20,7 @@ namespace certbench {
 ///   implementation wrote it; SavedFile::path is the directory as given joined with `name`.
 /// - A request is checked before anything touches the disk (impl_common/file_saves.hpp): a refused
 ///   one throws InputError out of the co_await and writes nothing.
-/// - The write is atomic (impl::write_file_atomically): a reader of `name` sees the previous file
+/// - The write is atomic (impl_common::write_file_atomically): a reader of `name` sees the previous file
 ///   or the new one, never a part of one; nothing is followed through a symbolic link. A failed
 ///   write throws EnvironmentError naming the file and the reason, and leaves no temporary file.
 /// - Any number of saves may be in flight at once on the loop; of two saves of one name, the one
@@ -30,11 +30,11 @@ namespace certbench {
 ///
 /// Call the saves only from coroutines on the implementation's io_context; destroy the
 /// implementation only when no save is in flight (e.g. after io_context::run() returned).
-class FileSavePaths {
+class FileSaveFunctions {
  public:
-  virtual ~FileSavePaths() = default;
-  FileSavePaths(const FileSavePaths&) = delete;
-  FileSavePaths& operator=(const FileSavePaths&) = delete;
+  virtual ~FileSaveFunctions() = default;
+  FileSaveFunctions(const FileSaveFunctions&) = delete;
+  FileSaveFunctions& operator=(const FileSaveFunctions&) = delete;
 
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "aiofiles", "thread_pool", "io_uring"
 
@@ -48,9 +48,9 @@ class FileSavePaths {
   [[nodiscard]] const SaveOptions& options() const noexcept { return options_; }
 
  protected:
-  /// Throws UsageError for invalid options (impl::check_save_options). The directory is checked
+  /// Throws UsageError for invalid options (impl_common::check_save_options). The directory is checked
   /// by every save, not here: it may be created or replaced later.
-  FileSavePaths(std::filesystem::path dir, SaveOptions options);
+  FileSaveFunctions(std::filesystem::path dir, SaveOptions options);
 
  private:
   std::filesystem::path dir_;

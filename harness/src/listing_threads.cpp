@@ -1,4 +1,4 @@
-#include "certbench/harness/closed_loop.hpp"
+#include "certbench/harness/listing_threads.hpp"
 
 #include <memory>
 
@@ -7,7 +7,7 @@
 
 namespace certbench::harness {
 
-LoadResult run_closed_loop(const LoadSpec& spec) {
+LoadResult run_listing_on_threads(const LoadSpec& spec) {
   // Each client connects and calls the page once (warm-up, outside the window).
   return run_on_threads(spec.clients, spec.duration, [&](unsigned) -> ThreadCall {
     auto session = std::make_shared<ListingSession>(open_listing_session(spec.dsn, spec.schema, spec.impl));

@@ -27,6 +27,6 @@ struct LoadSpec {
 using LoadResult = ThreadLoadResult;
 
 /// Runs the load (each session warmed up first, outside the window); throws on a failed call.
-LoadResult run_closed_loop(const LoadSpec& spec);
+LoadResult run_listing_on_threads(const LoadSpec& spec);
 
 }  // namespace certbench::harness
