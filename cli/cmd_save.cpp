@@ -5,7 +5,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
@@ -61,8 +60,6 @@ std::string read_input(const std::string& path, std::uint64_t limit, const std::
 }  // namespace
 
 int save(const SaveArgs& args) {
-  // Past a file-size limit (ulimit -f) the write should fail with EFBIG and exit 3, not kill us.
-  std::signal(SIGXFSZ, SIG_IGN);
   SaveOptions options;
   options.max_bytes = args.max_bytes;
   options.fsync = args.fsync;

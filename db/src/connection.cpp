@@ -19,6 +19,13 @@ using detail::succeeded;
 
 namespace detail {
 
+// An error that ends the session, whatever the connection's state says yet: a connection exception
+// (class 08), or the server ending the backend (57P01 terminated by an administrator, 57P02 crash
+// shutdown, 57P03 not accepting connections).
+bool ends_session(std::string_view sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+}
+
 [[noreturn]] void rethrow_as_certbench(const std::string& server) {
   try {
     throw;
@@ -26,6 +33,8 @@ namespace detail {
     throw ConnectionError("lost the connection to PostgreSQL at " + server + ": " +
                           first_line(e.what()));
   } catch (const pqxx::sql_error& e) {
+    if (ends_session(e.sqlstate()))
+      throw ConnectionError("lost the connection to PostgreSQL at " + server + ": " + first_line(e.what()));
     throw QueryError("PostgreSQL at " + server + " refused a statement: " + first_line(e.what()),
                      e.sqlstate());
   } catch (const pqxx::failure& e) {
@@ -37,7 +46,7 @@ std::exception_ptr failure_of(PGconn* raw, const PGresult* r, const std::string&
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
   const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
-  if (PQstatus(raw) == CONNECTION_BAD)
+  if (PQstatus(raw) == CONNECTION_BAD || ends_session(sqlstate))
     return std::make_exception_ptr(ConnectionError("lost the connection to PostgreSQL at " + server + ": " + message));
   return std::make_exception_ptr(QueryError("PostgreSQL at " + server + " refused a statement: " + message, sqlstate));
 }

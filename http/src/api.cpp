@@ -150,7 +150,13 @@ Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexce
     std::optional<harness::HeapMeter> heap;  // per request only where the figures are exact: never under load
     if (harness::HeapMeter::exact()) heap.emplace().start();
     const CallMeter meter;
-    const ListingPage page = session.listings->list(route.listing, route.user_id, route.page);
+    ListingPage page;
+    try {
+      page = session.listings->list(route.listing, route.user_id, route.page);
+    } catch (const ConnectionError&) {
+      slot.session.reset();  // closed, as a pool drops a broken connection: the next request opens a new one
+      throw;
+    }
     const CallCost call = meter.read();
     const db::CallStats after = session.db->stats();
     const auto json_start = Clock::now();
