@@ -286,7 +286,7 @@ constexpr std::array<std::string_view, 8> kRunPaths{"listing", "loop",    "cachi
 struct RunOptions {
   RunArgs args;
   DatasetOptions dataset;
-  std::string loop_concurrency = "1,8", paths, scales;
+  std::string loop_concurrency = "8", paths, scales;
   CLI::App* sub = nullptr;
 
   void finish(const CommandLine& line) {
@@ -332,7 +332,7 @@ struct RunOptions {
 Command add_run(CLI::App& app, const CommandLine& line) {
   auto o = std::make_shared<RunOptions>();
   RunArgs& a = o->args;
-  a.saves.concurrency = {1, 4, 16, 64};
+  a.saves.concurrency = {1, 8, 64};
   a.saves.seconds = 1.0;
   auto* run_ = o->sub = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_->add_flag("--quick", a.quick,

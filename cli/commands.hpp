@@ -87,7 +87,7 @@ struct RunArgs {
   DatasetArgs dataset;
   std::string redis;  ///< --redis URL ("" = $REDIS_URL, else embedded)
   SaveLoadArgs saves;
-  std::vector<unsigned> loop_concurrency{1, 8};  ///< the listings on one event loop: concurrent requests
+  std::vector<unsigned> loop_concurrency{8};  ///< the listings on one event loop: concurrent requests (one at a time is the listing family)
   unsigned loop_sessions = 4;     ///< … and the database pool's sessions
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
   std::set<std::string, std::less<>> named;  ///< the options on the command line: they outrank --quick's budgets

@@ -303,7 +303,7 @@ void make_quick(RunPlan& plan) {
   plan.listing_spec.budget_per_listing = milliseconds(500);
   plan.caching_spec.budget_per_path = milliseconds(400);
   plan.loop_spec.duration_per_point = milliseconds(300);
-  plan.loop_spec.concurrency = {8};  // one call at a time is the listings' own family
+  plan.loop_spec.concurrency = {8};
   plan.save_spec.duration_per_point = milliseconds(300);
   plan.save_spec.concurrency = {1, 64};  // one save, and the review's concurrency
   plan.compare_spec.budget_per_pair = milliseconds(1000);

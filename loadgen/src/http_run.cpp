@@ -151,6 +151,7 @@ void make_quick(HttpRunSpec& spec) {
 }
 
 void make_full(HttpRunSpec& spec) {
+  spec.listings = {kListings.begin(), kListings.end()};
   spec.connections = {1, 8, 64};
   spec.uploads = {8, 32, 64};
   spec.save_impls = {"naive", "aiofiles", "thread_pool", "io_uring"};
