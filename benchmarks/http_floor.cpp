@@ -15,12 +15,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -35,6 +39,7 @@ struct Client {
   std::string in;         // bytes read and not yet taken as requests
   unsigned waiting = 0;   // requests read whose answer is not sent yet
   bool running = false;   // a statement is under way
+  bool closed = false;    // the client went away: deleted after this batch of events
   ~Client() {
     if (pg) PQfinish(pg);
     if (fd >= 0) ::close(fd);
@@ -122,17 +127,21 @@ int main(int argc, char** argv) {
   auto tag = [](Client* c, bool database) { return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(c) | database); };
   auto send_next = [](Client& c) {
     if (c.running || c.waiting == 0) return;
-    if (!PQsendQueryPrepared(c.pg, "page", 0, nullptr, nullptr, nullptr, 0)) fail(PQerrorMessage(c.pg));
+    if (!PQsendQueryPrepared(c.pg, "page", 0, nullptr, nullptr, nullptr, 0) || PQflush(c.pg) != 0)
+      fail(PQerrorMessage(c.pg));
     c.running = true;
   };
   epoll_event events[64];
+  std::vector<Client*> closed;  // a batch may hold a closed client's other socket's event too
   for (;;) {
     const int n = ::epoll_wait(loop, events, 64, -1);
+    for (Client* c : closed) delete c;
+    closed.clear();
     for (int e = 0; e < n; ++e) {
       const auto raw = reinterpret_cast<std::uintptr_t>(events[e].data.ptr);
       if (raw == 0) {  // a new connection, with its session
         const int fd = ::accept(listener, nullptr, nullptr);
-        if (fd < 0) continue;
+        if (fd < 0) fail(std::string("accept: ") + std::strerror(errno));
         auto c = std::make_unique<Client>();
         c->fd = fd;
         const int one = 1;
@@ -154,13 +163,15 @@ int main(int argc, char** argv) {
         continue;
       }
       Client& c = *reinterpret_cast<Client*>(raw & ~std::uintptr_t{1});
+      if (c.closed) continue;
       if ((raw & 1) == 0) {
         char buffer[16384];
         const ssize_t got = ::recv(c.fd, buffer, sizeof buffer, 0);
         if (got <= 0) {
           ::epoll_ctl(loop, EPOLL_CTL_DEL, c.fd, nullptr);
           ::epoll_ctl(loop, EPOLL_CTL_DEL, PQsocket(c.pg), nullptr);
-          delete &c;  // a statement under way is abandoned with its session
+          c.closed = true;  // a statement under way is abandoned with its session
+          closed.push_back(&c);
           continue;
         }
         c.in.append(buffer, static_cast<std::size_t>(got));

@@ -336,11 +336,11 @@ Command add_run(CLI::App& app, const CommandLine& line) {
   a.saves.seconds = 1.0;
   auto* run_ = o->sub = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_->add_flag("--quick", a.quick,
-                 "CI's run, a minute of measuring: 10k certificates unless --scale, shorter budgets, the listings "
-                 "on one event loop at 8 concurrent, file saves at 1 and 64");
+                 "CI's run, a minute of measuring: 10k certificates unless --scale, shorter budgets, file saves at "
+                 "1 and 64, the public listing over HTTP in fewer windows and without uploads");
   run_->add_option("--paths", o->paths,
                    "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
-                   "(prepare_certificate_data), saves, http (the listing endpoints over HTTP: under wrk at 8 "
+                   "(prepare_certificate_data), saves, http (the public listing endpoint over HTTP, --full: all four: under wrk at 8 "
                    "connections, an open loop at 50% and 90% of the capacity, and the public listing beside 64 "
                    "uploads per save implementation; docs/api.md), compare (with --compare-binary), indexes (the "
                    "index sets none, review and best judged side by side, each on a copy of the dataset, "
@@ -367,8 +367,8 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                               "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
                               "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
                               "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
-                              "sets judged (--paths indexes); and the API over HTTP under wrk at 1 and 64 connections "
-                              "besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
+                              "sets judged (--paths indexes); and over HTTP every listing endpoint, under wrk at 1 and 64 "
+                              "connections besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
   run_->add_option("--scales", o->scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")
       ->type_name("LIST")

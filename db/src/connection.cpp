@@ -21,9 +21,10 @@ namespace detail {
 
 // An error that ends the session, whatever the connection's state says yet: a connection exception
 // (class 08), or the server ending the backend (57P01 terminated by an administrator, 57P02 crash
-// shutdown, 57P03 not accepting connections).
+// shutdown, 57P03 not accepting connections, 57P04 database dropped, 57P05 idle-session timeout).
 bool ends_session(std::string_view sqlstate) {
-  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+  return sqlstate.starts_with("08") || (sqlstate.starts_with("57P0") && sqlstate.size() == 5 && sqlstate[4] >= '1' &&
+                                        sqlstate[4] <= '5');
 }
 
 [[noreturn]] void rethrow_as_certbench(const std::string& server) {
@@ -46,7 +47,9 @@ std::exception_ptr failure_of(PGconn* raw, const PGresult* r, const std::string&
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
   const std::string message = first_line(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(raw));
-  if (PQstatus(raw) == CONNECTION_BAD || ends_session(sqlstate))
+  const char* severity = r != nullptr ? PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED) : nullptr;
+  const bool fatal = severity != nullptr && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC");
+  if (PQstatus(raw) == CONNECTION_BAD || fatal || ends_session(sqlstate))
     return std::make_exception_ptr(ConnectionError("lost the connection to PostgreSQL at " + server + ": " + message));
   return std::make_exception_ptr(QueryError("PostgreSQL at " + server + " refused a statement: " + message, sqlstate));
 }
