@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -66,10 +67,11 @@ CompareResult measure_compare(const CompareRunSpec& spec, const std::function<vo
                                      to_string(listing), impl, base_rows, head_rows));
       const double target = std::chrono::duration<double>(spec.min_batch).count();
       m.batch = call <= 0 ? 1000 : static_cast<std::size_t>(std::clamp(std::ceil(target / call), 1.0, 100'000.0));
-      // Blocks: before each, both workers open fresh sessions (in alternating order). Two backends
+      // Blocks: each on two fresh worker processes, started in alternating order. Two backends
       // differ by 20-60% on a small machine (where the scheduler puts each relative to its client),
       // a bias that stays for a session's life and that no test on one session's rounds can tell
-      // from a regression; across blocks it is noise. In a block, round i asks each worker for one
+      // from a regression; a worker process's own placement and memory layout stay for its life
+      // the same way. Across blocks both are noise. In a block, round i asks each worker for one
       // batch, the order alternating (rounds.hpp); a side's sample is its block's median round, so
       // the gate's test and interval run over blocks, paired. The harness's own clock around a batch
       // includes the pipe: only the worker's figure is kept.
@@ -80,16 +82,22 @@ CompareResult measure_compare(const CompareRunSpec& spec, const std::function<vo
         // A session opens at its worker's first call, and where its backend lands depends on what
         // ran just before: opened in the rounds, the second side's backend always started right
         // after the first side's batch, which measured 1.13-1.22x slower on one listing in 9 A/A
-        // runs of 10 (the bias followed the position when the sides swapped). Opened here, each
-        // with its first call, in the block's order, no side always comes second.
-        WorkerClient* order[2] = {&base, &head};
-        if (b % 2 == 1) std::swap(order[0], order[1]);
+        // runs of 10 (the bias followed the position when the sides swapped). Started and opened
+        // here, each with its first call, in the block's order, no side always comes second.
+        const bool base_first = b % 2 == 0;
+        std::optional<WorkerClient> block_workers[2];  // [0] base, [1] head
+        for (const std::size_t side : {base_first ? 0u : 1u, base_first ? 1u : 0u})
+          block_workers[side].emplace(side == 0 ? spec.base_binary : spec.head_binary);
+        WorkerClient& block_base = *block_workers[0];
+        WorkerClient& block_head = *block_workers[1];
+        WorkerClient* order[2] = {&block_base, &block_head};
+        if (!base_first) std::swap(order[0], order[1]);
         for (WorkerClient* w : order) w->open(spec.dsn, spec.schema);
         for (WorkerClient* w : order) w->list(listing, impl, user, spec.page, 1);
         std::vector<double> block[2];
         std::vector<RoundSubject> subjects(2);
         for (std::size_t side = 0; side < 2; ++side) {
-          WorkerClient& w = side == 0 ? base : head;
+          WorkerClient& w = side == 0 ? block_base : block_head;
           auto& samples = block[side];
           subjects[side].calls = [&w, &samples, &m, listing, user, &spec](std::size_t, std::size_t count) {
             samples.push_back(w.list(listing, m.impl, user, spec.page, count).seconds_per_call);
