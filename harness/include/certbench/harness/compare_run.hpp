@@ -28,8 +28,8 @@ struct CompareRunSpec {
   std::vector<Listing> listings{kListings.begin(), kListings.end()};
   PageRequest page{1, 20, std::nullopt};
   std::chrono::milliseconds budget_per_pair{2000};  ///< per (listing, implementation); then the round ends
-  /// The budget is split into blocks, each on two fresh worker processes (compare_run.cpp says
-  /// why); a side's sample is a block's median round.
+  /// The budget is split into blocks, each on two fresh worker processes that measure every pair
+  /// in turn (compare_run.cpp says why); a side's sample is a block's median round.
   unsigned blocks = 16;
   unsigned min_rounds_per_block = 5;  ///< whatever the budget
   unsigned max_rounds = 2000;
