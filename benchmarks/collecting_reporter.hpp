@@ -5,9 +5,6 @@
 // --benchmark_format and --benchmark_color (CreateDefaultDisplayReporter, the reporter
 // RunSpecifiedBenchmarks would use without one of ours), and the file reporter slot stays
 // Google Benchmark's, so --benchmark_out and --benchmark_out_format are untouched.
-//
-// (It was a ConsoleReporter subclass: the console table whatever the format, and colour codes
-// whatever --benchmark_color said and wherever stdout went.)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

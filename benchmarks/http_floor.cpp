@@ -1,5 +1,5 @@
 // http_floor: the least an HTTP server can do for a listing page, as a floor for `certbench serve`
-// (scripts/bench-http, docs/api.md "Benchmarks"). One epoll loop; each client connection has its
+// (scripts/bench-http, docs/api-load.md, "Throughput"). One epoll loop; each client connection has its
 // own libpq session running one prepared statement without blocking. A request is read up to its
 // blank line (GET, no body), the statement sent, and its rows written as a JSON array of objects,
 // every column a string (null for NULL), behind a status line, Content-Type and Content-Length.

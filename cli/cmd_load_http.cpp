@@ -1,4 +1,4 @@
-// certbench load-http URL: certbench's open-loop generator against any HTTP server (docs/api.md):
+// certbench load-http URL: certbench's open-loop generator against any HTTP server (docs/api-load.md):
 // GET URL at a fixed rate, latency from each request's intended start.
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
@@ -71,7 +71,7 @@ Command add_load_http(CLI::App& app, const CommandLine& line) {
   auto shared = std::make_shared<LoadHttpArgs>();
   auto& args = *shared;
   auto* sub = app.add_subcommand("load-http", "GET a URL at a fixed rate with certbench's open-loop generator "
-                                              "(latency from each request's intended start; docs/api.md)");
+                                              "(latency from each request's intended start; docs/api-load.md)");
   sub->add_option("url", args.url, "http://HOST:PORT/PATH?QUERY (HOST: an IP address or localhost)")->type_name("URL")->required();
   sub->add_option("--rate", args.rate, "requests per second, sent on schedule whatever the server does")->type_name("R")->required()
       ->check(CLI::PositiveNumber);

@@ -97,10 +97,12 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
     http.scale = dataset.spec.scale;
     if (args.full) loadgen::make_full(http);
     if (args.quick) loadgen::make_quick(http);
-    plan.http = harness::OuterScenario{"the API over HTTP", http.estimated_seconds(), [http](const auto& tell) {
-                                         auto r = loadgen::measure_http(http, tell);
-                                         return harness::OuterScenario::Result{std::move(r.series), std::move(r.wrong)};
-                                       }};
+    plan.http = harness::OuterScenario{
+        "the API over HTTP", [http](const harness::CallSeconds& calls) { return http.estimated_seconds(calls); },
+        [http](const auto& tell) {
+          auto r = loadgen::measure_http(http, tell);
+          return harness::OuterScenario::Result{std::move(r.series), std::move(r.wrong)};
+        }};
   }
   if (args.quick) {
     harness::make_quick(plan);
@@ -169,7 +171,7 @@ int run(const RunArgs& args) {
   if (wants(args, "saves")) save_dir.emplace(args.saves.save_dir, args.saves.keep_files);
 
   auto plan = plan_of(args, dataset, save_dir ? save_dir->path() : fs::path());
-  if (args.full)  // how cost grows: the same dataset at other scales, each in a schema of its own
+  if (args.full && wants(args, "listing"))  // how cost grows: the dataset at other scales, each in a schema of its own
     for (auto scale : args.scales) {
       auto point = harness::sweep_point(args.dataset.schema, dataset.spec.scale, scale);
       auto spec = dataset.spec;
@@ -183,13 +185,13 @@ int run(const RunArgs& args) {
     for (const auto& copy : plan.index_spec.copies) ensure_scale(dataset.target.dsn(), spec, copy.schema);
   }
   if (redis) plan.caching_spec.redis = redis->endpoint();
-  harness::RunCollector recorder(
+  harness::RunCollector collector(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));
-  const auto runner = args.runner.empty() ? recorder.snapshot().environment.host : args.runner;
+  const auto runner = args.runner.empty() ? collector.snapshot().environment.host : args.runner;
   std::optional<reports::MetricsServer> endpoint;  // /metrics while measuring (and lingering)
   if (!args.listen.empty()) {
-    endpoint.emplace(args.listen, runner, [&recorder] { return recorder.snapshot(); },
-                     [&recorder] { return recorder.progress(); });
+    endpoint.emplace(args.listen, runner, [&collector] { return collector.snapshot(); },
+                     [&collector] { return collector.progress(); });
     note(fmt::format("serving /metrics on port {}", endpoint->port()));
   }
 
@@ -200,8 +202,8 @@ int run(const RunArgs& args) {
     struct Unregister {
       int handle;
       ~Unregister() { sys::unregister_cleanup(handle); }
-    } on_signal{sys::register_cleanup([&recorder, &out, &args] {
-      auto partial = recorder.snapshot();
+    } on_signal{sys::register_cleanup([&collector, &out, &args] {
+      auto partial = collector.snapshot();
       if (partial.complete) return;
       if (partial.failure.empty()) partial.failure = "interrupted by a signal";
       partial.environment.ended_utc = harness::utc_now();
@@ -213,11 +215,11 @@ int run(const RunArgs& args) {
       }
     })};
     ProgressLine progress;
-    code = recorder.measure(plan, std::ref(progress));
+    code = collector.measure(plan, std::ref(progress));
     progress.clear();
   }
 
-  auto run = recorder.snapshot();
+  auto run = collector.snapshot();
   run.environment.ended_utc = harness::utc_now();
   reports::PrintOptions printed;
   printed.tables = args.tables;
@@ -307,8 +309,9 @@ struct RunOptions {
     }
     dataset.finish();
     if (args.full) {
-      if (!args.paths.empty() && std::find(args.paths.begin(), args.paths.end(), "listing") == args.paths.end())
-        throw UsageError("--full measures the listings at every scale: add listing to --paths");
+      if (!wants(args, "listing") && !wants(args, "http") && !wants_indexes(args))
+        throw UsageError("--full adds to listing (every scale), http (every endpoint) and indexes: --paths names none "
+                         "of them");
       args.scales = parse_scales(scales.empty() ? "1k,10k,100k,1M" : scales);
     }
     if (args.quick && !args.dataset.scale_given) {
@@ -342,7 +345,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                    "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
                    "(prepare_certificate_data), saves, http (the public listing endpoint over HTTP, --full: all four: under wrk at 8 "
                    "connections, an open loop at 50% and 90% of the capacity, and the public listing beside 64 "
-                   "uploads per save implementation; docs/api.md), compare (with --compare-binary), indexes (the "
+                   "uploads per save implementation; docs/api-load.md), compare (with --compare-binary), indexes (the "
                    "index sets none, review and best judged side by side, each on a copy of the dataset, "
                    "SCHEMA_ix_<set>; docs/indexes.md) (default: all but indexes, which --full adds; with "
                    "--compare-binary: compare)")

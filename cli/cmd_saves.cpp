@@ -2,6 +2,7 @@
 // one event loop, beside the disk's ceiling); the terminal sink prints it, --goals adds the
 // verdicts of the claims table on its figures.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/environment.hpp"
@@ -26,7 +27,7 @@ harness::SaveRunSpec save_spec(const ReadyDataset& dataset, const std::string& s
   spec.concurrency = args.concurrency;
   spec.duration_per_point = std::chrono::milliseconds(static_cast<long>(args.seconds * 1000));
   spec.repetitions = args.repetitions;
-  spec.paths = args.paths;
+  spec.functions = args.functions;
   spec.image_bytes = args.image_bytes;
   spec.file_bytes = args.file_bytes;
   spec.options.fsync = args.fsync;
@@ -48,11 +49,11 @@ int saves(const SavesArgs& args) {
   plan.scale = dataset.spec.scale;
   plan.listing = plan.loop = plan.caching = plan.derived = false;
   plan.save_spec = save_spec(dataset, args.dataset.schema, args.load, dir.path());
-  harness::RunCollector recorder(describe_run(dataset, std::nullopt, args.command_line));
+  harness::RunCollector collector(describe_run(dataset, std::nullopt, args.command_line));
   ProgressLine progress;
-  const auto code = recorder.measure(plan, std::ref(progress));
+  const auto code = collector.measure(plan, std::ref(progress));
   progress.clear();
-  auto run = recorder.snapshot();
+  auto run = collector.snapshot();
   run.environment.ended_utc = harness::utc_now();
   if (run.series.empty() && run.complete)
     fmt::print("file saves: not measured (no certificate of this dataset has an image to save)\n");
@@ -70,7 +71,8 @@ namespace {
 struct SavesOptions {
   SavesArgs args;
   DatasetOptions dataset;
-  std::string impls = "naive,aiofiles,thread_pool,io_uring", concurrency = "1,2,4,8,16,32,64", image = "200k",
+  std::string impls = fmt::format("{}", fmt::join(harness::file_save_implementations(), ",")),
+              concurrency = "1,2,4,8,16,32,64", image = "200k",
               file = "200k", paths = "save_base64_image,save_certificate_file";
   bool no_fsync = false, no_record = false;
 
@@ -90,12 +92,12 @@ struct SavesOptions {
     load.file_bytes = parse_count(file, "--file-size");
     if (load.file_bytes < 64 || load.file_bytes > (64u << 20))
       throw UsageError("--file-size must be between 64 bytes and 64M (got " + file + ")");
-    load.paths.clear();
+    load.functions.clear();
     for (const auto& name : split_list(paths)) {
       if (name == to_string(SaveFunction::base64_image))
-        load.paths.push_back(SaveFunction::base64_image);
+        load.functions.push_back(SaveFunction::base64_image);
       else if (name == to_string(SaveFunction::certificate_file))
-        load.paths.push_back(SaveFunction::certificate_file);
+        load.functions.push_back(SaveFunction::certificate_file);
       else
         throw UsageError("--path takes save_base64_image and save_certificate_file (got '" + name + "')");
     }

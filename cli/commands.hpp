@@ -68,11 +68,11 @@ int seed(const SeedArgs& args);
 
 /// The file-save load (run and saves).
 struct SaveLoadArgs {
-  std::vector<std::string> impls{"naive", "aiofiles", "thread_pool", "io_uring"};
+  std::vector<std::string> impls = harness::file_save_implementation_names();
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   double seconds = 0.5;               ///< per (implementation, concurrency) point
   unsigned repetitions = 3;           ///< interleaved windows the seconds are split into: the samples of each interval
-  std::vector<SaveFunction> paths{SaveFunction::base64_image, SaveFunction::certificate_file};
+  std::vector<SaveFunction> functions{SaveFunction::base64_image, SaveFunction::certificate_file};
   std::uint64_t image_bytes = 200'000;  ///< the PNG of save_base64_image
   std::uint64_t file_bytes = 200'000;   ///< the PDF of save_certificate_file
   bool fsync = true;

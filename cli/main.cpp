@@ -1,6 +1,7 @@
 // certbench's command line: the commands declared (each in its cmd_*.cpp), parsed (CLI11), run,
 // and errors mapped to one line on stderr and the documented exit code.
 #include <csignal>
+#include <cstdlib>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <map>
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG, handled as a full disk (exit 3),
   // instead of the signal killing certbench with its temporary files left behind.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Every connection to PostgreSQL gives up after 10 s against a server that does not answer
+  // (libpq's default is to wait for TCP); a DSN's connect_timeout, or the variable set, wins.
+  ::setenv("PGCONNECT_TIMEOUT", "10", 0);
 
   CLI::App app{"certbench — measures the naive and optimized data paths of a certificate "
                "backend against a seeded PostgreSQL database.",

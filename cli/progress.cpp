@@ -5,8 +5,13 @@
 namespace certbench::cli {
 
 void ProgressLine::operator()(const harness::RunProgress& p) {
-  if (!line_.visible()) return;
-  line_.show(fmt::format("{}: {} · about {:.0f} s left", p.scenario, p.detail, p.seconds_left));
+  if (line_.visible()) {
+    line_.show(fmt::format("{}: {} · about {:.0f} s left", p.scenario, p.detail, p.seconds_left));
+    return;
+  }
+  if (p.scenario == scenario_) return;  // a log: a line when a scenario starts
+  scenario_ = std::string(p.scenario);
+  note(p.seconds_left >= 1 ? fmt::format("{} · about {:.0f} s left", p.scenario, p.seconds_left) : scenario_);
 }
 
 }  // namespace certbench::cli

@@ -1,6 +1,9 @@
 #pragma once
-// The progress line of a long run on stderr (only when stderr is a terminal): the scenario, the
-// point under way and an estimate of the time left, rewritten at most ten times a second.
+// The progress of a long run on stderr: on a terminal, one line rewritten at most ten times a
+// second with the scenario, the point under way and an estimate of the time left; in a log (CI), a
+// line as each scenario starts, with the estimate.
+#include <string>
+
 #include "certbench/harness/scenarios.hpp"
 #include "terminal.hpp"
 
@@ -13,6 +16,7 @@ class ProgressLine {
 
  private:
   StatusLine line_;
+  std::string scenario_;  // the last one noted, in a log
 };
 
 }  // namespace certbench::cli

@@ -1,11 +1,17 @@
 #pragma once
-// The run's own directory for saved files (run and saves): made under --save-dir (default /tmp),
-// removed afterwards — also on a shutdown signal — unless the user keeps it.
+// The run's own directory for saved files (run, saves, serve): made under --save-dir (default
+// /tmp), removed afterwards — also on a shutdown signal — unless the user keeps it. One that a
+// command killed outright (SIGKILL) left behind is removed by the next command that makes one
+// there: it carries an owner file naming its process (sys::stale_throwaway_dirs). A kept one has
+// a name of its own, and no later command touches it.
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/shutdown.hpp"
 
@@ -13,7 +19,10 @@ namespace certbench::cli {
 
 class SaveDirectory {
  public:
-  SaveDirectory(const std::string& parent, bool keep) : dir_(make(parent)) {
+  static constexpr std::string_view kPrefix = "certbench-saves-";
+  static constexpr std::string_view kKeptPrefix = "certbench-kept-saves-";
+
+  SaveDirectory(const std::string& parent, bool keep) : dir_(make(parent, keep)) {
     if (!keep) cleanup_.emplace([d = dir_] {
       std::error_code ec;
       std::filesystem::remove_all(d, ec);
@@ -22,10 +31,17 @@ class SaveDirectory {
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return dir_; }
 
  private:
-  static std::filesystem::path make(const std::string& parent) {
+  static std::filesystem::path make(const std::string& parent, bool keep) {
     const std::filesystem::path base = parent.empty() ? sys::throwaway_parent() : std::filesystem::path(parent);
     if (!std::filesystem::is_directory(base)) throw InputError("--save-dir " + base.string() + " is not a directory");
-    return sys::make_unique_dir(base, "certbench-saves-");
+    if (keep) return sys::make_unique_dir(base, kKeptPrefix);
+    for (const auto& stale : sys::stale_throwaway_dirs(base, kPrefix)) {
+      std::error_code ec;
+      std::filesystem::remove_all(stale, ec);
+    }
+    auto dir = sys::make_unique_dir(base, kPrefix);
+    sys::write_file_atomic(dir / "owner", sys::owner_line());
+    return dir;
   }
   std::filesystem::path dir_;
   std::optional<sys::ScopedCleanup> cleanup_;

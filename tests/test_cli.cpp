@@ -11,16 +11,15 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
 using certbench::testing::shared_cluster;
+using certbench::testing::has;
+using certbench::testing::lines;
 
 namespace {
-std::size_t lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
@@ -53,6 +52,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {"db"},
       {"db", "up", "--port", "5"},
       {"run", "--redis", "http://cache:6379"},
+      {"run", "--paths", "saves,caching", "--full"},  // --full adds nothing to them
       {"bench", "--suite", "everything"},
       {"bench", "--redis", "redis://h:0"},
       {"bench", "--benchmark_format=xml"},

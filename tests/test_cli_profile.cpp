@@ -9,25 +9,16 @@
 
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
 using certbench::testing::shared_cluster;
+using certbench::testing::has;
+using certbench::testing::slurp;
+using certbench::testing::lines;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::size_t lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
 
 fs::path fresh_dir(const std::string& name) {
   const auto dir = fs::temp_directory_path() / ("certbench-test-" + name + "-" + std::to_string(::getpid()));

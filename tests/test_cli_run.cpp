@@ -18,26 +18,17 @@
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
 using certbench::testing::shared_cluster;
 namespace results = certbench::results;
+using certbench::testing::has;
+using certbench::testing::slurp;
+using certbench::testing::temp_dir;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path temp_dir(const std::string& prefix) {
-  return certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), prefix);
-}
 
 // Debian's python3 (not a pyenv one on PATH): python3-jsonschema and libbenchmark-tools are its.
 certbench::sys::RunResult python(const std::vector<std::string>& args) {
@@ -179,11 +170,17 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   // Memory needs jemalloc's counters: judged in release builds, not under the sanitizers.
   EXPECT_EQ(judged.count("memory") == 1, optimized->samples_of(results::Metric::peak_heap) != nullptr);
 
-  // Google Benchmark's compare.py reads two runs (a second, listings only).
-  auto second = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "1000", "--schema", "cli_run",
-                               "--out", (out / "b").string(), "--dsn", shared_cluster().dsn()});
+  // Google Benchmark's compare.py reads two runs (a second, listings only, with the event loop at a
+  // concurrency named: what the user names outranks --quick's).
+  auto second = run_certbench({"run", "--quick", "--paths", "listing,loop", "--loop-concurrency", "2",
+                               "--loop-seconds", "0.1", "--scale", "1000", "--schema", "cli_run", "--out",
+                               (out / "b").string(), "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_FALSE(has(second.out, "caching and derived data")) << second.out;
+  std::set<double> loop_concurrency;
+  for (const auto& s : results::load(out / "b" / "results.json").series)
+    if (s.family == results::family::listing_loop) loop_concurrency.insert(s.parameter("concurrency").value_or(0));
+  EXPECT_EQ(loop_concurrency, std::set<double>{2});
   auto compare = python({"/usr/share/benchmark/compare.py", "benchmarks", (out / "a" / "benchmarks.json").string(),
                          (out / "b" / "benchmarks.json").string()});
   EXPECT_EQ(compare.exit_code, 0) << compare.err;

@@ -12,9 +12,12 @@
 #include "certbench/impl_common/file_saves.hpp"
 #include "certbench/impl_common/base64.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
+using certbench::testing::has;
+using certbench::testing::lines;
 
 namespace {
 
@@ -25,11 +28,6 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
 };
-
-std::size_t lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

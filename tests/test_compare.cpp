@@ -15,14 +15,14 @@
 #include "certbench/harness/worker.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using namespace certbench;
 using certbench::testing::run_certbench;
+using certbench::testing::has;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::size_t lines_of(const std::string& text) {
   std::size_t n = 0;

@@ -1,10 +1,12 @@
 // Faults with real processes and real signals (docs/reliability.md, "Faults"): the database killed
-// under each family of a run and under serve, serve's sessions cut, certbench killed while it writes
-// a baseline, a disk that fails while the results are written. Each test checks the exit code,
-// that nothing half-written sits under a final name, and what comes back afterwards.
+// under each family of a run and under serve, serve's sessions cut, a database that never answers,
+// certbench killed while it writes a baseline or while a run measures, a disk that fails while the
+// results are written. Each test checks the exit code, that nothing half-written sits under a
+// final name, and what comes back afterwards.
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -21,36 +23,46 @@
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/http/server.hpp"
+#include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/results/json.hpp"
+#include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/net.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
+#include "support/services.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using namespace certbench;
 using certbench::testing::eventually;
 using certbench::testing::http_request;
+using certbench::testing::has;
+using certbench::testing::slurp;
+using certbench::testing::lines;
+using certbench::testing::temp_dir;
 
 namespace {
 
 const fs::path kFixture = fs::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/results-quick.json";
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-std::string slurp(const fs::path& p) { return sys::read_file(p).value_or(""); }
-fs::path temp_dir(const std::string& prefix) { return sys::make_unique_dir(sys::throwaway_parent(), prefix); }
-
-std::size_t lines(const std::string& text) {
-  std::size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n + (!text.empty() && text.back() != '\n');
-}
 
 // Waits for a child certbench; nullopt when it has not ended within `seconds`.
 std::optional<int> exit_within(pid_t pid, double seconds) {
   std::optional<int> code;
   eventually([&] { return (code = sys::try_wait(pid)).has_value(); }, seconds);
   return code;
+}
+
+// True while a process has `part` in its command line.
+bool runs_with(const std::string& part) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    auto cmdline = sys::read_file(e.path() / "cmdline").value_or("");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (has(cmdline, part)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,9 +80,12 @@ TEST_P(DatabaseKilledDuring, TheRunExitsThreeAndKeepsWhatWasMeasured) {
       {"run", "--quick", "--paths", GetParam(), "--scale", "1000", "--out", (dir / "out").string(), "--dsn",
        cluster.dsn()},
       log);
-  // Once the family is under way (the dataset is seeded), kill the server.
-  ASSERT_TRUE(eventually([&] { return has(slurp(log), "seeded"); }, 120)) << slurp(log);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Once the family is under way (its scenario's line in the log), kill the server.
+  const std::map<std::string, std::string> scenario{
+      {"listing,loop", "listings"}, {"caching", "caching"}, {"saves", "file saves"}, {"http", "the API over HTTP"}};
+  ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: " + scenario.at(GetParam()) + " · about"); }, 120))
+      << slurp(log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   ::kill(cluster.info().postmaster_pid, SIGKILL);
   const auto code = exit_within(pid, 90);
   ASSERT_TRUE(code) << "certbench did not stop after its database died: " << slurp(log);
@@ -123,38 +138,54 @@ constexpr const char* kListing = "/optimized/certificates/public?size=5";
 
 }  // namespace
 
-// A listing session whose connection is cut (its backend terminated, as a failover or an idle
-// timeout does) answers 503, with a JSON error; the session is closed, and the next requests open
-// new ones and are answered again. /health never depends on the database.
+// A session whose connection is cut (its backend terminated, as a failover or an idle timeout
+// does) answers 503, with a JSON error; the session is dropped, and the next requests open new ones
+// and are answered again — the listings' pools, the template variants' sessions and the save
+// recorder's. /health never depends on the database.
 TEST(ServeFaults, ASessionThatLostItsConnectionIsReplaced) {
   auto cluster = db::EmbeddedPostgres::start_throwaway();  // every client backend of it is cut below
   Serving s(cluster.dsn());
-  const auto impls = harness::listing_implementations(Listing::public_certificates);
-  auto target = [](std::string_view impl) { return "/" + std::string(impl) + "/certificates/public?size=5"; };
-  for (auto impl : impls) {  // both sessions of each pool opened: two requests at once
-    auto first = std::async(std::launch::async, [&] { return s.status(target(impl)); });
-    EXPECT_EQ(s.status(target(impl)), 200) << impl;
-    EXPECT_EQ(first.get(), 200) << impl;
+  struct Target {
+    std::string method, target, body;
+  };
+  std::vector<Target> targets;
+  for (auto impl : harness::listing_implementations(Listing::public_certificates))
+    targets.push_back({"GET", "/" + std::string(impl) + "/certificates/public?size=5", ""});
+  targets.push_back({"GET", "/naive/templates/public", ""});
+  {
+    db::Connection db(cluster.dsn());
+    impl_common::use_dataset(db, "faults");
+    const auto id = db.exec("SELECT min(id) FROM spa_therapist_certificates").int64(0, 0);
+    targets.push_back({"POST", "/naive/certificates/spa_therapist/" + std::to_string(id) + "/file", "%PDF-1.4\n%%EOF\n"});
+  }
+  auto ask = [&](const Target& t) { return http_request(s.server->port(), t.method, t.target, t.body); };
+  for (const auto& t : targets) {  // both sessions of each listing pool opened: two requests at once
+    auto first = std::async(std::launch::async, [&] { return ask(t); });
+    const auto second = ask(t);
+    ASSERT_TRUE(second && first.get());
+    EXPECT_EQ(second->status, 200) << t.target << ": " << second->body;
   }
   db::Connection admin(cluster.dsn());
   const auto cut = admin.exec(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
       "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database()");
-  ASSERT_GE(cut.int64(0, 0), static_cast<std::int64_t>(impls.size())) << "serve's sessions were not cut";
-  for (auto impl : impls) {
+  ASSERT_GE(cut.int64(0, 0), static_cast<std::int64_t>(targets.size())) << "serve's sessions were not cut";
+  for (const auto& t : targets) {
     int unavailable = 0;
-    for (int i = 0; i < 4; ++i) {
-      const auto reply = http_request(s.server->port(), "GET", target(impl));
+    for (int i = 0; i < 4; ++i) {  // each broken session (two at most) fails one request
+      const auto reply = ask(t);
       ASSERT_TRUE(reply);
       if (reply->status == 503) {
         ++unavailable;
         EXPECT_TRUE(has(nlohmann::json::parse(reply->body).at("error").get<std::string>(), "database")) << reply->body;
       } else {
-        EXPECT_EQ(reply->status, 200) << impl << ": " << reply->body;
+        EXPECT_EQ(reply->status, 200) << t.target << ": " << reply->body;
       }
     }
-    EXPECT_LE(unavailable, 2) << impl << ": a session stayed broken";
-    EXPECT_EQ(s.status(target(impl)), 200) << impl;
+    EXPECT_LE(unavailable, 2) << t.target << ": a session stayed broken";
+    const auto last = ask(t);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->status, 200) << t.target << ": " << last->body;
   }
   EXPECT_EQ(s.status("/health"), 200);
 }
@@ -241,5 +272,108 @@ TEST(Faults, ADiskThatFailsWhileTheReportIsWrittenExitsThreeAndKeepsTheEarlierOn
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.is_regular_file()) after[e.path()] = slurp(e.path());
   EXPECT_EQ(after, before) << "a file changed or a temporary one was left";
+  fs::remove_all(dir);
+}
+
+// A database server that accepts the connection and never answers (a hung host, a black-holing
+// firewall) cannot hang certbench: the connection gives up after its connect timeout (10 s unless
+// the DSN or PGCONNECT_TIMEOUT says otherwise), exit 3 with one line.
+TEST(Faults, ADatabaseThatNeverAnswersIsGivenUpOnAfterTheConnectTimeout) {
+  const auto dir = temp_dir("certbench-test-silent-db-");
+  const int port = sys::free_loopback_port();
+  const auto silent = certbench::testing::start_silent_listener(port, dir / "silent.log");
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = certbench::testing::run_certbench(
+      {"show", "public", "--dsn", "postgresql://certbench@127.0.0.1:" + std::to_string(port) + "/certbench"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_TRUE(has(r.err, "timeout")) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(60));
+  fs::remove_all(dir);
+}
+
+// certbench stopped by a signal while a run measures its file saves, with an embedded Redis (the
+// caching family's) running and its folder of saved files in use. SIGINT and SIGTERM stop it in
+// order: 130 or 143, results.json whole with complete: false and what was measured, no temporary
+// file, the Redis server and the saves folder gone. SIGKILL leaves no file half-written under a
+// final name; its Redis server dies with it, and the next run removes the folders it left.
+class RunInterruptedBy : public ::testing::TestWithParam<int> {};
+
+TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
+  const int signal = GetParam();
+  const auto dir = temp_dir("certbench-test-interrupted-");
+  const auto log = (dir / "log").string();
+  const std::vector<std::string> run{"run",   "--quick", "--paths", "caching,saves", "--scale", "1000", "--schema",
+                                     "faults_signal", "--dsn", certbench::testing::shared_cluster().dsn()};
+  auto with_out = [&](const fs::path& out) {
+    auto args = run;
+    args.insert(args.end(), {"--out", out.string()});
+    return args;
+  };
+  const pid_t pid = certbench::testing::spawn_certbench(with_out(dir / "out"), log);
+  ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: file saves · about"); }, 180)) << slurp(log);
+  std::string redis_dir;  // its Redis server runs with --dir there
+  for (const auto& d : certbench::testing::throwaway_dirs_of(pid))
+    if (has(d, "certbench-redis-")) redis_dir = d;
+  ASSERT_FALSE(redis_dir.empty()) << "no embedded Redis to leave behind";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(pid, signal);
+  const auto code = exit_within(pid, 60);
+  ASSERT_TRUE(code) << "certbench did not stop: " << slurp(log);
+  EXPECT_EQ(*code, 128 + signal) << slurp(log);
+  for (const auto& e : fs::recursive_directory_iterator(dir / "out"))  // whole, or not there at all
+    EXPECT_FALSE(sys::is_temporary_name(e.path().filename().string())) << e.path();
+  if (signal != SIGKILL) {
+    const auto measured = results::load(dir / "out" / "results.json");
+    EXPECT_FALSE(measured.complete);
+    EXPECT_TRUE(std::any_of(measured.series.begin(), measured.series.end(),
+                            [](const auto& s) { return s.family == results::family::caching; }));
+    EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a Redis or saves folder of the run was left";
+  } else {
+    EXPECT_FALSE(fs::exists(dir / "out" / "results.json"));
+    EXPECT_TRUE(eventually([&] { return !runs_with(redis_dir); }, 10)) << "the killed run's Redis server still runs";
+    const auto next = certbench::testing::run_certbench(with_out(dir / "next"));
+    EXPECT_EQ(next.exit_code, 0) << next.err;
+    EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "the next run did not remove what SIGKILL left";
+  }
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, RunInterruptedBy, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return std::string(param.param == SIGINT ? "SIGINT" : param.param == SIGTERM ? "SIGTERM" : "SIGKILL");
+                         });
+
+// `certbench save` SIGKILLed at any moment of a large save: the file under its final name is whole
+// or not there — never cut short.
+TEST(Faults, ASaveKilledAtAnyMomentLeavesTheWholeFileOrNone) {
+  const auto dir = temp_dir("certbench-test-save-killed-");
+  const std::string pdf = "%PDF-1.7\n" + std::string(96u << 20, 'c');
+  ASSERT_TRUE(std::ofstream(dir / "in.pdf", std::ios::binary).write(pdf.data(), static_cast<std::streamsize>(pdf.size())));
+  int whole = 0;
+  for (const int ms : {0, 50, 100, 200, 400, 800}) {
+    for (const std::string impl : {"naive", "thread_pool"}) {
+      const auto out = dir / (impl + "-" + std::to_string(ms));
+      fs::create_directories(out);
+      const pid_t pid = certbench::testing::spawn_certbench(
+          {"save", "--impl", impl, "--name", "c.pdf", "--file", (dir / "in.pdf").string(), "--dir", out.string(),
+           "--max-bytes", std::to_string(pdf.size()), "--fsync"},
+          (dir / "log").string());
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      ::kill(pid, SIGKILL);
+      ASSERT_TRUE(exit_within(pid, 30));
+      if (fs::exists(out / "c.pdf")) {
+        EXPECT_EQ(fs::file_size(out / "c.pdf"), pdf.size()) << impl << " killed after " << ms << " ms";
+        ++whole;
+      }
+      for (const auto& e : fs::directory_iterator(out)) {  // the only other name: its temporary file
+        if (e.path().filename() != "c.pdf") {
+          EXPECT_TRUE(sys::is_temporary_name(e.path().filename().string())) << e.path();
+        }
+      }
+    }
+  }
+  RecordProperty("whole_saves", whole);
   fs::remove_all(dir);
 }

@@ -7,6 +7,8 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/reports/flamegraph.hpp"
+#include "support/text.hpp"
+using certbench::testing::has;
 
 namespace {
 
@@ -36,8 +38,6 @@ const char* kClientScript =
 
 const char* kDecode = "certbench::impl_common::decode_certificate";
 const char* kListing = "certbench::impl_naive::Listings::do_public_certificates";
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

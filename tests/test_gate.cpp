@@ -23,6 +23,7 @@
 #include "support/cluster.hpp"
 #include "support/gate_trials.hpp"
 #include "support/regressions.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using namespace certbench;
@@ -30,19 +31,12 @@ using certbench::testing::run_certbench;
 using gate::Outcome;
 using gate::Verdict;
 using results::Metric;
+using certbench::testing::has;
+using certbench::testing::slurp;
 
 namespace {
 
 const fs::path kFixture = fs::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/results-quick.json";
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 results::Series listing(const std::string& impl, double trips, double rows, double bytes, double heap,
                         std::string path = "get_public_certificates") {

@@ -18,24 +18,18 @@
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 #include "support/services.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using certbench::testing::run_certbench;
+using certbench::testing::has;
+using certbench::testing::slurp;
 
 namespace {
 
 const fs::path kGrafana = fs::path(CERTBENCH_SOURCE_DIR) / "reports/grafana";
 const json kDatasource = {{"type", "prometheus"}, {"uid", "${datasource}"}};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 struct Dashboard {
   std::string file;

@@ -22,22 +22,16 @@
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
+#include "support/text.hpp"
 
 using namespace certbench;
 namespace fs = std::filesystem;
 using results::Metric;
 using results::Series;
+using certbench::testing::has;
+using certbench::testing::slurp;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Secondary and key indexes of a schema, by name.
 std::set<std::string> indexes_of(db::Connection& c, const std::string& schema) {

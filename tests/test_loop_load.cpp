@@ -6,6 +6,7 @@
 
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -131,6 +132,35 @@ TEST(IdlePool, CountsSessionsHeldAtOnceTheirTimeAndEachWait) {
   EXPECT_EQ(pool.usage().waits_seconds.size(), 1u);
 }
 
+// A discarded lease's object (a session whose connection broke) does not come back: the pool
+// shrinks, and take_or_make() makes a new object in its place while the others are reused.
+TEST(IdlePool, ADiscardedObjectIsDroppedAndMadeAgainOnDemand) {
+  impl_common::IdlePool<int> pool;
+  int made = 0;
+  auto make = [&] { return 100 + ++made; };
+  pool.add(1);
+  pool.add(2);
+  int kept = 0;
+  {
+    auto a = pool.take_or_make(make);
+    auto b = pool.take_or_make(make);
+    EXPECT_EQ(made, 0);  // both idle objects reused
+    EXPECT_EQ(*a + *b, 3);
+    a.discard();
+    kept = *b;
+  }
+  EXPECT_EQ(pool.usage().size, 1u);
+  {
+    auto c = pool.take_or_make(make);
+    auto d = pool.take_or_make(make);
+    EXPECT_EQ(made, 1);
+    EXPECT_EQ(std::min(*c, *d), kept);  // the one given back, and one new
+    EXPECT_EQ(std::max(*c, *d), 101);
+  }
+  EXPECT_EQ(pool.usage().size, 2u);
+  EXPECT_EQ(pool.usage().max_in_use, 2u);
+}
+
 TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheDataset) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   fixtures::SeedOptions o;
@@ -143,7 +173,7 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
   spec.dsn = dsn;
   spec.schema = "saves";
   spec.dir = dir;
-  spec.paths = {SaveFunction::base64_image, SaveFunction::certificate_file};
+  spec.functions = {SaveFunction::base64_image, SaveFunction::certificate_file};
   spec.concurrency = {1, 4};
   spec.duration_per_point = 150ms;
   spec.image_bytes = 10'000;
@@ -171,10 +201,10 @@ TEST(SaveRun, EveryImplementationSavesBothFilesAndRecordsThemWithoutChangingTheD
     }
   }
   for (unsigned c : {1u, 4u})
-    for (SaveFunction path : spec.paths) {
+    for (SaveFunction function : spec.functions) {
       std::vector<std::string> order;
       for (const auto& p : points)
-        if (p.path == path && p.load.concurrency == c) order.push_back(p.impl);
+        if (p.function == function && p.load.concurrency == c) order.push_back(p.impl);
       EXPECT_EQ(order, (std::vector<std::string>{"naive", "aiofiles", "thread_pool", "io_uring", "write-only"}));
     }
   // Every file is the image or the PDF, byte for byte, under a certificate's file name.

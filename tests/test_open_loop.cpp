@@ -328,7 +328,7 @@ TEST(LoadHttpCli, ItWritesAndPushesTheOpenLoopsSeries) {
   EXPECT_EQ(failed.series.front().value(results::Metric::failures), 3.0) << "every scheduled request";
 }
 
-// The coordinated-omission demonstration (docs/api.md): the server stops for 100 ms every 500th
+// The coordinated-omission demonstration (docs/api-load.md): the server stops for 100 ms every 500th
 // request. On one connection at 1000 requests/s, each stall holds one request in flight while the
 // hundred due during it wait to be sent: timed from the send (what a closed loop times), 1 request
 // in 500 saw the stall and the p99 hides it; timed from the schedule, every request due during a

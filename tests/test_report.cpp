@@ -17,22 +17,16 @@
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
 #include "support/services.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 using certbench::testing::run_certbench;
+using certbench::testing::has;
+using certbench::testing::slurp;
 
 namespace {
 
 const fs::path kFixture = fs::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/results-quick.json";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 fs::path temp_dir() { return certbench::sys::make_unique_dir(certbench::sys::throwaway_parent(), "certbench-test-report-"); }
 
@@ -214,13 +208,7 @@ TEST(Report, PushToARealPushgateway) {
 
   // Slow: it accepts the connection and never answers; the push gives up after its timeouts.
   const int slow_port = certbench::sys::free_loopback_port();
-  auto slow = certbench::testing::start_process(
-      {"/usr/bin/python3", "-c",
-       "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(8)\n"
-       "print('listening',flush=True)\nconns=[]\nwhile True: conns.append(s.accept())",
-       std::to_string(slow_port)},
-      dir / "slow.log");
-  ASSERT_TRUE(certbench::testing::eventually([&] { return has(slurp(dir / "slow.log"), "listening"); }, 30));
+  const auto slow = certbench::testing::start_silent_listener(slow_port, dir / "slow.log");
   auto hung = run_certbench({"report", kFixture.string(), "--out", (dir / "slow").string(), "--pushgateway",
                              "http://127.0.0.1:" + std::to_string(slow_port)});
   EXPECT_EQ(hung.exit_code, 0) << hung.err;

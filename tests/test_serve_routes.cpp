@@ -38,7 +38,7 @@ TEST(ServeRoutes, EveryRegisteredImplementationHasItsPrefix) {
   for (auto impl : harness::file_save_implementations()) {
     const auto r = std::get<SaveRoute>(route("POST", "/" + std::string(impl) + "/certificates/esthetician/12/file"));
     EXPECT_EQ(r.impl, impl);
-    EXPECT_EQ(r.path, SaveFunction::certificate_file);
+    EXPECT_EQ(r.function, SaveFunction::certificate_file);
     EXPECT_EQ(r.kind, "esthetician");
     EXPECT_EQ(r.id, 12);
   }

@@ -1,6 +1,8 @@
 // Connection: connecting, plain statements, prepared statements (the cache and DEALLOCATE), helpers.
 #include "certbench/db/connection.hpp"
 
+#include <algorithm>
+#include <array>
 #include <regex>
 #include <stdexcept>
 #include <utility>
@@ -23,8 +25,9 @@ namespace detail {
 // (class 08), or the server ending the backend (57P01 terminated by an administrator, 57P02 crash
 // shutdown, 57P03 not accepting connections, 57P04 database dropped, 57P05 idle-session timeout).
 bool ends_session(std::string_view sqlstate) {
-  return sqlstate.starts_with("08") || (sqlstate.starts_with("57P0") && sqlstate.size() == 5 && sqlstate[4] >= '1' &&
-                                        sqlstate[4] <= '5');
+  static constexpr std::array<std::string_view, 5> kEndedByServer{"57P01", "57P02", "57P03", "57P04", "57P05"};
+  return sqlstate.starts_with("08") ||
+         std::find(kEndedByServer.begin(), kEndedByServer.end(), sqlstate) != kEndedByServer.end();
 }
 
 [[noreturn]] void rethrow_as_certbench(const std::string& server) {

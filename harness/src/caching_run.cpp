@@ -156,11 +156,11 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   if (!spec.derived) return out;
   if (progress) progress("prepare_certificate_data");
   const auto rows = impl_common::certificates(c, 200);
-  std::vector<std::unique_ptr<CertificateDataPaths>> data;
+  std::vector<std::unique_ptr<CertificateDataFunctions>> data;
   std::vector<Subject> subjects;
   for (auto name : certificate_data_implementations()) {
     data.push_back(make_certificate_data(name, StorageSettings{}));
-    const CertificateDataPaths* p = data.back().get();
+    const CertificateDataFunctions* p = data.back().get();
     out.push_back(measurement_of("prepare_certificate_data", std::string(name), ""));
     RoundSubject r;
     r.calls = [p, &rows](std::size_t first, std::size_t count) {

@@ -103,7 +103,7 @@ std::span<const std::string_view> certificate_data_implementations() noexcept {
   return names;
 }
 
-std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings) {
+std::unique_ptr<CertificateDataFunctions> make_certificate_data(std::string_view name, const StorageSettings& settings) {
   if (name == "naive") return std::make_unique<impl_naive::CertificateData>(settings);
   if (name == "optimized") return std::make_unique<impl_optimized::CertificateData>(settings);
   throw UsageError("prepare_certificate_data variants are naive and optimized (got '" + std::string(name) + "')");
@@ -112,6 +112,11 @@ std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view nam
 std::span<const std::string_view> file_save_implementations() noexcept {
   static constexpr std::array<std::string_view, 4> names{"naive", "aiofiles", "thread_pool", "io_uring"};
   return names;
+}
+
+std::vector<std::string> file_save_implementation_names() {
+  const auto names = file_save_implementations();
+  return {names.begin(), names.end()};
 }
 
 std::unique_ptr<FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,

@@ -56,30 +56,30 @@ std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
 // One request: the save (the implementation under test), then the record (the same for all), unless
 // there is no recorder (SaveRunSpec::record off). A plain coroutine with reference parameters: GCC 12
 // mishandles lambdas with captures there.
-asio::awaitable<void> save_request(FileSaveFunctions& saves, impl_common::FileRecorder* recorder, SaveFunction path,
+asio::awaitable<void> save_request(FileSaveFunctions& saves, impl_common::FileRecorder* recorder, SaveFunction function,
                                    const Target& t, const std::string& payload) {
-  const auto name = t.file_name(path);
+  const auto name = t.file_name(function);
   SavedFile saved;
-  if (path == SaveFunction::base64_image)
+  if (function == SaveFunction::base64_image)
     saved = co_await saves.save_base64_image(name, payload);
   else
     saved = co_await saves.save_certificate_file(name, payload);
   if (saved.bytes == 0) throw EnvironmentError("an empty file was saved for " + name);
   if (recorder == nullptr) co_return;
-  const bool recorded = co_await recorder->record(path, t.kind, t.id, t.recorded(path));
+  const bool recorded = co_await recorder->record(function, t.kind, t.id, t.recorded(function));
   if (!recorded) throw EnvironmentError(fmt::format("no certificate {} {} to record", t.kind, t.id));
 }
 
 // The disk's ceiling at `concurrency`: the atomic write of the saved bytes alone, on that many
 // threads (at most spec.max_ceiling_threads), onto the same file names.
-LoopLoadResult write_ceiling(const SaveRunSpec& spec, SaveFunction path, const std::vector<Target>& all,
+LoopLoadResult write_ceiling(const SaveRunSpec& spec, SaveFunction function, const std::vector<Target>& all,
                              const std::string& bytes, unsigned concurrency) {
   std::atomic<std::uint64_t> next{0};
   const unsigned threads = std::clamp(concurrency, 1u, std::max(1u, spec.max_ceiling_threads));
   auto r = run_on_threads(threads, spec.duration_per_repetition(), [&](unsigned) -> ThreadCall {
     auto write = [&] {
       const auto& t = all[next++ % all.size()];
-      impl_common::write_file_atomically(spec.dir, t.file_name(path), bytes, spec.options.fsync);
+      impl_common::write_file_atomically(spec.dir, t.file_name(function), bytes, spec.options.fsync);
     };
     write();  // warm-up, outside the window
     return write;
@@ -134,10 +134,10 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
       spec.record ? std::make_unique<impl_common::FileRecorder>(spec.dsn, spec.schema, spec.db_sessions) : nullptr;
   impl_common::FileRecorder* const recording = recorder.get();
   std::vector<SavePoint> out;
-  for (SaveFunction path : spec.paths) {
-    const std::string payload = path == SaveFunction::base64_image ? realistic_png_data_url(spec.image_bytes)
+  for (SaveFunction function : spec.functions) {
+    const std::string payload = function == SaveFunction::base64_image ? realistic_png_data_url(spec.image_bytes)
                                                                : realistic_pdf(spec.file_bytes);
-    const std::string written = path == SaveFunction::base64_image
+    const std::string written = function == SaveFunction::base64_image
                                     ? impl_common::decode_base64_image(payload, spec.options).bytes
                                     : payload;
     for (unsigned c : spec.concurrency) {
@@ -150,10 +150,10 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
         for (std::size_t k = 0; k < names.size(); ++k) {
           const auto& name = names[k];
           if (progress)
-            progress(fmt::format("{}, {} at {} concurrent (repetition {} of {})", to_string(path), name, c, rep + 1,
+            progress(fmt::format("{}, {} at {} concurrent (repetition {} of {})", to_string(function), name, c, rep + 1,
                                  repetitions));
           if (name == kWriteCeiling) {
-            reps[k].push_back(write_ceiling(spec, path, all, written, c));
+            reps[k].push_back(write_ceiling(spec, function, all, written, c));
             continue;
           }
           asio::io_context io;
@@ -166,15 +166,15 @@ std::vector<SavePoint> measure_saves(const SaveRunSpec& spec, const std::functio
             if (recording != nullptr) recording->reset_session_usage();
           };
           auto result = run_loop_load(io, load, [&](std::uint64_t i) {
-            return save_request(*saves, recording, path, all[i % all.size()], payload);
+            return save_request(*saves, recording, function, all[i % all.size()], payload);
           });
           if (recording != nullptr) fill_pool_figures(result, recording->session_usage());
           if (result.failures > 0)
             throw EnvironmentError(fmt::format("{} of {} saves failed ({} {} at {} concurrent): {}", result.failures,
-                                               result.requests, to_string(path), name, c, result.first_failure));
+                                               result.requests, to_string(function), name, c, result.first_failure));
           reps[k].push_back(std::move(result));
         }
-      for (std::size_t k = 0; k < names.size(); ++k) out.push_back({path, names[k], merge_repetitions(reps[k])});
+      for (std::size_t k = 0; k < names.size(); ++k) out.push_back({function, names[k], merge_repetitions(reps[k])});
     }
   }
   return out;

@@ -1,298 +1,90 @@
+// The run: its plan's estimate of time and the collector that measures the plan's scenarios in
+// order (scenarios.hpp).
 #include "certbench/harness/scenarios.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
-#include <optional>
+#include <numeric>
 
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/results/analysis.hpp"
-#include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 
 namespace certbench::harness {
-namespace {
 
-using results::Metric;
 using results::Series;
 
-std::vector<double> scaled(const std::vector<double>& v, double factor) {
-  std::vector<double> out(v.size());
-  std::transform(v.begin(), v.end(), out.begin(), [factor](double x) { return x * factor; });
-  return out;
-}
-
-// The figures of a load on the event loop (or on threads, for the ceiling).
-void add_load(Series& s, const LoopLoadResult& l) {
-  s.samples[Metric::latency] = scaled(l.latencies_ms, 1e-3);
-  if (l.lag_ms.n > 0) {
-    s.samples[Metric::event_loop_lag] = scaled(l.lags_ms, 1e-3);
-    s.samples[Metric::event_loop_lag_p99] = scaled(l.lag_p99_samples_ms, 1e-3);
-  }
-  s.samples[Metric::throughput] = l.throughput_samples;
-  s.values[Metric::throughput] = l.requests_per_second;
-  s.values[Metric::requests] = static_cast<double>(l.requests);
-  s.values[Metric::failures] = static_cast<double>(l.failures);
-  s.values[Metric::concurrency_reached] = l.max_in_flight;
-  if (l.peak_allocated_bytes) s.values[Metric::process_heap] = static_cast<double>(*l.peak_allocated_bytes);
-  if (l.pool) {
-    s.values[Metric::pool_sessions] = l.pool->sessions;
-    s.values[Metric::pool_in_use] = l.pool->mean_in_use;
-    s.samples[Metric::pool_in_use] = l.pool->mean_in_use_samples;
-    s.values[Metric::pool_in_use_max] = l.pool->max_in_use;
-    s.samples[Metric::pool_wait] = scaled(l.pool->waits_ms, 1e-3);
-  }
-}
-
-// The anatomy of a call (results/anatomy.hpp): per sample, the thread's CPU outside the database
-// wrapper's calls (client_cpu) and inside them (statement_cpu); per call, the server's planning and
-// execution; and waiting, the rest of the median call. libpq's CPU inside the wrapper overlaps the
-// server's work (rows are parsed as they arrive), so it lies within waiting, not beside it.
-//
-// The server's time comes from the very calls the clocks timed where it was read around them (a
-// slow subject: `in_rounds`, per sample: the median of the readings), otherwise from calls run
-// alone after the rounds (`alone`, per call).
-struct ServerPerSample {
-  std::vector<double> exec_seconds, plan_seconds;
-};
-
-void add_anatomy(Series& s, const std::vector<double>& cpu_seconds, const std::vector<double>& statement_cpu_seconds,
-                 const std::optional<ServerCounts>& alone, const ServerPerSample& in_rounds, bool reaches_server) {
-  const auto* latency = s.samples_of(Metric::latency);
-  const std::size_t n = cpu_seconds.size();
-  if (n == 0 || latency == nullptr || latency->size() != n || statement_cpu_seconds.size() != n) return;
-  std::vector<double> own(n);
-  for (std::size_t i = 0; i < n; ++i) own[i] = std::max(0.0, cpu_seconds[i] - statement_cpu_seconds[i]);
-  s.samples[Metric::client_cpu] = own;
-  if (reaches_server) {  // otherwise no statement was sent: the server had no part in the call
-    s.samples[Metric::statement_cpu] = statement_cpu_seconds;
-    if (in_rounds.exec_seconds.size() == n) {
-      s.values[Metric::server_execution] = results::percentile(in_rounds.exec_seconds, 0.5);
-      if (in_rounds.plan_seconds.size() == n)
-        s.values[Metric::server_planning] = results::percentile(in_rounds.plan_seconds, 0.5);
-    } else if (alone && alone->plan_seconds) {
-      s.values[Metric::server_planning] = *alone->plan_seconds;
-    }
-  }
-  if (const auto a = results::anatomy_of(s); a && a->waiting) s.values[Metric::waiting] = *a->waiting;
-}
-
-}  // namespace
-
-std::vector<Series> to_series(const std::vector<ListingMeasurement>& measurements, std::int64_t page_size,
-                              std::uint64_t scale, std::string_view family) {
-  std::vector<Series> out;
-  for (const auto& m : measurements) {
-    Series s;
-    s.family = std::string(family);
-    s.path = std::string(to_string(m.listing));
-    s.implementation = m.impl;
-    s.parameters = {{"scale", static_cast<double>(scale)},
-                    {"page", static_cast<double>(m.page)},
-                    {"size", static_cast<double>(page_size)}};
-    if (family == results::family::listing_depth) s.parameters["keyset"] = m.keyset ? 1 : 0;
-    s.samples[Metric::latency] = scaled(m.latencies_ms, 1e-3);
-    if (!m.peak_heap_bytes.empty()) s.samples[Metric::peak_heap] = m.peak_heap_bytes;
-    if (!m.allocations.empty()) s.samples[Metric::allocations] = m.allocations;
-    if (!m.bytes_allocated.empty()) s.samples[Metric::bytes_allocated] = m.bytes_allocated;
-    s.values[Metric::round_trips] = m.round_trips;
-    s.values[Metric::statements] = m.statements;
-    s.values[Metric::rows_received] = m.rows_received;
-    s.values[Metric::bytes_received] = m.bytes_received;
-    if (m.server) {
-      s.values[Metric::server_statements] = m.server->statements;
-      s.values[Metric::shared_buffers] = m.server->shared_buffers;
-      s.values[Metric::server_execution] = m.server->exec_seconds;
-    }
-    // Decoding is part of client_cpu where every round marked it.
-    if (!m.decode_cpu_ms.empty() && m.decode_cpu_ms.size() == m.cpu_ms.size())
-      s.samples[Metric::decode_cpu] = scaled(m.decode_cpu_ms, 1e-3);
-    add_anatomy(s, scaled(m.cpu_ms, 1e-3), scaled(m.statement_cpu_ms, 1e-3), m.server,
-                {scaled(m.server_exec_ms, 1e-3), scaled(m.server_plan_ms, 1e-3)}, true);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<Series> to_series(const std::vector<ListingLoopPoint>& points, const ListingLoopSpec& spec,
-                              std::uint64_t scale) {
-  std::vector<Series> out;
-  for (const auto& p : points) {
-    Series s;
-    s.family = results::family::listing_loop;
-    s.path = std::string(to_string(p.listing));
-    s.implementation = p.impl;
-    s.parameters = {{"scale", static_cast<double>(scale)},
-                    {"concurrency", static_cast<double>(p.load.concurrency)},
-                    {"sessions", static_cast<double>(spec.sessions)},
-                    {"page", static_cast<double>(spec.page.page)},
-                    {"size", static_cast<double>(spec.page.size)}};
-    add_load(s, p.load);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurements, std::uint64_t scale) {
-  std::vector<Series> out;
-  for (const auto& m : measurements) {
-    Series s;
-    s.family = m.path == "prepare_certificate_data" ? results::family::derived : results::family::caching;
-    s.path = m.path;
-    s.implementation = m.variant;
-    s.mode = m.mode;
-    s.parameters = {{"scale", static_cast<double>(scale)}};
-    s.samples[Metric::latency] = scaled(m.ns_per_call, 1e-9);
-    s.values[Metric::batch] = static_cast<double>(m.batch);
-    if (m.server) s.values[Metric::server_execution] = m.server->exec_seconds;
-    add_anatomy(s, scaled(m.cpu_ns_per_call, 1e-9), scaled(m.statement_cpu_ns_per_call, 1e-9), m.server, {},
-                m.db_round_trips > 0);
-    if (s.family == results::family::caching) {
-      s.values[Metric::db_round_trips] = m.db_round_trips;
-      s.values[Metric::redis_round_trips] = m.redis_round_trips;
-      if (m.variant != "naive") {  // naive has no cache to hit or miss
-        s.values[Metric::cache_hits] = m.hits;
-        s.values[Metric::cache_misses] = m.misses;
-      }
-    }
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec, std::uint64_t scale) {
-  std::vector<Series> out;
-  for (const auto& p : points) {
-    Series s;
-    const bool ceiling = p.impl == kWriteCeiling;
-    s.family = ceiling ? results::family::ceiling : results::family::file_save;
-    s.path = std::string(to_string(p.path));
-    s.implementation = p.impl;
-    s.parameters = {{"scale", static_cast<double>(scale)},
-                    {"concurrency", static_cast<double>(p.load.concurrency)},
-                    {"bytes", static_cast<double>(p.path == SaveFunction::base64_image ? spec.image_bytes : spec.file_bytes)},
-                    {"fsync", spec.options.fsync ? 1.0 : 0.0},
-                    // The pools the implementations may use (each uses its own, naive none): every
-                    // series of the run carries them, so each is compared with naive beside it.
-                    {"pool_threads", static_cast<double>(spec.options.pool_threads)},
-                    {"decode_threads", static_cast<double>(spec.options.decode_threads)}};
-    // Absent: recorded (the default), through `record_sessions` database sessions. The ceiling
-    // never records; it carries the run's settings so that it is compared with the saves beside it.
-    if (spec.record)
-      s.parameters["record_sessions"] = static_cast<double>(spec.db_sessions);
-    else
-      s.parameters["recorded"] = 0;
-    add_load(s, p.load);
-    s.values[Metric::files_written] = static_cast<double>(p.load.requests - p.load.failures);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<Series> to_series(const CompareResult& result, const PageRequest& page, std::uint64_t scale) {
-  std::vector<Series> out;
-  for (const auto& m : result.pairs)
-    for (const bool head : {false, true}) {
-      Series s;
-      s.family = results::family::compare;
-      s.path = std::string(to_string(m.listing));
-      s.implementation = m.impl;
-      s.mode = head ? "head" : "base";
-      s.parameters = {{"scale", static_cast<double>(scale)},
-                      {"page", static_cast<double>(page.page)},
-                      {"size", static_cast<double>(page.size)}};
-      s.samples[Metric::latency] = head ? m.head_seconds : m.base_seconds;
-      s.values[Metric::batch] = static_cast<double>(m.batch);
-      out.push_back(std::move(s));
-    }
-  return out;
-}
-
-std::vector<Series> to_series(const std::vector<IndexSetResult>& sets, const IndexRunSpec& spec, std::uint64_t scale) {
-  std::vector<Series> out;
-  for (const auto& set : sets) {
-    const std::string mode(fixtures::to_string(set.set));
-    // Scans per index over all listings' counted calls.
-    std::map<std::string, double> scans;
-    for (const auto& m : set.listings)
-      for (const auto& [index, n] : m.index_scans) scans[index] += n;
-    for (auto s : to_series(set.listings, spec.listing.page.size, scale, results::family::indexes)) {
-      s.mode = mode;
-      out.push_back(std::move(s));
-    }
-    for (const auto& b : set.builds) {
-      Series s;
-      s.family = results::family::index;
-      s.path = b.index.table;
-      s.implementation = b.index.name;
-      s.mode = mode;
-      s.parameters = {{"scale", static_cast<double>(scale)}};
-      if (set.set == fixtures::IndexSet::best) s.parameters["in_review"] = b.in_other_set ? 1 : 0;
-      s.values[Metric::index_size_bytes] = b.size_bytes;
-      s.values[Metric::index_build_seconds] = b.seconds;
-      s.values[Metric::index_scans] = scans[b.index.name];
-      out.push_back(std::move(s));
-    }
-    for (const auto& w : set.inserts) {
-      Series s;
-      s.family = results::family::index_writes;
-      s.path = w.table;
-      s.implementation = "insert";
-      s.mode = mode;
-      s.parameters = {{"scale", static_cast<double>(scale)}, {"rows", static_cast<double>(w.rows)}};
-      s.samples[Metric::insert_rate] = w.rows_per_second;
-      out.push_back(std::move(s));
-    }
-  }
-  return out;
-}
-
-std::vector<results::IndexUse> index_use_of(const IndexSetResult& set) {
-  std::vector<results::IndexUse> out;
-  for (const auto& m : set.listings)
-    for (const auto& b : set.builds)  // the set's own indexes (keys are scanned too, and not judged)
-      if (const auto it = m.index_scans.find(b.index.name); it != m.index_scans.end() && it->second > 0)
-        out.push_back({std::string(fixtures::to_string(set.set)), std::string(to_string(m.listing)), m.impl,
-                       b.index.name, it->second});
-  return out;
-}
-
-std::vector<results::Build> builds_of(const CompareResult& result) {
-  return {{"base", result.base.binary, result.base.version}, {"head", result.head.binary, result.head.version}};
-}
-
-double RunPlan::estimated_seconds() const {
+std::array<double, RunPlan::kStages> RunPlan::planned_seconds(const CallSeconds& calls) const {
   auto sec = [](std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); };
-  double total = 0;
-  if (listing) total += 4 * sec(listing_spec.budget_per_listing) + 4;  // + the plans: one EXPLAIN ANALYZE each
-  // The sweep: the listings at each other scale, then deep pages (the largest naive calls take seconds).
-  total += static_cast<double>(sweep.size()) * (4 * sec(listing_spec.budget_per_listing) + 10);
-  if (!sweep.empty()) total += 4 * sec(listing_spec.budget_per_listing);
+  auto call = [&calls](Listing l, std::string_view impl) { return calls ? calls(l, impl) : 0.0; };
+  std::array<double, kStages> out{};
+  auto at = [&out](Stage s) -> double& { return out[static_cast<std::size_t>(s)]; };
+  if (listing) {
+    at(Stage::listing) = 4 * sec(listing_spec.budget_per_listing);
+    at(Stage::plans) = 4;  // one EXPLAIN ANALYZE each
+  }
+  if (!sweep.empty())  // the listings at each other scale, then deep pages (the largest naive calls take seconds)
+    at(Stage::sweep) = static_cast<double>(sweep.size()) * (4 * sec(listing_spec.budget_per_listing) + 10) +
+                       4 * sec(listing_spec.budget_per_listing);
   if (loop) {
-    double points = 0;  // (listing, implementation) pairs at each concurrency
-    for (Listing l : kListings) points += static_cast<double>(listing_implementations(l).size());
-    // Each implementation's pool is opened and warmed (one call a session) once per listing.
-    total += points * (static_cast<double>(loop_spec.concurrency.size()) * sec(loop_spec.duration_per_point) +
-                       0.05 * loop_spec.sessions);
+    // Per (listing, implementation): its pool opened and warmed once (one call a session), then a
+    // window per concurrency and repetition, which ends when its calls have: the last of the
+    // concurrency's calls queued on the sessions.
+    const double sessions = std::max(1u, loop_spec.sessions);
+    const double repetitions = std::max(1u, loop_spec.repetitions);
+    for (Listing l : kListings)
+      for (auto impl : listing_implementations(l)) {
+        const double t = call(l, impl);
+        at(Stage::loop) += sessions * (0.05 + t);
+        for (unsigned c : loop_spec.concurrency)
+          at(Stage::loop) += sec(loop_spec.duration_per_point) + repetitions * std::ceil(c / sessions) * t;
+      }
   }
   if (compare) {
     double pairs = 0;
     for (Listing l : compare_spec.listings) pairs += static_cast<double>(compared_implementations(l).size());
-    // Each block opens two sessions and makes an untimed call on each.
-    total += pairs * (sec(compare_spec.budget_per_pair) + 0.2 + 0.03 * compare_spec.blocks) + 1;
+    // Each pair sized, then each block starts two workers and makes an untimed call per pair on each.
+    at(Stage::compare) = pairs * (sec(compare_spec.budget_per_pair) + 0.2 + 0.01 * compare_spec.blocks) +
+                         0.1 * compare_spec.blocks + 1;
   }
   if (indexes)  // every set's listings interleaved; per set the builds, the plans and the inserts
-    total += 4 * sec(index_spec.listing.budget_per_listing) + 6 * static_cast<double>(index_spec.copies.size());
-  if (caching) total += 3 * sec(caching_spec.budget_per_path) + 1;
-  if (derived) total += sec(caching_spec.budget_per_path);
+    at(Stage::indexes) =
+        4 * sec(index_spec.listing.budget_per_listing) + 6 * static_cast<double>(index_spec.copies.size());
+  if (caching) at(Stage::caching) = 3 * sec(caching_spec.budget_per_path) + 1;
+  if (derived) at(Stage::caching) += sec(caching_spec.budget_per_path);
   if (saves)
-    total += static_cast<double>(save_spec.paths.size() * save_spec.concurrency.size() *
-                                 (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
-             (sec(save_spec.duration_per_point) + 0.05 * save_spec.repetitions);
-  if (http) total += http->seconds;
-  return total;
+    at(Stage::saves) = static_cast<double>(save_spec.functions.size() * save_spec.concurrency.size() *
+                                           (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
+                       (sec(save_spec.duration_per_point) + 0.05 * save_spec.repetitions);
+  if (http && http->seconds) at(Stage::http) = http->seconds(calls);
+  return out;
 }
+
+double RunPlan::estimated_seconds() const {
+  const auto stages = planned_seconds();
+  return std::accumulate(stages.begin(), stages.end(), 0.0);
+}
+
+namespace {
+
+// The median seconds of one call of each implementation of each listing, as the listing family
+// measured them at the run's scale (0 for one it did not).
+CallSeconds call_seconds_of(const std::vector<Series>& series, std::uint64_t scale) {
+  std::map<std::pair<std::string, std::string>, double, std::less<>> medians;
+  for (const auto& s : series)
+    if (s.family == results::family::listing && s.mode.empty() && s.parameter("scale") == static_cast<double>(scale))
+      if (const auto* latency = s.samples_of(results::Metric::latency); latency != nullptr && !latency->empty())
+        medians[{s.path, s.implementation}] = results::percentile(*latency, 0.5);
+  return [medians = std::move(medians)](Listing l, std::string_view impl) {
+    const auto it = medians.find(std::pair<std::string, std::string>(to_string(l), impl));
+    return it == medians.end() ? 0.0 : it->second;
+  };
+}
+
+}  // namespace
 
 ScalePoint sweep_point(std::string_view schema, std::uint64_t run_scale, std::uint64_t scale) {
   return {scale, scale == run_scale ? std::string(schema) : std::string(schema) + "_s" + std::to_string(scale)};
@@ -327,30 +119,40 @@ results::Run RunCollector::snapshot() const {
 
 ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress) {
   using Clock = std::chrono::steady_clock;
-  const auto started = Clock::now();
-  const double planned = plan.estimated_seconds();
+  using Stage = RunPlan::Stage;
+  auto planned = plan.planned_seconds();
+  std::size_t stage = 0;
+  auto stage_started = Clock::now();
   std::string_view scenario;
+  auto begin = [&](Stage s, std::string_view name) {
+    stage = static_cast<std::size_t>(s);
+    stage_started = Clock::now();
+    scenario = name;
+  };
   auto tell = [&](std::string_view detail) {
     {
       std::lock_guard lock(mutex_);
       progress_ = std::string(scenario) + ": " + std::string(detail);
     }
     if (!progress) return;
-    const double spent = std::chrono::duration<double>(Clock::now() - started).count();
-    progress({scenario, detail, std::max(0.0, planned - spent)});
+    const double spent = std::chrono::duration<double>(Clock::now() - stage_started).count();
+    double left = std::max(0.0, planned[stage] - spent);
+    for (std::size_t k = stage + 1; k < planned.size(); ++k) left += planned[k];
+    progress({scenario, detail, left});
   };
   ExitCode code = ExitCode::ok;
   try {
     if (plan.listing) {
-      scenario = "listings";
+      begin(Stage::listing, "listings");
       for (Listing listing : plan.listing_spec.listings) {  // one at a time: a failure keeps the ones before
         auto spec = plan.listing_spec;
         spec.listings = {listing};
         add(to_series(measure_listings(spec, tell), spec.page.size, plan.scale, results::family::listing));
       }
+      planned = plan.planned_seconds(call_seconds_of(snapshot().series, plan.scale));
     }
     if (plan.compare) {
-      scenario = "base against head";
+      begin(Stage::compare, "base against head");
       auto result = measure_compare(plan.compare_spec, tell);
       auto series = to_series(result, plan.compare_spec.page, plan.scale);
       {
@@ -360,28 +162,28 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
       add(std::move(series));
     }
     if (plan.loop) {
-      scenario = "listings on one event loop";
+      begin(Stage::loop, "listings on one event loop");
       add(to_series(measure_listings_on_loop(plan.loop_spec, tell), plan.loop_spec, plan.scale));
     }
     if (plan.caching || plan.derived) {
-      scenario = plan.caching ? "caching" : "derived data";
+      begin(Stage::caching, plan.caching ? "caching" : "derived data");
       auto spec = plan.caching_spec;
       spec.reference = plan.caching;
       spec.derived = plan.derived;
       add(to_series(measure_caching(spec, tell), plan.scale));
     }
     if (plan.saves) {
-      scenario = "file saves";
+      begin(Stage::saves, "file saves");
       add(to_series(measure_saves(plan.save_spec, tell), plan.save_spec, plan.scale));
     }
     if (plan.http) {
-      scenario = plan.http->name;
+      begin(Stage::http, plan.http->name);
       auto measured = plan.http->measure(tell);
       add(std::move(measured.series));
       if (!measured.wrong.empty()) throw EnvironmentError("a wrong answer: " + measured.wrong);
     }
     if (!plan.sweep.empty()) {
-      scenario = "how cost grows";
+      begin(Stage::sweep, "how cost grows");
       ScalePoint largest{plan.scale, plan.listing_spec.schema};
       for (const auto& point : plan.sweep) {
         if (point.scale > largest.scale) largest = point;
@@ -397,7 +199,7 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
                     results::family::listing_depth));
     }
     if (plan.indexes) {
-      scenario = "index sets";
+      begin(Stage::indexes, "index sets");
       const auto sets = measure_index_sets(plan.index_spec, plan.scale, tell);
       add(to_series(sets, plan.index_spec, plan.scale));
       std::lock_guard lock(mutex_);
@@ -408,7 +210,7 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
       }
     }
     if (plan.listing) {  // last: a plan that cannot be captured costs no other scenario its figures
-      scenario = "query plans";
+      begin(Stage::plans, "query plans");
       auto plans = capture_plans(plan.listing_spec, plan.scale, tell);
       std::lock_guard lock(mutex_);
       run_.plans.insert(run_.plans.begin(), plans.begin(), plans.end());

@@ -53,12 +53,10 @@ using Clock = Api::Clock;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-// A session of one listing implementation, opened by the first request that takes it: an
-// implementation nobody asks for holds no connection.
-struct Slot {
-  std::optional<harness::ListingSession> session;
-};
-using Pool = impl_common::IdlePool<std::unique_ptr<Slot>>;
+// The sessions of one listing implementation, each opened by a request that found none idle: an
+// implementation nobody asks for holds no connection, and there are never more than the worker
+// threads that take them.
+using Pool = impl_common::IdlePool<harness::ListingSession>;
 
 // What one call cost, on the thread that made it (docs/api.md, "Server-Timing").
 struct CallCost {
@@ -121,9 +119,8 @@ Api::Api(ApiOptions options) : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
   const auto& o = state_->options;
   for (auto name : harness::listing_implementations()) {
-    auto& pool = state_->pools[std::string(name)];
+    state_->pools[std::string(name)];
     state_->sums[std::string(name)];
-    for (unsigned i = 0; i < std::max(1u, o.sessions); ++i) pool.add(std::make_unique<Slot>());
   }
   for (auto name : harness::reference_implementations()) {
     if (name == "redis" && !o.redis) continue;
@@ -139,11 +136,10 @@ Api::~Api() = default;
 Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexcept {
   try {
     auto& pool = state_->pools.at(route.impl);
-    auto lease = pool.take(asked);
+    const auto& o = state_->options;
+    auto lease = pool.take_or_make([&] { return o.open_session(o.dsn, o.schema, route.impl); }, asked);
     const double queue = seconds_between(asked, Clock::now());
-    Slot& slot = **lease;
-    if (!slot.session) slot.session = state_->options.open_session(state_->options.dsn, state_->options.schema, route.impl);
-    auto& session = *slot.session;
+    auto& session = *lease;
     if (route.page.after && !session.listings->serves_keyset())
       throw InputError("the " + route.impl + " implementation serves numbered pages only (use page=N)");
     const db::CallStats before = session.db->stats();
@@ -154,7 +150,7 @@ Response Api::listing(const ListingRoute& route, Clock::time_point asked) noexce
     try {
       page = session.listings->list(route.listing, route.user_id, route.page);
     } catch (const ConnectionError&) {
-      slot.session.reset();  // closed, as a pool drops a broken connection: the next request opens a new one
+      lease.discard();  // closed, as a pool drops a broken connection: the next request opens a new one
       throw;
     }
     const CallCost call = meter.read();

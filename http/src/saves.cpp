@@ -51,7 +51,7 @@ asio::awaitable<Response> save_and_record(FileSaveFunctions& saves, impl_common:
                                           std::string& body) {
   const auto start = Clock::now();
   SavedFile saved;
-  if (r.path == SaveFunction::base64_image) {
+  if (r.function == SaveFunction::base64_image) {
     std::string data_url = data_url_of(body);
     body.clear();
     const std::string name = image_name(r, data_url);
@@ -64,7 +64,7 @@ asio::awaitable<Response> save_and_record(FileSaveFunctions& saves, impl_common:
   const double save_seconds = since(start);
   const auto record_start = Clock::now();
   const std::string recorded_path = saved.path.string();
-  const bool recorded = co_await recorder.record(r.path, r.kind, r.id, recorded_path);
+  const bool recorded = co_await recorder.record(r.function, r.kind, r.id, recorded_path);
   if (!recorded) {
     std::error_code ec;
     std::filesystem::remove(saved.path, ec);
@@ -73,7 +73,7 @@ asio::awaitable<Response> save_and_record(FileSaveFunctions& saves, impl_common:
   Response response;
   response.body = nlohmann::json{{"kind", r.kind},
                                  {"id", r.id},
-                                 {"column", recorded_column(r.path)},
+                                 {"column", recorded_column(r.function)},
                                  {"file", saved.path.filename().string()},
                                  {"bytes", saved.bytes}}
                       .dump();

@@ -309,7 +309,6 @@ Server::Server(ServerOptions options) : state_(std::make_unique<State>()) {
   detail::ServerState& s = *state_;
   s.options = std::move(options);
   s.options.threads = std::max(1u, s.options.threads);
-  s.options.api.sessions = s.options.threads;
   beast::error_code ec;
   const auto address = asio::ip::make_address(s.options.host, ec);
   if (ec) throw UsageError("'" + s.options.host + "' is not an IP address", "listen");

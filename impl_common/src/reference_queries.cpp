@@ -1,5 +1,6 @@
 #include "certbench/impl_common/reference_queries.hpp"
 
+#include "certbench/core/errors.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 
 namespace certbench::impl_common {
@@ -24,15 +25,27 @@ db::Param flag(const std::optional<bool>& b) {
 
 }  // namespace
 
-ReferenceQueries::ReferenceQueries(const std::string& dsn, std::string_view schema) : db_(dsn) {
-  use_dataset(db_, schema);
+ReferenceQueries::ReferenceQueries(const std::string& dsn, std::string_view schema)
+    : dsn_(dsn), schema_(schema), db_(open()) {}
+
+std::unique_ptr<db::Connection> ReferenceQueries::open() const {
+  auto c = std::make_unique<db::Connection>(dsn_);
+  use_dataset(*c, schema_);
+  return c;
 }
 
 db::Result ReferenceQueries::exec(const std::string& name, std::string_view sql, const std::vector<db::Param>& params) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec_prepared(name, sql, params);
-  round_trips_ = db_.stats().round_trips;
-  return r;
+  if (!db_) db_ = open();
+  try {
+    auto r = db_->exec_prepared(name, sql, params);
+    round_trips_ = closed_round_trips_ + db_->stats().round_trips;
+    return r;
+  } catch (const ConnectionError&) {
+    closed_round_trips_ += db_->stats().round_trips;
+    db_.reset();  // a broken connection is dropped: the next statement opens a new session
+    throw;
+  }
 }
 
 std::optional<CertificateTemplate> ReferenceQueries::template_by_id(std::int64_t id) {

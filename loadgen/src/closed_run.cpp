@@ -255,7 +255,6 @@ std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Ser
   }
   // Each point's window: long enough for its implementation to answer every connection once and
   // at least three requests, or not measured at all when that would not fit the longest window.
-  const double cores = std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 0; i < points.size(); ++i) {
     auto& p = points[i];
     const auto& first = points[i % impls.size()];
@@ -264,13 +263,8 @@ std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Ser
     p.allocations = first.allocations;
     p.body_bytes = first.body_bytes;
     p.alone = first.alone;
-    const double parallel = std::min<double>(p.connections, cores);
-    const double round = p.alone * p.connections / parallel;  // every connection answered once
-    // At least three answers, and one round: every connection answered once.
-    const double wanted = std::ceil(std::max(3 * p.alone / parallel, round));
-    if (wanted > static_cast<double>(spec.max_window.count())) continue;
-    p.window = std::chrono::seconds(static_cast<std::int64_t>(
-        std::clamp(wanted, static_cast<double>(spec.window.count()), static_cast<double>(spec.max_window.count()))));
+    if (const auto seconds = closed_window_seconds(spec, p.alone, p.connections))
+      p.window = std::chrono::seconds(static_cast<std::int64_t>(*seconds));
   }
   // The windows: per connection count, the implementations in a rotating order each repetition.
   for (std::size_t c = 0; c < spec.connections.size(); ++c) {
@@ -288,6 +282,15 @@ std::vector<Series> measure_closed_loop(const HttpRunSpec& spec, const http::Ser
   std::vector<Series> closed;
   for (const auto& p : points) closed.push_back(series_of(p, spec));
   return closed;
+}
+
+std::optional<double> closed_window_seconds(const HttpRunSpec& spec, double alone, unsigned connections) {
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double parallel = std::min<double>(connections, cores);
+  const double round = alone * connections / parallel;  // every connection answered once
+  const double wanted = std::ceil(std::max(3 * alone / parallel, round));
+  if (wanted > static_cast<double>(spec.max_window.count())) return std::nullopt;
+  return std::clamp(wanted, static_cast<double>(spec.window.count()), static_cast<double>(spec.max_window.count()));
 }
 
 void check_answers(const http::Server& server, Listing listing, const std::vector<std::string>& impls,

@@ -127,17 +127,35 @@ std::string endpoint_target(std::string_view impl, Listing listing, std::int64_t
   return fmt::format("/{}{}?page={}&size={}", impl, path, page.page, page.size);
 }
 
-double HttpRunSpec::estimated_seconds() const {
-  double points = 0;  // (listing, implementation) pairs
-  for (Listing l : listings) points += static_cast<double>(impls_of(*this, l).size());
-  const double w = static_cast<double>(window.count());
-  double windows = 0;
-  for (unsigned c : connections) windows += c == judged_connections ? repetitions : std::min(repetitions, other_repetitions);
-  const double open = static_cast<double>(capacity_shares.size() * open_repetitions) *
-                      (std::chrono::duration<double>(open_window).count() + 0.2);
+double HttpRunSpec::estimated_seconds(const harness::CallSeconds& calls) const {
+  const double threads = std::max(1u, server_threads);
+  const double open_window_seconds = std::chrono::duration<double>(open_window).count();
+  double total = 1;
+  for (Listing l : listings) {
+    std::vector<double> alone;  // one request's seconds, each implementation (0: not known)
+    for (const auto& impl : impls_of(*this, l)) alone.push_back(calls ? calls(l, impl) : 0.0);
+    // The open loop's rate at a share of the capacity, as the fastest implementation gives it.
+    const double fastest = alone.empty() ? 0 : *std::min_element(alone.begin(), alone.end());
+    const double capacity = fastest > 0 ? threads / fastest : 0;
+    for (double t : alone) {
+      total += 1.2 + (t >= 0.5 ? 1 : 3) * t;  // warm-up and the answer's checks
+      // Each window ends when the server has answered what the connections left it.
+      for (unsigned c : connections) {
+        const unsigned reps = c == judged_connections ? repetitions : std::min(repetitions, other_repetitions);
+        if (const auto w = detail::closed_window_seconds(*this, t, c))
+          total += reps * (*w + 0.1 + std::ceil(c / threads) * t);
+      }
+      for (std::size_t r = 0; r < capacity_shares.size(); ++r) {
+        const double rate = capacity_shares[r] * capacity;
+        if (r > 0 && rate * t > threads) break;  // it fell behind at the share before: not offered
+        const double left = std::min<double>(open_connections, rate * open_window_seconds);
+        total += open_repetitions * (open_window_seconds + 0.2 + left * t / threads);
+      }
+    }
+  }
   const double mixed = static_cast<double>(mixed_repetitions * (1 + uploads.size() * save_impls.size())) *
                        (std::chrono::duration<double>(mixed_window).count() + 0.8);
-  return points * (1.2 + windows * (w + 0.1) + open) + (uploads.empty() ? 0 : mixed) + 1;
+  return total + (uploads.empty() ? 0 : mixed);
 }
 
 void make_quick(HttpRunSpec& spec) {
@@ -154,7 +172,7 @@ void make_full(HttpRunSpec& spec) {
   spec.listings = {kListings.begin(), kListings.end()};
   spec.connections = {1, 8, 64};
   spec.uploads = {8, 32, 64};
-  spec.save_impls = {"naive", "aiofiles", "thread_pool", "io_uring"};
+  spec.save_impls = harness::file_save_implementation_names();
 }
 
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell) {
@@ -178,6 +196,7 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
   options.api.schema = spec.schema;
   options.api.open_session = spec.open_session;
   options.save_dir = save_dir;
+  options.save = spec.save;
   say("starting the server");
   http::Server server(options);
   const std::int64_t user = impl_common::busiest_owner(spec.dsn, spec.schema);

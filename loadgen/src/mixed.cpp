@@ -1,4 +1,4 @@
-// Mixed traffic (HttpRunSpec::uploads, docs/api.md): the review's concurrency problem as the
+// Mixed traffic (HttpRunSpec::uploads, docs/api-load.md): the review's concurrency problem as the
 // backend's users meet it. serve runs the file saves on its event loop, as the backend's async
 // server does; a save that blocks the loop holds back every other request's bytes. So: listings on
 // a fixed schedule (the open-loop generator) while wrk keeps uploads in flight on one save
@@ -134,7 +134,10 @@ Series series_of(const Point& p, const HttpRunSpec& spec) {
   s.parameters = {{"scale", static_cast<double>(spec.scale)},
                   {"uploads", static_cast<double>(p.uploads)},
                   {"listing_rate", spec.mixed_rate},
-                  {"image_bytes", static_cast<double>(spec.image_bytes)}};
+                  {"image_bytes", static_cast<double>(spec.image_bytes)},
+                  // The pools the save implementations may use (naive none), as every file-save series.
+                  {"pool_threads", static_cast<double>(spec.save.pool_threads)},
+                  {"decode_threads", static_cast<double>(spec.save.decode_threads)}};
   add_percentiles(s, p.listings);
   double scheduled = 0, failures = 0;
   for (const auto& w : p.listings) {

@@ -29,6 +29,11 @@ std::optional<double> quantile_of_all(const OpenLoopResult& r, double q);
 /// the windows that went well would be the lucky few's.
 void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& windows);
 
+/// The closed loop's window (whole seconds) at `connections` for an implementation whose request
+/// alone takes `alone` seconds: every connection answered once and three answers at least, no
+/// shorter than spec.window; none when that would be longer than spec.max_window (not measured).
+std::optional<double> closed_window_seconds(const HttpRunSpec& spec, double alone, unsigned connections);
+
 /// The closed loop (wrk) on `listing`'s endpoint of each of `impls` at each of the spec's
 /// connection counts: each implementation's answer checked against `expected` first (the first
 /// wrong one into `wrong`), then interleaved windows, the database server's time around each read

@@ -49,6 +49,8 @@ std::string factor_text(const Interval& f) {
   return number(f.estimate) + "x (" + number(f.low) + "-" + number(f.high) + ")";
 }
 
+}  // namespace detail
+
 std::string subject_of(const Series& s) {
   std::string out = s.path;
   std::string params;
@@ -58,8 +60,6 @@ std::string subject_of(const Series& s) {
   if (!s.mode.empty()) params += (params.empty() ? "" : ", ") + s.mode;
   return params.empty() ? out : out + " (" + params + ")";
 }
-
-}  // namespace detail
 
 std::vector<GrowthFit> fit_growth(const Run& run) {
   // Series that differ only in scale form one curve.

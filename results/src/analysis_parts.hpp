@@ -23,8 +23,6 @@ std::string factor_text(const Interval& f);
 /// Whether `m`'s samples in `s` are correlated within a window (a load's every request and lag
 /// sample): an interval from them would be far narrower than the data justify.
 bool correlated(const Series& s, Metric m);
-/// A verdict's subject: the path with the parameters that tell its series apart.
-std::string subject_of(const Series& s);
 
 }  // namespace certbench::results::detail
 
@@ -35,5 +33,4 @@ using detail::correlated;
 using detail::factor_text;
 using detail::index_family;
 using detail::number;
-using detail::subject_of;
 }  // namespace certbench::results

@@ -54,8 +54,8 @@ std::map<std::string, std::string> table_checksums(const std::string& dsn, const
 std::vector<std::string> throwaway_dirs_of(pid_t pid) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(db::EmbeddedPostgres::throwaway_parent(), ec)) {
-    if (e.path().filename().string().rfind("certbench-pg-", 0) != 0) continue;
+  for (const auto& e : fs::directory_iterator(sys::throwaway_parent(), ec)) {
+    if (e.path().filename().string().rfind("certbench-", 0) != 0) continue;
     auto owner = sys::read_file(e.path() / "owner");
     if (owner && owner->rfind(std::to_string(pid) + " ", 0) == 0) out.push_back(e.path().string());
   }

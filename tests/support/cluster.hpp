@@ -23,7 +23,9 @@ pid_t spawn_certbench(const std::vector<std::string>& args, const std::string& o
 /// md5 of every table's rows in `schema` (ordered by primary key), by table name.
 std::map<std::string, std::string> table_checksums(const std::string& dsn, const std::string& schema);
 
-/// Directories of throwaway clusters whose owner file names `pid`.
+/// The throwaway directories whose owner file names `pid`: its embedded PostgreSQL clusters and
+/// Redis servers, and its folders of saved files (certbench-pg-*, certbench-redis-*,
+/// certbench-saves-* under sys::throwaway_parent()).
 std::vector<std::string> throwaway_dirs_of(pid_t pid);
 
 /// Polls `condition` every 20 ms for up to `seconds`; true once it holds.

@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
+#include "certbench/sys/files.hpp"
 #include "certbench/sys/process.hpp"
+#include "cluster.hpp"
 
 namespace certbench::testing {
 
@@ -20,6 +23,18 @@ ChildProcess start_process(std::vector<std::string> argv, const std::filesystem:
   o.output_path = log.string();
   o.parent_death_signal = SIGKILL;
   return ChildProcess(sys::spawn(o));
+}
+
+ChildProcess start_silent_listener(int port, const std::filesystem::path& log) {
+  auto listener = start_process(
+      {"/usr/bin/python3", "-c",
+       "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(8)\n"
+       "print('listening',flush=True)\nconns=[]\nwhile True: conns.append(s.accept())",
+       std::to_string(port)},
+      log);
+  if (!eventually([&] { return sys::read_file(log).value_or("").find("listening") != std::string::npos; }, 30))
+    throw std::runtime_error("the silent listener did not start: " + sys::read_file(log).value_or(""));
+  return listener;
 }
 
 HttpAnswer http_get(const std::string& url) {

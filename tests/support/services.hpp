@@ -28,6 +28,10 @@ class ChildProcess {
 /// Starts argv (argv[0] an absolute path) with stdout and stderr appended to `log`.
 ChildProcess start_process(std::vector<std::string> argv, const std::filesystem::path& log);
 
+/// A server on 127.0.0.1:`port` that accepts every connection and never answers (a hung host), up
+/// and listening when this returns; its output goes to `log`.
+ChildProcess start_silent_listener(int port, const std::filesystem::path& log);
+
 struct HttpAnswer {
   long status = 0;    ///< HTTP status; 0 when no answer came
   std::string body;

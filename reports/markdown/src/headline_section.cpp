@@ -61,9 +61,9 @@ void Writer::headline() {
     for (std::size_t i = 0; i < deltas.size(); ++i) {
       const auto* d = deltas[i];
       const auto* s = run.find(d->other_key);
-      line("{}. **{}** {} — {}, {}{} ({}; 95% interval {} to {})", i + 1, factor(d->factor.estimate),
-           d->metric == Metric::latency ? "faster than naive" : "naive's throughput", s->path, s->implementation,
-           s->mode.empty() ? "" : " " + s->mode, s->family, factor(d->factor.low), factor(d->factor.high));
+      line("{}. **{}** {} — {}, {} ({})", i + 1, delta_text(*d),
+           d->metric == Metric::latency ? "faster than naive" : "naive's throughput", results::subject_of(*s),
+           s->implementation, s->family);
     }
     line("");
   }

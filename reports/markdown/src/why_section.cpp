@@ -14,7 +14,7 @@ void Writer::why() {
     return;
   line("## Why: the statements behind the listing figures");
   line("");
-  line("After the measurement each implementation made one more call with its statements recorded, and each "
+  line("After the measurement each implementation made one more call with its statements captured, and each "
        "distinct statement ran once under `EXPLAIN (ANALYZE, BUFFERS)` with that call's parameters. "
        "*buffers* are shared buffers touched (hit + read): the cost that does not depend on the clock.");
   line("");

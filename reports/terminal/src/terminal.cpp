@@ -331,9 +331,9 @@ void print_headline(const Printer& p) {
   p.print("\nheadline deltas (the largest of each family in this run):\n");
   for (const auto* d : deltas) {
     const auto* s = p.run.find(d->other_key);
-    p.print("  {} {} — {}, {}{} ({})\n", delta_text(*d),
-            d->metric == Metric::latency ? "faster than naive" : "naive's throughput", s->path, s->implementation,
-            s->mode.empty() ? "" : " " + s->mode, s->family);
+    p.print("  {} {} — {}, {} ({})\n", delta_text(*d),
+            d->metric == Metric::latency ? "faster than naive" : "naive's throughput", results::subject_of(*s),
+            s->implementation, s->family);
   }
 }
 
@@ -353,7 +353,11 @@ void print_verdicts(const Run& run, std::FILE* out) {
       current = v.text;
       terminal::Printer{run, out}.wrapped(fmt::format("{} {}: expected {}", v.kind, v.text, v.expected), "  ", 118, "    ");
     }
-    fmt::print(out, "    {:<56} {:<40} {}\n", v.subject, verdict_figure(v), results::to_string(v.outcome));
+    // Within 120 columns: a subject longer than its column has a line of its own.
+    constexpr std::size_t kSubject = 56;
+    if (v.subject.size() > kSubject) fmt::print(out, "    {}\n", v.subject);
+    fmt::print(out, "    {:<{}} {:<40} {}\n", v.subject.size() > kSubject ? "" : v.subject, kSubject, verdict_figure(v),
+               results::to_string(v.outcome));
   }
   if (!unmeasured.empty()) {
     std::string ids;

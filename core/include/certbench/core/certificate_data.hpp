@@ -26,9 +26,9 @@ struct CertificateFiles {
   friend bool operator==(const CertificateFiles&, const CertificateFiles&) = default;
 };
 
-class CertificateDataPaths {
+class CertificateDataFunctions {
  public:
-  virtual ~CertificateDataPaths() = default;
+  virtual ~CertificateDataFunctions() = default;
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "optimized"
   /// prepare_certificate_data(certificate). Thread-safe.
   [[nodiscard]] virtual CertificateFiles prepare_certificate_data(const CertificateRow& certificate) const = 0;

@@ -5,7 +5,9 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "certbench/core/file_saves.hpp"
 #include "certbench/core/listing.hpp"
@@ -46,6 +48,11 @@ struct ListingSession {
 };
 ListingSession open_listing_session(const std::string& dsn, std::string_view schema, std::string_view impl);
 
+/// Seconds one call of a listing implementation takes on the run's dataset (page 1), 0 where not
+/// known: the listing family's medians, for the estimates of the scenarios after it — a naive call
+/// at a large scale outlasts a window, and a window ends only when its calls have.
+using CallSeconds = std::function<double(Listing, std::string_view impl)>;
+
 /// How a measurement opens its listing sessions: open_listing_session, unless the caller says
 /// otherwise (the specs that open sessions carry one).
 using ListingOpener =
@@ -78,11 +85,13 @@ std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const 
 
 /// prepare_certificate_data: "naive" (paths derived on every call), "optimized" (once).
 std::span<const std::string_view> certificate_data_implementations() noexcept;
-std::unique_ptr<CertificateDataPaths> make_certificate_data(std::string_view name, const StorageSettings& settings);
+std::unique_ptr<CertificateDataFunctions> make_certificate_data(std::string_view name, const StorageSettings& settings);
 
 /// "naive" (on the loop), "aiofiles" (the review's fix: the write on a thread pool, the decode on the
 /// loop), "thread_pool" (both off the loop), "io_uring".
 std::span<const std::string_view> file_save_implementations() noexcept;
+/// The same names as strings: the default of every list of save implementations.
+std::vector<std::string> file_save_implementation_names();
 
 /// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.
 /// Throws UsageError for an unknown name or invalid options, EnvironmentError when io_uring is

@@ -1,6 +1,6 @@
 #pragma once
 // The query plans behind the listing figures: after the measurement, each implementation of each
-// listing makes one more call with its statements recorded (db::Connection::capture_statements),
+// listing makes one more call with its statements captured (db::Connection::capture_statements),
 // and each distinct statement is run once more under EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) with
 // that call's parameters, on the same session. Summarised as results::Plan: node types, indexes,
 // sequential scans, rows, buffers, times.

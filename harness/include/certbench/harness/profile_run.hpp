@@ -3,7 +3,7 @@
 // measurement uses (open_listing_session, ListingFunctions::list), sampled by Linux perf — the thread
 // that makes the calls, and the PostgreSQL backends serving its sessions — each as its own
 // recording, only while the loop runs (perf starts with its events disabled and is switched on
-// and off through its control FIFO). Then one call with its statements recorded, each run again
+// and off through its control FIFO). Then one call with its statements captured, each run again
 // under EXPLAIN (ANALYZE, BUFFERS). What it returns is perf script's text: turning it into folded
 // stacks and flame graphs is the reports' business (reports/flamegraph).
 //

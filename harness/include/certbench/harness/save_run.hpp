@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "certbench/core/file_saves.hpp"
+#include "certbench/harness/implementations.hpp"
 #include "certbench/harness/loop_load.hpp"
 
 namespace certbench::harness {
@@ -30,14 +31,14 @@ struct SaveRunSpec {
   std::string dsn;
   std::string schema;
   std::filesystem::path dir;            ///< where files go (must exist); the caller removes it
-  std::vector<std::string> impls{"naive", "aiofiles", "thread_pool", "io_uring"};
+  std::vector<std::string> impls = file_save_implementation_names();
   std::vector<unsigned> concurrency{1, 2, 4, 8, 16, 32, 64};
   std::chrono::milliseconds duration_per_point{1000};  ///< split into `repetitions` interleaved windows
   unsigned repetitions = 3;  ///< per point: each repetition's throughput is a sample of the interval
   [[nodiscard]] std::chrono::milliseconds duration_per_repetition() const {
     return duration_per_point / std::max(1u, repetitions);
   }
-  std::vector<SaveFunction> paths{SaveFunction::base64_image};
+  std::vector<SaveFunction> functions{SaveFunction::base64_image};
   std::size_t image_bytes = 200'000;    ///< the PNG of save_base64_image (before base64)
   std::size_t file_bytes = 200'000;     ///< the PDF of save_certificate_file
   bool write_ceiling = true;            ///< measure the disk's ceiling at each concurrency too
@@ -52,7 +53,7 @@ struct SaveRunSpec {
 };
 
 struct SavePoint {
-  SaveFunction path = SaveFunction::base64_image;
+  SaveFunction function = SaveFunction::base64_image;
   std::string impl;                     ///< an implementation, or kWriteCeiling (no lag figures then)
   LoopLoadResult load;
 };

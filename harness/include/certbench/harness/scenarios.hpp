@@ -6,6 +6,7 @@
 //
 // Thread safety: measure_run runs on the calling thread; snapshot() may be called from another
 // thread (the shutdown thread, to write what was measured before a signal).
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,8 +61,9 @@ ScalePoint sweep_point(std::string_view schema, std::uint64_t run_scale, std::ui
 /// A scenario measured by a layer above the harness and handed in by the caller: the API over HTTP
 /// (loadgen/http_run.hpp) needs `certbench serve`, which builds on the harness's registry.
 struct OuterScenario {
-  std::string name;     ///< for the progress line
-  double seconds = 0;   ///< planned, for the estimate of time left
+  std::string name;  ///< for the progress line
+  /// Planned, for the estimate of time left; given the calls' seconds where they are known.
+  std::function<double(const CallSeconds&)> seconds;
   struct Result {
     std::vector<results::Series> series;
     std::string wrong;  ///< a check the answers failed ("" = none): the run fails (exit 3), figures kept
@@ -87,7 +89,14 @@ struct RunPlan {
   CompareRunSpec compare_spec;
   IndexRunSpec index_spec;
   std::optional<OuterScenario> http;  ///< after the file saves
-  /// Seconds the plan should take, for the estimate of time left (from the specs' budgets).
+
+  /// The scenarios in the order measure() runs them.
+  enum class Stage { listing, compare, loop, caching, saves, http, sweep, indexes, plans };
+  static constexpr std::size_t kStages = 9;
+  /// Seconds each stage should take (0: not in the plan), for the estimate of time left: from the
+  /// specs' budgets, and the windows' ends from `calls` where they are known.
+  [[nodiscard]] std::array<double, kStages> planned_seconds(const CallSeconds& calls = {}) const;
+  /// All of them.
   [[nodiscard]] double estimated_seconds() const;
 };
 
@@ -101,7 +110,9 @@ void make_quick(RunPlan& plan);
 struct RunProgress {
   std::string_view scenario;  ///< "listings", "listings on one event loop", "caching", …
   std::string_view detail;    ///< the point under way
-  double seconds_left = 0;    ///< the estimate: planned time not yet spent
+  /// The estimate: what is planned for the scenario under way and not yet spent (none once it
+  /// overran), and the scenarios after it — re-planned from the listings' own call times.
+  double seconds_left = 0;
 };
 
 /// Measures the plan's scenarios into `run` (series appended as each scenario ends; deltas and

@@ -47,8 +47,6 @@ std::string count_entry(std::string_view name, std::string_view desc, std::uint6
 struct ApiOptions {
   std::string dsn;
   std::string schema = "certbench";
-  /// Sessions of each listing implementation's pool: as many as the threads that call listing().
-  unsigned sessions = 4;
   /// Where Redis is, for the "redis" template variant; without it that variant is not served (404).
   std::optional<redis::Endpoint> redis;
   /// How the listing sessions are opened (a test's own implementation comes in here:

@@ -52,7 +52,7 @@ struct TemplateRoute {
 /// POST /{impl}/certificates/{kind}/{id}/image and …/file.
 struct SaveRoute {
   std::string impl;
-  SaveFunction path = SaveFunction::base64_image;
+  SaveFunction function = SaveFunction::base64_image;
   std::string kind;
   std::int64_t id = 0;
 };

@@ -36,51 +36,52 @@ class IdlePool {
   class Lease {
    public:
     Lease(IdlePool& pool, T item) : pool_(pool), item_(std::move(item)), since_(Clock::now()) {}
-    ~Lease() { pool_.put_back(std::move(item_), since_); }
+    ~Lease() { pool_.put_back(std::move(item_), since_, discarded_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     T& operator*() noexcept { return item_; }
     T* operator->() noexcept { return &item_; }
+    /// The object is not given back: the pool drops it when the lease ends (a session whose
+    /// connection broke), and the next take_or_make() makes a new one in its place.
+    void discard() noexcept { discarded_ = true; }
 
    private:
     IdlePool& pool_;
     T item_;
     Clock::time_point since_;
+    bool discarded_ = false;
   };
 
-  /// An idle object. The pool must hold one: give it as many as there are threads taking them.
+  /// An idle object. The pool must hold one: give it as many as there are threads taking them, and
+  /// take with take_or_make() from a pool whose leases may be discarded.
   /// `asked`: when the caller began waiting for it (before queueing for a pool thread, say); the
   /// wait from then is recorded.
   Lease take(std::optional<Clock::time_point> asked = std::nullopt) {
     std::lock_guard lock(mutex_);
     T item = std::move(idle_.back());
     idle_.pop_back();
-    ++in_use_;
-    usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
-    if (asked) usage_.waits_seconds.push_back(std::chrono::duration<double>(Clock::now() - *asked).count());
+    held(asked);
     return Lease(*this, std::move(item));
   }
 
   /// An idle object, or — when none is idle — a new one from `make()` (called without the pool's
   /// lock; it may connect somewhere), which joins the pool when its lease ends. If `make` throws,
-  /// nothing changes.
+  /// nothing changes. `asked`: as for take().
   template <class Make>
-  Lease take_or_make(Make&& make) {
+  Lease take_or_make(Make&& make, std::optional<Clock::time_point> asked = std::nullopt) {
     {
       std::lock_guard lock(mutex_);
       if (!idle_.empty()) {
         T item = std::move(idle_.back());
         idle_.pop_back();
-        ++in_use_;
-        usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+        held(asked);
         return Lease(*this, std::move(item));
       }
     }
     T item = make();
     std::lock_guard lock(mutex_);
     ++usage_.size;
-    ++in_use_;
-    usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+    held(asked);
     return Lease(*this, std::move(item));
   }
 
@@ -99,9 +100,19 @@ class IdlePool {
   }
 
  private:
-  void put_back(T item, Clock::time_point since) {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(item));
+  // Under the lock: one more object in use, and the wait of its taker.
+  void held(std::optional<Clock::time_point> asked) {
+    ++in_use_;
+    usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
+    if (asked) usage_.waits_seconds.push_back(std::chrono::duration<double>(Clock::now() - *asked).count());
+  }
+
+  void put_back(T item, Clock::time_point since, bool discarded) {
+    std::lock_guard lock(mutex_);  // a discarded item is destroyed after it, on return
+    if (discarded)
+      --usage_.size;
+    else
+      idle_.push_back(std::move(item));
     --in_use_;
     usage_.held_seconds += std::chrono::duration<double>(Clock::now() - std::max(since, reset_at_)).count();
   }

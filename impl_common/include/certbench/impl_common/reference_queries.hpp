@@ -4,6 +4,7 @@
 // same decoding, so the variants differ only in when they ask.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,8 +16,9 @@
 
 namespace certbench::impl_common {
 
-/// A database session of its own on the dataset in `schema`. Thread-safe: statements from
-/// several threads take turns on the one session.
+/// A database session of its own on the dataset in `schema`, opened now. Thread-safe: statements
+/// from several threads take turns on the one session. A statement that finds the connection
+/// broken throws ConnectionError and drops it; the next statement opens a new session.
 class ReferenceQueries {
  public:
   ReferenceQueries(const std::string& dsn, std::string_view schema);
@@ -37,8 +39,12 @@ class ReferenceQueries {
   // Runs a prepared statement under the session's lock and publishes the round-trip count.
   db::Result exec(const std::string& name, std::string_view sql, const std::vector<db::Param>& params);
 
+  [[nodiscard]] std::unique_ptr<db::Connection> open() const;
+
+  const std::string dsn_, schema_;
   std::mutex mutex_;
-  db::Connection db_;
+  std::unique_ptr<db::Connection> db_;  // null after a broken connection, until the next statement
+  std::uint64_t closed_round_trips_ = 0;  // of the sessions dropped
   std::atomic<std::uint64_t> round_trips_{0};
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// The API over HTTP as `certbench run --paths http` measures it (docs/api.md): `certbench serve`
+// The API over HTTP as `certbench run --paths http` measures it (docs/api-load.md): `certbench serve`
 // started in this process on a free loopback port, each listing endpoint of every implementation
 // driven by wrk (closed loop) at each connection count, then by the open-loop generator
 // (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum — the same
@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "certbench/core/file_saves.hpp"
 #include "certbench/core/listing.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/results/run.hpp"
@@ -82,6 +83,7 @@ struct HttpRunSpec {
   /// Six: the sign test's interval, for the concurrency claim and the mixed-traffic goal.
   unsigned mixed_repetitions = 6;
   std::size_t image_bytes = 200'000;
+  SaveOptions save;                     ///< serve's save options (its pools' threads, fsync)
   unsigned server_threads = 4;          ///< serve's worker threads (and each implementation's sessions)
   std::chrono::seconds drain{120};      ///< the most to wait for the server to finish what a load left
   std::string wrk;                      ///< "" = wrk on $PATH
@@ -89,8 +91,10 @@ struct HttpRunSpec {
   /// harness::replacing); the in-process reference the answers are checked against is always
   /// open_listing_session's naive.
   harness::ListingOpener open_session = harness::open_listing_session;
-  /// Seconds the scenario should take, for the estimate of time left.
-  [[nodiscard]] double estimated_seconds() const;
+  /// Seconds the scenario should take, for the estimate of time left: a slow implementation's
+  /// windows are longer (`window`), and each ends when the server has answered what it left,
+  /// from `calls` where they are known.
+  [[nodiscard]] double estimated_seconds(const harness::CallSeconds& calls = {}) const;
 };
 
 struct HttpRunResult {

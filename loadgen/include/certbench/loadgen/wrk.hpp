@@ -4,7 +4,7 @@
 // Closed loop: each connection sends its next request only after the answer, so the load runs at
 // whatever rate the server allows. After its run wrk 4.1 back-fills the requests a stalled
 // connection would have sent at its mean pace (stats_correct): its percentiles are corrected
-// estimates, not the raw timings (docs/api.md).
+// estimates, not the raw timings (docs/api-load.md).
 //
 // Thread safety: run_wrk may be called from any thread; each call runs its own wrk.
 #include <algorithm>

@@ -99,6 +99,10 @@ std::vector<GrowthFit> fit_growth(const Run& run);
 /// that one family's cache hits do not hide the others), at most `n`; the disk's ceiling left out.
 std::vector<const Delta*> headline_deltas(const Run& run, std::size_t n);
 
+/// A series as verdicts and the headline name it: its path with the parameters that tell it
+/// apart, "get_public_certificates (connections 8, scale 100000, closed_loop)".
+std::string subject_of(const Series& s);
+
 /// Fills run.deltas (index_deltas' too), run.verdicts (against claims_table()), run.fits and
 /// run.index_verdicts.
 void analyse(Run& run);
