@@ -73,8 +73,9 @@ TEST(CompareWorker, AnswersItsProtocolAndEveryBadRequestWithOneErrorLine) {
                         "list certificates_endpoint cached 0 1 20 2", "list nowhere optimized 0 1 20 1",
                         "list get_public_certificates fastest 0 1 20 1", "list get_public_certificates optimized 0 1 x 1",
                         "list get_public_certificates optimized 0 1 20 0", "list get_public_certificates optimized 0 1 20",
-                        "quit", "hello 1"});
-  ASSERT_EQ(a.size(), 13u);  // nothing after quit
+                        "", "list get_public_certificates optimized 0 0 20 1",
+                        "list get_public_certificates optimized 0 1 1001 1", "quit", "hello 1"});
+  ASSERT_EQ(a.size(), 16u);  // nothing after quit
   EXPECT_TRUE(has(a[0], "certbench-worker 1 certbench ")) << a[0];
   EXPECT_TRUE(has(a[1], "error 2 protocol 7 is not spoken here")) << a[1];
   EXPECT_TRUE(has(a[2], "error 2 list before open")) << a[2];
@@ -96,7 +97,10 @@ TEST(CompareWorker, AnswersItsProtocolAndEveryBadRequestWithOneErrorLine) {
   EXPECT_TRUE(has(a[9], "error 2 the size must be a number")) << a[9];
   EXPECT_TRUE(has(a[10], "error 2 the count must be between")) << a[10];
   EXPECT_TRUE(has(a[11], "error 2 list takes")) << a[11];
-  EXPECT_EQ(a[12], "bye");
+  EXPECT_EQ(a[12], "error 2 empty request");
+  EXPECT_TRUE(has(a[13], "error 2 page numbers start at 1 (got 0)")) << a[13];
+  EXPECT_TRUE(has(a[14], "error 2 page size must be between 1 and 1000 (got 1001)")) << a[14];
+  EXPECT_EQ(a[15], "bye");
 }
 
 TEST(CompareWorker, TheClientRefusesWhatIsNoWorkerAndNamesAWorkerThatDies) {

@@ -331,9 +331,10 @@ void print_headline(const Printer& p) {
   p.print("\nheadline deltas (the largest of each family in this run):\n");
   for (const auto* d : deltas) {
     const auto* s = p.run.find(d->other_key);
-    p.print("  {} {} — {}, {} ({})\n", delta_text(*d),
-            d->metric == Metric::latency ? "faster than naive" : "naive's throughput", results::subject_of(*s),
-            s->implementation, s->family);
+    p.wrapped(fmt::format("{} {} — {}, {} ({})", delta_text(*d),
+                          d->metric == Metric::latency ? "faster than naive" : "naive's throughput",
+                          results::subject_of(*s), s->implementation, s->family),
+              "  ", 118, "    ");
   }
 }
 
