@@ -23,7 +23,7 @@ struct ServerOptions {
   unsigned max_connections = 256;           ///< connections beyond it get 503 and are closed
   std::chrono::milliseconds idle_timeout{30'000};  ///< a connection silent this long is closed
   unsigned threads = 4;                     ///< worker threads for the database calls
-  ApiOptions api;                           ///< api.sessions is set to `threads`
+  ApiOptions api;                           ///< the database calls (each listing pool: up to `threads` sessions)
   std::filesystem::path save_dir;           ///< where the saves write; must exist
   SaveOptions save;
 };
