@@ -62,6 +62,10 @@ struct Served {
 TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
   Served s;
   const std::string cursor = http::encode_cursor(Listing::public_certificates, 0, {1'600'000'000'000'000, "spa_therapist", 5});
+  // Forged: a user's cursor on another user's listing, and one character changed (its tag fails).
+  const std::string user8 = http::encode_cursor(Listing::user_certificates, 8, {1'600'000'000'000'000, "spa_therapist", 5});
+  std::string altered = cursor;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
   const std::string png64 = impl_common::base64::encode(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'));
   const std::string jpeg64 = impl_common::base64::encode(std::string("\xff\xd8\xff\xe0", 4) + std::string(64, 'j'));
   const std::string save = "/thread_pool/certificates/spa_therapist/1/image";
@@ -81,6 +85,8 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
       {"GET", "/optimized/certificates/public?after=not-a-cursor", "", 400, ""},
       {"GET", "/optimized/admin/certificates?after=" + cursor, "", 400, ""},  // another listing's cursor
       {"GET", "/naive/certificates/public?after=" + cursor, "", 400, ""},     // no keyset pages there
+      {"GET", "/optimized/users/9/certificates?after=" + user8, "", 400, ""},
+      {"GET", "/optimized/certificates/public?after=" + altered, "", 400, ""},
       {"GET", "/naive/templates/x", "", 400, ""},
       {"GET", "/fastest/certificates/public", "", 404, ""},
       {"GET", "/naive/certificates/public/", "", 404, ""},
