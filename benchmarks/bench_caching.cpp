@@ -51,9 +51,9 @@ struct Config {
   std::string schema() const { return "bench_" + std::to_string(scale); }
 };
 
-enum class Path { template_by_id, public_templates, spa_by_id };
-constexpr std::string_view name_of(Path p) {
-  return p == Path::template_by_id ? "get_template_by_id" : p == Path::public_templates ? "get_public_templates" : "spa_by_id";
+enum class Lookup { template_by_id, public_templates, spa_by_id };
+constexpr std::string_view name_of(Lookup p) {
+  return p == Lookup::template_by_id ? "get_template_by_id" : p == Lookup::public_templates ? "get_public_templates" : "spa_by_id";
 }
 
 ReferenceData& variant(const Config& config, std::string_view name) {
@@ -77,14 +77,14 @@ const Keys& keys(const Config& config) {
   return k;
 }
 
-// One lookup of `path`; `i` walks over the keys.
-bool look_up(ReferenceData& data, Path path, const Keys& k, std::size_t& i) {
-  const auto& ids = path == Path::spa_by_id ? k.spas : k.templates;
+// One lookup of `lookup`; `i` walks over the keys.
+bool look_up(ReferenceData& data, Lookup lookup, const Keys& k, std::size_t& i) {
+  const auto& ids = lookup == Lookup::spa_by_id ? k.spas : k.templates;
   if (++i >= ids.size()) i = 0;
-  switch (path) {
-    case Path::template_by_id: return data.template_by_id(ids[i]) != nullptr;
-    case Path::public_templates: return data.public_templates() != nullptr;
-    case Path::spa_by_id: return data.spa_by_id(ids[i]) != nullptr;
+  switch (lookup) {
+    case Lookup::template_by_id: return data.template_by_id(ids[i]) != nullptr;
+    case Lookup::public_templates: return data.public_templates() != nullptr;
+    case Lookup::spa_by_id: return data.spa_by_id(ids[i]) != nullptr;
   }
   return false;
 }
@@ -93,7 +93,7 @@ enum class Mode { every_call, hit, miss };
 
 // With several threads (in-process hits), the first one sets up and reports for all; Google
 // Benchmark starts and ends the timed loop of all threads together.
-void run_lookup(benchmark::State& state, const Config& config, Path path, std::string_view name, Mode mode) {
+void run_lookup(benchmark::State& state, const Config& config, Lookup lookup, std::string_view name, Mode mode) {
   auto& data = variant(config, name);
   const auto& k = keys(config);
   const bool first = state.thread_index() == 0;
@@ -103,14 +103,14 @@ void run_lookup(benchmark::State& state, const Config& config, Path path, std::s
   if (first) {
     data.forget_cached();
     // Warm-up: statements prepared, connections open; for hits, every key cached.
-    for (std::size_t n = 0; n < std::max(k.templates.size(), k.spas.size()); ++n) look_up(data, path, k, i);
+    for (std::size_t n = 0; n < std::max(k.templates.size(), k.spas.size()); ++n) look_up(data, lookup, k, i);
     // Peak heap per call, from calls of their own: reading jemalloc's counters costs more than a hit.
     const harness::ExactHeap exact;
     harness::HeapMeter heap;
     for (int n = 0; n < 64 && harness::HeapMeter::available(); ++n) {
       if (mode == Mode::miss) data.forget_cached();
       heap.start();
-      look_up(data, path, k, i);
+      look_up(data, lookup, k, i);
       peak = std::max(peak.value_or(0), heap.peak().value_or(0));
     }
     before = data.counters();
@@ -125,7 +125,7 @@ void run_lookup(benchmark::State& state, const Config& config, Path path, std::s
       dropping += data.counters().redis_round_trips - trips;
       state.ResumeTiming();
     }
-    benchmark::DoNotOptimize(look_up(data, path, k, i));
+    benchmark::DoNotOptimize(look_up(data, lookup, k, i));
   }
   if (!first) return;
   const auto after = data.counters();
@@ -146,24 +146,24 @@ void run_certificate_data(benchmark::State& state, const Config& config, std::st
     impl_common::use_dataset(c, config.schema());
     return impl_common::certificates(c, 200);
   }();
-  const auto paths = harness::make_certificate_data(name, StorageSettings{});
+  const auto data = harness::make_certificate_data(name, StorageSettings{});
   std::size_t i = 0;
   for (auto _ : state) {
-    auto files = paths->prepare_certificate_data(rows[i++ % rows.size()]);
+    auto files = data->prepare_certificate_data(rows[i++ % rows.size()]);
     benchmark::DoNotOptimize(files.file_path.data());
   }
 }
 
 void register_all(const Config& config) {
-  for (Path path : {Path::template_by_id, Path::public_templates, Path::spa_by_id}) {
+  for (Lookup lookup : {Lookup::template_by_id, Lookup::public_templates, Lookup::spa_by_id}) {
     for (auto name : harness::reference_implementations()) {
       const std::vector<std::pair<Mode, std::string>> modes =
           name == "naive" ? std::vector<std::pair<Mode, std::string>>{{Mode::every_call, ""}}
                           : std::vector<std::pair<Mode, std::string>>{{Mode::hit, "/hit"}, {Mode::miss, "/miss"}};
       for (const auto& [mode, suffix] : modes) {
         auto* b = benchmark::RegisterBenchmark(
-            fmt::format("{}/{}{}", name_of(path), name, suffix).c_str(),
-            [&config, path, name, mode = mode](benchmark::State& st) { run_lookup(st, config, path, name, mode); });
+            fmt::format("{}/{}{}", name_of(lookup), name, suffix).c_str(),
+            [&config, lookup, name, mode = mode](benchmark::State& st) { run_lookup(st, config, lookup, name, mode); });
         // Real time: the naive and miss paths wait for the servers.
         b->UseRealTime()->Unit(mode == Mode::hit && name == "in_process" ? benchmark::kNanosecond : benchmark::kMicrosecond);
         if (mode == Mode::hit && name == "in_process") b->ThreadRange(1, 2);

@@ -52,10 +52,10 @@ struct Sides {
 };
 
 // One implementation's files in `dir`, and what the terminal shows of them.
-std::string write_side(const harness::ProfileSide& side, const Sides& folded, Listing path, unsigned frequency,
+std::string write_side(const harness::ProfileSide& side, const Sides& folded, Listing profiled, unsigned frequency,
                        const fs::path& dir) {
   fs::create_directories(dir);
-  const std::string listing(to_string(path));
+  const std::string listing(to_string(profiled));
   const double rate = side.calls_per_second(), reference = side.reference_calls_per_second();
   std::string text = fmt::format(
       "{} ({}): {} calls in {:.1f} s under perf, {:.1f} calls/s; without perf {:.1f} calls/s ({:.2f}x)\n", listing,

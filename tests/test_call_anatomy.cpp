@@ -255,7 +255,7 @@ TEST_F(CallAnatomy, ACacheHitIsAlmostAllClientCpuAndHasNoServerPart) {
   spec.schema = kSchema;
   auto redis = redis::EmbeddedRedis::start();
   spec.redis = redis.endpoint();
-  spec.budget_per_path = std::chrono::milliseconds(150);
+  spec.budget_per_function = std::chrono::milliseconds(150);
   spec.min_rounds = 5;
   spec.derived = false;
   const auto series = harness::to_series(harness::measure_caching(spec), 2000);

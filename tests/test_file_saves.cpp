@@ -109,7 +109,7 @@ struct Saver {
   }
 
   asio::io_context io;  // declared first: destroyed after the implementation
-  std::unique_ptr<FileSaveFunctions> saves;
+  std::unique_ptr<impl_common::FileSaveFunctions> saves;
 };
 
 // The message of the InputError `f` throws ("" and a test failure if it throws nothing or else).

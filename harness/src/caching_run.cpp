@@ -130,7 +130,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
   out.reserve(3 * variants.size() + certificate_data_implementations().size());
   // Each path's lookup is inlined into its batch loop: the harness adds one indirect call per
   // batch of 1000 hits, not one per hit (scripts/bench-overhead).
-  auto measure_path = [&](const std::string& path, auto lookup) {
+  auto measure_function = [&](const std::string& path, auto lookup) {
     if (variants.empty()) return;
     if (progress) progress(path);
     std::vector<Subject> subjects;
@@ -146,12 +146,12 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
       r.batch = v.mode == "hit" && name == "in_process" ? 1000 : 4;
       subjects.push_back({&out.back(), std::move(r), [d] { return d->counters(); }, 0, {}});
     }
-    run_subjects(subjects, spec.budget_per_path, spec.min_rounds, &server);
+    run_subjects(subjects, spec.budget_per_function, spec.min_rounds, &server);
   };
-  measure_path("get_template_by_id",
+  measure_function("get_template_by_id",
                [&](ReferenceData& d, std::size_t i) { d.template_by_id(template_ids[i % template_ids.size()]); });
-  measure_path("get_public_templates", [](ReferenceData& d, std::size_t) { d.public_templates(); });
-  measure_path("spa_by_id", [&](ReferenceData& d, std::size_t i) { d.spa_by_id(spa_ids[i % spa_ids.size()]); });
+  measure_function("get_public_templates", [](ReferenceData& d, std::size_t) { d.public_templates(); });
+  measure_function("spa_by_id", [&](ReferenceData& d, std::size_t i) { d.spa_by_id(spa_ids[i % spa_ids.size()]); });
 
   if (!spec.derived) return out;
   if (progress) progress("prepare_certificate_data");
@@ -172,7 +172,7 @@ std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
     r.batch = 1000;
     subjects.push_back({&out.back(), std::move(r), {}, 0, {}});
   }
-  run_subjects(subjects, spec.budget_per_path, spec.min_rounds, nullptr);  // no database in these calls
+  run_subjects(subjects, spec.budget_per_function, spec.min_rounds, nullptr);  // no database in these calls
   return out;
 }
 

@@ -119,7 +119,7 @@ std::vector<std::string> file_save_implementation_names() {
   return {names.begin(), names.end()};
 }
 
-std::unique_ptr<FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
+std::unique_ptr<impl_common::FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
                                                std::filesystem::path dir, SaveOptions options) {
   if (name == "naive") return std::make_unique<impl_naive::FileSaves>(std::move(dir), std::move(options));
   if (name == "aiofiles") return std::make_unique<impl_optimized::AiofilesFileSaves>(std::move(dir), std::move(options));

@@ -56,7 +56,7 @@ std::vector<Target> targets(const std::string& dsn, const std::string& schema) {
 // One request: the save (the implementation under test), then the record (the same for all), unless
 // there is no recorder (SaveRunSpec::record off). A plain coroutine with reference parameters: GCC 12
 // mishandles lambdas with captures there.
-asio::awaitable<void> save_request(FileSaveFunctions& saves, impl_common::FileRecorder* recorder, SaveFunction function,
+asio::awaitable<void> save_request(impl_common::FileSaveFunctions& saves, impl_common::FileRecorder* recorder, SaveFunction function,
                                    const Target& t, const std::string& payload) {
   const auto name = t.file_name(function);
   SavedFile saved;

@@ -53,8 +53,8 @@ std::array<double, RunPlan::kStages> RunPlan::planned_seconds(const CallSeconds&
   if (indexes)  // every set's listings interleaved; per set the builds, the plans and the inserts
     at(Stage::indexes) =
         4 * sec(index_spec.listing.budget_per_listing) + 6 * static_cast<double>(index_spec.copies.size());
-  if (caching) at(Stage::caching) = 3 * sec(caching_spec.budget_per_path) + 1;
-  if (derived) at(Stage::caching) += sec(caching_spec.budget_per_path);
+  if (caching) at(Stage::caching) = 3 * sec(caching_spec.budget_per_function) + 1;
+  if (derived) at(Stage::caching) += sec(caching_spec.budget_per_function);
   if (saves)
     at(Stage::saves) = static_cast<double>(save_spec.functions.size() * save_spec.concurrency.size() *
                                            (save_spec.impls.size() + (save_spec.write_ceiling ? 1 : 0))) *
@@ -93,7 +93,7 @@ ScalePoint sweep_point(std::string_view schema, std::uint64_t run_scale, std::ui
 void make_quick(RunPlan& plan) {
   using std::chrono::milliseconds;
   plan.listing_spec.budget_per_listing = milliseconds(500);
-  plan.caching_spec.budget_per_path = milliseconds(400);
+  plan.caching_spec.budget_per_function = milliseconds(400);
   plan.loop_spec.duration_per_point = milliseconds(300);
   plan.loop_spec.concurrency = {8};
   plan.save_spec.duration_per_point = milliseconds(300);

@@ -47,7 +47,7 @@ std::string data_url_of(const std::string& body) {
 // One save: the save path under test, then the row's update; a certificate that does not exist
 // takes its file back, so a 404 leaves nothing behind. Reference parameters and named arguments
 // only: GCC 12 mis-copies non-trivial temporaries that live across a co_await.
-asio::awaitable<Response> save_and_record(FileSaveFunctions& saves, impl_common::FileRecorder& recorder, const SaveRoute& r,
+asio::awaitable<Response> save_and_record(impl_common::FileSaveFunctions& saves, impl_common::FileRecorder& recorder, const SaveRoute& r,
                                           std::string& body) {
   const auto start = Clock::now();
   SavedFile saved;

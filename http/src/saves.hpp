@@ -14,12 +14,10 @@
 #include "certbench/core/file_saves.hpp"
 #include "certbench/http/api.hpp"
 
-namespace certbench {
+namespace certbench::impl_common {
 class FileSaveFunctions;
-namespace impl_common {
 class FileRecorder;
-}
-}  // namespace certbench
+}  // namespace certbench::impl_common
 
 namespace certbench::http {
 
@@ -38,7 +36,7 @@ class SaveEndpoints {
   [[nodiscard]] std::vector<std::string> available() const;
 
  private:
-  std::map<std::string, std::unique_ptr<FileSaveFunctions>, std::less<>> saves_;
+  std::map<std::string, std::unique_ptr<impl_common::FileSaveFunctions>, std::less<>> saves_;
   std::unique_ptr<impl_common::FileRecorder> recorder_;
 };
 

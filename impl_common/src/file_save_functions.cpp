@@ -2,11 +2,11 @@
 
 #include "certbench/impl_common/file_saves.hpp"
 
-namespace certbench {
+namespace certbench::impl_common {
 
 FileSaveFunctions::FileSaveFunctions(std::filesystem::path dir, SaveOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {
-  impl_common::check_save_options(options_);
+  check_save_options(options_);
 }
 
-}  // namespace certbench
+}  // namespace certbench::impl_common

@@ -21,7 +21,7 @@ struct AiofilesFileSaves::Pool {
 };
 
 AiofilesFileSaves::AiofilesFileSaves(std::filesystem::path dir, SaveOptions options)
-    : FileSaveFunctions(std::move(dir), std::move(options)), pool_(std::make_unique<Pool>(this->options().pool_threads)) {}
+    : impl_common::FileSaveFunctions(std::move(dir), std::move(options)), pool_(std::make_unique<Pool>(this->options().pool_threads)) {}
 
 AiofilesFileSaves::~AiofilesFileSaves() { pool_->io.join(); }
 

@@ -32,7 +32,7 @@ struct IoUringFileSaves::DecodePool {
 };
 
 IoUringFileSaves::IoUringFileSaves(asio::io_context& io, fs::path dir, SaveOptions options)
-    : FileSaveFunctions(std::move(dir), std::move(options)),
+    : impl_common::FileSaveFunctions(std::move(dir), std::move(options)),
       ring_(std::make_unique<Ring>(io)),
       decode_(std::make_unique<DecodePool>(this->options().decode_threads)) {}
 

@@ -25,7 +25,7 @@ struct ThreadPoolFileSaves::Pool {
 };
 
 ThreadPoolFileSaves::ThreadPoolFileSaves(std::filesystem::path dir, SaveOptions options)
-    : FileSaveFunctions(std::move(dir), std::move(options)),
+    : impl_common::FileSaveFunctions(std::move(dir), std::move(options)),
       pool_(std::make_unique<Pool>(this->options().pool_threads, this->options().decode_threads)) {}
 
 ThreadPoolFileSaves::~ThreadPoolFileSaves() {

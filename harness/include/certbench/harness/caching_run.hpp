@@ -38,7 +38,7 @@ struct CachingRunSpec {
   std::string dsn;
   std::string schema;
   redis::Endpoint redis;
-  std::chrono::milliseconds budget_per_path{1500};
+  std::chrono::milliseconds budget_per_function{1500};
   unsigned min_rounds = 9;  ///< each variant at least this many samples, whatever the budget
   bool reference = true;    ///< get_template_by_id, get_public_templates, spa_by_id
   bool derived = true;      ///< prepare_certificate_data

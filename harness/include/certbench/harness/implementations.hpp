@@ -20,7 +20,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace certbench {
+namespace certbench::impl_common {
 class FileSaveFunctions;  // impl_common/file_save_functions.hpp: include it to use what make_file_saves returns
 }
 
@@ -96,7 +96,7 @@ std::vector<std::string> file_save_implementation_names();
 /// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.
 /// Throws UsageError for an unknown name or invalid options, EnvironmentError when io_uring is
 /// not available.
-std::unique_ptr<FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
-                                               std::filesystem::path dir, SaveOptions options);
+std::unique_ptr<impl_common::FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,
+                                                              std::filesystem::path dir, SaveOptions options);
 
 }  // namespace certbench::harness

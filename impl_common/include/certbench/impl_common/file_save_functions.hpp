@@ -11,7 +11,7 @@
 
 #include "certbench/core/file_saves.hpp"
 
-namespace certbench {
+namespace certbench::impl_common {
 
 /// Saves files into one directory, from coroutines running on one event loop (an io_context run
 /// by one thread, as the backend's asyncio loop). The contract, the same for every implementation:
@@ -57,4 +57,4 @@ class FileSaveFunctions {
   SaveOptions options_;
 };
 
-}  // namespace certbench
+}  // namespace certbench::impl_common

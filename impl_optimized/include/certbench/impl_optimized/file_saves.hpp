@@ -13,7 +13,7 @@ namespace certbench::impl_optimized {
 /// operations run on a thread pool (options().pool_threads threads, by default aiofiles' default
 /// executor's min(32, cores + 4)); the checks and an image's base64 decode stay on the loop, as in
 /// the naive save. The coroutine waits for the write without blocking the loop and resumes on it.
-class AiofilesFileSaves final : public FileSaveFunctions {
+class AiofilesFileSaves final : public impl_common::FileSaveFunctions {
  public:
   /// Throws UsageError for invalid options.
   AiofilesFileSaves(std::filesystem::path dir, SaveOptions options);
@@ -34,7 +34,7 @@ class AiofilesFileSaves final : public FileSaveFunctions {
 /// (options().decode_threads, the cores), handed from one pool to the other without the loop, so a
 /// decode neither runs on the loop nor holds an I/O thread. Both pools are owned by this object.
 /// The coroutine waits without blocking the loop and resumes on the loop when the file is saved.
-class ThreadPoolFileSaves final : public FileSaveFunctions {
+class ThreadPoolFileSaves final : public impl_common::FileSaveFunctions {
  public:
   /// Throws UsageError for invalid options.
   ThreadPoolFileSaves(std::filesystem::path dir, SaveOptions options);
@@ -56,7 +56,7 @@ class ThreadPoolFileSaves final : public FileSaveFunctions {
 /// image's checks and decode (CPU work, no I/O) run on a pool of their own
 /// (options().decode_threads, owned by this object), never on the loop; a certificate file's
 /// checks (its name and its size) stay on the loop.
-class IoUringFileSaves final : public FileSaveFunctions {
+class IoUringFileSaves final : public impl_common::FileSaveFunctions {
  public:
   /// Sets up a ring bound to `io`'s loop. Throws UsageError for invalid options, and
   /// EnvironmentError when io_uring or one of the operations it needs is not available.
