@@ -95,6 +95,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
     http.dsn = dsn;
     http.schema = args.dataset.schema;
     http.scale = dataset.spec.scale;
+    http.save = plan.save_spec.options;  // serve's saves as the saves family's (fsync, pools)
     if (args.full) loadgen::make_full(http);
     if (args.quick) loadgen::make_quick(http);
     plan.http = harness::OuterScenario{
@@ -169,6 +170,7 @@ int run(const RunArgs& args) {
   if (caching) redis.emplace(redis::RedisTarget::resolve(args.redis, note));
   std::optional<SaveDirectory> save_dir;
   if (wants(args, "saves")) save_dir.emplace(args.saves.save_dir, args.saves.keep_files);
+  if (save_dir && args.saves.keep_files) note("saved files kept in " + save_dir->path().string());
 
   auto plan = plan_of(args, dataset, save_dir ? save_dir->path() : fs::path());
   if (args.full && wants(args, "listing"))  // how cost grows: the dataset at other scales, each in a schema of its own

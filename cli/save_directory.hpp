@@ -36,6 +36,9 @@ class SaveDirectory {
     if (!std::filesystem::is_directory(base)) throw InputError("--save-dir " + base.string() + " is not a directory");
     if (keep) return sys::make_unique_dir(base, kKeptPrefix);
     for (const auto& stale : sys::stale_throwaway_dirs(base, kPrefix)) {
+      // Only one whose owner file names a process that has gone: a folder without one may hold
+      // files a user kept, and is never removed.
+      if (!std::filesystem::exists(stale / "owner")) continue;
       std::error_code ec;
       std::filesystem::remove_all(stale, ec);
     }

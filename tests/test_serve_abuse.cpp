@@ -7,6 +7,8 @@
 // LeakSanitizer fails the test at exit if anything a connection allocated was never freed.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -79,7 +81,7 @@ TEST(ServeAbuse, ItKeepsAnsweringWithinItsLimitsAndComesBackToItsBaseline) {
       EXPECT_EQ(health(port), 200);  // others are answered meanwhile
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(3)) break;
     }
-    EXPECT_TRUE(cut || slow.closed_by_server(5)) << "a trickling request held its connection past the idle timeout";
+    EXPECT_TRUE(cut) << "a trickling request held its connection past the idle timeout";
     EXPECT_TRUE(unfinished.closed_by_server(5)) << "a body that never finished held its connection";
   }
   {  // Pipelined garbage: the well-formed request before it is answered, then 400 and the close.
@@ -93,21 +95,25 @@ TEST(ServeAbuse, ItKeepsAnsweringWithinItsLimitsAndComesBackToItsBaseline) {
     EXPECT_EQ(second->status, 400);
     EXPECT_TRUE(c.closed_by_server(10));
   }
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_max < 10'100)
+    GTEST_SKIP() << "the file-descriptor limit is below 10,100: no room for 10,000 connections";
   {  // 10,000 connections opened at once by another process, which then says nothing.
     const auto log = dir / "crowd.log";
     const auto crowd = certbench::testing::start_process(
         {"/usr/bin/python3", "-c",
-         "import resource,socket,sys\n"
+         "import resource,socket,sys,time\n"
          "hard=resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
          "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n"
          "socks=[socket.create_connection(('127.0.0.1', int(sys.argv[1]))) for _ in range(10000)]\n"
          "print('open', len(socks), flush=True)\n"
-         "sys.stdin.read()\n",
+         "time.sleep(60)\n",
          std::to_string(port)},
         log);
     ASSERT_TRUE(eventually([&] { return certbench::testing::has(certbench::testing::slurp(log), "open 10000"); }, 120))
         << certbench::testing::slurp(log);
-    // Full: a new connection is answered 503 at once, never left hanging.
+    // A new connection is answered at once — 503 while the connections are full — never left
+    // hanging.
     const auto full = http_request(port, "GET", "/health");
     ASSERT_TRUE(full) << "no answer while the connections were full";
     EXPECT_TRUE(full->status == 503 || full->status == 200) << full->status;

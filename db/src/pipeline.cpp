@@ -14,8 +14,8 @@ namespace {
 // pipeline mode, every way out of exec_pipeline — every result read, a failed send, a failed
 // Sync, a failed result, an exception — passes through leave(), which takes the session out of
 // pipeline mode; where that cannot be done, exec_pipeline throws ConnectionError saying so, so a
-// session is never left in pipeline mode silently: like any session that throws ConnectionError,
-// it is dropped by its pool (impl_common::IdlePool::Lease::discard), and a run stops.
+// session is never left in pipeline mode silently: serve's pools drop a session that threw
+// ConnectionError (impl_common::IdlePool::Lease::discard); a run stops on it.
 // libpq's rules (15): PQexitPipelineMode fails unless the pipeline is idle — each statement's
 // results read up to the null that ends them, and the Sync's PGRES_PIPELINE_SYNC read (no null
 // follows it). The server answers a pipeline, and after an error resumes, only at a Sync: so

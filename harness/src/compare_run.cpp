@@ -94,8 +94,8 @@ CompareResult measure_compare(const CompareRunSpec& spec, const std::function<vo
       // A session opens at its worker's first call, and where its backend lands depends on what
       // ran just before: opened in the rounds, the second side's backend always started right
       // after the first side's batch, which measured 1.13-1.22x slower on one listing in 9 A/A
-      // runs of 10 (the bias followed the position when the sides swapped). Opened here, each
-      // with its first call, in the block's order, no side always comes second.
+      // runs of 10 (the bias followed the position when the sides swapped). Opened at the block's
+      // first call of each implementation, here, in the block's order, no side always comes second.
       for (WorkerClient* w : order) w->list(m.listing, m.impl, user, spec.page, 1);
       std::vector<double> block[2];
       std::vector<RoundSubject> subjects(2);

@@ -147,7 +147,8 @@ double HttpRunSpec::estimated_seconds(const harness::CallSeconds& calls) const {
       }
       for (std::size_t r = 0; r < capacity_shares.size(); ++r) {
         const double rate = capacity_shares[r] * capacity;
-        if (r > 0 && rate * t > threads) break;  // it fell behind at the share before: not offered
+        // Offered only while it kept up at the share before.
+        if (r > 0 && capacity_shares[r - 1] * capacity * t > threads) break;
         const double left = std::min<double>(open_connections, rate * open_window_seconds);
         total += open_repetitions * (open_window_seconds + 0.2 + left * t / threads);
       }
