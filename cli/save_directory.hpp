@@ -4,11 +4,13 @@
 // command killed outright (SIGKILL) left behind is removed by the next command that makes one
 // there: it carries an owner file naming its process (sys::stale_throwaway_dirs). A kept one has
 // a name of its own, and no later command touches it.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "certbench/core/errors.hpp"
 #include "certbench/sys/atomic_file.hpp"
@@ -23,9 +25,15 @@ class SaveDirectory {
   static constexpr std::string_view kKeptPrefix = "certbench-kept-saves-";
 
   SaveDirectory(const std::string& parent, bool keep) : dir_(make(parent, keep)) {
+    // On a signal the saves may still be writing into it while it is removed (ENOTEMPTY): try
+    // again until it is gone, for up to two seconds.
     if (!keep) cleanup_.emplace([d = dir_] {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
+      for (int attempt = 0; attempt < 40; ++attempt) {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);
+        if (!std::filesystem::exists(d, ec)) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
     });
   }
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return dir_; }

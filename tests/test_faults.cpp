@@ -329,7 +329,8 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
     EXPECT_FALSE(measured.complete);
     EXPECT_TRUE(std::any_of(measured.series.begin(), measured.series.end(),
                             [](const auto& s) { return s.family == results::family::caching; }));
-    EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a Redis or saves folder of the run was left";
+    const auto left = certbench::testing::throwaway_dirs_of(pid);
+    EXPECT_TRUE(left.empty()) << "a Redis or saves folder of the run was left: " << (left.empty() ? "" : left.front());
   } else {
     EXPECT_FALSE(fs::exists(dir / "out" / "results.json"));
     EXPECT_TRUE(eventually([&] { return !runs_with(redis_dir); }, 10)) << "the killed run's Redis server still runs";
