@@ -1,5 +1,5 @@
 // certbench load-http URL: certbench's open-loop generator against any HTTP server (docs/api-load.md):
-// GET URL at a fixed rate, latency from each request's intended start.
+// GET URL (or POST a file to it) at a fixed rate, latency from each request's intended start.
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -18,7 +18,7 @@
 namespace certbench::cli {
 namespace {
 
-using reports::duration;
+using results::duration;
 
 struct Url {
   std::string host;
@@ -70,7 +70,7 @@ Url parse_url(const std::string& url) {
 Command add_load_http(CLI::App& app, const CommandLine& line) {
   auto shared = std::make_shared<LoadHttpArgs>();
   auto& args = *shared;
-  auto* sub = app.add_subcommand("load-http", "GET a URL at a fixed rate with certbench's open-loop generator "
+  auto* sub = app.add_subcommand("load-http", "GET a URL (or POST a file to it) at a fixed rate with certbench's open-loop generator "
                                               "(latency from each request's intended start; docs/api-load.md)");
   sub->add_option("url", args.url, "http://HOST:PORT/PATH?QUERY (HOST: an IP address or localhost)")->type_name("URL")->required();
   sub->add_option("--rate", args.rate, "requests per second, sent on schedule whatever the server does")->type_name("R")->required()
@@ -81,6 +81,9 @@ Command add_load_http(CLI::App& app, const CommandLine& line) {
   sub->add_option("--deadline", args.deadline,
                   "seconds from a request's intended start to be sent and answered; later, it is dropped")->type_name("S")
       ->check(CLI::PositiveNumber)->capture_default_str();
+  auto* post = sub->add_option("--post", args.post, "POST this file's bytes to the URL instead of a GET")->type_name("FILE");
+  sub->add_option("--content-type", args.content_type, "the Content-Type of --post's body")->type_name("TYPE")->needs(post)
+      ->capture_default_str();
   sub->add_flag("--json", args.json, "print one JSON object instead of the summary");
   sub->add_option("--name", args.name, "the series' path label (default: the URL's path)")->type_name("PATH");
   sub->add_option("--out", args.out, "write DIR/results.json and DIR/metrics.prom (family http, mode open_loop)")->type_name("DIR");
@@ -105,6 +108,12 @@ int load_http(const LoadHttpArgs& args) {
   o.rate = args.rate;
   o.connections = args.connections;
   o.realtime = true;  // the instrument on time (open_loop.hpp)
+  if (!args.post.empty()) {
+    if (!std::filesystem::is_regular_file(args.post)) throw UsageError("--post " + args.post + " is not a regular file");
+    auto body = sys::read_file(args.post);
+    if (!body) throw UsageError("--post " + args.post + ": cannot read it");
+    o.post = loadgen::OpenLoopOptions::Post{std::move(*body), args.content_type};
+  }
   if (args.seconds > 86'400) throw UsageError("--seconds must be at most 86400");
   if (args.deadline > 3'600) throw UsageError("--deadline must be at most 3600");
   if (args.rate > loadgen::kMaxOpenLoopRate) throw UsageError("--rate must be at most 1000000");
@@ -120,8 +129,8 @@ int load_http(const LoadHttpArgs& args) {
   harness::describe_machine(run.environment);
   run.environment.options = args.command_line;
   if (!args.json)
-    note(fmt::format("GET {} at {} requests/s for {} s over at most {} connections", args.url, args.rate, args.seconds,
-                     args.connections));
+    note(fmt::format("{} {} at {} requests/s for {} s over at most {} connections", o.post ? "POST" : "GET", args.url,
+                     args.rate, args.seconds, args.connections));
   const auto r = loadgen::run_open_loop(o);
   const auto& l = r.latency;
   const auto& s = r.service;

@@ -220,6 +220,8 @@ struct LoadHttpArgs {
   double seconds = 10;
   unsigned connections = 64;
   double deadline = 2;      ///< seconds
+  std::string post;         ///< --post FILE: POST its bytes instead of a GET ("" = GET)
+  std::string content_type = "application/json";  ///< of the POST's body
   bool json = false;
   std::string name;         ///< the series' path label ("" = the URL's path)
   std::string out;          ///< --out DIR: results.json and metrics.prom

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <regex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "certbench/core/errors.hpp"
@@ -67,6 +69,11 @@ class StallingServer {
   }
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::uint64_t requests() const { return requests_.load(); }
+  /// The last request read: its head (request line and headers, without the blank line) and body.
+  [[nodiscard]] std::pair<std::string, std::string> last_request() {
+    std::lock_guard lock(clients_mutex_);
+    return {last_head_, last_body_};
+  }
 
  private:
   void accept_loop() {
@@ -98,7 +105,28 @@ class StallingServer {
         buffer.append(chunk, static_cast<std::size_t>(n));
         continue;
       }
-      buffer.erase(0, end + 4);  // GET requests: no body
+      std::string head = buffer.substr(0, end);
+      std::size_t length = 0;  // a POST's body: Content-Length bytes after the head
+      std::string lower = head;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (const auto at = lower.find("\r\ncontent-length:"); at != std::string::npos)
+        length = std::stoul(lower.substr(at + 17));
+      bool whole = true;
+      while (buffer.size() < end + 4 + length) {
+        const ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+        if (n <= 0) {
+          whole = false;
+          break;
+        }
+        buffer.append(chunk, static_cast<std::size_t>(n));
+      }
+      if (!whole) break;
+      {
+        std::lock_guard lock(clients_mutex_);
+        last_head_ = std::move(head);
+        last_body_ = buffer.substr(end + 4, length);
+      }
+      buffer.erase(0, end + 4 + length);
       const auto n = ++requests_;
       if (!answer_) continue;
       std::lock_guard lock(answering_);
@@ -118,6 +146,7 @@ class StallingServer {
   std::atomic<std::uint64_t> requests_{0};
   std::mutex answering_, clients_mutex_;
   std::vector<int> clients_;
+  std::string last_head_, last_body_;
   std::vector<std::thread> threads_;
   std::thread acceptor_;
 };
@@ -276,6 +305,37 @@ TEST(LoadHttpCli, ItPrintsTheScheduleAndExitsTwoOnBadInputAndThreeWhenNothingAns
   const auto none = certbench::testing::run_certbench({"load-http", "http://127.0.0.1:1/", "--rate", "10", "--seconds", "0.3"});
   EXPECT_EQ(none.exit_code, 3) << none.err;
   EXPECT_NE(none.err.find("nothing answered"), std::string::npos) << none.err;
+}
+
+// --post FILE: every request of the schedule a POST of the file's bytes with its Content-Type.
+TEST(LoadHttpCli, PostSendsTheFileAsEachRequestsBody) {
+  StallingServer server(0, std::chrono::milliseconds(0));
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/upload";
+  const auto dir = sys::make_unique_dir(sys::throwaway_parent(), "certbench-test-load-http-post-");
+  const auto body = dir / "body.bin";
+  std::string bytes(70'000, '\0');  // over one read of the server's, with every byte value
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 % 256);
+  std::ofstream(body, std::ios::binary) << bytes;
+  const auto r = certbench::testing::run_certbench({"load-http", url, "--rate", "100", "--seconds", "0.5", "--json",
+                                                    "--post", body.string(), "--content-type", "application/x-test"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("answered"), 50);
+  EXPECT_EQ(server.requests(), 50u);
+  const auto [head, sent] = server.last_request();
+  EXPECT_TRUE(head.starts_with("POST /upload HTTP/1.1\r\n")) << head;
+  EXPECT_NE(head.find("Content-Type: application/x-test"), std::string::npos) << head;
+  EXPECT_EQ(sent, bytes);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"load-http", url, "--rate", "10", "--post", (dir / "missing").string()},
+        {"load-http", url, "--rate", "10", "--post", dir.string()},
+        {"load-http", url, "--rate", "10", "--content-type", "text/plain"}}) {
+    const auto b = certbench::testing::run_certbench(bad);
+    EXPECT_EQ(b.exit_code, 2) << bad[4] << " " << b.err;
+    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 2) << "one line and the usage: " << b.err;
+  }
+  EXPECT_EQ(server.requests(), 50u) << "a refused command sent nothing";
+  std::filesystem::remove_all(dir);
 }
 
 // load-http's figures as certbench's own: results.json and metrics.prom under --out, and the same

@@ -49,7 +49,12 @@ asio::awaitable<void> connection(Schedule& s) {
   asio::steady_timer timer(executor);
   beast::flat_buffer buffer;
   bool open = false;
-  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, s.o.target, 11};
+  bhttp::request<bhttp::string_body> request{s.o.post ? bhttp::verb::post : bhttp::verb::get, s.o.target, 11};
+  if (s.o.post) {
+    request.set(bhttp::field::content_type, s.o.post->content_type);
+    request.body() = s.o.post->body;
+    request.prepare_payload();
+  }
   const bool v6 = s.o.host.find(':') != std::string::npos;
   request.set(bhttp::field::host, (v6 ? "[" + s.o.host + "]" : s.o.host) + ":" + std::to_string(s.o.port));
   request.set(bhttp::field::user_agent, "certbench-open-loop");
@@ -82,13 +87,14 @@ asio::awaitable<void> connection(Schedule& s) {
     if (sent - intended <= s.o.on_time) ++s.r.on_schedule;
     bhttp::response<bhttp::string_body> response;
     // A kept-alive connection the server closed while it sat idle fails before any byte of the
-    // answer: reconnect and send again, once, within the same deadline.
+    // answer: reconnect and send a GET again, once, within the same deadline (a POST is not sent
+    // twice: the server may have taken it).
     for (bool fresh = false;; fresh = true) {
       co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) co_await bhttp::async_read(stream, buffer, response, asio::redirect_error(asio::use_awaitable, ec));
       const bool closed_while_idle = ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
                                      ec == asio::error::broken_pipe || ec == asio::error::eof;
-      if (fresh || !closed_while_idle) break;
+      if (fresh || !closed_while_idle || s.o.post) break;
       beast::error_code ignored;
       stream.socket().close(ignored);
       buffer.clear();

@@ -1,6 +1,6 @@
 #pragma once
-// certbench's open-loop HTTP load generator (Boost.Asio and Beast): GET requests sent on a fixed
-// schedule — request i is due at start + i / rate — whatever the server does, over at most
+// certbench's open-loop HTTP load generator (Boost.Asio and Beast): requests (a GET, or a POST of
+// one body) sent on a fixed schedule — request i is due at start + i / rate — whatever the server does, over at most
 // `connections` keep-alive connections. Each response's latency counts from its request's
 // *intended* start, as wrk2, k6's constant-arrival-rate executor and pgbench --rate count it, so
 // a server that stalls is charged for every request the stall held back (no coordinated omission).
@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "certbench/loadgen/histogram.hpp"
@@ -32,7 +33,13 @@ namespace certbench::loadgen {
 struct OpenLoopOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  std::string target = "/";                         ///< path and query of the GET
+  std::string target = "/";                         ///< path and query of each request
+  /// A POST of this body, with this Content-Type, instead of a GET.
+  struct Post {
+    std::string body;
+    std::string content_type;
+  };
+  std::optional<Post> post;
   double rate = 100;                                ///< requests per second: the schedule
   unsigned connections = 64;                        ///< at most this many requests in flight
   std::chrono::milliseconds duration{1000};         ///< the schedule's window
