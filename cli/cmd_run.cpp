@@ -266,7 +266,7 @@ int run(const RunArgs& args) {
   }
   note(fmt::format("results in {} (results.json, benchmarks.json, metrics.prom, report.md and charts/)", out.string()));
   if (code != ExitCode::ok) {
-    note(run.failure + fmt::format(" — results.json has the {} series measured before (complete: false)",
+    note(run.failure + fmt::format(" — results.json has the {} series measured (complete: false)",
                                    run.series.size()));
     return static_cast<int>(code);
   }

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -23,6 +25,7 @@
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
 #include "certbench/http/server.hpp"
+#include "certbench/impl_common/base64.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/sys/atomic_file.hpp"
@@ -54,15 +57,16 @@ std::optional<int> exit_within(pid_t pid, double seconds) {
   return code;
 }
 
-// True while a process has `part` in its command line.
-bool runs_with(const std::string& part) {
+// A process working in `dir` (redis-server chdirs into its --dir, and rewrites its command line).
+std::optional<pid_t> process_in(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    auto cmdline = sys::read_file(e.path() / "cmdline").value_or("");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (has(cmdline, part)) return true;
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code link_ec;
+    if (fs::read_symlink(e.path() / "cwd", link_ec) == fs::path(dir)) return static_cast<pid_t>(std::stol(name));
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -104,6 +108,47 @@ INSTANTIATE_TEST_SUITE_P(Families, DatabaseKilledDuring, ::testing::Values("list
                            std::string name = param.param;
                            return name == "listing,loop" ? std::string("listings") : name;
                          });
+
+// The run's Redis dies while the listings are measured, before the caching family: the redis
+// variants' figures (their calls fell back to the database) are not kept, the failure names them,
+// and the rest of the run — the other cache variants, the file saves after — goes on: exit 3,
+// complete: false, nothing of the run left behind.
+TEST(Faults, RedisKilledMidRunFailsItsVariantsAndTheRunGoesOn) {
+  const auto dir = temp_dir("certbench-test-redis-killed-");
+  const auto log = (dir / "log").string();
+  const pid_t pid = certbench::testing::spawn_certbench(
+      {"run", "--quick", "--paths", "listing,caching,saves", "--scale", "1000", "--schema", "faults_redis", "--dsn",
+       certbench::testing::shared_cluster().dsn(), "--out", (dir / "out").string()},
+      log);
+  ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: listings · about"); }, 180)) << slurp(log);
+  std::string redis_dir;
+  for (const auto& d : certbench::testing::throwaway_dirs_of(pid))
+    if (has(d, "certbench-redis-")) redis_dir = d;
+  ASSERT_FALSE(redis_dir.empty()) << "the run started no embedded Redis";
+  const auto redis = process_in(redis_dir);
+  ASSERT_TRUE(redis) << "no redis-server runs in " << redis_dir;
+  ::kill(*redis, SIGKILL);
+  const auto code = exit_within(pid, 180);
+  ASSERT_TRUE(code) << "certbench did not stop: " << slurp(log);
+  EXPECT_EQ(*code, 3) << slurp(log);
+  const auto run = results::load(dir / "out" / "results.json");
+  EXPECT_FALSE(run.complete);
+  EXPECT_TRUE(has(run.failure, "Redis failed")) << run.failure;
+  EXPECT_TRUE(has(run.failure, "get_template_by_id/redis/hit")) << run.failure;
+  EXPECT_TRUE(has(slurp(log), "Redis failed")) << slurp(log);
+  std::set<std::string, std::less<>> implementations, families;
+  for (const auto& s : run.series) {
+    families.insert(s.family);
+    if (s.family == results::family::caching) implementations.insert(s.implementation);
+  }
+  EXPECT_FALSE(implementations.contains("redis")) << "a redis variant's figures were kept";
+  EXPECT_TRUE(implementations.contains("in_process"));
+  EXPECT_TRUE(implementations.contains("naive"));
+  EXPECT_TRUE(families.contains(results::family::file_save)) << "the run did not go on after the caching family";
+  EXPECT_TRUE(families.contains(results::family::listing));
+  EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a folder of the run was left";
+  fs::remove_all(dir);
+}
 
 namespace {
 
@@ -317,6 +362,7 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
   for (const auto& d : certbench::testing::throwaway_dirs_of(pid))
     if (has(d, "certbench-redis-")) redis_dir = d;
   ASSERT_FALSE(redis_dir.empty()) << "no embedded Redis to leave behind";
+  ASSERT_TRUE(process_in(redis_dir)) << "no redis-server works in " << redis_dir;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ::kill(pid, signal);
   const auto code = exit_within(pid, 60);
@@ -333,7 +379,7 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
     EXPECT_TRUE(left.empty()) << "a Redis or saves folder of the run was left: " << (left.empty() ? "" : left.front());
   } else {
     EXPECT_FALSE(fs::exists(dir / "out" / "results.json"));
-    EXPECT_TRUE(eventually([&] { return !runs_with(redis_dir); }, 10)) << "the killed run's Redis server still runs";
+    EXPECT_TRUE(eventually([&] { return !process_in(redis_dir); }, 10)) << "the killed run's Redis server still runs";
     const auto next = certbench::testing::run_certbench(with_out(dir / "next"));
     EXPECT_EQ(next.exit_code, 0) << next.err;
     EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "the next run did not remove what SIGKILL left";
@@ -345,6 +391,70 @@ INSTANTIATE_TEST_SUITE_P(Signals, RunInterruptedBy, ::testing::Values(SIGINT, SI
                          [](const ::testing::TestParamInfo<int>& param) {
                            return std::string(param.param == SIGINT ? "SIGINT" : param.param == SIGTERM ? "SIGTERM" : "SIGKILL");
                          });
+
+// serve SIGKILLed while uploads are being saved into its fresh folder: every file under a final
+// name there is whole (a save is a temporary file renamed into place), and the next serve removes
+// the folder the killed one left.
+TEST(Faults, ServeKilledWhileItSavesLeavesWholeFilesAndTheNextServeSweepsThem) {
+  const std::vector<std::string> argv{CERTBENCH_BINARY, "serve", "--listen", "127.0.0.1:0", "--dsn",
+                                      certbench::testing::shared_cluster().dsn(), "--schema", "faults_serve", "--scale",
+                                      "1000", "--threads", "2"};
+  std::string png = "\x89PNG\r\n\x1a\n";
+  png.resize(2'000'000);
+  for (std::size_t i = 8; i < png.size(); ++i) png[i] = static_cast<char>((i * 131) % 251);
+  const std::string body = R"({"data_url": "data:image/png;base64,)" + impl_common::base64::encode(png) + R"("})";
+  auto port_of = [](sys::LineProcess& p) -> std::uint16_t {
+    const auto line = p.read_line(std::chrono::seconds(120));
+    if (line.status != sys::LineProcess::Read::line) return 0;
+    const auto at = line.text.rfind(':');
+    return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(line.text.substr(at + 1)));
+  };
+  std::vector<std::string> left;
+  std::map<std::string, std::string> files;  // the folder's files under final names, read before serve is reaped
+  {
+    sys::LineProcess serve(argv);
+    const auto port = port_of(serve);
+    ASSERT_NE(port, 0) << serve.error_output();
+    std::atomic<int> saved{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> uploaders;
+    for (int id = 1; id <= 4; ++id)
+      uploaders.emplace_back([&, id] {
+        const std::string target = "/thread_pool/certificates/spa_therapist/" + std::to_string(id) + "/image";
+        while (!stop) {
+          try {
+            const auto r = http_request(port, "POST", target, body);
+            if (!r) return;  // the server is gone
+            if (r->status == 200) ++saved;
+          } catch (const std::exception&) {
+            return;
+          }
+        }
+      });
+    const bool some = eventually([&] { return saved.load() >= 8; }, 120);
+    for (const auto& d : certbench::testing::throwaway_dirs_of(serve.pid()))
+      if (has(d, "certbench-saves-")) left.push_back(d);
+    ::kill(serve.pid(), SIGKILL);
+    stop = true;
+    for (auto& t : uploaders) t.join();
+    // Unreaped, the killed serve still owns its folder: no other test's sweep takes it meanwhile.
+    std::error_code ec;
+    if (left.size() == 1)
+      for (const auto& e : fs::directory_iterator(left.front(), ec))
+        if (const auto name = e.path().filename().string(); has(name, ".png") && !sys::is_temporary_name(name))
+          files[name] = slurp(e.path());
+    ASSERT_TRUE(some) << "the uploads were not saved: " << serve.error_output();
+    EXPECT_TRUE(serve.exit_status(std::chrono::seconds(30)).has_value());
+  }
+  ASSERT_EQ(left.size(), 1u) << "serve saved into no fresh folder of its own";
+  EXPECT_FALSE(files.empty());
+  for (const auto& [name, bytes] : files) EXPECT_EQ(bytes, png) << name << " is not the whole upload";
+  sys::LineProcess next(argv);
+  ASSERT_NE(port_of(next), 0) << next.error_output();
+  EXPECT_FALSE(fs::exists(left.front())) << "the next serve did not remove what SIGKILL left";
+  ::kill(next.pid(), SIGTERM);
+  EXPECT_EQ(next.exit_status(std::chrono::seconds(60)), 143) << next.error_output();
+}
 
 // `certbench save` SIGKILLed at any moment of a large save: the file under its final name is whole
 // or not there — never cut short.

@@ -141,6 +141,7 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
     progress({scenario, detail, left});
   };
   ExitCode code = ExitCode::ok;
+  std::string not_measured;  // variants that failed while the rest of the run went on
   try {
     if (plan.listing) {
       begin(Stage::listing, "listings");
@@ -170,7 +171,15 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
       auto spec = plan.caching_spec;
       spec.reference = plan.caching;
       spec.derived = plan.derived;
-      add(to_series(measure_caching(spec, tell), plan.scale));
+      const auto measured = measure_caching(spec, tell);
+      std::string failed;  // measurements to_series leaves out
+      for (const auto& m : measured)
+        if (!m.failure.empty())
+          failed += (failed.empty() ? "" : ", ") + m.path + "/" + m.variant + (m.mode.empty() ? "" : "/" + m.mode);
+      if (!failed.empty())
+        not_measured = "caching: Redis failed while the redis variants were measured (their lookups fell back to "
+                       "the database); not kept: " + failed;
+      add(to_series(measured, plan.scale));
     }
     if (plan.saves) {
       begin(Stage::saves, "file saves");
@@ -227,6 +236,10 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
   if (progress) progress({"analysing", "deltas and claims", 0});
   std::lock_guard lock(mutex_);
   progress_.clear();
+  if (!not_measured.empty()) {  // the run went on; it is still not complete
+    run_.failure = run_.failure.empty() ? not_measured : run_.failure + "; " + not_measured;
+    if (code == ExitCode::ok) code = ExitCode::environment;
+  }
   run_.complete = code == ExitCode::ok;
   results::analyse(run_);
   return code;

@@ -136,6 +136,7 @@ std::vector<Series> to_series(const std::vector<ListingLoopPoint>& points, const
 std::vector<Series> to_series(const std::vector<CachingMeasurement>& measurements, std::uint64_t scale) {
   std::vector<Series> out;
   for (const auto& m : measurements) {
+    if (!m.failure.empty()) continue;  // it timed something else (caching_run.hpp)
     Series s;
     s.family = m.path == "prepare_certificate_data" ? results::family::derived : results::family::caching;
     s.path = m.path;

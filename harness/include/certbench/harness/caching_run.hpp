@@ -32,6 +32,9 @@ struct CachingMeasurement {
   /// for variants that reach the database (db_round_trips > 0); std::nullopt otherwise or where
   /// the server does not offer the view.
   std::optional<ServerCounts> server;
+  /// Why its figures are not to be kept ("" = measured): Redis failed while a redis variant was
+  /// measured (its calls fell back to the database), so they timed something else.
+  std::string failure;
 };
 
 struct CachingRunSpec {
@@ -44,6 +47,8 @@ struct CachingRunSpec {
   bool derived = true;      ///< prepare_certificate_data
 };
 
+/// Every variant of every path; Redis failing does not stop it: the redis variants measured while
+/// it was down come back with a `failure` and the rest is measured as planned.
 std::vector<CachingMeasurement> measure_caching(const CachingRunSpec& spec,
                                                 const std::function<void(std::string_view)>& progress = {});
 

@@ -33,6 +33,7 @@ std::vector<results::Series> to_series(const std::vector<ListingMeasurement>& m,
                                        std::uint64_t scale, std::string_view family);
 std::vector<results::Series> to_series(const std::vector<ListingLoopPoint>& points, const ListingLoopSpec& spec,
                                        std::uint64_t scale);
+/// A caching measurement with a failure (Redis failed under it) has no series.
 std::vector<results::Series> to_series(const std::vector<CachingMeasurement>& m, std::uint64_t scale);
 std::vector<results::Series> to_series(const std::vector<SavePoint>& points, const SaveRunSpec& spec,
                                        std::uint64_t scale);
