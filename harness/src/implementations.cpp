@@ -47,6 +47,11 @@ ListingOpener replacing(std::string_view name, ListingFactory make) {
 
 std::span<const std::string_view> listing_implementations() noexcept { return kListingImplementations; }
 
+std::span<const std::string_view> listing_review_subjects() noexcept {
+  static constexpr std::array<std::string_view, 3> names{"naive", "review", "optimized"};
+  return names;
+}
+
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept {
   const std::span<const std::string_view> all = kListingImplementations;
   return listing == Listing::certificates_endpoint ? all : all.first(all.size() - 1);
@@ -117,6 +122,11 @@ std::span<const std::string_view> file_save_implementations() noexcept {
 std::vector<std::string> file_save_implementation_names() {
   const auto names = file_save_implementations();
   return {names.begin(), names.end()};
+}
+
+std::span<const std::string_view> file_save_review_subjects() noexcept {
+  static constexpr std::array<std::string_view, 3> names{"naive", "aiofiles", "thread_pool"};
+  return names;
 }
 
 std::unique_ptr<impl_common::FileSaveFunctions> make_file_saves(std::string_view name, boost::asio::io_context& io,

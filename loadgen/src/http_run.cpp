@@ -93,14 +93,26 @@ namespace fs = std::filesystem;
 using results::Metric;
 using results::Series;
 
-// The implementations of `listing` to measure: the spec's, in registry order, or all of them.
+// The implementations of `listing` to measure: the spec's, or the review's subjects, in registry order.
 std::vector<std::string> impls_of(const HttpRunSpec& spec, Listing listing) {
+  const auto subjects = harness::listing_review_subjects();
   std::vector<std::string> out;
   for (auto name : harness::listing_implementations(listing))
-    if (spec.impls.empty() || std::find(spec.impls.begin(), spec.impls.end(), name) != spec.impls.end())
+    if (spec.impls.empty() ? std::find(subjects.begin(), subjects.end(), name) != subjects.end()
+                           : std::find(spec.impls.begin(), spec.impls.end(), name) != spec.impls.end())
       out.emplace_back(name);
   return out;
 }
+
+}  // namespace
+
+std::vector<std::string> detail::save_impls_of(const HttpRunSpec& spec) {
+  if (!spec.save_impls.empty()) return spec.save_impls;
+  const auto subjects = harness::file_save_review_subjects();
+  return {subjects.begin(), subjects.end()};
+}
+
+namespace {
 
 // The endpoint's capacity: the most good answers per second of `optimized` at any connection
 // count, else of the fastest implementation measured; 0 when none was.
@@ -154,7 +166,7 @@ double HttpRunSpec::estimated_seconds(const harness::CallSeconds& calls) const {
       }
     }
   }
-  const double mixed = static_cast<double>(mixed_repetitions * (1 + uploads.size() * save_impls.size())) *
+  const double mixed = static_cast<double>(mixed_repetitions * (1 + uploads.size() * detail::save_impls_of(*this).size())) *
                        (std::chrono::duration<double>(mixed_window).count() + 0.8);
   return total + (uploads.empty() ? 0 : mixed);
 }

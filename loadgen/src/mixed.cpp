@@ -166,7 +166,7 @@ std::vector<Series> measure_mixed(const HttpRunSpec& spec, http::Server& server,
   if (spec.uploads.empty()) return {};
   const auto available = server.save_implementations();
   std::vector<std::string> impls;
-  for (const auto& name : spec.save_impls)
+  for (const auto& name : detail::save_impls_of(spec))
     if (std::find(available.begin(), available.end(), name) != available.end()) impls.push_back(name);
   const auto targets = upload_targets(spec, expected);
   // The rows as they were, once the server has finished every save a load left it (a save still

@@ -29,6 +29,9 @@ std::optional<double> quantile_of_all(const OpenLoopResult& r, double q);
 /// the windows that went well would be the lucky few's.
 void add_percentiles(results::Series& s, const std::vector<OpenLoopResult>& windows);
 
+/// The save implementations the uploads go to: the spec's, or the review's subjects.
+std::vector<std::string> save_impls_of(const HttpRunSpec& spec);
+
 /// The closed loop's window (whole seconds) at `connections` for an implementation whose request
 /// alone takes `alone` seconds: every connection answered once and three answers at least, no
 /// shorter than spec.window; none when that would be longer than spec.max_window (not measured).

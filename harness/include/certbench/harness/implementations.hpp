@@ -33,6 +33,11 @@ namespace certbench::harness {
 /// in-process cache). "cached" is last.
 std::span<const std::string_view> listing_implementations() noexcept;
 
+/// The review's subjects among them: "naive" (the code before the review), "review" (its fix as
+/// written) and "optimized" (the best measured) — what a scenario measures when it cannot afford
+/// every implementation (the listings over HTTP).
+std::span<const std::string_view> listing_review_subjects() noexcept;
+
 /// The implementations whose answer to `listing` differs: "cached" differs from "optimized" only
 /// at the endpoint, so runs and benchmarks measure it there only.
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept;
@@ -92,6 +97,9 @@ std::unique_ptr<CertificateDataFunctions> make_certificate_data(std::string_view
 std::span<const std::string_view> file_save_implementations() noexcept;
 /// The same names as strings: the default of every list of save implementations.
 std::vector<std::string> file_save_implementation_names();
+/// The review's subjects among them: "naive", "aiofiles" (the fix as written) and "thread_pool"
+/// (the best measured) — what uploads over HTTP measure unless told otherwise.
+std::span<const std::string_view> file_save_review_subjects() noexcept;
 
 /// The file-save implementation called `name`, saving into `dir`, its coroutines run on `io`.
 /// Throws UsageError for an unknown name or invalid options, EnvironmentError when io_uring is

@@ -35,8 +35,9 @@ struct HttpRunSpec {
   /// The public listing (make_full: all four): at 100k certificates each naive endpoint's windows
   /// take about 45 seconds of the default run's five minutes.
   std::vector<Listing> listings{Listing::public_certificates};
-  /// The review's subjects; empty: every implementation of each listing.
-  std::vector<std::string> impls{"naive", "review", "optimized"};
+  /// The listing implementations measured; empty: the review's subjects
+  /// (harness::listing_review_subjects).
+  std::vector<std::string> impls;
   /// The closed loop's connection counts: the judged one by default (make_full: 1, 8 and 64).
   std::vector<unsigned> connections{8};
   PageRequest page{1, 20, {}};
@@ -75,9 +76,10 @@ struct HttpRunSpec {
   /// and serve's event-loop lag. `mixed_repetitions` interleaved windows per point, each
   /// `mixed_window` of listings inside the uploads' (wrk's whole seconds). Empty: none.
   std::vector<unsigned> uploads{64};  ///< make_full: 8, 32 and 64
-  /// The review's save (naive), its fix (aiofiles) and the best measured (thread_pool); make_full
-  /// adds io_uring.
-  std::vector<std::string> save_impls{"naive", "aiofiles", "thread_pool"};
+  /// The save implementations uploaded to; empty: the review's subjects — its save (naive), its
+  /// fix (aiofiles) and the best measured (thread_pool; harness::file_save_review_subjects).
+  /// make_full: every one (io_uring too).
+  std::vector<std::string> save_impls;
   double mixed_rate = 400;
   std::chrono::milliseconds mixed_window{700};  ///< inside wrk's whole seconds of uploads, after 200 ms
   /// Six: the sign test's interval, for the concurrency claim and the mixed-traffic goal.
