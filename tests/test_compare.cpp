@@ -137,6 +137,24 @@ TEST(CompareWorker, TheClientRefusesWhatIsNoWorkerAndNamesAWorkerThatDies) {
   } catch (const EnvironmentError& e) {
     EXPECT_TRUE(has(e.what(), "the worker of " + dies + " ended during 'open' (exit 7): lost my mind")) << e.what();
   }
+
+  // Its refusals, as the client reads them: `error 2` a usage error, `error 3` the environment's.
+  const auto refuses = script(dir, "refuses", "read l; echo 'certbench-worker 1 certbench 0.0.1'; read l; "
+                                              "echo 'error 2 no such schema'; read l; echo 'error 3 the disk is full'; "
+                                              "cat >/dev/null");
+  harness::WorkerClient r(refuses, second);
+  try {
+    r.open("postgresql://nowhere/db", "s");
+    ADD_FAILURE() << "open answered";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "the worker of " + refuses + ": no such schema");
+  }
+  try {
+    r.open("postgresql://nowhere/db", "s");
+    ADD_FAILURE() << "open answered";
+  } catch (const EnvironmentError& e) {
+    EXPECT_EQ(std::string(e.what()), "the worker of " + refuses + ": the disk is full");
+  }
   fs::remove_all(dir);
 }
 
