@@ -26,7 +26,7 @@
 #include "certbench/harness/heap_meter.hpp"
 #include "certbench/harness/rounds.hpp"
 #include "certbench/impl_optimized/ttl_cache.hpp"
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/reports/terminal.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
@@ -90,7 +90,7 @@ void add(results::Run& run, const char* path, const char* what, const Figure& f)
     run.series.push_back(std::move(s));
   }
   const double bare = results::percentile(f.bare, 0.5), through = results::percentile(f.harness, 0.5);
-  fmt::print("  {:<50} bare {:>10}  harness {:>10}  ({:+.2f}%)\n", what, reports::duration(bare), reports::duration(through),
+  fmt::print("  {:<50} bare {:>10}  harness {:>10}  ({:+.2f}%)\n", what, results::duration(bare), results::duration(through),
              100.0 * (through - bare) / bare);
 }
 
@@ -161,6 +161,6 @@ int main(int argc, char** argv) {
   const double a = results::percentile(without, 0.5), b = results::percentile(with, 0.5);
   fmt::print("\nexact heap counting (jemalloc's allocation hook; on only in metered calls, never in timed ones):\n"
              "  {:.0f} allocations a call  without {:>10}  with {:>10}  ({:+.0f} ns an allocation)\n", kAllocations,
-             reports::duration(a), reports::duration(b), (b - a) / kAllocations * 1e9);
+             results::duration(a), results::duration(b), (b - a) / kAllocations * 1e9);
   return 0;
 }

@@ -7,16 +7,16 @@
 #include <string_view>
 
 #include "certbench/fixtures/seeder.hpp"
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 
 namespace certbench::cli {
 
 /// "certbench: <message>" on stderr.
 void note(std::string_view message);
 
-using reports::thousands;
-using reports::megabytes;
-using reports::human_bytes;
+using results::thousands;
+using results::megabytes;
+using results::human_bytes;
 
 /// One line on stderr, rewritten in place, at most ten times a second (unless `now`), cut to the
 /// terminal's width; silent when stderr is not a terminal. clear() erases it before other output.

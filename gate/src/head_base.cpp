@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "certbench/results/analysis.hpp"
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "detail.hpp"
 
 namespace certbench::gate {
@@ -54,7 +54,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
     const double worst_plausible = higher ? j.base_median * (1 - 1 / j.slowdown.high) : j.base_median * (j.slowdown.high - 1);
     const bool rejects = j.p_adjusted < t.alpha;
     const bool range = j.method == results::method::range;
-    const auto ratio_text = "head/base " + reports::ratio_text(j.slowdown, j.method);
+    const auto ratio_text = "head/base " + results::ratio_text(j.slowdown, j.method);
     char p_text[64];
     std::snprintf(p_text, sizeof p_text, "p = %.3g after Holm", j.p_adjusted);
     if (range) {
@@ -62,7 +62,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
       j.detail = ratio_text + ": too few samples for a 95% interval";
     } else if (rejects && j.slowdown.low > t.threshold && worse_by > t.absolute_floor) {
       j.outcome = Outcome::regression;
-      j.detail = ratio_text + " above " + reports::factor(t.threshold) + ", " + p_text;
+      j.detail = ratio_text + " above " + results::factor(t.threshold) + ", " + p_text;
     } else if (rejects && j.slowdown.high < 1) {
       j.outcome = Outcome::improved;
       j.detail = ratio_text + ", " + p_text;
@@ -73,7 +73,7 @@ std::vector<TimingJudgement> judge_timings(std::span<const TimingInput> inputs) 
       j.detail = "slower by less than the absolute floor";
     } else {
       j.outcome = Outcome::inconclusive;
-      j.detail = ratio_text + (rejects ? " straddles " + reports::factor(t.threshold)
+      j.detail = ratio_text + (rejects ? " straddles " + results::factor(t.threshold)
                                        : std::string(": the test does not reject (") + p_text + ")");
     }
   }
@@ -92,8 +92,8 @@ std::vector<Check> judge_head_base(std::span<const std::pair<const Series*, cons
     const auto* bs = base->samples_of(metric);
     const auto* hs = head->samples_of(metric);
     const auto settings = policy.settings_for(*head);
-    check.limit = "head/base <= " + reports::factor(settings.timing.threshold) + " or within " +
-                  (seconds ? reports::duration(settings.timing.absolute_floor) : reports::count(settings.timing.absolute_floor));
+    check.limit = "head/base <= " + results::factor(settings.timing.threshold) + " or within " +
+                  (seconds ? results::duration(settings.timing.absolute_floor) : results::count(settings.timing.absolute_floor));
     if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) {
       check.outcome = Outcome::not_measured;
       check.detail = "no " + metric_name + " samples on " + (bs == nullptr || bs->empty() ? "base" : "head");
@@ -115,12 +115,12 @@ std::vector<Check> judge_head_base(std::span<const std::pair<const Series*, cons
   for (std::size_t i = 0; i < judgements.size(); ++i) {
     auto& check = out[judged[i]];
     const auto& j = judgements[i];
-    const auto show = [&](double v) { return seconds ? reports::duration(v) : reports::count(v); };
+    const auto show = [&](double v) { return seconds ? results::duration(v) : results::count(v); };
     check.baseline.value = j.base_median;
     check.baseline.text = show(j.base_median);
     check.current.value = j.head_median;
     check.current.interval = j.slowdown;
-    check.current.text = show(j.head_median) + ", head/base " + reports::ratio_text(j.slowdown, j.method);
+    check.current.text = show(j.head_median) + ", head/base " + results::ratio_text(j.slowdown, j.method);
     check.outcome = j.outcome;
     check.detail = j.detail;
     check.p = j.test.p;

@@ -1,5 +1,5 @@
 #pragma once
-// A plan's node types as the gate prints them (its numbers go through reports/format, as every
+// A plan's node types as the gate prints them (its numbers go through results/format, as every
 // text certbench prints does).
 #include <string>
 #include <vector>

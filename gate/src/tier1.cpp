@@ -3,7 +3,7 @@
 #include <optional>
 #include <tuple>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "detail.hpp"
 
 namespace certbench::gate::detail {
@@ -22,9 +22,9 @@ std::optional<double> peak_heap_of(const Series& s) {
 
 std::string limit_text(const Tolerance& t, bool bytes) {
   if (t.relative == 0 && t.absolute == 0) return "exact";
-  const auto abs_text = [&] { return bytes ? reports::human_bytes(t.absolute) : reports::count(t.absolute); };
+  const auto abs_text = [&] { return bytes ? results::human_bytes(t.absolute) : results::count(t.absolute); };
   if (t.relative == 0) return "within " + abs_text();
-  const auto rel_text = reports::count(t.relative * 100) + "%";
+  const auto rel_text = results::count(t.relative * 100) + "%";
   if (t.absolute == 0) return "within " + rel_text;
   return "within max(" + rel_text + ", " + abs_text() + ")";
 }
@@ -34,7 +34,7 @@ std::string limit_text(const Tolerance& t, bool bytes) {
 // A lower-is-better figure against its baseline within a tolerance.
 void judge_count(Check& c, double before, double after, const Tolerance& t, bool bytes, std::string_view unit_words,
                  bool higher_better) {
-  const auto show = [&](double v) { return bytes ? reports::human_bytes(v) : reports::count(v); };
+  const auto show = [&](double v) { return bytes ? results::human_bytes(v) : results::count(v); };
   c.baseline.value = before;
   c.baseline.text = show(before);
   c.current.value = after;
@@ -78,16 +78,16 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
         const auto before = b.value(*f->metric), after = c->value(*f->metric);
         if (!after) {
           check.baseline.value = before;
-          check.baseline.text = reports::count(*before);
+          check.baseline.text = results::count(*before);
           check.current.text = "absent";
           check.limit = limit_text(t, f->bytes);
           check.outcome = Outcome::regression;
           check.detail = check.figure + " is no longer measured for this series";
         } else if (f->server && !server_diff.empty()) {
           check.baseline.value = before;
-          check.baseline.text = reports::count(*before);
+          check.baseline.text = results::count(*before);
           check.current.value = after;
-          check.current.text = reports::count(*after);
+          check.current.text = results::count(*after);
           check.limit = limit_text(t, f->bytes);
           check.outcome = Outcome::not_applicable;
           check.detail = "not comparable: " + server_diff;
@@ -97,8 +97,8 @@ void tier1_series(const Run& baseline, const Run& current, const Policy& policy,
       } else {
         const auto before = peak_heap_of(b), after = peak_heap_of(*c);
         if (!before || !after) {
-          check.baseline.text = before ? reports::human_bytes(*before) : "n/a";
-          check.current.text = after ? reports::human_bytes(*after) : "n/a";
+          check.baseline.text = before ? results::human_bytes(*before) : "n/a";
+          check.current.text = after ? results::human_bytes(*after) : "n/a";
           if (before) check.baseline.value = before;
           if (after) check.current.value = after;
           check.limit = limit_text(t, true);

@@ -3,7 +3,7 @@
 #include <map>
 #include <tuple>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "detail.hpp"
 
 namespace certbench::gate::detail {
@@ -43,7 +43,7 @@ Figure speedup_figure(const results::Delta& d) {
   Figure f;
   f.value = d.factor.estimate;
   f.interval = d.factor;
-  f.text = reports::ratio_text(d.factor, d.method) + (d.method == results::method::exact ? " (exact)" : "");
+  f.text = results::ratio_text(d.factor, d.method) + (d.method == results::method::exact ? " (exact)" : "");
   return f;
 }
 
@@ -72,7 +72,7 @@ void tier2_speedups(const Run& baseline, const Run& current, const Policy& polic
     const auto b = before.find(key);
     const Gated& g = n != now.end() ? n->second : b->second;
     auto check = check_of(*g.series, 2, "speedup:" + metric_name);
-    check.limit = ">= " + reports::factor(g.floor) + " (the interval's low end)";
+    check.limit = ">= " + results::factor(g.floor) + " (the interval's low end)";
     if (b != before.end()) check.baseline = speedup_figure(*b->second.delta);
     else check.baseline.text = "-";
     if (n == now.end()) {
@@ -99,10 +99,10 @@ void tier2_speedups(const Run& baseline, const Run& current, const Policy& polic
       check.outcome = Outcome::pass;
     } else if (d.factor.high < g.floor) {
       check.outcome = Outcome::regression;
-      check.detail = what + " is below the floor " + reports::factor(g.floor);
+      check.detail = what + " is below the floor " + results::factor(g.floor);
     } else {
       check.outcome = Outcome::inconclusive;
-      check.detail = what + " straddles the floor " + reports::factor(g.floor);
+      check.detail = what + " straddles the floor " + results::factor(g.floor);
     }
     out.push_back(std::move(check));
   }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "certbench/results/analysis.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/statistics.hpp"
 
 namespace certbench::results {
@@ -16,11 +17,7 @@ namespace {
 constexpr std::string_view kSingle = "optimized";
 constexpr std::array<std::string_view, 2> kPerKind{"pipelined", "parallel"};
 
-std::string factor_text(const Interval& f) {
-  return fmt::format("{:.3g}x ({:.3g}x to {:.3g}x)", f.estimate, f.low, f.high);
-}
-
-std::string count_text(const std::optional<double>& v) { return v ? fmt::format("{:.3g}", *v) : std::string("?"); }
+std::string count_text(const std::optional<double>& v) { return v ? count(*v) : std::string("?"); }
 
 bool faster(const std::optional<Interval>& f) { return f && f->low > 1; }
 bool slower(const std::optional<Interval>& f) { return f && f->high < 1; }
@@ -73,10 +70,10 @@ std::string rows_text(const std::vector<FixOption>& options) {
 
 std::string against_text(const FixOption& o, double concurrency) {
   std::string out;
-  if (o.latency_factor) out = factor_text(*o.latency_factor) + " per call";
+  if (o.latency_factor) out = ratio_text(*o.latency_factor, o.latency_method) + " per call";
   if (o.throughput_factor)
     out += fmt::format("{}{} the throughput at {:.0f} concurrent{}", out.empty() ? "" : " and ",
-                       factor_text(*o.throughput_factor), concurrency,
+                       ratio_text(*o.throughput_factor, o.throughput_method), concurrency,
                        o.throughput_decisive ? "" : " (too few repetitions to decide)");
   return out.empty() ? std::string("not compared") : out;
 }
@@ -110,6 +107,7 @@ std::vector<FixAdvice> advise_listing_fix(const Run& run) {
       if (&s != &single) {
         if (const auto d = compare(single, s, Metric::latency)) {
           o.latency_factor = d->factor;
+          o.latency_method = d->method;
           o.latency_decisive = std::min(samples_of(single, Metric::latency), samples_of(s, Metric::latency)) >=
                                kDecisiveSamples;
         }
@@ -117,6 +115,7 @@ std::vector<FixAdvice> advise_listing_fix(const Run& run) {
             loop != nullptr && single_loop != nullptr)
           if (const auto d = compare(*single_loop, *loop, Metric::throughput)) {
             o.throughput_factor = d->factor;
+            o.throughput_method = d->method;
             o.throughput_decisive = std::min(samples_of(*single_loop, Metric::throughput),
                                              samples_of(*loop, Metric::throughput)) >= kDecisiveSamples;
           }

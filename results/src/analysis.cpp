@@ -14,11 +14,6 @@ namespace certbench::results {
 
 namespace detail {
 
-std::string number(double v) {
-  const double rounded = std::round(v * 1000) / 1000;  // in words: three decimals are plenty
-  return number_text(rounded);
-}
-
 std::string_view comparable_family(std::string_view family) {
   return family == family::ceiling ? family::file_save : family;
 }
@@ -45,10 +40,6 @@ bool index_family(std::string_view f) {
   return f == family::indexes || f == family::index || f == family::index_writes;
 }
 
-std::string factor_text(const Interval& f) {
-  return number(f.estimate) + "x (" + number(f.low) + "-" + number(f.high) + ")";
-}
-
 }  // namespace detail
 
 std::string subject_of(const Series& s) {
@@ -56,7 +47,7 @@ std::string subject_of(const Series& s) {
   std::string params;
   for (const auto& [k, v] : s.parameters)
     if (k == "scale" || k == "concurrency" || k == "connections" || k == "capacity_share" || k == "uploads")
-      params += (params.empty() ? "" : ", ") + k + " " + number(v);
+      params += (params.empty() ? "" : ", ") + k + " " + number_text(v);
   if (!s.mode.empty()) params += (params.empty() ? "" : ", ") + s.mode;
   return params.empty() ? out : out + " (" + params + ")";
 }

@@ -8,8 +8,6 @@
 
 namespace certbench::results::detail {
 
-/// A figure in words: three decimals are plenty.
-std::string number(double v);
 /// The family a series compares with (the disk's ceiling with the file save).
 std::string_view comparable_family(std::string_view family);
 /// The `baseline_impl` series of `s`'s path in `baseline_family`: the same parameters (with
@@ -18,8 +16,6 @@ const Series* baseline_of(const Run& run, const Series& s, std::string_view base
                           std::string_view baseline_family, const std::map<std::string, double>& overrides = {});
 /// The index scenario's families compare index sets, not implementations (index_deltas).
 bool index_family(std::string_view f);
-/// "12.3x (10.1-14.2)".
-std::string factor_text(const Interval& f);
 /// Whether `m`'s samples in `s` are correlated within a window (a load's every request and lag
 /// sample): an interval from them would be far narrower than the data justify.
 bool correlated(const Series& s, Metric m);
@@ -30,7 +26,5 @@ namespace certbench::results {
 using detail::baseline_of;
 using detail::comparable_family;
 using detail::correlated;
-using detail::factor_text;
 using detail::index_family;
-using detail::number;
 }  // namespace certbench::results

@@ -9,6 +9,7 @@
 
 #include "analysis_parts.hpp"
 #include "certbench/core/errors.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/statistics.hpp"
 
 namespace certbench::results {
@@ -20,15 +21,11 @@ using nlohmann::json;
 std::string ClaimEntry::expected() const {
   const std::string unit = express == "reduction" ? "% reduction" : express == "factor" ? "x" : "";
   const auto fmt_value = [&](double v) {
-    if (express != "value") return number(v);
+    if (express != "value") return count(v);
     const auto u = info(metric).unit;
-    if (u == "seconds") {
-      if (v < 1e-6) return number(v * 1e9) + " ns";
-      if (v < 1e-3) return number(v * 1e6) + " us";
-      return number(v * 1e3) + " ms";
-    }
-    if (u == "bytes" && v >= 1024) return number(v / 1024) + " KiB";
-    return number(v) + " " + std::string(u);
+    if (u == "seconds") return duration(v);
+    if (u == "bytes") return human_bytes(v);
+    return count(v) + " " + std::string(u);
   };
   if (range_low && range_high) return fmt_value(*range_low) + "-" + fmt_value(*range_high) + unit;
   if (at_least) return ">= " + fmt_value(*at_least) + unit;

@@ -1,9 +1,9 @@
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
 
-namespace certbench::reports {
+namespace certbench::results {
 
 std::string thousands(std::uint64_t n) {
   std::string digits = std::to_string(n), out;
@@ -24,6 +24,8 @@ std::string count(double v) {
   }
   return (v < 0 ? "-" : "") + thousands(static_cast<std::uint64_t>(std::fabs(v)));
 }
+
+std::string whole(double v) { return count(std::round(v)); }
 
 std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
 
@@ -54,17 +56,17 @@ std::string factor(double f) {
   return fmt::format("{:.3f}x", f);
 }
 
-std::string ratio_text(const results::Interval& f, std::string_view method) {
-  if (method == results::method::exact) return factor(f.estimate);
+std::string ratio_text(const Interval& f, std::string_view method) {
+  if (method == method::exact) return factor(f.estimate);
   // Too few samples for a 95% interval: the range of what was seen, said to be one.
-  if (method == results::method::range)
+  if (method == method::range)
     return fmt::format("{} (range {} to {})", factor(f.estimate), factor(f.low), factor(f.high));
   return fmt::format("{} ({} to {})", factor(f.estimate), factor(f.low), factor(f.high));
 }
 
-std::string delta_text(const results::Delta& d) { return ratio_text(d.factor, d.method); }
+std::string delta_text(const Delta& d) { return ratio_text(d.factor, d.method); }
 
-std::string verdict_figure(const results::Verdict& v) {
+std::string verdict_figure(const Verdict& v) {
   if (!v.measured) return "not measured";
   auto one = [&](double x) {
     if (v.unit == "percent") return fmt::format("{:.1f}%", x);
@@ -79,4 +81,4 @@ std::string verdict_figure(const results::Verdict& v) {
   return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
 }
 
-}  // namespace certbench::reports
+}  // namespace certbench::results

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "analysis_parts.hpp"
+#include "certbench/results/format.hpp"
 
 namespace certbench::results {
 
@@ -66,8 +67,8 @@ std::vector<IndexVerdict> judge_indexes(const Run& run) {
       const bool buffers_known = buffers_with && buffers_without;
       const bool no_fewer_buffers = !buffers_known || *buffers_with >= *buffers_without;
       if (slower && no_fewer_buffers)
-        worse.push_back(who + " " + factor_text(lat->factor) + " against none, " +
-                        (buffers_known ? number(*buffers_with) + " buffers per call against " + number(*buffers_without)
+        worse.push_back(who + " " + delta_text(*lat) + " against none, " +
+                        (buffers_known ? count(*buffers_with) + " buffers per call against " + count(*buffers_without)
                                        : std::string("buffers not measured")));
     }
     // Inserts into its table with this set against none.
@@ -78,20 +79,20 @@ std::vector<IndexVerdict> judge_indexes(const Run& run) {
     const bool writes_slower = writes != nullptr && writes->factor.high < 1;
     const std::string write_words =
         writes == nullptr ? "inserts into " + v.table + " not measured"
-                          : "inserts into " + v.table + " at " + factor_text(writes->factor) + " the rate with none";
+                          : "inserts into " + v.table + " at " + delta_text(*writes) + " the rate with none";
     if (v.scans == 0) {
       v.outcome = writes_slower ? kIndexHarmful : kIndexUnused;
       v.reason = "no listing scanned it; " + write_words;
     } else if (!worse.empty()) {
       v.outcome = kIndexHarmful;
-      v.reason = number(v.scans) + " scans, but slower than with none: " + worse.front();
+      v.reason = count(v.scans) + " scans, but slower than with none: " + worse.front();
     } else {
       v.outcome = kIndexUsed;
-      v.reason = number(v.scans) + " scans" +
+      v.reason = count(v.scans) + " scans" +
                  (v.read_by.empty() ? std::string()
                                     : " by " + v.read_by.front() +
                                           (v.read_by.size() > 1
-                                               ? " and " + number(static_cast<double>(v.read_by.size() - 1)) + " more"
+                                               ? " and " + count(static_cast<double>(v.read_by.size() - 1)) + " more"
                                                : std::string())) +
                  "; " + write_words;
     }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "sections.hpp"
 
@@ -28,13 +28,13 @@ std::string anatomy_section(const results::Run& run, const std::vector<std::stri
     out += "![each listing call's parts as shares of its median](charts/listing_anatomy.svg)\n\n";
   out += "| path | implementation | mode | median | client CPU | of which decoding | server planning | "
          "server execution | waiting | round trips | libpq CPU |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
-  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
+  auto part = [](const std::optional<double>& v) { return v ? results::duration(*v) : std::string("—"); };
   std::vector<std::string> planning_heavy;
   for (const auto& [s, a, trips] : rows) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path, s->implementation,
-                       s->mode, duration(a.latency), duration(a.client_cpu), part(a.decode_cpu), part(a.planning),
+                       s->mode, results::duration(a.latency), results::duration(a.client_cpu), part(a.decode_cpu), part(a.planning),
                        part(a.execution),
-                       part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : "—", part(a.statement_cpu));
+                       part(a.waiting), trips ? results::whole(*trips) : "—", part(a.statement_cpu));
     if (a.planning_dominates()) planning_heavy.push_back(fmt::format("{} ({})", s->path, s->implementation));
   }
   out += "\n";

@@ -1,7 +1,7 @@
 // report.md's caching and derived data (families caching and derived), with which cache to take.
 #include <fmt/format.h>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "writer.hpp"
 
 namespace certbench::reports::markdown {
@@ -29,8 +29,8 @@ void Writer::caching() {
       return v ? fmt::format("{:.2f}", *v) : std::string("—");
     };
     line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, s->mode, lat.n,
-         duration(lat.median), duration(lat.p95), trips(Metric::cache_hits), trips(Metric::cache_misses),
-         trips(Metric::db_round_trips), trips(Metric::redis_round_trips), d ? delta_text(*d) : "—");
+         results::duration(lat.median), results::duration(lat.p95), trips(Metric::cache_hits), trips(Metric::cache_misses),
+         trips(Metric::db_round_trips), trips(Metric::redis_round_trips), d ? results::delta_text(*d) : "—");
   }
   line("");
   const Series *hit = nullptr, *redis = nullptr, *db = nullptr;
@@ -46,8 +46,8 @@ void Writer::caching() {
     line("**Which cache.** {}: a hit costs {} in-process, {} from Redis and {} from the database — a Redis hit "
          "is still a loopback round trip ({} {} than PostgreSQL's primary-key lookup here). Take Redis when "
          "several processes must share entries and one invalidation{}.",
-         h <= r ? "The in-process cache" : "Redis", duration(h), duration(r), duration(d),
-         factor(r < d ? d / r : r / d), r < d ? "faster" : "slower", h <= r ? ", not for speed" : "");
+         h <= r ? "The in-process cache" : "Redis", results::duration(h), results::duration(r), results::duration(d),
+         results::factor(r < d ? d / r : r / d), r < d ? "faster" : "slower", h <= r ? ", not for speed" : "");
     line("");
   }
 }

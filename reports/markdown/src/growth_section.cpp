@@ -1,5 +1,5 @@
 // report.md's growth of cost with the dataset (the fits) and the deep pages (family listing_depth).
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "writer.hpp"
 
 namespace certbench::reports::markdown {
@@ -18,7 +18,7 @@ void Writer::growth() {
   line("|---|---|---|--:|---|");
   for (const auto& f : run.fits) {
     std::string scales;
-    for (double s : f.scales) scales += (scales.empty() ? "" : ", ") + thousands(static_cast<std::uint64_t>(s));
+    for (double s : f.scales) scales += (scales.empty() ? "" : ", ") + results::thousands(static_cast<std::uint64_t>(s));
     line("| {} | {} | {} | {:.2f} ({:.2f} to {:.2f}) | {} |", f.path, f.implementation, results::name(f.metric),
          f.exponent.estimate, f.exponent.low, f.exponent.high, scales);
   }
@@ -29,14 +29,14 @@ void Writer::growth() {
   line("");
   line("The optimized listings at pages 1, 100 and 1000, by OFFSET and by keyset (cursor), at {} certificates: "
        "OFFSET pages cost more the deeper they are; keyset pages should not.",
-       thousands(static_cast<std::uint64_t>(depth.front()->parameter("scale").value_or(0))));
+       results::thousands(static_cast<std::uint64_t>(depth.front()->parameter("scale").value_or(0))));
   line("");
   line("| path | by | page | median | p95 |");
   line("|---|---|--:|--:|--:|");
   for (const auto* s : depth) {
     const auto lat = summary(*s, Metric::latency);
     line("| {} | {} | {:.0f} | {} | {} |", s->path, s->parameter("keyset").value_or(0) ? "keyset" : "offset",
-         s->parameter("page").value_or(0), duration(lat.median), duration(lat.p95));
+         s->parameter("page").value_or(0), results::duration(lat.median), results::duration(lat.p95));
   }
   line("");
 }

@@ -1,7 +1,7 @@
 // report.md's headline: the review's claims and certbench's goals judged, and the largest deltas.
 #include <set>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/analysis.hpp"
 #include "writer.hpp"
 
@@ -34,7 +34,7 @@ void Writer::verdict_table(std::string_view kind) {
       unmeasured.insert(v.text);
       continue;
     }
-    line("| {} | {} | {} | {} | {} |", cell(v.text), cell(v.subject), cell(v.expected), verdict_figure(v),
+    line("| {} | {} | {} | {} | {} |", cell(v.text), cell(v.subject), cell(v.expected), results::verdict_figure(v),
          verdict_badge(v.outcome));
   }
   line("");
@@ -61,7 +61,7 @@ void Writer::headline() {
     for (std::size_t i = 0; i < deltas.size(); ++i) {
       const auto* d = deltas[i];
       const auto* s = run.find(d->other_key);
-      line("{}. **{}** {} — {}, {} ({})", i + 1, delta_text(*d),
+      line("{}. **{}** {} — {}, {} ({})", i + 1, results::delta_text(*d),
            d->metric == Metric::latency ? "faster than naive" : "naive's throughput", results::subject_of(*s),
            s->implementation, s->family);
     }

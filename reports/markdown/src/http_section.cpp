@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "certbench/results/statistics.hpp"
 #include "sections.hpp"
@@ -14,25 +14,25 @@ namespace {
 // A percentile's median over windows, "—" where no window had one.
 std::string median_of(const results::Series& s, results::Metric m) {
   const auto* v = s.samples_of(m);
-  return v != nullptr && !v->empty() ? duration(results::percentile(*v, 0.5)) : std::string("—");
+  return v != nullptr && !v->empty() ? results::duration(results::percentile(*v, 0.5)) : std::string("—");
 }
 
 // Where a request's time went in serve: each closed-loop series' request anatomy.
 std::string request_anatomy_part(const std::vector<const results::Series*>& series) {
   std::string rows;
-  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("—"); };
+  auto part = [](const std::optional<double>& v) { return v ? results::duration(*v) : std::string("—"); };
   for (const auto* s : series) {
     const auto a = results::request_anatomy_of(*s);
     if (!a) continue;
     const auto heap = s->value(results::Metric::peak_heap);
     const auto allocations = s->value(results::Metric::allocations);
     rows += fmt::format("| {} | {} | {:.0f} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s->path,
-                        s->implementation, s->parameter("connections").value_or(0), duration(a->server_time),
-                        duration(a->queue), duration(a->client_cpu), part(a->planning), part(a->execution),
-                        part(a->waiting), duration(a->statement_cpu),
-                        heap ? human_bytes(*heap) : "—",
-                        allocations ? fmt::format("{:.0f}", *allocations) : "—",
-                        a->resident_bytes ? human_bytes(*a->resident_bytes) : "—");
+                        s->implementation, s->parameter("connections").value_or(0), results::duration(a->server_time),
+                        results::duration(a->queue), results::duration(a->client_cpu), part(a->planning), part(a->execution),
+                        part(a->waiting), results::duration(a->statement_cpu),
+                        heap ? results::human_bytes(*heap) : "—",
+                        allocations ? results::whole(*allocations) : "—",
+                        a->resident_bytes ? results::human_bytes(*a->resident_bytes) : "—");
   }
   if (rows.empty()) return "";
   return "### Where a request's time went in the server\n\n"
@@ -83,7 +83,7 @@ std::string open_loop_part(const results::Run& run, const std::vector<const resu
                        median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p90),
                        median_of(*s, Metric::latency_p99), median_of(*s, Metric::latency_p999),
                        requests > 0 ? 100 * s->value(Metric::failures).value_or(0) / requests : 0.0,
-                       d ? delta_text(*d) : "—");
+                       d ? results::delta_text(*d) : "—");
   }
   out += "\n";
   for (const auto& name : charts)
@@ -120,9 +120,9 @@ std::string mixed_part(const results::Run& run, const std::vector<const results:
                        s->parameter("uploads").value_or(0),
                        uploads != nullptr && !uploads->empty() ? fmt::format("{:.0f}", results::percentile(*uploads, 0.5)) : "—",
                        median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
-                       s != alone && p99 > 0 && p99_alone > 0 ? fmt::format("{:.2f}x", p99 / p99_alone) : "—",
+                       s != alone && p99 > 0 && p99_alone > 0 ? results::factor(p99 / p99_alone) : "—",
                        median_of(*s, Metric::event_loop_lag_p99), s->value(Metric::failures).value_or(0),
-                       d ? delta_text(*d) : "—");
+                       d ? results::delta_text(*d) : "—");
   }
   return out + "\n";
 }
@@ -165,9 +165,9 @@ std::string http_section(const results::Run& run, const std::vector<std::string>
                        s->implementation, s->parameter("connections").value_or(0),
                        s->value(Metric::throughput).value_or(0), med(Metric::latency_p50), med(Metric::latency_p90),
                        med(Metric::latency_p99), med(Metric::latency_p999), s->value(Metric::failures).value_or(0),
-                       stmt ? fmt::format("{:.0f}", *stmt) : "—",
-                       human_bytes(s->value(Metric::response_bytes).value_or(0)),
-                       d ? delta_text(*d) : "—");
+                       stmt ? results::whole(*stmt) : "—",
+                       results::human_bytes(s->value(Metric::response_bytes).value_or(0)),
+                       d ? results::delta_text(*d) : "—");
   }
   return out + "\n" + request_anatomy_part(series) + open_loop_part(run, open, charts) + mixed_part(run, mixed);
 }

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/analysis.hpp"
 #include "writer.hpp"
 
@@ -37,8 +37,8 @@ void Writer::indexes() {
       for (const auto* x : family(results::family::index))
         if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
       line("| {} | `{}`{} | {} | {} | {} | {:.0f} | {} | **{}** | {} |", v.set, v.index, v.adds ? " (best adds it)" : "",
-           v.table, s ? human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
-           s ? duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans,
+           v.table, s ? results::human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
+           s ? results::duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans,
            v.read_by.empty() ? "—" : cell(fmt::format("{}", fmt::join(v.read_by, ", "))), v.outcome, cell(v.reason));
     }
     line("");
@@ -59,12 +59,12 @@ void Writer::indexes() {
       auto figures = [&](const Series* x) -> std::string {
         if (x == nullptr) return "— | —";
         const auto b = x->value(Metric::shared_buffers);
-        return duration(summary(*x, Metric::latency).median) + " | " + (b ? fmt::format("{:.0f}", *b) : "n/a");
+        return results::duration(summary(*x, Metric::latency).median) + " | " + (b ? results::whole(*b) : "n/a");
       };
       const auto* br = review && best ? results::find_delta(run, *review, *best, Metric::latency) : nullptr;
       const auto* rn = review ? results::find_delta(run, *s, *review, Metric::latency) : nullptr;
       line("| {} | {} | {} | {} | {} | {} | {} |", s->path, s->implementation, figures(s), figures(review),
-           figures(best), br ? delta_text(*br) : "—", rn ? delta_text(*rn) : "—");
+           figures(best), br ? results::delta_text(*br) : "—", rn ? results::delta_text(*rn) : "—");
     }
     line("");
   }
@@ -81,7 +81,7 @@ void Writer::indexes() {
       const auto* none = results::under_set(run, *w, "none");
       const auto* d = none && w->mode != "none" ? results::find_delta(run, *none, *w, Metric::insert_rate) : nullptr;
       line("| {} | {} | {:.0f} | {:.0f} | {} |", w->path, w->mode, w->parameter("rows").value_or(0),
-           summary(*w, Metric::insert_rate).median, d ? delta_text(*d) : "—");
+           summary(*w, Metric::insert_rate).median, d ? results::delta_text(*d) : "—");
     }
     line("");
   }

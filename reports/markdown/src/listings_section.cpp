@@ -1,7 +1,7 @@
 // report.md's listings: one call at a time, base against head, on one event loop, and which fix for the N+1.
 #include <fmt/format.h>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
@@ -47,22 +47,22 @@ void Writer::listings() {
     const auto allocated = summary(*s, Metric::bytes_allocated);
     const auto* dl = delta(*s, Metric::latency);
     const auto* dh = delta(*s, Metric::peak_heap);
-    auto count = [&](Metric m, bool bytes) {
+    auto figure = [&](Metric m, bool bytes) {
       const auto v = s->value(m);
       if (!v) return std::string("—");
-      return bytes ? human_bytes(*v) : fmt::format("{:.0f}", *v);
+      return bytes ? results::human_bytes(*v) : results::whole(*v);
     };
     const auto server_time = s->value(Metric::server_execution);
     line("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", s->path,
-         s->implementation, lat.n, duration(lat.median), duration(lat.p95), duration(lat.p99),
-         s->value(Metric::statements) ? count(Metric::statements, false) : count(Metric::round_trips, false),
-         count(Metric::round_trips, false),
-         count(Metric::rows_received, false), count(Metric::bytes_received, true),
-         heap.n ? human_bytes(heap.max) : "n/a",
-         allocs.n ? thousands(static_cast<std::uint64_t>(allocs.median)) : "n/a",
-         allocated.n ? human_bytes(allocated.median) : "n/a", count(Metric::server_statements, false),
-         count(Metric::shared_buffers, false), server_time ? duration(*server_time) : "—", dl ? delta_text(*dl) : "—",
-         dh ? delta_text(*dh) : "—");
+         s->implementation, lat.n, results::duration(lat.median), results::duration(lat.p95), results::duration(lat.p99),
+         s->value(Metric::statements) ? figure(Metric::statements, false) : figure(Metric::round_trips, false),
+         figure(Metric::round_trips, false),
+         figure(Metric::rows_received, false), figure(Metric::bytes_received, true),
+         heap.n ? results::human_bytes(heap.max) : "n/a",
+         allocs.n ? results::thousands(static_cast<std::uint64_t>(allocs.median)) : "n/a",
+         allocated.n ? results::human_bytes(allocated.median) : "n/a", figure(Metric::server_statements, false),
+         figure(Metric::shared_buffers, false), server_time ? results::duration(*server_time) : "—", dl ? results::delta_text(*dl) : "—",
+         dh ? results::delta_text(*dh) : "—");
   }
   line("");
 }
@@ -92,8 +92,8 @@ void Writer::compare() {
     if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
     const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key());
     line("| {} | {} | {} | {:.0f} | {} | {} | {} |", head->path, head->implementation, hs->size(),
-         head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
-         duration(results::percentile(*hs, 0.5)), ratio_text(r.factor, r.method));
+         head->value(Metric::batch).value_or(1), results::duration(results::percentile(*bs, 0.5)),
+         results::duration(results::percentile(*hs, 0.5)), results::ratio_text(r.factor, r.method));
   }
   line("");
 }
@@ -126,8 +126,8 @@ void Writer::loop() {
     const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
     const auto* d = delta(*s, Metric::throughput);
     line("| {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} | {} |", s->path, s->implementation,
-         s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-         duration(lat.p99), lag.n ? duration(lag.median) : "—", pool_cells(*s), d ? delta_text(*d) : "—");
+         s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), results::duration(lat.median),
+         results::duration(lat.p99), lag.n ? results::duration(lag.median) : "—", pool_cells(*s), d ? results::delta_text(*d) : "—");
   }
   line("");
 }
@@ -149,17 +149,17 @@ void Writer::fix_advice() {
   line("| path | implementation | statements | round trips | rows received | median | vs one statement | "
        "pages/s on the loop (concurrent) | vs one statement |");
   line("|---|---|--:|--:|--:|--:|--:|--:|--:|");
-  auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("—"); };
-  auto fac = [](const std::optional<results::Interval>& f) {
-    return f ? fmt::format("{} ({} to {})", factor(f->estimate), factor(f->low), factor(f->high)) : std::string("—");
+  auto num = [](const std::optional<double>& v) { return v ? results::whole(*v) : std::string("—"); };
+  auto fac = [](const std::optional<results::Interval>& f, const std::string& method) {
+    return f ? results::ratio_text(*f, method) : std::string("—");
   };
   for (const auto& a : advice)
     for (const auto& o : a.options)
       line("| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |", a.path, o.implementation,
            o.implementation == a.chosen ? " **(advised)**" : "", num(o.statements), num(o.round_trips),
-           num(o.rows_received), duration(o.latency), o.implementation == "optimized" ? "—" : fac(o.latency_factor),
+           num(o.rows_received), results::duration(o.latency), o.implementation == "optimized" ? "—" : fac(o.latency_factor, o.latency_method),
            o.throughput ? fmt::format("{:.0f} ({:.0f})", *o.throughput, a.concurrency) : std::string("—"),
-           o.implementation == "optimized" ? "—" : fac(o.throughput_factor));
+           o.implementation == "optimized" ? "—" : fac(o.throughput_factor, o.throughput_method));
   line("");
   for (const auto& a : advice) line("- **{}**: {}.", a.path, a.reason);
   line("");

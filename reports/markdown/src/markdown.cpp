@@ -1,7 +1,7 @@
 #include "certbench/reports/markdown.hpp"
 
 #include "certbench/core/errors.hpp"
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "charts.hpp"
@@ -36,7 +36,7 @@ void Writer::header() {
                             : " at `" + e.git_commit.substr(0, 12) + "`" +
                                   (e.git_dirty ? " **with uncommitted changes** (no commit holds this code)" : ""),
        e.postgres_version,
-       thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes, e.cores, e.cpu_model);
+       results::thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes, e.cores, e.cpu_model);
   line("");
 }
 

@@ -1,7 +1,7 @@
 // report.md's file saves (families file_save and ceiling), per path and concurrency.
 #include <algorithm>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "writer.hpp"
 
 namespace certbench::reports::markdown {
@@ -37,8 +37,8 @@ void Writer::saves() {
       const auto lat = summary(*s, Metric::latency), lag = summary(*s, Metric::event_loop_lag_p99);
       const auto* d = delta(*s, Metric::throughput);
       line("| {} | {:.0f} | {:.0f} | {} | {} | {} | {} | {} |", s->implementation,
-           s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), duration(lat.median),
-           duration(lat.p99), lag.n ? duration(lag.median) : "—", pool_cells(*s), d ? delta_text(*d) : "—");
+           s->parameter("concurrency").value_or(0), s->value(Metric::throughput).value_or(0), results::duration(lat.median),
+           results::duration(lat.p99), lag.n ? results::duration(lag.median) : "—", pool_cells(*s), d ? results::delta_text(*d) : "—");
     }
     line("");
   }

@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/run.hpp"
 #include "certbench/results/statistics.hpp"
 
@@ -71,7 +71,7 @@ struct Writer {
     if (!sessions) return "— | —";
     const auto wait = summary(s, Metric::pool_wait);
     return fmt::format("{:.1f} of {:.0f} | {}", s.value(Metric::pool_in_use).value_or(0), *sessions,
-                       wait.n ? duration(wait.p99) : "—");
+                       wait.n ? results::duration(wait.p99) : "—");
   }
 
   // markdown.cpp: the title and the environment

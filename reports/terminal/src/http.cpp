@@ -1,5 +1,5 @@
 // The terminal's table of the API over HTTP (family http, loadgen/http_run.hpp).
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "printer.hpp"
 
@@ -17,13 +17,13 @@ void print_request_anatomy(const Printer& p, const std::vector<const results::Se
           "waiting\n");
   p.print("  {:<31} {:<9} {:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "endpoint", "impl", "conns",
           "in server", "queue", "client CPU", "planning", "execution", "waiting", "peak heap");
-  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
+  auto part = [](const std::optional<double>& v) { return v ? results::duration(*v) : std::string("-"); };
   for (const auto& [s, a] : rows) {
     const auto heap = s->value(results::Metric::peak_heap);
     p.print("  {:<31} {:<9} {:>5.0f} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n", s->path, s->implementation,
-            s->parameter("connections").value_or(0), duration(a.server_time), duration(a.queue),
-            duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
-            heap ? human_bytes(*heap) : "-");
+            s->parameter("connections").value_or(0), results::duration(a.server_time), results::duration(a.queue),
+            results::duration(a.client_cpu), part(a.planning), part(a.execution), part(a.waiting),
+            heap ? results::human_bytes(*heap) : "-");
   }
   p.wrapped("the closed loop's window with the median mean request; client CPU: the worker's CPU outside libpq "
             "(decoding, building the page, its JSON); planning, execution: the database server's "
@@ -53,7 +53,7 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
             s->implementation, 100 * s->parameter("capacity_share").value_or(0),
             s->value(Metric::offered_rate).value_or(0), s->value(Metric::throughput).value_or(0),
             median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
-            failed, d ? delta_text(*d) : "");
+            failed, d ? results::delta_text(*d) : "");
   }
   p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, not 2xx (p90: report.md)\n");
 }
@@ -81,9 +81,9 @@ void print_mixed(const Printer& p, const std::vector<const results::Series*>& se
             s->parameter("uploads").value_or(0), uploads.n ? fmt::format("{:.0f}", uploads.median) : "-",
             median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
             p99.n && p99_alone.n && p99_alone.median > 0 && s != alone
-                ? fmt::format("{:.2f}x", p99.median / p99_alone.median)
+                ? results::factor(p99.median / p99_alone.median)
                 : "",
-            median_of(*s, Metric::event_loop_lag_p99), s->value(Metric::failures).value_or(0), d ? delta_text(*d) : "");
+            median_of(*s, Metric::event_loop_lag_p99), s->value(Metric::failures).value_or(0), d ? results::delta_text(*d) : "");
   }
 }
 
@@ -117,7 +117,7 @@ void print_http(const Printer& p, bool anatomy) {
     p.print("  {:<31} {:<9} {:>5.0f} {:>8.0f} {:>9} {:>9} {:>5.0f} {:>4}  {}\n", s->path, s->implementation,
             s->parameter("connections").value_or(0), s->value(Metric::throughput).value_or(0),
             med(Metric::latency_p50), med(Metric::latency_p99),
-            s->value(Metric::failures).value_or(0), stmt ? fmt::format("{:.0f}", *stmt) : "-", d ? delta_text(*d) : "");
+            s->value(Metric::failures).value_or(0), stmt ? results::whole(*stmt) : "-", d ? results::delta_text(*d) : "");
   }
   p.wrapped("req/s over all windows, percentiles the medians of the windows' (p90 and the body's bytes: report.md); "
             "stmt: the statements one request ran (its Server-Timing); fails: status 400 or more, socket errors and "

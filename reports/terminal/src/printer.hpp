@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/run.hpp"
 #include "certbench/results/statistics.hpp"
 
@@ -61,7 +61,7 @@ inline results::Summary summary(const results::Series& s, results::Metric m) {
 /// where there is none (for a percentile: requests never answered reached it in any window).
 inline std::string median_of(const results::Series& s, results::Metric m) {
   const auto x = summary(s, m);
-  return x.n ? duration(x.median) : std::string("-");
+  return x.n ? results::duration(x.median) : std::string("-");
 }
 
 /// The API over HTTP (family http): one row per endpoint, implementation and load; `anatomy`:

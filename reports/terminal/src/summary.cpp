@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/advice.hpp"
 #include "printer.hpp"
 
@@ -50,7 +50,7 @@ std::string median_latency(const Series& s) { return median_of(s, Metric::latenc
 std::string optimized_against_naive(const Printer& p, const std::vector<const Series*>& row, Metric metric) {
   for (const auto* s : row)
     if (s->implementation == "optimized")
-      if (const auto* d = p.delta(*s, metric)) return delta_text(*d);
+      if (const auto* d = p.delta(*s, metric)) return results::delta_text(*d);
   return "";
 }
 
@@ -116,7 +116,7 @@ void derived_lines(const Printer& p, const std::vector<const Series*>& derived) 
     if (s->implementation != "naive") {
       const auto* d = p.delta(*s, Metric::latency);
       p.print("  {}: {} {} per call{}\n", s->path, s->implementation, median_latency(*s),
-              d ? ", " + delta_text(*d) + " faster than naive" : "");
+              d ? ", " + results::delta_text(*d) + " faster than naive" : "");
     }
 }
 
@@ -143,7 +143,7 @@ void caching(const Printer& p) {
         if (s->path == path && s->implementation == columns[c].first && s->mode == columns[c].second) {
           text = median_latency(*s);
           if (c == 1)
-            if (const auto* d = p.delta(*s, Metric::latency)) delta = delta_text(*d);
+            if (const auto* d = p.delta(*s, Metric::latency)) delta = results::delta_text(*d);
         }
       row += fmt::format(" {:>{}}", text, c == 1 || c == 2 ? 11 : 9);
     }

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <set>
 
-#include "certbench/reports/format.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/advice.hpp"
 #include "certbench/results/anatomy.hpp"
 #include "certbench/results/analysis.hpp"
@@ -39,9 +39,9 @@ void print_listings(const Printer& p) {
     const auto heap = summary(*s, Metric::peak_heap);
     const auto trips = s->value(Metric::round_trips).value_or(0);
     p.print("  {:<31} {:<9} {:>4} {:>9} {:>9} {:>5.0f} {:>5.0f} {:>7} {:>9}\n", s->path, s->implementation, lat.n,
-            duration(lat.median), duration(lat.p95), s->value(Metric::statements).value_or(trips), trips,
-            thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
-            heap.n > 0 ? human_bytes(heap.max) : std::string("n/a"));
+            results::duration(lat.median), results::duration(lat.p95), s->value(Metric::statements).value_or(trips), trips,
+            results::thousands(static_cast<std::uint64_t>(s->value(Metric::rows_received).value_or(0))),
+            heap.n > 0 ? results::human_bytes(heap.max) : std::string("n/a"));
   }
   p.print("\n  against naive, times better (95% interval; paired rounds):\n");
   p.print("  {:<31} {:<9} {:<24} {:<24} {}\n", "path", "impl", "latency", "peak heap", "round trips");
@@ -52,8 +52,8 @@ void print_listings(const Printer& p) {
     const auto* trips = p.delta(*s, Metric::round_trips);
     // Why a peak-heap delta is missing: no heap figures at all, or a side that held nothing.
     const char* no_heap = summary(*s, Metric::peak_heap).n > 0 ? "n/a (a side held none)" : "n/a (no jemalloc)";
-    p.print("  {:<31} {:<9} {:<24} {:<24} {}\n", s->path, s->implementation, lat ? delta_text(*lat) : "n/a",
-            heap ? delta_text(*heap) : no_heap, trips ? delta_text(*trips) : "n/a");
+    p.print("  {:<31} {:<9} {:<24} {:<24} {}\n", s->path, s->implementation, lat ? results::delta_text(*lat) : "n/a",
+            heap ? results::delta_text(*heap) : no_heap, trips ? results::delta_text(*trips) : "n/a");
   }
 }
 
@@ -65,12 +65,12 @@ void print_anatomy(const Printer& p) {
   p.print("\nwhere the time goes: the median call = client CPU + the server's planning + execution + waiting\n");
   p.print("  {:<31} {:<9} {:<4} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5}\n", "path", "impl", "mode", "median",
           "client cpu", "decoding", "planning", "execution", "waiting", "trips");
-  auto part = [](const std::optional<double>& v) { return v ? duration(*v) : std::string("-"); };
+  auto part = [](const std::optional<double>& v) { return v ? results::duration(*v) : std::string("-"); };
   std::string planning_heavy;
   for (const auto& [s, a, trips] : rows) {
     p.print("  {:<31} {:<9} {:<4} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5}\n", s->path, s->implementation, s->mode,
-            duration(a.latency), duration(a.client_cpu), part(a.decode_cpu), part(a.planning), part(a.execution),
-            part(a.waiting), trips ? fmt::format("{:.0f}", *trips) : std::string("-"));
+            results::duration(a.latency), results::duration(a.client_cpu), part(a.decode_cpu), part(a.planning), part(a.execution),
+            part(a.waiting), trips ? results::whole(*trips) : std::string("-"));
     if (a.planning_dominates()) planning_heavy += (planning_heavy.empty() ? "" : ", ") + s->path + " " + s->implementation;
   }
   if (!planning_heavy.empty())
@@ -99,8 +99,8 @@ void print_compare(const Printer& p) {
     if (bs == nullptr || hs == nullptr || bs->empty() || hs->empty()) continue;
     const auto r = results::ratio_interval(*hs, *bs, bs->size() == hs->size(), "head_base|" + head->key());
     p.print("  {:<32} {:<10} {:>5} {:>6.0f} {:>11} {:>11}  {}\n", head->path, head->implementation, hs->size(),
-            head->value(Metric::batch).value_or(1), duration(results::percentile(*bs, 0.5)),
-            duration(results::percentile(*hs, 0.5)), ratio_text(r.factor, r.method));
+            head->value(Metric::batch).value_or(1), results::duration(results::percentile(*bs, 0.5)),
+            results::duration(results::percentile(*hs, 0.5)), results::ratio_text(r.factor, r.method));
   }
   p.print("  (above 1: the head is slower; certbench gate --current RESULTS.json judges it)\n");
 }
@@ -118,8 +118,8 @@ void print_growth(const Printer& p) {
             s.parameter("scale") == scale)
           if (const auto* v = s.samples_of(f.metric)) {
             const double m = results::percentile(*v, 0.5);
-            medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", thousands(static_cast<std::uint64_t>(scale)),
-                                   f.metric == Metric::latency ? duration(m) : human_bytes(m));
+            medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", results::thousands(static_cast<std::uint64_t>(scale)),
+                                   f.metric == Metric::latency ? results::duration(m) : results::human_bytes(m));
           }
     p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
             fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
@@ -130,12 +130,12 @@ void print_depth(const Printer& p) {
   const auto series = p.family(results::family::listing_depth);
   if (series.empty()) return;
   p.print("\ndeep pages ({} at scale {}): OFFSET pages cost more the deeper they are; keyset pages should not\n",
-          series.front()->implementation, thousands(static_cast<std::uint64_t>(series.front()->parameter("scale").value_or(0))));
+          series.front()->implementation, results::thousands(static_cast<std::uint64_t>(series.front()->parameter("scale").value_or(0))));
   p.print("  {:<32} {:<7} {:>6} {:>10} {:>10} {:>8}\n", "path", "by", "page", "median", "p95", "rows");
   for (const auto* s : series) {
     const auto lat = summary(*s, Metric::latency);
     p.print("  {:<32} {:<7} {:>6.0f} {:>10} {:>10} {:>8.0f}\n", s->path, s->parameter("keyset").value_or(0) ? "keyset" : "offset",
-            s->parameter("page").value_or(0), duration(lat.median), duration(lat.p95),
+            s->parameter("page").value_or(0), results::duration(lat.median), results::duration(lat.p95),
             s->value(Metric::rows_received).value_or(0));
   }
 }
@@ -152,8 +152,8 @@ void print_load_table(const Printer& p, const std::vector<const Series*>& series
     p.print("  {:<31} {:<11} {:>4.0f} {:>7.0f} {:>8.0f} {:>9.1f} {:>8} {:>8} {:>8} {:>8}\n", s->path, s->implementation,
             s->parameter("concurrency").value_or(0), s->value(Metric::concurrency_reached).value_or(0),
             s->value(Metric::requests).value_or(0),
-            s->value(Metric::throughput).value_or(0), duration(lat.median), duration(lat.p99),
-            lag.n ? duration(lag.median) : "-", wait.n ? duration(wait.p99) : "-");
+            s->value(Metric::throughput).value_or(0), results::duration(lat.median), results::duration(lat.p99),
+            lag.n ? results::duration(lag.median) : "-", wait.n ? results::duration(wait.p99) : "-");
   }
 }
 
@@ -168,7 +168,7 @@ void print_listing_loop(const Printer& p) {
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::throughput))
         p.print("  {:<31} {:<11} at {:>3.0f} concurrent  {}\n", s->path, s->implementation,
-                s->parameter("concurrency").value_or(0), delta_text(*d));
+                s->parameter("concurrency").value_or(0), results::delta_text(*d));
 }
 
 // Which of the review's fixes for the N+1: results::advise_listing_fix's rule on this run's figures.
@@ -198,13 +198,13 @@ void print_caching(const Printer& p) {
       return v ? fmt::format("{:.2f}", *v) : std::string("-");
     };
     p.print("  {:<26} {:<11} {:<5} {:>5} {:>10} {:>10} {:>9} {:>12}\n", s->path, s->implementation, s->mode, lat.n,
-            duration(lat.median), duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips));
+            results::duration(lat.median), results::duration(lat.p95), trips(Metric::db_round_trips), trips(Metric::redis_round_trips));
   }
   p.print("\n  latency against the database on every call (naive), times better (95% interval):\n");
   for (const auto* s : series)
     if (s->implementation != "naive")
       if (const auto* d = p.delta(*s, Metric::latency))
-        p.print("  {:<26} {:<11} {:<5} {}\n", s->path, s->implementation, s->mode, delta_text(*d));
+        p.print("  {:<26} {:<11} {:<5} {}\n", s->path, s->implementation, s->mode, results::delta_text(*d));
   // Which cache: from this run's hits.
   const Series *in_process = nullptr, *redis = nullptr;
   for (const auto* s : series)
@@ -214,7 +214,7 @@ void print_caching(const Printer& p) {
     p.print("\n");
     p.wrapped(fmt::format("which cache: {} — a hit costs {} in-process and {} from Redis (a loopback round trip). Redis "
                           "earns its place when several processes must share entries and invalidations{}.",
-                          h <= r ? "in-process" : "Redis", duration(h), duration(r), h <= r ? ", not by speed" : ""));
+                          h <= r ? "in-process" : "Redis", results::duration(h), results::duration(r), h <= r ? ", not by speed" : ""));
   }
 }
 
@@ -246,7 +246,7 @@ void print_saves(const Printer& p) {
     for (const auto* s : mine)
       if (s->implementation != "naive" && s->parameter("concurrency") == top)
         if (const auto* d = p.delta(*s, Metric::throughput))
-          p.print("    {:<10} {}\n", s->implementation, delta_text(*d));
+          p.print("    {:<10} {}\n", s->implementation, results::delta_text(*d));
     // The share of the disk's ceiling measured beside it (the file-save goal's figure; its interval
     // is in the goals table).
     const Series* roof = nullptr;
@@ -278,7 +278,7 @@ void print_indexes(const Printer& p) {
   const auto* first = listings.empty() ? nullptr : listings.front();
   p.print("\nindex sets side by side, each on a copy of the dataset{}, in interleaved rounds; per call, median latency\n"
           "  and shared buffers\n",
-          first ? " at scale " + thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
+          first ? " at scale " + results::thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
   p.print("  {:<31} {:<9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7}  {}\n", "path", "impl", "none", "buffers", "review",
           "buffers", "best", "buffers", "best vs review, latency");
   for (const auto* s : listings) {
@@ -294,11 +294,11 @@ void print_indexes(const Printer& p) {
         continue;
       }
       const auto b = x->value(Metric::shared_buffers);
-      row += fmt::format(" {:>9} {:>7}", duration(summary(*x, Metric::latency).median),
-                         b ? fmt::format("{:.0f}", *b) : std::string("n/a"));
+      row += fmt::format(" {:>9} {:>7}", results::duration(summary(*x, Metric::latency).median),
+                         b ? results::whole(*b) : std::string("n/a"));
     }
     const auto* d = review && best ? results::find_delta(p.run, *review, *best, Metric::latency) : nullptr;
-    p.print("{}  {}\n", row, d ? delta_text(*d) : "n/a");
+    p.print("{}  {}\n", row, d ? results::delta_text(*d) : "n/a");
   }
   const auto writes = p.family(results::family::index_writes);
   if (!writes.empty()) {
@@ -308,7 +308,7 @@ void print_indexes(const Printer& p) {
       const auto* none = results::under_set(p.run, *w, "none");
       const auto* d = none ? results::find_delta(p.run, *none, *w, Metric::insert_rate) : nullptr;
       p.print("  {:<32} {:<7} {:>10.0f}  {}\n", w->path, w->mode, summary(*w, Metric::insert_rate).median,
-              d ? delta_text(*d) : "n/a");
+              d ? results::delta_text(*d) : "n/a");
     }
   }
   if (!p.run.index_verdicts.empty()) {
@@ -318,8 +318,8 @@ void print_indexes(const Printer& p) {
       for (const auto* x : p.family(results::family::index))
         if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
       p.print("  {:<6} {:<46} {:>9} {:>10} {:>7.0f}  {:<8}{} {}\n", v.set, v.index,
-              s ? human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
-              s ? duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans, v.outcome,
+              s ? results::human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
+              s ? results::duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans, v.outcome,
               v.adds ? " (best adds it)" : "", v.reason);
     }
   }
@@ -331,7 +331,7 @@ void print_headline(const Printer& p) {
   p.print("\nheadline deltas (the largest of each family in this run):\n");
   for (const auto* d : deltas) {
     const auto* s = p.run.find(d->other_key);
-    p.wrapped(fmt::format("{} {} — {}, {} ({})", delta_text(*d),
+    p.wrapped(fmt::format("{} {} — {}, {} ({})", results::delta_text(*d),
                           d->metric == Metric::latency ? "faster than naive" : "naive's throughput",
                           results::subject_of(*s), s->implementation, s->family),
               "  ", 118, "    ");
@@ -357,7 +357,7 @@ void print_verdicts(const Run& run, std::FILE* out) {
     // Within 120 columns: a subject longer than its column has a line of its own.
     constexpr std::size_t kSubject = 56;
     if (v.subject.size() > kSubject) fmt::print(out, "    {}\n", v.subject);
-    fmt::print(out, "    {:<{}} {:<40} {}\n", v.subject.size() > kSubject ? "" : v.subject, kSubject, verdict_figure(v),
+    fmt::print(out, "    {:<{}} {:<40} {}\n", v.subject.size() > kSubject ? "" : v.subject, kSubject, results::verdict_figure(v),
                results::to_string(v.outcome));
   }
   if (!unmeasured.empty()) {
@@ -374,7 +374,7 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
           e.git_commit.empty() ? ""
                                : " at " + e.git_commit.substr(0, 12) +
                                      (e.git_dirty ? " with uncommitted changes (no commit holds this code)" : ""));
-  p.print("dataset  scale {}, seed {}, indexes {} ({})\n", thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes,
+  p.print("dataset  scale {}, seed {}, indexes {} ({})\n", results::thousands(e.dataset_scale), e.dataset_seed, e.dataset_indexes,
           e.dataset_fingerprint);
   p.print("server   PostgreSQL {}; {} ({} cores), {}\n", e.postgres_version, e.cpu_model, e.cores, e.kernel);
   if (!run.complete) p.print("\nINCOMPLETE RUN: {}\n", run.failure.empty() ? "stopped early" : run.failure);

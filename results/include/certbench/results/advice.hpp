@@ -22,6 +22,7 @@ struct FixOption {
   /// Against the one statement ("optimized"), times better with its 95% interval (> 1: this one
   /// is faster); absent for "optimized" itself and where a side was not measured.
   std::optional<Interval> latency_factor, throughput_factor;
+  std::string latency_method, throughput_method;  ///< how each interval was made (method::*)
   /// Whether each factor may decide: both sides have at least 5 samples (the loop's throughput
   /// has one per repetition, 3 by default: shown, not decisive).
   bool latency_decisive = false, throughput_decisive = false;

@@ -1,16 +1,20 @@
 #pragma once
-// Numbers as people read them, the same in every sink that prints text (the terminal, the report).
+// Numbers as people read them: one style for every text certbench prints or writes (the terminal,
+// the report, the gate's verdicts, the claims' and advice's sentences in results.json). Keys and
+// labels that must read back exactly use number_text (run.hpp) instead.
 #include <cstdint>
 #include <string>
 
 #include "certbench/results/run.hpp"
 
-namespace certbench::reports {
+namespace certbench::results {
 
 /// 1234567 -> "1,234,567".
 std::string thousands(std::uint64_t n);
 /// A count that may have a fraction: 1234567 -> "1,234,567", 2.5 -> "2.5" (up to 3 decimals).
 std::string count(double v);
+/// A count rounded to a whole number: 1234.4 -> "1,234".
+std::string whole(double v);
 /// Bytes in decimal megabytes, e.g. "812.3 MB" (MB = 10^6 bytes, as throughput is reported).
 std::string megabytes(std::uint64_t bytes);
 /// B below a kilobyte, kB below a megabyte, MB above (decimal units, as throughput is reported).
@@ -19,14 +23,14 @@ std::string human_bytes(double bytes);
 std::string duration(double seconds);
 /// A factor: "412x", "2.31x", "0.873x".
 std::string factor(double f);
-/// A factor with its interval, made by `method` (results::method::*): "41.3x (37.0x to 43.8x)";
+/// A factor with its interval, made by `method` (method::*): "41.3x (37.0x to 43.8x)";
 /// exact: the factor alone;
 /// a range labelled as one, "1.31x (range 0.92x to 1.87x)"; an exact count's alone.
-std::string ratio_text(const results::Interval& factor, std::string_view method);
+std::string ratio_text(const Interval& factor, std::string_view method);
 /// ratio_text of a delta.
-std::string delta_text(const results::Delta& d);
+std::string delta_text(const Delta& d);
 /// A verdict's measured figure in its unit, with its interval: "97.6% (97.3% to 97.7%)", "44 ns
 /// (exact)", "1.71x (1 sample: no interval)", or "not measured".
-std::string verdict_figure(const results::Verdict& v);
+std::string verdict_figure(const Verdict& v);
 
-}  // namespace certbench::reports
+}  // namespace certbench::results
