@@ -11,8 +11,9 @@ namespace fs = std::filesystem;
 
 namespace certbench::testing {
 namespace {
-const std::vector<std::string> kForeignEnv = {"DATABASE_URL", "PGHOST",     "PGHOSTADDR", "PGPORT",
-                                              "PGDATABASE",   "PGUSER",     "PGSERVICE",  "PGOPTIONS"};
+// PGCONNECT_TIMEOUT too: the connect-timeout test checks certbench's own default.
+const std::vector<std::string> kForeignEnv = {"DATABASE_URL", "PGHOST",    "PGHOSTADDR", "PGPORT",           "PGDATABASE",
+                                              "PGUSER",       "PGSERVICE", "PGOPTIONS",  "PGCONNECT_TIMEOUT"};
 }
 
 db::EmbeddedPostgres& shared_cluster() {
