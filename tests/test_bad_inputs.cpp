@@ -2,9 +2,6 @@
 // on stderr, and nothing is written or measured. The commands run as a user runs them, against the
 // shared embedded cluster's small dataset.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "certbench/sys/net.hpp"
 #include "support/cluster.hpp"
+#include "support/services.hpp"
 #include "support/text.hpp"
 
 namespace fs = std::filesystem;
@@ -33,28 +32,13 @@ std::vector<std::string> on_dataset(std::vector<std::string> args) {
   return args;
 }
 
-// A socket listening on a loopback port: that port is in use while this lives.
-class TakenPort {
- public:
-  TakenPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("cannot listen");
-    port_ = ntohs(a.sin_port);
-  }
-  ~TakenPort() { ::close(fd_); }
-  TakenPort(const TakenPort&) = delete;
-  TakenPort& operator=(const TakenPort&) = delete;
-  [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
+// A loopback address whose port a listener of the test's own holds while it lives.
+struct TakenPort {
+  explicit TakenPort(const fs::path& log)
+      : port(certbench::sys::free_loopback_port()), listener(certbench::testing::start_silent_listener(port, log)) {}
+  [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  int port;
+  certbench::testing::ChildProcess listener;
 };
 
 class BadInput : public ::testing::Test {
@@ -103,7 +87,7 @@ TEST_F(BadInput, RunRefusesASaveDirThatIsNotOneAndAListenPortInUse) {
     EXPECT_TRUE(has(r.err, "is not a directory")) << r.err;
     EXPECT_FALSE(fs::exists(out / "results.json"));
   }
-  const TakenPort taken;
+  const TakenPort taken(dir_ / "listener.log");
   const auto r = run_certbench(
       on_dataset({"run", "--quick", "--paths", "derived", "--listen", taken.address(), "--out", out.string()}));
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -163,7 +147,7 @@ TEST_F(BadInput, SaveRefusesADirectoryAsItsContent) {
 
 // serve: a host name where an address is wanted, a port in use, a save folder that is a file.
 TEST_F(BadInput, ServeRefusesWhatItCannotListenOnOrSaveInto) {
-  const TakenPort taken;
+  const TakenPort taken(dir_ / "listener.log");
   std::ofstream(dir_ / "file") << "x";
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"serve", "--listen", "localhost:8080"}, "'localhost' is not an IP address"},
