@@ -109,6 +109,7 @@ TEST(IdlePool, CountsSessionsHeldAtOnceTheirTimeAndEachWait) {
   pool.add(1);
   pool.add(2);
   using Clock = impl_common::IdlePool<int>::Clock;
+  pool.reset_usage();  // a measurement starts
   {
     auto a = pool.take(Clock::now() - 5ms);  // asked 5 ms ago
     auto b = pool.take();                     // no asking time: no wait recorded
@@ -129,6 +130,20 @@ TEST(IdlePool, CountsSessionsHeldAtOnceTheirTimeAndEachWait) {
   EXPECT_TRUE(pool.usage().waits_seconds.empty());
   { auto c = pool.take(Clock::now()); }
   EXPECT_EQ(pool.usage().max_in_use, 1u);
+  EXPECT_EQ(pool.usage().waits_seconds.size(), 1u);
+}
+
+// A pool nobody measures (serve's, answering for days) keeps no wait: memory that would grow with
+// every request. Its other figures are counted as before.
+TEST(IdlePool, KeepsNoWaitUntilAMeasurementStarts) {
+  impl_common::IdlePool<int> pool;
+  pool.add(1);
+  using Clock = impl_common::IdlePool<int>::Clock;
+  for (int i = 0; i < 1000; ++i) auto lease = pool.take(Clock::now() - 1ms);
+  EXPECT_TRUE(pool.usage().waits_seconds.empty());
+  EXPECT_EQ(pool.usage().max_in_use, 1u);
+  pool.reset_usage();
+  { auto lease = pool.take(Clock::now() - 1ms); }
   EXPECT_EQ(pool.usage().waits_seconds.size(), 1u);
 }
 

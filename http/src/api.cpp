@@ -222,9 +222,4 @@ Anatomy Api::anatomy(std::string_view impl) const {
   return it->second.anatomy;
 }
 
-impl_common::PoolUsage Api::pool_usage(std::string_view impl) const {
-  const auto it = state_->pools.find(impl);
-  return it == state_->pools.end() ? impl_common::PoolUsage{} : it->second.usage();
-}
-
 }  // namespace certbench::http

@@ -89,8 +89,6 @@ class Api {
   /// not one).
   [[nodiscard]] Anatomy anatomy(std::string_view impl) const;
 
-  /// How the listing implementation `impl`'s pool was used (sessions held, waits).
-  [[nodiscard]] impl_common::PoolUsage pool_usage(std::string_view impl) const;
 
  private:
   struct State;

@@ -2,7 +2,9 @@
 // Objects that threads take turns with — database sessions of a thread pool: take() hands out an
 // idle one and the lease puts it back, also when the work throws. The pool measures its own use:
 // how many objects were held at once, for how long in all, and how long each taker waited for one
-// since it asked (PoolUsage) — the connection-pool figures of a server's monitoring.
+// since it asked (PoolUsage) — the connection-pool figures of a server's monitoring. Each wait is
+// kept, so only once a measurement asks for them (the first reset_usage()): a pool nobody measures,
+// a server's that answers for days, keeps none.
 //
 // Thread safety: every member may be called from any thread.
 #include <algorithm>
@@ -14,7 +16,7 @@
 
 namespace certbench::impl_common {
 
-/// What a pool's takers saw since the last reset_usage().
+/// What a pool's takers saw since the last reset_usage() (waits: none before the first).
 struct PoolUsage {
   unsigned size = 0;                  ///< objects the pool holds
   unsigned max_in_use = 0;            ///< the most held at once
@@ -90,9 +92,11 @@ class IdlePool {
     return usage_;
   }
 
-  /// Starts the figures afresh (after a warm-up, say); objects held now count from now.
+  /// Starts the figures afresh (after a warm-up, say), and the keeping of each taker's wait; objects
+  /// held now count from now.
   void reset_usage() {
     std::lock_guard lock(mutex_);
+    measured_ = true;
     usage_.max_in_use = in_use_;
     usage_.held_seconds = 0;
     usage_.waits_seconds.clear();
@@ -104,7 +108,7 @@ class IdlePool {
   void held(std::optional<Clock::time_point> asked) {
     ++in_use_;
     usage_.max_in_use = std::max(usage_.max_in_use, in_use_);
-    if (asked) usage_.waits_seconds.push_back(std::chrono::duration<double>(Clock::now() - *asked).count());
+    if (asked && measured_) usage_.waits_seconds.push_back(std::chrono::duration<double>(Clock::now() - *asked).count());
   }
 
   void put_back(T item, Clock::time_point since, bool discarded) {
@@ -122,6 +126,7 @@ class IdlePool {
   unsigned in_use_ = 0;
   PoolUsage usage_;
   Clock::time_point reset_at_{};
+  bool measured_ = false;  // since the first reset_usage(): waits are kept
 };
 
 }  // namespace certbench::impl_common
