@@ -87,10 +87,7 @@ Command add_load_http(CLI::App& app, const CommandLine& line) {
   sub->add_flag("--json", args.json, "print one JSON object instead of the summary");
   sub->add_option("--name", args.name, "the series' path label (default: the URL's path)")->type_name("PATH");
   sub->add_option("--out", args.out, "write DIR/results.json and DIR/metrics.prom (family http, mode open_loop)")->type_name("DIR");
-  sub->add_option("--runner", args.runner, "the runner label of the pushed or written series (default: the host name)")->type_name("NAME");
-  auto* push = sub->add_option("--pushgateway", args.pushgateway,
-                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)")->type_name("URL");
-  sub->add_flag("--require-push", args.require_push, "exit 3 when the push fails (default: a warning)")->needs(push);
+  add_push_options(*sub, args.push, "the pushed or written series");
   sub->footer("Exit 3 when no request got an answer (nothing listening, every request dropped) — the results are "
               "written and pushed all the same (complete: false) — or when --out could not be written.");
   return {sub, [shared, &line] {
@@ -165,7 +162,7 @@ int load_http(const LoadHttpArgs& args) {
     note(fmt::format("nothing answered at {} ({} errors, {} dropped)", args.url, r.errors, r.dropped));
     code = static_cast<int>(ExitCode::environment);
   }
-  if (args.out.empty() && args.pushgateway.empty()) return code;
+  if (args.out.empty() && args.push.pushgateway.empty()) return code;
   run.environment.ended_utc = harness::utc_now();
   run.complete = r.answered > 0;
   if (!run.complete) run.failure = fmt::format("nothing answered at {}", args.url);
@@ -175,17 +172,16 @@ int load_http(const LoadHttpArgs& args) {
                                                                   : fmt::format("{}:{}", url.host, url.port);
   series.parameters = {{"connections", static_cast<double>(args.connections)}, {"rate", args.rate}};
   run.series.push_back(std::move(series));
-  const std::string runner = args.runner.empty() ? run.environment.host : args.runner;
   if (!out_dir.empty()) {
     try {  // a failure still lets the push go
-      write_results(run, out_dir, runner);
+      write_results(run, out_dir, args.push.runner_of(run));
       note(fmt::format("results in {} (results.json, metrics.prom)", out_dir.string()));
     } catch (const Error& e) {
       note(fmt::format("could not write the results in {}: {}", out_dir.string(), e.what()));
       code = static_cast<int>(ExitCode::environment);
     }
   }
-  const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);
+  const int pushed = push_to_gateway(run, args.push);
   return code != 0 ? code : pushed;
 }
 

@@ -22,19 +22,20 @@ int report(const ReportArgs& args) {
   note(fmt::format("report in {} ({} charts, {:.2f} s)", files.markdown.string(), files.charts.size() / 2,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   if (!args.textfile.empty()) {
-    reports::write_textfile(run, args.runner.empty() ? run.environment.host : args.runner, args.textfile);
+    reports::write_textfile(run, args.push.runner_of(run), args.textfile);
     note("Prometheus exposition in " + args.textfile);
   }
   if (!run.complete) note("the run was incomplete: " + run.failure + " (the report says so at the top)");
-  return push_to_gateway(run, args.pushgateway, args.runner.empty() ? run.environment.host : args.runner,
-                         args.require_push);
+  return push_to_gateway(run, args.push);
 }
 
-int push_to_gateway(const results::Run& run, const std::string& url, const std::string& runner, bool required) {
-  if (url.empty()) return 0;
+int push_to_gateway(const results::Run& run, const PushArgs& push) {
+  if (push.pushgateway.empty()) return 0;
+  const auto& runner = push.runner_of(run);
+  const bool required = push.require_push;
   try {
-    reports::push(run, {url, runner});
-    note("pushed to the Pushgateway at " + url + " (job certbench, runner " + runner + ")");
+    reports::push(run, {push.pushgateway, runner});
+    note("pushed to the Pushgateway at " + push.pushgateway + " (job certbench, runner " + runner + ")");
     return 0;
   } catch (const Error& e) {
     note(std::string(required ? "" : "warning: ") + e.what() + (required ? "" : " (the files are written)"));
@@ -53,11 +54,7 @@ Command add_report(CLI::App& app) {
   sub->add_option("--textfile", args->textfile,
                   "also write the run as Prometheus text exposition to PATH (atomically, for node_exporter)")
       ->type_name("PATH");
-  sub->add_option("--runner", args->runner, "the runner label of the series (default: the run's host)")->type_name("NAME");
-  auto* push = sub->add_option("--pushgateway", args->pushgateway,
-                               "push the series to this Pushgateway (job certbench, grouped by runner; replaces the group)")
-                   ->type_name("URL");
-  sub->add_flag("--require-push", args->require_push, "a failed push exits 3 (default: one warning)")->needs(push);
+  add_push_options(*sub, args->push, "the results file's series");
   return {sub, [args] { return report(*args); }};
 }
 

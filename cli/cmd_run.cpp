@@ -61,7 +61,7 @@ void link_latest(const fs::path& dir) {
 
 // The results first (nothing measured is lost if a later sink fails), then what reads them.
 void write_outputs(const results::Run& run, const fs::path& dir, const RunArgs& args) {
-  const auto runner = args.runner.empty() ? run.environment.host : args.runner;
+  const auto& runner = args.push.runner_of(run);
   write_results(run, dir, runner);
   sys::write_file_atomic(dir / "benchmarks.json", reports::to_benchmark_json(run));
   if (!args.textfile.empty()) reports::write_textfile(run, runner, args.textfile);
@@ -189,7 +189,7 @@ int run(const RunArgs& args) {
   if (redis) plan.caching_spec.redis = redis->endpoint();
   harness::RunCollector collector(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));
-  const auto runner = args.runner.empty() ? collector.snapshot().environment.host : args.runner;
+  const auto runner = args.push.runner_of(collector.snapshot());
   std::optional<reports::MetricsServer> endpoint;  // /metrics while measuring (and lingering)
   if (!args.listen.empty()) {
     endpoint.emplace(args.listen, runner, [&collector] { return collector.snapshot(); },
@@ -259,7 +259,7 @@ int run(const RunArgs& args) {
     }
   }
   if (args.out.empty()) link_latest(out);
-  const int pushed = push_to_gateway(run, args.pushgateway, runner, args.require_push);
+  const int pushed = push_to_gateway(run, args.push);
   if (endpoint && args.linger > 0) {
     note(fmt::format("serving /metrics on port {} for {:.0f} s more", endpoint->port(), args.linger));
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(args.linger * 1000)));
@@ -382,15 +382,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                    "also write the Prometheus exposition to PATH, atomically, for node_exporter's textfile collector "
                    "(it is always in the output folder as metrics.prom)")
       ->type_name("PATH");
-  run_->add_option("--runner", a.runner,
-                   "the runner label of the Prometheus series: which machine ran it (default: the host name)")
-      ->type_name("NAME");
-  auto* push = run_->add_option("--pushgateway", a.pushgateway,
-                                "push the series to this Pushgateway at the end (job certbench, grouped by --runner; "
-                                "replaces the group; 10 s timeout, one retry); a failed push is a warning, the files "
-                                "are written anyway")
-                   ->type_name("URL");
-  run_->add_flag("--require-push", a.require_push, "a failed push exits 3")->needs(push);
+  add_push_options(*run_, a.push, "the run's series");
   auto* listen = run_->add_option("--listen", a.listen,
                                   "serve /metrics on ADDR (e.g. 127.0.0.1:9464) while the run measures: the series so "
                                   "far and the scenario under way")

@@ -1,12 +1,12 @@
 #pragma once
 // The subcommands: each one's add_*() declares it and its options on the parser (CLI11, in its
 // cmd_*.cpp), and its function below does the work on the parsed, checked arguments.
+#include <climits>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
-
-#include <climits>
 #include <vector>
 
 #include "certbench/core/file_saves.hpp"
@@ -15,7 +15,7 @@
 #include "certbench/fixtures/dataset.hpp"
 #include "certbench/harness/profile_run.hpp"
 #include "certbench/harness/save_run.hpp"
-#include <filesystem>
+#include "certbench/results/run.hpp"
 #include "dataset.hpp"
 
 namespace CLI {
@@ -50,6 +50,17 @@ Command add_save(CLI::App& app);
 Command add_serve(CLI::App& app);
 Command add_load_http(CLI::App& app, const CommandLine& line);
 Command add_worker(CLI::App& app);
+
+/// Where the commands that make series send them besides their files (run, report, load-http).
+struct PushArgs {
+  std::string runner;       ///< --runner NAME: the series' runner label ("" = the run's host)
+  std::string pushgateway;  ///< --pushgateway URL: push the series there at the end
+  bool require_push = false;  ///< a failed push exits 3 (otherwise one warning)
+
+  const std::string& runner_of(const results::Run& run) const {
+    return runner.empty() ? run.environment.host : runner;
+  }
+};
 
 struct DbArgs {
   std::string data_dir;  ///< "" = EmbeddedPostgres::default_data_dir()
@@ -97,9 +108,7 @@ struct RunArgs {
   bool require_claims = false;    ///< a claim judged below its range exits 1
   bool full = false;              ///< add the scale sweep (and deep pages)
   std::string textfile;           ///< --textfile PATH: the Prometheus exposition there too (node_exporter)
-  std::string runner;             ///< --runner NAME: the runner label ("" = the host name)
-  std::string pushgateway;        ///< --pushgateway URL: push the series there at the end
-  bool require_push = false;      ///< a failed push exits 3 (otherwise one warning)
+  PushArgs push;                  ///< --runner, --pushgateway, --require-push
   std::string listen;             ///< --listen ADDR: serve /metrics during the run
   double linger = 0;              ///< --linger S: … and this long after it
   std::vector<std::uint64_t> scales;  ///< the sweep's scales (default 1k, 10k, 100k, 1M)
@@ -225,9 +234,7 @@ struct LoadHttpArgs {
   bool json = false;
   std::string name;         ///< the series' path label ("" = the URL's path)
   std::string out;          ///< --out DIR: results.json and metrics.prom
-  std::string runner;       ///< the runner label ("" = the host name)
-  std::string pushgateway;
-  bool require_push = false;
+  PushArgs push;            ///< --runner, --pushgateway, --require-push
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int load_http(const LoadHttpArgs& args);
@@ -236,14 +243,13 @@ struct ReportArgs {
   std::string results;   ///< a results.json
   std::string out;       ///< "" = the results file's folder
   std::string textfile;  ///< --textfile PATH: the Prometheus exposition too
-  std::string runner;    ///< the runner label ("" = the run's host)
-  std::string pushgateway;
-  bool require_push = false;
+  PushArgs push;         ///< --runner, --pushgateway, --require-push
 };
 
-/// Pushes `run` to `url` (when set) as runner `runner`; a failure is one warning naming the URL,
-/// and exit 3 only when `required`. Returns the exit code to use (0 when pushed or not required).
-int push_to_gateway(const results::Run& run, const std::string& url, const std::string& runner, bool required);
+/// Pushes `run` to the Pushgateway (when --pushgateway is set) as `push.runner_of(run)`; a failure
+/// is one warning naming the URL, and exit 3 only with --require-push. Returns the exit code to use
+/// (0 when pushed or not required).
+int push_to_gateway(const results::Run& run, const PushArgs& push);
 int report(const ReportArgs& args);
 
 struct GateArgs {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
 #include "certbench/core/errors.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -86,6 +88,27 @@ void add_target_options(CLI::App& sub, db::TargetOptions& target) {
                  "use the persistent embedded cluster in DIR (started if needed, left running)")
       ->type_name("DIR")
       ->excludes(dsn);
+}
+
+void add_push_options(CLI::App& sub, PushArgs& push, std::string_view what) {
+  sub.add_option("--runner", push.runner,
+                 fmt::format("the runner label of {}: which machine ran it (default: the run's host name)", what))
+      ->type_name("NAME");
+  const CLI::Validator http_url(
+      [](std::string& url) -> std::string {
+        for (std::string_view scheme : {"http://", "https://"})
+          if (url.starts_with(scheme) && url.size() > scheme.size() && url[scheme.size()] != '/') return "";
+        return "takes an http:// or https:// URL, e.g. http://127.0.0.1:9091 (got '" + url + "')";
+      },
+      "");
+  auto* gateway = sub.add_option("--pushgateway", push.pushgateway,
+                                 fmt::format("push {} to this Pushgateway at the end (job certbench, grouped by "
+                                             "--runner; replaces the group; 10 s timeout, one retry); a failed push is "
+                                             "one warning, the files are written anyway",
+                                             what))
+                      ->type_name("URL")
+                      ->check(http_url);
+  sub.add_flag("--require-push", push.require_push, "a failed push exits 3")->needs(gateway);
 }
 
 void DatasetOptions::add(CLI::App& sub, DatasetArgs& args, bool scale_required) {

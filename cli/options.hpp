@@ -30,6 +30,10 @@ std::string usage_of(const CLI::App& sub);
 /// --dsn and --data-dir (one or the other).
 void add_target_options(CLI::App& sub, db::TargetOptions& target);
 
+/// --runner, --pushgateway (an http:// or https:// URL, else bad usage) and --require-push.
+/// `what`: the series the command makes, for the help ("the run's series").
+void add_push_options(CLI::App& sub, PushArgs& push, std::string_view what);
+
 /// --scale, --seed, --indexes, --schema, and the target: the commands that work on a dataset.
 class DatasetOptions {
  public:

@@ -1,6 +1,6 @@
 // `certbench run` end to end on the real embedded PostgreSQL and Redis: results.json valid against
 // its schema and loadable back, benchmarks.json accepted by Google Benchmark's compare.py, the
-// claims judged and bad options refused (a database killed mid-run: test_faults.cpp).
+// claims judged and bad options refused (a database killed mid-run: test_faults_servers.cpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 

@@ -1,5 +1,6 @@
 // certbench serve refuses what it must with the right status and a JSON error, writes nothing for
-// a refused save, refuses an oversized body from its headers, and drains on stop.
+// a refused save, refuses an oversized body from its headers, reads no row through a forged
+// cursor that its listing would not return, and drains on stop.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,9 +9,12 @@
 #include <csignal>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <regex>
+#include <set>
 #include <thread>
 
+#include "certbench/core/certificate_kinds.hpp"
 #include "certbench/db/connection.hpp"
 #include "certbench/fixtures/seeder.hpp"
 #include "certbench/harness/implementations.hpp"
@@ -278,4 +282,69 @@ TEST(ServeErrors, ARequestWhoseClientLeftWhileItWaitedForAWorkerIsNotRun) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(calls.load(), 3);
+}
+
+// The cursor's key is no secret ($CERTBENCH_CURSOR_KEY or a built-in one), so anyone can sign a
+// cursor at any position. It still reads only rows its listing returns: the position only says
+// where the keyset scan starts, it reaches SQL as bound parameters beside the listing's own filter,
+// and a user's cursor is only taken on that user's listing. A kind that is not one is refused.
+TEST(ServeErrors, AForgedCursorReadsOnlyRowsItsListingReturns) {
+  Served s;
+  const auto port = s.server->port();
+  auto page_of = [&](const std::string& target) {
+    auto reply = http_request(port, "GET", target);
+    EXPECT_TRUE(reply) << target;
+    EXPECT_EQ(reply ? reply->status : 0, 200) << target << (reply ? "\n" + reply->body : "");
+    return reply && reply->status == 200 ? nlohmann::json::parse(reply->body) : nlohmann::json::object();
+  };
+  auto keys_of = [](const nlohmann::json& page) {
+    std::set<std::string> keys;
+    for (const auto& row : page.value("rows", nlohmann::json::array()))
+      keys.insert(row.at("kind").get<std::string>() + "/" + std::to_string(row.at("id").get<std::int64_t>()));
+    return keys;
+  };
+  const auto admin = page_of("/optimized/admin/certificates?size=1");
+  ASSERT_FALSE(admin.at("rows").empty());
+  const std::int64_t user = admin.at("rows")[0].at("created_by");
+  struct Subject {
+    Listing listing;
+    std::int64_t user_id;
+    std::string target;
+  };
+  const std::vector<Subject> subjects = {
+      {Listing::public_certificates, 0, "/optimized/certificates/public"},
+      {Listing::user_certificates, user, "/optimized/users/" + std::to_string(user) + "/certificates"}};
+  const std::int64_t min_us = -62135596800000000, max_us = 253402300799999999;
+  for (const auto& subject : subjects) {
+    std::set<std::string> listed;  // every row of the listing, page by page without a cursor
+    for (int page = 1;; ++page) {
+      const auto keys = keys_of(page_of(subject.target + "?size=1000&page=" + std::to_string(page)));
+      if (keys.empty()) break;
+      listed.insert(keys.begin(), keys.end());
+    }
+    ASSERT_FALSE(listed.empty()) << subject.target;
+    std::size_t read = 0;
+    for (const auto& kind : certificate_kinds())
+      for (std::int64_t at : {min_us, std::int64_t{0}, std::int64_t{1'600'000'000'000'000}, max_us})
+        for (std::int64_t id : {std::int64_t{0}, std::int64_t{1}, std::numeric_limits<std::int64_t>::max()}) {
+          const auto cursor = http::encode_cursor(subject.listing, subject.user_id, {at, std::string(kind.name), id});
+          const auto page = page_of(subject.target + "?size=1000&after=" + cursor);
+          for (const auto& key : keys_of(page)) {
+            EXPECT_TRUE(listed.contains(key)) << subject.target << ": a forged cursor read " << key;
+            ++read;
+          }
+        }
+    EXPECT_GT(read, 0u) << "no forged cursor read a row: the test checked nothing";
+    for (const std::string kind : {"", "x' OR '1'='1", "zzz"}) {
+      const auto cursor = http::encode_cursor(subject.listing, subject.user_id, {0, kind, 1});
+      const auto reply = http_request(port, "GET", subject.target + "?after=" + cursor);
+      ASSERT_TRUE(reply);
+      EXPECT_EQ(reply->status, 400) << kind << ": " << reply->body;
+    }
+  }
+  // A user's cursor, validly signed, on another user's listing.
+  const auto other = http::encode_cursor(Listing::user_certificates, user + 1, {0, "spa_therapist", 1});
+  const auto reply = http_request(port, "GET", "/optimized/users/" + std::to_string(user) + "/certificates?after=" + other);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
 }

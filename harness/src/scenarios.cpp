@@ -172,13 +172,12 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
       spec.reference = plan.caching;
       spec.derived = plan.derived;
       const auto measured = measure_caching(spec, tell);
-      std::string failed;  // measurements to_series leaves out
+      std::string failed;  // measurements to_series leaves out, each with its reason
       for (const auto& m : measured)
         if (!m.failure.empty())
-          failed += (failed.empty() ? "" : ", ") + m.path + "/" + m.variant + (m.mode.empty() ? "" : "/" + m.mode);
-      if (!failed.empty())
-        not_measured = "caching: Redis failed while the redis variants were measured (their lookups fell back to "
-                       "the database); not kept: " + failed;
+          failed += (failed.empty() ? "" : ", ") + m.path + "/" + m.variant + (m.mode.empty() ? "" : "/" + m.mode) +
+                    " (" + m.failure + ")";
+      if (!failed.empty()) not_measured = "caching: Redis failed while the redis variants were measured; not kept: " + failed;
       add(to_series(measured, plan.scale));
     }
     if (plan.saves) {

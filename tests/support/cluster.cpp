@@ -63,4 +63,21 @@ std::vector<std::string> throwaway_dirs_of(pid_t pid) {
   return out;
 }
 
+std::optional<int> exit_within(pid_t pid, double seconds) {
+  std::optional<int> code;
+  eventually([&] { return (code = sys::try_wait(pid)).has_value(); }, seconds);
+  return code;
+}
+
+std::optional<pid_t> process_in(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code link_ec;
+    if (fs::read_symlink(e.path() / "cwd", link_ec) == fs::path(dir)) return static_cast<pid_t>(std::stol(name));
+  }
+  return std::nullopt;
+}
+
 }  // namespace certbench::testing

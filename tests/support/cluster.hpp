@@ -1,6 +1,7 @@
 #pragma once
 // Test support: real embedded PostgreSQL clusters and the real certbench binary.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ std::map<std::string, std::string> table_checksums(const std::string& dsn, const
 /// Redis servers, and its folders of saved files (certbench-pg-*, certbench-redis-*,
 /// certbench-saves-* under sys::throwaway_parent()).
 std::vector<std::string> throwaway_dirs_of(pid_t pid);
+
+/// Waits for a child certbench; std::nullopt when it has not ended within `seconds`.
+std::optional<int> exit_within(pid_t pid, double seconds);
+
+/// A process working in `dir` (redis-server chdirs into its --dir, and rewrites its command line).
+std::optional<pid_t> process_in(const std::string& dir);
 
 /// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
 template <typename Condition>

@@ -33,7 +33,8 @@ struct CachingMeasurement {
   /// the server does not offer the view.
   std::optional<ServerCounts> server;
   /// Why its figures are not to be kept ("" = measured): Redis failed while a redis variant was
-  /// measured (its calls fell back to the database), so they timed something else.
+  /// measured, and this says how many of its lookups fell back to the database (so the figures
+  /// timed something else).
   std::string failure;
 };
 
