@@ -51,3 +51,43 @@ TEST(Connection, RefusedCopyReportsAndLeavesTheSessionUsable) {
                std::runtime_error);
   EXPECT_EQ(c.exec("SELECT count(*) FROM copy_target").int64(0, 0), 2) << "still usable, nothing half-loaded";
 }
+
+// Every session is opened with certbench's guards against a server that stops answering, unless
+// the DSN says otherwise: what it sets itself is kept, in either DSN form.
+TEST(Connection, SessionsOpenWithTimeoutsUnlessTheDsnSetsItsOwn) {
+  const auto& dsn = certbench::testing::shared_cluster().dsn();
+  auto setting = [](const std::string& with, const char* name) {
+    db::Connection c(with);
+    return std::string(c.exec(std::string("SHOW ") + name).text(0, 0));
+  };
+  EXPECT_EQ(setting(dsn, "statement_timeout"), "30min");
+
+  // The same server as a URI and as key=value words, each with a statement_timeout of its own.
+  db::Connection probe(dsn);
+  const auto at = probe.server();
+  const std::string port = at.substr(at.rfind(':') + 1);
+  const std::string user = std::string(probe.exec("SELECT current_user").text(0, 0));
+  const std::string uri = "postgresql://" + user + "@127.0.0.1:" + port + "/postgres?options=-c%20statement_timeout%3D7s";
+  const std::string words = "host=127.0.0.1 port=" + port + " user=" + user +
+                            " dbname=postgres options='-c search_path=x -c statement_timeout=8s'";
+  EXPECT_EQ(setting(uri, "statement_timeout"), "7s");
+  EXPECT_EQ(setting(words, "statement_timeout"), "8s");
+  EXPECT_EQ(setting(words, "search_path"), "x");
+  // Options of the DSN's own, without a timeout, keep theirs beside the guard.
+  EXPECT_EQ(setting("host=127.0.0.1 port=" + port + " user=" + user + " dbname=postgres options='-c search_path=y'",
+                    "search_path"),
+            "y");
+  EXPECT_EQ(setting("postgresql://" + user + "@127.0.0.1:" + port + "/postgres?options=-c%20search_path%3Dz",
+                    "statement_timeout"),
+            "30min");
+
+  // The client side's guards are in the DSN the session opens with, and a DSN's own value wins.
+  const auto guarded = db::with_session_guards("postgresql://u@h:1/d?keepalives_idle=7");
+  EXPECT_NE(guarded.find("keepalives_idle=7"), std::string::npos) << guarded;
+  EXPECT_EQ(guarded.find("keepalives_idle=30"), std::string::npos) << guarded;
+  EXPECT_NE(guarded.find("&tcp_user_timeout=60000"), std::string::npos) << guarded;
+  const auto words_guarded = db::with_session_guards("host=h tcp_user_timeout=5");
+  EXPECT_NE(words_guarded.find("keepalives_idle='30'"), std::string::npos) << words_guarded;
+  EXPECT_EQ(words_guarded.find("tcp_user_timeout='60000'"), std::string::npos) << words_guarded;
+  EXPECT_EQ(db::with_session_guards("host='unclosed"), "host='unclosed");  // malformed: libpq's to refuse
+}

@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <map>
 #include <regex>
 #include <stdexcept>
 #include <utility>
@@ -71,7 +76,7 @@ void count(CallStats& stats, Result::Impl& impl) {
 Connection::Connection(const std::string& dsn) : impl_(std::make_unique<Impl>()) {
   impl_->dsn_masked = mask_password(dsn);
   try {
-    impl_->conn = std::make_unique<detail::PqxxConnection>(dsn, &impl_->raw);
+    impl_->conn = std::make_unique<detail::PqxxConnection>(with_session_guards(dsn), &impl_->raw);
   } catch (const std::exception& e) {
     std::string reason = first_line(e.what());
     // libpq names the server in connection failures ("connection to server at …"); when it does
@@ -205,6 +210,48 @@ std::string quote_identifier(std::string_view name) {
                      "' is not a valid schema name: use lower-case letters, digits and '_', "
                      "starting with a letter or '_', at most 63 characters");
   return "\"" + std::string(name) + "\"";
+}
+
+std::string with_session_guards(std::string_view dsn) {
+  std::map<std::string, std::string, std::less<>> given;  // what the DSN sets itself
+  char* error = nullptr;
+  if (PQconninfoOption* options = PQconninfoParse(std::string(dsn).c_str(), &error)) {
+    for (auto* o = options; o->keyword != nullptr; ++o)
+      if (o->val != nullptr) given.emplace(o->keyword, o->val);
+    PQconninfoFree(options);
+  } else {
+    PQfreemem(error);
+    return std::string(dsn);  // malformed: libpq says why when it connects
+  }
+  std::vector<std::pair<std::string, std::string>> added;
+  for (auto [key, value] : {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"},
+                            std::pair{"keepalives_interval", "10"}, std::pair{"keepalives_count", "3"},
+                            std::pair{"tcp_user_timeout", "60000"}})
+    if (!given.contains(key)) added.emplace_back(key, value);
+  std::string options = given.contains("options") ? given["options"] : "";
+  if (!given.contains("options"))
+    if (const char* env = std::getenv("PGOPTIONS")) options = env;  // an options keyword would replace it
+  if (options.find("statement_timeout") == std::string::npos)
+    added.emplace_back("options", (options.empty() ? "" : options + " ") + "-c statement_timeout=1800000");
+  if (added.empty()) return std::string(dsn);
+  std::string out(dsn);
+  const bool uri = dsn.starts_with("postgresql://") || dsn.starts_with("postgres://");
+  for (const auto& [key, value] : added) {
+    if (uri) {
+      std::string encoded;  // percent-encoded, as a URI's query wants
+      for (char ch : value) {
+        const auto c = static_cast<unsigned char>(ch);
+        encoded += std::isalnum(c) != 0 || ch == '-' || ch == '_' || ch == '.' ? std::string(1, ch)
+                                                                               : fmt::format("%{:02X}", c);
+      }
+      out += (out.find('?') == std::string::npos ? "?" : "&") + key + "=" + encoded;
+    } else {
+      std::string quoted;  // single-quoted, as key=value strings want
+      for (char c : value) quoted += c == '\\' || c == '\'' ? std::string{'\\', c} : std::string(1, c);
+      out += (out.empty() ? "" : " ") + key + "='" + quoted + "'";
+    }
+  }
+  return out;
 }
 
 std::string mask_password(std::string_view dsn) {
