@@ -45,10 +45,28 @@ const fs::path kFixture = fs::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/resul
 
 }  // namespace
 
-// `baseline update` killed at any moment leaves the old baseline or the new one, whole — never a
+namespace {
+
+class StoppedBy : public ::testing::TestWithParam<int> {
+ public:
+  // How a command stopped by the signal may end: done before it (0), or stopped (128 + signal).
+  static bool ended_well(std::optional<int> code) {
+    return code && (*code == 0 || *code == 128 + GetParam());
+  }
+};
+
+std::string signal_name(const ::testing::TestParamInfo<int>& info) {
+  return info.param == SIGINT ? "SIGINT" : info.param == SIGTERM ? "SIGTERM" : "SIGKILL";
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Signals, StoppedBy, ::testing::Values(SIGINT, SIGTERM, SIGKILL), signal_name);
+
+// `baseline update` stopped at any moment leaves the old baseline or the new one, whole — never a
 // truncated file under the baseline's name. (A kill between the temporary file's creation and its
 // rename may leave that temporary file beside it, never under the final name.)
-TEST(Faults, BaselineUpdateKilledAtAnyMomentLeavesTheOldOrTheNewBaseline) {
+TEST_P(StoppedBy, BaselineUpdateAtAnyMomentLeavesTheOldOrTheNewBaseline) {
   const auto dir = temp_dir("certbench-test-baseline-killed-");
   const auto baseline = dir / "baseline.json";
   ASSERT_EQ(certbench::testing::run_certbench({"baseline", "update", kFixture.string(), "--to", baseline.string()})
@@ -71,8 +89,10 @@ TEST(Faults, BaselineUpdateKilledAtAnyMomentLeavesTheOldOrTheNewBaseline) {
         {"baseline", "update", kFixture.string(), "--to", baseline.string(), "--keep-samples"},
         (dir / "log").string());
     std::this_thread::sleep_for(whole * tenth / 10);
-    ::kill(pid, SIGKILL);
-    ASSERT_TRUE(exit_within(pid, 30));
+    ::kill(pid, GetParam());
+    const auto code = exit_within(pid, 30);
+    ASSERT_TRUE(code);
+    EXPECT_TRUE(ended_well(code)) << *code << "\n" << slurp(dir / "log");
     const std::string now = slurp(baseline);
     EXPECT_TRUE(now == old_text || now == new_text) << "killed at " << tenth << "/10: " << now.size() << " bytes";
     saw_old = saw_old || now == old_text;
@@ -160,15 +180,13 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, RunInterruptedBy, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
-                         [](const ::testing::TestParamInfo<int>& param) {
-                           return std::string(param.param == SIGINT ? "SIGINT" : param.param == SIGTERM ? "SIGTERM" : "SIGKILL");
-                         });
+INSTANTIATE_TEST_SUITE_P(Signals, RunInterruptedBy, ::testing::Values(SIGINT, SIGTERM, SIGKILL), signal_name);
 
-// serve SIGKILLed while uploads are being saved into its fresh folder: every file under a final
-// name there is whole (a save is a temporary file renamed into place), and the next serve removes
-// the folder the killed one left.
-TEST(Faults, ServeKilledWhileItSavesLeavesWholeFilesAndTheNextServeSweepsThem) {
+// serve stopped while uploads are being saved into its fresh folder. SIGINT and SIGTERM: it
+// drains the requests in flight, exits 130 or 143 and removes its folder. SIGKILL: every file
+// under a final name there is whole (a save is a temporary file renamed into place), and the next
+// serve removes the folder the killed one left.
+TEST_P(StoppedBy, ServeWhileItSavesLeavesWholeFilesOrNoneAndNoFolder) {
   const std::vector<std::string> argv{CERTBENCH_BINARY, "serve", "--listen", "127.0.0.1:0", "--dsn",
                                       certbench::testing::shared_cluster().dsn(), "--schema", "faults_serve", "--scale",
                                       "1000", "--threads", "2"};
@@ -207,17 +225,24 @@ TEST(Faults, ServeKilledWhileItSavesLeavesWholeFilesAndTheNextServeSweepsThem) {
     const bool some = eventually([&] { return saved.load() >= 8; }, 120);
     for (const auto& d : certbench::testing::throwaway_dirs_of(serve.pid()))
       if (has(d, "certbench-saves-")) left.push_back(d);
-    ::kill(serve.pid(), SIGKILL);
+    ::kill(serve.pid(), GetParam());
     stop = true;
     for (auto& t : uploaders) t.join();
     // Unreaped, the killed serve still owns its folder: no other test's sweep takes it meanwhile.
     std::error_code ec;
-    if (left.size() == 1)
+    if (left.size() == 1 && GetParam() == SIGKILL)
       for (const auto& e : fs::directory_iterator(left.front(), ec))
         if (const auto name = e.path().filename().string(); has(name, ".png") && !sys::is_temporary_name(name))
           files[name] = slurp(e.path());
     ASSERT_TRUE(some) << "the uploads were not saved: " << serve.error_output();
-    EXPECT_TRUE(serve.exit_status(std::chrono::seconds(30)).has_value());
+    const auto status = serve.exit_status(std::chrono::seconds(60));
+    ASSERT_TRUE(status.has_value()) << "serve did not stop";
+    if (GetParam() != SIGKILL) {
+      EXPECT_EQ(*status, 128 + GetParam()) << serve.error_output();
+      ASSERT_EQ(left.size(), 1u) << "serve saved into no fresh folder of its own";
+      EXPECT_FALSE(fs::exists(left.front())) << "serve stopped in order and left its folder";
+      return;
+    }
   }
   ASSERT_EQ(left.size(), 1u) << "serve saved into no fresh folder of its own";
   EXPECT_FALSE(files.empty());
@@ -229,9 +254,9 @@ TEST(Faults, ServeKilledWhileItSavesLeavesWholeFilesAndTheNextServeSweepsThem) {
   EXPECT_EQ(next.exit_status(std::chrono::seconds(60)), 143) << next.error_output();
 }
 
-// `certbench save` SIGKILLed at any moment of a large save: the file under its final name is whole
+// `certbench save` stopped at any moment of a large save: the file under its final name is whole
 // or not there — never cut short.
-TEST(Faults, ASaveKilledAtAnyMomentLeavesTheWholeFileOrNone) {
+TEST_P(StoppedBy, ASaveAtAnyMomentLeavesTheWholeFileOrNone) {
   const auto dir = temp_dir("certbench-test-save-killed-");
   const std::string pdf = "%PDF-1.7\n" + std::string(16u << 20, 'c');
   ASSERT_TRUE(std::ofstream(dir / "in.pdf", std::ios::binary).write(pdf.data(), static_cast<std::streamsize>(pdf.size())));
@@ -251,8 +276,10 @@ TEST(Faults, ASaveKilledAtAnyMomentLeavesTheWholeFileOrNone) {
       const auto out = dir / (impl + "-" + std::to_string(ms));
       const pid_t pid = save(impl, out);
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-      ::kill(pid, SIGKILL);
-      ASSERT_TRUE(exit_within(pid, 30));
+      ::kill(pid, GetParam());
+      const auto code = exit_within(pid, 30);
+      ASSERT_TRUE(code);
+      EXPECT_TRUE(ended_well(code)) << impl << " stopped after " << ms << " ms: " << *code;
       if (fs::exists(out / "c.pdf")) {
         EXPECT_EQ(fs::file_size(out / "c.pdf"), pdf.size()) << impl << " killed after " << ms << " ms";
       }
