@@ -423,10 +423,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
       ->type_name("S")
       ->check(CLI::Range(0.05, 600.0))
       ->capture_default_str();
-  run_->add_option("--save-dir", a.saves.save_dir,
-                   "file saves: where the run's own directory of saved files is made (default: /tmp)")
-      ->type_name("DIR");
-  run_->add_flag("--keep-files", a.saves.keep_files, "file saves: keep the saved files (their directory is printed)");
+  add_save_dir_options(*run_, a.saves);
   o->dataset.add(*run_, a.dataset);
   run_->footer(std::string(run_->get_footer()) +
                "\nWrites results.json (the run, reports/schema/results.schema.json) and benchmarks.json (Google "

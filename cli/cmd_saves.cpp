@@ -158,9 +158,7 @@ Command add_saves(CLI::App& app, const CommandLine& line) {
       ->type_name("N")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
-  sub->add_option("--save-dir", load.save_dir, "where the run's own directory of saved files is made (default: /tmp)")
-      ->type_name("DIR");
-  sub->add_flag("--keep-files", load.keep_files, "keep the saved files (their directory is printed)");
+  add_save_dir_options(*sub, load);
   auto* goals = sub->add_flag(
       "--goals", o->args.goals, "judge the claims table's file-save claim and goals on this run's figures (at 64 concurrent)");
   sub->add_flag("--no-record", o->no_record,

@@ -90,6 +90,13 @@ void add_target_options(CLI::App& sub, db::TargetOptions& target) {
       ->excludes(dsn);
 }
 
+void add_save_dir_options(CLI::App& sub, SaveLoadArgs& load) {
+  sub.add_option("--save-dir", load.save_dir,
+                 "file saves: where the run's own directory of saved files is made (default: /tmp)")
+      ->type_name("DIR");
+  sub.add_flag("--keep-files", load.keep_files, "file saves: keep the saved files (their directory is printed)");
+}
+
 void add_push_options(CLI::App& sub, PushArgs& push, std::string_view what) {
   sub.add_option("--runner", push.runner,
                  fmt::format("the runner label of {}: which machine ran it (default: the run's host name)", what))

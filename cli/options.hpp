@@ -30,6 +30,10 @@ std::string usage_of(const CLI::App& sub);
 /// --dsn and --data-dir (one or the other).
 void add_target_options(CLI::App& sub, db::TargetOptions& target);
 
+/// --save-dir and --keep-files: where the file saves' own directory is made, and whether it stays
+/// (run, saves).
+void add_save_dir_options(CLI::App& sub, SaveLoadArgs& load);
+
 /// --runner, --pushgateway (an http:// or https:// URL, else bad usage) and --require-push.
 /// `what`: the series the command makes, for the help ("the run's series").
 void add_push_options(CLI::App& sub, PushArgs& push, std::string_view what);
