@@ -98,13 +98,10 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
     http.save = plan.save_spec.options;  // serve's saves as the saves family's (fsync, pools)
     if (args.full) loadgen::make_full(http);
     if (args.quick) loadgen::make_quick(http);
-    plan.http = harness::OuterScenario{
-        "the API over HTTP", [http](const harness::CallSeconds& calls) { return http.estimated_seconds(calls); },
-        [http](const auto& tell) {
-          auto r = loadgen::measure_http(http, tell);
-          return harness::OuterScenario::Result{std::move(r.series), std::move(r.wrong)};
-        }};
+    plan.http = loadgen::http_scenario(http);
   }
+  if (args.full && wants(args, "listing"))  // how cost grows: the dataset at other scales
+    for (auto scale : args.scales) plan.sweep.push_back(harness::sweep_point(args.dataset.schema, plan.scale, scale));
   if (args.quick) {
     harness::make_quick(plan);
     // What the user named outranks --quick's budgets.
@@ -118,8 +115,8 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
 // The headline listings profiled naive against optimized (certbench profile's outputs), each into
 // profile/<listing>/ beside the results, written in a temporary folder and renamed when whole.
 void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const std::string& perf, const fs::path& out) {
-  const unsigned frequency = 997;
-  for (Listing listing : {Listing::public_certificates, Listing::all_certificates_with_users}) {
+  for (auto spec : harness::headline_profiles(dataset.target.dsn(), args.dataset.schema, args.profile_seconds)) {
+    const auto listing = spec.listing;
     const fs::path dir = out / "profile" / std::string(to_string(listing));
     const fs::path work = out / "profile" / (".tmp-" + std::string(to_string(listing)));
     sys::ScopedCleanup remove_work([&work] {
@@ -127,15 +124,7 @@ void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const s
       fs::remove_all(work, ec);
     });
     fs::create_directories(work);
-    harness::ProfileSpec spec;
     spec.perf = perf;
-    spec.dsn = dataset.target.dsn();
-    spec.schema = args.dataset.schema;
-    spec.listing = listing;
-    spec.impls = {"naive", "optimized"};
-    spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.profile_seconds * 1000));
-    spec.reference = spec.duration;
-    spec.frequency = frequency;
     spec.work_dir = work;
     std::vector<harness::ProfileSide> sides;
     {
@@ -145,7 +134,7 @@ void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const s
                            : fmt::format("profile {}: {}", to_string(listing), what));
       });
     }
-    write_profile(sides, listing, frequency, work);
+    write_profile(sides, listing, spec.frequency, work);
     std::error_code ec;
     fs::rename(work, dir, ec);
     if (ec) throw EnvironmentError("cannot move the profile into " + dir.string() + ": " + ec.message());
@@ -173,19 +162,9 @@ int run(const RunArgs& args) {
   if (save_dir && args.saves.keep_files) note("saved files kept in " + save_dir->path().string());
 
   auto plan = plan_of(args, dataset, save_dir ? save_dir->path() : fs::path());
-  if (args.full && wants(args, "listing"))  // how cost grows: the dataset at other scales, each in a schema of its own
-    for (auto scale : args.scales) {
-      auto point = harness::sweep_point(args.dataset.schema, dataset.spec.scale, scale);
-      auto spec = dataset.spec;
-      spec.scale = scale;
-      ensure_scale(dataset.target.dsn(), spec, point.schema);
-      plan.sweep.push_back(std::move(point));
-    }
-  if (plan.indexes) {  // the index sets are built and dropped on copies, never on the run's dataset
-    auto spec = dataset.spec;
-    spec.indexes = fixtures::IndexSet::none;  // the scenario builds each set itself, timed
-    for (const auto& copy : plan.index_spec.copies) ensure_scale(dataset.target.dsn(), spec, copy.schema);
-  }
+  // The sweep's other scales and the index sets' copies, each in a schema of its own: never the run's dataset.
+  for (const auto& other : plan.datasets(dataset.spec, args.dataset.schema))
+    ensure_scale(dataset.target.dsn(), other.spec, other.schema);
   if (redis) plan.caching_spec.redis = redis->endpoint();
   harness::RunCollector collector(
       describe_run(dataset, redis ? std::optional(redis->endpoint()) : std::nullopt, args.command_line));

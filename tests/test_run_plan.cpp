@@ -70,3 +70,30 @@ TEST(HttpRunSpec, ASlowImplementationsWindowsEndWhenTheServerHasAnsweredWhatThey
   const auto too_slow = [](Listing, std::string_view impl) { return impl == "naive" ? 100.0 : 0.0; };
   EXPECT_LT(spec.estimated_seconds(too_slow) - budgets, 100.0 + 1);  // its warm-up request alone
 }
+
+// What the caller seeds before measuring: the sweep's other scales and the index sets' copies
+// (index set none), each the run's dataset but for that — never the run's own schema.
+TEST(RunPlan, TheDatasetsToSeedAreTheSweepsOtherScalesAndTheIndexCopies) {
+  harness::RunPlan plan;
+  plan.scale = 10'000;
+  for (std::uint64_t scale : {1'000u, 10'000u, 100'000u}) plan.sweep.push_back(harness::sweep_point("run", 10'000, scale));
+  plan.indexes = true;
+  plan.index_spec = harness::IndexRunSpec::of_run(plan.listing_spec, "run");
+  const fixtures::DatasetSpec run_dataset{10'000, 42, fixtures::IndexSet::best};
+  const auto datasets = plan.datasets(run_dataset, "run");
+  ASSERT_EQ(datasets.size(), 2u + plan.index_spec.copies.size());
+  EXPECT_EQ(datasets[0].spec.scale, 1'000u);
+  EXPECT_EQ(datasets[1].spec.scale, 100'000u);
+  for (const auto& d : datasets) {
+    EXPECT_NE(d.schema, "run");
+    EXPECT_EQ(d.spec.seed, 42u) << d.schema;
+  }
+  for (std::size_t i = 2; i < datasets.size(); ++i) {
+    EXPECT_EQ(datasets[i].spec.indexes, fixtures::IndexSet::none) << datasets[i].schema;
+    EXPECT_EQ(datasets[i].spec.scale, 10'000u) << datasets[i].schema;
+    EXPECT_EQ(datasets[i].schema, plan.index_spec.copies[i - 2].schema);
+  }
+  plan.indexes = false;
+  plan.sweep.clear();
+  EXPECT_TRUE(plan.datasets(run_dataset, "run").empty());
+}

@@ -413,6 +413,21 @@ std::string find_perf() {
   return perf;
 }
 
+std::vector<ProfileSpec> headline_profiles(const std::string& dsn, const std::string& schema, double seconds) {
+  std::vector<ProfileSpec> out;
+  for (Listing listing : {Listing::public_certificates, Listing::all_certificates_with_users}) {
+    ProfileSpec spec;
+    spec.dsn = dsn;
+    spec.schema = schema;
+    spec.listing = listing;
+    spec.impls = {"naive", "optimized"};
+    spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+    spec.reference = spec.duration;
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 std::vector<ProfileSide> run_profile(const ProfileSpec& spec,
                                      const std::function<void(std::string_view, double)>& progress) {
   const auto names = listing_implementations();

@@ -68,6 +68,22 @@ double RunPlan::estimated_seconds() const {
   return std::accumulate(stages.begin(), stages.end(), 0.0);
 }
 
+std::vector<RunPlan::Dataset> RunPlan::datasets(const fixtures::DatasetSpec& run_dataset,
+                                                std::string_view run_schema) const {
+  std::vector<Dataset> out;
+  for (const auto& point : sweep)
+    if (point.schema != run_schema) {
+      out.push_back({run_dataset, point.schema});
+      out.back().spec.scale = point.scale;
+    }
+  if (indexes)
+    for (const auto& copy : index_spec.copies) {
+      out.push_back({run_dataset, copy.schema});
+      out.back().spec.indexes = fixtures::IndexSet::none;
+    }
+  return out;
+}
+
 namespace {
 
 // The median seconds of one call of each implementation of each listing, as the listing family

@@ -181,6 +181,15 @@ void make_quick(HttpRunSpec& spec) {
   spec.uploads = {};
 }
 
+harness::OuterScenario http_scenario(const HttpRunSpec& spec) {
+  return harness::OuterScenario{
+      "the API over HTTP", [spec](const harness::CallSeconds& calls) { return spec.estimated_seconds(calls); },
+      [spec](const auto& tell) {
+        auto r = measure_http(spec, tell);
+        return harness::OuterScenario::Result{std::move(r.series), std::move(r.wrong)};
+      }};
+}
+
 void make_full(HttpRunSpec& spec) {
   spec.listings = {kListings.begin(), kListings.end()};
   spec.connections = {1, 8, 64};

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/fixtures/dataset.hpp"
 #include "certbench/harness/caching_run.hpp"
 #include "certbench/harness/compare_run.hpp"
 #include "certbench/harness/index_run.hpp"
@@ -99,6 +100,18 @@ struct RunPlan {
   [[nodiscard]] std::array<double, kStages> planned_seconds(const CallSeconds& calls = {}) const;
   /// All of them.
   [[nodiscard]] double estimated_seconds() const;
+
+  /// A dataset the plan measures besides the run's own, which the caller seeds (or reuses)
+  /// before measure(): `spec` in `schema`.
+  struct Dataset {
+    fixtures::DatasetSpec spec;
+    std::string schema;
+  };
+  /// The sweep's datasets at the other scales, and the index scenario's copies (index set none:
+  /// the scenario builds each set itself, timed) — each `run_dataset` but for its scale or
+  /// indexes. The run's own schema is never among them.
+  [[nodiscard]] std::vector<Dataset> datasets(const fixtures::DatasetSpec& run_dataset,
+                                              std::string_view run_schema) const;
 };
 
 /// `certbench run --quick` (CI: a minute on 2 cores after build and seed): a small dataset,

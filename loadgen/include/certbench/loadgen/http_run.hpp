@@ -24,6 +24,7 @@
 #include "certbench/core/file_saves.hpp"
 #include "certbench/core/listing.hpp"
 #include "certbench/harness/implementations.hpp"
+#include "certbench/harness/scenarios.hpp"
 #include "certbench/results/run.hpp"
 
 namespace certbench::loadgen {
@@ -107,6 +108,10 @@ struct HttpRunResult {
 
 /// `tell`: the point under way, for a progress line.
 HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std::string_view)>& tell = {});
+
+/// `spec` as the run's scenario "the API over HTTP" (harness::RunPlan::http): its estimate and
+/// its measurement, a wrong answer failing the run with the figures kept.
+harness::OuterScenario http_scenario(const HttpRunSpec& spec);
 
 /// `run --quick`: the public listing only, at 8 connections, and under the open loop at half its
 /// capacity in two half-second windows; no mixed traffic.
