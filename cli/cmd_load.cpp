@@ -5,6 +5,7 @@
 #include "certbench/harness/listing_threads.hpp"
 #include "certbench/harness/listing_loop.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/results/format.hpp"
 #include "commands.hpp"
 #include "options.hpp"
 #include "terminal.hpp"
@@ -23,12 +24,12 @@ int load_on_loop(const harness::LoadSpec& spec, const LoadArgs& args) {
                           {"lag_ms", {{"p50", r.lag_ms.median}, {"p99", r.lag_ms.p99}, {"max", r.lag_ms.max}}}};
     fmt::print("{}\n", out.dump());
   } else {
+    auto ms = [](double v) { return results::duration(v / 1e3); };
     fmt::print("{} ({}), {} concurrent on one event loop ({} reached), {} database sessions, {:.1f} s: {} calls, "
-               "{:.1f} calls/s; latency p50 {:.3f} ms, p95 {:.3f}, p99 {:.3f}; event-loop lag p50 {:.3f} ms, "
-               "p99 {:.3f}, max {:.3f}\n",
+               "{} calls/s; latency p50 {}, p95 {}, p99 {}; event-loop lag p50 {}, p99 {}, max {}\n",
                to_string(spec.listing), spec.impl, r.concurrency, r.max_in_flight, args.sessions, r.seconds,
-               thousands(r.requests), r.requests_per_second, r.latency_ms.median, r.latency_ms.p95, r.latency_ms.p99,
-               r.lag_ms.median, r.lag_ms.p99, r.lag_ms.max);
+               thousands(r.requests), results::whole(r.requests_per_second), ms(r.latency_ms.median),
+               ms(r.latency_ms.p95), ms(r.latency_ms.p99), ms(r.lag_ms.median), ms(r.lag_ms.p99), ms(r.lag_ms.max));
   }
   return 0;
 }
@@ -58,10 +59,11 @@ int load(const LoadArgs& args) {
                           {"latency_ms", {{"mean", r.latency_ms.mean}, {"p50", r.latency_ms.median}, {"p95", r.latency_ms.p95}, {"p99", r.latency_ms.p99}}}};
     fmt::print("{}\n", out.dump());
   } else {
-    fmt::print("{} ({}), {} client(s), {:.1f} s: {} calls, {:.1f} calls/s; latency mean {:.3f} ms, "
-               "p50 {:.3f}, p95 {:.3f}, p99 {:.3f}\n",
+    auto ms = [](double v) { return results::duration(v / 1e3); };
+    fmt::print("{} ({}), {} client(s), {:.1f} s: {} calls, {} calls/s; latency mean {}, p50 {}, p95 {}, p99 {}\n",
                to_string(a.listing), a.impl, args.clients, r.seconds, thousands(r.calls),
-               r.calls_per_second, r.latency_ms.mean, r.latency_ms.median, r.latency_ms.p95, r.latency_ms.p99);
+               results::whole(r.calls_per_second), ms(r.latency_ms.mean), ms(r.latency_ms.median),
+               ms(r.latency_ms.p95), ms(r.latency_ms.p99));
   }
   return 0;
 }

@@ -66,10 +66,18 @@ std::string ratio_text(const Interval& f, std::string_view method) {
 
 std::string delta_text(const Delta& d) { return ratio_text(d.factor, d.method); }
 
+std::string percent(double fraction, int decimals) { return fmt::format("{:.{}f}%", 100 * fraction, decimals); }
+
+std::string exponent(double k) { return fmt::format("{:.2f}", k); }
+
+std::string interval_text(const Interval& i, const std::function<std::string(double)>& one) {
+  return fmt::format("{} ({} to {})", one(i.estimate), one(i.low), one(i.high));
+}
+
 std::string verdict_figure(const Verdict& v) {
   if (!v.measured) return "not measured";
   auto one = [&](double x) {
-    if (v.unit == "percent") return fmt::format("{:.1f}%", x);
+    if (v.unit == "percent") return fmt::format("{:.1f}%", x);  // a verdict's percent is already x100
     if (v.unit == "factor") return factor(x);
     if (v.unit == "seconds") return duration(x);
     if (v.unit == "bytes") return human_bytes(x);
@@ -78,7 +86,7 @@ std::string verdict_figure(const Verdict& v) {
   const auto& m = *v.measured;
   if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
   if (m.low == m.high) return one(m.estimate) + (v.n == 0 ? " (exact)" : "");
-  return fmt::format("{} ({} to {})", one(m.estimate), one(m.low), one(m.high));
+  return interval_text(m, one);
 }
 
 }  // namespace certbench::results

@@ -11,6 +11,7 @@
 
 #include "certbench/core/errors.hpp"
 #include "certbench/results/anatomy.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/statistics.hpp"
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
@@ -341,8 +342,8 @@ void growth_charts(const Run& run, std::vector<Chart>& out) {
         if (s.curve() == f.curve && s.parameter("scale"))
           points.emplace_back(*s.parameter("scale"), median(s, Metric::latency) * 1e3);
       std::sort(points.begin(), points.end());
-      curves.emplace_back(fmt::format("{}{} (k = {:.2f}, {:.2f} to {:.2f})", f.implementation, f.curve.find("/hit") != std::string::npos ? " hit" : "",
-                                      f.exponent.estimate, f.exponent.low, f.exponent.high),
+      curves.emplace_back(fmt::format("{}{}, k = {}", f.implementation, f.curve.find("/hit") != std::string::npos ? " hit" : "",
+                                      results::interval_text(f.exponent, results::exponent)),
                           points);
     }
     auto script = lines(curves, "certificates in the dataset (log scale)", "median latency per call (ms, log scale)", true);

@@ -19,8 +19,8 @@ void Writer::growth() {
   for (const auto& f : run.fits) {
     std::string scales;
     for (double s : f.scales) scales += (scales.empty() ? "" : ", ") + results::thousands(static_cast<std::uint64_t>(s));
-    line("| {} | {} | {} | {:.2f} ({:.2f} to {:.2f}) | {} |", f.path, f.implementation, results::name(f.metric),
-         f.exponent.estimate, f.exponent.low, f.exponent.high, scales);
+    line("| {} | {} | {} | {} | {} |", f.path, f.implementation, results::name(f.metric),
+         results::interval_text(f.exponent, results::exponent), scales);
   }
   line("");
   const auto depth = family(results::family::listing_depth);

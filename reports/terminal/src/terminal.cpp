@@ -122,7 +122,7 @@ void print_growth(const Printer& p) {
                                    f.metric == Metric::latency ? results::duration(m) : results::human_bytes(m));
           }
     p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
-            fmt::format("{:.2f} ({:.2f} to {:.2f})", f.exponent.estimate, f.exponent.low, f.exponent.high), medians);
+            results::interval_text(f.exponent, results::exponent), medians);
   }
 }
 
@@ -261,8 +261,8 @@ void print_saves(const Printer& p) {
         std::string judged;  // the goal's own figure, where a goal compares this series with the ceiling
         for (const auto& d : p.run.deltas)
           if (d.metric == Metric::throughput && d.other_key == s->key() && d.baseline_key == roof->key())
-            judged = fmt::format("   per repetition {:.0f}% (95% interval {:.0f}% to {:.0f}%){}", 100 * d.factor.estimate,
-                                 100 * d.factor.low, 100 * d.factor.high,
+            judged = fmt::format("   per repetition, with its 95% interval: {}{}",
+                                 results::interval_text(d.factor, [](double f) { return results::percent(f, 0); }),
                                  recorded ? ": the goal's figure" : ": the save alone (the goal judges the request)");
         p.print("    {:<10} {:.0f}%{}\n", s->implementation, 100 * s->value(Metric::throughput).value_or(0) / roof_rate,
                 judged);

@@ -3,6 +3,7 @@
 // the report, the gate's verdicts, the claims' and advice's sentences in results.json). Keys and
 // labels that must read back exactly use number_text (run.hpp) instead.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "certbench/results/run.hpp"
@@ -23,6 +24,12 @@ std::string human_bytes(double bytes);
 std::string duration(double seconds);
 /// A factor: "412x", "2.31x", "0.873x".
 std::string factor(double f);
+/// A fraction as a percentage: 0.8823 -> "88.2%" (`decimals` after the point).
+std::string percent(double fraction, int decimals = 1);
+/// A growth exponent (cost ~ n^k): "1.02".
+std::string exponent(double k);
+/// A figure with its 95% interval, each number written by `one`: "1.02 (0.98 to 1.05)".
+std::string interval_text(const Interval& i, const std::function<std::string(double)>& one);
 /// A factor with its interval, made by `method` (method::*): "41.3x (37.0x to 43.8x)";
 /// exact: the factor alone;
 /// a range labelled as one, "1.31x (range 0.92x to 1.87x)"; an exact count's alone.
