@@ -1,6 +1,7 @@
 // certbench's command line: the commands declared (each in its cmd_*.cpp), parsed (CLI11), run,
 // and errors mapped to one line on stderr and the documented exit code.
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -103,7 +104,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(named_command(app), e.what());
+    const CLI::App& at = named_command(app);
+    if (&at == &app && argc > 1 && argv[1][0] != '-')  // CLI11 would say only that a command is required
+      return usage_error(app, fmt::format("'{}' is not a command (certbench --help lists them)", argv[1]));
+    return usage_error(at, e.what());
   }
 
   const CLI::App& named = named_command(app);
@@ -113,9 +117,11 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     return usage_error(named, phrase(e));
   } catch (const Error& e) {
+    std::fflush(stdout);  // what the command printed comes before its error
     if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: {}\n", phrase(e));
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
+    std::fflush(stdout);
     if (!sys::shutdown_requested()) fmt::print(stderr, "certbench: internal error: {}\n", e.what());
     return static_cast<int>(ExitCode::environment);
   }

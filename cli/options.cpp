@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -103,9 +104,12 @@ void add_push_options(CLI::App& sub, PushArgs& push, std::string_view what) {
       ->type_name("NAME");
   const CLI::Validator http_url(
       [](std::string& url) -> std::string {
+        std::string lower = url;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const bool query = url.find_first_of("?#") != std::string::npos;  // the push appends a path
         for (std::string_view scheme : {"http://", "https://"})
-          if (url.starts_with(scheme) && url.size() > scheme.size() && url[scheme.size()] != '/') return "";
-        return "takes an http:// or https:// URL, e.g. http://127.0.0.1:9091 (got '" + url + "')";
+          if (lower.starts_with(scheme) && url.size() > scheme.size() && url[scheme.size()] != '/' && !query) return "";
+        return "takes an http:// or https:// URL without a query, e.g. http://127.0.0.1:9091 (got '" + url + "')";
       },
       "");
   auto* gateway = sub.add_option("--pushgateway", push.pushgateway,

@@ -39,7 +39,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
   // Each bad command line, and a fragment of the one line it must get.
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{}, "A subcommand is required"},
-      {{"frobnicate"}, "A subcommand is required"},
+      {{"frobnicate"}, "'frobnicate' is not a command (certbench --help lists them)"},
       {{"seed"}, "--scale is required"},
       {{"seed", "--scale", "1000", "--bogus"}, "not expected: --bogus"},
       {{"seed", "--scale", "0"}, "the scale must be between 1 and 100000000 (got 0)"},
@@ -111,6 +111,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {{"run", "--pushgateway", "pushgateway:9091"}, "takes an http:// or https:// URL"},
       {{"report", "results.json", "--pushgateway", "ftp://gateway"}, "(got 'ftp://gateway')"},
       {{"load-http", "http://127.0.0.1:1/", "--rate", "10", "--pushgateway", "http://"}, "(got 'http://')"},
+      {{"run", "--pushgateway", "http://gateway:9091/?x=1"}, "(got 'http://gateway:9091/?x=1')"},
   };
   for (const auto& [args, message] : cases) {
     auto r = run_certbench(args);

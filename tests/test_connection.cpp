@@ -82,12 +82,13 @@ TEST(Connection, SessionsOpenWithTimeoutsUnlessTheDsnSetsItsOwn) {
             "30min");
 
   // The client side's guards are in the DSN the session opens with, and a DSN's own value wins.
-  const auto guarded = db::with_session_guards("postgresql://u@h:1/d?keepalives_idle=7");
-  EXPECT_NE(guarded.find("keepalives_idle=7"), std::string::npos) << guarded;
-  EXPECT_EQ(guarded.find("keepalives_idle=30"), std::string::npos) << guarded;
-  EXPECT_NE(guarded.find("&tcp_user_timeout=60000"), std::string::npos) << guarded;
+  const auto guarded = db::with_session_guards("postgresql://u:p%3Fw@h:1/d?keepalives_idle=7");
+  EXPECT_EQ(guarded, "user='u' password='p?w' dbname='d' host='h' port='1' keepalives_idle='7' keepalives='1' "
+                     "keepalives_interval='10' keepalives_count='3' tcp_user_timeout='60000'");
   const auto words_guarded = db::with_session_guards("host=h tcp_user_timeout=5");
   EXPECT_NE(words_guarded.find("keepalives_idle='30'"), std::string::npos) << words_guarded;
+  EXPECT_NE(words_guarded.find("tcp_user_timeout='5'"), std::string::npos) << words_guarded;
   EXPECT_EQ(words_guarded.find("tcp_user_timeout='60000'"), std::string::npos) << words_guarded;
+  EXPECT_EQ(db::with_session_guards("service=mine"), "service=mine");  // the service file's to say
   EXPECT_EQ(db::with_session_guards("host='unclosed"), "host='unclosed");  // malformed: libpq's to refuse
 }

@@ -83,14 +83,19 @@ TEST_P(StoppedBy, BaselineUpdateAtAnyMomentLeavesTheOldOrTheNewBaseline) {
   ASSERT_NE(old_text, new_text);
   fs::remove(dir / "new.json");
   bool saw_old = false, saw_new = false;
-  // Kills spread over the command's whole time, then one after it.
+  // Stops spread over the command's whole time, then a round left to end.
   for (int tenth = 0; tenth <= 12; ++tenth) {
     const pid_t pid = certbench::testing::spawn_certbench(
         {"baseline", "update", kFixture.string(), "--to", baseline.string(), "--keep-samples"},
         (dir / "log").string());
-    std::this_thread::sleep_for(whole * tenth / 10);
-    ::kill(pid, GetParam());
-    const auto code = exit_within(pid, 30);
+    std::optional<int> code;
+    if (tenth < 12) {
+      std::this_thread::sleep_for(whole * tenth / 10);
+      ::kill(pid, GetParam());
+      code = exit_within(pid, 30);
+    } else {
+      code = exit_within(pid, 60);  // the last round ends by itself, however slow the machine is today
+    }
     ASSERT_TRUE(code);
     EXPECT_TRUE(ended_well(code)) << *code << "\n" << slurp(dir / "log");
     const std::string now = slurp(baseline);

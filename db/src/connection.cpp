@@ -3,11 +3,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <cstdlib>
-#include <fmt/format.h>
 #include <libpq-fe.h>
-#include <map>
 #include <regex>
 #include <stdexcept>
 #include <utility>
@@ -77,6 +73,14 @@ Connection::Connection(const std::string& dsn) : impl_(std::make_unique<Impl>())
   impl_->dsn_masked = mask_password(dsn);
   try {
     impl_->conn = std::make_unique<detail::PqxxConnection>(with_session_guards(dsn), &impl_->raw);
+    // The server-side guard: a statement timeout where neither the DSN, $PGOPTIONS, the role, the
+    // database nor the server set one (not counted: no call's statement).
+    PGresult* r = PQexec(impl_->raw.handle, "SELECT set_config('statement_timeout', '30min', false) "
+                                     "WHERE current_setting('statement_timeout') = '0'");
+    const bool set = PQresultStatus(r) == PGRES_TUPLES_OK;
+    const std::string why = set ? "" : first_line(PQresultErrorMessage(r));
+    PQclear(r);
+    if (!set) throw std::runtime_error(why);
   } catch (const std::exception& e) {
     std::string reason = first_line(e.what());
     // libpq names the server in connection failures ("connection to server at …"); when it does
@@ -213,43 +217,34 @@ std::string quote_identifier(std::string_view name) {
 }
 
 std::string with_session_guards(std::string_view dsn) {
-  std::map<std::string, std::string, std::less<>> given;  // what the DSN sets itself
+  std::vector<std::pair<std::string, std::string>> given;  // what the DSN sets itself, in its order
   char* error = nullptr;
-  if (PQconninfoOption* options = PQconninfoParse(std::string(dsn).c_str(), &error)) {
-    for (auto* o = options; o->keyword != nullptr; ++o)
-      if (o->val != nullptr) given.emplace(o->keyword, o->val);
-    PQconninfoFree(options);
-  } else {
+  PQconninfoOption* options = PQconninfoParse(std::string(dsn).c_str(), &error);
+  if (options == nullptr) {
     PQfreemem(error);
     return std::string(dsn);  // malformed: libpq says why when it connects
   }
-  std::vector<std::pair<std::string, std::string>> added;
+  for (auto* o = options; o->keyword != nullptr; ++o)
+    if (o->val != nullptr) given.emplace_back(o->keyword, o->val);
+  PQconninfoFree(options);
+  auto has = [&given](std::string_view key) {
+    return std::any_of(given.begin(), given.end(), [key](const auto& g) { return g.first == key; });
+  };
+  // A service file's settings are libpq's to read: with a service, only what the DSN names is added.
+  if (has("service")) return std::string(dsn);
+  std::vector<std::pair<std::string, std::string>> all = given;
   for (auto [key, value] : {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"},
                             std::pair{"keepalives_interval", "10"}, std::pair{"keepalives_count", "3"},
                             std::pair{"tcp_user_timeout", "60000"}})
-    if (!given.contains(key)) added.emplace_back(key, value);
-  std::string options = given.contains("options") ? given["options"] : "";
-  if (!given.contains("options"))
-    if (const char* env = std::getenv("PGOPTIONS")) options = env;  // an options keyword would replace it
-  if (options.find("statement_timeout") == std::string::npos)
-    added.emplace_back("options", (options.empty() ? "" : options + " ") + "-c statement_timeout=1800000");
-  if (added.empty()) return std::string(dsn);
-  std::string out(dsn);
-  const bool uri = dsn.starts_with("postgresql://") || dsn.starts_with("postgres://");
-  for (const auto& [key, value] : added) {
-    if (uri) {
-      std::string encoded;  // percent-encoded, as a URI's query wants
-      for (char ch : value) {
-        const auto c = static_cast<unsigned char>(ch);
-        encoded += std::isalnum(c) != 0 || ch == '-' || ch == '_' || ch == '.' ? std::string(1, ch)
-                                                                               : fmt::format("%{:02X}", c);
-      }
-      out += (out.find('?') == std::string::npos ? "?" : "&") + key + "=" + encoded;
-    } else {
-      std::string quoted;  // single-quoted, as key=value strings want
-      for (char c : value) quoted += c == '\\' || c == '\'' ? std::string{'\\', c} : std::string(1, c);
-      out += (out.empty() ? "" : " ") + key + "='" + quoted + "'";
-    }
+    if (!has(key)) all.emplace_back(key, value);
+  if (all.size() == given.size()) return std::string(dsn);
+  // Written again as key='value' words (either form of DSN parses to the same keywords), so no
+  // character of a URI's password or query can be taken for a separator.
+  std::string out;
+  for (const auto& [key, value] : all) {
+    std::string quoted;
+    for (char c : value) quoted += c == '\\' || c == '\'' ? std::string{'\\', c} : std::string(1, c);
+    out += (out.empty() ? "" : " ") + key + "='" + quoted + "'";
   }
   return out;
 }

@@ -181,15 +181,16 @@ class Transaction {
 /// identifier ([a-z_][a-z0-9_]*, at most 63 bytes): certbench never needs anything else.
 std::string quote_identifier(std::string_view name);
 
-/// `dsn` with certbench's guards against a server that stops answering, each one added only where
-/// the DSN (or $PGOPTIONS, for the last) sets nothing of its own:
-/// - TCP keepalives after 30 s of silence, every 10 s, 3 unanswered, and tcp_user_timeout 60 s:
-///   a dead host or a cut network ends the session within about a minute, even while it waits
-///   for an answer (libpq's default is the kernel's: two hours and more);
-/// - statement_timeout 30 min, server-side: no statement, a lock wait included, runs longer.
-/// The connect timeout is libpq's PGCONNECT_TIMEOUT, which certbench's main() defaults to 10 s.
-/// Every Connection opens its session with these. A server process that is frozen on a host that
-/// still answers TCP (SIGSTOP) is caught by none of them.
+/// `dsn` with certbench's client-side guards against a server that stops answering, each one
+/// added only where the DSN sets nothing of its own (nothing at all beside a `service`, whose file
+/// libpq reads): TCP keepalives after 30 s of silence, every 10 s, 3 unanswered, and
+/// tcp_user_timeout 60 s — a dead host or a cut network ends the session within about a minute,
+/// even while it waits for an answer (libpq's default is the kernel's: two hours and more). The
+/// result is written as key='value' words. Every Connection opens its session with these, and then
+/// sets statement_timeout to 30 min where nothing else set one (the DSN, $PGOPTIONS, the role, the
+/// database, the server). The connect timeout is libpq's PGCONNECT_TIMEOUT, which certbench's
+/// main() defaults to 10 s. A server process frozen on a host that still answers TCP (SIGSTOP) is
+/// caught by none of them.
 std::string with_session_guards(std::string_view dsn);
 
 /// The DSN with any password replaced by "***", for messages.

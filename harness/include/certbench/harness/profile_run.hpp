@@ -80,14 +80,14 @@ std::string find_perf();
 /// fix, when it may not — what run_profile would find only after a run's measuring.
 void check_profile_access(const std::string& dsn);
 
-/// Profiles spec.impls in turn. Throws EnvironmentError with one line naming the cause and the
-/// fix when perf cannot sample here (not installed, perf_event_paranoid, a container, a backend
-/// of another user, a server on another machine); UsageError for an unknown implementation;
-/// what the database throws. `progress` hears what is under way and the seconds left of it.
 /// `certbench run --profile`'s profiles: the headline listings (public, admin), naive against
 /// optimized, each sampled for `seconds` per implementation; work_dir and perf left to the caller.
 std::vector<ProfileSpec> headline_profiles(const std::string& dsn, const std::string& schema, double seconds);
 
+/// Profiles spec.impls in turn. Throws EnvironmentError with one line naming the cause and the
+/// fix when perf cannot sample here (not installed, perf_event_paranoid, a container, a backend
+/// of another user, a server on another machine); UsageError for an unknown implementation;
+/// what the database throws. `progress` hears what is under way and the seconds left of it.
 std::vector<ProfileSide> run_profile(const ProfileSpec& spec,
                                      const std::function<void(std::string_view, double)>& progress = {});
 
