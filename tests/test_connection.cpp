@@ -92,3 +92,17 @@ TEST(Connection, SessionsOpenWithTimeoutsUnlessTheDsnSetsItsOwn) {
   EXPECT_EQ(db::with_session_guards("service=mine"), "service=mine");  // the service file's to say
   EXPECT_EQ(db::with_session_guards("host='unclosed"), "host='unclosed");  // malformed: libpq's to refuse
 }
+
+TEST(Connection, ASettingIsPutInPlaceOfTheDsnsOwnOrAddedBesideItsWords) {
+  // The profile's sessions are named even where the DSN names them, and a `?` or `&` in a URI's
+  // password stays in the password.
+  EXPECT_EQ(db::with_settings("postgresql://u:a%3Fb%26c@h/d?application_name=theirs", {{"application_name", "mine"}},
+                              db::Setting::always),
+            "user='u' password='a?b&c' dbname='d' host='h' application_name='mine'");
+  EXPECT_EQ(db::with_settings("host=h", {{"application_name", "it's"}}, db::Setting::always),
+            "host='h' application_name='it\\'s'");
+  EXPECT_EQ(db::with_settings("", {{"application_name", "mine"}}, db::Setting::always), "application_name='mine'");
+  // Where unset: the DSN's own value stays, and a DSN that already says everything comes back as it is.
+  EXPECT_EQ(db::with_settings("port=5 host=h", {{"port", "6"}}, db::Setting::where_unset), "port=5 host=h");
+  EXPECT_EQ(db::with_settings("port=5", {{"port", "5"}}, db::Setting::always), "port=5");
+}

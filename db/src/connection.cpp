@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <libpq-fe.h>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 #include <utility>
@@ -216,37 +217,67 @@ std::string quote_identifier(std::string_view name) {
   return "\"" + std::string(name) + "\"";
 }
 
-std::string with_session_guards(std::string_view dsn) {
-  std::vector<std::pair<std::string, std::string>> given;  // what the DSN sets itself, in its order
+namespace {
+
+using Words = std::vector<std::pair<std::string, std::string>>;
+
+/// What a DSN (either form) sets itself, in its order; nothing when libpq cannot parse it.
+std::optional<Words> words_of(std::string_view dsn) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(std::string(dsn).c_str(), &error);
   if (options == nullptr) {
     PQfreemem(error);
-    return std::string(dsn);  // malformed: libpq says why when it connects
+    return std::nullopt;
   }
+  Words words;
   for (auto* o = options; o->keyword != nullptr; ++o)
-    if (o->val != nullptr) given.emplace_back(o->keyword, o->val);
+    if (o->val != nullptr) words.emplace_back(o->keyword, o->val);
   PQconninfoFree(options);
-  auto has = [&given](std::string_view key) {
-    return std::any_of(given.begin(), given.end(), [key](const auto& g) { return g.first == key; });
-  };
-  // A service file's settings are libpq's to read: with a service, only what the DSN names is added.
-  if (has("service")) return std::string(dsn);
-  std::vector<std::pair<std::string, std::string>> all = given;
-  for (auto [key, value] : {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"},
-                            std::pair{"keepalives_interval", "10"}, std::pair{"keepalives_count", "3"},
-                            std::pair{"tcp_user_timeout", "60000"}})
-    if (!has(key)) all.emplace_back(key, value);
-  if (all.size() == given.size()) return std::string(dsn);
+  return words;
+}
+
+}  // namespace
+
+std::string with_settings(std::string_view dsn, const std::vector<std::pair<std::string, std::string>>& settings,
+                          Setting when) {
+  auto parsed = words_of(dsn);
+  if (!parsed) return std::string(dsn);  // malformed: libpq says why when it connects
+  Words& words = *parsed;
+  bool changed = false;
+  for (const auto& [key, value] : settings) {
+    auto own = std::find_if(words.begin(), words.end(), [&key](const auto& w) { return w.first == key; });
+    if (own == words.end()) {
+      words.emplace_back(key, value);
+      changed = true;
+    } else if (when == Setting::always && own->second != value) {
+      own->second = value;
+      changed = true;
+    }
+  }
+  if (!changed) return std::string(dsn);
   // Written again as key='value' words (either form of DSN parses to the same keywords), so no
   // character of a URI's password or query can be taken for a separator.
   std::string out;
-  for (const auto& [key, value] : all) {
+  for (const auto& [key, value] : words) {
     std::string quoted;
     for (char c : value) quoted += c == '\\' || c == '\'' ? std::string{'\\', c} : std::string(1, c);
     out += (out.empty() ? "" : " ") + key + "='" + quoted + "'";
   }
   return out;
+}
+
+std::string with_session_guards(std::string_view dsn) {
+  // A service file's settings are libpq's to read, and words added here would override them.
+  const auto words = words_of(dsn);
+  if (!words || std::any_of(words->begin(), words->end(), [](const auto& w) { return w.first == "service"; }))
+    return std::string(dsn);
+  return with_settings(dsn,
+                       {{"keepalives", "1"},
+                        {"keepalives_idle", "30"},
+                        {"keepalives_interval", "10"},
+                        {"keepalives_count", "3"},
+                        {"tcp_user_timeout", "60000"}},
+                       Setting::where_unset);
 }
 
 std::string mask_password(std::string_view dsn) {

@@ -303,7 +303,8 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   side.client_tid = this_thread_id();
   // Every session the implementation opens carries this name, so its backends can be found.
   const std::string application = "certbench-profile-" + std::to_string(::getpid()) + "-" + impl;
-  auto session = open_listing_session(with_application_name(spec.dsn, application), spec.schema, impl);
+  const auto named = db::with_settings(spec.dsn, {{"application_name", application}}, db::Setting::always);
+  auto session = open_listing_session(named, spec.schema, impl);
   say("warming up", 0);
   session.listings->list(spec.listing, side.user, spec.page);  // statements prepared, caches filled, sessions open
   {
@@ -385,12 +386,6 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
 }
 
 }  // namespace
-
-std::string with_application_name(const std::string& dsn, const std::string& name) {
-  if (dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0)
-    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "application_name=" + name;
-  return dsn + (dsn.empty() ? "" : " ") + "application_name=" + name;
-}
 
 std::string find_perf() {
   std::string perf;

@@ -185,13 +185,22 @@ std::string quote_identifier(std::string_view name);
 /// added only where the DSN sets nothing of its own (nothing at all beside a `service`, whose file
 /// libpq reads): TCP keepalives after 30 s of silence, every 10 s, 3 unanswered, and
 /// tcp_user_timeout 60 s — a dead host or a cut network ends the session within about a minute,
-/// even while it waits for an answer (libpq's default is the kernel's: two hours and more). The
-/// result is written as key='value' words. Every Connection opens its session with these, and then
-/// sets statement_timeout to 30 min where nothing else set one (the DSN, $PGOPTIONS, the role, the
-/// database, the server). The connect timeout is libpq's PGCONNECT_TIMEOUT, which certbench's
+/// even while it waits for an answer (libpq's default is the kernel's: two hours and more). Every
+/// Connection opens its session with these, and then sets statement_timeout to 30 min where nothing
+/// else set one (the DSN, $PGOPTIONS, the role, the database, the server). The connect timeout is libpq's PGCONNECT_TIMEOUT, which certbench's
 /// main() defaults to 10 s. A server process frozen on a host that still answers TCP (SIGSTOP) is
 /// caught by none of them.
 std::string with_session_guards(std::string_view dsn);
+
+/// When with_settings applies a setting the DSN already has.
+enum class Setting { where_unset, always };
+
+/// `dsn` (key=value words or a postgres:// URI) with `settings` applied — each added where the DSN
+/// sets nothing of its own, and with Setting::always put in place of the DSN's own — written as
+/// key='value' words, so no character of a URI's password or query can be taken for a separator.
+/// A DSN libpq cannot parse, or one that already says all of it, is returned as it is.
+std::string with_settings(std::string_view dsn, const std::vector<std::pair<std::string, std::string>>& settings,
+                          Setting when);
 
 /// The DSN with any password replaced by "***", for messages.
 std::string mask_password(std::string_view dsn);

@@ -91,7 +91,4 @@ std::vector<ProfileSpec> headline_profiles(const std::string& dsn, const std::st
 std::vector<ProfileSide> run_profile(const ProfileSpec& spec,
                                      const std::function<void(std::string_view, double)>& progress = {});
 
-/// `dsn` with application_name set to `name` (a key=value string or a postgres:// URI).
-std::string with_application_name(const std::string& dsn, const std::string& name);
-
 }  // namespace certbench::harness
