@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -188,7 +189,7 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
 INSTANTIATE_TEST_SUITE_P(Signals, RunInterruptedBy, ::testing::Values(SIGINT, SIGTERM, SIGKILL), signal_name);
 
 // serve stopped while uploads are being saved into its fresh folder. SIGINT and SIGTERM: it
-// drains the requests in flight, exits 130 or 143 and removes its folder. SIGKILL: every file
+// drains the requests in flight (each gets its 200), exits 130 or 143 and removes its folder. SIGKILL: every file
 // under a final name there is whole (a save is a temporary file renamed into place), and the next
 // serve removes the folder the killed one left.
 TEST_P(StoppedBy, ServeWhileItSavesLeavesWholeFilesOrNoneAndNoFolder) {
@@ -211,27 +212,39 @@ TEST_P(StoppedBy, ServeWhileItSavesLeavesWholeFilesOrNoneAndNoFolder) {
     sys::LineProcess serve(argv);
     const auto port = port_of(serve);
     ASSERT_NE(port, 0) << serve.error_output();
-    std::atomic<int> saved{0};
-    std::atomic<bool> stop{false};
+    // Four uploaders, each on a connection the server has accepted (kept alive); once 8 saves are
+    // in, each sends one last request, and the signal comes when all four are sent: those are the
+    // requests in flight that a drain answers.
+    std::atomic<int> saved{0}, sent_last{0};
+    std::atomic<bool> last_round{false};
+    std::array<int, 4> last_status{};
     std::vector<std::thread> uploaders;
     for (int id = 1; id <= 4; ++id)
       uploaders.emplace_back([&, id] {
         const std::string target = "/thread_pool/certificates/spa_therapist/" + std::to_string(id) + "/image";
-        while (!stop) {
-          try {
-            const auto r = http_request(port, "POST", target, body);
+        try {
+          certbench::testing::HttpConnection connection(port);
+          for (;;) {
+            const bool last = last_round.load();
+            connection.send("POST", target, body);
+            if (last) ++sent_last;
+            const auto r = connection.read(120);
             if (!r) return;  // the server is gone
             if (r->status == 200) ++saved;
-          } catch (const std::exception&) {
-            return;
+            if (last) {
+              last_status[static_cast<std::size_t>(id - 1)] = r->status;
+              return;
+            }
           }
+        } catch (const std::exception&) {
         }
       });
     const bool some = eventually([&] { return saved.load() >= 8; }, 120);
+    last_round = true;
+    const bool sent = eventually([&] { return sent_last.load() == 4; }, 120);
     for (const auto& d : certbench::testing::throwaway_dirs_of(serve.pid()))
       if (has(d, "certbench-saves-")) left.push_back(d);
     ::kill(serve.pid(), GetParam());
-    stop = true;
     for (auto& t : uploaders) t.join();
     // Unreaped, the killed serve still owns its folder: no other test's sweep takes it meanwhile.
     std::error_code ec;
@@ -244,6 +257,8 @@ TEST_P(StoppedBy, ServeWhileItSavesLeavesWholeFilesOrNoneAndNoFolder) {
     ASSERT_TRUE(status.has_value()) << "serve did not stop";
     if (GetParam() != SIGKILL) {
       EXPECT_EQ(*status, 128 + GetParam()) << serve.error_output();
+      EXPECT_TRUE(sent) << "the last requests were not all sent";
+      EXPECT_EQ(last_status, (std::array<int, 4>{200, 200, 200, 200})) << "a request in flight at the signal was not answered";
       ASSERT_EQ(left.size(), 1u) << "serve saved into no fresh folder of its own";
       EXPECT_FALSE(fs::exists(left.front())) << "serve stopped in order and left its folder";
       return;

@@ -3,6 +3,7 @@
 // and older results files refused; an incomplete run says so at the top.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -16,6 +17,7 @@
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "support/cluster.hpp"
+#include "support/http_client.hpp"
 #include "support/services.hpp"
 #include "support/text.hpp"
 
@@ -173,8 +175,9 @@ std::string http_get(const std::string& url) {
 }  // namespace
 
 // A real Pushgateway on loopback: two runners' pushes stay apart (their own groups), the runner's
-// name may hold any character; a Pushgateway that is down costs a warning (exit 3 only with
-// --require-push); one that accepts and never answers cannot hang the command past its timeouts.
+// name may hold any character; a Pushgateway that is down or refuses the push costs a warning (exit
+// 3 only with --require-push); one that accepts and never answers cannot hang the command past its
+// timeouts.
 TEST(Report, PushToARealPushgateway) {
   const auto dir = temp_dir();
   const int port = certbench::sys::free_loopback_port();
@@ -182,7 +185,8 @@ TEST(Report, PushToARealPushgateway) {
   // Its own persistence file: Debian's default is the system service's, shared by every test.
   auto gateway = certbench::testing::start_process({"/usr/bin/prometheus-pushgateway",
                                                     "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                                    "--persistence.file=" + (dir / "pushgateway.data").string()},
+                                                    "--persistence.file=" + (dir / "pushgateway.data").string(),
+                                                    "--web.enable-admin-api"},
                                                    dir / "pushgateway.log");
   ASSERT_TRUE(certbench::testing::eventually([&] { return !http_get(url + "/metrics").empty(); }, 30))
       << slurp(dir / "pushgateway.log");
@@ -196,15 +200,12 @@ TEST(Report, PushToARealPushgateway) {
     EXPECT_TRUE(std::regex_search(metrics, std::regex(std::string("certbench_run_info\\{[^}]*") + runner)))
         << runner << " is not in the Pushgateway's groups";
 
-  // Down: a warning naming the URL, the files written, exit 0; 3 with --require-push.
+  // Down: a warning naming the URL, the files written, exit 0 (3 with --require-push: below).
   const std::string down = "http://127.0.0.1:" + std::to_string(certbench::sys::free_loopback_port());
   auto warned = run_certbench({"report", kFixture.string(), "--out", (dir / "down").string(), "--pushgateway", down});
   EXPECT_EQ(warned.exit_code, 0) << warned.err;
   EXPECT_TRUE(has(warned.err, "warning: could not push to the Pushgateway at " + down)) << warned.err;
   EXPECT_TRUE(fs::exists(dir / "down" / "report.md"));
-  auto required = run_certbench({"report", kFixture.string(), "--out", (dir / "down").string(), "--pushgateway", down,
-                                 "--require-push"});
-  EXPECT_EQ(required.exit_code, 3) << required.err;
 
   // Slow: it accepts the connection and never answers; the push gives up after its timeouts.
   const int slow_port = certbench::sys::free_loopback_port();
@@ -213,5 +214,19 @@ TEST(Report, PushToARealPushgateway) {
                              "http://127.0.0.1:" + std::to_string(slow_port)});
   EXPECT_EQ(hung.exit_code, 0) << hung.err;
   EXPECT_TRUE(has(hung.err, "timed out") || has(hung.err, "Timeout")) << hung.err;
+
+  // Refusing: another group holds a metric of certbench's name as another type, so the Pushgateway
+  // answers 400 to certbench's push; with --require-push, exit 3 and the error carries the status.
+  const auto gateway_port = static_cast<std::uint16_t>(port);
+  auto wiped = certbench::testing::http_request(gateway_port, "PUT", "/api/v1/admin/wipe");
+  ASSERT_TRUE(wiped && wiped->status / 100 == 2);
+  auto other = certbench::testing::http_request(gateway_port, "PUT", "/metrics/job/other",
+                                                "# TYPE certbench_run_info counter\ncertbench_run_info 1\n");
+  ASSERT_TRUE(other && other->status / 100 == 2);
+  auto refused = run_certbench({"report", kFixture.string(), "--out", (dir / "refused").string(), "--pushgateway", url,
+                                "--require-push"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_TRUE(has(refused.err, "could not push to the Pushgateway at " + url + ": HTTP 400")) << refused.err;
+  EXPECT_TRUE(fs::exists(dir / "refused" / "report.md")) << "the files are written before the push";
   fs::remove_all(dir);
 }

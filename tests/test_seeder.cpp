@@ -163,25 +163,31 @@ TEST(Seeder, ConcurrentSeedersAreSerialized) {
   EXPECT_EQ(c.exec("SELECT count(*) FROM race.certbench_dataset").int64(0, 0), 1);
 }
 
-// A seed killed at any moment never leaves a dataset that a later run takes as ready.
+// A seed stopped at any moment — interrupted, terminated or killed — never leaves a dataset that a
+// later run takes as ready; an interrupted one says so with 128 + the signal.
 TEST(Seeder, KilledSeedIsNotTakenAsReady) {
   const std::string dsn = shared_cluster().dsn();
   db::Connection c(dsn);
-  for (const char* stage : {"loading", "foreign keys"}) {
+  for (const auto& [stage, signal] : {std::pair{"loading", SIGKILL}, std::pair{"foreign keys", SIGKILL},
+                                      std::pair{"loading", SIGINT}, std::pair{"foreign keys", SIGTERM}}) {
     const auto dir = sys::make_unique_dir("/tmp", "certbench-test-killed-");
     const std::string log = (dir / "certbench.log").string();
     pid_t cb = certbench::testing::spawn_certbench(
         {"seed", "--scale", "200k", "--schema", "killed", "--dsn", dsn}, log);
-    // Kill it once the schema exists (loading), or once the tables are keyed (foreign keys).
+    // Stop it once the schema exists (loading), or once the tables are keyed (foreign keys).
     const std::string probe = std::string(stage) == "loading"
         ? "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%'"
         : "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
           "(SELECT oid FROM pg_namespace WHERE nspname = 'killed')";
     ASSERT_TRUE(eventually([&] { return c.exec(probe).int64(0, 0) > 0; }, 300))
         << stage << ": " << sys::read_file(log).value_or("");
-    kill(cb, SIGKILL);
-    sys::wait_for_exit(cb);
-    EXPECT_FALSE(stored_dataset(c, "killed")) << "killed while " << stage;
+    kill(cb, signal);
+    const auto code = certbench::testing::exit_within(cb, 60);
+    ASSERT_TRUE(code) << "the seed did not stop on signal " << signal << ": " << sys::read_file(log).value_or("");
+    if (signal != SIGKILL) {
+      EXPECT_EQ(*code, 128 + signal) << sys::read_file(log).value_or("");
+    }
+    EXPECT_FALSE(stored_dataset(c, "killed")) << "stopped by signal " << signal << " while " << stage;
     // The schema is recognisably certbench's: the next seed rebuilds it without --force.
     EXPECT_FALSE(seed(dsn, options(500, 1, "killed")).reused);
     EXPECT_TRUE(stored_dataset(c, "killed"));
