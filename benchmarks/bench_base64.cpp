@@ -1,6 +1,6 @@
 // The decode of an image save's payload (a 200 kB PNG as a 267 kB data URL, the harness's own), by
-// OpenSSL's EVP_DecodeBlock (without the form checks certbench's decoder makes) and by each kernel of impl_common::base64 that this CPU runs. Bytes per second are
-// of the base64 text.
+// OpenSSL's EVP_DecodeBlock (without the form checks certbench's decoder makes) and by each kernel
+// of impl_common::base64 that this CPU runs. Bytes per second are of the base64 text.
 //   bench_base64 [--benchmark_* options]
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bench_main.hpp"
 #include "certbench/harness/save_run.hpp"
 #include "certbench/impl_common/base64.hpp"
 
@@ -46,15 +47,16 @@ void kernel_decode(benchmark::State& state, impl_common::base64::Kernel kernel) 
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
 }
 
-const bool registered = [] {
+void register_kernels() {
   for (const auto kernel : impl_common::base64::kernels())
     if (impl_common::base64::runs_here(kernel))
       benchmark::RegisterBenchmark(("base64_decode/" + std::string(impl_common::base64::name(kernel))).c_str(), kernel_decode,
                                    kernel)
           ->Unit(benchmark::kMicrosecond);
-  return true;
-}();
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return bench::run_main({.name = "bench_base64", .register_benchmarks = register_kernels}, argc, argv);
+}

@@ -2,6 +2,7 @@
 // table. `scripts/bench-seed` measures the whole seed against pgbench; this isolates our share.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
 #include "certbench/fixtures/generator.hpp"
 
 namespace {
@@ -42,10 +43,5 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return certbench::bench::run_main({.name = "bench_generator", .register_benchmarks = register_all}, argc, argv);
 }

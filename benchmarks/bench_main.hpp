@@ -28,11 +28,11 @@ struct Flag {
 };
 
 struct Program {
-  std::string_view name;                                     ///< for messages: "bench_listing"
-  std::vector<Flag> flags;
-  std::function<void()> prepare;                             ///< after the flags, before Google Benchmark
-  std::function<void()> register_benchmarks;
-  std::function<void(const CollectingReporter&)> after_run;  ///< the runs kept: goals, results.json
+  std::string_view name;                                        ///< for messages: "bench_listing"
+  std::vector<Flag> flags = {};
+  std::function<void()> prepare = {};                           ///< after the flags, before Google Benchmark
+  std::function<void()> register_benchmarks = {};
+  std::function<void(const CollectingReporter&)> after_run = {};  ///< the runs kept: goals, results.json
 };
 
 inline int run_main(const Program& program, int argc, char** argv) {
@@ -63,7 +63,7 @@ inline int run_main(const Program& program, int argc, char** argv) {
     int rest_argc = static_cast<int>(rest.size());
     benchmark::Initialize(&rest_argc, rest.data());
     if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
-    program.register_benchmarks();
+    if (program.register_benchmarks) program.register_benchmarks();
     // Google Benchmark's own reporters, as its flags ask; the runs are kept.
     CollectingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
