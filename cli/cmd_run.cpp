@@ -206,8 +206,8 @@ int run(const RunArgs& args) {
   printed.tables = args.tables;
   reports::print_run(run, stdout, printed);
   if (!args.tables)
-    std::printf("\nthe full tables, with allocations, pools, where the time goes and the plans: report.md (--tables "
-                "prints the terminal's full tables here)\n");
+    std::printf("\nthe full tables, with allocations, pools, where the time goes and the plans: report.md\n"
+                "(--tables prints the terminal's full tables here)\n");
   try {
     write_outputs(run, out, args);
   } catch (const Error& e) {

@@ -74,15 +74,17 @@ std::string interval_text(const Interval& i, const std::function<std::string(dou
   return fmt::format("{} ({} to {})", one(i.estimate), one(i.low), one(i.high));
 }
 
+std::string verdict_value(const Verdict& v, double x) {
+  if (v.unit == "percent") return percent(x / 100);  // a verdict's percent is already x100
+  if (v.unit == "factor") return factor(x);
+  if (v.unit == "seconds") return duration(x);
+  if (v.unit == "bytes") return human_bytes(x);
+  return fmt::format("{:.3g}", x);
+}
+
 std::string verdict_figure(const Verdict& v) {
   if (!v.measured) return "not measured";
-  auto one = [&](double x) {
-    if (v.unit == "percent") return fmt::format("{:.1f}%", x);  // a verdict's percent is already x100
-    if (v.unit == "factor") return factor(x);
-    if (v.unit == "seconds") return duration(x);
-    if (v.unit == "bytes") return human_bytes(x);
-    return fmt::format("{:.3g}", x);
-  };
+  auto one = [&v](double x) { return verdict_value(v, x); };
   const auto& m = *v.measured;
   if (v.n == 1) return one(m.estimate) + " (1 sample: no interval)";
   if (m.low == m.high) return one(m.estimate) + (v.n == 0 ? " (exact)" : "");

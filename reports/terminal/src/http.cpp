@@ -37,11 +37,12 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
   p.wrapped("(optimized's most req/s in the closed loop), the same for every implementation; response times from each "
             "request's intended start, medians of the windows'; '-': requests without a good answer reached that "
             "percentile");
-  p.print("  {:<31} {:<9} {:>5} {:>8} {:>8} {:>9} {:>9} {:>6}  {}\n", "endpoint", "impl", "load", "offered",
+  const auto w = path_width(series, "endpoint");
+  p.print("  {:<{}} {:<9} {:>5} {:>8} {:>8} {:>8} {:>8} {:>6}  {}\n", "endpoint", w, "impl", "load", "offered",
           "answered", "p50", "p99", "failed", "answered vs naive");
   for (const auto* s : series) {
     if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: it fell behind at a lower share
-      p.print("  {:<31} {:<9} {:>4.0f}% {:>8.0f}  not offered: it fell behind at the share before\n", s->path,
+      p.print("  {:<{}} {:<9} {:>4.0f}% {:>8.0f}  not offered: it fell behind at the share before\n", s->path, w,
               s->implementation, 100 * s->parameter("capacity_share").value_or(0),
               s->value(Metric::offered_rate).value_or(0));
       continue;
@@ -49,7 +50,7 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
     const double requests = s->value(Metric::requests).value_or(0);
     const double failed = requests > 0 ? 100 * s->value(Metric::failures).value_or(0) / requests : 0;
     const auto* d = p.delta(*s, Metric::throughput);
-    p.print("  {:<31} {:<9} {:>4.0f}% {:>8.0f} {:>8.0f} {:>9} {:>9} {:>5.1f}%  {}\n", s->path,
+    p.print("  {:<{}} {:<9} {:>4.0f}% {:>8.0f} {:>8.0f} {:>8} {:>8} {:>5.1f}%  {}\n", s->path, w,
             s->implementation, 100 * s->parameter("capacity_share").value_or(0),
             s->value(Metric::offered_rate).value_or(0), s->value(Metric::throughput).value_or(0),
             median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
@@ -103,18 +104,19 @@ void print_http(const Printer& p, bool anatomy) {
   p.print("\nthe API over HTTP: page {:.0f} of {:.0f} per request, closed loop under wrk (each connection waits for its "
           "answer)\n",
           series.front()->parameter("page").value_or(0), series.front()->parameter("size").value_or(0));
-  p.print("  {:<31} {:<9} {:>5} {:>8} {:>9} {:>9} {:>5} {:>4}  {}\n", "endpoint", "impl", "conns", "req/s", "p50",
+  const auto w = path_width(series, "endpoint");
+  p.print("  {:<{}} {:<9} {:>5} {:>8} {:>9} {:>9} {:>5} {:>4}  {}\n", "endpoint", w, "impl", "conns", "req/s", "p50",
           "p99", "fails", "stmt", "throughput vs naive");
   for (const auto* s : series) {
     if (s->samples_of(Metric::throughput) == nullptr) {  // no windows: not measured
-      p.print("  {:<31} {:<9} {:>5.0f}  not measured: a round of its closed loop would not fit the longest window\n",
-              s->path, s->implementation, s->parameter("connections").value_or(0));
+      p.print("  {:<{}} {:<9} {:>5.0f}  not measured: a round of its closed loop would not fit the longest window\n",
+              s->path, w, s->implementation, s->parameter("connections").value_or(0));
       continue;
     }
     auto med = [&](Metric m) { return median_of(*s, m); };
     const auto* d = p.delta(*s, Metric::throughput);
     const auto stmt = s->value(Metric::statements);
-    p.print("  {:<31} {:<9} {:>5.0f} {:>8.0f} {:>9} {:>9} {:>5.0f} {:>4}  {}\n", s->path, s->implementation,
+    p.print("  {:<{}} {:<9} {:>5.0f} {:>8.0f} {:>9} {:>9} {:>5.0f} {:>4}  {}\n", s->path, w, s->implementation,
             s->parameter("connections").value_or(0), s->value(Metric::throughput).value_or(0),
             med(Metric::latency_p50), med(Metric::latency_p99),
             s->value(Metric::failures).value_or(0), stmt ? results::whole(*stmt) : "-", d ? results::delta_text(*d) : "");

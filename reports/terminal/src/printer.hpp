@@ -64,6 +64,13 @@ inline std::string median_of(const results::Series& s, results::Metric m) {
   return x.n ? results::duration(x.median) : std::string("-");
 }
 
+/// The width of a table's first column: its header, or the longest path among `series`.
+inline std::size_t path_width(const std::vector<const results::Series*>& series, std::string_view header) {
+  std::size_t width = header.size();
+  for (const auto* s : series) width = std::max(width, s->path.size());
+  return width;
+}
+
 /// The API over HTTP (family http): one row per endpoint, implementation and load; `anatomy`:
 /// where a request's time went in the server, too.
 void print_http(const Printer& p, bool anatomy = true);
@@ -71,5 +78,8 @@ void print_http(const Printer& p, bool anatomy = true);
 /// The run in a few small tables (PrintOptions::tables false), the families print_run would print
 /// in full but growth, depth and the index sets, which print_run adds as they are.
 void print_summary(const Printer& p);
+
+/// The largest delta of each family, a line each.
+void print_headline(const Printer& p);
 
 }  // namespace certbench::reports::terminal

@@ -109,7 +109,14 @@ void print_growth(const Printer& p) {
   if (p.run.fits.empty()) return;
   p.print("\nhow cost grows with the dataset: cost ~ scale^k, k fitted on the medians (95% interval); 1 = linear, "
           "0 = flat\n");
-  p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", "path", "impl", "metric", "k", "medians at each scale");
+  // Within 120 columns for three scales: the scales as 1k, 10k, 100k (the dataset line has them whole).
+  auto scale_text = [](double scale) {
+    const auto n = static_cast<std::uint64_t>(scale);
+    if (n >= 1'000'000 && n % 1'000'000 == 0) return std::to_string(n / 1'000'000) + "M";
+    if (n >= 1'000 && n % 1'000 == 0) return std::to_string(n / 1'000) + "k";
+    return results::thousands(n);
+  };
+  p.print("  {:<31} {:<9} {:<9} {:>19}  {}\n", "path", "impl", "metric", "k", "medians at each scale");
   for (const auto& f : p.run.fits) {
     std::string medians;
     for (double scale : f.scales)
@@ -118,10 +125,10 @@ void print_growth(const Printer& p) {
             s.parameter("scale") == scale)
           if (const auto* v = s.samples_of(f.metric)) {
             const double m = results::percentile(*v, 0.5);
-            medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", results::thousands(static_cast<std::uint64_t>(scale)),
+            medians += fmt::format("{}{}: {}", medians.empty() ? "" : ", ", scale_text(scale),
                                    f.metric == Metric::latency ? results::duration(m) : results::human_bytes(m));
           }
-    p.print("  {:<31} {:<9} {:<9} {:>22}  {}\n", f.path, f.implementation, results::name(f.metric),
+    p.print("  {:<31} {:<9} {:<9} {:>19}  {}\n", f.path, f.implementation, results::name(f.metric),
             results::interval_text(f.exponent, results::exponent), medians);
   }
 }
@@ -234,11 +241,10 @@ void print_saves(const Printer& p) {
     });
     const auto* first = mine.front();
     const bool recorded = first->parameter("recorded").value_or(1) != 0;
-    p.print("\nfile saves on one event loop: {} of {} bytes, {}; {};\n", path, first->parameter("bytes").value_or(0),
-            recorded ? "then its path recorded on the certificate row"
-                     : "not recorded on the certificate row (--no-record: the save alone)",
+    p.print("\nfile saves on one event loop: {} of {} bytes, {};\n", path, first->parameter("bytes").value_or(0),
+            recorded ? "then its path recorded on the certificate row" : "not recorded on the certificate row (--no-record)");
+    p.print("  {}; write-only: the disk's ceiling (the atomic write alone on as many threads)\n",
             first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
-    p.print("  write-only: the disk's ceiling (the atomic write alone on as many threads)\n");
     print_load_table(p, mine, "saves");
     double top = 0;
     for (const auto* s : mine) top = std::max(top, s->parameter("concurrency").value_or(0));
@@ -279,7 +285,7 @@ void print_indexes(const Printer& p) {
   p.print("\nindex sets side by side, each on a copy of the dataset{}, in interleaved rounds; per call, median latency\n"
           "  and shared buffers\n",
           first ? " at scale " + results::thousands(static_cast<std::uint64_t>(first->parameter("scale").value_or(0))) : "");
-  p.print("  {:<31} {:<9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7}  {}\n", "path", "impl", "none", "buffers", "review",
+  p.print("  {:<31} {:<9} {:>8} {:>7} {:>8} {:>7} {:>8} {:>7}  {}\n", "path", "impl", "none", "buffers", "review",
           "buffers", "best", "buffers", "best vs review, latency");
   for (const auto* s : listings) {
     if (s->mode != "none") continue;
@@ -290,11 +296,11 @@ void print_indexes(const Printer& p) {
       const auto* x = results::under_set(p.run, *s, set);
       (set == "review" ? review : set == "best" ? best : x) = x;
       if (x == nullptr) {
-        row += fmt::format(" {:>9} {:>7}", "-", "-");
+        row += fmt::format(" {:>8} {:>7}", "-", "-");
         continue;
       }
       const auto b = x->value(Metric::shared_buffers);
-      row += fmt::format(" {:>9} {:>7}", results::duration(summary(*x, Metric::latency).median),
+      row += fmt::format(" {:>8} {:>7}", results::duration(summary(*x, Metric::latency).median),
                          b ? results::whole(*b) : std::string("n/a"));
     }
     const auto* d = review && best ? results::find_delta(p.run, *review, *best, Metric::latency) : nullptr;
@@ -317,55 +323,16 @@ void print_indexes(const Printer& p) {
       const Series* s = nullptr;
       for (const auto* x : p.family(results::family::index))
         if (x->path == v.table && x->implementation == v.index && x->mode == v.set) s = x;
-      p.print("  {:<6} {:<46} {:>9} {:>10} {:>7.0f}  {:<8}{} {}\n", v.set, v.index,
+      p.print("  {:<6} {:<46} {:>9} {:>10} {:>7.0f}  {}{}\n", v.set, v.index,
               s ? results::human_bytes(s->value(Metric::index_size_bytes).value_or(0)) : "",
               s ? results::duration(s->value(Metric::index_build_seconds).value_or(0)) : "", v.scans, v.outcome,
-              v.adds ? " (best adds it)" : "", v.reason);
+              v.adds ? " (best adds it)" : "");
+      p.wrapped(v.reason, "         ");
     }
-  }
-}
-
-void print_headline(const Printer& p) {
-  const auto deltas = results::headline_deltas(p.run, 3);
-  if (deltas.empty()) return;
-  p.print("\nheadline deltas (the largest of each family in this run):\n");
-  for (const auto* d : deltas) {
-    const auto* s = p.run.find(d->other_key);
-    p.wrapped(fmt::format("{} {} — {}, {} ({})", results::delta_text(*d),
-                          d->metric == Metric::latency ? "faster than naive" : "naive's throughput",
-                          results::subject_of(*s), s->implementation, s->family),
-              "  ", 118, "    ");
   }
 }
 
 }  // namespace
-
-void print_verdicts(const Run& run, std::FILE* out) {
-  if (run.verdicts.empty()) return;
-  fmt::print(out, "\nthe review's claims and certbench's goals, judged on this run's figures (95% intervals):\n");
-  std::set<std::string> unmeasured;
-  std::string current;
-  for (const auto& v : run.verdicts) {
-    if (v.outcome == results::Outcome::not_measured) {
-      unmeasured.insert(v.id);
-      continue;
-    }
-    if (v.text != current) {  // the claim in full, then a row per subject
-      current = v.text;
-      terminal::Printer{run, out}.wrapped(fmt::format("{} {}: expected {}", v.kind, v.text, v.expected), "  ", 118, "    ");
-    }
-    // Within 120 columns: a subject longer than its column has a line of its own.
-    constexpr std::size_t kSubject = 56;
-    if (v.subject.size() > kSubject) fmt::print(out, "    {}\n", v.subject);
-    fmt::print(out, "    {:<{}} {:<40} {}\n", v.subject.size() > kSubject ? "" : v.subject, kSubject, results::verdict_figure(v),
-               results::to_string(v.outcome));
-  }
-  if (!unmeasured.empty()) {
-    std::string ids;
-    for (const auto& id : unmeasured) ids += (ids.empty() ? "" : ", ") + id;
-    fmt::print(out, "  not judged (no figures for them in this run): {}\n", ids);
-  }
-}
 
 void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   const Printer p{run, out};
@@ -395,8 +362,8 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
   print_depth(p);
   print_indexes(p);
   if (!options.verdicts) return;
-  print_verdicts(run, out);
-  print_headline(p);
+  print_verdicts(run, out, options.tables ? VerdictDetail::each_subject : VerdictDetail::each_claim);
+  terminal::print_headline(p);
 }
 
 }  // namespace certbench::reports

@@ -36,6 +36,8 @@ std::string interval_text(const Interval& i, const std::function<std::string(dou
 std::string ratio_text(const Interval& factor, std::string_view method);
 /// ratio_text of a delta.
 std::string delta_text(const Delta& d);
+/// `x` in a verdict's unit: "97.6%", "1.71x", "44 ns".
+std::string verdict_value(const Verdict& v, double x);
 /// A verdict's measured figure in its unit, with its interval: "97.6% (97.3% to 97.7%)", "44 ns
 /// (exact)", "1.71x (1 sample: no interval)", or "not measured".
 std::string verdict_figure(const Verdict& v);

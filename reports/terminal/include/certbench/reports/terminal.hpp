@@ -19,8 +19,14 @@ struct PrintOptions {
 
 void print_run(const results::Run& run, std::FILE* out = stdout, const PrintOptions& options = {});
 
-/// Only the claims and goals table (also the end of print_run): the verdicts on what was measured,
-/// then one line naming the ones this run had no figures for.
-void print_verdicts(const results::Run& run, std::FILE* out = stdout);
+enum class VerdictDetail {
+  each_subject,  ///< a row per subject judged, with its figure's 95% interval
+  each_claim,    ///< a line per claim or goal: how many subjects got which verdict, and their figures' span
+};
+
+/// Only the claims and goals (also the end of print_run, each_claim unless it prints every table):
+/// the verdicts on what was measured, then one line naming the ones this run had no figures for.
+void print_verdicts(const results::Run& run, std::FILE* out = stdout,
+                    VerdictDetail detail = VerdictDetail::each_subject);
 
 }  // namespace certbench::reports

@@ -1,0 +1,114 @@
+// The end of the terminal report: the review's claims and certbench's goals judged, then the
+// headline deltas.
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+#include "certbench/reports/terminal.hpp"
+#include "certbench/results/analysis.hpp"
+#include "certbench/results/format.hpp"
+#include "printer.hpp"
+
+namespace certbench::reports {
+namespace {
+
+using results::Outcome;
+using results::Verdict;
+
+// The worst news first.
+constexpr Outcome kOrder[] = {Outcome::below,  Outcome::not_met, Outcome::inconclusive,
+                              Outcome::within, Outcome::beyond,  Outcome::met};
+
+// A claim judged on `judged` (its subjects, in the run's order): the claim with the span of their
+// figures, and how many got each verdict, the worst first.
+struct ClaimLine {
+  std::string outcomes, claim;
+};
+
+ClaimLine claim_line(const std::vector<const Verdict*>& judged) {
+  std::map<Outcome, int> counts;
+  double low = 0, high = 0;
+  bool any = false;
+  for (const auto* v : judged) {
+    ++counts[v->outcome];
+    if (!v->measured) continue;
+    const double x = v->measured->estimate;
+    low = any ? std::min(low, x) : x;
+    high = any ? std::max(high, x) : x;
+    any = true;
+  }
+  ClaimLine line;
+  for (auto o : kOrder) {
+    if (!counts.contains(o)) continue;
+    if (!line.outcomes.empty()) line.outcomes += ", ";
+    line.outcomes += judged.size() == 1 ? std::string(results::to_string(o))
+                                        : fmt::format("{} {}", counts[o], results::to_string(o));
+  }
+  const auto& first = *judged.front();
+  line.claim = fmt::format("{} {}", first.kind, first.text);
+  if (any)
+    line.claim += ": " + results::verdict_value(first, low) + (low == high ? "" : " to " + results::verdict_value(first, high));
+  return line;
+}
+
+}  // namespace
+
+void print_verdicts(const results::Run& run, std::FILE* out, VerdictDetail detail) {
+  if (run.verdicts.empty()) return;
+  const terminal::Printer p{run, out};
+  std::set<std::string> unmeasured;
+  // The claims in the run's order, each with the subjects it was judged on.
+  std::vector<std::vector<const Verdict*>> claims;
+  for (const auto& v : run.verdicts) {
+    if (v.outcome == Outcome::not_measured) {
+      unmeasured.insert(v.id);
+      continue;
+    }
+    if (claims.empty() || claims.back().front()->text != v.text) claims.emplace_back();
+    claims.back().push_back(&v);
+  }
+  if (detail == VerdictDetail::each_claim) {
+    p.print("\nthe review's claims and certbench's goals on this run's figures (each subject, its interval: report.md):\n");
+    for (const auto& judged : claims) {
+      const auto line = claim_line(judged);
+      p.wrapped(line.claim + " — " + line.outcomes, "  ", 118, "    ");
+    }
+  } else {
+    p.print("\nthe review's claims and certbench's goals, judged on this run's figures (95% intervals):\n");
+    for (const auto& judged : claims) {
+      const auto& claim = *judged.front();
+      p.wrapped(fmt::format("{} {}: expected {}", claim.kind, claim.text, claim.expected), "  ", 118, "    ");
+      for (const auto* v : judged) {
+        // Within 120 columns: a subject longer than its column has a line of its own.
+        constexpr std::size_t kSubject = 56;
+        if (v->subject.size() > kSubject) p.print("    {}\n", v->subject);
+        p.print("    {:<{}} {:<40} {}\n", v->subject.size() > kSubject ? "" : v->subject, kSubject,
+                results::verdict_figure(*v), results::to_string(v->outcome));
+      }
+    }
+  }
+  if (!unmeasured.empty()) {
+    std::string ids;
+    for (const auto& id : unmeasured) ids += (ids.empty() ? "" : ", ") + id;
+    p.print("  not judged (no figures for them in this run): {}\n", ids);
+  }
+}
+
+namespace terminal {
+
+void print_headline(const Printer& p) {
+  const auto deltas = results::headline_deltas(p.run, 3);
+  if (deltas.empty()) return;
+  p.print("\nheadline deltas (the largest of each family in this run):\n");
+  for (const auto* d : deltas) {
+    const auto* s = p.run.find(d->other_key);
+    p.wrapped(fmt::format("{} {} — {}, {} ({})", results::delta_text(*d),
+                          d->metric == results::Metric::latency ? "faster than naive" : "naive's throughput",
+                          results::subject_of(*s), s->implementation, s->family),
+              "  ", 118, "    ");
+  }
+}
+
+}  // namespace terminal
+}  // namespace certbench::reports

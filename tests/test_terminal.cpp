@@ -1,0 +1,93 @@
+// The terminal sink on a stored run (tests/fixtures/results-quick.json, made by a real run): its
+// summary and its full tables fit 120 columns, and the summary says each claim once, with how many
+// of its subjects got each verdict.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <sstream>
+#include <string>
+
+#include "certbench/reports/terminal.hpp"
+#include "certbench/results/json.hpp"
+#include "support/text.hpp"
+
+using namespace certbench;
+using certbench::testing::has;
+
+namespace {
+
+const std::filesystem::path kFixture = std::filesystem::path(CERTBENCH_SOURCE_DIR) / "tests/fixtures/results-quick.json";
+
+std::string printed(const results::Run& run, bool tables) {
+  std::FILE* f = std::tmpfile();
+  reports::PrintOptions options;
+  options.tables = tables;
+  reports::print_run(run, f, options);
+  std::rewind(f);
+  std::string text;
+  for (int c; (c = std::fgetc(f)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(f);
+  return text;
+}
+
+// Columns as a terminal counts them: UTF-8 continuation bytes take none.
+std::size_t columns(const std::string& line) {
+  std::size_t n = 0;
+  for (char c : line) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+TEST(Terminal, EveryLineFitsAHundredAndTwentyColumns) {
+  const auto run = results::load(kFixture);
+  for (bool tables : {false, true}) {
+    std::istringstream text(printed(run, tables));
+    for (std::string line; std::getline(text, line);)
+      EXPECT_LE(columns(line), 120u) << (tables ? "--tables: " : "summary: ") << line;
+  }
+}
+
+TEST(Terminal, TheSummarySaysEachClaimOnceWithItsVerdictsCounted) {
+  const auto run = results::load(kFixture);
+  const auto text = printed(run, false);
+  // The claims in the run, each with its subjects' verdicts counted.
+  std::map<std::string, std::map<std::string, int>> claims;
+  for (const auto& v : run.verdicts)
+    if (v.outcome != results::Outcome::not_measured) ++claims[v.kind + " " + v.text][std::string(results::to_string(v.outcome))];
+  ASSERT_GE(claims.size(), 3u) << "the fixture judges too few claims to tell";
+  const auto verdicts = text.substr(text.find("the review's claims"));
+  for (const auto& [claim, outcomes] : claims) {
+    // Its first words, as far as the first line holds them; its entry, that line and the ones
+    // continuing it.
+    const auto start = claim.substr(0, 40);
+    std::size_t found = 0;
+    std::string line;
+    std::istringstream lines(verdicts);
+    bool in_entry = false;
+    for (std::string l; std::getline(lines, l);) {
+      if (has(l, start)) {
+        ++found;
+        line = l;
+        in_entry = true;
+      } else if (in_entry && l.starts_with("    ")) {
+        line += " " + l.substr(4);
+      } else {
+        in_entry = false;
+      }
+    }
+    ASSERT_EQ(found, 1u) << claim << "\n" << verdicts;
+    const int subjects = std::accumulate(outcomes.begin(), outcomes.end(), 0, [](int n, const auto& o) { return n + o.second; });
+    for (const auto& [outcome, n] : outcomes)
+      EXPECT_TRUE(has(line, subjects == 1 ? outcome : std::to_string(n) + " " + outcome)) << line;
+  }
+  // Every subject stays in the full tables.
+  const auto full = printed(run, true);
+  for (const auto& v : run.verdicts)
+    if (v.outcome != results::Outcome::not_measured) {
+      EXPECT_TRUE(has(full, v.subject)) << v.subject;
+    }
+}
