@@ -1,5 +1,9 @@
 #include "output_dir.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
 #include "certbench/core/errors.hpp"
 #include "certbench/harness/environment.hpp"
 #include "certbench/reports/prometheus.hpp"
@@ -16,6 +20,10 @@ fs::path make_out_dir(const std::string& out) {
     for (int n = 2; fs::exists(dir, ec); ++n) dir = fs::path("reports/out") / (harness::utc_now() + "-" + std::to_string(n));
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw InputError("--out " + dir.string() + ": cannot make the folder (" + ec.message() + ")");
+  // An existing folder may refuse writes (its permissions, a read-only file system): said now, not
+  // after the measurement it would lose.
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError("--out " + dir.string() + ": cannot write into the folder (" + std::strerror(errno) + ")");
   return fs::absolute(dir);
 }
 

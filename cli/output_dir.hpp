@@ -10,7 +10,7 @@ namespace certbench::cli {
 
 /// Makes the output folder `out` so that a bad --out fails before anything is measured; `out`
 /// empty: a new folder under reports/out named by the UTC time ("-2", … for a second run within
-/// the same second). Throws InputError when it cannot be made.
+/// the same second). Throws InputError when it cannot be made or written into.
 std::filesystem::path make_out_dir(const std::string& out);
 
 /// results.json first (nothing measured is lost if a later file fails), then metrics.prom (the

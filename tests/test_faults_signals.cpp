@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -135,6 +137,35 @@ TEST(Faults, ADiskThatFailsWhileTheReportIsWrittenExitsThreeAndKeepsTheEarlierOn
     if (e.is_regular_file()) after[e.path()] = slurp(e.path());
   EXPECT_EQ(after, before) << "a file changed or a temporary one was left";
   fs::remove_all(dir);
+}
+
+// An output folder that refuses writes — read-only even for root, a read-only bind mount of itself
+// — is said before anything is measured (run: exit 2, one line), and a report into it fails with one
+// line (exit 3); nothing is written there.
+TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) {
+  const auto dir = temp_dir("certbench-test-readonly-out-");
+  const auto out = dir / "out";
+  fs::create_directory(out);
+  if (sys::run_capture({"/usr/bin/mount", "--bind", out.string(), out.string()}).exit_code != 0)
+    GTEST_SKIP() << "no bind mounts here (not root, or a container without CAP_SYS_ADMIN)";
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { sys::run_capture({"/usr/bin/umount", at.string()}); }
+  } unmount{out};
+  ASSERT_EQ(sys::run_capture({"/usr/bin/mount", "-o", "remount,bind,ro", out.string(), out.string()}).exit_code, 0);
+
+  const auto run = certbench::testing::run_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000", "--schema",
+                                                      "readonly_out", "--out", out.string(), "--dsn",
+                                                      certbench::testing::shared_cluster().dsn()});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_TRUE(has(run.err, "--out " + out.string() + ": cannot write into the folder (" + std::strerror(EROFS) + ")"))
+      << run.err;
+  EXPECT_FALSE(has(run.err, "caching ·")) << "it measured before it said so: " << run.err;
+  const auto report = certbench::testing::run_certbench({"report", kFixture.string(), "--out", out.string()});
+  EXPECT_EQ(report.exit_code, 3) << report.err;
+  EXPECT_EQ(lines(report.err), 1u) << report.err;
+  EXPECT_TRUE(has(report.err, std::strerror(EROFS))) << report.err;
+  EXPECT_TRUE(fs::is_empty(out));
 }
 
 // certbench stopped by a signal while a run measures its file saves, with an embedded Redis (the
