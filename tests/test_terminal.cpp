@@ -55,9 +55,10 @@ TEST(Terminal, TheSummarySaysEachClaimOnceWithItsVerdictsCounted) {
   const auto run = results::load(kFixture);
   const auto text = printed(run, false);
   // The claims in the run, each with its subjects' verdicts counted.
+  // A claim none of whose subjects was measured is named in the line after them instead.
   std::map<std::string, std::map<std::string, int>> claims;
-  for (const auto& v : run.verdicts)
-    if (v.outcome != results::Outcome::not_measured) ++claims[v.kind + " " + v.text][std::string(results::to_string(v.outcome))];
+  for (const auto& v : run.verdicts) ++claims[v.kind + " " + v.text][std::string(results::to_string(v.outcome))];
+  std::erase_if(claims, [](const auto& c) { return c.second.size() == 1 && c.second.contains("not_measured"); });
   ASSERT_GE(claims.size(), 3u) << "the fixture judges too few claims to tell";
   const auto verdicts = text.substr(text.find("the review's claims"));
   for (const auto& [claim, outcomes] : claims) {
@@ -84,6 +85,12 @@ TEST(Terminal, TheSummarySaysEachClaimOnceWithItsVerdictsCounted) {
     for (const auto& [outcome, n] : outcomes)
       EXPECT_TRUE(has(line, subjects == 1 ? outcome : std::to_string(n) + " " + outcome)) << line;
   }
+  // The line after them names the claims not judged at all, and no other.
+  std::map<std::string, bool> measured;  // per claim id: any subject measured
+  for (const auto& v : run.verdicts) measured[v.id] = measured[v.id] || v.outcome != results::Outcome::not_measured;
+  const auto at = verdicts.find("not judged");
+  const auto not_judged = at == std::string::npos ? std::string() : verdicts.substr(at, verdicts.find('\n', at) - at);
+  for (const auto& [id, any] : measured) EXPECT_EQ(has(not_judged, " " + id), !any) << id << ": " << not_judged;
   // Every subject stays in the full tables.
   const auto full = printed(run, true);
   for (const auto& v : run.verdicts)

@@ -17,8 +17,8 @@ using results::Outcome;
 using results::Verdict;
 
 // The worst news first.
-constexpr Outcome kOrder[] = {Outcome::below,  Outcome::not_met, Outcome::inconclusive,
-                              Outcome::within, Outcome::beyond,  Outcome::met};
+constexpr Outcome kOrder[] = {Outcome::below,  Outcome::not_met, Outcome::inconclusive, Outcome::within,
+                              Outcome::beyond, Outcome::met,     Outcome::not_measured};
 
 // A claim judged on `judged` (its subjects, in the run's order): the claim with the span of their
 // figures, and how many got each verdict, the worst first.
@@ -57,17 +57,20 @@ ClaimLine claim_line(const std::vector<const Verdict*>& judged) {
 void print_verdicts(const results::Run& run, std::FILE* out, VerdictDetail detail) {
   if (run.verdicts.empty()) return;
   const terminal::Printer p{run, out};
-  std::set<std::string> unmeasured;
-  // The claims in the run's order, each with the subjects it was judged on.
+  // The claims in the run's order, each with its subjects; a claim none of whose subjects were
+  // measured is named at the end instead.
   std::vector<std::vector<const Verdict*>> claims;
   for (const auto& v : run.verdicts) {
-    if (v.outcome == Outcome::not_measured) {
-      unmeasured.insert(v.id);
-      continue;
-    }
     if (claims.empty() || claims.back().front()->text != v.text) claims.emplace_back();
     claims.back().push_back(&v);
   }
+  std::set<std::string> unmeasured;
+  std::erase_if(claims, [&unmeasured](const auto& subjects) {
+    const bool none = std::all_of(subjects.begin(), subjects.end(),
+                                  [](const Verdict* v) { return v->outcome == Outcome::not_measured; });
+    if (none) unmeasured.insert(subjects.front()->id);
+    return none;
+  });
   if (detail == VerdictDetail::each_claim) {
     p.print("\nthe review's claims and certbench's goals on this run's figures (each subject, its interval: report.md):\n");
     for (const auto& judged : claims) {
