@@ -22,8 +22,10 @@ fs::path make_out_dir(const std::string& out) {
   if (ec || !fs::is_directory(dir)) throw InputError("--out " + dir.string() + ": cannot make the folder (" + ec.message() + ")");
   // An existing folder may refuse writes (its permissions, a read-only file system): said now, not
   // after the measurement it would lose.
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw InputError("--out " + dir.string() + ": cannot write into the folder (" + std::strerror(errno) + ")");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    const int error = errno;
+    throw InputError("--out " + dir.string() + ": cannot write into the folder (" + std::strerror(error) + ")");
+  }
   return fs::absolute(dir);
 }
 

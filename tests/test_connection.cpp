@@ -106,3 +106,12 @@ TEST(Connection, ASettingIsPutInPlaceOfTheDsnsOwnOrAddedBesideItsWords) {
   EXPECT_EQ(db::with_settings("port=5 host=h", {{"port", "6"}}, db::Setting::where_unset), "port=5 host=h");
   EXPECT_EQ(db::with_settings("port=5", {{"port", "5"}}, db::Setting::always), "port=5");
 }
+
+TEST(Connection, MessagesMaskTheWholePasswordOfEitherFormOfDsn) {
+  EXPECT_EQ(db::mask_password("postgresql://u:s3cret@h/d"), "postgresql://u:***@h/d");
+  EXPECT_EQ(db::mask_password("host=h password=s3cret user=u"), "host=h password=*** user=u");
+  // As with_settings writes it: quoted, a quote or backslash in it escaped.
+  EXPECT_EQ(db::mask_password(db::with_settings("postgresql://u:ab'c%5Cd@h/d", {{"application_name", "x"}},
+                                                db::Setting::always)),
+            "user='u' password=*** dbname='d' host='h' application_name='x'");
+}

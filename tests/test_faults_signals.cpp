@@ -144,6 +144,13 @@ TEST(Faults, ADiskThatFailsWhileTheReportIsWrittenExitsThreeAndKeepsTheEarlierOn
 // line (exit 3); nothing is written there.
 TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) {
   const auto dir = temp_dir("certbench-test-readonly-out-");
+  struct Remove {
+    fs::path dir;
+    ~Remove() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } remove{dir};  // after the unmount below
   const auto out = dir / "out";
   fs::create_directory(out);
   if (sys::run_capture({"/usr/bin/mount", "--bind", out.string(), out.string()}).exit_code != 0)
@@ -273,6 +280,10 @@ TEST_P(StoppedBy, ServeWhileItSavesLeavesWholeFilesOrNoneAndNoFolder) {
     const bool some = eventually([&] { return saved.load() >= 8; }, 120);
     last_round = true;
     const bool sent = eventually([&] { return sent_last.load() == 4; }, 120);
+    // A drain answers the requests serve has begun to read; one whose bytes wait unread in the
+    // socket when the signal comes is closed with its connection. The uploads take their time to
+    // arrive (2.7 MB each), so serve reads each last request's head well within this.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     for (const auto& d : certbench::testing::throwaway_dirs_of(serve.pid()))
       if (has(d, "certbench-saves-")) left.push_back(d);
     ::kill(serve.pid(), GetParam());

@@ -176,7 +176,7 @@ TEST(Seeder, KilledSeedIsNotTakenAsReady) {
         {"seed", "--scale", "200k", "--schema", "killed", "--dsn", dsn}, log);
     // Stop it once the schema exists (loading), or once the tables are keyed (foreign keys).
     const std::string probe = std::string(stage) == "loading"
-        ? "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%'"
+        ? "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY %'"
         : "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
           "(SELECT oid FROM pg_namespace WHERE nspname = 'killed')";
     ASSERT_TRUE(eventually([&] { return c.exec(probe).int64(0, 0) > 0; }, 300))
@@ -184,8 +184,10 @@ TEST(Seeder, KilledSeedIsNotTakenAsReady) {
     kill(cb, signal);
     const auto code = certbench::testing::exit_within(cb, 60);
     ASSERT_TRUE(code) << "the seed did not stop on signal " << signal << ": " << sys::read_file(log).value_or("");
-    if (signal != SIGKILL) {
+    if (signal != SIGKILL) {  // its own orderly stop, not a death by the signal
       EXPECT_EQ(*code, 128 + signal) << sys::read_file(log).value_or("");
+      EXPECT_NE(sys::read_file(log).value_or("").find("certbench: interrupted, cleaning up"), std::string::npos)
+          << sys::read_file(log).value_or("");
     }
     EXPECT_FALSE(stored_dataset(c, "killed")) << "stopped by signal " << signal << " while " << stage;
     // The schema is recognisably certbench's: the next seed rebuilds it without --force.

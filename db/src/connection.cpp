@@ -221,7 +221,8 @@ namespace {
 
 using Words = std::vector<std::pair<std::string, std::string>>;
 
-/// What a DSN (either form) sets itself, in its order; nothing when libpq cannot parse it.
+/// What a DSN (either form) sets itself, in libpq's order of keywords; nothing when libpq cannot
+/// parse it.
 std::optional<Words> words_of(std::string_view dsn) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(std::string(dsn).c_str(), &error);
@@ -283,7 +284,7 @@ std::string with_session_guards(std::string_view dsn) {
 std::string mask_password(std::string_view dsn) {
   std::string s(dsn);
   static const std::regex uri(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
-  static const std::regex keyword(R"((password\s*=\s*)('[^']*'|\S+))");
+  static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");  // quoted, with \' and \\ inside
   s = std::regex_replace(s, uri, "$1***@");
   s = std::regex_replace(s, keyword, "$1***");
   return s;
