@@ -239,11 +239,13 @@ std::optional<Words> words_of(std::string_view dsn) {
 
 }  // namespace
 
-std::string with_settings(std::string_view dsn, const std::vector<std::pair<std::string, std::string>>& settings,
-                          Setting when) {
-  auto parsed = words_of(dsn);
-  if (!parsed) return std::string(dsn);  // malformed: libpq says why when it connects
-  Words& words = *parsed;
+namespace {
+
+// `words` with `settings` applied as with_settings says, written as key='value' words (either form
+// of DSN parses to the same keywords), so no character of a URI's password or query can be taken
+// for a separator; nothing when no setting changed them.
+std::optional<std::string> applied(Words words, const std::vector<std::pair<std::string, std::string>>& settings,
+                                   Setting when) {
   bool changed = false;
   for (const auto& [key, value] : settings) {
     auto own = std::find_if(words.begin(), words.end(), [&key](const auto& w) { return w.first == key; });
@@ -255,9 +257,7 @@ std::string with_settings(std::string_view dsn, const std::vector<std::pair<std:
       changed = true;
     }
   }
-  if (!changed) return std::string(dsn);
-  // Written again as key='value' words (either form of DSN parses to the same keywords), so no
-  // character of a URI's password or query can be taken for a separator.
+  if (!changed) return std::nullopt;
   std::string out;
   for (const auto& [key, value] : words) {
     std::string quoted;
@@ -267,18 +267,28 @@ std::string with_settings(std::string_view dsn, const std::vector<std::pair<std:
   return out;
 }
 
+}  // namespace
+
+std::string with_settings(std::string_view dsn, const std::vector<std::pair<std::string, std::string>>& settings,
+                          Setting when) {
+  auto words = words_of(dsn);
+  if (!words) return std::string(dsn);  // malformed: libpq says why when it connects
+  return applied(std::move(*words), settings, when).value_or(std::string(dsn));
+}
+
 std::string with_session_guards(std::string_view dsn) {
+  auto words = words_of(dsn);
   // A service file's settings are libpq's to read, and words added here would override them.
-  const auto words = words_of(dsn);
   if (!words || std::any_of(words->begin(), words->end(), [](const auto& w) { return w.first == "service"; }))
     return std::string(dsn);
-  return with_settings(dsn,
-                       {{"keepalives", "1"},
-                        {"keepalives_idle", "30"},
-                        {"keepalives_interval", "10"},
-                        {"keepalives_count", "3"},
-                        {"tcp_user_timeout", "60000"}},
-                       Setting::where_unset);
+  return applied(std::move(*words),
+                 {{"keepalives", "1"},
+                  {"keepalives_idle", "30"},
+                  {"keepalives_interval", "10"},
+                  {"keepalives_count", "3"},
+                  {"tcp_user_timeout", "60000"}},
+                 Setting::where_unset)
+      .value_or(std::string(dsn));
 }
 
 std::string mask_password(std::string_view dsn) {

@@ -20,13 +20,9 @@ using results::Verdict;
 constexpr Outcome kOrder[] = {Outcome::below,  Outcome::not_met, Outcome::inconclusive, Outcome::within,
                               Outcome::beyond, Outcome::met,     Outcome::not_measured};
 
-// A claim judged on `judged` (its subjects, in the run's order): the claim with the span of their
-// figures, and how many got each verdict, the worst first.
-struct ClaimLine {
-  std::string outcomes, claim;
-};
-
-ClaimLine claim_line(const std::vector<const Verdict*>& judged) {
+// A claim judged on `judged` (its subjects, in the run's order) in a line: the claim with the span
+// of their figures, then how many got each verdict, the worst first.
+std::string claim_line(const std::vector<const Verdict*>& judged) {
   std::map<Outcome, int> counts;
   double low = 0, high = 0;
   bool any = false;
@@ -38,18 +34,16 @@ ClaimLine claim_line(const std::vector<const Verdict*>& judged) {
     high = any ? std::max(high, x) : x;
     any = true;
   }
-  ClaimLine line;
+  const auto& first = *judged.front();
+  std::string line = fmt::format("{} {}", first.kind, first.text);
+  if (any) line += ": " + results::verdict_value(first, low) + (low == high ? "" : " to " + results::verdict_value(first, high));
+  std::string outcomes;
   for (auto o : kOrder) {
     if (!counts.contains(o)) continue;
-    if (!line.outcomes.empty()) line.outcomes += ", ";
-    line.outcomes += judged.size() == 1 ? std::string(results::to_string(o))
-                                        : fmt::format("{} {}", counts[o], results::to_string(o));
+    if (!outcomes.empty()) outcomes += ", ";
+    outcomes += judged.size() == 1 ? std::string(results::to_string(o)) : fmt::format("{} {}", counts[o], results::to_string(o));
   }
-  const auto& first = *judged.front();
-  line.claim = fmt::format("{} {}", first.kind, first.text);
-  if (any)
-    line.claim += ": " + results::verdict_value(first, low) + (low == high ? "" : " to " + results::verdict_value(first, high));
-  return line;
+  return line + " — " + outcomes;
 }
 
 }  // namespace
@@ -73,10 +67,7 @@ void print_verdicts(const results::Run& run, std::FILE* out, VerdictDetail detai
   });
   if (detail == VerdictDetail::each_claim) {
     p.print("\nthe review's claims and certbench's goals on this run's figures (each subject, its interval: report.md):\n");
-    for (const auto& judged : claims) {
-      const auto line = claim_line(judged);
-      p.wrapped(line.claim + " — " + line.outcomes, "  ", 118, "    ");
-    }
+    for (const auto& judged : claims) p.wrapped(claim_line(judged), "  ", 118, "    ");
   } else {
     p.print("\nthe review's claims and certbench's goals, judged on this run's figures (95% intervals):\n");
     for (const auto& judged : claims) {

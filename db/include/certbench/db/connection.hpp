@@ -187,9 +187,9 @@ std::string quote_identifier(std::string_view name);
 /// tcp_user_timeout 60 s — a dead host or a cut network ends the session within about a minute,
 /// even while it waits for an answer (libpq's default is the kernel's: two hours and more). Every
 /// Connection opens its session with these, and then sets statement_timeout to 30 min where nothing
-/// else set one (the DSN, $PGOPTIONS, the role, the database, the server). The connect timeout is libpq's PGCONNECT_TIMEOUT, which certbench's
-/// main() defaults to 10 s. A server process frozen on a host that still answers TCP (SIGSTOP) is
-/// caught by none of them.
+/// else set one (the DSN, $PGOPTIONS, the role, the database, the server). The connect timeout is
+/// libpq's PGCONNECT_TIMEOUT, which certbench's main() defaults to 10 s. A server process frozen on
+/// a host that still answers TCP (SIGSTOP) is caught by none of them.
 std::string with_session_guards(std::string_view dsn);
 
 /// When with_settings applies a setting the DSN already has.
