@@ -196,7 +196,22 @@ int run(const RunArgs& args) {
       }
     })};
     ProgressLine progress;
-    code = collector.measure(plan, std::ref(progress));
+    // A database or Redis that stops answering without closing its connections (a frozen host)
+    // blocks a call for good: no timeout of libpq's or of the server's fires. Nothing moved for
+    // --stall-seconds: what was measured is written (the cleanup above) and the run exits 3.
+    sys::Watchdog watchdog(std::chrono::seconds(args.stall_seconds), [&collector, &args] {
+      const std::string where = collector.progress();
+      collector.fail(fmt::format("nothing moved for {} s{}: the database or Redis stopped answering",
+                                 args.stall_seconds, where.empty() ? "" : " (" + where + ")"));
+      const auto partial = collector.snapshot();
+      sys::shut_down(static_cast<int>(ExitCode::environment),
+                     fmt::format("certbench: {} — results.json has the {} series measured (complete: false)",
+                                 partial.failure, partial.series.size()));
+    });
+    code = collector.measure(plan, [&](const harness::RunProgress& p) {
+      watchdog.kick();
+      progress(p);
+    });
     progress.clear();
   }
 
@@ -378,6 +393,12 @@ Command add_run(CLI::App& app, const CommandLine& line) {
       ->type_name("S")
       ->check(CLI::Range(0.5, 600.0))
       ->needs(profile_flag);
+  run_->add_option("--stall-seconds", a.stall_seconds,
+                   "give up when the measuring moves on to no new point for S seconds (a database or Redis that "
+                   "stopped answering): what was measured is written, exit 3")
+      ->type_name("S")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 86400u));
   run_->add_option("--redis", a.redis,
                    "the Redis of the redis cache variant: redis://[:password@]host[:port][/db] (default: $REDIS_URL, "
                    "else an embedded redis-server on a free loopback port, stopped afterwards)")

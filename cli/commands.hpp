@@ -116,6 +116,7 @@ struct RunArgs {
   bool tables = false;            ///< --tables: every table in the terminal (default: a summary)
   bool profile = false;           ///< --profile: the headline listings under perf after measuring
   double profile_seconds = 3;     ///< … sampled seconds per implementation
+  unsigned stall_seconds = 300;   ///< --stall-seconds S: give up when the measuring moved on no point for this long
   std::vector<std::string> command_line;  ///< as given, recorded in results.json
 };
 int run(const RunArgs& args);

@@ -70,6 +70,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {{"run", "--save-seconds", "0"}, "--save-seconds: Value 0 not in range"},
       {{"run", "--listen", "127.0.0.1:0", "--linger", "90000"}, "--linger: Value 90000 not in range"},
       {{"run", "--profile", "--profile-seconds", "0.1"}, "--profile-seconds: Value 0.1 not in range"},
+      {{"run", "--stall-seconds", "0"}, "--stall-seconds: Value 0 not in range 1 to 86400"},
       {{"run", "--textfile", "/no/such/dir/m.prom"}, "/no/such/dir is not a directory"},
       {{"profile", "public", "--frequency", "5"}, "--frequency: Value 5 not in range 10 to 20000"},
       {{"load", "public", "--clients", "0"}, "--clients: Value 0 not in range 1 to 256"},

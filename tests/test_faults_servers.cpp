@@ -1,6 +1,6 @@
 // Faults of the servers certbench depends on, with real processes (docs/reliability.md, "Faults"):
 // the database killed under each family of a run, while seeding and under serve, serve's sessions
-// cut, a database that never answers, the run's Redis killed. Each test checks the exit code or
+// cut, a database that never answers or freezes, the run's Redis killed. Each test checks the exit code or
 // the HTTP status, that what was measured is kept, and what comes back afterwards.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -126,6 +126,54 @@ INSTANTIATE_TEST_SUITE_P(Families, DatabaseKilledDuring, ::testing::Values("list
                            std::string name = param.param;
                            return name == "listing,loop" ? std::string("listings") : name;
                          });
+
+// The run's own embedded PostgreSQL frozen (SIGSTOP to its postmaster and backends: a hung host,
+// whose kernel still acknowledges — no timeout of libpq's or of the server's fires) while the
+// listings are measured: after --stall-seconds without a new point, certbench writes what it
+// measured (complete: false), exits 3 with one line naming the stall, and stops the frozen server
+// — its processes and folder gone.
+TEST(Faults, AFrozenDatabaseIsGivenUpOnAfterTheStallLimitAndItsServerStopped) {
+  const auto dir = temp_dir("certbench-test-frozen-");
+  const auto log = (dir / "log").string();
+  const pid_t pid = certbench::testing::spawn_certbench(
+      {"run", "--quick", "--paths", "listing", "--scale", "1000", "--stall-seconds", "5", "--out", (dir / "out").string()},
+      log);
+  ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: listings · about"); }, 180)) << slurp(log);
+  fs::path data;
+  for (const auto& d : certbench::testing::throwaway_dirs_of(pid))
+    if (has(d, "certbench-pg-")) data = fs::path(d) / "data";
+  ASSERT_FALSE(data.empty()) << "the run started no embedded PostgreSQL: " << slurp(log);
+  const auto pid_file = sys::read_file(data / "postmaster.pid");
+  ASSERT_TRUE(pid_file) << data;
+  const pid_t postmaster = std::stoi(*pid_file);
+  struct Thaw {  // whatever fails below, nothing of this test stays stopped
+    pid_t group;
+    ~Thaw() {
+      ::kill(-group, SIGCONT);
+      ::kill(-group, SIGKILL);
+    }
+  } thaw{postmaster};
+  ASSERT_EQ(::kill(-postmaster, SIGSTOP), 0) << "the server leads no process group of its own";
+  const auto frozen = std::chrono::steady_clock::now();
+  const auto code = exit_within(pid, 120);
+  ASSERT_TRUE(code) << "certbench did not give up on its frozen database: " << slurp(log);
+  EXPECT_EQ(*code, 3) << slurp(log);
+  EXPECT_GE(std::chrono::steady_clock::now() - frozen, std::chrono::seconds(5)) << slurp(log);
+  const auto run = results::load(dir / "out" / "results.json");
+  EXPECT_FALSE(run.complete);
+  EXPECT_TRUE(has(run.failure, "nothing moved for 5 s (listings: ")) << run.failure;
+  std::size_t said = 0;  // the failure, in one line
+  std::istringstream text(slurp(log));
+  for (std::string line; std::getline(text, line);)
+    if (has(line, "complete: false")) {
+      ++said;
+      EXPECT_EQ(line.find("certbench: " + run.failure + " — results.json has the "), 0u) << line;
+    }
+  EXPECT_EQ(said, 1u) << slurp(log);
+  EXPECT_FALSE(sys::process_alive(postmaster)) << "the frozen server was left running";
+  EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a folder of the run was left";
+  fs::remove_all(dir);
+}
 
 // The database dies while a seed loads its tables: certbench stops within a minute with exit 3 and
 // one line; once the server is back, the half-loaded schema is not taken as ready — the next seed

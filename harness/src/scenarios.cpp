@@ -128,6 +128,11 @@ std::string RunCollector::progress() const {
   return progress_;
 }
 
+void RunCollector::fail(std::string reason) {
+  std::lock_guard lock(mutex_);
+  if (run_.failure.empty()) run_.failure = std::move(reason);
+}
+
 results::Run RunCollector::snapshot() const {
   std::lock_guard lock(mutex_);
   return run_;

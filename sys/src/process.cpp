@@ -370,6 +370,9 @@ std::string LineProcess::error_output() {
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept {
   if (!process_alive(pid)) return true;
   kill(pid, signal);
+  // A stopped process (SIGSTOP, a frozen server) acts on the signal only once continued — and a
+  // server's children, in the group it leads, too: a postmaster waits for its backends to exit.
+  kill(getpgid(pid) == pid ? -pid : pid, SIGCONT);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     (void)try_wait(pid);  // reap it if it is our child

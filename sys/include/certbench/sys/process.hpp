@@ -105,7 +105,8 @@ class LineProcess {
   std::optional<int> status_;
 };
 
-/// Sends `signal` and waits up to `timeout` for the process to be gone; true if it is.
+/// Sends `signal` and waits up to `timeout` for the process to be gone; true if it is. A stopped
+/// process is continued (with the process group it leads) to act on the signal.
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept;
 
 }  // namespace certbench::sys

@@ -3,7 +3,10 @@
 // the registered cleanups (newest first — e.g. stop the embedded PostgreSQL, remove its data),
 // then ends the process with 128 + the signal number. Without this, Ctrl-C would leave a
 // PostgreSQL cluster behind.
+#include <chrono>
 #include <functional>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 namespace certbench::sys {
@@ -41,5 +44,28 @@ class ScopedCleanup {
 
 /// True once a shutdown signal arrived (used to keep error messages quiet while we exit).
 bool shutdown_requested() noexcept;
+
+/// Ends the process from any thread as a shutdown signal does: runs the registered cleanups
+/// (newest first), writes `message` and a newline to stderr, and exits with `exit_code`. A signal
+/// arriving meanwhile waits; the first caller's exit code stands.
+[[noreturn]] void shut_down(int exit_code, std::string_view message) noexcept;
+
+/// Watches work that may block forever on a peer that stopped answering without closing its
+/// connection (a frozen database host: the kernel still acknowledges, no timeout of libpq or of the
+/// server fires). kick() on every sign of progress; when `limit` passes without one, `on_stall`
+/// runs on the watchdog's own thread — typically it records why and calls shut_down. Destroying
+/// the watchdog stops watching (it waits for an `on_stall` under way).
+class Watchdog {
+ public:
+  Watchdog(std::chrono::milliseconds limit, std::function<void()> on_stall);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  void kick() noexcept;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace certbench::sys
