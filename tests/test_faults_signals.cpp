@@ -175,6 +175,43 @@ TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) 
   EXPECT_TRUE(fs::is_empty(out));
 }
 
+// A full disk under the output folder (a 16 KiB tmpfs: the run's results.json does not fit) once a
+// run has measured: exit 3 with one line naming results.json and ENOSPC, no file half-written or
+// temporary one left there, nothing of the run left running.
+TEST(Faults, AFullDiskUnderTheOutputFolderExitsThreeAndLeavesNoHalfFile) {
+  const auto dir = temp_dir("certbench-test-full-disk-");
+  struct Remove {
+    fs::path dir;
+    ~Remove() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } remove{dir};  // after the unmount below
+  const auto disk = dir / "disk";
+  fs::create_directory(disk);
+  if (sys::run_capture({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", disk.string()}).exit_code != 0)
+    GTEST_SKIP() << "no mounts here (not root, or a container without CAP_SYS_ADMIN)";
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { sys::run_capture({"/usr/bin/umount", at.string()}); }
+  } unmount{disk};
+  const auto out = disk / "run";
+  const auto log = (dir / "log").string();
+  const pid_t pid = certbench::testing::spawn_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000",
+                                                         "--schema", "full_disk", "--out", out.string(), "--dsn",
+                                                         certbench::testing::shared_cluster().dsn()},
+                                                        log);
+  const auto code = certbench::testing::exit_within(pid, 180);
+  ASSERT_TRUE(code) << slurp(log);
+  EXPECT_EQ(*code, 3) << slurp(log);
+  EXPECT_TRUE(has(slurp(log), "certbench: could not write the results: cannot write " + (out / "results.json").string() +
+                                  ": write failed: " + std::strerror(ENOSPC)))
+      << slurp(log);
+  EXPECT_TRUE(has(slurp(log), "certbench: caching ·")) << "it failed before measuring: " << slurp(log);
+  EXPECT_TRUE(fs::is_empty(out)) << "a file was left in the full folder";
+  EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a folder or server of the run was left";
+}
+
 // certbench stopped by a signal while a run measures its file saves, with an embedded Redis (the
 // caching family's) running and its folder of saved files in use. SIGINT and SIGTERM stop it in
 // order: 130 or 143, results.json whole with complete: false and what was measured, no temporary
