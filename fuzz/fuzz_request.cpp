@@ -1,7 +1,8 @@
-// What `certbench serve` does with a request's bytes before any database work: Beast's parser
-// with serve's limits, then the route (path, implementation, ids, page, size, cursor). A request
-// is parsed, or refused by the parser; a parsed one is routed, or refused with a status of 400
-// or more — never anything else.
+// What `certbench serve` does with a request's bytes before any database or disk work: Beast's
+// parser with serve's limits, the route (path, implementation, ids, page, size, cursor), an
+// image save's body (its JSON, the data URL's type, the file name, the decode and the checks of
+// the bytes a save writes). A request is refused by the parser, or answered: a refusal is a
+// response of 400 to 599 whose body is a JSON object with an "error" string — never anything else.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -10,9 +11,13 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "certbench/core/errors.hpp"
+#include "certbench/http/api.hpp"
 #include "certbench/http/routes.hpp"
 #include "certbench/http/server.hpp"
+#include "certbench/impl_common/file_saves.hpp"
 #include "check.hpp"
 
 namespace bhttp = boost::beast::http;
@@ -41,9 +46,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       CERTBENCH_FUZZ_CHECK(listing->page.size >= 1 && listing->page.size <= certbench::kMaxPageSize);
       CERTBENCH_FUZZ_CHECK(listing->after.empty() == !listing->page.after.has_value());
     }
-  } catch (const certbench::http::RequestError& e) {
-    CERTBENCH_FUZZ_CHECK(e.status() >= 400 && e.status() <= 599);
-  } catch (const certbench::InputError&) {
+    const auto* save = std::get_if<certbench::http::SaveRoute>(&route);
+    if (save != nullptr && save->function == certbench::SaveFunction::base64_image && parser.is_done()) {
+      const auto upload = certbench::http::image_upload(*save, request.body());
+      const auto bytes = certbench::impl_common::checked_image_bytes(upload.name, upload.data_url, limits.save);
+      CERTBENCH_FUZZ_CHECK(!bytes.empty() && bytes.size() <= limits.save.max_bytes);
+      CERTBENCH_FUZZ_CHECK(upload.name.find('/') == std::string::npos);
+    }
+  } catch (...) {  // the refusal serve sends
+    const auto response = certbench::http::current_error_response();
+    CERTBENCH_FUZZ_CHECK(response.status >= 400 && response.status <= 599);
+    const auto body = nlohmann::json::parse(response.body, nullptr, false);
+    CERTBENCH_FUZZ_CHECK(body.is_object() && body.contains("error") && body["error"].is_string());
   }
   return 0;
 }

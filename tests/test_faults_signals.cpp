@@ -139,26 +139,36 @@ TEST(Faults, ADiskThatFailsWhileTheReportIsWrittenExitsThreeAndKeepsTheEarlierOn
   fs::remove_all(dir);
 }
 
+namespace {
+// A folder of a test's own, `at` inside it to mount on; unmounted and removed when the test ends.
+struct MountPoint {
+  fs::path dir, at;
+  bool mounted = false;
+  explicit MountPoint(const std::string& prefix) : dir(temp_dir(prefix)), at(dir / "mnt") { fs::create_directory(at); }
+  ~MountPoint() {
+    if (mounted) sys::run_capture({"/usr/bin/umount", at.string()});
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  MountPoint(const MountPoint&) = delete;
+  MountPoint& operator=(const MountPoint&) = delete;
+  /// mount ARGS… `at`; false where mounts are refused (not root, a container without CAP_SYS_ADMIN).
+  bool mount(std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/mount");
+    args.push_back(at.string());
+    return mounted = sys::run_capture(args).exit_code == 0;
+  }
+};
+}  // namespace
+
 // An output folder that refuses writes — read-only even for root, a read-only bind mount of itself
 // — is said before anything is measured (run: exit 2, one line), and a report into it fails with one
 // line (exit 3); nothing is written there.
 TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) {
-  const auto dir = temp_dir("certbench-test-readonly-out-");
-  struct Remove {
-    fs::path dir;
-    ~Remove() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } remove{dir};  // after the unmount below
-  const auto out = dir / "out";
-  fs::create_directory(out);
-  if (sys::run_capture({"/usr/bin/mount", "--bind", out.string(), out.string()}).exit_code != 0)
+  MountPoint mount("certbench-test-readonly-out-");
+  const auto out = mount.at;
+  if (!mount.mount({"--bind", out.string()}))
     GTEST_SKIP() << "no bind mounts here (not root, or a container without CAP_SYS_ADMIN)";
-  struct Unmount {
-    fs::path at;
-    ~Unmount() { sys::run_capture({"/usr/bin/umount", at.string()}); }
-  } unmount{out};
   ASSERT_EQ(sys::run_capture({"/usr/bin/mount", "-o", "remount,bind,ro", out.string(), out.string()}).exit_code, 0);
 
   const auto run = certbench::testing::run_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000", "--schema",
@@ -179,24 +189,11 @@ TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) 
 // run has measured: exit 3 with one line naming results.json and ENOSPC, no file half-written or
 // temporary one left there, nothing of the run left running.
 TEST(Faults, AFullDiskUnderTheOutputFolderExitsThreeAndLeavesNoHalfFile) {
-  const auto dir = temp_dir("certbench-test-full-disk-");
-  struct Remove {
-    fs::path dir;
-    ~Remove() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } remove{dir};  // after the unmount below
-  const auto disk = dir / "disk";
-  fs::create_directory(disk);
-  if (sys::run_capture({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", disk.string()}).exit_code != 0)
+  MountPoint disk("certbench-test-full-disk-");
+  if (!disk.mount({"-t", "tmpfs", "-o", "size=16k", "tmpfs"}))
     GTEST_SKIP() << "no mounts here (not root, or a container without CAP_SYS_ADMIN)";
-  struct Unmount {
-    fs::path at;
-    ~Unmount() { sys::run_capture({"/usr/bin/umount", at.string()}); }
-  } unmount{disk};
-  const auto out = disk / "run";
-  const auto log = (dir / "log").string();
+  const auto out = disk.at / "run";
+  const auto log = (disk.dir / "log").string();
   const pid_t pid = certbench::testing::spawn_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000",
                                                          "--schema", "full_disk", "--out", out.string(), "--dsn",
                                                          certbench::testing::shared_cluster().dsn()},

@@ -74,6 +74,21 @@ TEST(ServeRoutes, RefusalsCarryTheirStatus) {
   EXPECT_EQ(status_of("PUT", "/naive/certificates/spa_therapist/1/image"), 405);
 }
 
+// An image save's body names its file from the certificate and the type its data URL declares
+// (case-insensitive, jpeg as jpg); a body that is not {"data_url": "data:image/<type>;…"} is an
+// input error (a 400), before any decode.
+TEST(ServeRoutes, AnImageUploadIsNamedFromItsCertificateAndDeclaredType) {
+  const auto save = std::get<SaveRoute>(route("POST", "/naive/certificates/spa_therapist/7/image"));
+  const auto png = image_upload(save, R"({"data_url": "data:image/png;base64,iVBORw0KGgo="})");
+  EXPECT_EQ(png.name, "spa_therapist-7.png");
+  EXPECT_EQ(png.data_url, "data:image/png;base64,iVBORw0KGgo=");
+  EXPECT_EQ(image_upload(save, R"({"data_url": "DATA:IMAGE/JPEG;base64,/9j/"})").name, "spa_therapist-7.jpg");
+  for (const char* body : {"", "[]", R"({"image": "data:image/png;base64,"})", R"({"data_url": 5})",
+                           R"({"data_url": "iVBORw0KGgo="})", R"({"data_url": "data:image/;base64,"})",
+                           R"({"data_url": "data:image/p-g;base64,"})", R"({"data_url": "data:text/plain;base64,"})"})
+    EXPECT_THROW(image_upload(save, body), certbench::InputError) << body;
+}
+
 // A listing page is written without building a JSON tree: its bytes must be those nlohmann's
 // dump() gives the same page, whatever the strings hold — quotes, control characters, non-ASCII
 // text, bytes that are not UTF-8 (replaced) — and whichever optional fields a listing fills.

@@ -247,8 +247,9 @@ namespace {
 std::optional<std::string> applied(Words words, const std::vector<std::pair<std::string, std::string>>& settings,
                                    Setting when) {
   bool changed = false;
-  for (const auto& [key, value] : settings) {
-    auto own = std::find_if(words.begin(), words.end(), [&key](const auto& w) { return w.first == key; });
+  for (const auto& setting : settings) {
+    const auto& [key, value] = setting;
+    auto own = std::find_if(words.begin(), words.end(), [&setting](const auto& w) { return w.first == setting.first; });
     if (own == words.end()) {
       words.emplace_back(key, value);
       changed = true;

@@ -1,5 +1,8 @@
 #include "certbench/http/routes.hpp"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <vector>
@@ -96,6 +99,31 @@ ListingRoute listing_route(std::string_view impl, Listing listing, std::int64_t 
   return r;
 }
 
+// The image's file name: the certificate, and the type its data URL declares (the save checks the
+// bytes against it). Only a data URL is taken: the name needs the type before the decode.
+std::string image_name(const SaveRoute& r, const std::string& payload) {
+  constexpr std::string_view prefix = "data:image/";
+  std::string data_url = payload.substr(0, 64);  // data URLs' scheme and type are case-insensitive
+  for (char& c : data_url) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  const auto semicolon = data_url.find(';');
+  if (!data_url.starts_with(prefix) || semicolon == std::string::npos || semicolon == prefix.size() ||
+      semicolon > prefix.size() + 16)
+    throw InputError("data_url must be a data URL: data:image/<type>;base64,<base64>");
+  std::string type = data_url.substr(prefix.size(), semicolon - prefix.size());
+  if (type.find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos)
+    throw InputError("data_url: the image type must be a lower-case name such as png (got '" + type + "')");
+  if (type == "jpeg") type = "jpg";
+  return fmt::format("{}-{}.{}", r.kind, r.id, type);
+}
+
+std::string data_url_of(const std::string& body) {
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded()) throw InputError("the body must be JSON: {\"data_url\": \"data:image/png;base64,…\"}");
+  if (!json.is_object() || !json.contains("data_url") || !json["data_url"].is_string())
+    throw InputError("the body must be a JSON object with a string data_url");
+  return json["data_url"].get<std::string>();
+}
+
 }  // namespace
 
 Route route(std::string_view method, std::string_view target) {
@@ -141,6 +169,12 @@ Route route(std::string_view method, std::string_view target) {
                      std::string(s[2]), id_of(s[3], "the certificate id")};
   }
   throw RequestError(404, "no such path");
+}
+
+ImageUpload image_upload(const SaveRoute& route, const std::string& body) {
+  std::string data_url = data_url_of(body);
+  std::string name = image_name(route, data_url);
+  return {std::move(name), std::move(data_url)};
 }
 
 }  // namespace certbench::http

@@ -19,31 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The image's file name: the certificate, and the type its data URL declares (the save checks the
-// bytes against it). Only a data URL is taken: the name needs the type before the decode.
-std::string image_name(const SaveRoute& r, const std::string& payload) {
-  constexpr std::string_view prefix = "data:image/";
-  std::string data_url = payload.substr(0, 64);  // data URLs' scheme and type are case-insensitive
-  for (char& c : data_url) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  const auto semicolon = data_url.find(';');
-  if (!data_url.starts_with(prefix) || semicolon == std::string::npos || semicolon == prefix.size() ||
-      semicolon > prefix.size() + 16)
-    throw InputError("data_url must be a data URL: data:image/<type>;base64,<base64>");
-  std::string type = data_url.substr(prefix.size(), semicolon - prefix.size());
-  if (type.find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos)
-    throw InputError("data_url: the image type must be a lower-case name such as png (got '" + type + "')");
-  if (type == "jpeg") type = "jpg";
-  return fmt::format("{}-{}.{}", r.kind, r.id, type);
-}
-
-std::string data_url_of(const std::string& body) {
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) throw InputError("the body must be JSON: {\"data_url\": \"data:image/png;base64,…\"}");
-  if (!json.is_object() || !json.contains("data_url") || !json["data_url"].is_string())
-    throw InputError("the body must be a JSON object with a string data_url");
-  return json["data_url"].get<std::string>();
-}
-
 // One save: the save path under test, then the row's update; a certificate that does not exist
 // takes its file back, so a 404 leaves nothing behind. Reference parameters and named arguments
 // only: GCC 12 mis-copies non-trivial temporaries that live across a co_await.
@@ -52,10 +27,9 @@ asio::awaitable<Response> save_and_record(impl_common::FileSaveFunctions& saves,
   const auto start = Clock::now();
   SavedFile saved;
   if (r.function == SaveFunction::base64_image) {
-    std::string data_url = data_url_of(body);
+    auto upload = image_upload(r, body);
     body.clear();
-    const std::string name = image_name(r, data_url);
-    saved = co_await saves.save_base64_image(name, data_url);
+    saved = co_await saves.save_base64_image(upload.name, upload.data_url);
   } else {
     if (body.empty()) throw InputError("the body is empty: send the certificate's file as it is");
     const std::string name = fmt::format("{}-{}.pdf", r.kind, r.id);

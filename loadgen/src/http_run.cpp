@@ -173,6 +173,9 @@ double HttpRunSpec::estimated_seconds(const harness::CallSeconds& calls) const {
 
 void make_quick(HttpRunSpec& spec) {
   spec.listings = {Listing::public_certificates};
+  // The code before the review and its literal fix: the response-time claim's subject. The best
+  // measured listing is the in-process families' (and the default run's, over HTTP too).
+  spec.impls = {"naive", "review"};
   spec.connections = {8};
   spec.capacity_shares = {0.5};
   spec.open_window = std::chrono::milliseconds(500);  // a half-second schedule, a half-second deadline

@@ -65,4 +65,16 @@ using Route = std::variant<HealthRoute, ListingRoute, TemplateRoute, SaveRoute>;
 /// parameters are ignored.
 Route route(std::string_view method, std::string_view target);
 
+/// What an image save's body asks for: the file name (the certificate and the type its data URL
+/// declares: the save checks the bytes against it) and the data URL, still encoded.
+struct ImageUpload {
+  std::string name;
+  std::string data_url;
+};
+
+/// The image `body` (`{"data_url": "data:image/<type>;base64,…"}`) asks `route` to save. Throws
+/// InputError (a 400) for a body that is not such a JSON object or a data URL without an image
+/// type; the payload itself is checked by the save.
+ImageUpload image_upload(const SaveRoute& route, const std::string& body);
+
 }  // namespace certbench::http

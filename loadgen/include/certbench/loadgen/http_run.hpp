@@ -113,8 +113,9 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
 /// its measurement, a wrong answer failing the run with the figures kept.
 harness::OuterScenario http_scenario(const HttpRunSpec& spec);
 
-/// `run --quick`: the public listing only, at 8 connections, and under the open loop at half its
-/// capacity in two half-second windows; no mixed traffic.
+/// `run --quick`: the public listing only, naive and review (the response-time claim's subject), at
+/// 8 connections, and under the open loop at half its capacity in two half-second windows; no
+/// mixed traffic.
 void make_quick(HttpRunSpec& spec);
 
 /// `run --full`: every listing, the closed loop at 1, 8 and 64 connections, uploads at 8, 32 and 64.
