@@ -104,7 +104,7 @@ Command add_baseline(CLI::App& app) {
       "update", "make a complete run the gate's baseline, on purpose (a gate never writes one)");
   update->add_option("run", args->run, "a results.json written by certbench run")->type_name("RUN.json")->required();
   update->add_option("--to", args->to, "where to write it")->type_name("FILE")->capture_default_str();
-  update->add_flag("--keep-samples", args->keep_samples, "keep the timing samples too (no gate reads them across runs)");
+  update->add_flag("--keep-samples", args->keep_samples, "keep every sample too (no gate reads them across runs; the peak heap's are always kept)");
   update->footer("Refuses an incomplete run (exit 2). No database is needed. Commit the file: CI gates "
                  "against it (docs/gate.md).");
   return {baseline, [args] { return baseline_update(*args); }};

@@ -603,10 +603,14 @@ TEST(Gate, TheBuiltInPolicyIsTheCommittedFile) {
 }
 
 TEST(Gate, ABaselineKeepsWhatTheGateReadsAndDropsTimingSamples) {
-  const auto run = sample_run();
+  auto run = sample_run();
+  run.series[1].samples[Metric::pool_wait] = {1e-6, 2e-6};
+  run.series[1].samples[Metric::client_cpu] = {1e-4, 2e-4};
   const auto b = gate::make_baseline(run, "RUN.json");
   EXPECT_EQ(b.series[1].samples_of(Metric::latency), nullptr);
   ASSERT_NE(b.series[1].samples_of(Metric::peak_heap), nullptr);
+  for (const auto& s : b.series)
+    for (const auto& [metric, samples] : s.samples) EXPECT_EQ(metric, Metric::peak_heap) << s.key();
   EXPECT_EQ(b.series[1].values, run.series[1].values);
   EXPECT_EQ(b.plans, run.plans);
   EXPECT_EQ(b.deltas, run.deltas);
