@@ -39,14 +39,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool wants(const RunArgs& args, std::string_view family) {
-  return args.paths.empty() || std::find(args.paths.begin(), args.paths.end(), family) != args.paths.end();
+bool wants(const RunArgs& args, std::string_view scenario) {
+  return args.only.empty() || std::find(args.only.begin(), args.only.end(), scenario) != args.only.end();
 }
 
-// The index scenario: named in --paths, or part of --full when --paths names nothing.
+// The index scenario: named in --only, or part of --full when --only names nothing.
 bool wants_indexes(const RunArgs& args) {
-  const bool named = std::find(args.paths.begin(), args.paths.end(), "indexes") != args.paths.end();
-  return named || (args.full && args.paths.empty());
+  const bool named = std::find(args.only.begin(), args.only.end(), "indexes") != args.only.end();
+  return named || (args.full && args.only.empty());
 }
 
 // reports/out/latest -> the newest run's folder (default --out only).
@@ -276,37 +276,37 @@ int run(const RunArgs& args) {
 
 namespace {
 
-// What --paths can name.
-constexpr std::array<std::string_view, 8> kRunPaths{"listing", "loop",    "caching", "derived",
+// What --only can name: the run's scenarios.
+constexpr std::array<std::string_view, 8> kRunScenarios{"listing", "loop",    "caching", "derived",
                                                      "saves",   "http", "compare", "indexes"};
 
 // run's options as given, before they are checked.
 struct RunOptions {
   RunArgs args;
   DatasetOptions dataset;
-  std::string loop_concurrency = "8", paths, scales;
+  std::string loop_concurrency = "8", only, scales;
   CLI::App* sub = nullptr;
 
   void finish(const CommandLine& line) {
     if (!args.redis.empty()) redis::Endpoint::parse(args.redis);  // bad URL: before any work
-    if (!paths.empty())
-      for (const auto& name : split_list(paths)) {
-        if (std::find(kRunPaths.begin(), kRunPaths.end(), name) == kRunPaths.end())
-          throw UsageError("--paths takes " + one_of(kRunPaths, "and") + " (got '" + name + "')");
-        args.paths.push_back(name);
+    if (!only.empty())
+      for (const auto& name : split_list(only)) {
+        if (std::find(kRunScenarios.begin(), kRunScenarios.end(), name) == kRunScenarios.end())
+          throw UsageError("--only takes " + one_of(kRunScenarios, "and") + " (got '" + name + "')");
+        args.only.push_back(name);
       }
     if (!args.compare_binary.empty()) {
       if (!fs::is_regular_file(args.compare_binary) || ::access(args.compare_binary.c_str(), X_OK) != 0)
         throw UsageError("--compare-binary " + args.compare_binary + ": not an executable file");
-      if (std::find(args.paths.begin(), args.paths.end(), "compare") == args.paths.end())
-        args.paths.push_back("compare");  // alone, unless --paths named more
-    } else if (std::find(args.paths.begin(), args.paths.end(), "compare") != args.paths.end()) {
-      throw UsageError("--paths compare needs --compare-binary OLD_CERTBENCH");
+      if (std::find(args.only.begin(), args.only.end(), "compare") == args.only.end())
+        args.only.push_back("compare");  // alone, unless --only named more
+    } else if (std::find(args.only.begin(), args.only.end(), "compare") != args.only.end()) {
+      throw UsageError("--only compare needs --compare-binary OLD_CERTBENCH");
     }
     dataset.finish();
     if (args.full) {
       if (!wants(args, "listing") && !wants(args, "http") && !wants_indexes(args))
-        throw UsageError("--full adds to listing (every scale), http (every endpoint) and indexes: --paths names none "
+        throw UsageError("--full adds to listing (every scale), http (every endpoint) and indexes: --only names none "
                          "of them");
       args.scales = parse_scales(scales.empty() ? "1k,10k,100k,1M" : scales);
     }
@@ -335,9 +335,9 @@ Command add_run(CLI::App& app, const CommandLine& line) {
   a.saves.seconds = 1.0;
   auto* run_ = o->sub = app.add_subcommand("run", "the main job: seed (or reuse) the dataset and measure every path");
   run_->add_flag("--quick", a.quick,
-                 "CI's run, a minute of measuring: 10k certificates unless --scale, shorter budgets, file saves at "
-                 "1 and 64, the public listing over HTTP in fewer windows and without uploads");
-  run_->add_option("--paths", o->paths,
+                 "CI's run, under a minute of measuring: 10k certificates unless --scale, shorter budgets, file saves "
+                 "at 1 and 64, the public listing of naive and review over HTTP, without uploads");
+  run_->add_option("--only", o->only,
                    "what to measure, comma-separated: listing, loop (listings on one event loop), caching, derived "
                    "(prepare_certificate_data), saves, http (the public listing endpoint over HTTP, --full: all four: under wrk at 8 "
                    "connections, an open loop at 50% and 90% of the capacity, and the public listing beside 64 "
@@ -350,7 +350,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                    "compare this build with an old certbench binary on timing: both builds' workers serve the "
                    "listings' optimized and cached paths in interleaved rounds on the run's dataset (series of "
                    "family compare, mode base/head; certbench gate judges head/base). Only the comparison runs, "
-                   "unless --paths names more (docs/gate.md, \"Comparing two builds\")")
+                   "unless --only names more (docs/gate.md, \"Comparing two builds\")")
       ->type_name("OLD_CERTBENCH");
   run_->add_option("--out", a.out,
                    "folder for results.json and benchmarks.json (default: reports/out/<UTC time>/, linked as "
@@ -366,7 +366,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                               "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
                               "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
                               "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
-                              "sets judged (--paths indexes); and over HTTP every listing endpoint, under wrk at 1 and 64 "
+                              "sets judged (--only indexes); and over HTTP every listing endpoint, under wrk at 1 and 64 "
                               "connections besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
   run_->add_option("--scales", o->scales, "with --full: dataset sizes of the sweep, comma-separated (default "
                                           "1k,10k,100k,1M)")

@@ -103,7 +103,7 @@ struct RunArgs {
   double loop_seconds = 0.5;      ///< … per (listing, implementation) point
   std::set<std::string, std::less<>> named;  ///< the options on the command line: they outrank --quick's budgets
   bool quick = false;             ///< CI's run: a small dataset, shorter budgets
-  std::vector<std::string> paths; ///< families to measure: listing, loop, caching, derived, saves (empty: all)
+  std::vector<std::string> only;  ///< --only: the scenarios to measure (listing, loop, caching, …; empty: the default set)
   std::string out;                ///< output folder ("" = reports/out/<UTC timestamp>, linked as latest)
   bool require_claims = false;    ///< a claim judged below its range exits 1
   bool full = false;              ///< add the scale sweep (and deep pages)

@@ -63,13 +63,13 @@ class BadInput : public ::testing::Test {
 // environment. Both before anything is measured: no results.json.
 TEST_F(BadInput, RunRefusesARedisThatIsNotOneBeforeMeasuring) {
   const auto out = dir_ / "out";
-  const auto bad = run_certbench(on_dataset({"run", "--quick", "--paths", "caching", "--out", out.string()}),
+  const auto bad = run_certbench(on_dataset({"run", "--quick", "--only", "caching", "--out", out.string()}),
                                  {"REDIS_URL=http://cache"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_TRUE(has(bad.err, "no redis:// scheme")) << bad.err;
   EXPECT_FALSE(fs::exists(out / "results.json"));
   const auto none = run_certbench(
-      on_dataset({"run", "--quick", "--paths", "caching", "--redis", "redis://127.0.0.1:1", "--out", out.string()}));
+      on_dataset({"run", "--quick", "--only", "caching", "--redis", "redis://127.0.0.1:1", "--out", out.string()}));
   EXPECT_EQ(none.exit_code, 3) << none.err;
   EXPECT_TRUE(has(none.err, "Redis at 127.0.0.1:1")) << none.err;
   EXPECT_FALSE(fs::exists(out / "results.json"));
@@ -82,14 +82,14 @@ TEST_F(BadInput, RunRefusesASaveDirThatIsNotOneAndAListenPortInUse) {
   std::ofstream(dir_ / "file") << "x";
   for (const auto& save_dir : {dir_ / "file", dir_ / "missing"}) {
     const auto r = run_certbench(
-        on_dataset({"run", "--quick", "--paths", "saves", "--save-dir", save_dir.string(), "--out", out.string()}));
+        on_dataset({"run", "--quick", "--only", "saves", "--save-dir", save_dir.string(), "--out", out.string()}));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "is not a directory")) << r.err;
     EXPECT_FALSE(fs::exists(out / "results.json"));
   }
   const TakenPort taken(dir_ / "listener.log");
   const auto r = run_certbench(
-      on_dataset({"run", "--quick", "--paths", "derived", "--listen", taken.address(), "--out", out.string()}));
+      on_dataset({"run", "--quick", "--only", "derived", "--listen", taken.address(), "--out", out.string()}));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(has(r.err, "cannot serve /metrics on")) << r.err;
   EXPECT_FALSE(fs::exists(out / "results.json"));

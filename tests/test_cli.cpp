@@ -53,7 +53,7 @@ TEST(Cli, BadUsageExitsTwoWithTheUsageLine) {
       {{"db"}, "A subcommand is required"},
       {{"db", "up", "--port", "5"}, "not expected"},
       {{"run", "--redis", "http://cache:6379"}, "no redis:// scheme: 'http://cache:6379'"},
-      {{"run", "--paths", "saves,caching", "--full"}, "--paths names none of them"},  // --full adds nothing to them
+      {{"run", "--only", "saves,caching", "--full"}, "--only names none of them"},  // --full adds nothing to them
       {{"show", "public", "--after", "C", "--page", "2"}, "--page excludes --after"},
       {{"run", "--require-push"}, "--require-push requires --pushgateway"},
       {{"run", "--linger", "5"}, "--linger requires --listen"},

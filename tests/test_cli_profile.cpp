@@ -157,7 +157,7 @@ TEST(CliProfile, RunWithProfileLinksTheHeadlineProfilesFromItsReport) {
   if (const auto why = perf_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const auto parent = fresh_dir("run-profile");
   const auto out = parent / "run";
-  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "1000", "--schema", "cli_profile",
+  const auto r = run_certbench({"run", "--quick", "--only", "listing", "--scale", "1000", "--schema", "cli_profile",
                                 "--profile", "--profile-seconds", "0.5", "--out", out.string(), "--dsn",
                                 shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -191,7 +191,7 @@ TEST(CliProfile, RunWhoseProfilesFailKeepsItsResultsAndExitsThree) {
               "exit 1\n";
   }
   fs::permissions(perf, fs::perms::owner_all);
-  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "1000", "--schema", "cli_profile",
+  const auto r = run_certbench({"run", "--quick", "--only", "listing", "--scale", "1000", "--schema", "cli_profile",
                                 "--profile", "--profile-seconds", "0.5", "--out", out.string(), "--dsn",
                                 shared_cluster().dsn()},
                                {"CERTBENCH_PERF=" + perf.string()});
@@ -212,7 +212,7 @@ TEST(CliProfile, RunWhoseProfilesFailKeepsItsResultsAndExitsThree) {
 TEST(CliProfile, RunWithProfileButNoPerfExitsThreeBeforeMeasuring) {
   const auto parent = fresh_dir("run-profile-noperf");
   const auto out = parent / "run";
-  const auto r = run_certbench({"run", "--quick", "--paths", "listing", "--profile", "--out", out.string(), "--dsn",
+  const auto r = run_certbench({"run", "--quick", "--only", "listing", "--profile", "--out", out.string(), "--dsn",
                                 "postgresql://127.0.0.1:1/none"},
                                {"CERTBENCH_PERF=/nonexistent/perf"});
   EXPECT_EQ(r.exit_code, 3) << r.err;

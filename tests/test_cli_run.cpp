@@ -172,7 +172,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
 
   // Google Benchmark's compare.py reads two runs (a second, listings only, with the event loop at a
   // concurrency named: what the user names outranks --quick's).
-  auto second = run_certbench({"run", "--quick", "--paths", "listing,loop", "--loop-concurrency", "2",
+  auto second = run_certbench({"run", "--quick", "--only", "listing,loop", "--loop-concurrency", "2",
                                "--loop-seconds", "0.1", "--scale", "1000", "--schema", "cli_run", "--out",
                                (out / "b").string(), "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
@@ -189,9 +189,9 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
 }
 
 TEST(CliRun, BadOptionsExitTwoBeforeAnyWork) {
-  auto paths = run_certbench({"run", "--paths", "listing,everything"});
+  auto paths = run_certbench({"run", "--only", "listing,everything"});
   EXPECT_EQ(paths.exit_code, 2);
-  EXPECT_TRUE(has(paths.err, "--paths takes listing, loop, caching, derived, saves, http, compare and indexes (got 'everything')")) << paths.err;
+  EXPECT_TRUE(has(paths.err, "--only takes listing, loop, caching, derived, saves, http, compare and indexes (got 'everything')")) << paths.err;
   auto out = run_certbench({"run", "--out", "/proc/certbench-cannot-be-here"});
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_TRUE(has(out.err, "--out /proc/certbench-cannot-be-here: cannot make the folder")) << out.err;
@@ -216,7 +216,7 @@ TEST(CliRun, ResultsFromAnOlderSchemaOrCorruptAreRefused) {
 // optimized listings' deep pages by offset and by keyset.
 TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
   const auto out = temp_dir("certbench-test-full-");
-  auto r = run_certbench({"run", "--quick", "--full", "--scales", "500,2000", "--paths", "listing", "--scale", "2000",
+  auto r = run_certbench({"run", "--quick", "--full", "--scales", "500,2000", "--only", "listing", "--scale", "2000",
                           "--schema", "cli_full", "--out", out.string(), "--tables", "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // --tables: the full tables, where the default prints a summary.
@@ -289,7 +289,7 @@ TEST(CliRun, MetricsAreServedDuringTheRunAndWhileItLingers) {
     return r.exit_code == 0 ? r.out : std::string();
   };
   const pid_t pid = certbench::testing::spawn_certbench(
-      {"run", "--quick", "--paths", "listing,derived", "--scale", "1000", "--schema", "cli_listen", "--out",
+      {"run", "--quick", "--only", "listing,derived", "--scale", "1000", "--schema", "cli_listen", "--out",
        (dir / "out").string(), "--listen", "127.0.0.1:" + std::to_string(port), "--linger", "20", "--dsn",
        shared_cluster().dsn()},
       (dir / "log").string());

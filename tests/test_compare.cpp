@@ -174,9 +174,9 @@ TEST(CompareCli, ABogusOldBinaryExits2WithOneLineBeforeAnyWork) {
   auto r = run_certbench({"run", "--compare-binary", (dir / "absent").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(has(r.err, "not an executable file")) << r.err;
-  r = run_certbench({"run", "--paths", "compare"});
+  r = run_certbench({"run", "--only", "compare"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(has(r.err, "--paths compare needs --compare-binary")) << r.err;
+  EXPECT_TRUE(has(r.err, "--only compare needs --compare-binary")) << r.err;
   r = run_certbench({"gate", "--current", (dir / "absent.json").string()});
   EXPECT_EQ(r.exit_code, 2);
   fs::remove_all(dir);

@@ -82,7 +82,7 @@ TEST_P(DatabaseKilledDuring, TheRunExitsThreeAndKeepsWhatWasMeasured) {
     }
   } cleanup{dir, data};
   const auto log = (dir / "log").string();
-  const std::vector<std::string> run = {"run", "--quick", "--paths", GetParam(), "--scale", "1000"};
+  const std::vector<std::string> run = {"run", "--quick", "--only", GetParam(), "--scale", "1000"};
   auto args = run;
   args.insert(args.end(), {"--out", (dir / "out").string(), "--dsn", cluster.dsn()});
   const pid_t pid = certbench::testing::spawn_certbench(args, log);
@@ -136,7 +136,7 @@ TEST(Faults, AFrozenDatabaseIsGivenUpOnAfterTheStallLimitAndItsServerStopped) {
   const auto dir = temp_dir("certbench-test-frozen-");
   const auto log = (dir / "log").string();
   const pid_t pid = certbench::testing::spawn_certbench(
-      {"run", "--quick", "--paths", "listing", "--scale", "1000", "--stall-seconds", "5", "--out", (dir / "out").string()},
+      {"run", "--quick", "--only", "listing", "--scale", "1000", "--stall-seconds", "5", "--out", (dir / "out").string()},
       log);
   ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: listings · about"); }, 180)) << slurp(log);
   fs::path data;
@@ -216,7 +216,7 @@ TEST(Faults, RedisKilledMidRunFailsItsVariantsAndTheRunGoesOn) {
   const auto dir = temp_dir("certbench-test-redis-killed-");
   const auto log = (dir / "log").string();
   const pid_t pid = certbench::testing::spawn_certbench(
-      {"run", "--quick", "--paths", "listing,caching,saves", "--scale", "1000", "--schema", "faults_redis", "--dsn",
+      {"run", "--quick", "--only", "listing,caching,saves", "--scale", "1000", "--schema", "faults_redis", "--dsn",
        certbench::testing::shared_cluster().dsn(), "--out", (dir / "out").string()},
       log);
   ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: listings · about"); }, 180)) << slurp(log);

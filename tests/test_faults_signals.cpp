@@ -171,7 +171,7 @@ TEST(Faults, AnOutputFolderThatRefusesWritesIsSaidInOneLineAndNothingIsWritten) 
     GTEST_SKIP() << "no bind mounts here (not root, or a container without CAP_SYS_ADMIN)";
   ASSERT_EQ(sys::run_capture({"/usr/bin/mount", "-o", "remount,bind,ro", out.string(), out.string()}).exit_code, 0);
 
-  const auto run = certbench::testing::run_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000", "--schema",
+  const auto run = certbench::testing::run_certbench({"run", "--quick", "--only", "caching", "--scale", "1000", "--schema",
                                                       "readonly_out", "--out", out.string(), "--dsn",
                                                       certbench::testing::shared_cluster().dsn()});
   EXPECT_EQ(run.exit_code, 2) << run.err;
@@ -194,7 +194,7 @@ TEST(Faults, AFullDiskUnderTheOutputFolderExitsThreeAndLeavesNoHalfFile) {
     GTEST_SKIP() << "no mounts here (not root, or a container without CAP_SYS_ADMIN)";
   const auto out = disk.at / "run";
   const auto log = (disk.dir / "log").string();
-  const pid_t pid = certbench::testing::spawn_certbench({"run", "--quick", "--paths", "caching", "--scale", "1000",
+  const pid_t pid = certbench::testing::spawn_certbench({"run", "--quick", "--only", "caching", "--scale", "1000",
                                                          "--schema", "full_disk", "--out", out.string(), "--dsn",
                                                          certbench::testing::shared_cluster().dsn()},
                                                         log);
@@ -220,7 +220,7 @@ TEST_P(RunInterruptedBy, NothingIsLeftHalfWrittenOrRunning) {
   const int signal = GetParam();
   const auto dir = temp_dir("certbench-test-interrupted-");
   const auto log = (dir / "log").string();
-  const std::vector<std::string> run{"run",   "--quick", "--paths", "caching,saves", "--scale", "1000", "--schema",
+  const std::vector<std::string> run{"run",   "--quick", "--only", "caching,saves", "--scale", "1000", "--schema",
                                      "faults_signal", "--dsn", certbench::testing::shared_cluster().dsn()};
   auto with_out = [&](const fs::path& out) {
     auto args = run;

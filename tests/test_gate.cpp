@@ -328,7 +328,7 @@ TEST(Gate, APathThatDisappearedIsARegression) {
 TEST(Gate, AFamilyTheRunDidNotMeasureIsNotMeasuredNotARegression) {
   const auto base = sample_run();
   auto current = base;
-  std::erase_if(current.series, [](const results::Series& s) { return s.family == "caching"; });  // run --paths listing
+  std::erase_if(current.series, [](const results::Series& s) { return s.family == "caching"; });  // run --only listing
   const auto r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::pass);
   const auto* c = find(r, "series", "in_process");
@@ -896,7 +896,7 @@ TEST(GateEndToEnd, ADroppedIndexFailsTier1AndAnUnchangedRunDoesNot) {
   const auto dir = temp_dir();
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   auto run = [&](const std::string& name, const char* schema, const char* indexes) {
-    auto r = run_certbench({"run", "--quick", "--paths", "listing", "--scale", "10000", "--schema", schema, "--indexes",
+    auto r = run_certbench({"run", "--quick", "--only", "listing", "--scale", "10000", "--schema", schema, "--indexes",
                             indexes, "--out", (dir / name).string(), "--dsn", dsn});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return (dir / name / "results.json").string();

@@ -1,7 +1,7 @@
 // The index scenario (docs/indexes.md): every set builds on a copy of the dataset, its
 // figures are all there, and each recommended index's verdict follows from idx_scan — an index no
 // listing can use (the review's templates index) is unused, one the optimized listings read (best's
-// owner feed) is used. Also the verdict rule on figures made by hand, and `certbench run --paths
+// owner feed) is used. Also the verdict rule on figures made by hand, and `certbench run --only
 // indexes` end to end, leaving the run's own dataset as it was.
 #include <gtest/gtest.h>
 
@@ -313,7 +313,7 @@ TEST(IndexSets, RefusesASchemaThatIsNotACopyWithoutIndexes) {
   EXPECT_EQ(indexes_of(c, "ix_not_a_copy"), before);
 }
 
-// `certbench run --paths indexes`: the scenario alone, its copy seeded beside the dataset, the
+// `certbench run --only indexes`: the scenario alone, its copy seeded beside the dataset, the
 // figures in every sink, and the run's own dataset as it was.
 TEST(IndexSets, RunPathsIndexesWritesEverySinkAndLeavesTheDatasetAsItWas) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
@@ -322,7 +322,7 @@ TEST(IndexSets, RunPathsIndexesWritesEverySinkAndLeavesTheDatasetAsItWas) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   db::Connection c(dsn);
   const auto before = indexes_of(c, "cli_ix");
-  auto r = certbench::testing::run_certbench({"run", "--quick", "--paths", "indexes", "--scale", "2000", "--schema",
+  auto r = certbench::testing::run_certbench({"run", "--quick", "--only", "indexes", "--scale", "2000", "--schema",
                                               "cli_ix", "--out", out.string(), "--dsn", dsn});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.out, "index sets side by side")) << r.out;
@@ -334,7 +334,7 @@ TEST(IndexSets, RunPathsIndexesWritesEverySinkAndLeavesTheDatasetAsItWas) {
   EXPECT_TRUE(run.complete);
   EXPECT_FALSE(run.index_verdicts.empty());
   EXPECT_FALSE(run.index_use.empty());
-  EXPECT_TRUE(run.of_family(results::family::listing).empty());  // only what --paths named
+  EXPECT_TRUE(run.of_family(results::family::listing).empty());  // only what --only named
   EXPECT_FALSE(run.of_family(results::family::index_writes).empty());
   auto valid = sys::run_capture({"/usr/bin/python3", "-c",
                                  "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "

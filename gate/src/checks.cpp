@@ -34,7 +34,7 @@ bool same_scale(const Series& a, const Series& b) { return a.parameter("scale") 
 
 // Why a series of the baseline is absent from the current run: not a regression when the policy
 // allows it, the run stopped before it, or the run did not measure its family at that scale at
-// all (a subset: run --paths, no --full); otherwise it disappeared.
+// all (a subset: run --only, no --full); otherwise it disappeared.
 std::pair<Outcome, std::string> absence(const Series& b, const Run& current, bool measured_family_at_scale,
                                         const Settings& settings) {
   if (settings.allow_missing) return {Outcome::not_measured, "missing from the run; the policy allows it"};

@@ -1,4 +1,4 @@
-// The closed loop of `run --paths http`: each implementation's answer checked, then wrk's windows
+// The closed loop of `run --only http`: each implementation's answer checked, then wrk's windows
 // per connection count, interleaved, with what the server spent on each window's requests.
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-// The open loop of `run --paths http` (http_run.hpp): each listing endpoint at shares of its
+// The open loop of `run --only http` (http_run.hpp): each listing endpoint at shares of its
 // capacity, the same schedule for every implementation.
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The pieces of `run --paths http` (http_run.hpp) that its parts share. Internal to loadgen.
+// The pieces of `run --only http` (http_run.hpp) that its parts share. Internal to loadgen.
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -20,7 +20,7 @@ CERTBENCH_PACKAGES=(
   libbenchmark-tools python3-scipy python3-jsonschema  # tests: compare.py on benchmarks.json; the results schema
   libcurl4-openssl-dev prometheus-pushgateway        # pushing to a Pushgateway; a real one in the tests
   linux-perf                                         # certbench profile: perf record and perf script
-  wrk                                                # the API's closed-loop load (run --paths http)
+  wrk                                                # the API's closed-loop load (run --only http)
 )
 
 certbench_say() { echo "certbench: $*" >&2; }

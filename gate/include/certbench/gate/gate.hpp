@@ -15,7 +15,7 @@
 //   (run --compare-binary, mode base and head) are judged head/base per path, with or without a
 //   baseline (judge_builds).
 // - A series of the baseline missing from the current run is a regression, unless the current run
-//   did not measure its family at that scale at all (a subset, e.g. run --paths), the run stopped
+//   did not measure its family at that scale at all (a subset, e.g. run --only), the run stopped
 //   before it (incomplete), or the policy allows it.
 // - The verdict: regression (exit 1) wins over an incomplete current run (exit 3), which wins over
 //   inconclusive (exit 4, only timing can be); otherwise pass (exit 0).
