@@ -127,17 +127,32 @@ INSTANTIATE_TEST_SUITE_P(Families, DatabaseKilledDuring, ::testing::Values("list
                            return name == "listing,loop" ? std::string("listings") : name;
                          });
 
-// The run's own embedded PostgreSQL frozen (SIGSTOP to its postmaster and backends: a hung host,
-// whose kernel still acknowledges — no timeout of libpq's or of the server's fires) while the
-// listings are measured: after --stall-seconds without a new point, certbench writes what it
+// The run's own embedded PostgreSQL frozen while the listings are measured — SIGSTOP to its
+// postmaster and every backend (each leads a session of its own), as a hung host whose kernel still
+// acknowledges: no timeout of libpq's or of the server's fires, and a session's next statement
+// waits for good. After --stall-seconds without a call returning, certbench writes what it
 // measured (complete: false), exits 3 with one line naming the stall, and stops the frozen server
 // — its processes and folder gone.
 TEST(Faults, AFrozenDatabaseIsGivenUpOnAfterTheStallLimitAndItsServerStopped) {
   const auto dir = temp_dir("certbench-test-frozen-");
   const auto log = (dir / "log").string();
-  const pid_t pid = certbench::testing::spawn_certbench(
-      {"run", "--quick", "--only", "listing", "--scale", "1000", "--stall-seconds", "5", "--out", (dir / "out").string()},
-      log);
+  struct Ending {  // whatever fails below, neither certbench nor anything frozen outlives the test
+    fs::path dir;
+    pid_t certbench = 0;
+    std::vector<pid_t> frozen;
+    ~Ending() {
+      for (pid_t p : frozen) ::kill(p, SIGCONT);
+      if (certbench > 0) {
+        ::kill(certbench, SIGKILL);  // its embedded server follows (parent-death signal)
+        exit_within(certbench, 30);
+      }
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } ending{dir, 0, {}};
+  ending.certbench = certbench::testing::spawn_certbench(
+      {"run", "--only", "listing", "--scale", "1000", "--stall-seconds", "5", "--out", (dir / "out").string()}, log);
+  const pid_t pid = ending.certbench;
   ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: listings · about"); }, 180)) << slurp(log);
   fs::path data;
   for (const auto& d : certbench::testing::throwaway_dirs_of(pid))
@@ -146,17 +161,14 @@ TEST(Faults, AFrozenDatabaseIsGivenUpOnAfterTheStallLimitAndItsServerStopped) {
   const auto pid_file = sys::read_file(data / "postmaster.pid");
   ASSERT_TRUE(pid_file) << data;
   const pid_t postmaster = std::stoi(*pid_file);
-  struct Thaw {  // whatever fails below, nothing of this test stays stopped
-    pid_t group;
-    ~Thaw() {
-      ::kill(-group, SIGCONT);
-      ::kill(-group, SIGKILL);
-    }
-  } thaw{postmaster};
-  ASSERT_EQ(::kill(-postmaster, SIGSTOP), 0) << "the server leads no process group of its own";
+  ending.frozen = sys::children_of(postmaster);
+  ending.frozen.push_back(postmaster);
+  ASSERT_GE(ending.frozen.size(), 2u) << "the server has no backend";
+  for (pid_t p : ending.frozen) ::kill(p, SIGSTOP);
   const auto frozen = std::chrono::steady_clock::now();
   const auto code = exit_within(pid, 120);
   ASSERT_TRUE(code) << "certbench did not give up on its frozen database: " << slurp(log);
+  ending.certbench = 0;  // reaped: its pid may be another process's now
   EXPECT_EQ(*code, 3) << slurp(log);
   EXPECT_GE(std::chrono::steady_clock::now() - frozen, std::chrono::seconds(5)) << slurp(log);
   const auto run = results::load(dir / "out" / "results.json");
@@ -171,8 +183,8 @@ TEST(Faults, AFrozenDatabaseIsGivenUpOnAfterTheStallLimitAndItsServerStopped) {
     }
   EXPECT_EQ(said, 1u) << slurp(log);
   EXPECT_FALSE(sys::process_alive(postmaster)) << "the frozen server was left running";
+  ending.frozen.clear();
   EXPECT_TRUE(certbench::testing::throwaway_dirs_of(pid).empty()) << "a folder of the run was left";
-  fs::remove_all(dir);
 }
 
 // The database dies while a seed loads its tables: certbench stops within a minute with exit 3 and

@@ -117,7 +117,13 @@ bool is_our_postmaster(pid_t pid, const fs::path& data_dir) {
 }
 
 void stop_postmaster(pid_t pid) noexcept {
-  // Fast shutdown (SIGINT) rolls back open transactions and exits; SIGQUIT if it hangs.
+  // Frozen backends (SIGSTOP: each leads a session of its own) would hold the postmaster's
+  // shutdown: continued first. Fast shutdown (SIGINT) rolls back open transactions and exits;
+  // SIGQUIT if it hangs.
+  try {
+    for (pid_t child : sys::children_of(pid)) ::kill(child, SIGCONT);
+  } catch (...) {  // nothing to continue
+  }
   if (sys::signal_and_wait(pid, SIGINT, 60s)) return;
   if (sys::signal_and_wait(pid, SIGQUIT, 10s)) return;
   sys::signal_and_wait(pid, SIGKILL, 5s);

@@ -66,6 +66,7 @@ void run_rounds(const ListingRunSpec& spec, std::int64_t user, std::vector<Subje
   rs.slow_call = spec.slow_call;
   rs.max_rounds = spec.max_rounds;
   rs.server_time_from = spec.server_in_rounds_from;
+  rs.heartbeat = spec.heartbeat;
   // Counted after the warm-up: preparing the statements is not part of a call's cost.
   rs.after_warmup = [&subjects] {
     for (auto& s : subjects) s.session->db->reset_stats();

@@ -23,6 +23,7 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
       const auto took = Clock::now() - t0;
       slowest = std::max(slowest, took);
       if (spec.server_time && took >= spec.server_time_from) read_server[k] = true;
+      if (spec.heartbeat) spec.heartbeat();
     }
   }
   if (spec.after_warmup) spec.after_warmup();
@@ -81,6 +82,7 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
         if (plan_known) s.server_plan_seconds.push_back(server_plan / static_cast<double>(s.batch));
       }
       s.calls_made += s.batch;
+      if (spec.heartbeat) spec.heartbeat();
     }
   if (spec.after_rounds) spec.after_rounds();
 
@@ -101,6 +103,7 @@ unsigned run_rounds(std::vector<RoundSubject>& subjects, const RoundsSpec& spec)
       if (const auto peak = heap.peak()) s.peak_heap.push_back(static_cast<double>(*peak));
       if (const auto allocations = heap.allocations()) s.allocations.push_back(static_cast<double>(*allocations));
       if (const auto bytes = heap.bytes_allocated()) s.bytes_allocated.push_back(static_cast<double>(*bytes));
+      if (spec.heartbeat) spec.heartbeat();
     }
   return round;
 }

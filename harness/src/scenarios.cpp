@@ -128,9 +128,11 @@ std::string RunCollector::progress() const {
   return progress_;
 }
 
-void RunCollector::fail(std::string reason) {
+bool RunCollector::fail(std::string reason) {
   std::lock_guard lock(mutex_);
+  if (run_.complete) return false;
   if (run_.failure.empty()) run_.failure = std::move(reason);
+  return true;
 }
 
 results::Run RunCollector::snapshot() const {
@@ -244,13 +246,13 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
       std::lock_guard lock(mutex_);
       run_.plans.insert(run_.plans.begin(), plans.begin(), plans.end());
     }
-  } catch (const Error& e) {
+  } catch (const Error& e) {  // (a watchdog's reason, when it came first, stands)
     std::lock_guard lock(mutex_);
-    run_.failure = std::string(scenario) + ": " + first_line(e.what());
+    if (run_.failure.empty()) run_.failure = std::string(scenario) + ": " + first_line(e.what());
     code = e.code();
   } catch (const std::exception& e) {  // not certbench's own: still keep what was measured
     std::lock_guard lock(mutex_);
-    run_.failure = std::string(scenario) + ": internal error: " + first_line(e.what());
+    if (run_.failure.empty()) run_.failure = std::string(scenario) + ": internal error: " + first_line(e.what());
     code = ExitCode::environment;
   }
   if (progress) progress({"analysing", "deltas and claims", 0});

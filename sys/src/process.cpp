@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <filesystem>
+#include <sstream>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -148,6 +150,26 @@ std::string process_name(pid_t pid) {
   std::string name;
   std::getline(in, name);
   return name;
+}
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    if (rest >> state >> ppid && ppid == pid) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
 }
 
 RunResult run_capture(const std::vector<std::string>& argv_in,
@@ -370,9 +392,7 @@ std::string LineProcess::error_output() {
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept {
   if (!process_alive(pid)) return true;
   kill(pid, signal);
-  // A stopped process (SIGSTOP, a frozen server) acts on the signal only once continued — and a
-  // server's children, in the group it leads, too: a postmaster waits for its backends to exit.
-  kill(getpgid(pid) == pid ? -pid : pid, SIGCONT);
+  kill(pid, SIGCONT);  // a stopped process (SIGSTOP, a frozen server) acts on the signal once continued
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     (void)try_wait(pid);  // reap it if it is our child

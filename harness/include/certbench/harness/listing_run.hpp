@@ -74,6 +74,8 @@ struct ListingRunSpec {
   std::vector<std::string_view> implementations;
   /// How the sessions are opened (the tests' regressions come in here: harness::replacing).
   ListingOpener open = open_listing_session;
+  /// After every call, untimed (RoundsSpec::heartbeat): e.g. a watchdog's kick.
+  std::function<void()> heartbeat;
 };
 
 /// Measures every (listing, implementation) pair of spec.listings; `progress` hears which listing

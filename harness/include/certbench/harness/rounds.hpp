@@ -80,6 +80,9 @@ struct RoundsSpec {
   /// the fewest whose range is a 95% interval (the sign test) …
   unsigned heap_calls = 9;
   unsigned heap_calls_slow = 6;  ///< … or this many when the slowest warm-up call took `slow_call`
+  /// After every call — warm-up, timed (after its round's figures are taken) and metered — a sign
+  /// of progress, e.g. a watchdog's kick: a slow subject's rounds can take minutes.
+  std::function<void()> heartbeat;
 };
 
 /// Runs the rounds; returns how many were made. Exceptions from a subject propagate.

@@ -141,9 +141,9 @@ class RunCollector {
   [[nodiscard]] results::Run snapshot() const;
   /// The scenario and point under way, "" before and after (thread-safe).
   [[nodiscard]] std::string progress() const;
-  /// Marks the run failed with `reason` unless it already failed (thread-safe): for a watchdog
-  /// that ends the process while measure() is blocked.
-  void fail(std::string reason);
+  /// Marks the run failed with `reason` unless it already failed or ended (thread-safe): for a
+  /// watchdog that ends the process while measure() is blocked. False when it had ended whole.
+  bool fail(std::string reason);
 
  private:
   void add(std::vector<results::Series> series);

@@ -2,7 +2,8 @@
 // The API over HTTP as `certbench run --only http` measures it (docs/api-load.md): `certbench serve`
 // started in this process on a free loopback port, each listing endpoint of every implementation
 // driven by wrk (closed loop) at each connection count, then by the open-loop generator
-// (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum — the same
+// (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum (else the
+// fastest measured's) — the same
 // schedule for every implementation — implementations interleaved in repetitions so every
 // figure has an interval, and every endpoint's answer verified.
 //

@@ -45,6 +45,9 @@ std::optional<std::uint64_t> resident_bytes() noexcept;
 /// The executable name (/proc/PID/comm) of a process, "" if unknown.
 std::string process_name(pid_t pid);
 
+/// The processes whose parent is `pid` (from /proc), e.g. a postmaster's backends.
+std::vector<pid_t> children_of(pid_t pid);
+
 struct RunResult {
   int exit_code = 0;     ///< as wait_for_exit
   std::string out;       ///< captured stdout
@@ -106,7 +109,7 @@ class LineProcess {
 };
 
 /// Sends `signal` and waits up to `timeout` for the process to be gone; true if it is. A stopped
-/// process is continued (with the process group it leads) to act on the signal.
+/// process is continued, to act on the signal.
 bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) noexcept;
 
 }  // namespace certbench::sys
