@@ -85,10 +85,12 @@ TEST_P(DatabaseKilledDuring, TheRunExitsThreeAndKeepsWhatWasMeasured) {
   const std::vector<std::string> run = {"run", "--quick", "--only", GetParam(), "--scale", "1000"};
   auto args = run;
   args.insert(args.end(), {"--out", (dir / "out").string(), "--dsn", cluster.dsn()});
+  if (std::string(GetParam()) == "compare") args.insert(args.end(), {"--compare-binary", CERTBENCH_BINARY});
   const pid_t pid = certbench::testing::spawn_certbench(args, log);
   // Once the family is under way (its scenario's line in the log), kill the server.
   const std::map<std::string, std::string> scenario{
-      {"listing,loop", "listings"}, {"caching", "caching"}, {"saves", "file saves"}, {"http", "the API over HTTP"}};
+      {"listing,loop", "listings"}, {"caching", "caching"},      {"saves", "file saves"},
+      {"http", "the API over HTTP"}, {"indexes", "index sets"}, {"compare", "base against head"}};
   ASSERT_TRUE(eventually([&] { return has(slurp(log), "certbench: " + scenario.at(GetParam()) + " · about"); }, 120))
       << slurp(log);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
@@ -121,7 +123,8 @@ TEST_P(DatabaseKilledDuring, TheRunExitsThreeAndKeepsWhatWasMeasured) {
   EXPECT_TRUE(results::load(dir / "next" / "results.json").complete);
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, DatabaseKilledDuring, ::testing::Values("listing,loop", "caching", "saves", "http"),
+INSTANTIATE_TEST_SUITE_P(Families, DatabaseKilledDuring,
+                         ::testing::Values("listing,loop", "caching", "saves", "http", "indexes", "compare"),
                          [](const ::testing::TestParamInfo<const char*>& param) {
                            std::string name = param.param;
                            return name == "listing,loop" ? std::string("listings") : name;
