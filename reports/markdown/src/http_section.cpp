@@ -60,8 +60,8 @@ std::string open_loop_part(const results::Run& run, const std::vector<const resu
       "request *i* due at start + *i*/rate over at most " +
       fmt::format("{:.0f}", series.front()->parameter("connections").value_or(0)) +
       " connections — at a share of the endpoint's capacity (the most requests per second `optimized` answered in "
-      "the closed loop, else the fastest implementation measured), **the same schedule for every implementation**, so a slower one falls behind instead of "
-      "slowing the clock. Response times count from each request's intended start; a request not answered "
+      "the closed loop, else the fastest implementation measured), **the same schedule for every "
+      "implementation**, so a slower one falls behind instead of slowing the clock. Response times count from each request's intended start; a request not answered "
       "within the deadline is dropped and counted as failed, beyond every answer: a percentile those reach is "
       "not shown (—). Implementations interleaved in windows; each percentile the median of the windows' own; "
       "a sample of the good answers' bodies was checked against the in-process naive page. An implementation is "

@@ -34,9 +34,9 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
   using results::Metric;
   if (series.empty()) return;
   p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity\n");
-  p.wrapped("(the most req/s of optimized in the closed loop, else of the fastest measured), the same for every implementation; response times from each "
-            "request's intended start, medians of the windows'; '-': requests without a good answer reached that "
-            "percentile");
+  p.wrapped("(the most req/s of optimized in the closed loop, else of the fastest measured), the same for every "
+            "implementation; response times from each request's intended start, medians of the windows'; '-': "
+            "requests without a good answer reached that percentile");
   const auto w = path_width(series, "endpoint");
   p.print("  {:<{}} {:<9} {:>5} {:>8} {:>8} {:>8} {:>8} {:>6}  {}\n", "endpoint", w, "impl", "load", "offered",
           "answered", "p50", "p99", "failed", "answered vs naive");

@@ -154,8 +154,8 @@ std::string to_json(const Report& report);
 
 /// `run` as a baseline: the same model, less the samples no gate reads across runs (every one but
 /// the peak heap's: latency, event-loop lag, throughput per repetition, CPU and pool waits per
-/// call) unless `keep_samples`, and less the compare series and builds (a head/base comparison is judged within its own run). Refuses (InputError
-/// naming `origin`) an incomplete run.
+/// call) unless `keep_samples`, and less the compare series and builds (a head/base comparison is
+/// judged within its own run). Refuses (InputError naming `origin`) an incomplete run.
 results::Run make_baseline(const results::Run& run, std::string_view origin, bool keep_samples = false);
 
 }  // namespace certbench::gate

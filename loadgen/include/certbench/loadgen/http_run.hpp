@@ -3,9 +3,8 @@
 // started in this process on a free loopback port, each listing endpoint of every implementation
 // driven by wrk (closed loop) at each connection count, then by the open-loop generator
 // (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum (else the
-// fastest measured's) — the same
-// schedule for every implementation — implementations interleaved in repetitions so every
-// figure has an interval, and every endpoint's answer verified.
+// fastest measured's) — the same schedule for every implementation — implementations interleaved
+// in repetitions so every figure has an interval, and every endpoint's answer verified.
 //
 // Verification: before and after each endpoint's load, one request per implementation is read
 // whole and checked — status 200, Content-Type application/json, a Server-Timing header, and the
