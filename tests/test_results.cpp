@@ -9,6 +9,7 @@
 #include "certbench/core/errors.hpp"
 #include "certbench/results/advice.hpp"
 #include "certbench/results/analysis.hpp"
+#include "certbench/results/format.hpp"
 #include "certbench/results/json.hpp"
 #include "certbench/results/statistics.hpp"
 #include <nlohmann/json.hpp>
@@ -304,6 +305,10 @@ TEST(Results, ClaimVerdictsFollowTheInterval) {
   // Nothing to judge on.
   results::Run empty;
   for (const auto& x : judge(empty, entries)) EXPECT_EQ(x.outcome, Outcome::not_measured);
+  // A resample with a baseline median of 0 has no finite reduction: said so, not printed as a number.
+  v = judged(1e-3, 0.5e-3, 0.01);
+  v[0].measured = Interval{50, std::numeric_limits<double>::lowest(), 70};
+  EXPECT_EQ(verdict_figure(v[0]), "50.0% (unbounded below to 70.0%)");
 }
 
 TEST(Results, TheCompiledClaimsTableHoldsTheReviewsFourClaims) {

@@ -75,7 +75,8 @@ std::string interval_text(const Interval& i, const std::function<std::string(dou
 }
 
 std::string verdict_value(const Verdict& v, double x) {
-  if (v.unit == "percent") return percent(x / 100);  // a verdict's percent is already x100
+  // A verdict's percent is already x100. A reduction from a factor of 0 has no finite bound.
+  if (v.unit == "percent") return x <= -1e300 ? std::string("unbounded below") : percent(x / 100);
   if (v.unit == "factor") return factor(x);
   if (v.unit == "seconds") return duration(x);
   if (v.unit == "bytes") return human_bytes(x);
