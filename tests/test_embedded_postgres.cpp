@@ -9,6 +9,7 @@
 #include "certbench/db/connection.hpp"
 #include "certbench/db/embedded_postgres.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/proc.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 

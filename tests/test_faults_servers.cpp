@@ -25,6 +25,7 @@
 #include "certbench/results/json.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/net.hpp"
+#include "certbench/sys/proc.hpp"
 #include "certbench/sys/process.hpp"
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"

@@ -17,6 +17,7 @@
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/net.hpp"
+#include "certbench/sys/proc.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"
 #include "certbench/sys/users.hpp"

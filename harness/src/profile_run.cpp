@@ -19,6 +19,7 @@
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/impl_common/certificate_rows.hpp"
+#include "certbench/sys/proc.hpp"
 #include "certbench/sys/process.hpp"
 #include "certbench/sys/shutdown.hpp"
 

@@ -16,7 +16,7 @@
 #include "certbench/loadgen/fetch.hpp"
 #include "certbench/loadgen/open_loop.hpp"
 #include "certbench/loadgen/wrk.hpp"
-#include "certbench/sys/process.hpp"
+#include "certbench/sys/proc.hpp"
 #include "run_parts.hpp"
 
 namespace certbench::loadgen::detail {

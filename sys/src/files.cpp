@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "certbench/core/errors.hpp"
-#include "certbench/sys/process.hpp"
+#include "certbench/sys/proc.hpp"
 
 namespace fs = std::filesystem;
 

@@ -6,9 +6,6 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <filesystem>
-#include <sstream>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +15,7 @@
 #include <unistd.h>
 
 #include "certbench/core/errors.hpp"
+#include "certbench/sys/proc.hpp"
 
 extern char** environ;
 
@@ -105,71 +103,6 @@ std::optional<int> try_wait(pid_t pid) {
   if (r == 0) return std::nullopt;
   if (r < 0) return 255;  // not our child or already reaped: treat as gone
   return decode_status(status);
-}
-
-std::optional<unsigned long long> process_start_time(pid_t pid) noexcept {
-  try {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat;
-    if (!std::getline(in, stat)) return std::nullopt;
-    // Field 2 (comm) may contain spaces and parentheses: parse after the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::size_t pos = close + 2;  // now at field 3 (state)
-    if (pos < stat.size() && stat[pos] == 'Z') return std::nullopt;  // zombie: as good as gone
-    for (int field = 3; field < 22; ++field) {
-      pos = stat.find(' ', pos);
-      if (pos == std::string::npos) return std::nullopt;
-      ++pos;
-    }
-    return std::stoull(stat.substr(pos, stat.find(' ', pos) - pos));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-bool process_alive(pid_t pid) noexcept {
-  if (pid <= 0) return false;
-  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
-  return process_start_time(pid).has_value();
-}
-
-std::optional<std::uint64_t> resident_bytes() noexcept {
-  try {
-    std::ifstream in("/proc/self/statm");
-    std::uint64_t size = 0, resident = 0;
-    if (!(in >> size >> resident)) return std::nullopt;
-    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-std::string process_name(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(in, name);
-  return name;
-}
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string stat;
-    std::getline(in, stat);
-    // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 1));
-    std::string state;
-    long ppid = 0;
-    if (rest >> state >> ppid && ppid == pid) out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
 }
 
 RunResult run_capture(const std::vector<std::string>& argv_in,

@@ -6,6 +6,7 @@
 
 #include "certbench/db/connection.hpp"
 #include "certbench/sys/files.hpp"
+#include "certbench/sys/proc.hpp"
 
 namespace fs = std::filesystem;
 
@@ -70,12 +71,9 @@ std::optional<int> exit_within(pid_t pid, double seconds) {
 }
 
 std::optional<pid_t> process_in(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const auto name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::error_code link_ec;
-    if (fs::read_symlink(e.path() / "cwd", link_ec) == fs::path(dir)) return static_cast<pid_t>(std::stol(name));
+  for (const pid_t pid : sys::processes()) {
+    std::error_code ec;
+    if (fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec) == fs::path(dir)) return pid;
   }
   return std::nullopt;
 }

@@ -31,23 +31,6 @@ int wait_for_exit(pid_t pid);
 /// Like wait_for_exit but returns std::nullopt if the child is still running.
 std::optional<int> try_wait(pid_t pid);
 
-/// True if a process with this pid exists and is not a zombie.
-bool process_alive(pid_t pid) noexcept;
-
-/// The process start time (clock ticks since boot, /proc/PID/stat field 22): with the pid it
-/// identifies a process even after the pid is reused. std::nullopt if there is no such process.
-std::optional<unsigned long long> process_start_time(pid_t pid) noexcept;
-
-/// Bytes of this process resident in memory now (/proc/self/statm's resident pages), std::nullopt
-/// if unreadable.
-std::optional<std::uint64_t> resident_bytes() noexcept;
-
-/// The executable name (/proc/PID/comm) of a process, "" if unknown.
-std::string process_name(pid_t pid);
-
-/// The processes whose parent is `pid` (from /proc), e.g. a postmaster's backends.
-std::vector<pid_t> children_of(pid_t pid);
-
 struct RunResult {
   int exit_code = 0;     ///< as wait_for_exit
   std::string out;       ///< captured stdout
