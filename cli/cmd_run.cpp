@@ -196,24 +196,12 @@ int run(const RunArgs& args) {
       }
     })};
     ProgressLine progress;
-    // A database or Redis that stops answering without closing its connections (a frozen host)
-    // blocks a call for good: no timeout of libpq's or of the server's fires. Nothing moved for
-    // --stall-seconds — no point begun, no listing call returned — what was measured is written
-    // (the cleanup above) and the run exits 3.
-    sys::Watchdog watchdog(std::chrono::seconds(args.stall_seconds), [&collector, &args] {
-      const std::string where = collector.progress();
-      if (!collector.fail(fmt::format("nothing moved for {} s{}: the database or Redis stopped answering",
-                                      args.stall_seconds, where.empty() ? "" : " (" + where + ")")))
-        return;  // the run ended meanwhile (its analysis took the time)
+    plan.stall_limit = std::chrono::seconds(args.stall_seconds);
+    code = collector.measure(plan, std::ref(progress), [&collector] {  // what was measured is written by the cleanup above
       const auto partial = collector.snapshot();
       sys::shut_down(static_cast<int>(ExitCode::environment),
                      fmt::format("{}certbench: {} — results.json has the {} series measured (complete: false)",
                                  ::isatty(STDERR_FILENO) ? "\r\033[K" : "", partial.failure, partial.series.size()));
-    });
-    plan.listing_spec.heartbeat = plan.index_spec.listing.heartbeat = [&watchdog] { watchdog.kick(); };
-    code = collector.measure(plan, [&](const harness::RunProgress& p) {
-      watchdog.kick();
-      progress(p);
     });
     progress.clear();
   }

@@ -7,11 +7,15 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "certbench/harness/implementations.hpp"
 #include "certbench/harness/plans.hpp"
 #include "certbench/results/analysis.hpp"
 #include "certbench/results/statistics.hpp"
+#include "certbench/sys/shutdown.hpp"
 
 namespace certbench::harness {
 
@@ -140,9 +144,24 @@ results::Run RunCollector::snapshot() const {
   return run_;
 }
 
-ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress) {
+ExitCode RunCollector::measure(const RunPlan& requested, const std::function<void(const RunProgress&)>& progress,
+                               const std::function<void()>& on_stall) {
   using Clock = std::chrono::steady_clock;
   using Stage = RunPlan::Stage;
+  std::optional<sys::Watchdog> watchdog;
+  if (requested.stall_limit.count() > 0)
+    watchdog.emplace(requested.stall_limit, [this, &requested, &on_stall] {
+      const std::string where = this->progress();
+      if (!fail(fmt::format("nothing moved for {} s{}: the database or Redis stopped answering",
+                            requested.stall_limit.count(), where.empty() ? "" : " (" + where + ")")))
+        return;
+      if (on_stall) on_stall();
+    });
+  auto kick = [&watchdog] {
+    if (watchdog) watchdog->kick();
+  };
+  RunPlan plan = requested;  // every listing call kicks the watchdog: a slow subject's rounds take minutes
+  plan.listing_spec.heartbeat = plan.index_spec.listing.heartbeat = kick;
   auto planned = plan.planned_seconds();
   std::size_t stage = 0;
   auto stage_started = Clock::now();
@@ -153,6 +172,7 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
     scenario = name;
   };
   auto tell = [&](std::string_view detail) {
+    kick();
     {
       std::lock_guard lock(mutex_);
       progress_ = std::string(scenario) + ": " + std::string(detail);
@@ -255,6 +275,7 @@ ExitCode RunCollector::measure(const RunPlan& plan, const std::function<void(con
     if (run_.failure.empty()) run_.failure = std::string(scenario) + ": internal error: " + first_line(e.what());
     code = ExitCode::environment;
   }
+  watchdog.reset();  // the analysis waits on nothing outside this process
   if (progress) progress({"analysing", "deltas and claims", 0});
   std::lock_guard lock(mutex_);
   progress_.clear();

@@ -91,6 +91,11 @@ struct RunPlan {
   CompareRunSpec compare_spec;
   IndexRunSpec index_spec;
   std::optional<OuterScenario> http;  ///< after the file saves
+  /// A database or Redis that stops answering without closing its connections (a frozen host)
+  /// blocks a call for good: no timeout of libpq's or of the server's fires. When nothing moves for
+  /// this long — no point begun, no listing call returned — measure() fails the run and calls its
+  /// `on_stall`. 0: not watched.
+  std::chrono::seconds stall_limit{0};
 
   /// The scenarios in the order measure() runs them.
   enum class Stage { listing, compare, loop, caching, saves, http, sweep, indexes, plans };
@@ -136,13 +141,16 @@ struct RunProgress {
 class RunCollector {
  public:
   explicit RunCollector(results::Run run) : run_(std::move(run)) {}
-  ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {});
+  /// `on_stall` runs on a watchdog's thread, after fail() with the stall's reason, while the stuck
+  /// call still blocks this one: typically it ends the process (sys::shut_down).
+  ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {},
+                   const std::function<void()>& on_stall = {});
   /// A copy of the run so far (thread-safe).
   [[nodiscard]] results::Run snapshot() const;
   /// The scenario and point under way, "" before and after (thread-safe).
   [[nodiscard]] std::string progress() const;
-  /// Marks the run failed with `reason` unless it already failed or ended (thread-safe): for a
-  /// watchdog that ends the process while measure() is blocked. False when it had ended whole.
+  /// Marks the run failed with `reason` unless it already failed or ended (thread-safe): for what
+  /// ends the process while measure() is blocked. False when it had ended whole.
   bool fail(std::string reason);
 
  private:
