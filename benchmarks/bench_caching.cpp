@@ -3,7 +3,7 @@
 //   get_template_by_id/<variant>[/hit|/miss]     naive, in_process, redis
 //   get_public_templates/<variant>[/hit|/miss]
 //   spa_by_id/<variant>[/hit|/miss]              the endpoints' spa lookup
-//   prepare_certificate_data/<variant>            naive, optimized
+//   prepare_certificate_data/<variant>            naive, precomputed
 //
 // A hit cycles over every template (or spa) of the dataset, all cached beforehand; a miss drops
 // the cache before each call (outside the timing), so it measures lookup + load + store. Counters

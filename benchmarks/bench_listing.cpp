@@ -3,7 +3,7 @@
 //   <review function>/<implementation>/scale:N/page:P/keyset:K
 //
 // Family 1, every implementation: page 1 at every scale, with a fitted growth order (BigO).
-// Family 2, optimized only, at the largest scale: pages 100 and 1000 by offset, 1, 100 and 1000
+// Family 2, limited only, at the largest scale: pages 100 and 1000 by offset, 1, 100 and 1000
 // by keyset. Counters per call: round_trips, statements, rows, bytes (received) and peak_heap_bytes (jemalloc).
 //
 // Own flags (before Google Benchmark's):
@@ -140,8 +140,8 @@ void register_all(const Config& config) {
       }
     }
     auto* depth = benchmark::RegisterBenchmark(
-        fmt::format("{}/optimized", to_string(l)).c_str(), [&config, l](benchmark::State& st) {
-          run_case(st, config, {l, "optimized", static_cast<std::uint64_t>(st.range(0)), st.range(1), st.range(2) == 1});
+        fmt::format("{}/limited", to_string(l)).c_str(), [&config, l](benchmark::State& st) {
+          run_case(st, config, {l, "limited", static_cast<std::uint64_t>(st.range(0)), st.range(1), st.range(2) == 1});
         });
     depth->ArgNames({"scale", "page", "keyset"})->Unit(benchmark::kMicrosecond)->UseRealTime();
     if (config.goals) bench::with_certbench_median(depth);

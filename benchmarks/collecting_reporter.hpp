@@ -42,8 +42,8 @@ inline benchmark::internal::Benchmark* with_certbench_median(benchmark::internal
 
 /// Google Benchmark's runs as results Series (family "benchmark"), so that the goals are judged by
 /// the claims table (results/claims.json) and the runs can be written as results.json. A name
-/// "get_public_certificates/optimized/scale:1000/page:1/keyset:0/real_time" becomes path
-/// get_public_certificates, implementation optimized, parameters scale, page, keyset and threads;
+/// "get_public_certificates/limited/scale:1000/page:1/keyset:0/real_time" becomes path
+/// get_public_certificates, implementation limited, parameters scale, page, keyset and threads;
 /// a third plain part is the mode ("hit", "miss"). Each repetition is a latency sample (seconds per
 /// iteration); counters become values: round_trips, statements, rows (rows_received), bytes (bytes_received),
 /// peak_heap_bytes (peak_heap), db_round_trips, redis_round_trips.

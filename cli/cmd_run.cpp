@@ -112,7 +112,7 @@ harness::RunPlan plan_of(const RunArgs& args, const ReadyDataset& dataset, const
   return plan;
 }
 
-// The headline listings profiled naive against optimized (certbench profile's outputs), each into
+// The headline listings profiled naive against limited (certbench profile's outputs), each into
 // profile/<listing>/ beside the results, written in a temporary folder and renamed when whole.
 void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const std::string& perf, const fs::path& out) {
   for (auto spec : harness::headline_profiles(dataset.target.dsn(), args.dataset.schema, args.profile_seconds)) {
@@ -138,7 +138,7 @@ void profile_headlines(const RunArgs& args, const ReadyDataset& dataset, const s
     std::error_code ec;
     fs::rename(work, dir, ec);
     if (ec) throw EnvironmentError("cannot move the profile into " + dir.string() + ": " + ec.message());
-    note(fmt::format("profile of {} (naive against optimized) in {}", to_string(listing), dir.string()));
+    note(fmt::format("profile of {} (naive against limited) in {}", to_string(listing), dir.string()));
   }
 }
 
@@ -339,7 +339,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
       ->type_name("LIST");
   run_->add_option("--compare-binary", a.compare_binary,
                    "compare this build with an old certbench binary on timing: both builds' workers serve the "
-                   "listings' optimized and cached paths in interleaved rounds on the run's dataset (series of "
+                   "listings' limited and cached paths in interleaved rounds on the run's dataset (series of "
                    "family compare, mode base/head; certbench gate judges head/base). Only the comparison runs, "
                    "unless --only names more (docs/gate.md, \"Comparing two builds\")")
       ->type_name("OLD_CERTBENCH");
@@ -355,7 +355,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
                  "the review's, not certbench's)");
   auto* full = run_->add_flag("--full", a.full,
                               "add how cost grows: the listings on datasets of every --scales (seeded once, each in a "
-                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the optimized "
+                              "schema of its own, SCHEMA_s<scale>), with a fitted growth order, and the limited "
                               "listings' pages 1, 100 and 1000 by offset and by keyset on the largest; the index "
                               "sets judged (--only indexes); and over HTTP every listing endpoint, under wrk at 1 and 64 "
                               "connections besides 8, and beside 8, 32 and 64 uploads with io_uring saves too");
@@ -378,7 +378,7 @@ Command add_run(CLI::App& app, const CommandLine& line) {
       ->needs(listen);
   auto* profile_flag = run_->add_flag(
       "--profile", a.profile,
-      "after measuring, profile the headline listings (public, admin), naive against optimized, under perf "
+      "after measuring, profile the headline listings (public, admin), naive against limited, under perf "
       "(as certbench profile): profile/ beside the results, linked from the report");
   run_->add_option("--profile-seconds", a.profile_seconds, "with --profile: sampled seconds per implementation")
       ->type_name("S")

@@ -37,7 +37,7 @@ std::string pgbench_statement(const std::string& text, const std::vector<db::Par
   return sets + sql + ";\n";
 }
 
-// The page's one statement (review, optimized) as a pgbench script.
+// The page's one statement (review, limited) as a pgbench script.
 void print_pgbench_script(const impl_optimized::Listings::Statement& st, const std::string& schema) {
   std::string defines;
   const std::string body = pgbench_statement(st.sql, st.params, "p", defines);
@@ -67,14 +67,14 @@ int show(const ShowArgs& args) {
   page.validate();
   if (args.pgbench_script && (a.impl == "naive" || a.impl == "parallel"))
     throw UsageError("--pgbench-script: the " + a.impl + " implementation's statements do not run on one session " +
-                     "as one script (use review, optimized, cached or pipelined)");
+                     "as one script (use review, limited, cached or pipelined)");
 
   auto dataset = ensure_dataset(args.dataset);
   auto session = harness::open_listing_session(dataset.target.dsn(), args.dataset.schema, a.impl);
   db::Connection& connection = *session.db;
   if (page.after && !session.listings->serves_keyset())
     throw UsageError("--after: the " + a.impl +
-                     " implementation serves numbered pages only (use --page, or --impl optimized, pipelined, parallel "
+                     " implementation serves numbered pages only (use --page, or --impl limited, pipelined, parallel "
                      "or cached)");
   if (args.pgbench_script && a.impl == "pipelined") {
     print_pgbench_pipeline(impl_optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
@@ -82,7 +82,7 @@ int show(const ShowArgs& args) {
   }
   if (args.pgbench_script) {
     const impl_optimized::Listings listings(connection, a.impl == "review" ? impl_optimized::Strategy::union_all
-                                                                        : impl_optimized::Strategy::per_branch_limit);
+                                                                        : impl_optimized::Strategy::limited_branches);
     print_pgbench_script(listings.statement(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;
   }
@@ -139,7 +139,7 @@ Command add_show(CLI::App& app) {
       ->excludes(page);
   sub->add_flag("--json", st->args.json, "print one JSON object: rows, stats, next_cursor");
   sub->add_flag("--pgbench-script", st->args.pgbench_script,
-                "print the page's statement as a pgbench script (review, optimized, cached; pipelined: its statements "
+                "print the page's statement as a pgbench script (review, limited, cached; pipelined: its statements "
                 "inside \\startpipeline … \\endpipeline), to compare with pgbench");
   st->dataset.add(*sub, st->args.dataset);
   return {sub, [st] {

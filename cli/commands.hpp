@@ -130,7 +130,7 @@ inline constexpr std::int64_t kNoUser = INT64_MIN;
 /// Which page of which listing, from which implementation (show and load).
 struct PageArgs {
   Listing listing = Listing::public_certificates;
-  std::string impl = "optimized";
+  std::string impl = "limited";
   std::int64_t page = 1;
   std::int64_t size = 20;
   std::int64_t user = kNoUser;  ///< --user, for the user listing only

@@ -40,7 +40,7 @@ const std::map<std::string, std::string> kOptionOf = {
     {"schema", "--schema NAME"},
     {"foreign_schema", "--force, or --schema NAME"},
     {"data_dir", "--data-dir"},
-    {"keyset_review", "--page N, or --impl optimized"},
+    {"keyset_review", "--page N, or --impl limited"},
     {"after", "--after"},
     {"listen", "--listen"},
 };

@@ -116,7 +116,7 @@ TEST_F(CallAnatomy, TheBestListingsArePlannedOnceTheReviewsOnEveryCall) {
   db::Connection stats(dsn());
   const std::int64_t user = impl_common::busiest_owner(dsn(), kSchema);
   for (const auto listing : {Listing::public_certificates, Listing::user_certificates, Listing::certificates_endpoint})
-    for (const std::string_view impl : {"optimized", "pipelined", "review"}) {
+    for (const std::string_view impl : {"limited", "pipelined", "review"}) {
       auto session = harness::open_listing_session(dsn(), kSchema, impl);
       const PageRequest page{2, 20, std::nullopt};
       // Prepared, and past PostgreSQL's five custom plans before it weighs a generic one.
@@ -142,7 +142,7 @@ TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
   spec.dsn = dsn();
   spec.schema = kSchema;
   spec.listings = {Listing::public_certificates, Listing::all_certificates_with_users};
-  spec.implementations = {"naive", "review", "optimized"};
+  spec.implementations = {"naive", "review", "limited"};
   spec.budget_per_listing = std::chrono::milliseconds(300);
   spec.min_rounds = 9;
   const auto series = harness::to_series(harness::measure_listings(spec), 20, 2000, results::family::listing);
@@ -170,25 +170,25 @@ TEST_F(CallAnatomy, EachListingCallSplitsIntoTheClientTheServerAndWaiting) {
     by[key] = *a;
   }
   // Planned once against planned every call: the best listing's planning per call is nothing.
-  EXPECT_EQ(*by["get_public_certificates optimized"].planning, 0.0);
+  EXPECT_EQ(*by["get_public_certificates limited"].planning, 0.0);
   EXPECT_GT(*by["get_public_certificates review"].planning, 0.0);
   // The naive admin listing waits for 25 round trips a page (a statement per kind, and a user per
-  // row), the optimized one for one.
+  // row), the limited one for one.
   const auto& naive = by["get_all_certificates_with_users naive"];
-  const auto& best = by["get_all_certificates_with_users optimized"];
+  const auto& best = by["get_all_certificates_with_users limited"];
   ASSERT_TRUE(naive.waiting.has_value());
   ASSERT_TRUE(best.waiting.has_value());
   EXPECT_GT(*naive.waiting, *best.waiting);
 }
 
-// Decoding is marked by every listing implementation: naive's per table, optimized's loop, the
+// Decoding is marked by every listing implementation: naive's per table, limited's loop, the
 // pipelined listing's merge (sort keys and the page's rows); always within the client's CPU.
 TEST_F(CallAnatomy, DecodingIsApartWithinTheClientsCpuWhereTheImplementationMarksIt) {
   harness::ListingRunSpec spec;
   spec.dsn = dsn();
   spec.schema = kSchema;
   spec.listings = {Listing::public_certificates};
-  spec.implementations = {"naive", "optimized", "pipelined"};
+  spec.implementations = {"naive", "limited", "pipelined"};
   spec.budget_per_listing = std::chrono::milliseconds(200);
   spec.min_rounds = 5;
   const auto series = harness::to_series(harness::measure_listings(spec), 20, 2000, results::family::listing);
@@ -206,9 +206,9 @@ TEST_F(CallAnatomy, DecodingIsApartWithinTheClientsCpuWhereTheImplementationMark
       EXPECT_LE((*decode)[i], own[i] + 1e-9) << s.key() << " round " << i << ": decoding is part of the client's CPU";
     }
   }
-  // The naive page decodes every public row (about 1,000 here), the optimized one its 20.
-  ASSERT_TRUE(by["naive"].decode_cpu && by["optimized"].decode_cpu && by["pipelined"].decode_cpu);
-  EXPECT_GT(*by["naive"].decode_cpu, 10 * *by["optimized"].decode_cpu);
+  // The naive page decodes every public row (about 1,000 here), the limited one its 20.
+  ASSERT_TRUE(by["naive"].decode_cpu && by["limited"].decode_cpu && by["pipelined"].decode_cpu);
+  EXPECT_GT(*by["naive"].decode_cpu, 10 * *by["limited"].decode_cpu);
   EXPECT_GT(*by["naive"].decode_cpu, 10 * *by["pipelined"].decode_cpu);
 }
 
@@ -217,7 +217,7 @@ TEST_F(CallAnatomy, ServerTimeReadAroundTheTimedCallsLeavesWaitingForEveryListin
   spec.dsn = dsn();
   spec.schema = kSchema;
   spec.listings = {Listing::public_certificates, Listing::all_certificates_with_users};
-  spec.implementations = {"naive", "optimized"};
+  spec.implementations = {"naive", "limited"};
   spec.budget_per_listing = std::chrono::milliseconds(200);
   spec.min_rounds = 9;
   spec.server_in_rounds_from = std::chrono::milliseconds(0);  // every listing, however fast

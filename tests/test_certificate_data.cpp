@@ -33,10 +33,10 @@ TEST(CertificateData, BothVariantsAgreeOnEveryCertificateAndSetting) {
        {StorageSettings{}, StorageSettings{"/srv/media/", "https://cdn.example.org", "files"},
         StorageSettings{"./data/../media", "http://localhost:8000/", "/"}, StorageSettings{"/", "https://x.test/", ""}}) {
     auto naive = harness::make_certificate_data("naive", settings);
-    auto optimized = harness::make_certificate_data("optimized", settings);
+    auto precomputed = harness::make_certificate_data("precomputed", settings);
     for (const auto& row : rows) {
       const auto a = naive->prepare_certificate_data(row);
-      ASSERT_EQ(a, optimized->prepare_certificate_data(row)) << settings.media_root << " " << row.file_path;
+      ASSERT_EQ(a, precomputed->prepare_certificate_data(row)) << settings.media_root << " " << row.file_path;
       if (a.image_path) ++with_image;
     }
   }

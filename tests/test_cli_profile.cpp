@@ -45,7 +45,7 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   if (const auto why = perf_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const auto parent = fresh_dir("profile");
   const auto out = parent / "p";
-  const auto r = run_certbench({"profile", "public", "--impl", "naive", "--against", "optimized", "--seconds", "1",
+  const auto r = run_certbench({"profile", "public", "--impl", "naive", "--against", "limited", "--seconds", "1",
                                 "--scale", "1000", "--schema", "cli_profile", "--out", out.string(), "--keep-perf-data",
                                 "--dsn", shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -53,7 +53,7 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   EXPECT_TRUE(has(r.out, "without perf")) << r.out;
   EXPECT_TRUE(has(r.out, "by self time")) << r.out;
   EXPECT_TRUE(has(r.out, "grew the most")) << r.out;
-  for (const char* impl : {"naive", "optimized"})
+  for (const char* impl : {"naive", "limited"})
     for (const char* file : {"client.folded", "client.svg", "client.top.txt", "server.folded", "server.svg",
                              "server.top.txt", "explain.txt"}) {
       const auto path = out / impl / file;
@@ -63,7 +63,7 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   for (const char* file : {"summary.txt", "diff.client.txt", "diff.server.txt"}) EXPECT_TRUE(fs::exists(out / file)) << file;
   // Kept: one recording of every CPU, split by thread into the two sides, where perf may make one
   // (root with CAP_PERFMON, or perf_event_paranoid <= 0); else one recording a side.
-  for (const char* impl : {"naive", "optimized"}) {
+  for (const char* impl : {"naive", "limited"}) {
     const bool machine = fs::exists(out / impl / "perf.data");
     const bool sides = fs::exists(out / impl / "client.perf.data") && fs::exists(out / impl / "server.perf.data");
     EXPECT_TRUE(machine != sides) << impl << ": one recording of every CPU, or one a side";
@@ -86,10 +86,10 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   // Each side holds its own processes' samples and none of the other's.
   EXPECT_FALSE(has(naive_client, "PostgresMain")) << naive_client.substr(0, 4000);
   EXPECT_FALSE(has(naive_server, "certbench::")) << naive_server.substr(0, 4000);
-  // The optimized one reads each table's newest public rows through an index.
-  const auto optimized_server = slurp(out / "optimized" / "server.folded");
-  EXPECT_TRUE(any_of_in(optimized_server, {"ExecIndexScan", "IndexNext", "index_getnext_slot", "btgettuple"}))
-      << optimized_server.substr(0, 4000);
+  // The limited one reads each table's newest public rows through an index.
+  const auto limited_server = slurp(out / "limited" / "server.folded");
+  EXPECT_TRUE(any_of_in(limited_server, {"ExecIndexScan", "IndexNext", "index_getnext_slot", "btgettuple"}))
+      << limited_server.substr(0, 4000);
   // Each line of folded stacks is "frame;frame;... count".
   std::istringstream in(naive_client);
   for (std::string line; std::getline(in, line);) {
@@ -104,8 +104,8 @@ TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor
   EXPECT_TRUE(has(naive_explain, "Seq Scan")) << naive_explain;
   EXPECT_TRUE(has(naive_explain, "Buffers:")) << naive_explain;
   EXPECT_TRUE(has(naive_explain, "ms in the server")) << naive_explain;
-  const auto optimized_explain = slurp(out / "optimized" / "explain.txt");
-  EXPECT_TRUE(has(optimized_explain, "Index")) << optimized_explain;
+  const auto limited_explain = slurp(out / "limited" / "explain.txt");
+  EXPECT_TRUE(has(limited_explain, "Index")) << limited_explain;
   fs::remove_all(parent);
 }
 
@@ -162,7 +162,7 @@ TEST(CliProfile, RunWithProfileLinksTheHeadlineProfilesFromItsReport) {
                                 shared_cluster().dsn()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* listing : {"get_public_certificates", "get_all_certificates_with_users"}) {
-    for (const char* impl : {"naive", "optimized"})
+    for (const char* impl : {"naive", "limited"})
       for (const char* file : {"client.svg", "server.svg", "client.top.txt", "explain.txt"})
         EXPECT_TRUE(fs::exists(out / "profile" / listing / impl / file)) << listing << "/" << impl << "/" << file;
     EXPECT_TRUE(fs::exists(out / "profile" / listing / "diff.client.txt")) << listing;
@@ -172,7 +172,7 @@ TEST(CliProfile, RunWithProfileLinksTheHeadlineProfilesFromItsReport) {
   const auto md = slurp(out / "report.md");
   ASSERT_TRUE(has(md, "## Profiles")) << md.substr(md.size() > 3000 ? md.size() - 3000 : 0);
   EXPECT_TRUE(has(md, "(profile/get_public_certificates/naive/client.svg)"));
-  EXPECT_TRUE(has(md, "(profile/get_all_certificates_with_users/optimized/server.svg)"));
+  EXPECT_TRUE(has(md, "(profile/get_all_certificates_with_users/limited/server.svg)"));
   EXPECT_TRUE(has(md, "(profile/get_public_certificates/diff.client.txt)"));
   fs::remove_all(parent);
 }

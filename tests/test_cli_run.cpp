@@ -86,16 +86,16 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_EQ(families,
             (std::set<std::string>{"listing", "listing_loop", "caching", "derived", "file_save", "ceiling", "http"}));
   const auto* naive = run.find("listing/get_public_certificates/naive/page=1/scale=1000/size=20");
-  const auto* optimized = run.find("listing/get_public_certificates/optimized/page=1/scale=1000/size=20");
+  const auto* limited = run.find("listing/get_public_certificates/limited/page=1/scale=1000/size=20");
   ASSERT_NE(naive, nullptr);
-  ASSERT_NE(optimized, nullptr);
+  ASSERT_NE(limited, nullptr);
   EXPECT_EQ(naive->value(results::Metric::round_trips), 5);
-  EXPECT_EQ(optimized->value(results::Metric::round_trips), 1);
-  // The server counted the same statements (pg_stat_statements), and fewer buffers for the optimized page.
+  EXPECT_EQ(limited->value(results::Metric::round_trips), 1);
+  // The server counted the same statements (pg_stat_statements), and fewer buffers for the limited page.
   EXPECT_EQ(naive->value(results::Metric::server_statements), 5);
-  EXPECT_EQ(optimized->value(results::Metric::server_statements), 1);
-  EXPECT_LT(*optimized->value(results::Metric::shared_buffers), *naive->value(results::Metric::shared_buffers));
-  EXPECT_GT(*optimized->value(results::Metric::server_execution), 0.0);
+  EXPECT_EQ(limited->value(results::Metric::server_statements), 1);
+  EXPECT_LT(*limited->value(results::Metric::shared_buffers), *naive->value(results::Metric::shared_buffers));
+  EXPECT_GT(*limited->value(results::Metric::server_execution), 0.0);
   EXPECT_GE(naive->samples_of(results::Metric::latency)->size(), 9u);  // enough for an interval
   // Over HTTP (wrk, closed loop): each request runs the statements of the in-process call (its
   // Server-Timing count), every answer a 200, and the body the same bytes for every implementation.
@@ -117,7 +117,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_EQ(open_naive->value(results::Metric::offered_rate), open_review->value(results::Metric::offered_rate));
   EXPECT_TRUE(open_review->latency_buckets.has_value());
   // --quick measures the claim's subject over HTTP: the code before the review and its fix.
-  EXPECT_EQ(run.find("http/get_public_certificates/optimized/closed_loop/connections=8/page=1/scale=1000/size=20"), nullptr);
+  EXPECT_EQ(run.find("http/get_public_certificates/limited/closed_loop/connections=8/page=1/scale=1000/size=20"), nullptr);
   // Cache hits and misses per call, counted by each cache (naive has none); the loads' session
   // pools: its size, how many were held, one wait per request.
   std::size_t caches = 0, pools = 0;
@@ -141,7 +141,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   EXPECT_EQ(caches, 12u);  // 3 paths x (in_process, redis) x (hit, miss)
   EXPECT_GT(pools, 0u);
   // The plans behind the figures: the naive public listing's five statements, one per certificate
-  // table; the admin listing's per-row owner lookup run 20 times for a page of 20; the optimized
+  // table; the admin listing's per-row owner lookup run 20 times for a page of 20; the limited
   // public listing one statement (which nodes the planner picks at this tiny scale is
   // test_listing_plans's business, at a scale where the indexes matter).
   std::map<std::string, std::vector<const results::Plan*>> plans;
@@ -150,8 +150,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   bool owner_lookup = false;
   for (const auto* p : plans["get_all_certificates_with_users/naive"]) owner_lookup |= p->executions == 20;
   EXPECT_TRUE(owner_lookup);
-  ASSERT_EQ(plans["get_public_certificates/optimized"].size(), 1u);
-  const auto& best = *plans["get_public_certificates/optimized"].front();
+  ASSERT_EQ(plans["get_public_certificates/limited"].size(), 1u);
+  const auto& best = *plans["get_public_certificates/limited"].front();
   EXPECT_EQ(best.executions, 1u);
   EXPECT_EQ(best.rows, 20);
   EXPECT_FALSE(best.nodes.empty());
@@ -170,7 +170,7 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
                          "save_ceiling_share"})
     EXPECT_TRUE(judged.count(id)) << id;
   // Memory needs jemalloc's counters: judged in release builds, not under the sanitizers.
-  EXPECT_EQ(judged.count("memory") == 1, optimized->samples_of(results::Metric::peak_heap) != nullptr);
+  EXPECT_EQ(judged.count("memory") == 1, limited->samples_of(results::Metric::peak_heap) != nullptr);
 
   // Google Benchmark's compare.py reads two runs (a second, listings only, with the event loop at a
   // concurrency named: what the user names outranks --quick's).
@@ -215,7 +215,7 @@ TEST(CliRun, ResultsFromAnOlderSchemaOrCorruptAreRefused) {
 }
 
 // --full: the listings on datasets of several scales, a growth order fitted for each, and the
-// optimized listings' deep pages by offset and by keyset.
+// limited listings' deep pages by offset and by keyset.
 TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
   const auto out = temp_dir("certbench-test-full-");
   auto r = run_certbench({"run", "--quick", "--full", "--scales", "500,2000", "--only", "listing", "--scale", "2000",
@@ -225,7 +225,7 @@ TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
   EXPECT_TRUE(has(r.out, "against naive, times better (95% interval; paired rounds)")) << r.out;
   EXPECT_TRUE(has(r.out, "where the time goes: the median call")) << r.out;
   EXPECT_TRUE(has(r.out, "how cost grows with the dataset")) << r.out;
-  EXPECT_TRUE(has(r.out, "deep pages (optimized at scale 2,000)")) << r.out;
+  EXPECT_TRUE(has(r.out, "deep pages (limited at scale 2,000)")) << r.out;
   const auto run = results::load(out / "results.json");
   auto valid = python({"-c",
                        "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
@@ -240,14 +240,14 @@ TEST(CliRun, FullRunFitsHowCostGrowsAndMeasuresDeepPages) {
     EXPECT_GE(f.exponent.high, f.exponent.estimate);
     if (f.metric == results::Metric::latency) fitted.insert(f.path + "/" + f.implementation);
   }
-  for (const char* p : {"get_public_certificates/naive", "get_public_certificates/optimized",
+  for (const char* p : {"get_public_certificates/naive", "get_public_certificates/limited",
                         "certificates_endpoint/cached"})
     EXPECT_TRUE(fitted.count(p)) << p;
   // Deep pages: only pages that exist at this scale are measured, page 1 always, both ways.
   bool offset_1 = false, keyset_1 = false;
   for (const auto& s : run.series) {
     if (s.family != "listing_depth") continue;
-    EXPECT_EQ(s.implementation, "optimized");
+    EXPECT_EQ(s.implementation, "limited");
     EXPECT_EQ(s.value(results::Metric::rows_received), 20) << s.key();
     if (s.path == "get_public_certificates" && s.parameter("page") == 1.0)
       (s.parameter("keyset") == 1.0 ? keyset_1 : offset_1) = true;
@@ -267,7 +267,7 @@ TEST(CliRun, BenchWritesItsRunsAsResults) {
   const auto dir = temp_dir("certbench-test-bench-results-");
   auto r = run_certbench({"bench", "--suite", "listing", "--scales", "500", "--dsn", shared_cluster().dsn(), "--goals",
                           "--results", dir.string(), "--benchmark_min_time=0.001", "--benchmark_repetitions=2",
-                          "--benchmark_filter=^get_public_certificates/(naive|optimized)/scale:500/page:1/keyset:0"});
+                          "--benchmark_filter=^get_public_certificates/(naive|limited)/scale:500/page:1/keyset:0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto run = results::load(dir / "listing.results.json");
   ASSERT_EQ(run.series.size(), 2u);

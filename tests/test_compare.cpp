@@ -68,13 +68,13 @@ std::vector<std::string> serve(const std::vector<std::string>& requests) {
 TEST(CompareWorker, AnswersItsProtocolAndEveryBadRequestWithOneErrorLine) {
   seed_small();
   const std::string dsn = certbench::testing::shared_cluster().dsn();
-  const auto a = serve({"hello 1", "hello 7", "list get_public_certificates optimized 0 1 20 3", "frobnicate",
-                        std::string("open ") + kSchema + " " + dsn, "list get_public_certificates optimized 0 1 20 3",
-                        "list certificates_endpoint cached 0 1 20 2", "list nowhere optimized 0 1 20 1",
-                        "list get_public_certificates fastest 0 1 20 1", "list get_public_certificates optimized 0 1 x 1",
-                        "list get_public_certificates optimized 0 1 20 0", "list get_public_certificates optimized 0 1 20",
-                        "", "list get_public_certificates optimized 0 0 20 1",
-                        "list get_public_certificates optimized 0 1 1001 1", "quit", "hello 1"});
+  const auto a = serve({"hello 1", "hello 7", "list get_public_certificates limited 0 1 20 3", "frobnicate",
+                        std::string("open ") + kSchema + " " + dsn, "list get_public_certificates limited 0 1 20 3",
+                        "list certificates_endpoint cached 0 1 20 2", "list nowhere limited 0 1 20 1",
+                        "list get_public_certificates fastest 0 1 20 1", "list get_public_certificates limited 0 1 x 1",
+                        "list get_public_certificates limited 0 1 20 0", "list get_public_certificates limited 0 1 20",
+                        "", "list get_public_certificates limited 0 0 20 1",
+                        "list get_public_certificates limited 0 1 1001 1", "quit", "hello 1"});
   ASSERT_EQ(a.size(), 16u);  // nothing after quit
   EXPECT_TRUE(has(a[0], "certbench-worker 1 certbench ")) << a[0];
   EXPECT_TRUE(has(a[1], "error 2 protocol 7 is not spoken here")) << a[1];
@@ -208,7 +208,7 @@ TEST(CompareCli, TheSameBuildOnBothSidesIsMeasuredAndNeverARegression) {
     EXPECT_EQ(s["samples"]["latency"].size(), 16u) << s["key"];  // one per block, each on fresh sessions
     EXPECT_GE(s["values"]["batch"].get<double>(), 1) << s["key"];
   }
-  EXPECT_EQ(compare, 10u);  // optimized on four listings, cached at the endpoint; base and head each
+  EXPECT_EQ(compare, 10u);  // limited on four listings, cached at the endpoint; base and head each
   EXPECT_EQ(other, 0u);     // --compare-binary alone measures only the comparison
   ASSERT_EQ(doc["environment"]["builds"].size(), 2u);
   EXPECT_EQ(doc["environment"]["builds"][0]["role"], "base");

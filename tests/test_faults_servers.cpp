@@ -295,7 +295,7 @@ struct Serving {
   }
 };
 
-constexpr const char* kListing = "/optimized/certificates/public?size=5";
+constexpr const char* kListing = "/limited/certificates/public?size=5";
 
 }  // namespace
 
@@ -359,7 +359,7 @@ TEST(ServeFaults, TheDatabaseKilledMeans503sAndAnOrderlyStop) {
   EXPECT_EQ(s->status(kListing), 200);
   ::kill(cluster.info().postmaster_pid, SIGKILL);
   const auto started = std::chrono::steady_clock::now();
-  for (const char* impl : {"naive", "review", "optimized"}) {
+  for (const char* impl : {"naive", "review", "limited"}) {
     const std::string target = std::string("/") + impl + "/certificates/public?size=5";
     for (int i = 0; i < 2; ++i) EXPECT_EQ(s->status(target), 503) << target;
   }

@@ -62,7 +62,7 @@ results::Delta speedup(const std::string& other_key, const std::string& naive_ke
   return d;
 }
 
-// A small complete run: one listing, naive and optimized, with plans and the optimized speed-up
+// A small complete run: one listing, naive and limited, with plans and the limited speed-up
 // 12x (10x to 15x); one cache path with its database trips.
 results::Run sample_run() {
   results::Run run;
@@ -80,7 +80,7 @@ results::Run sample_run() {
   e.dataset_fingerprint = "scale=1000 seed=42 indexes=best version=1";
   run.complete = true;
   run.series.push_back(listing("naive", 5, 774, 751506, 1711504));
-  run.series.push_back(listing("optimized", 1, 20, 3350, 18048));
+  run.series.push_back(listing("limited", 1, 20, 3350, 18048));
   results::Series hit;
   hit.family = "caching";
   hit.path = "get_template_by_id";
@@ -91,7 +91,7 @@ results::Run sample_run() {
   hit.samples[Metric::latency] = std::vector<double>(30, 4e-8);
   run.series.push_back(hit);
   for (int i = 0; i < 5; ++i) run.plans.push_back(plan("naive", {"Seq Scan"}, 40));
-  run.plans.push_back(plan("optimized", {"Limit", "Merge Append", "Index Scan", "Index Scan", "Index Scan"}, 29));
+  run.plans.push_back(plan("limited", {"Limit", "Merge Append", "Index Scan", "Index Scan", "Index Scan"}, 29));
   run.deltas.push_back(speedup(run.series[1].key(), run.series[0].key(), {12, 10, 15}));
   return run;
 }
@@ -107,7 +107,7 @@ gate::Report judge(const results::Run& base, const results::Run& current,
   return gate::judge(base, "BASE.json", current, "RUN.json", policy);
 }
 
-const gate::Check* find(const gate::Report& r, const std::string& figure, const std::string& impl = "optimized") {
+const gate::Check* find(const gate::Report& r, const std::string& figure, const std::string& impl = "limited") {
   for (const auto& c : r.checks)
     if (c.figure == figure && c.implementation == impl) return &c;
   return nullptr;
@@ -181,7 +181,7 @@ TEST(Gate, AnUnchangedRunPasses) {
 TEST(Gate, ARoundTripRegressionNamesThePathTheFigureBeforeAndAfter) {
   const auto base = sample_run();
   auto current = base;
-  series_of(current, "optimized").values[Metric::round_trips] = 21;  // an N+1 came back
+  series_of(current, "limited").values[Metric::round_trips] = 21;  // an N+1 came back
   const auto r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
   EXPECT_EQ(gate::exit_code(r.verdict), ExitCode::regression);
@@ -192,7 +192,7 @@ TEST(Gate, ARoundTripRegressionNamesThePathTheFigureBeforeAndAfter) {
   EXPECT_EQ(c->current.value, 21);
   EXPECT_EQ(c->detail, "round_trips per call 1 -> 21 (allowed: exact)");
   const auto text = gate::to_text(r);
-  EXPECT_TRUE(has(text, "regression: tier 1 listing/get_public_certificates/optimized/page=1/scale=1000/size=20: "
+  EXPECT_TRUE(has(text, "regression: tier 1 listing/get_public_certificates/limited/page=1/scale=1000/size=20: "
                         "round_trips per call 1 -> 21 (allowed: exact)"))
       << text;
   EXPECT_TRUE(has(text, "gate: REGRESSION (exit 1)")) << text;
@@ -201,8 +201,8 @@ TEST(Gate, ARoundTripRegressionNamesThePathTheFigureBeforeAndAfter) {
 TEST(Gate, ToleranceAbsorbsHeapNoiseAndImprovementsPass) {
   const auto base = sample_run();
   auto current = base;
-  series_of(current, "optimized").samples[Metric::peak_heap] = std::vector<double>(30, 18048 + 60000);  // < 64 KiB more
-  series_of(current, "optimized").values[Metric::bytes_received] = 3000;  // fewer bytes: better
+  series_of(current, "limited").samples[Metric::peak_heap] = std::vector<double>(30, 18048 + 60000);  // < 64 KiB more
+  series_of(current, "limited").values[Metric::bytes_received] = 3000;  // fewer bytes: better
   auto r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::pass);
   EXPECT_EQ(find(r, "peak_heap")->outcome, Outcome::pass);
@@ -210,7 +210,7 @@ TEST(Gate, ToleranceAbsorbsHeapNoiseAndImprovementsPass) {
   EXPECT_TRUE(has(gate::to_text(r), "improved beyond their tolerance")) << gate::to_text(r);
 
   // The naive listing loading every row: 1.7 MB per call against 18 KB.
-  series_of(current, "optimized").samples[Metric::peak_heap] = std::vector<double>(30, 1711504);
+  series_of(current, "limited").samples[Metric::peak_heap] = std::vector<double>(30, 1711504);
   r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
   EXPECT_EQ(find(r, "peak_heap")->detail, "peak_heap (median per call) 18.0 kB -> 1.71 MB (allowed: within max(25%, 65.5 kB))");
@@ -238,7 +238,7 @@ TEST(Gate, ADroppedIndexFailsOnBuffersAndPlanShapeWithoutAClock) {
   auto current = base;
   current.environment.dataset_indexes = "none";
   current.environment.dataset_fingerprint = "scale=1000 seed=42 indexes=none version=1";
-  current.plans.back() = plan("optimized", {"Limit", "Sort", "Append", "Seq Scan", "Seq Scan", "Seq Scan"}, 154);
+  current.plans.back() = plan("limited", {"Limit", "Sort", "Append", "Seq Scan", "Seq Scan", "Seq Scan"}, 154);
   const auto r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
   const auto* buffers = find(r, "shared_buffers");
@@ -254,7 +254,7 @@ TEST(Gate, ADroppedIndexFailsOnBuffersAndPlanShapeWithoutAClock) {
 
 TEST(Gate, PlanShapeComparesStatementsAsASetAndCountsExecutions) {
   auto base = sample_run();
-  base.plans.push_back(plan("optimized", {"Index Scan"}, 3));
+  base.plans.push_back(plan("limited", {"Index Scan"}, 3));
   auto current = base;
   std::swap(current.plans[5], current.plans[6]);  // another order: the same shape
   EXPECT_EQ(judge(base, current).verdict, Verdict::pass);
@@ -290,8 +290,8 @@ TEST(Gate, ServerFiguresAreNotComparedAcrossPostgresVersionsOrPlannerSettings) {
 TEST(Gate, APathThatDisappearedIsARegression) {
   const auto base = sample_run();
   auto current = base;
-  std::erase_if(current.series, [](const results::Series& s) { return s.implementation == "optimized"; });
-  std::erase_if(current.plans, [](const results::Plan& p) { return p.implementation == "optimized"; });
+  std::erase_if(current.series, [](const results::Series& s) { return s.implementation == "limited"; });
+  std::erase_if(current.plans, [](const results::Plan& p) { return p.implementation == "limited"; });
   current.deltas.clear();
   const auto r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression);
@@ -304,7 +304,7 @@ TEST(Gate, APathThatDisappearedIsARegression) {
 
   // Allowed by the policy: not measured, and the rest passes.
   const auto policy = gate::parse_policy(
-      R"({"policy_version": 1, "overrides": [{"match": {"implementation": "optimized"}, "allow_missing": true,
+      R"({"policy_version": 1, "overrides": [{"match": {"implementation": "limited"}, "allow_missing": true,
           "speedup_floor": {"latency": 2}}]})",
       "p.json");
   EXPECT_EQ(judge(base, current, policy).verdict, Verdict::pass);
@@ -332,7 +332,7 @@ TEST(Gate, AnIncompleteRunExits3UnlessWhatItMeasuredRegressed) {
   EXPECT_EQ(r.verdict, Verdict::incomplete);
   EXPECT_EQ(gate::exit_code(r.verdict), ExitCode::environment);
   EXPECT_TRUE(has(find(r, "series", "in_process")->detail, "the run stopped before it (caching: lost"));
-  series_of(current, "optimized").values[Metric::rows_received] = 1000;
+  series_of(current, "limited").values[Metric::rows_received] = 1000;
   r = judge(base, current);
   EXPECT_EQ(r.verdict, Verdict::regression) << "a regression in what was measured is a fact";
 }
@@ -359,7 +359,7 @@ TEST(Gate, SpeedupFloorsAreJudgedOnTheInterval) {
   EXPECT_EQ(find(r, "speedup:latency")->baseline.text, "12.0x (10.0x to 15.0x)");
 
   // Regression wins over inconclusive.
-  series_of(current, "optimized").values[Metric::round_trips] = 2;
+  series_of(current, "limited").values[Metric::round_trips] = 2;
   EXPECT_EQ(judge(base, current).verdict, Verdict::regression);
 
   // One sample is no interval.
@@ -372,7 +372,7 @@ TEST(Gate, SpeedupsAreGatedAtTheRunsOwnScaleOnly) {
   auto base = sample_run();
   // A --full run's smaller dataset: speed-ups there are smaller by nature and not gated.
   auto small_naive = listing("naive", 5, 391, 380952, 857120);
-  auto small_opt = listing("optimized", 1, 20, 3304, 11216);
+  auto small_opt = listing("limited", 1, 20, 3304, 11216);
   small_naive.parameters["scale"] = small_opt.parameters["scale"] = 500;
   base.series.push_back(small_naive);
   base.series.push_back(small_opt);
@@ -472,7 +472,7 @@ TEST(Gate, HeadBaseCorrectsForTestingManyPathsAtOnce) {
 }
 
 TEST(Gate, HeadBaseOnSeriesUsesThePolicyAndPairsInterleavedRounds) {
-  auto base = listing("optimized", 1, 20, 3350, 18048);
+  auto base = listing("limited", 1, 20, 3350, 18048);
   auto head = base;
   for (std::size_t i = 0; i < 30; ++i) {
     base.samples[Metric::latency][i] = 500e-6 * (1 + 0.01 * static_cast<double>(i % 7));
@@ -566,7 +566,7 @@ TEST(Gate, OverridesApplyInOrderFieldByField) {
        "speedup_floor": {"latency": null, "throughput": 1}, "tolerance": {"peak_heap": {"check": false}}}
     ]})",
                                     "p.json");
-  const auto opt = p.settings_for(listing("optimized", 1, 20, 1, 1));
+  const auto opt = p.settings_for(listing("limited", 1, 20, 1, 1));
   EXPECT_EQ(opt.tolerance.at("round_trips"), (gate::Tolerance{0, 1, true}));
   EXPECT_EQ(opt.tolerance.at("peak_heap"), (gate::Tolerance{0.5, 65536, true}));
   EXPECT_EQ(opt.speedup_floor, (std::map<Metric, double>{{Metric::latency, 2}}));
@@ -583,7 +583,7 @@ TEST(Gate, TheBuiltInPolicyIsTheCommittedFile) {
   const auto from_file = gate::parse_policy(slurp(fs::path(CERTBENCH_SOURCE_DIR) / "reports/baselines/policy.json"), "f");
   EXPECT_EQ(p.defaults, from_file.defaults);
   EXPECT_EQ(p.overrides.size(), from_file.overrides.size());
-  EXPECT_EQ(p.settings_for(listing("optimized", 1, 1, 1, 1)).speedup_floor.at(Metric::latency), 2);
+  EXPECT_EQ(p.settings_for(listing("limited", 1, 1, 1, 1)).speedup_floor.at(Metric::latency), 2);
   EXPECT_FALSE(p.settings_for(listing("naive", 1, 1, 1, 1)).plan_shape);
 }
 
@@ -606,7 +606,7 @@ TEST(Gate, ABaselineKeepsWhatTheGateReadsAndDropsTimingSamples) {
 TEST(Gate, TheVerdictFileAndTheMarkdownSummary) {
   const auto base = sample_run();
   auto current = base;
-  series_of(current, "optimized").values[Metric::round_trips] = 21;
+  series_of(current, "limited").values[Metric::round_trips] = 21;
   current.deltas.front().factor = {2.5, 1.5, 4};
   const auto r = judge(base, current);
   const auto j = nlohmann::json::parse(gate::to_json(r));
@@ -619,7 +619,7 @@ TEST(Gate, TheVerdictFileAndTheMarkdownSummary) {
   EXPECT_EQ(j["counts"]["inconclusive"], 1);
   bool seen_trips = false, seen_speedup = false, seen_shape = false;
   for (const auto& c : j["checks"]) {
-    if (c["figure"] == "round_trips" && c["implementation"] == "optimized") {
+    if (c["figure"] == "round_trips" && c["implementation"] == "limited") {
       seen_trips = true;
       EXPECT_EQ(c["verdict"], "regression");
       EXPECT_EQ(c["baseline"]["value"], 1);

@@ -51,7 +51,7 @@ results::Series& fixture_series(results::Run& run, const std::string& key) {
   throw std::logic_error("no series " + key);
 }
 
-const std::string kPublicOptimized = "listing/get_public_certificates/optimized/page=1/scale=1000/size=20";
+const std::string kPublicLimited = "listing/get_public_certificates/limited/page=1/scale=1000/size=20";
 
 }  // namespace
 
@@ -82,11 +82,11 @@ TEST(GateCli, TheFixtureAgainstItselfPasses) {
 TEST(GateCli, AnEditedRoundTripCountExits1WithTheLineNamingIt) {
   const auto dir = temp_dir();
   auto run = results::load(kFixture);
-  fixture_series(run, kPublicOptimized).values[Metric::round_trips] = 21;
+  fixture_series(run, kPublicLimited).values[Metric::round_trips] = 21;
   write_run(dir / "run.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_TRUE(has(r.out, "regression: tier 1 " + kPublicOptimized + ": round_trips per call 1 -> 21 (allowed: exact)")) << r.out;
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + kPublicLimited + ": round_trips per call 1 -> 21 (allowed: exact)")) << r.out;
   EXPECT_TRUE(has(r.out, "gate: REGRESSION (exit 1)")) << r.out;
   fs::remove_all(dir);
 }
@@ -97,20 +97,20 @@ TEST(GateCli, ServerStatementsAndCacheHitsAreCountedInTier1) {
   const auto dir = temp_dir();
   auto run = results::load(kFixture);
   const std::string hit = "caching/get_template_by_id/in_process/hit/scale=1000";
-  ASSERT_TRUE(fixture_series(run, kPublicOptimized).value(Metric::server_statements).has_value());
-  fixture_series(run, kPublicOptimized).values[Metric::server_statements] = 6;
+  ASSERT_TRUE(fixture_series(run, kPublicLimited).value(Metric::server_statements).has_value());
+  fixture_series(run, kPublicLimited).values[Metric::server_statements] = 6;
   fixture_series(run, hit).values[Metric::cache_hits] = 0.5;
   fixture_series(run, hit).values[Metric::cache_misses] = 0.5;
   write_run(dir / "run.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_TRUE(has(r.out, kPublicOptimized + ": server_statements per call 1 -> 6 (allowed: exact)")) << r.out;
+  EXPECT_TRUE(has(r.out, kPublicLimited + ": server_statements per call 1 -> 6 (allowed: exact)")) << r.out;
   EXPECT_TRUE(has(r.out, hit + ": cache_hits per call 1 -> 0.5 (allowed: exact)")) << r.out;
   EXPECT_TRUE(has(r.out, hit + ": cache_misses per call 0 -> 0.5 (allowed: exact)")) << r.out;
   // More hits than before is no regression.
   fixture_series(run, hit).values[Metric::cache_hits] = 1;
   fixture_series(run, hit).values[Metric::cache_misses] = 0;
-  fixture_series(run, kPublicOptimized).values[Metric::server_statements] = 1;
+  fixture_series(run, kPublicLimited).values[Metric::server_statements] = 1;
   write_run(dir / "run.json", run);
   r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string()});
   EXPECT_NE(r.exit_code, 1) << r.out << r.err;
@@ -122,13 +122,13 @@ TEST(GateCli, ALostSpeedupExits1AndANoisyOneExits4) {
   auto run = results::load(kFixture);
   results::Delta* d = nullptr;
   for (auto& x : run.deltas)
-    if (x.other_key == kPublicOptimized && x.metric == Metric::latency) d = &x;
+    if (x.other_key == kPublicLimited && x.metric == Metric::latency) d = &x;
   ASSERT_NE(d, nullptr);
   d->factor = {2.2, 1.4, 3.5};
   write_run(dir / "noisy.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "noisy.json").string()});
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
-  EXPECT_TRUE(has(r.out, "inconclusive: tier 2 " + kPublicOptimized + ": latency speed-up 2.20x (1.40x to 3.50x) straddles"))
+  EXPECT_TRUE(has(r.out, "inconclusive: tier 2 " + kPublicLimited + ": latency speed-up 2.20x (1.40x to 3.50x) straddles"))
       << r.out;
   d->factor = {1.1, 0.9, 1.3};
   write_run(dir / "lost.json", run);
@@ -217,12 +217,12 @@ TEST(GateCli, AnIncompleteRunExits3) {
 TEST(GateCli, TheVerdictFileAndThePolicyValidateAgainstTheirSchemas) {
   const auto dir = temp_dir();
   auto run = results::load(kFixture);
-  fixture_series(run, kPublicOptimized).values[Metric::round_trips] = 21;
+  fixture_series(run, kPublicLimited).values[Metric::round_trips] = 21;
   for (auto& p : run.plans)
-    if (p.family == "listing" && p.implementation == "optimized" && p.path == "get_user_certificates")
+    if (p.family == "listing" && p.implementation == "limited" && p.path == "get_user_certificates")
       p.nodes = {"Limit", "Sort", "Seq Scan"};
   for (auto& d : run.deltas)
-    if (d.other_key == kPublicOptimized && d.metric == Metric::latency) d.factor = {2.2, 1.4, 3.5};
+    if (d.other_key == kPublicLimited && d.metric == Metric::latency) d.factor = {2.2, 1.4, 3.5};
   write_run(dir / "run.json", run);
   auto r = run_certbench({"gate", "--baseline", kFixture.string(), "--current", (dir / "run.json").string(), "--out",
                           (dir / "verdict.json").string()});
@@ -252,7 +252,7 @@ TEST(GateCli, BaselineUpdateWritesACompleteRunOnPurpose) {
   const auto run = results::load(kFixture);
   EXPECT_EQ(b.series.size(), run.series.size());
   EXPECT_EQ(b.plans, run.plans);
-  EXPECT_EQ(b.find(kPublicOptimized)->samples_of(Metric::latency), nullptr);
+  EXPECT_EQ(b.find(kPublicLimited)->samples_of(Metric::latency), nullptr);
   EXPECT_LT(fs::file_size(dir / "baselines/quick.json"), fs::file_size(kFixture));
   r = run_certbench({"gate", "--baseline", (dir / "baselines/quick.json").string(), "--current", kFixture.string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -289,12 +289,12 @@ TEST(GateEndToEnd, ADroppedIndexFailsTier1AndAnUnchangedRunDoesNot) {
 
   auto r = run_certbench({"gate", "--baseline", base, "--current", dropped});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  const std::string optimized = "listing/get_public_certificates/optimized/page=1/scale=10000/size=20";
-  EXPECT_TRUE(has(r.out, "regression: tier 1 " + optimized + ": server_buffers per call")) << r.out;
-  EXPECT_TRUE(has(r.out, "regression: tier 1 " + optimized + ": plan_shape changed")) << r.out;
+  const std::string limited = "listing/get_public_certificates/limited/page=1/scale=10000/size=20";
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + limited + ": server_buffers per call")) << r.out;
+  EXPECT_TRUE(has(r.out, "regression: tier 1 " + limited + ": plan_shape changed")) << r.out;
   // Counts that do not depend on the indexes stay put: the N+1 detector does not cry wolf.
-  EXPECT_FALSE(has(r.out, optimized + ": round_trips")) << r.out;
-  EXPECT_FALSE(has(r.out, optimized + ": server_statements")) << r.out;
+  EXPECT_FALSE(has(r.out, limited + ": round_trips")) << r.out;
+  EXPECT_FALSE(has(r.out, limited + ": server_statements")) << r.out;
   fs::remove_all(dir);
 }
 
@@ -318,12 +318,12 @@ class GateInProcess : public ::testing::Test {
 
 TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheOptimizedPathFailsTier1) {
   const auto baseline = measure();
-  const results::Run current = measure(harness::replacing("optimized", [](harness::ListingSession& s) {
+  const results::Run current = measure(harness::replacing("limited", [](harness::ListingSession& s) {
     return std::make_unique<certbench::testing::NPlusOneListings>(*s.db);
   }));
   const auto report = gate::judge(baseline, "baseline", current, "current", gate::default_policy());
   EXPECT_EQ(report.verdict, Verdict::regression);
-  const std::string key = "listing/get_public_certificates/optimized/page=1/scale=5000/size=20";
+  const std::string key = "listing/get_public_certificates/limited/page=1/scale=5000/size=20";
   std::set<std::string> failed;
   for (const auto& c : report.checks)
     if (c.outcome == Outcome::regression && c.key == key) failed.insert(c.figure);
@@ -337,7 +337,7 @@ TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheOptimizedPathFailsTier1) {
     }
 }
 
-// Two builds of the optimized paths measured interleaved in one run (base, head, base, …): a head
+// Two builds of the limited paths measured interleaved in one run (base, head, base, …): a head
 // three times as slow is caught on timing alone; the same build against itself is not. On a
 // loaded machine (ctest -j2) a path may come out inconclusive — the gate's answer to noise — but
 // never passes, and the same code never regresses. (scripts/gate-noise measures the rates.)
@@ -345,7 +345,7 @@ TEST_F(GateInProcess, ASlowerOptimizedPathFailsTier2InAnInterleavedABAndTheSameC
   const auto slower = certbench::testing::head_base_trial(
       dataset(), [](harness::ListingSession& s) { return std::make_unique<certbench::testing::SlowedListings>(*s.db, 3.0); },
       std::chrono::milliseconds(400));
-  ASSERT_EQ(slower.size(), 4u);  // the four listings' optimized
+  ASSERT_EQ(slower.size(), 4u);  // the four listings' limited
   std::size_t caught = 0;
   for (const auto& c : slower) {
     EXPECT_TRUE(c.outcome == Outcome::regression || c.outcome == Outcome::inconclusive) << c.key << ": " << c.detail;

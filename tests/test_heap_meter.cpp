@@ -84,7 +84,7 @@ TEST(HeapMeter, CountsKnownAllocationsToTheByte) {
 // The same page decodes into the same memory every time: the figure a gate can hold still.
 TEST(HeapMeter, TheSamePageHoldsTheSameHeapOnEveryCall) {
   seed("heap_small", 2000);
-  for (std::string_view impl : {"optimized", "pipelined"}) {
+  for (std::string_view impl : {"limited", "pipelined"}) {
     std::vector<std::uint64_t> peaks;
     for (int i = 0; i < 10; ++i) peaks.push_back(page_peak("heap_small", impl, Listing::public_certificates));
     const auto [low, high] = std::minmax_element(peaks.begin(), peaks.end());
@@ -94,18 +94,18 @@ TEST(HeapMeter, TheSamePageHoldsTheSameHeapOnEveryCall) {
 }
 
 // The review's second problem, measured: the naive listing holds every matching row; the
-// optimized one holds a page, whatever the size of the tables.
+// limited one holds a page, whatever the size of the tables.
 TEST(HeapMeter, NaiveHoldsTheTablesOptimizedAPage) {
   seed("heap_small", 2000);
   seed("heap_large", 40000);
   for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
     const auto naive_small = page_peak("heap_small", "naive", l);
     const auto naive_large = page_peak("heap_large", "naive", l);
-    const auto optimized_small = page_peak("heap_small", "optimized", l);
-    const auto optimized_large = page_peak("heap_large", "optimized", l);
+    const auto limited_small = page_peak("heap_small", "limited", l);
+    const auto limited_large = page_peak("heap_large", "limited", l);
     EXPECT_GT(naive_large, 10 * naive_small) << to_string(l) << ": naive grows with the tables";
     EXPECT_GT(naive_large, std::uint64_t{20} << 20) << to_string(l);
-    EXPECT_LT(optimized_large, std::uint64_t{256} << 10) << to_string(l) << ": a page, at most 256 KiB";
-    EXPECT_LT(optimized_large, optimized_small + kSampling) << to_string(l) << ": the same at 2k and 40k";
+    EXPECT_LT(limited_large, std::uint64_t{256} << 10) << to_string(l) << ": a page, at most 256 KiB";
+    EXPECT_LT(limited_large, limited_small + kSampling) << to_string(l) << ": the same at 2k and 40k";
   }
 }

@@ -41,7 +41,7 @@ loadgen::HttpRunSpec small_spec() {
   spec.schema = kSchema;
   spec.scale = 1000;
   spec.listings = {Listing::public_certificates};
-  spec.impls = {"naive", "optimized"};
+  spec.impls = {"naive", "limited"};
   spec.connections = {2};
   spec.repetitions = 2;
   spec.server_threads = 2;
@@ -50,11 +50,11 @@ loadgen::HttpRunSpec small_spec() {
   return spec;
 }
 
-// The optimized listing with the last row of each page left out: an answer fast and wrong.
+// The limited listing with the last row of each page left out: an answer fast and wrong.
 class ShortPages final : public ListingFunctions {
  public:
-  explicit ShortPages(db::Connection& c) : inner_(c, impl_optimized::Strategy::per_branch_limit) {}
-  std::string_view name() const noexcept override { return "optimized"; }
+  explicit ShortPages(db::Connection& c) : inner_(c, impl_optimized::Strategy::limited_branches) {}
+  std::string_view name() const noexcept override { return "limited"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
  protected:
@@ -130,7 +130,7 @@ TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
   EXPECT_GT(r.series[0].value(Metric::statements), r.series[1].value(Metric::statements)) << "naive's N+1";
 }
 
-// The open loop: every implementation gets the same schedule, half of optimized's closed-loop
+// The open loop: every implementation gets the same schedule, half of limited's closed-loop
 // rate; its figures count every request the schedule held, and its histogram adds up. The next
 // share is offered only to an implementation that kept up: here none can (keep_up over 1).
 TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate) {
@@ -143,15 +143,15 @@ TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate
   const auto r = loadgen::measure_http(spec);
   EXPECT_EQ(r.wrong, "");
   ASSERT_EQ(r.series.size(), 6u);
-  const auto& optimized_closed = r.series[1];
-  ASSERT_EQ(optimized_closed.implementation, "optimized");
-  ASSERT_EQ(optimized_closed.mode, "closed_loop");
-  const double capacity = optimized_closed.value(Metric::throughput).value_or(0);
+  const auto& limited_closed = r.series[1];
+  ASSERT_EQ(limited_closed.implementation, "limited");
+  ASSERT_EQ(limited_closed.mode, "closed_loop");
+  const double capacity = limited_closed.value(Metric::throughput).value_or(0);
   ASSERT_GT(capacity, 0);
   for (std::size_t i = 2; i < 4; ++i) {
     const auto& s = r.series[i];
     EXPECT_EQ(s.mode, "open_loop") << s.key();
-    EXPECT_EQ(s.implementation, i == 2 ? "naive" : "optimized");
+    EXPECT_EQ(s.implementation, i == 2 ? "naive" : "limited");
     EXPECT_EQ(s.parameter("capacity_share"), 0.5);
     EXPECT_EQ(s.parameter("connections"), 4.0);
     EXPECT_DOUBLE_EQ(s.value(Metric::offered_rate).value_or(0), 0.5 * capacity) << s.key();
@@ -232,9 +232,9 @@ TEST(HttpRun, AServerThatAnswersFastAndWrongFailsTheCheck) {
   auto spec = small_spec();
   spec.repetitions = 1;
   spec.open_session =
-      harness::replacing("optimized", [](harness::ListingSession& s) { return std::make_unique<ShortPages>(*s.db); });
+      harness::replacing("limited", [](harness::ListingSession& s) { return std::make_unique<ShortPages>(*s.db); });
   const auto r = loadgen::measure_http(spec);
-  EXPECT_NE(r.wrong.find("/optimized/certificates/public?page=1&size=20"), std::string::npos) << r.wrong;
+  EXPECT_NE(r.wrong.find("/limited/certificates/public?page=1&size=20"), std::string::npos) << r.wrong;
   EXPECT_NE(r.wrong.find("is not the in-process naive page"), std::string::npos) << r.wrong;
   EXPECT_EQ(r.series.size(), 2u) << "the figures are kept";
 }
@@ -259,8 +259,8 @@ TEST(HttpRun, EndpointTargetsAreTheApisPaths) {
             "/naive/certificates/public?page=2&size=5");
   EXPECT_EQ(loadgen::endpoint_target("review", Listing::user_certificates, 42, page),
             "/review/users/42/certificates?page=2&size=5");
-  EXPECT_EQ(loadgen::endpoint_target("optimized", Listing::all_certificates_with_users, 0, page),
-            "/optimized/admin/certificates?page=2&size=5");
+  EXPECT_EQ(loadgen::endpoint_target("limited", Listing::all_certificates_with_users, 0, page),
+            "/limited/admin/certificates?page=2&size=5");
   EXPECT_EQ(loadgen::endpoint_target("cached", Listing::certificates_endpoint, 0, page),
             "/cached/certificates?page=2&size=5");
 }

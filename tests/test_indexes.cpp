@@ -1,6 +1,6 @@
 // The index scenario (docs/indexes.md): every set builds on a copy of the dataset, its
 // figures are all there, and each recommended index's verdict follows from idx_scan — an index no
-// listing can use (the review's templates index) is unused, one the optimized listings read (best's
+// listing can use (the review's templates index) is unused, one the limited listings read (best's
 // owner feed) is used. Also the verdict rule on figures made by hand, and `certbench run --only
 // indexes` end to end, leaving the run's own dataset as it was.
 #include <gtest/gtest.h>
@@ -74,7 +74,7 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
     Series s;
     s.family = results::family::indexes;
     s.path = "get_user_certificates";
-    s.implementation = "optimized";
+    s.implementation = "limited";
     s.mode = set;
     s.parameters = {{"scale", 1000}, {"page", 1}, {"size", 20}};
     s.samples[Metric::latency] = std::move(latencies);
@@ -105,13 +105,13 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
     run.series.push_back(s);
   };
   auto use = [&](const std::string& set, const std::string& index_name, double scans) {
-    run.index_use.push_back({set, "get_user_certificates", "optimized", index_name, scans});
+    run.index_use.push_back({set, "get_user_certificates", "limited", index_name, scans});
   };
   auto plan = [&](const std::string& set, const std::string& index_name) {
     results::Plan p;
     p.family = results::family::indexes;
     p.path = "get_user_certificates";
-    p.implementation = "optimized";
+    p.implementation = "limited";
     p.mode = set;
     p.parameters = {{"scale", 1000}, {"page", 1}, {"size", 20}};
     p.indexes = {index_name};
@@ -147,7 +147,7 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
   const auto* created_by = verdict_of(run, "review", "idx_a_created_by");
   ASSERT_NE(created_by, nullptr);
   EXPECT_EQ(created_by->outcome, "harmful") << created_by->reason;  // read by a listing that got slower
-  EXPECT_EQ(created_by->read_by, std::vector<std::string>{"get_user_certificates/optimized"});
+  EXPECT_EQ(created_by->read_by, std::vector<std::string>{"get_user_certificates/limited"});
   const auto* generated_at = verdict_of(run, "review", "idx_a_generated_at");
   ASSERT_NE(generated_at, nullptr);
   EXPECT_EQ(generated_at->outcome, "harmful") << generated_at->reason;  // no scans, a_certificates' inserts slower
@@ -164,8 +164,8 @@ TEST(IndexSets, VerdictsFollowFromScansPlansAndIntervals) {
   EXPECT_EQ(best_tpl->outcome, "unused");
   EXPECT_FALSE(best_tpl->adds);
   // What best adds: best against review, and each set against none.
-  const auto* review = run.find("indexes/get_user_certificates/optimized/review/page=1/scale=1000/size=20");
-  const auto* best = run.find("indexes/get_user_certificates/optimized/best/page=1/scale=1000/size=20");
+  const auto* review = run.find("indexes/get_user_certificates/limited/review/page=1/scale=1000/size=20");
+  const auto* best = run.find("indexes/get_user_certificates/limited/best/page=1/scale=1000/size=20");
   ASSERT_NE(review, nullptr);
   ASSERT_NE(best, nullptr);
   const auto* d = results::find_delta(run, *review, *best, Metric::latency);
@@ -228,7 +228,7 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
       EXPECT_GT(b.size_bytes, 0) << b.index.name;
       EXPECT_GT(b.seconds, 0) << b.index.name;
     }
-    EXPECT_EQ(set.listings.size(), 8u);  // 2 listings x naive, review, optimized, pipelined (not parallel)
+    EXPECT_EQ(set.listings.size(), 8u);  // 2 listings x naive, review, limited, pipelined (not parallel)
     // One set of interleaved rounds for every set: as many samples for each.
     EXPECT_EQ(set.listings.front().latencies_ms.size(), sets.front().listings.front().latencies_ms.size());
     for (const auto& m : set.listings) {
@@ -268,7 +268,7 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
   ASSERT_NE(tpl, nullptr);
   EXPECT_EQ(tpl->scans, 0);
   EXPECT_NE(tpl->outcome, "used");
-  // best's owner feed on every table: the optimized user listing reads each in a Merge Append, and
+  // best's owner feed on every table: the limited user listing reads each in a Merge Append, and
   // touches far fewer buffers than without it.
   for (const auto& kind : certificate_kinds()) {
     const auto name = "idx_" + std::string(kind.table) + "_owner_feed";
@@ -277,11 +277,11 @@ TEST(IndexSets, EachSetBuildsAndVerdictsFollowFromIndexScans) {
     EXPECT_GT(v->scans, 0) << name;
     EXPECT_EQ(v->outcome, "used") << v->reason;
     EXPECT_TRUE(v->adds) << name;
-    EXPECT_TRUE(std::find(v->read_by.begin(), v->read_by.end(), "get_user_certificates/optimized") != v->read_by.end())
+    EXPECT_TRUE(std::find(v->read_by.begin(), v->read_by.end(), "get_user_certificates/limited") != v->read_by.end())
         << name;
   }
   // Against none and best against review, per listing and implementation.
-  const auto* best = run.find("indexes/get_user_certificates/optimized/best/page=1/scale=10000/size=20");
+  const auto* best = run.find("indexes/get_user_certificates/limited/best/page=1/scale=10000/size=20");
   ASSERT_NE(best, nullptr);
   const auto* none = results::under_set(run, *best, "none");
   const auto* review = results::under_set(run, *best, "review");

@@ -166,11 +166,11 @@ TEST_F(Contract, OrderIsTotalAndBreaksTiesByKindThenId) {
 
 TEST_F(Contract, KeysetPagesEqualOffsetPages) {
   for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
-    auto& optimized = impl("optimized");
+    auto& limited = impl("limited");
     PageRequest keyset{1, 97, std::nullopt};
     for (std::int64_t page = 1;; ++page) {
-      auto by_offset = optimized.list(l, 0, {page, 97, std::nullopt});
-      auto by_keyset = page == 1 ? optimized.list(l, 0, keyset) : same_everywhere(l, 0, keyset);
+      auto by_offset = limited.list(l, 0, {page, 97, std::nullopt});
+      auto by_keyset = page == 1 ? limited.list(l, 0, keyset) : same_everywhere(l, 0, keyset);
       ASSERT_EQ(by_keyset, by_offset) << to_string(l) << " page " << page;
       if (!by_keyset.next) break;
       keyset.after = by_keyset.next;
@@ -206,7 +206,7 @@ TEST_F(Contract, RoundTripsPerCall) {
   EXPECT_EQ(trips("naive", Listing::public_certificates), 5u);          // one per certificate table
   EXPECT_EQ(trips("naive", Listing::all_certificates_with_users), 25u);  // + one owner per row shown
   EXPECT_EQ(trips("naive", Listing::certificates_endpoint), 45u);        // + a spa and a template per row
-  for (const char* name : {"review", "optimized", "pipelined"})
+  for (const char* name : {"review", "limited", "pipelined"})
     for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint})
       EXPECT_EQ(trips(name, l), 1u) << name << " " << to_string(l);
   // The review's "in parallel": one statement per certificate table, spread over sessions — a wait each.
@@ -224,7 +224,7 @@ TEST_F(Contract, StatementsPerCall) {
     return std::pair(s.db->stats().statements, s.db->stats().round_trips);
   };
   for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint}) {
-    for (const char* name : {"naive", "review", "optimized", "parallel"}) {
+    for (const char* name : {"naive", "review", "limited", "parallel"}) {
       const auto [st, trips] = statements(name, l);
       EXPECT_EQ(st, trips) << name << " " << to_string(l);
     }

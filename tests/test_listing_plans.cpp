@@ -1,4 +1,4 @@
-// The optimized statements use the indexes: on every certificate table an ordered index scan,
+// The limited statements use the indexes: on every certificate table an ordered index scan,
 // both in the plan made for the parameters and in the generic plan a prepared statement may
 // switch to — while without the indexes the planner scans the tables at the same scale.
 #include <gtest/gtest.h>
@@ -92,7 +92,7 @@ class ListingPlans : public ::testing::Test {
 TEST_F(ListingPlans, EveryCertificateTableIsReadThroughAnIndexInOrder) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
   impl_common::use_dataset(c, "plans_best");
-  impl_optimized::Listings listings(c, impl_optimized::Strategy::per_branch_limit);
+  impl_optimized::Listings listings(c, impl_optimized::Strategy::limited_branches);
   const auto user = busiest_user(c);
   for (const auto& k : cases(c)) {
     const auto st = listings.statement(k.listing, user, k.page);
@@ -109,7 +109,7 @@ TEST_F(ListingPlans, EveryCertificateTableIsReadThroughAnIndexInOrder) {
 TEST_F(ListingPlans, WithoutTheIndexesThePlannerScans) {
   db::Connection c(certbench::testing::shared_cluster().dsn());
   impl_common::use_dataset(c, "plans_none");
-  impl_optimized::Listings listings(c, impl_optimized::Strategy::per_branch_limit);
+  impl_optimized::Listings listings(c, impl_optimized::Strategy::limited_branches);
   const auto st = listings.statement(Listing::public_certificates, 0, {1, 20, std::nullopt});
   const auto access = custom_plan(c, st);
   ASSERT_EQ(access.size(), certificate_kinds().size());
@@ -131,8 +131,8 @@ TEST_F(ListingPlans, TheServerCountsTheNPlusOneAndADroppedIndexShowsInItsBuffers
     return counts.value_or(harness::ServerCounts{});
   };
   const auto naive = per_call("plans_best", "naive");
-  const auto best = per_call("plans_best", "optimized");
-  const auto none = per_call("plans_none", "optimized");
+  const auto best = per_call("plans_best", "limited");
+  const auto none = per_call("plans_none", "limited");
   EXPECT_EQ(naive.statements, 5.0);  // one per certificate type
   EXPECT_EQ(best.statements, 1.0);
   EXPECT_EQ(none.statements, 1.0);

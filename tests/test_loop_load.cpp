@@ -300,7 +300,7 @@ TEST(ListingLoop, AListingRunsAtTheConcurrencyAskedForWithTheDatabaseOffTheLoop)
   harness::LoadSpec spec;
   spec.dsn = dsn;
   spec.schema = "listing_loop";
-  spec.impl = "optimized";
+  spec.impl = "limited";
   spec.listing = Listing::certificates_endpoint;
   spec.page = {1, 20, std::nullopt};
   spec.clients = 8;

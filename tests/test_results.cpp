@@ -60,12 +60,12 @@ results::Run sample_run() {
   auto naive = series("listing", "get_public_certificates", "naive", {0.0301, 0.0299, 0.0310});
   naive.samples[Metric::peak_heap] = {1e7, 1.1e7, 1e7};
   naive.values[Metric::round_trips] = 5;
-  auto optimized = series("listing", "get_public_certificates", "optimized", {0.001, 0.0011, 0.00095});
-  optimized.samples[Metric::peak_heap] = {1e4, 1.1e4, 1e4};
-  optimized.values[Metric::round_trips] = 1;
+  auto limited = series("listing", "get_public_certificates", "limited", {0.001, 0.0011, 0.00095});
+  limited.samples[Metric::peak_heap] = {1e4, 1.1e4, 1e4};
+  limited.values[Metric::round_trips] = 1;
   // An open loop's histogram: two requests of three answered, one at 0.4 ms, one at 3 ms.
-  optimized.latency_buckets = results::Buckets{{0.001, 0.01}, {1, 2}, 3, 0.0034};
-  run.series = {naive, optimized};
+  limited.latency_buckets = results::Buckets{{0.001, 0.01}, {1, 2}, 3, 0.0034};
+  run.series = {naive, limited};
   analyse(run);
   return run;
 }
@@ -246,10 +246,10 @@ TEST(Results, FewSamplesGetIntervalsThatHoldAtTheirSize) {
   // A claim on three rounds a side is not judged; on nine it is.
   const auto entries = parse_claims(R"({"entries": [
     {"id": "g", "kind": "goal", "text": ">= 3x", "family": "listing", "paths": ["p"],
-     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "factor", "at_least": 3}]})");
+     "metric": "latency", "baseline": "naive", "subject": "limited", "express": "factor", "at_least": 3}]})");
   for (const std::size_t n : {3u, 9u}) {
     results::Run run;
-    run.series = {series("listing", "p", "naive", around(1e-2, n)), series("listing", "p", "optimized", around(1e-3, n))};
+    run.series = {series("listing", "p", "naive", around(1e-2, n)), series("listing", "p", "limited", around(1e-3, n))};
     run.deltas = compute_deltas(run);
     const auto v = judge(run, entries);
     ASSERT_EQ(v.size(), 1u);
@@ -269,16 +269,16 @@ TEST(Results, SameSamplesGiveTheSameInterval) {
 TEST(Results, ClaimVerdictsFollowTheInterval) {
   const auto entries = parse_claims(R"({"entries": [
     {"id": "c", "kind": "claim", "text": "60-80% reduction", "family": "listing", "paths": ["p"],
-     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "reduction", "range": [60, 80]},
+     "metric": "latency", "baseline": "naive", "subject": "limited", "express": "reduction", "range": [60, 80]},
     {"id": "g", "kind": "goal", "text": ">= 3x", "family": "listing", "paths": ["p"],
-     "metric": "latency", "baseline": "naive", "subject": "optimized", "express": "factor", "at_least": 3},
+     "metric": "latency", "baseline": "naive", "subject": "limited", "express": "factor", "at_least": 3},
     {"id": "v", "kind": "goal", "text": "<= 1 ms", "family": "listing", "paths": ["p"],
-     "metric": "latency", "subject": "optimized", "express": "value", "at_most": 0.001}
+     "metric": "latency", "subject": "limited", "express": "value", "at_most": 0.001}
   ]})");
-  auto judged = [&](double naive_median, double optimized_median, double spread) {
+  auto judged = [&](double naive_median, double limited_median, double spread) {
     results::Run run;
     run.series = {series("listing", "p", "naive", around(naive_median, 31, spread)),
-                  series("listing", "p", "optimized", around(optimized_median, 31, spread))};
+                  series("listing", "p", "limited", around(limited_median, 31, spread))};
     run.deltas = compute_deltas(run);
     return judge(run, entries);
   };
@@ -370,16 +370,16 @@ TEST(Results, BadClaimsTablesNameTheEntry) {
 TEST(Results, GoalsAgainstOtherParametersAndExactValues) {
   const auto entries = parse_claims(R"({"entries": [
     {"id": "depth", "kind": "goal", "text": "page 1000 <= 1.5x page 1", "family": "benchmark",
-     "paths": ["p"], "metric": "latency", "baseline": "optimized", "baseline_where": {"page": 1},
-     "subject": "optimized", "where": {"page": 1000}, "express": "factor", "at_least": 0.6667},
+     "paths": ["p"], "metric": "latency", "baseline": "limited", "baseline_where": {"page": 1},
+     "subject": "limited", "where": {"page": 1000}, "express": "factor", "at_least": 0.6667},
     {"id": "heap", "kind": "goal", "text": "<= 256 KiB", "family": "benchmark", "paths": ["p"],
-     "metric": "peak_heap", "subject": "optimized", "where": {"page": 1}, "express": "value", "at_most": 262144}
+     "metric": "peak_heap", "subject": "limited", "where": {"page": 1}, "express": "value", "at_most": 262144}
   ]})");
   auto run_with = [&entries](double page_1000_seconds, double heap) {
     results::Run run;
-    auto first = series("benchmark", "p", "optimized", around(1e-3, 9), {{"page", 1}});
+    auto first = series("benchmark", "p", "limited", around(1e-3, 9), {{"page", 1}});
     first.values[Metric::peak_heap] = heap;
-    run.series = {first, series("benchmark", "p", "optimized", around(page_1000_seconds, 9), {{"page", 1000}})};
+    run.series = {first, series("benchmark", "p", "limited", around(page_1000_seconds, 9), {{"page", 1000}})};
     return judge(run, entries);
   };
   auto v = run_with(1.2e-3, 20'000);
@@ -414,7 +414,7 @@ results::Run advice_run(double pipelined_latency, double pipelined_throughput, s
     run.series.push_back(l);
   };
   add("naive", 0.03, 100, 5, 5, 7000);
-  add("optimized", 0.001, 4000, 1, 1, 20);
+  add("limited", 0.001, 4000, 1, 1, 20);
   add("pipelined", pipelined_latency, pipelined_throughput, 5, 1, 100);
   analyse(run);
   return run;
@@ -428,7 +428,7 @@ TEST(Advice, APerKindFixFasterWithConfidenceAndSlowerNowhereIsAdvised) {
   EXPECT_EQ(advice[0].chosen, "pipelined");
   EXPECT_EQ(advice[0].concurrency, 8);
   ASSERT_EQ(advice[0].options.size(), 2u);
-  EXPECT_EQ(advice[0].options[0].implementation, "optimized");
+  EXPECT_EQ(advice[0].options[0].implementation, "limited");
   const auto& p = advice[0].options[1];
   ASSERT_TRUE(p.latency_factor && p.throughput_factor);
   EXPECT_GT(p.latency_factor->low, 1);
@@ -442,14 +442,14 @@ TEST(Advice, APerKindFixFasterWithConfidenceAndSlowerNowhereIsAdvised) {
 TEST(Advice, FasterPerCallButSlowerUnderLoadKeepsTheOneStatement) {
   const auto advice = advise_listing_fix(advice_run(0.0005, 2000));
   ASSERT_EQ(advice.size(), 1u);
-  EXPECT_EQ(advice[0].chosen, "optimized");
+  EXPECT_EQ(advice[0].chosen, "limited");
   EXPECT_LT(advice[0].options[1].throughput_factor->high, 1);
   EXPECT_NE(advice[0].reason.find("they receive 100 rows for a page of 20 where it receives 20"), std::string::npos)
       << advice[0].reason;
 }
 
 TEST(Advice, NoDifferenceKeepsTheOneStatementAndNoPerKindFixGivesNoAdvice) {
-  EXPECT_EQ(advise_listing_fix(advice_run(0.001, 4000)).at(0).chosen, "optimized");
+  EXPECT_EQ(advise_listing_fix(advice_run(0.001, 4000)).at(0).chosen, "limited");
   auto run = advice_run(0.0005, 5000);
   std::erase_if(run.series, [](const Series& s) { return s.implementation == "pipelined"; });
   EXPECT_TRUE(advise_listing_fix(run).empty());
@@ -461,7 +461,7 @@ TEST(Advice, ThreeRepetitionsOfTheLoopAreShownButDoNotDecide) {
   ASSERT_EQ(advice.size(), 1u);
   EXPECT_FALSE(advice[0].options[1].throughput_decisive);
   EXPECT_TRUE(advice[0].options[1].latency_decisive);
-  EXPECT_EQ(advice[0].chosen, "optimized");
+  EXPECT_EQ(advice[0].chosen, "limited");
   EXPECT_NE(advice[0].reason.find("too few repetitions to decide"), std::string::npos) << advice[0].reason;
   // The same with 9 a side decides for the pipeline.
   EXPECT_EQ(advise_listing_fix(advice_run(0.001, 8000, 9)).at(0).chosen, "pipelined");

@@ -55,7 +55,7 @@ TEST(RunPlan, TheHttpScenarioIsPlannedFromItsOwnEstimate) {
 TEST(HttpRunSpec, ASlowImplementationsWindowsEndWhenTheServerHasAnsweredWhatTheyLeft) {
   loadgen::HttpRunSpec spec;
   spec.listings = {Listing::public_certificates};
-  spec.impls = {"naive", "optimized"};
+  spec.impls = {"naive", "limited"};
   spec.connections = {8};
   spec.repetitions = 6;
   spec.server_threads = 4;

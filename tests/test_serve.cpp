@@ -132,7 +132,7 @@ TEST_F(Serve, AListingsServerTimingSaysWhereItsTimeWent) {
 }
 
 TEST_F(Serve, EveryListingImplementationAnswersTheInProcessBytes) {
-  auto reference = harness::open_listing_session(dsn(), kSchema, "optimized");
+  auto reference = harness::open_listing_session(dsn(), kSchema, "limited");
   const auto first = reference.listings->public_certificates({1, 5, std::nullopt});
   ASSERT_FALSE(first.rows.empty());
   const std::int64_t user = first.rows.front().created_by;
@@ -203,7 +203,7 @@ TEST_F(Serve, TemplateVariantsAnswerTheSameBytes) {
 TEST_F(Serve, KeepAliveServesManyRequestsOnOneConnection) {
   HttpConnection c(port());
   for (int i = 0; i < 5; ++i) {
-    const auto r = c.request("GET", i % 2 == 0 ? "/health" : "/optimized/certificates/public?size=3");
+    const auto r = c.request("GET", i % 2 == 0 ? "/health" : "/limited/certificates/public?size=3");
     ASSERT_TRUE(r) << "request " << i;
     EXPECT_EQ(r->status, 200);
     EXPECT_NE(r->header("connection"), "close");

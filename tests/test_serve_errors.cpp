@@ -82,15 +82,15 @@ TEST(ServeErrors, EachBadRequestGetsItsStatusAndAJsonErrorAndWritesNothing) {
       {"GET", "/naive/certificates/public?page=0", "", 400, ""},
       {"GET", "/naive/certificates/public?page=x", "", 400, ""},
       {"GET", "/naive/certificates/public?size=0", "", 400, ""},
-      {"GET", "/optimized/certificates/public?size=1001", "", 400, ""},
-      {"GET", "/optimized/certificates/public?size=%zz", "", 400, ""},
-      {"GET", "/optimized/users/abc/certificates", "", 400, ""},
-      {"GET", "/optimized/users/-4/certificates", "", 400, ""},
-      {"GET", "/optimized/certificates/public?after=not-a-cursor", "", 400, ""},
-      {"GET", "/optimized/admin/certificates?after=" + cursor, "", 400, ""},  // another listing's cursor
+      {"GET", "/limited/certificates/public?size=1001", "", 400, ""},
+      {"GET", "/limited/certificates/public?size=%zz", "", 400, ""},
+      {"GET", "/limited/users/abc/certificates", "", 400, ""},
+      {"GET", "/limited/users/-4/certificates", "", 400, ""},
+      {"GET", "/limited/certificates/public?after=not-a-cursor", "", 400, ""},
+      {"GET", "/limited/admin/certificates?after=" + cursor, "", 400, ""},  // another listing's cursor
       {"GET", "/naive/certificates/public?after=" + cursor, "", 400, ""},     // no keyset pages there
-      {"GET", "/optimized/users/9/certificates?after=" + user8, "", 400, ""},
-      {"GET", "/optimized/certificates/public?after=" + altered, "", 400, ""},
+      {"GET", "/limited/users/9/certificates?after=" + user8, "", 400, ""},
+      {"GET", "/limited/certificates/public?after=" + altered, "", 400, ""},
       {"GET", "/naive/templates/x", "", 400, ""},
       {"GET", "/fastest/certificates/public", "", 404, ""},
       {"GET", "/naive/certificates/public/", "", 404, ""},
@@ -247,7 +247,7 @@ TEST(ServeErrors, TheCommandPrintsItsUrlAndExits143OnSigterm) {
       << line.text;
   const auto port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
   EXPECT_EQ(http_request(port, "GET", "/health")->status, 200);
-  EXPECT_EQ(http_request(port, "GET", "/optimized/certificates/public?size=2")->status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/limited/certificates/public?size=2")->status, 200);
   ::kill(serve.pid(), SIGTERM);
   EXPECT_EQ(serve.exit_status(std::chrono::seconds(60)), 143) << serve.error_output();
 }
@@ -303,7 +303,7 @@ TEST(ServeErrors, AForgedCursorReadsOnlyRowsItsListingReturns) {
       keys.insert(row.at("kind").get<std::string>() + "/" + std::to_string(row.at("id").get<std::int64_t>()));
     return keys;
   };
-  const auto admin = page_of("/optimized/admin/certificates?size=1");
+  const auto admin = page_of("/limited/admin/certificates?size=1");
   ASSERT_FALSE(admin.at("rows").empty());
   const std::int64_t user = admin.at("rows")[0].at("created_by");
   struct Subject {
@@ -312,8 +312,8 @@ TEST(ServeErrors, AForgedCursorReadsOnlyRowsItsListingReturns) {
     std::string target;
   };
   const std::vector<Subject> subjects = {
-      {Listing::public_certificates, 0, "/optimized/certificates/public"},
-      {Listing::user_certificates, user, "/optimized/users/" + std::to_string(user) + "/certificates"}};
+      {Listing::public_certificates, 0, "/limited/certificates/public"},
+      {Listing::user_certificates, user, "/limited/users/" + std::to_string(user) + "/certificates"}};
   const std::int64_t min_us = -62135596800000000, max_us = 253402300799999999;
   for (const auto& subject : subjects) {
     std::set<std::string> listed;  // every row of the listing, page by page without a cursor
@@ -344,7 +344,7 @@ TEST(ServeErrors, AForgedCursorReadsOnlyRowsItsListingReturns) {
   }
   // A user's cursor, validly signed, on another user's listing.
   const auto other = http::encode_cursor(Listing::user_certificates, user + 1, {0, "spa_therapist", 1});
-  const auto reply = http_request(port, "GET", "/optimized/users/" + std::to_string(user) + "/certificates?after=" + other);
+  const auto reply = http_request(port, "GET", "/limited/users/" + std::to_string(user) + "/certificates?after=" + other);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 400);
 }

@@ -45,7 +45,7 @@ TEST(ServeRoutes, EveryRegisteredImplementationHasItsPrefix) {
 }
 
 TEST(ServeRoutes, QueriesAndCursorsAreDecoded) {
-  const auto user = std::get<ListingRoute>(route("GET", "/optimized/users/42/certificates?size=3&x=y"));
+  const auto user = std::get<ListingRoute>(route("GET", "/limited/users/42/certificates?size=3&x=y"));
   EXPECT_EQ(user.listing, Listing::user_certificates);
   EXPECT_EQ(user.user_id, 42);
   EXPECT_EQ(user.page.page, 1);
@@ -66,7 +66,7 @@ TEST(ServeRoutes, RefusalsCarryTheirStatus) {
   EXPECT_EQ(status_of("GET", "/naive"), 404);
   EXPECT_EQ(status_of("GET", "//certificates/public"), 404);
   EXPECT_EQ(status_of("GET", "/io_uring/certificates/public"), 404);  // a save implementation, not a listing
-  EXPECT_EQ(status_of("GET", "/optimized/templates/1"), 404);          // a listing implementation, not a cache
+  EXPECT_EQ(status_of("GET", "/limited/templates/1"), 404);          // a listing implementation, not a cache
   EXPECT_EQ(status_of("GET", "/naive/certificates/public?page=99999999999999999999"), 400);
   EXPECT_EQ(status_of("GET", "/naive/certificates/public?size=%2"), 400);
   EXPECT_EQ(status_of("GET", "/naive/users/1x/certificates"), 400);

@@ -49,7 +49,7 @@ void ListingFunctions::check(const PageRequest& page) const {
   page.validate();
   if (page.after && !serves_keyset())
     throw InputError("the " + std::string(name()) +
-                     " implementation serves numbered pages only: ask for a page number, or use the optimized "
+                     " implementation serves numbered pages only: ask for a page number, or use the limited "
                      "implementation", "keyset_review");
 }
 

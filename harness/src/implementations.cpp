@@ -22,9 +22,9 @@ namespace certbench::harness {
 
 namespace {
 // "cached" last: it is measured at the endpoint only (listing_implementations(Listing)).
-constexpr std::array<std::string_view, 6> kListingImplementations{"naive",     "review",   "optimized",
+constexpr std::array<std::string_view, 6> kListingImplementations{"naive",     "review",   "limited",
                                                                   "pipelined", "parallel", "cached"};
-constexpr std::string_view kListingNames = "naive, review, optimized, pipelined, parallel or cached";
+constexpr std::string_view kListingNames = "naive, review, limited, pipelined, parallel or cached";
 
 // A session of its own on the dataset in `schema`, without an implementation yet.
 ListingSession session_on(const std::string& dsn, std::string_view schema) {
@@ -48,7 +48,7 @@ ListingOpener replacing(std::string_view name, ListingFactory make) {
 std::span<const std::string_view> listing_implementations() noexcept { return kListingImplementations; }
 
 std::span<const std::string_view> listing_review_subjects() noexcept {
-  static constexpr std::array<std::string_view, 3> names{"naive", "review", "optimized"};
+  static constexpr std::array<std::string_view, 3> names{"naive", "review", "limited"};
   return names;
 }
 
@@ -66,15 +66,15 @@ ListingSession open_listing_session(const std::string& dsn, std::string_view sch
     s.listings = std::make_unique<impl_naive::Listings>(*s.db);
   } else if (impl == "review") {
     s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::union_all);
-  } else if (impl == "optimized") {
-    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit);
+  } else if (impl == "limited") {
+    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::limited_branches);
   } else if (impl == "pipelined") {
     s.listings = std::make_unique<impl_optimized::PerKindListings>(*s.db, impl_optimized::Fanout::pipeline);
   } else if (impl == "parallel") {
     s.listings = std::make_unique<impl_optimized::PerKindListings>(*s.db, impl_optimized::Fanout::sessions, dsn, schema);
   } else {
     s.reference = std::make_unique<impl_optimized::InProcessReferenceData>(dsn, schema);
-    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit, s.reference.get());
+    s.listings = std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::limited_branches, s.reference.get());
   }
   return s;
 }
@@ -104,14 +104,14 @@ std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const 
 }
 
 std::span<const std::string_view> certificate_data_implementations() noexcept {
-  static constexpr std::array<std::string_view, 2> names{"naive", "optimized"};
+  static constexpr std::array<std::string_view, 2> names{"naive", "precomputed"};
   return names;
 }
 
 std::unique_ptr<CertificateDataFunctions> make_certificate_data(std::string_view name, const StorageSettings& settings) {
   if (name == "naive") return std::make_unique<impl_naive::CertificateData>(settings);
-  if (name == "optimized") return std::make_unique<impl_optimized::CertificateData>(settings);
-  throw UsageError("prepare_certificate_data variants are naive and optimized (got '" + std::string(name) + "')");
+  if (name == "precomputed") return std::make_unique<impl_optimized::CertificateData>(settings);
+  throw UsageError("prepare_certificate_data variants are naive and precomputed (got '" + std::string(name) + "')");
 }
 
 std::span<const std::string_view> file_save_implementations() noexcept {

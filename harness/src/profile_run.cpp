@@ -416,7 +416,7 @@ std::vector<ProfileSpec> headline_profiles(const std::string& dsn, const std::st
     spec.dsn = dsn;
     spec.schema = schema;
     spec.listing = listing;
-    spec.impls = {"naive", "optimized"};
+    spec.impls = {"naive", "limited"};
     spec.duration = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
     spec.reference = spec.duration;
     out.push_back(std::move(spec));
@@ -429,7 +429,7 @@ std::vector<ProfileSide> run_profile(const ProfileSpec& spec,
   const auto names = listing_implementations();
   for (const auto& impl : spec.impls)
     if (std::find(names.begin(), names.end(), impl) == names.end())
-      throw UsageError("the implementation must be naive, review, optimized, pipelined, parallel or cached (got '" +
+      throw UsageError("the implementation must be naive, review, limited, pipelined, parallel or cached (got '" +
                            impl + "')",
                        "impl");
   const std::string perf = spec.perf.empty() ? find_perf() : spec.perf;

@@ -246,7 +246,7 @@ ExitCode RunCollector::measure(const RunPlan& requested, const std::function<voi
       scenario = "deep pages";
       auto spec = plan.listing_spec;
       spec.schema = largest.schema;
-      add(to_series(measure_page_depth(spec, "optimized", plan.depth_pages, tell), spec.page.size, largest.scale,
+      add(to_series(measure_page_depth(spec, "limited", plan.depth_pages, tell), spec.page.size, largest.scale,
                     results::family::listing_depth));
     }
     if (plan.indexes) {

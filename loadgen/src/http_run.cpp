@@ -114,16 +114,16 @@ std::vector<std::string> detail::save_impls_of(const HttpRunSpec& spec) {
 
 namespace {
 
-// The endpoint's capacity: the most good answers per second of `optimized` at any connection
+// The endpoint's capacity: the most good answers per second of `limited` at any connection
 // count, else of the fastest implementation measured; 0 when none was.
 double capacity_of(const std::vector<Series>& closed_loop) {
-  double optimized = 0, any = 0;
+  double limited = 0, any = 0;
   for (const auto& s : closed_loop) {
     const double rate = s.value(Metric::throughput).value_or(0);
     any = std::max(any, rate);
-    if (s.implementation == "optimized") optimized = std::max(optimized, rate);
+    if (s.implementation == "limited") limited = std::max(limited, rate);
   }
-  return optimized > 0 ? optimized : any;
+  return limited > 0 ? limited : any;
 }
 
 }  // namespace
@@ -247,12 +247,12 @@ HttpRunResult measure_http(const HttpRunSpec& spec, const std::function<void(std
     for (const auto& c : closed) result.series.push_back(c);
     for (auto& o : open) result.series.push_back(std::move(o));
   }
-  if (!spec.uploads.empty()) {  // mixed traffic: optimized's public listing beside uploads
+  if (!spec.uploads.empty()) {  // mixed traffic: limited's public listing beside uploads
     const PageRequest& page = spec.page;
     const std::string expected = http::listing_body(Listing::public_certificates, 0, page, "",
                                                     reference.listings->list(Listing::public_certificates, 0, page));
     std::string wrong;
-    auto mixed = detail::measure_mixed(spec, server, wrk, endpoint_target("optimized", Listing::public_certificates, 0, page),
+    auto mixed = detail::measure_mixed(spec, server, wrk, endpoint_target("limited", Listing::public_certificates, 0, page),
                                        expected, say, wrong);
     for (auto& s : mixed) result.series.push_back(std::move(s));
     if (result.wrong.empty()) result.wrong = wrong;

@@ -14,7 +14,7 @@ namespace certbench::results {
 
 namespace {
 
-constexpr std::string_view kSingle = "optimized";
+constexpr std::string_view kSingle = "limited";
 constexpr std::array<std::string_view, 2> kPerKind{"pipelined", "parallel"};
 
 std::string count_text(const std::optional<double>& v) { return v ? count(*v) : std::string("?"); }

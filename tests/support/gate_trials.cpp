@@ -44,12 +44,12 @@ std::vector<gate::Check> head_base_trial(const DatasetOf& dataset, const harness
   };
   std::vector<Path> paths;
   for (Listing listing : kListings) {
-    auto s = harness::open_listing_session(dataset.dsn, dataset.schema, "optimized");
-    auto h = head ? head(s) : std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::per_branch_limit);
+    auto s = harness::open_listing_session(dataset.dsn, dataset.schema, "limited");
+    auto h = head ? head(s) : std::make_unique<impl_optimized::Listings>(*s.db, impl_optimized::Strategy::limited_branches);
     results::Series series;
     series.family = results::family::listing;
     series.path = std::string(to_string(listing));
-    series.implementation = "optimized";
+    series.implementation = "limited";
     series.parameters = {{"scale", static_cast<double>(dataset.scale)}};
     paths.push_back({std::move(s), std::move(h), series, series});
   }

@@ -1,6 +1,6 @@
 #pragma once
 // What the gate's tests and scripts/gate-noise run in-process: the listings measured into a Run as
-// `certbench run` measures them, and a head/base A/B of the optimized listings in interleaved rounds
+// `certbench run` measures them, and a head/base A/B of the limited listings in interleaved rounds
 // judged by the gate — the head made by a replacement factory (a regression on purpose) or the same
 // code (an A/A: anything caught is a false alarm).
 #include <chrono>
@@ -25,7 +25,7 @@ struct DatasetOf {
 results::Run measure_listings_run(const DatasetOf& dataset, std::chrono::milliseconds budget_per_listing,
                                   const harness::ListingOpener& open = harness::open_listing_session);
 
-/// The optimized listings of `dataset`, each on one session: the base as usual, the head made by
+/// The limited listings of `dataset`, each on one session: the base as usual, the head made by
 /// `head` on the same session (the usual implementation when empty), measured in interleaved
 /// rounds for `budget_per_listing` each (at least `min_rounds`), judged by gate::judge_head_base
 /// under the default policy: one check per listing, Holm-corrected across them.

@@ -1,5 +1,5 @@
 #pragma once
-// Test-only regressions, brought back into the optimized listings under their own name with
+// Test-only regressions, brought back into the limited listings under their own name with
 // harness::replacing — never a switch in the implementations: the gate's tests and
 // scripts/gate-noise show that the gate catches them.
 #include <chrono>
@@ -11,12 +11,12 @@
 
 namespace certbench::testing {
 
-/// The optimized listings with the owner of each row looked up one statement at a time: the N+1
+/// The limited listings with the owner of each row looked up one statement at a time: the N+1
 /// the review is about (a page of 20: 21 statements instead of 1).
 class NPlusOneListings : public ListingFunctions {
  public:
-  explicit NPlusOneListings(db::Connection& c) : c_(c), inner_(c, impl_optimized::Strategy::per_branch_limit) {}
-  std::string_view name() const noexcept override { return "optimized"; }
+  explicit NPlusOneListings(db::Connection& c) : c_(c), inner_(c, impl_optimized::Strategy::limited_branches) {}
+  std::string_view name() const noexcept override { return "limited"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
  protected:
@@ -39,12 +39,12 @@ class NPlusOneListings : public ListingFunctions {
   impl_optimized::Listings inner_;
 };
 
-/// The optimized listings made `factor` times slower: each call does its page, then keeps the CPU
+/// The limited listings made `factor` times slower: each call does its page, then keeps the CPU
 /// busy for (factor - 1) times as long as the page took — the same answer, a known slowdown.
 class SlowedListings : public ListingFunctions {
  public:
-  SlowedListings(db::Connection& c, double factor) : inner_(c, impl_optimized::Strategy::per_branch_limit), extra_(factor - 1) {}
-  std::string_view name() const noexcept override { return "optimized"; }
+  SlowedListings(db::Connection& c, double factor) : inner_(c, impl_optimized::Strategy::limited_branches), extra_(factor - 1) {}
+  std::string_view name() const noexcept override { return "limited"; }
   bool serves_keyset() const noexcept override { return inner_.serves_keyset(); }
 
  protected:

@@ -2,11 +2,11 @@
 // regression, on this machine, now (scripts/gate-noise runs it; docs/gate.md has the figures).
 //
 // In-process, on a throwaway embedded cluster and the quick run's dataset, repeated:
-//   - A/A: the optimized listings against themselves, interleaved, judged head/base (tier 2):
+//   - A/A: the limited listings against themselves, interleaved, judged head/base (tier 2):
 //     anything caught is a false alarm;
 //   - A/B: a head made 2x and 1.25x slower (test-only, support/regressions.hpp): caught when the
 //     gate says regression for the path;
-//   - an N+1 brought back into the optimized listings, and the dataset without its indexes, each
+//   - an N+1 brought back into the limited listings, and the dataset without its indexes, each
 //     measured as `run` measures and judged against a baseline run (tier 1): caught when the gate
 //     says regression.
 // Prints each scenario's rate and the time one gate run (measure + judge) took.
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 0; i < aa; ++i) timed(same, [&] { return any_regression(testing::head_base_trial(best, {}, budget), true); });
   tallies.push_back(same);
   for (double factor : {2.0, 1.25}) {
-    Tally slowed{fmt::format("optimized {}x slower, head/base (tier 2)", factor), "caught"};
+    Tally slowed{fmt::format("limited {}x slower, head/base (tier 2)", factor), "caught"};
     const harness::ListingFactory head = [factor](harness::ListingSession& s) {
       return std::make_unique<testing::SlowedListings>(*s.db, factor);
     };
@@ -112,10 +112,10 @@ int main(int argc, char** argv) {
   Tally unchanged1{"unchanged code, counts (tier 1)", "false alarms"};
   for (unsigned i = 0; i < ab; ++i) timed(unchanged1, [&] { return tier1(testing::measure_listings_run(best, budget)); });
   tallies.push_back(unchanged1);
-  Tally nplus1{"an N+1 in the optimized listings (tier 1)", "caught"};
+  Tally nplus1{"an N+1 in the limited listings (tier 1)", "caught"};
   for (unsigned i = 0; i < ab; ++i)
     timed(nplus1, [&] {
-      return tier1(testing::measure_listings_run(best, budget, harness::replacing("optimized", [](harness::ListingSession& s) {
+      return tier1(testing::measure_listings_run(best, budget, harness::replacing("limited", [](harness::ListingSession& s) {
                                                    return std::make_unique<testing::NPlusOneListings>(*s.db);
                                                  })));
     });

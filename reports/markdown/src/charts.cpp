@@ -39,13 +39,13 @@ std::string gp(const std::string& s) {
 }
 
 // One colour per implementation in every chart: naive red (before the review), the review's fix
-// orange (review, aiofiles), the best measured blue (optimized, thread_pool), the cached and
+// orange (review, aiofiles), the best measured blue (limited, thread_pool), the cached and
 // in-process variants green, Redis pink, io_uring light blue, the disk's ceiling grey. A miss is a
 // lighter shade of its hit.
 std::string colour_of(const std::string& label) {
   static const std::vector<std::pair<std::string, std::string>> colours{
       {"in_process miss", "#8fd9bf"}, {"in_process", "#009e73"}, {"redis miss", "#eab8d5"}, {"redis", "#cc79a7"},
-      {"naive", "#d55e00"},           {"review", "#e69f00"},     {"optimized", "#0072b2"},  {"cached", "#009e73"},
+      {"naive", "#d55e00"},           {"review", "#e69f00"},     {"limited", "#0072b2"},  {"cached", "#009e73"},
       {"io_uring", "#56b4e9"},        {"write-only", "#555555"}, {"aiofiles", "#e69f00"},  {"thread_pool", "#0072b2"}};
   for (const auto& [prefix, colour] : colours)
     if (label.rfind(prefix, 0) == 0) return colour;

@@ -27,7 +27,7 @@ void Writer::growth() {
   if (depth.empty()) return;
   line("### Deep pages");
   line("");
-  line("The optimized listings at pages 1, 100 and 1000, by OFFSET and by keyset (cursor), at {} certificates: "
+  line("The limited listings at pages 1, 100 and 1000, by OFFSET and by keyset (cursor), at {} certificates: "
        "OFFSET pages cost more the deeper they are; keyset pages should not.",
        results::thousands(static_cast<std::uint64_t>(depth.front()->parameter("scale").value_or(0))));
   line("");

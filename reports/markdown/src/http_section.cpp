@@ -59,7 +59,7 @@ std::string open_loop_part(const results::Run& run, const std::vector<const resu
       "certbench's generator (`loadgen/open_loop.hpp`) sends each endpoint's requests on a **fixed schedule** — "
       "request *i* due at start + *i*/rate over at most " +
       fmt::format("{:.0f}", series.front()->parameter("connections").value_or(0)) +
-      " connections — at a share of the endpoint's capacity (the most requests per second `optimized` answered in "
+      " connections — at a share of the endpoint's capacity (the most requests per second `limited` answered in "
       "the closed loop, else the fastest implementation measured), **the same schedule for every "
       "implementation**, so a slower one falls behind instead of slowing the clock. Response times count from each request's intended start; a request not answered "
       "within the deadline is dropped and counted as failed, beyond every answer: a percentile those reach is "
@@ -105,7 +105,7 @@ std::string mixed_part(const results::Run& run, const std::vector<const results:
       "### Mixed traffic: listings beside uploads\n\n"
       "The review's concurrency problem as the backend's users meet it: `serve` saves files on its event loop, as "
       "the backend's async server does, so a save that blocks the loop holds back every other request. "
-      "`optimized`'s public listing runs at {:.0f} requests/s on a fixed schedule (the open-loop generator), alone "
+      "`limited`'s public listing runs at {:.0f} requests/s on a fixed schedule (the open-loop generator), alone "
       "and while wrk keeps uploads of a {:.0f} kB image (`save_base64_image`) in flight on one save implementation; "
       "serve's event-loop lag (a 1 ms timer on its loop) is measured meanwhile. Implementations interleaved in "
       "windows; each figure the median of the windows'.\n\n"

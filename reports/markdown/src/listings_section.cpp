@@ -16,9 +16,9 @@ void Writer::listings() {
   if (series.empty()) return;
   line("## Listings");
   line("");
-  line("Page 1 of {:.0f} rows, every implementation called in interleaved rounds (naive, review, optimized, …), "
+  line("Page 1 of {:.0f} rows, every implementation called in interleaved rounds (naive, review, limited, …), "
        "so that drift hits them alike; intervals pair the rounds. *review* is the review's fix taken literally, "
-       "*optimized* the best measured (one statement), *pipelined* and *parallel* the review's other fix — one "
+       "*limited* the best measured (one statement), *pipelined* and *parallel* the review's other fix — one "
        "statement per certificate kind, sent together in one libpq pipeline or over five sessions at once, merged "
        "in memory —, *cached* the endpoint with spa and template names from an in-process cache. *statements* are "
        "what the client sent, *round trips* the times it waited for the server: a pipeline sends five statements "
@@ -138,7 +138,7 @@ void Writer::fix_advice() {
   if (advice.empty()) return;
   line("## Which fix for the N+1");
   line("");
-  line("The review offers two fixes for the per-kind queries: one statement (UNION ALL — *optimized*, each branch "
+  line("The review offers two fixes for the per-kind queries: one statement (UNION ALL — *limited*, each branch "
        "ordered and limited by its index) or the per-kind statements executed in parallel (*pipelined*: in one "
        "libpq pipeline on the session; *parallel*: over five sessions at once). The rule, applied by code to this "
        "run's figures: a per-kind fix is advised only when its latency one call at a time, or its throughput on the "
@@ -157,9 +157,9 @@ void Writer::fix_advice() {
     for (const auto& o : a.options)
       line("| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |", a.path, o.implementation,
            o.implementation == a.chosen ? " **(advised)**" : "", num(o.statements), num(o.round_trips),
-           num(o.rows_received), results::duration(o.latency), o.implementation == "optimized" ? "—" : fac(o.latency_factor, o.latency_method),
+           num(o.rows_received), results::duration(o.latency), o.implementation == "limited" ? "—" : fac(o.latency_factor, o.latency_method),
            o.throughput ? fmt::format("{:.0f} ({:.0f})", *o.throughput, a.concurrency) : std::string("—"),
-           o.implementation == "optimized" ? "—" : fac(o.throughput_factor, o.throughput_method));
+           o.implementation == "limited" ? "—" : fac(o.throughput_factor, o.throughput_method));
   line("");
   for (const auto& a : advice) line("- **{}**: {}.", a.path, a.reason);
   line("");

@@ -34,7 +34,7 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
   using results::Metric;
   if (series.empty()) return;
   p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity\n");
-  p.wrapped("(the most req/s of optimized in the closed loop, else of the fastest measured), the same for every "
+  p.wrapped("(the most req/s of limited in the closed loop, else of the fastest measured), the same for every "
             "implementation; response times from each request's intended start, medians of the windows'; '-': "
             "requests without a good answer reached that percentile");
   const auto w = path_width(series, "endpoint");
@@ -65,7 +65,7 @@ void print_mixed(const Printer& p, const std::vector<const results::Series*>& se
   const results::Series* alone = nullptr;
   for (const auto* s : series)
     if (s->parameter("uploads") == 0.0) alone = s;
-  p.print("\nmixed traffic over HTTP: optimized's public listing at {:.0f} req/s on a fixed schedule, alone and beside "
+  p.print("\nmixed traffic over HTTP: limited's public listing at {:.0f} req/s on a fixed schedule, alone and beside "
           "uploads\n",
           series.front()->parameter("listing_rate").value_or(0));
   p.wrapped(fmt::format("(save_base64_image, {:.0f} kB) that serve saves on its event loop; listings' response times "

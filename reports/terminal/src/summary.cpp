@@ -47,9 +47,9 @@ std::string header(const std::vector<std::string>& impls, std::size_t width) {
 std::string median_latency(const Series& s) { return median_of(s, Metric::latency); }
 
 // Optimized against naive on `metric`, for the row's last column.
-std::string optimized_against_naive(const Printer& p, const std::vector<const Series*>& row, Metric metric) {
+std::string limited_against_naive(const Printer& p, const std::vector<const Series*>& row, Metric metric) {
   for (const auto* s : row)
-    if (s->implementation == "optimized")
+    if (s->implementation == "limited")
       if (const auto* d = p.delta(*s, metric)) return results::delta_text(*d);
   return "";
 }
@@ -66,17 +66,17 @@ void listings(const Printer& p) {
     if (!rows.contains(s->path)) paths.push_back(s->path);
     rows[s->path].push_back(s);
   }
-  p.print("\nlistings: page 1 of {:.0f} rows, the median call; optimized against naive, times faster (95% interval)\n",
+  p.print("\nlistings: page 1 of {:.0f} rows, the median call; limited against naive, times faster (95% interval)\n",
           series.front()->parameter("size").value_or(0));
-  p.print("  {:<31}{}  {}\n", "path", header(impls, 9), "optimized vs naive");
+  p.print("  {:<31}{}  {}\n", "path", header(impls, 9), "limited vs naive");
   for (const auto& path : paths)
     p.print("  {:<31}{}  {}\n", path, cells(impls, rows[path], 9, median_latency),
-            optimized_against_naive(p, rows[path], Metric::latency));
+            limited_against_naive(p, rows[path], Metric::latency));
 }
 
 void listing_loop(const Printer& p) {
   auto series = p.family(results::family::listing_loop);
-  // cached differs from optimized at the endpoint only (its row is in the full table and the
+  // cached differs from limited at the endpoint only (its row is in the full table and the
   // report); without it the table keeps within 120 columns.
   std::erase_if(series, [](const Series* s) { return s->implementation == "cached"; });
   if (series.empty()) return;
@@ -90,12 +90,12 @@ void listing_loop(const Printer& p) {
   }
   p.print("\nlistings on one event loop: calls/s at each concurrency, the database on a pool of {:.0f} sessions\n",
           series.front()->parameter("sessions").value_or(0));
-  p.print("  {:<31} {:>4}{}  {}\n", "path", "conc", header(impls, 9), "optimized vs naive");
+  p.print("  {:<31} {:>4}{}  {}\n", "path", "conc", header(impls, 9), "limited vs naive");
   for (const auto& key : order)
     p.print("  {:<31} {:>4.0f}{}  {}\n", key.first, key.second,
             cells(impls, rows[key], 9,
                   [](const Series& s) { return fmt::format("{:.0f}", s.value(Metric::throughput).value_or(0)); }),
-            optimized_against_naive(p, rows[key], Metric::throughput));
+            limited_against_naive(p, rows[key], Metric::throughput));
 }
 
 // The review's two fixes for the N+1, chosen on this run's figures (the sentence saying why is in

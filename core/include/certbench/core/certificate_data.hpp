@@ -29,7 +29,7 @@ struct CertificateFiles {
 class CertificateDataFunctions {
  public:
   virtual ~CertificateDataFunctions() = default;
-  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "optimized"
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "precomputed"
   /// prepare_certificate_data(certificate). Thread-safe.
   [[nodiscard]] virtual CertificateFiles prepare_certificate_data(const CertificateRow& certificate) const = 0;
 };

@@ -89,7 +89,7 @@ ListingPage make_page(std::vector<CertificateRow> rows, std::int64_t size);
 class ListingFunctions {
  public:
   virtual ~ListingFunctions() = default;
-  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "optimized", …
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;  ///< "naive", "limited", …
   /// False if this implementation serves numbered pages only.
   [[nodiscard]] virtual bool serves_keyset() const noexcept = 0;
 

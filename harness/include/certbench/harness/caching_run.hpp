@@ -1,7 +1,7 @@
 #pragma once
 // The caching and derived-data measurements of `certbench run` (docs/caching.md): for each path, every
 // variant — the database on every call, in-process and Redis hits and misses, prepare_certificate_data
-// naive and optimized — in interleaved rounds, so that drift on a shared machine hits all alike.
+// naive and precomputed — in interleaved rounds, so that drift on a shared machine hits all alike.
 // Calls that take nanoseconds are timed in batches (one clock reading per batch); misses one by
 // one, each after the cache was dropped (outside the timing).
 #include <chrono>
@@ -19,7 +19,7 @@ namespace certbench::harness {
 
 struct CachingMeasurement {
   std::string path;     ///< "get_template_by_id", "get_public_templates", "spa_by_id", "prepare_certificate_data"
-  std::string variant;  ///< "naive", "in_process", "redis", "optimized"
+  std::string variant;  ///< "naive", "in_process", "redis", "precomputed"
   std::string mode;     ///< "hit", "miss", or "" (no cache)
   std::vector<double> ns_per_call;  ///< one per batch (the batch's mean)
   std::vector<double> cpu_ns_per_call;  ///< the thread's CPU time of the same batches, per call …

@@ -39,7 +39,7 @@ struct CompareRunSpec {
 };
 
 /// The implementations two builds are compared on for `listing`: the product's paths, every one
-/// but naive, the review's literal fix and the per-kind candidates (pipelined, parallel) — optimized,
+/// but naive, the review's literal fix and the per-kind candidates (pipelined, parallel) — limited,
 /// and cached at the endpoint.
 std::vector<std::string> compared_implementations(Listing listing);
 

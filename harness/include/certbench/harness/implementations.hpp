@@ -26,19 +26,20 @@ class FileSaveFunctions;  // impl_common/file_save_functions.hpp: include it to 
 
 namespace certbench::harness {
 
-/// "naive", "review" (the review's fix taken literally), "optimized" (the best measured),
+/// "naive", "review" (the review's fix taken literally), "limited" (the best measured: the same
+/// UNION ALL with each branch limited to the rows the page can need, read in index order),
 /// "pipelined" and "parallel" (the review's other fix: one statement per certificate kind, sent
 /// together — in one libpq pipeline on the session, or spread over sessions of its own — and
-/// merged in memory), "cached" (optimized, with the endpoint's spa and template names from an
+/// merged in memory), "cached" (limited, with the endpoint's spa and template names from an
 /// in-process cache). "cached" is last.
 std::span<const std::string_view> listing_implementations() noexcept;
 
 /// The review's subjects among them: "naive" (the code before the review), "review" (its fix as
-/// written) and "optimized" (the best measured) — what a scenario measures when it cannot afford
+/// written) and "limited" (the best measured) — what a scenario measures when it cannot afford
 /// every implementation (the listings over HTTP).
 std::span<const std::string_view> listing_review_subjects() noexcept;
 
-/// The implementations whose answer to `listing` differs: "cached" differs from "optimized" only
+/// The implementations whose answer to `listing` differs: "cached" differs from "limited" only
 /// at the endpoint, so runs and benchmarks measure it there only.
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept;
 
@@ -88,7 +89,7 @@ struct ReferenceOptions {
 std::unique_ptr<ReferenceData> make_reference_data(std::string_view name, const std::string& dsn,
                                                    std::string_view schema, const ReferenceOptions& options = {});
 
-/// prepare_certificate_data: "naive" (paths derived on every call), "optimized" (once).
+/// prepare_certificate_data: "naive" (paths derived on every call), "precomputed" (once).
 std::span<const std::string_view> certificate_data_implementations() noexcept;
 std::unique_ptr<CertificateDataFunctions> make_certificate_data(std::string_view name, const StorageSettings& settings);
 

@@ -1,6 +1,6 @@
 #pragma once
 // The listing measurements of `certbench run`: every listing, every implementation, calls
-// interleaved (naive, review, optimized, naive, …) so that drift on a shared machine hits all
+// interleaved (naive, review, limited, naive, …) so that drift on a shared machine hits all
 // alike, until a time budget or a call count is reached.
 #include <chrono>
 #include <cstdint>

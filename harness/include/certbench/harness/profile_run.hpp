@@ -26,7 +26,7 @@ struct ProfileSpec {
   std::string dsn;
   std::string schema;
   Listing listing = Listing::public_certificates;
-  std::vector<std::string> impls{"optimized"};  ///< each profiled in turn, on sessions of its own
+  std::vector<std::string> impls{"limited"};  ///< each profiled in turn, on sessions of its own
   std::int64_t user = -1;                       ///< the user listing's user; -1: the busiest owner
   PageRequest page{1, 20, std::nullopt};
   std::chrono::milliseconds duration{5000};     ///< the sampled loop, per implementation
@@ -81,7 +81,7 @@ std::string find_perf();
 void check_profile_access(const std::string& dsn);
 
 /// `certbench run --profile`'s profiles: the headline listings (public, admin), naive against
-/// optimized, each sampled for `seconds` per implementation; work_dir and perf left to the caller.
+/// limited, each sampled for `seconds` per implementation; work_dir and perf left to the caller.
 std::vector<ProfileSpec> headline_profiles(const std::string& dsn, const std::string& schema, double seconds);
 
 /// Profiles spec.impls in turn. Throws EnvironmentError with one line naming the cause and the

@@ -81,7 +81,7 @@ struct RunPlan {
   /// The index sets judged (index_spec.listing.schema: a copy seeded with index set none by the caller).
   bool indexes = false;
   /// How cost grows: the listings again on each of these datasets (seeded by the caller), and the
-  /// optimized listings' deep pages on the largest; empty = no sweep.
+  /// limited listings' deep pages on the largest; empty = no sweep.
   std::vector<ScalePoint> sweep;
   std::vector<std::int64_t> depth_pages{1, 100, 1000};
   ListingRunSpec listing_spec;

@@ -11,7 +11,7 @@ namespace certbench::impl_optimized {
 class CertificateData final : public CertificateDataFunctions {
  public:
   explicit CertificateData(const StorageSettings& settings);
-  [[nodiscard]] std::string_view name() const noexcept override { return "optimized"; }
+  [[nodiscard]] std::string_view name() const noexcept override { return "precomputed"; }
   [[nodiscard]] CertificateFiles prepare_certificate_data(const CertificateRow& certificate) const override;
 
  private:

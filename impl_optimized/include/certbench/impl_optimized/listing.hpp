@@ -7,14 +7,14 @@ namespace certbench::impl_optimized {
 
 /// How the one statement per page is written.
 enum class Strategy {
-  /// The review's fix taken literally: UNION ALL of every certificate table's matching rows, the
+  /// "review", the review's fix taken literally: UNION ALL of every certificate table's matching rows, the
   /// joins, then ORDER BY … LIMIT … OFFSET on the whole. PostgreSQL 15 sorts every matching row
   /// for it (no Merge Append across the branches' filtered scans). Numbered pages only.
   union_all,
-  /// The best measured: each branch takes its rows in listing order from its index and stops after
+  /// "limited", the best measured: each branch takes its rows in listing order from its index and stops after
   /// the rows the page can need (ORDER BY generated_at DESC, id DESC LIMIT), the union keeps the
   /// page, and only then are spas, templates or users joined. Serves keyset pages too.
-  per_branch_limit,
+  limited_branches,
 };
 
 /// The listings after the review: one statement per page, ordered and paged by the database,
@@ -30,9 +30,9 @@ class Listings final : public ListingFunctions {
       : db_(db), strategy_(strategy), names_(names) {}
   [[nodiscard]] std::string_view name() const noexcept override {
     if (names_ != nullptr) return "cached";
-    return strategy_ == Strategy::union_all ? "review" : "optimized";
+    return strategy_ == Strategy::union_all ? "review" : "limited";
   }
-  [[nodiscard]] bool serves_keyset() const noexcept override { return strategy_ == Strategy::per_branch_limit; }
+  [[nodiscard]] bool serves_keyset() const noexcept override { return strategy_ == Strategy::limited_branches; }
 
   /// The statement a page of `listing` runs, and its parameters (for EXPLAIN and pgbench).
   struct Statement {

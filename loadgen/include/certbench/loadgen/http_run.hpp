@@ -2,7 +2,7 @@
 // The API over HTTP as `certbench run --only http` measures it (docs/api-load.md): `certbench serve`
 // started in this process on a free loopback port, each listing endpoint of every implementation
 // driven by wrk (closed loop) at each connection count, then by the open-loop generator
-// (open_loop.hpp) at shares of the optimized implementation's closed-loop maximum (else the
+// (open_loop.hpp) at shares of the limited implementation's closed-loop maximum (else the
 // fastest measured's) — the same schedule for every implementation — implementations interleaved
 // in repetitions so every figure has an interval, and every endpoint's answer verified.
 //
@@ -56,7 +56,7 @@ struct HttpRunSpec {
   unsigned judged_connections = 8;
   unsigned other_repetitions = 3;
   /// The open loop: for each share of the endpoint's capacity — the most requests per second
-  /// `optimized` answered at any connection count (else the fastest implementation measured) —
+  /// `limited` answered at any connection count (else the fastest implementation measured) —
   /// every implementation gets the same schedule, `open_repetitions` windows of `open_window`
   /// each, over at most `open_connections` connections; a request not answered within
   /// `open_deadline` of its intended start is dropped. Empty: no open loop. An implementation
@@ -70,7 +70,7 @@ struct HttpRunSpec {
   unsigned open_repetitions = 3;
   unsigned open_connections = 64;
   std::uint64_t check_every = 101;      ///< under the open loop, every so many good answers' bodies checked
-  /// Mixed traffic (the review's concurrency problem as users meet it): `optimized`'s public
+  /// Mixed traffic (the review's concurrency problem as users meet it): `limited`'s public
   /// listing at `mixed_rate` requests per second on a fixed schedule while wrk keeps `uploads`
   /// image saves (save_base64_image, `image_bytes`) in flight on each save implementation — and
   /// with no uploads, the reference. Figures: the listings' response times from the schedule
