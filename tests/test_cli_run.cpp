@@ -48,8 +48,8 @@ TEST(CliRun, QuickRunWritesResultsThatValidateLoadBackAndCompare) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The terminal's summary: every family, the claims judged, the headline.
   for (const char* part : {"listings: page 1", "listings on one event loop", "caching and derived data",
-                           "file saves on one event loop: save_base64_image",
-                           "file saves on one event loop: save_certificate_file", "the API over HTTP",
+                           "file saves on one event loop", "\n  save_base64_image ", "\n  save_certificate_file ",
+                           "the API over HTTP",
                            "the review's claims",
                            "Query Time: 60-80% reduction", "headline deltas"})
     EXPECT_TRUE(has(r.out, part)) << part << "\n" << r.out;

@@ -33,10 +33,8 @@ void print_request_anatomy(const Printer& p, const std::vector<const results::Se
 void print_open_loop(const Printer& p, const std::vector<const results::Series*>& series) {
   using results::Metric;
   if (series.empty()) return;
-  p.print("\nthe API over HTTP under an open loop: requests on a fixed schedule at a share of the endpoint's capacity\n");
-  p.wrapped("(the most req/s of limited in the closed loop, else of the fastest measured), the same for every "
-            "implementation; response times from each request's intended start, medians of the windows'; '-': "
-            "requests without a good answer reached that percentile");
+  p.print("\nthe API over HTTP under an open loop: a fixed schedule at a share of the endpoint's capacity (limited's best\n"
+          "  req/s in the closed loop, else the fastest's), the same for every implementation\n");
   const auto w = path_width(series, "endpoint");
   p.print("  {:<{}} {:<9} {:>5} {:>8} {:>8} {:>8} {:>8} {:>6}  {}\n", "endpoint", w, "impl", "load", "offered",
           "answered", "p50", "p99", "failed", "answered vs naive");
@@ -56,7 +54,8 @@ void print_open_loop(const Printer& p, const std::vector<const results::Series*>
             median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p99),
             failed, d ? results::delta_text(*d) : "");
   }
-  p.print("  offered, answered: req/s; failed: not answered within the deadline, socket errors, not 2xx (p90: report.md)\n");
+  p.wrapped("offered, answered: req/s; p50, p99: from each request's intended start, medians of the windows' ('-': no "
+            "good answer reached it); failed: not answered within the deadline, socket errors, not 2xx (p90: report.md)");
 }
 
 void print_mixed(const Printer& p, const std::vector<const results::Series*>& series) {
@@ -121,9 +120,8 @@ void print_http(const Printer& p, bool anatomy) {
             med(Metric::latency_p50), med(Metric::latency_p99),
             s->value(Metric::failures).value_or(0), stmt ? results::whole(*stmt) : "-", d ? results::delta_text(*d) : "");
   }
-  p.wrapped("req/s over all windows, percentiles the medians of the windows' (p90 and the body's bytes: report.md); "
-            "stmt: the statements one request ran (its Server-Timing); fails: status 400 or more, socket errors and "
-            "timeouts");
+  p.wrapped("req/s over all windows, p50 and p99 the medians of the windows'; stmt: statements per request "
+            "(Server-Timing); fails: status 400 or more, socket errors, timeouts (p90, bytes: report.md)");
   if (anatomy) print_request_anatomy(p, series);
   print_open_loop(p, open);
   print_mixed(p, mixed);

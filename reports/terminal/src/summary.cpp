@@ -152,6 +152,8 @@ void caching(const Printer& p) {
   derived_lines(p, derived);
 }
 
+// Both save paths in one table: a row per path and concurrency, each cell the saves per second and
+// the event loop's lag p99 (the concurrency claim's two sides).
 void saves(const Printer& p) {
   const auto saves = p.family(results::family::file_save);
   const auto ceiling = p.family(results::family::ceiling);
@@ -159,28 +161,26 @@ void saves(const Printer& p) {
   std::vector<const Series*> series = saves;
   series.insert(series.end(), ceiling.begin(), ceiling.end());
   const auto impls = implementations_of(series);
-  std::vector<std::string> paths;
-  for (const auto* s : series)
-    if (std::find(paths.begin(), paths.end(), s->path) == paths.end()) paths.push_back(s->path);
-  for (const auto& path : paths) {
-    std::map<double, std::vector<const Series*>> rows;
-    for (const auto* s : series)
-      if (s->path == path) rows[s->parameter("concurrency").value_or(0)].push_back(s);
-    const auto* first = rows.begin()->second.front();
-    p.print("\nfile saves on one event loop: {} of {:.0f} bytes, {}; {}\n", path, first->parameter("bytes").value_or(0),
-            first->parameter("recorded").value_or(1) != 0 ? "its path recorded on the certificate row"
-                                                          : "not recorded on the certificate row",
-            first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
-    p.print("  saves/s and the event loop's lag p99 at each concurrency; write-only: the disk's ceiling\n");
-    p.print("  {:>4} {:<8}{}\n", "conc", "", header(impls, 11));
-    for (const auto& [concurrency, row] : rows) {
-      p.print("  {:>4.0f} {:<8}{}\n", concurrency, "saves/s",
-              cells(impls, row, 11,
-                    [](const Series& s) { return fmt::format("{:.0f}", s.value(Metric::throughput).value_or(0)); }));
-      p.print("  {:>4} {:<8}{}\n", "", "lag p99",
-              cells(impls, row, 11, [](const Series& s) { return median_of(s, Metric::event_loop_lag_p99); }));
-    }
+  std::map<std::pair<std::string, double>, std::vector<const Series*>> rows;
+  std::vector<std::pair<std::string, double>> order;
+  for (const auto* s : series) {
+    const std::pair key{s->path, s->parameter("concurrency").value_or(0)};
+    if (!rows.contains(key)) order.push_back(key);
+    rows[key].push_back(s);
   }
+  std::stable_sort(order.begin(), order.end());
+  const auto* first = saves.front();
+  p.print("\nfile saves on one event loop: {} bytes each, {}, {}\n", results::whole(first->parameter("bytes").value_or(0)),
+          first->parameter("recorded").value_or(1) != 0 ? "the path recorded on the certificate row"
+                                                        : "not recorded on the certificate row",
+          first->parameter("fsync").value_or(0) ? "fsync" : "no fsync");
+  p.print("  each cell: saves/s / the event loop's lag p99; write-only: the disk's ceiling\n");
+  p.print("  {:<22} {:>4}{}\n", "path", "conc", header(impls, 16));
+  for (const auto& key : order)
+    p.print("  {:<22} {:>4.0f}{}\n", key.first, key.second, cells(impls, rows[key], 16, [](const Series& s) {
+              const auto lag = median_of(s, Metric::event_loop_lag_p99);  // "-" for the ceiling: no loop
+              return fmt::format("{:.0f}{}", s.value(Metric::throughput).value_or(0), lag == "-" ? "" : " / " + lag);
+            }));
 }
 
 }  // namespace
