@@ -1,6 +1,7 @@
 // The file-save functions: one contract suite run against every implementation (same inputs, same
-// files, same refusals), the shared checks, and the atomic write's guarantees under failure and
-// under concurrent readers. Nothing here asserts on speed.
+// files, same refusals), the atomic write's guarantees under failure and under concurrent readers,
+// and the offload's stages. What a save checks before it writes: test_save_payloads.cpp. Nothing
+// here asserts on speed.
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include <gtest/gtest.h>
@@ -33,6 +34,7 @@
 #include "certbench/sys/files.hpp"
 #include "certbench/sys/atomic_file.hpp"
 #include "certbench/impl_common/base64.hpp"
+#include "support/save_payloads.hpp"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -40,49 +42,13 @@ using namespace certbench;
 
 namespace {
 
-// A fresh directory, removed with everything in it.
-struct TempDir {
-  fs::path path = sys::make_unique_dir(fs::temp_directory_path(), "certbench-test-saves-");
-  TempDir() = default;
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::set<std::string> entries(const fs::path& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Test data is encoded by OpenSSL's encoder (impl_common::base64::encode): the decoder under test is
-// never checked against an encoder of ours.
-std::string base64(std::string_view bytes) { return impl_common::base64::encode(bytes); }
-
-// Bytes that start with an image type's signature, `size` of them in all.
-std::string image_bytes(std::string_view type, std::size_t size, char fill = 'x') {
-  std::string head;
-  if (type == "image/png") head = std::string("\x89PNG\r\n\x1a\n", 8);
-  if (type == "image/jpeg") head = "\xff\xd8\xff\xe0";
-  if (type == "image/gif") head = "GIF89a";
-  if (type == "image/webp") head = std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16);
-  std::string bytes = head;
-  for (std::size_t i = 0; bytes.size() < size; ++i) bytes += static_cast<char>(fill + static_cast<char>(i % 7));
-  bytes.resize(std::max(size, head.size()));
-  return bytes;
-}
-
-std::string data_url(std::string_view type, std::string_view bytes) {
-  return "data:" + std::string(type) + ";base64," + base64(bytes);
-}
+using certbench::testing::base64;
+using certbench::testing::data_url;
+using certbench::testing::entries;
+using certbench::testing::image_bytes;
+using certbench::testing::input_error;
+using certbench::testing::read_all;
+using certbench::testing::TempDir;
 
 // One implementation on its own loop; each call runs the loop until the save is done.
 struct Saver {
@@ -111,21 +77,6 @@ struct Saver {
   asio::io_context io;  // declared first: destroyed after the implementation
   std::unique_ptr<impl_common::FileSaveFunctions> saves;
 };
-
-// The message of the InputError `f` throws ("" and a test failure if it throws nothing or else).
-template <typename F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not an InputError: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no InputError";
-  return "";
-}
 
 class FileSaveContract : public ::testing::TestWithParam<std::string> {
  protected:
@@ -519,76 +470,6 @@ TEST(FileSaves, EveryImplementationSavesTheSameBytes) {
   EXPECT_EQ(trees["naive"], trees["io_uring"]);
 }
 
-TEST(FileSaves, DecodesStrictBase64AndSaysWhyItRefuses) {
-  const SaveOptions options;
-  const std::string png = image_bytes("image/png", 300);
-  EXPECT_EQ(impl_common::decode_base64_image(base64(png), options).bytes, png);
-  EXPECT_EQ(impl_common::decode_base64_image(base64(png), options).mime_type, "image/png");
-  EXPECT_EQ(impl_common::decode_base64_image(data_url("image/png", png), options).mime_type, "image/png");
-  // What OpenSSL's decoders tolerate and certbench refuses, named as such (docs/file-saves.md).
-  for (const std::string& lax : {base64(png) + "-junk", base64(png).insert(4, " "), base64(png).insert(4, "\n")}) {
-    const std::string message = input_error([&] { impl_common::decode_base64_image(lax, options); });
-    EXPECT_NE(message.find("RFC 4648"), std::string::npos) << message;
-  }
-  // Bytes outside the alphabet, '=' inside, a cut text.
-  for (const std::string& bad : {base64(png).replace(5, 1, "*"), base64(png) + "=", base64(png).substr(1)}) {
-    const std::string message = input_error([&] { impl_common::decode_base64_image(bad, options); });
-    EXPECT_NE(message.find("not valid base64"), std::string::npos) << message;
-  }
-}
-
-// Whitespace and '-' are named with their place wherever they are (the decoder's SIMD blocks, its
-// scalar groups, the last group); no other byte is called whitespace.
-TEST(FileSaves, FindsEveryToleratedByteWhereverItIs) {
-  const SaveOptions options;
-  const std::string good = base64(image_bytes("image/png", 33));  // 44 characters: a 32-character block, two groups, the last
-  ASSERT_EQ(good.size(), 44u);
-  for (std::size_t at = 0; at < good.size(); ++at)
-    for (int byte = 0; byte < 256; ++byte) {
-      const auto c = static_cast<char>(byte);
-      const bool tolerated = c == '-' || c == ' ' || (c >= '\t' && c <= '\r');
-      std::string payload = good;
-      payload[at] = c;
-      std::string message;
-      try {
-        impl_common::decode_base64_image(payload, options);
-      } catch (const InputError& e) {
-        message = e.what();
-      }
-      if (tolerated)
-        EXPECT_NE(message.find("at byte " + std::to_string(at) + ";"), std::string::npos)
-            << "byte " << byte << " at " << at << ": " << message;
-      else
-        EXPECT_EQ(message.find("RFC 4648"), std::string::npos) << "byte " << byte << " at " << at << ": " << message;
-    }
-  const std::string two = good.substr(0, 20) + "\n" + good.substr(21, 10) + "-" + good.substr(32);
-  EXPECT_NE(input_error([&] { impl_common::decode_base64_image(two, options); }).find("whitespace at byte 20;"),
-            std::string::npos)
-      << "the first of two is named";
-}
-
-TEST(FileSaves, SniffsTheKnownSignaturesOnly) {
-  for (std::string_view type : impl_common::known_image_types()) EXPECT_EQ(impl_common::sniff_image_type(image_bytes(type, 40)), type);
-  EXPECT_EQ(impl_common::sniff_image_type(""), "");
-  EXPECT_EQ(impl_common::sniff_image_type("\x89PNG"), "") << "a cut signature is none";
-  EXPECT_EQ(impl_common::sniff_image_type(std::string("RIFF\x10\x00\x00\x00WAVEfmt ", 16)), "") << "RIFF but not WEBP";
-  EXPECT_EQ(impl_common::sniff_image_type("BM\x36\x00"), "") << "bmp is not known";
-}
-
-TEST(FileSaves, TemporaryNamesAreHiddenUniqueAndFit) {
-  const std::string longest(impl_common::kMaxFileNameBytes, 'n');
-  std::set<std::string> seen;
-  for (int i = 0; i < 100; ++i) {
-    const std::string tmp = sys::temporary_name(i % 2 ? "a.png" : longest);
-    EXPECT_TRUE(sys::is_temporary_name(tmp)) << tmp;
-    EXPECT_LE(tmp.size(), impl_common::kMaxFileNameBytes);
-    EXPECT_EQ(tmp.front(), '.');
-    seen.insert(tmp);
-  }
-  EXPECT_EQ(seen.size(), 100u);
-  EXPECT_FALSE(sys::is_temporary_name("a.png"));
-}
-
 TEST(FileSaves, RefusesBadOptionsAndUnknownImplementations) {
   asio::io_context io;
   TempDir dir;
@@ -604,13 +485,6 @@ TEST(FileSaves, RefusesBadOptionsAndUnknownImplementations) {
     for (const auto& options : {zero_cap, unknown_type, no_threads, no_decode_threads})
       EXPECT_THROW(harness::make_file_saves(impl_name, io, dir.path, options), UsageError) << impl_name;
   EXPECT_THROW(harness::make_file_saves("fastest", io, dir.path, {}), UsageError);
-}
-
-TEST(FileSaves, TheBlockingWriteRefusesPathsForNames) {
-  TempDir dir;
-  EXPECT_THROW(impl_common::write_file_atomically(dir.path, "../x", "x", false), InputError);
-  EXPECT_EQ(impl_common::write_file_atomically(dir.path, "x", "abc", false), (SavedFile{dir.path / "x", 3}));
-  EXPECT_EQ(read_all(dir.path / "x"), "abc");
 }
 
 // impl_common::offload_then: the first stage on its pool, the second on its own, the loop resumed with
