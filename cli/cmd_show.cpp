@@ -1,4 +1,6 @@
 // certbench show: one page of one listing from one implementation, with what it cost.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -65,17 +67,17 @@ int show(const ShowArgs& args) {
   PageRequest page{a.page, a.size, std::nullopt};
   if (!args.after.empty()) page.after = http::decode_cursor(args.after, a.listing, a.user_id());
   page.validate();
-  if (args.pgbench_script && (a.impl == "naive" || a.impl == "parallel"))
+  const auto scripts = harness::listing_script_implementations();
+  if (args.pgbench_script && std::find(scripts.begin(), scripts.end(), a.impl) == scripts.end())
     throw UsageError("--pgbench-script: the " + a.impl + " implementation's statements do not run on one session " +
-                     "as one script (use review, limited, cached or pipelined)");
+                     "as one script (use " + one_of(scripts) + ")");
 
   auto dataset = ensure_dataset(args.dataset);
   auto session = harness::open_listing_session(dataset.target.dsn(), args.dataset.schema, a.impl);
   db::Connection& connection = *session.db;
   if (page.after && !session.listings->serves_keyset())
-    throw UsageError("--after: the " + a.impl +
-                     " implementation serves numbered pages only (use --page, or --impl limited, pipelined, parallel "
-                     "or cached)");
+    throw UsageError("--after: the " + a.impl + " implementation serves numbered pages only (use --page, or --impl " +
+                     one_of(harness::listing_keyset_implementations()) + ")");
   if (args.pgbench_script && a.impl == "pipelined") {
     print_pgbench_pipeline(impl_optimized::PerKindListings::statements(a.listing, a.user_id(), page), args.dataset.schema);
     return 0;

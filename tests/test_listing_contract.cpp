@@ -188,6 +188,8 @@ TEST_F(Contract, BadRequestsAreRefusedTheSameWay) {
     const PageRequest keyset{1, 20, ListingPosition{0, "spa_therapist", 1}};
     if (li.serves_keyset()) EXPECT_NO_THROW(li.public_certificates(keyset)) << name;
     else EXPECT_THROW(li.public_certificates(keyset), InputError) << name;
+    const auto keysets = harness::listing_keyset_implementations();  // what the CLI's advice names
+    EXPECT_EQ(li.serves_keyset(), std::find(keysets.begin(), keysets.end(), name) != keysets.end()) << name;
   }
   // A page far past the end is empty everywhere, without overflow.
   EXPECT_TRUE(same_everywhere(Listing::public_certificates, 0, {INT64_MAX, 1000, std::nullopt}).rows.empty());

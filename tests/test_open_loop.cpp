@@ -168,7 +168,7 @@ TEST(LogHistogram, QuantilesAreWithinItsBoundedRelativeError) {
   EXPECT_EQ(h.quantile(0.5), 0.0);
   std::vector<double> values;
   for (int i = 1; i <= 10'000; ++i) values.push_back(1e-5 * i);  // 10 µs to 100 ms, evenly
-  for (double v : values) h.record(v);
+  for (double v : values) h.add(v);
   EXPECT_EQ(h.count(), 10'000u);
   EXPECT_DOUBLE_EQ(h.max(), 0.1);
   for (double q : {0.5, 0.9, 0.99, 0.999}) {
@@ -181,7 +181,7 @@ TEST(LogHistogram, QuantilesAreWithinItsBoundedRelativeError) {
   EXPECT_EQ(h.count_at_or_below(1e-6), 0u);
   EXPECT_EQ(h.count_at_or_below(1000), 10'000u);
   loadgen::LogHistogram other;
-  other.record(2.0);
+  other.add(2.0);
   h.merge(other);
   EXPECT_EQ(h.count(), 10'001u);
   EXPECT_DOUBLE_EQ(h.max(), 2.0);

@@ -71,7 +71,7 @@ void check_inputs(const Run& baseline, std::string_view baseline_origin, const R
                   std::string_view current_origin) {
   if (!baseline.complete)
     throw InputError(std::string(baseline_origin) + " is an incomplete run (" + baseline.failure +
-                     "): a baseline must be complete; record one with certbench baseline update");
+                     "): a baseline must be complete; make one with certbench baseline update");
   const auto& a = baseline.environment;
   const auto& b = current.environment;
   if (a.dataset_scale != b.dataset_scale || a.dataset_seed != b.dataset_seed ||
@@ -101,11 +101,11 @@ std::vector<std::string> notes_of(const Run& baseline, const Run& current, const
     if (s.family != results::family::compare && baseline.find(s.key()) == nullptr) ++fresh;
   if (fresh > 0)
     notes.push_back(std::to_string(fresh) + " series of this run are not in the baseline (not gated until " +
-                    "certbench baseline update records them)");
+                    "certbench baseline update takes them in)");
   const auto improved = std::count_if(checks.begin(), checks.end(), [](const Check& c) { return c.outcome == Outcome::improved; });
   if (improved > 0)
     notes.push_back(std::to_string(improved) + " figures improved beyond their tolerance: certbench baseline update " +
-                    "records the new figures");
+                    "takes the new figures in");
   const auto absent = std::count_if(checks.begin(), checks.end(), [](const Check& c) { return c.outcome == Outcome::not_measured; });
   if (absent > 0) notes.push_back(std::to_string(absent) + " baseline figures were not measured by this run (see each for why)");
   return notes;

@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "detail.hpp"
-#include "text.hpp"
 
 namespace certbench::gate::detail {
 
@@ -13,6 +12,35 @@ using results::Run;
 using results::Series;
 
 namespace {
+
+// A plan's node types, repeats folded: "Limit, Incremental Sort, Merge Append, 5x(Limit, Index Scan)".
+std::string folded_nodes(const std::vector<std::string>& list) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < list.size();) {
+    // The block of 1 to 3 nodes repeated most often right here (covering the most nodes).
+    std::size_t best_len = 1, best_count = 1;
+    for (std::size_t len = 1; len <= 3 && i + len <= list.size(); ++len) {
+      std::size_t reps = 1;
+      while (i + (reps + 1) * len <= list.size() &&
+             std::equal(list.begin() + static_cast<std::ptrdiff_t>(i),
+                        list.begin() + static_cast<std::ptrdiff_t>(i + len),
+                        list.begin() + static_cast<std::ptrdiff_t>(i + reps * len)))
+        ++reps;
+      if (reps > 1 && reps * len > best_count * best_len) {
+        best_len = len;
+        best_count = reps;
+      }
+    }
+    std::string block;
+    for (std::size_t k = 0; k < best_len; ++k) block += (k ? ", " : "") + list[i + k];
+    if (best_count > 1) block = std::to_string(best_count) + "x" + (best_len > 1 ? "(" + block + ")" : " " + block);
+    parts.push_back(block);
+    i += best_len * best_count;
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
 
 struct PlanGroup {
   Series subject;  ///< the series the plans explain (family, path, implementation, parameters)
@@ -46,7 +74,7 @@ std::vector<std::string> shape_of(const PlanGroup& g) {
   std::vector<std::string> out;
   for (const auto* p : g.plans)
     out.push_back((p->executions > 1 ? std::to_string(p->executions) + "x per call: " : std::string()) +
-                  text::nodes(p->nodes));
+                  folded_nodes(p->nodes));
   return out;
 }
 

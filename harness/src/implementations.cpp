@@ -52,6 +52,16 @@ std::span<const std::string_view> listing_review_subjects() noexcept {
   return names;
 }
 
+std::span<const std::string_view> listing_keyset_implementations() noexcept {
+  static constexpr std::array<std::string_view, 4> names{"limited", "pipelined", "parallel", "cached"};
+  return names;
+}
+
+std::span<const std::string_view> listing_script_implementations() noexcept {
+  static constexpr std::array<std::string_view, 4> names{"review", "limited", "pipelined", "cached"};
+  return names;
+}
+
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept {
   const std::span<const std::string_view> all = kListingImplementations;
   return listing == Listing::certificates_endpoint ? all : all.first(all.size() - 1);

@@ -89,10 +89,10 @@ std::optional<int> perf_event_paranoid() {
 
 // One `perf record` of threads or processes, started with its events disabled and switched on and
 // off through its control FIFO, so that it samples the loop and nothing before or after it.
-class PerfRecording {
+class PerfSession {
  public:
-  PerfRecording(const std::string& perf, const std::vector<std::string>& target, const std::string& call_graph,
-                unsigned frequency, const fs::path& data, std::string what)
+  PerfSession(const std::string& perf, const std::vector<std::string>& target, const std::string& call_graph,
+              unsigned frequency, const fs::path& data, std::string what)
       : data_(data), log_(fs::path(data).concat(".log")), what_(std::move(what)) {
     const auto ctl = fs::path(data).concat(".ctl"), ack = fs::path(data).concat(".ack");
     for (const auto& fifo : {ctl, ack})
@@ -134,9 +134,9 @@ class PerfRecording {
       explain_failure(read_text(log_), what_);
   }
 
-  ~PerfRecording() { release(); }
-  PerfRecording(const PerfRecording&) = delete;
-  PerfRecording& operator=(const PerfRecording&) = delete;
+  ~PerfSession() { release(); }
+  PerfSession(const PerfSession&) = delete;
+  PerfSession& operator=(const PerfSession&) = delete;
 
  private:
   // Ends perf if it still runs, and lets go of the FIFOs and the cleanup.
@@ -344,7 +344,7 @@ ProfileSide profile_one(const ProfileSpec& spec, const std::string& perf, const 
   bool whole_machine = samples_every_cpu();
   {
     say("starting perf", 0);
-    std::optional<PerfRecording> both, client, server;
+    std::optional<PerfSession> both, client, server;
     if (whole_machine) {
       try {
         both.emplace(perf, std::vector<std::string>{"-a"}, "dwarf", spec.frequency, machine_data,

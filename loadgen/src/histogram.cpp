@@ -24,7 +24,7 @@ double upper_edge(std::size_t bucket) noexcept { return kLowest * std::pow(kGrow
 
 LogHistogram::LogHistogram() : buckets_(kBuckets, 0) {}
 
-void LogHistogram::record(double seconds) noexcept {
+void LogHistogram::add(double seconds) noexcept {
   ++buckets_[bucket_of(seconds)];
   ++count_;
   sum_ += seconds;

@@ -116,8 +116,8 @@ asio::awaitable<void> connection(Schedule& s) {
     if (status < 200 || status > 299) {
       ++s.r.non_2xx;
     } else {
-      s.r.latency.record(seconds_between(intended, done));
-      s.r.service.record(seconds_between(sent, done));
+      s.r.latency.add(seconds_between(intended, done));
+      s.r.service.add(seconds_between(sent, done));
     }
     if (status >= 200 && status <= 299 && s.o.check_every > 0 && s.o.check &&
         (s.r.answered - s.r.non_2xx) % s.o.check_every == 0) {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <map>
 
-#include "share.hpp"
+#include "certbench/results/format.hpp"
 
 namespace certbench::reports {
 namespace {
@@ -134,7 +134,7 @@ std::string flame_graph_svg(const FoldedStacks& folded, const FlameGraphOptions&
     const double y = height - pad - static_cast<double>(item.level + 1) * fh;
     const std::string title =
         fmt::format("{} ({} sample{}, {})", n.name, n.samples, n.samples == 1 ? "" : "s",
-                    detail::percent(static_cast<double>(n.samples) / total));
+                    results::percent(static_cast<double>(n.samples) / total));
     svg += fmt::format("<g><title>{}</title><rect x=\"{:.2f}\" y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" "
                        "fill=\"{}\" rx=\"2\" ry=\"2\"/>",
                        xml_escape(title), x, y, w, fh - 1, item.node == 0 ? "rgb(220,220,220)" : colour(n.name));

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "share.hpp"
+#include "certbench/results/format.hpp"
 
 namespace certbench::reports {
 namespace {
@@ -56,13 +56,13 @@ std::string top_functions_table(const FoldedStacks& folded, std::size_t n, std::
   auto times = function_times(folded);
   std::string out = fmt::format("{} samples\nby self time:\n  {:>6}  {:>6}  function\n", folded.samples(), "self", "total");
   for (std::size_t i = 0; i < std::min(n, times.size()); ++i)
-    out += fmt::format("  {:>6}  {:>6}  {}\n", detail::percent(times[i].self_share), detail::percent(times[i].total_share),
+    out += fmt::format("  {:>6}  {:>6}  {}\n", results::percent(times[i].self_share), results::percent(times[i].total_share),
                        cut(times[i].name, name_width));
   std::stable_sort(times.begin(), times.end(),
                    [](const FunctionTime& a, const FunctionTime& b) { return a.total > b.total; });
   out += fmt::format("by total time (with its callees):\n  {:>6}  {:>6}  function\n", "total", "self");
   for (std::size_t i = 0; i < std::min(n, times.size()); ++i)
-    out += fmt::format("  {:>6}  {:>6}  {}\n", detail::percent(times[i].total_share), detail::percent(times[i].self_share),
+    out += fmt::format("  {:>6}  {:>6}  {}\n", results::percent(times[i].total_share), results::percent(times[i].self_share),
                        cut(times[i].name, name_width));
   return out;
 }
@@ -96,7 +96,7 @@ std::string share_changes_table(const FoldedStacks& before, const FoldedStacks& 
   constexpr double kMin = 0.001;
   auto row = [&](const ShareChange& c) {
     return fmt::format("  {:>+7.1f}  {:>6} -> {:>6}   {:>6} -> {:>6}  {}\n", 100 * c.self_change(),
-                       detail::percent(c.self_before), detail::percent(c.self_after), detail::percent(c.total_before), detail::percent(c.total_after),
+                       results::percent(c.self_before), results::percent(c.self_after), results::percent(c.total_before), results::percent(c.total_after),
                        cut(c.name, name_width));
   };
   const std::string header = fmt::format("  {:>7}  {:>16}   {:>16}  function\n", "points", "self share", "total share");

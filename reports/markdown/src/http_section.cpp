@@ -77,12 +77,12 @@ std::string open_loop_part(const results::Run& run, const std::vector<const resu
     }
     const double requests = s->value(Metric::requests).value_or(0);
     const auto* d = run.against_naive(*s, Metric::throughput);
-    out += fmt::format("| {} | {} | {:.0f}% | {:.0f} | {:.0f} | {} | {} | {} | {} | {:.1f}% | {} |\n", s->path,
+    out += fmt::format("| {} | {} | {:.0f}% | {:.0f} | {:.0f} | {} | {} | {} | {} | {} | {} |\n", s->path,
                        s->implementation, 100 * s->parameter("capacity_share").value_or(0),
                        s->value(Metric::offered_rate).value_or(0), s->value(Metric::throughput).value_or(0),
                        median_of(*s, Metric::latency_p50), median_of(*s, Metric::latency_p90),
                        median_of(*s, Metric::latency_p99), median_of(*s, Metric::latency_p999),
-                       requests > 0 ? 100 * s->value(Metric::failures).value_or(0) / requests : 0.0,
+                       results::percent(requests > 0 ? s->value(Metric::failures).value_or(0) / requests : 0.0),
                        d ? results::delta_text(*d) : "—");
   }
   out += "\n";

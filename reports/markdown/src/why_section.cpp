@@ -35,11 +35,11 @@ void Writer::why() {
       std::vector<std::string> indexes;
       for (const auto& n : p.indexes)
         if (std::find(indexes.begin(), indexes.end(), n) == indexes.end()) indexes.push_back(n);
-      line("| {} | {} | {} | {} | {} | {:.0f} | {:.0f} | {:.3f} ms |", p.implementation, p.executions,
+      line("| {} | {} | {} | {} | {} | {:.0f} | {:.0f} | {} |", p.implementation, p.executions,
            cell(fmt::format("{}", fmt::join(nodes, ", "))),
            indexes.empty() ? "—" : cell(fmt::format("{} ({})", indexes.front(), indexes.size())),
            p.sequential_scans.empty() ? "—" : cell(fmt::format("{}", fmt::join(p.sequential_scans, ", "))), p.rows,
-           p.shared_hit + p.shared_read, p.execution_ms);
+           p.shared_hit + p.shared_read, results::duration(p.execution_ms / 1000));
     }
     line("");
     line("<details><summary>the statements</summary>");

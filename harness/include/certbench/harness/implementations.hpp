@@ -39,6 +39,13 @@ std::span<const std::string_view> listing_implementations() noexcept;
 /// every implementation (the listings over HTTP).
 std::span<const std::string_view> listing_review_subjects() noexcept;
 
+/// Those among them that serve keyset pages (PageRequest::after): each one's serves_keyset().
+std::span<const std::string_view> listing_keyset_implementations() noexcept;
+
+/// Those whose page is statements on one session, which pgbench can run as one script (`certbench
+/// show --pgbench-script`): not naive (a statement per row), not parallel (sessions of its own).
+std::span<const std::string_view> listing_script_implementations() noexcept;
+
 /// The implementations whose answer to `listing` differs: "cached" differs from "limited" only
 /// at the endpoint, so runs and benchmarks measure it there only.
 std::span<const std::string_view> listing_implementations(Listing listing) noexcept;
