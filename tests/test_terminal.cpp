@@ -3,6 +3,7 @@
 // of its subjects got each verdict.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -50,6 +51,23 @@ TEST(Terminal, EveryLineFitsAHundredAndTwentyColumns) {
     for (std::string line; std::getline(text, line);)
       EXPECT_LE(columns(line), 120u) << (tables ? "--tables: " : "summary: ") << line;
   }
+}
+
+// The summary is what a person reads at the end of a run: a row per path of each family, the
+// verdicts and the headline last, where the terminal leaves them in view. The fixture measured
+// every family, the sweep and the index sets included: more than a default run.
+TEST(Terminal, TheSummaryIsShortAndEndsWithTheVerdictsAndTheHeadline) {
+  const auto run = results::load(kFixture);
+  const auto summary = printed(run, false), tables = printed(run, true);
+  const auto lines = [](const std::string& text) { return std::count(text.begin(), text.end(), '\n'); };
+  EXPECT_LE(lines(summary), 120) << summary;
+  EXPECT_LT(3 * lines(summary), lines(tables)) << "the summary is not much shorter than the tables";
+  const auto claims = summary.find("the review's claims"), headline = summary.find("headline deltas");
+  ASSERT_NE(claims, std::string::npos);
+  ASSERT_NE(headline, std::string::npos);
+  EXPECT_LT(claims, headline);
+  const auto after = summary.substr(headline);
+  EXPECT_EQ(after.substr(0, after.size() - 1).find("\n\n"), std::string::npos) << "nothing after the headline's block";
 }
 
 TEST(Terminal, TheSummarySaysEachClaimOnceWithItsVerdictsCounted) {

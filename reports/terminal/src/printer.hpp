@@ -75,9 +75,11 @@ inline std::size_t path_width(const std::vector<const results::Series*>& series,
 /// where a request's time went in the server, too.
 void print_http(const Printer& p, bool anatomy = true);
 
-/// The run in a few small tables (PrintOptions::tables false), the families print_run would print
-/// in full but growth, depth and the index sets, which print_run adds as they are.
+/// The run in a few small tables (PrintOptions::tables false): a row per path of each family.
 void print_summary(const Printer& p);
+
+/// The summary's growth, deep pages and index sets: a row per listing each.
+void print_scale_summary(const Printer& p);
 
 /// The largest delta of each family, a line each.
 void print_headline(const Printer& p);

@@ -354,13 +354,14 @@ void print_run(const Run& run, std::FILE* out, const PrintOptions& options) {
     print_anatomy(p);
     print_saves(p);
     terminal::print_http(p);
+    print_growth(p);
+    print_depth(p);
+    print_indexes(p);
   } else {
     terminal::print_summary(p);
     print_compare(p);
+    terminal::print_scale_summary(p);
   }
-  print_growth(p);
-  print_depth(p);
-  print_indexes(p);
   if (!options.verdicts) return;
   print_verdicts(run, out, options.tables ? VerdictDetail::each_subject : VerdictDetail::each_claim);
   terminal::print_headline(p);
