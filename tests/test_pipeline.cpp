@@ -126,6 +126,23 @@ TEST(PipelineErrors, AFailedStatementAbortsTheRestWithOneQueryErrorAndTheSession
   EXPECT_TRUE(c.exec_pipeline({}).empty());
 }
 
+// The session's server process killed between two pipelines: the next one cannot be answered nor
+// its pipeline left, which is one ConnectionError (what serve's pools drop a session for, and what
+// stops a run), and the next statement is told the connection was lost — not a pipeline-mode error.
+TEST(PipelineErrors, ALostConnectionIsAConnectionError) {
+  const std::string dsn = certbench::testing::shared_cluster().dsn();
+  db::Connection c(dsn);
+  const auto fine = numbered({"1", "2", "5"});
+  ASSERT_EQ(c.exec_pipeline(fine).size(), 3u);  // prepared: the next pipeline sends at once
+  const std::string pid(c.exec("SELECT pg_backend_pid()").text(0, 0));
+  db::Connection admin(dsn);
+  ASSERT_EQ(admin.exec("SELECT pg_terminate_backend(" + pid + ")").text(0, 0), "t");
+  ASSERT_TRUE(certbench::testing::eventually(
+      [&] { return admin.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid).text(0, 0) == "0"; }, 10));
+  EXPECT_THROW(c.exec_pipeline(fine), ConnectionError);
+  EXPECT_THROW(c.exec("SELECT 1"), ConnectionError);
+}
+
 TEST(PipelineErrors, AFailureOnOneOfSeveralSessionsIsOneQueryErrorAndEverySessionStaysUsable) {
   const std::string dsn = certbench::testing::shared_cluster().dsn();
   db::Connection a(dsn), b(dsn), c(dsn);
