@@ -41,7 +41,7 @@ bool any_of_in(const std::string& text, std::initializer_list<const char*> words
 
 }  // namespace
 
-TEST(CliProfile, NaiveAgainstOptimizedWritesBothSidesWithTheFramesEachIsKnownFor) {
+TEST(CliProfile, NaiveAgainstLimitedWritesBothSidesWithTheFramesEachIsKnownFor) {
   if (const auto why = perf_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const auto parent = fresh_dir("profile");
   const auto out = parent / "p";

@@ -316,7 +316,7 @@ class GateInProcess : public ::testing::Test {
   }
 };
 
-TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheOptimizedPathFailsTier1) {
+TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheLimitedListingsFailsTier1) {
   const auto baseline = measure();
   const results::Run current = measure(harness::replacing("limited", [](harness::ListingSession& s) {
     return std::make_unique<certbench::testing::NPlusOneListings>(*s.db);
@@ -341,7 +341,7 @@ TEST_F(GateInProcess, AnNPlusOneBroughtBackIntoTheOptimizedPathFailsTier1) {
 // three times as slow is caught on timing alone; the same build against itself is not. On a
 // loaded machine (ctest -j2) a path may come out inconclusive — the gate's answer to noise — but
 // never passes, and the same code never regresses. (scripts/gate-noise measures the rates.)
-TEST_F(GateInProcess, ASlowerOptimizedPathFailsTier2InAnInterleavedABAndTheSameCodeDoesNot) {
+TEST_F(GateInProcess, ASlowerLimitedListingFailsTier2InAnInterleavedABAndTheSameCodeDoesNot) {
   const auto slower = certbench::testing::head_base_trial(
       dataset(), [](harness::ListingSession& s) { return std::make_unique<certbench::testing::SlowedListings>(*s.db, 3.0); },
       std::chrono::milliseconds(400));

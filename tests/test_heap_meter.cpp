@@ -95,7 +95,7 @@ TEST(HeapMeter, TheSamePageHoldsTheSameHeapOnEveryCall) {
 
 // The review's second problem, measured: the naive listing holds every matching row; the
 // limited one holds a page, whatever the size of the tables.
-TEST(HeapMeter, NaiveHoldsTheTablesOptimizedAPage) {
+TEST(HeapMeter, NaiveHoldsTheTablesLimitedAPage) {
   seed("heap_small", 2000);
   seed("heap_large", 40000);
   for (Listing l : {Listing::public_certificates, Listing::all_certificates_with_users, Listing::certificates_endpoint}) {

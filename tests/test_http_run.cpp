@@ -133,7 +133,7 @@ TEST(HttpRun, WrksFiguresBecomeSeriesOfEveryImplementationAndWindow) {
 // The open loop: every implementation gets the same schedule, half of limited's closed-loop
 // rate; its figures count every request the schedule held, and its histogram adds up. The next
 // share is offered only to an implementation that kept up: here none can (keep_up over 1).
-TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate) {
+TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfLimitedsClosedLoopRate) {
   auto spec = small_spec();
   spec.capacity_shares = {0.5, 0.9};
   spec.keep_up = 1.01;
@@ -171,7 +171,7 @@ TEST(HttpRun, TheOpenLoopOffersEveryImplementationHalfOfOptimizedsClosedLoopRate
     EXPECT_EQ(static_cast<double>(b.count - b.cumulative.back()), s.value(Metric::failures).value_or(-1)) << s.key();
     EXPECT_GT(b.sum, 0);
   }
-  // Optimized keeps up with half its own capacity: nothing fails, and its percentiles exist.
+  // limited keeps up with half its own capacity: nothing fails, and its percentiles exist.
   const auto& o = r.series[3];
   EXPECT_EQ(o.value(Metric::failures), 0.0);
   ASSERT_NE(o.samples_of(Metric::latency_p99), nullptr);

@@ -326,8 +326,9 @@ TEST(IndexSets, RunPathsIndexesWritesEverySinkAndLeavesTheDatasetAsItWas) {
                                               "cli_ix", "--out", out.string(), "--dsn", dsn});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.out, "index sets side by side")) << r.out;
-  EXPECT_TRUE(has(r.out, "the review set's indexes:")) << r.out;  // each set's verdicts, counted
+  EXPECT_TRUE(has(r.out, "the review set's indexes:")) << r.out;  // each set's verdicts, counted, the unused named
   EXPECT_TRUE(has(r.out, "the best set's indexes:")) << r.out;
+  EXPECT_TRUE(has(r.out, "idx_certificates_public")) << r.out;  // the review's templates index: no listing reads it
   for (const char* copy : {"cli_ix_ix_none", "cli_ix_ix_review", "cli_ix_ix_best"})
     EXPECT_TRUE(has(r.err, copy)) << r.err;  // the copies, seeded
   EXPECT_EQ(indexes_of(c, "cli_ix"), before);

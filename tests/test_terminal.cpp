@@ -118,3 +118,31 @@ TEST(Terminal, TheSummarySaysEachClaimOnceWithItsVerdictsCounted) {
       EXPECT_TRUE(has(full, v.subject)) << v.subject;
     }
 }
+
+// Deep pages at 1, 100 and 1000 by offset and by keyset: a row per listing, each figure under its
+// page's heading.
+TEST(Terminal, TheSummarysDeepPagesKeepTheirColumns) {
+  results::Run run;
+  for (const char* path : {"get_public_certificates", "get_all_certificates_with_users"})
+    for (double keyset : {0.0, 1.0})
+      for (double page : {1.0, 100.0, 1000.0}) {
+        results::Series s;
+        s.family = results::family::listing_depth;
+        s.path = path;
+        s.implementation = "limited";
+        s.parameters = {{"scale", 100000}, {"page", page}, {"keyset", keyset}, {"size", 20}};
+        s.samples[results::Metric::latency] = {keyset ? 1e-4 : page * 1e-4};
+        run.series.push_back(s);
+      }
+  const auto text = printed(run, false);
+  const auto block = text.substr(text.find("deep pages"));
+  std::istringstream lines(block.substr(0, block.find("\n\n")));
+  std::vector<std::string> table;
+  for (std::string l; std::getline(lines, l);)
+    if (l.starts_with("  path") || l.starts_with("  get_")) table.push_back(l);
+  ASSERT_EQ(table.size(), 3u) << text;
+  EXPECT_TRUE(has(table[0], "offset 1000")) << text;
+  EXPECT_TRUE(has(table[0], "keyset 1000")) << text;
+  for (const auto& row : table) EXPECT_EQ(row.size(), table[0].size()) << text;  // right-aligned under the headings
+  EXPECT_TRUE(has(table[1], "10.00 ms      100 ms")) << text;  // offset pages 100 and 1000, in order
+}

@@ -161,7 +161,11 @@ ExitCode RunCollector::measure(const RunPlan& requested, const std::function<voi
     if (watchdog) watchdog->kick();
   };
   RunPlan plan = requested;  // every listing call kicks the watchdog: a slow subject's rounds take minutes
-  plan.listing_spec.heartbeat = plan.index_spec.listing.heartbeat = kick;
+  for (auto* spec : {&plan.listing_spec, &plan.index_spec.listing})
+    spec->heartbeat = [kick, own = spec->heartbeat] {
+      kick();
+      if (own) own();
+    };
   auto planned = plan.planned_seconds();
   std::size_t stage = 0;
   auto stage_started = Clock::now();

@@ -45,7 +45,7 @@ std::string gp(const std::string& s) {
 std::string colour_of(const std::string& label) {
   static const std::vector<std::pair<std::string, std::string>> colours{
       {"in_process miss", "#8fd9bf"}, {"in_process", "#009e73"}, {"redis miss", "#eab8d5"}, {"redis", "#cc79a7"},
-      {"naive", "#d55e00"},           {"review", "#e69f00"},     {"limited", "#0072b2"},  {"cached", "#009e73"},
+      {"naive", "#d55e00"},           {"review", "#e69f00"},     {"limited", "#0072b2"},  {"precomputed", "#0072b2"}, {"cached", "#009e73"},
       {"io_uring", "#56b4e9"},        {"write-only", "#555555"}, {"aiofiles", "#e69f00"},  {"thread_pool", "#0072b2"}};
   for (const auto& [prefix, colour] : colours)
     if (label.rfind(prefix, 0) == 0) return colour;

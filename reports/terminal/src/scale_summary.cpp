@@ -58,20 +58,20 @@ void depth(const Printer& p) {
     cells[{s->path, s->parameter("keyset").value_or(0) != 0, page}] = s;
   }
   std::sort(pages.begin(), pages.end());
-  p.print("\ndeep pages ({} at scale {}), the median call: OFFSET pages cost more the deeper they are, keyset pages "
-          "\n  should not\n",
+  p.print("\ndeep pages ({} at scale {}), the median call: OFFSET pages cost more the deeper they are, keyset pages\n"
+          "  should not\n",
           series.front()->implementation,
           results::thousands(static_cast<std::uint64_t>(series.front()->parameter("scale").value_or(0))));
   std::string header;
   for (bool keyset : {false, true})
-    for (double page : pages) header += fmt::format(" {:>10}", fmt::format("{} {:.0f}", keyset ? "keyset" : "offset", page));
+    for (double page : pages) header += fmt::format(" {:>11}", fmt::format("{} {:.0f}", keyset ? "keyset" : "offset", page));
   p.print("  {:<31}{}\n", "path", header);
   for (const auto& path : paths) {
     std::string row;
     for (bool keyset : {false, true})
       for (double page : pages) {
         const auto it = cells.find({path, keyset, page});
-        row += fmt::format(" {:>10}", it == cells.end() ? "-" : median_of(*it->second, Metric::latency));
+        row += fmt::format(" {:>11}", it == cells.end() ? "-" : median_of(*it->second, Metric::latency));
       }
     p.print("  {:<31}{}\n", path, row);
   }
@@ -85,7 +85,7 @@ void indexes(const Printer& p) {
   p.print("\nindex sets side by side, each on a copy of the dataset, in interleaved rounds: {}'s median call "
           "(every\n  implementation, the shared buffers and the inserts: --tables, report.md)\n",
           kSubjects.back());
-  p.print("  {:<31} {:>9} {:>9} {:>9}  {}\n", "path", "none", "review", "best", "best vs review");
+  if (!rows.empty()) p.print("  {:<31} {:>9} {:>9} {:>9}  {}\n", "path", "none", "review", "best", "best vs review");
   for (const auto* s : rows) {
     std::string row;
     const Series* review = nullptr;

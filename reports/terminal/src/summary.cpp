@@ -46,7 +46,7 @@ std::string header(const std::vector<std::string>& impls, std::size_t width) {
 
 std::string median_latency(const Series& s) { return median_of(s, Metric::latency); }
 
-// Optimized against naive on `metric`, for the row's last column.
+// limited against naive on `metric`, for the row's last column.
 std::string limited_against_naive(const Printer& p, const std::vector<const Series*>& row, Metric metric) {
   for (const auto* s : row)
     if (s->implementation == "limited")
