@@ -38,6 +38,21 @@ std::string cells(const std::vector<std::string>& impls, const std::vector<const
   return out;
 }
 
+// The series in rows, a row per path and concurrency, and the rows in order of first appearance.
+struct Rows {
+  std::map<std::pair<std::string, double>, std::vector<const Series*>> rows;
+  std::vector<std::pair<std::string, double>> order;
+};
+Rows by_path_and_concurrency(const std::vector<const Series*>& series) {
+  Rows out;
+  for (const auto* s : series) {
+    const std::pair key{s->path, s->parameter("concurrency").value_or(0)};
+    if (!out.rows.contains(key)) out.order.push_back(key);
+    out.rows[key].push_back(s);
+  }
+  return out;
+}
+
 std::string header(const std::vector<std::string>& impls, std::size_t width) {
   std::string out;
   for (const auto& impl : impls) out += fmt::format(" {:>{}}", impl.substr(0, width), width);
@@ -81,13 +96,7 @@ void listing_loop(const Printer& p) {
   std::erase_if(series, [](const Series* s) { return s->implementation == "cached"; });
   if (series.empty()) return;
   const auto impls = implementations_of(series);
-  std::map<std::pair<std::string, double>, std::vector<const Series*>> rows;
-  std::vector<std::pair<std::string, double>> order;
-  for (const auto* s : series) {
-    const std::pair key{s->path, s->parameter("concurrency").value_or(0)};
-    if (!rows.contains(key)) order.push_back(key);
-    rows[key].push_back(s);
-  }
+  auto [rows, order] = by_path_and_concurrency(series);
   p.print("\nlistings on one event loop: calls/s at each concurrency, the database on a pool of {:.0f} sessions\n",
           series.front()->parameter("sessions").value_or(0));
   p.print("  {:<31} {:>4}{}  {}\n", "path", "conc", header(impls, 9), "limited vs naive");
@@ -161,13 +170,7 @@ void saves(const Printer& p) {
   std::vector<const Series*> series = saves;
   series.insert(series.end(), ceiling.begin(), ceiling.end());
   const auto impls = implementations_of(series);
-  std::map<std::pair<std::string, double>, std::vector<const Series*>> rows;
-  std::vector<std::pair<std::string, double>> order;
-  for (const auto* s : series) {
-    const std::pair key{s->path, s->parameter("concurrency").value_or(0)};
-    if (!rows.contains(key)) order.push_back(key);
-    rows[key].push_back(s);
-  }
+  auto [rows, order] = by_path_and_concurrency(series);
   std::stable_sort(order.begin(), order.end());
   const auto* first = saves.front();
   p.print("\nfile saves on one event loop: {} bytes each, {}, {}\n", results::whole(first->parameter("bytes").value_or(0)),
