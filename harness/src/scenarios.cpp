@@ -132,11 +132,9 @@ std::string RunCollector::progress() const {
   return progress_;
 }
 
-bool RunCollector::fail(std::string reason) {
+void RunCollector::fail(std::string reason) {
   std::lock_guard lock(mutex_);
-  if (run_.complete) return false;
   if (run_.failure.empty()) run_.failure = std::move(reason);
-  return true;
 }
 
 results::Run RunCollector::snapshot() const {
@@ -152,9 +150,8 @@ ExitCode RunCollector::measure(const RunPlan& requested, const std::function<voi
   if (requested.stall_limit.count() > 0)
     watchdog.emplace(requested.stall_limit, [this, &requested, &on_stall] {
       const std::string where = this->progress();
-      if (!fail(fmt::format("nothing moved for {} s{}: the database or Redis stopped answering",
-                            requested.stall_limit.count(), where.empty() ? "" : " (" + where + ")")))
-        return;
+      fail(fmt::format("nothing moved for {} s{}: the database or Redis stopped answering",
+                       requested.stall_limit.count(), where.empty() ? "" : " (" + where + ")"));
       if (on_stall) on_stall();
     });
   auto kick = [&watchdog] {
@@ -279,7 +276,7 @@ ExitCode RunCollector::measure(const RunPlan& requested, const std::function<voi
     if (run_.failure.empty()) run_.failure = std::string(scenario) + ": internal error: " + first_line(e.what());
     code = ExitCode::environment;
   }
-  watchdog.reset();  // the analysis waits on nothing outside this process
+  watchdog.reset();  // the analysis waits on nothing outside this process: a run that ended is not failed
   if (progress) progress({"analysing", "deltas and claims", 0});
   std::lock_guard lock(mutex_);
   progress_.clear();

@@ -141,19 +141,19 @@ struct RunProgress {
 class RunCollector {
  public:
   explicit RunCollector(results::Run run) : run_(std::move(run)) {}
-  /// `on_stall` runs on a watchdog's thread, after fail() with the stall's reason, while the stuck
-  /// call still blocks this one: typically it ends the process (sys::shut_down).
+  /// `on_stall` runs on a watchdog's thread once the run is marked failed with the stall's reason,
+  /// while the stuck call still blocks this one: typically it ends the process (sys::shut_down).
   ExitCode measure(const RunPlan& plan, const std::function<void(const RunProgress&)>& progress = {},
                    const std::function<void()>& on_stall = {});
   /// A copy of the run so far (thread-safe).
   [[nodiscard]] results::Run snapshot() const;
   /// The scenario and point under way, "" before and after (thread-safe).
   [[nodiscard]] std::string progress() const;
-  /// Marks the run failed with `reason` unless it already failed or ended (thread-safe): for what
-  /// ends the process while measure() is blocked. False when it had ended whole.
-  bool fail(std::string reason);
 
  private:
+  /// Marks the run failed with `reason` unless it already failed (thread-safe): the watchdog's,
+  /// while measure() is blocked.
+  void fail(std::string reason);
   void add(std::vector<results::Series> series);
   mutable std::mutex mutex_;
   results::Run run_;
